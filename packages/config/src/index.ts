@@ -1,0 +1,180 @@
+/**
+ * The one typed configuration of both services. It is read from the environment once, at
+ * start-up (`loadConfig(process.env)` in each `main.ts`), and handed down; nothing else in the
+ * code base reads `process.env`. A bad value stops start-up with one message naming every bad
+ * variable.
+ */
+
+export interface RateLimitConfig {
+  /** Length of one rate-limit window, in seconds. */
+  windowSeconds: number;
+  /** Requests per window for creates and other writes. */
+  writes: number;
+  /** Requests per window for list endpoints. */
+  lists: number;
+  /** Requests per window for single reads. */
+  reads: number;
+}
+
+export interface JwtConfig {
+  /** HS256 secret; null when only a public key is configured. */
+  secret: string | null;
+  /** PEM public key for RS256/ES256 tokens, or null. */
+  publicKey: string | null;
+  /** The pinned list of accepted algorithms. */
+  algorithms: ('HS256' | 'RS256' | 'ES256')[];
+  issuer: string | null;
+  audience: string | null;
+  /** True when no secret was configured and the development secret is in use. */
+  usingDevelopmentSecret: boolean;
+}
+
+export interface Config {
+  nodeEnv: string;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Key prefix of every BullMQ key in Redis. */
+  queuePrefix: string;
+  jwt: JwtConfig;
+  rateLimit: RateLimitConfig;
+  /** Express `trust proxy` setting: false, a hop count, or a list of addresses/subnets. */
+  trustProxy: boolean | number | string;
+  /** Largest accepted JSON body, e.g. `100kb`. */
+  bodyLimit: string;
+  logLevel: string;
+  worker: {
+    /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
+    port: number;
+    /** Occurrences one worker process materializes at once. */
+    concurrency: number;
+    /** Seconds between two reconcile passes. */
+    reconcileIntervalSeconds: number;
+  };
+}
+
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me';
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback: string): string {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    return raw.trim();
+  }
+
+  optional(name: string): string | null {
+    const raw = this.env[name];
+    return raw === undefined || raw.trim() === '' ? null : raw.trim();
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw.trim());
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  url(name: string, fallback: string, protocols: string[]): string {
+    const value = this.string(name, fallback);
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${parsed.protocol}")`);
+      }
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.string(name, fallback);
+    if (!allowed.includes(value as T)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+      return fallback;
+    }
+    return value as T;
+  }
+}
+
+function parseTrustProxy(reader: Reader, raw: string | null): boolean | number | string {
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/, a-z]+$/.test(raw)) return raw;
+  reader.problems.push('TRUST_PROXY must be false, true, a hop count, or a list of addresses');
+  return false;
+}
+
+export function loadConfig(env: Env): Config {
+  const r = new Reader(env);
+  const nodeEnv = r.string('NODE_ENV', 'development');
+  const secret = r.optional('JWT_SECRET');
+  const publicKey = r.optional('JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n') ?? null;
+  if (nodeEnv === 'production' && !secret && !publicKey) {
+    r.problems.push('JWT_SECRET (or JWT_PUBLIC_KEY) is required when NODE_ENV=production');
+  }
+  if (secret !== null && secret.length < 16) {
+    r.problems.push('JWT_SECRET must be at least 16 characters');
+  }
+  const algorithms: JwtConfig['algorithms'] = [];
+  if (secret || !publicKey) algorithms.push('HS256');
+  if (publicKey) {
+    const alg = r.oneOf('JWT_PUBLIC_KEY_ALGORITHM', 'RS256', ['RS256', 'ES256'] as const);
+    algorithms.push(alg);
+  }
+
+  const config: Config = {
+    nodeEnv,
+    port: r.int('PORT', 8000, 0, 65535),
+    databaseUrl: r.url('DATABASE_URL', 'postgres://postgres:postgres@127.0.0.1:5432/scheduler', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
+    jwt: {
+      secret: secret ?? (publicKey ? null : DEVELOPMENT_JWT_SECRET),
+      publicKey,
+      algorithms,
+      issuer: r.optional('JWT_ISSUER'),
+      audience: r.optional('JWT_AUDIENCE'),
+      usingDevelopmentSecret: !secret && !publicKey,
+    },
+    rateLimit: {
+      windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+      writes: r.int('RATE_LIMIT_WRITES', 30, 1, 1_000_000),
+      lists: r.int('RATE_LIMIT_LISTS', 60, 1, 1_000_000),
+      reads: r.int('RATE_LIMIT_READS', 100, 1, 1_000_000),
+    },
+    trustProxy: parseTrustProxy(r, r.optional('TRUST_PROXY')),
+    bodyLimit: r.string('BODY_LIMIT', '100kb'),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    worker: {
+      port: r.int('WORKER_PORT', 9464, 0, 65535),
+      concurrency: r.int('WORKER_CONCURRENCY', 20, 1, 1000),
+      reconcileIntervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
+    },
+  };
+  if (!/^\d+(b|kb|mb)$/i.test(config.bodyLimit)) {
+    r.problems.push(`BODY_LIMIT must look like 100kb or 1mb (got "${config.bodyLimit}")`);
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { Campaign } from './campaign.entity';
+import { JobTemplate } from './job-template.entity';
+import { Job } from './job.entity';
+import { ScheduleRun } from './schedule-run.entity';
+import { ScheduledJob } from './scheduled-job.entity';
+import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
+
+export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun];
+export const MIGRATIONS = [InitialSchema1764300000000];
+
+/** Arbitrary constant: the advisory lock under which instances migrate one at a time. */
+const MIGRATION_LOCK_KEY = 827_364_001;
+
+export interface DataSourceOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function createDataSource(databaseUrl: string, options: DataSourceOptions = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: {
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? 'content-scheduler',
+      connectionTimeoutMillis: 5_000,
+    },
+  });
+}
+
+/** Creates the database named in the URL when it does not exist yet (safe to race). */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      return true;
+    } catch (error) {
+      // 42P04 duplicate_database, 23505 unique_violation: another instance won the race.
+      const code = (error as { code?: string }).code;
+      if (code === '42P04' || code === '23505') return false;
+      throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs pending migrations while holding a PostgreSQL advisory lock, so that several
+ * instances booting at once migrate one after another. Returns the names applied.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Creates the database if needed and migrates it; what `npm run migrate` and start-up do. */
+export async function prepareDatabase(databaseUrl: string): Promise<string[]> {
+  await ensureDatabase(databaseUrl);
+  const dataSource = createDataSource(databaseUrl, { poolSize: 2, applicationName: 'content-scheduler-migrate' });
+  await dataSource.initialize();
+  try {
+    return await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,80 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const LLM_PROVIDERS = ['anthropic', 'openai', 'google'] as const;
+export type LlmProvider = (typeof LLM_PROVIDERS)[number];
+export const WRITING_STRATEGIES = ['standard', 'expert', 'comprehensive'] as const;
+export type WritingStrategy = (typeof WRITING_STRATEGIES)[number];
+
+/** The generation settings a template, a schedule's `job_config` and a Job all share. */
+export const JOB_SETTING_FIELDS = [
+  'publisher_domain',
+  'llm_provider',
+  'llm_model',
+  'writing_strategy',
+  'country',
+  'language',
+] as const;
+export type JobSettingField = (typeof JOB_SETTING_FIELDS)[number];
+
+@Entity({ name: 'job_templates' })
+export class JobTemplate {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'user_id', type: 'text' })
+  userId: string;
+
+  @Column({ name: 'campaign_id', type: 'uuid', nullable: true })
+  campaignId: string | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ name: 'publisher_domain', type: 'varchar', length: 253, nullable: true })
+  publisherDomain: string | null;
+
+  @Column({ name: 'llm_provider', type: 'varchar', length: 32, nullable: true })
+  llmProvider: LlmProvider | null;
+
+  @Column({ name: 'llm_model', type: 'varchar', length: 128, nullable: true })
+  llmModel: string | null;
+
+  @Column({ name: 'writing_strategy', type: 'varchar', length: 32, nullable: true })
+  writingStrategy: WritingStrategy | null;
+
+  @Column({ type: 'varchar', length: 2, nullable: true })
+  country: string | null;
+
+  @Column({ type: 'varchar', length: 35, nullable: true })
+  language: string | null;
+
+  @Column({ name: 'max_retries', type: 'integer', default: 3 })
+  maxRetries: number;
+
+  @Column({ name: 'batch_size', type: 'integer', default: 1 })
+  batchSize: number;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, unknown>;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags: string[];
+
+  @Column({ name: 'use_count', type: 'integer', default: 0 })
+  useCount: number;
+
+  @Column({ name: 'is_favorite', type: 'boolean', default: false })
+  isFavorite: boolean;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

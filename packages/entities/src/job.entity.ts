@@ -1,0 +1,78 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { numericTransformer } from './columns';
+
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Allowed status changes; completed, failed and cancelled are final. */
+export const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
+  pending: ['running', 'cancelled'],
+  running: ['completed', 'failed', 'cancelled'],
+  completed: [],
+  failed: [],
+  cancelled: [],
+};
+
+@Entity({ name: 'jobs' })
+export class Job {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'user_id', type: 'text' })
+  userId: string;
+
+  @Column({ name: 'campaign_id', type: 'uuid', nullable: true })
+  campaignId: string | null;
+
+  @Column({ name: 'template_id', type: 'uuid', nullable: true })
+  templateId: string | null;
+
+  @Column({ name: 'scheduled_job_id', type: 'uuid', nullable: true })
+  scheduledJobId: string | null;
+
+  /** The occurrence instant this Job materializes; null for manual jobs. */
+  @Column({ name: 'scheduled_for', type: 'timestamptz', nullable: true })
+  scheduledFor: Date | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status: JobStatus;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  config: Record<string, unknown>;
+
+  @Column({ name: 'publisher_domain', type: 'varchar', length: 253, nullable: true })
+  publisherDomain: string | null;
+
+  @Column({ name: 'llm_provider', type: 'varchar', length: 32, nullable: true })
+  llmProvider: string | null;
+
+  @Column({ name: 'llm_model', type: 'varchar', length: 128, nullable: true })
+  llmModel: string | null;
+
+  @Column({ name: 'writing_strategy', type: 'varchar', length: 32, nullable: true })
+  writingStrategy: string | null;
+
+  @Column({ type: 'varchar', length: 2, nullable: true })
+  country: string | null;
+
+  @Column({ type: 'varchar', length: 35, nullable: true })
+  language: string | null;
+
+  @Column({ name: 'cost_usd', type: 'numeric', precision: 14, scale: 4, nullable: true, transformer: numericTransformer })
+  costUsd: number | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt: Date | null;
+}

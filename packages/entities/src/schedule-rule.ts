@@ -1,0 +1,37 @@
+import { nextOccurrence, parseSchedule, RecurrenceRule } from '@scheduler/recurrence';
+import type { Campaign } from './campaign.entity';
+import type { ScheduledJob } from './scheduled-job.entity';
+
+/**
+ * The recurrence rule of a stored schedule. The row was validated when written, so a rule that
+ * no longer parses (say, a time zone dropped from the system's tz database) yields null and the
+ * schedule cannot fire.
+ */
+export function ruleOf(schedule: Pick<ScheduledJob, 'scheduleType' | 'scheduledAt' | 'recurrencePattern' | 'timezone' | 'recurrenceEndDate' | 'maxRuns'>): RecurrenceRule | null {
+  const parsed = parseSchedule({
+    schedule_type: schedule.scheduleType,
+    scheduled_at: schedule.scheduledAt,
+    recurrence_pattern: schedule.recurrencePattern,
+    timezone: schedule.timezone,
+    recurrence_end_date: schedule.recurrenceEndDate,
+    max_runs: schedule.maxRuns,
+  });
+  return parsed.ok ? parsed.rule : null;
+}
+
+export type CampaignWindow = Pick<Campaign, 'startDate' | 'endDate'> | null | undefined;
+
+/**
+ * The schedule's next fire instant strictly after `after`: the rule's next occurrence that
+ * falls inside the campaign's start/end window, or null when there is none.
+ */
+export function nextRunAfter(rule: RecurrenceRule, after: Date, campaign?: CampaignWindow): Date | null {
+  let from = after;
+  if (campaign?.startDate && campaign.startDate.getTime() > from.getTime()) {
+    from = new Date(campaign.startDate.getTime() - 1);
+  }
+  const next = nextOccurrence(rule, from);
+  if (!next) return null;
+  if (campaign?.endDate && next.getTime() > campaign.endDate.getTime()) return null;
+  return next;
+}

@@ -1,0 +1,35 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const RUN_OUTCOMES = ['materialized', 'skipped', 'missed', 'failed'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** What became of one occurrence of a schedule: one row per (schedule, occurrence). */
+@Entity({ name: 'schedule_runs' })
+export class ScheduleRun {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'scheduled_job_id', type: 'uuid' })
+  scheduledJobId: string;
+
+  @Column({ name: 'user_id', type: 'text' })
+  userId: string;
+
+  @Column({ name: 'occurrence_at', type: 'timestamptz' })
+  occurrenceAt: Date;
+
+  @Column({ type: 'varchar', length: 16 })
+  outcome: RunOutcome;
+
+  @Column({ name: 'job_id', type: 'uuid', nullable: true })
+  jobId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  reason: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  error: string | null;
+
+  @Column({ name: 'processed_at', type: 'timestamptz', default: () => 'now()' })
+  processedAt: Date;
+}

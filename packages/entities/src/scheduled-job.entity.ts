@@ -1,0 +1,86 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const SCHEDULED_JOB_STATUSES = ['active', 'paused', 'completed', 'expired', 'error'] as const;
+export type ScheduledJobStatus = (typeof SCHEDULED_JOB_STATUSES)[number];
+/** Statuses in which a schedule will never fire again. */
+export const FINISHED_SCHEDULE_STATUSES: readonly ScheduledJobStatus[] = ['completed', 'expired', 'error'];
+
+export const DEFAULT_MISFIRE_GRACE_SECONDS = 3600;
+/** Consecutive failed runs after which a schedule stops with status `error`. */
+export const MAX_CONSECUTIVE_ERRORS = 5;
+
+@Entity({ name: 'scheduled_jobs' })
+export class ScheduledJob {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'user_id', type: 'text' })
+  userId: string;
+
+  @Column({ name: 'campaign_id', type: 'uuid', nullable: true })
+  campaignId: string | null;
+
+  @Column({ name: 'template_id', type: 'uuid', nullable: true })
+  templateId: string | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ name: 'schedule_type', type: 'varchar', length: 16 })
+  scheduleType: string;
+
+  @Column({ name: 'scheduled_at', type: 'timestamptz' })
+  scheduledAt: Date;
+
+  @Column({ name: 'recurrence_pattern', type: 'varchar', length: 255, nullable: true })
+  recurrencePattern: string | null;
+
+  @Column({ name: 'recurrence_end_date', type: 'timestamptz', nullable: true })
+  recurrenceEndDate: Date | null;
+
+  @Column({ type: 'varchar', length: 64, default: 'UTC' })
+  timezone: string;
+
+  @Column({ name: 'max_runs', type: 'integer', nullable: true })
+  maxRuns: number | null;
+
+  @Column({ name: 'job_config', type: 'jsonb', default: () => "'{}'" })
+  jobConfig: Record<string, unknown>;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status: ScheduledJobStatus;
+
+  @Column({ name: 'next_run_at', type: 'timestamptz', nullable: true })
+  nextRunAt: Date | null;
+
+  @Column({ name: 'last_run_at', type: 'timestamptz', nullable: true })
+  lastRunAt: Date | null;
+
+  @Column({ name: 'run_count', type: 'integer', default: 0 })
+  runCount: number;
+
+  @Column({ name: 'error_count', type: 'integer', default: 0 })
+  errorCount: number;
+
+  @Column({ name: 'consecutive_errors', type: 'integer', default: 0 })
+  consecutiveErrors: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ name: 'misfire_grace_seconds', type: 'integer', default: DEFAULT_MISFIRE_GRACE_SECONDS })
+  misfireGraceSeconds: number;
+
+  /** Bumped whenever what the schedule fires (rule, config, status) changes. */
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

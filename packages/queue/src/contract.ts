@@ -1,0 +1,52 @@
+/** Holds one BullMQ job scheduler per active schedule (scheduler id = schedule id). */
+export const OCCURRENCE_QUEUE = 'schedule-occurrences';
+/** Hands materialized Jobs to the content pipeline (BullMQ job id = Job id). */
+export const CONTENT_JOBS_QUEUE = 'content-jobs';
+
+/** Name of the jobs the occurrence schedulers produce. */
+export const OCCURRENCE_JOB_NAME = 'occurrence';
+/** Name of the jobs on the content queue. */
+export const CONTENT_JOB_NAME = 'content-job';
+
+/** Data each occurrence carries; the occurrence instant is the BullMQ job's timestamp slot. */
+export interface OccurrencePayload {
+  schedule_id: string;
+  /** The schedule's `version` when the scheduler was written. */
+  version: number;
+  /** Set on catch-up occurrences the reconciler queues; scheduler jobs carry it in their id. */
+  occurrence_at?: string;
+}
+
+/** Data of a Job handed to the content pipeline. */
+export interface ContentJobPayload {
+  job_id: string;
+  user_id: string;
+  scheduled_job_id: string | null;
+  campaign_id: string | null;
+}
+
+/**
+ * Redis keys (under the queue prefix) where workers report themselves and the reconciler
+ * reports its last pass; `GET /schedule/status` reads them. Lost with Redis, rebuilt by the
+ * next heartbeat and reconcile.
+ */
+export const statusKeys = (prefix: string) => ({
+  /** Hash: worker id -> last heartbeat (epoch ms). */
+  workers: `${prefix}:scheduler:workers`,
+  /** String: JSON of the last reconcile pass. */
+  lastReconcile: `${prefix}:scheduler:last-reconcile`,
+});
+
+/** A worker not seen for this long is not counted as up. */
+export const WORKER_STALE_MS = 30_000;
+
+export interface ReconcileReport {
+  finished_at: string;
+  duration_ms: number;
+  active_schedules: number;
+  created: number;
+  updated: number;
+  removed: number;
+  recreated_overdue: number;
+  missed_recorded: number;
+}

@@ -1,0 +1,110 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { RecurrenceRule, serializeRule } from '@scheduler/recurrence';
+import {
+  CONTENT_JOB_NAME,
+  CONTENT_JOBS_QUEUE,
+  ContentJobPayload,
+  OCCURRENCE_JOB_NAME,
+  OCCURRENCE_QUEUE,
+  OccurrencePayload,
+} from './contract';
+import { occurrenceQueueSettings } from './repeat-strategy';
+
+export interface QueueOptions {
+  connection: Redis;
+  prefix: string;
+}
+
+export function createOccurrenceQueue(options: QueueOptions): Queue<OccurrencePayload> {
+  return new Queue<OccurrencePayload>(OCCURRENCE_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    settings: occurrenceQueueSettings,
+  });
+}
+
+export function createContentQueue(options: QueueOptions): Queue<ContentJobPayload> {
+  return new Queue<ContentJobPayload>(CONTENT_JOBS_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 } },
+  });
+}
+
+/**
+ * Options of every occurrence job: a failure caused by PostgreSQL or Redis being away is
+ * retried with backoff (the processor decides lateness against the occurrence instant, not
+ * against the retry).
+ */
+export const OCCURRENCE_JOB_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential' as const, delay: 500 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 5000 },
+};
+
+/**
+ * Queues one occurrence outside its scheduler: the reconciler's catch-up for an occurrence
+ * that is overdue with nothing queued (after a Redis flush, say). The job id names the
+ * schedule and instant, so queuing it twice is a no-op, and the Job unique per (schedule,
+ * occurrence) keeps a duplicate from materializing twice anyway.
+ */
+export async function enqueueOccurrence(
+  queue: Queue<OccurrencePayload>,
+  scheduleId: string,
+  version: number,
+  occurrence: Date,
+): Promise<void> {
+  await queue.add(
+    OCCURRENCE_JOB_NAME,
+    { schedule_id: scheduleId, version, occurrence_at: occurrence.toISOString() },
+    { ...OCCURRENCE_JOB_OPTIONS, jobId: `catchup:${scheduleId}:${occurrence.getTime()}` },
+  );
+}
+
+/**
+ * The occurrence instant a job stands for: catch-up jobs carry it; jobs a scheduler produced
+ * carry it in their id (`repeat:<scheduler id>:<epoch ms>`).
+ */
+export function occurrenceInstantOf(job: { id?: string; data: OccurrencePayload }): Date | null {
+  if (job.data.occurrence_at) {
+    const at = new Date(job.data.occurrence_at);
+    return Number.isNaN(at.getTime()) ? null : at;
+  }
+  const millis = Number(job.id?.split(':').pop());
+  return Number.isFinite(millis) && millis > 0 ? new Date(millis) : null;
+}
+
+/** What a scheduler needs to know about a schedule. */
+export interface SchedulerSpec {
+  id: string;
+  version: number;
+  /** Null when the schedule must not fire (paused, finished, deleted). */
+  rule: RecurrenceRule | null;
+}
+
+/**
+ * Keeps one BullMQ job scheduler per firing schedule: upserts it with the schedule's rule and
+ * version, or removes it when the schedule must not fire.
+ */
+export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: SchedulerSpec): Promise<void> {
+  if (!spec.rule) {
+    await queue.removeJobScheduler(spec.id);
+    return;
+  }
+  await queue.upsertJobScheduler(
+    spec.id,
+    { pattern: serializeRule(spec.rule) },
+    {
+      name: OCCURRENCE_JOB_NAME,
+      data: { schedule_id: spec.id, version: spec.version },
+      opts: OCCURRENCE_JOB_OPTIONS,
+    },
+  );
+}
+
+/** Hands a Job to the content pipeline; the Job id is the BullMQ job id, so a repeat is a no-op. */
+export async function enqueueContentJob(queue: Queue<ContentJobPayload>, payload: ContentJobPayload): Promise<void> {
+  await queue.add(CONTENT_JOB_NAME, payload, { jobId: payload.job_id });
+}

@@ -1,0 +1,27 @@
+/**
+ * @scheduler/recurrence: the one implementation of schedule maths (pure functions, no I/O).
+ * See README.md for every rule it implements.
+ */
+export { SCHEDULE_TYPES } from './types';
+export type {
+  FieldError,
+  OccurrenceView,
+  ParseOptions,
+  ParseResult,
+  RecurrenceRule,
+  ScheduleInput,
+  ScheduleType,
+} from './types';
+export { parseSchedule, serializeRule, deserializeRule, MAX_RUNS_LIMIT } from './rule';
+export { isValidTimeZone } from './zone';
+export { resolveInstant } from './iso';
+export {
+  firstOccurrence,
+  nextOccurrence,
+  nextOccurrences,
+  occurrencesBetween,
+  describeOccurrence,
+  MAX_OCCURRENCES,
+} from './occurrences';
+export { runRecurrenceBench } from './bench';
+export type { BenchResult, BenchOptions } from './bench';

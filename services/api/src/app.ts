@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import express, { Express } from 'express';
+import { authenticate } from './http/auth';
+import { createErrorHandler, routeNotFound } from './http/errors';
+import { createRateLimiters } from './http/rate-limit';
+import type { AppDeps } from './deps';
+import { campaignRoutes } from './campaigns/campaign.routes';
+import { templateRoutes } from './templates/template.routes';
+import { scheduleRoutes } from './schedules/schedule.routes';
+import { jobRoutes } from './jobs/job.routes';
+import { healthRoutes } from './health.routes';
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('json spaces', 0);
+
+  app.use(healthRoutes(deps));
+
+  const limits = createRateLimiters(deps.redis, deps.config.rateLimit);
+  const api = express.Router();
+  api.use(express.json({ limit: deps.config.bodyLimit, strict: false }));
+  api.use(authenticate(deps.config.jwt));
+  api.use('/campaigns', campaignRoutes(deps, limits));
+  api.use('/templates', templateRoutes(deps, limits));
+  api.use('/schedule', scheduleRoutes(deps, limits));
+  api.use('/jobs', jobRoutes(deps, limits));
+  app.use('/api/v1', api);
+
+  app.use(routeNotFound);
+  app.use(createErrorHandler((message, error) => deps.logger.error(message, { err: String((error as Error)?.stack ?? error) })));
+  return app;
+}

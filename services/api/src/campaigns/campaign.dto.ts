@@ -1,0 +1,113 @@
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { CAMPAIGN_STATUSES, CampaignStatus } from '@scheduler/entities';
+import { Nullable, Optional } from '../http/validation';
+
+export const HEX_COLOR = /^#[0-9A-Fa-f]{6}$/;
+
+export class CreateCampaignDto {
+  @IsString()
+  @Length(1, 255)
+  name: string;
+
+  @Nullable()
+  @IsString()
+  @MaxLength(10_000)
+  description?: string | null;
+
+  @Optional()
+  @IsIn(CAMPAIGN_STATUSES)
+  status?: CampaignStatus;
+
+  @Nullable()
+  @IsString()
+  @Matches(HEX_COLOR, { message: 'color must be a hex colour like #1E88E5' })
+  color?: string | null;
+
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Length(1, 100, { each: true })
+  tags?: string[];
+
+  @Nullable()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  target_job_count?: number | null;
+
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @Min(0)
+  @Max(1_000_000_000_000)
+  target_budget_usd?: number | null;
+
+  @Nullable()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  start_date?: string | null;
+
+  @Nullable()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  end_date?: string | null;
+}
+
+export class UpdateCampaignDto {
+  @Optional()
+  @IsString()
+  @Length(1, 255)
+  name?: string;
+
+  @Nullable()
+  @IsString()
+  @MaxLength(10_000)
+  description?: string | null;
+
+  @Optional()
+  @IsIn(CAMPAIGN_STATUSES)
+  status?: CampaignStatus;
+
+  @Nullable()
+  @IsString()
+  @Matches(HEX_COLOR, { message: 'color must be a hex colour like #1E88E5' })
+  color?: string | null;
+
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Length(1, 100, { each: true })
+  tags?: string[];
+
+  @Nullable()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  target_job_count?: number | null;
+
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @Min(0)
+  @Max(1_000_000_000_000)
+  target_budget_usd?: number | null;
+
+  @Nullable()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  start_date?: string | null;
+
+  @Nullable()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  end_date?: string | null;
+}

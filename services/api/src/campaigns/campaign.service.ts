@@ -1,0 +1,137 @@
+import { In } from 'typeorm';
+import { Campaign, CampaignStatus, Job, JobTemplate, ScheduledJob } from '@scheduler/entities';
+import { syncScheduler } from '@scheduler/queue';
+import type { AppDeps } from '../deps';
+import { FieldError, notFound, validationFailed } from '../http/errors';
+import { parseInstant } from '../http/format';
+import type { Page } from '../http/pagination';
+import { upcomingRunsOf } from '../schedules/schedule.service';
+import type { CreateCampaignDto, UpdateCampaignDto } from './campaign.dto';
+
+type CampaignFields = CreateCampaignDto | UpdateCampaignDto;
+
+function applyFields(campaign: Campaign, dto: CampaignFields): void {
+  const errors: FieldError[] = [];
+  if (dto.name !== undefined) campaign.name = dto.name;
+  if (dto.description !== undefined) campaign.description = dto.description;
+  if (dto.status !== undefined) campaign.status = dto.status;
+  if (dto.color !== undefined) campaign.color = dto.color ? dto.color.toUpperCase() : null;
+  if (dto.tags !== undefined) campaign.tags = dto.tags;
+  if (dto.target_job_count !== undefined) campaign.targetJobCount = dto.target_job_count;
+  if (dto.target_budget_usd !== undefined) campaign.targetBudgetUsd = dto.target_budget_usd;
+  if (dto.start_date !== undefined) {
+    campaign.startDate = dto.start_date === null ? null : parseInstant(dto.start_date, 'start_date', errors);
+  }
+  if (dto.end_date !== undefined) {
+    campaign.endDate = dto.end_date === null ? null : parseInstant(dto.end_date, 'end_date', errors);
+  }
+  if (campaign.startDate && campaign.endDate && campaign.endDate <= campaign.startDate) {
+    errors.push({ field: 'end_date', message: 'end_date must be after start_date' });
+  }
+  if (errors.length) throw validationFailed(errors);
+}
+
+export class CampaignService {
+  constructor(private readonly deps: AppDeps) {}
+
+  private get repo() {
+    return this.deps.dataSource.getRepository(Campaign);
+  }
+
+  async create(userId: string, dto: CreateCampaignDto): Promise<Campaign> {
+    const campaign = this.repo.create({ userId, status: 'active', tags: [] });
+    applyFields(campaign, dto);
+    return this.repo.save(campaign);
+  }
+
+  async list(userId: string, status: CampaignStatus | undefined, page: Page): Promise<[Campaign[], number]> {
+    return this.repo.findAndCount({
+      where: status ? { userId, status } : { userId },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+  }
+
+  /** The user's campaign, or a 404 (also for another user's campaign). */
+  async get(userId: string, id: string): Promise<Campaign> {
+    const campaign = await this.repo.findOneBy({ id, userId });
+    if (!campaign) throw notFound('Campaign');
+    return campaign;
+  }
+
+  async update(userId: string, id: string, dto: UpdateCampaignDto): Promise<Campaign> {
+    const campaign = await this.get(userId, id);
+    applyFields(campaign, dto);
+    return this.repo.save(campaign);
+  }
+
+  /**
+   * Deletes the campaign with its templates and schedules (database cascade); its Jobs stay
+   * with `campaign_id` null. The schedules' BullMQ schedulers go after the commit; one that a
+   * crash leaves behind is an orphan the reconciler removes.
+   */
+  async remove(userId: string, id: string): Promise<void> {
+    const scheduleIds = await this.deps.dataSource.transaction(async (tx) => {
+      const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      if (!campaign) throw notFound('Campaign');
+      const schedules = await tx.getRepository(ScheduledJob).find({ select: { id: true }, where: { campaignId: id } });
+      await tx.getRepository(Campaign).delete({ id });
+      return schedules.map((s) => s.id);
+    });
+    for (const scheduleId of scheduleIds) {
+      await syncScheduler(this.deps.occurrenceQueue, { id: scheduleId, version: 0, rule: null });
+    }
+  }
+
+  async stats(userId: string, id: string) {
+    const campaign = await this.get(userId, id);
+    const ds = this.deps.dataSource;
+    const [statusRows, totalScheduled, totalTemplates, costRow] = await Promise.all([
+      ds.getRepository(Job)
+        .createQueryBuilder('j')
+        .select('j.status', 'status')
+        .addSelect('COUNT(*)::int', 'count')
+        .where('j.campaign_id = :id', { id })
+        .groupBy('j.status')
+        .getRawMany<{ status: string; count: number }>(),
+      ds.getRepository(ScheduledJob).countBy({ campaignId: id }),
+      ds.getRepository(JobTemplate).countBy({ campaignId: id }),
+      ds.getRepository(Job)
+        .createQueryBuilder('j')
+        .select('COALESCE(SUM(j.cost_usd), 0)::float8', 'spent')
+        .where('j.campaign_id = :id', { id })
+        .getRawOne<{ spent: number }>(),
+    ]);
+    const statusDistribution: Record<string, number> = {};
+    let totalJobs = 0;
+    for (const row of statusRows) {
+      statusDistribution[row.status] = row.count;
+      totalJobs += row.count;
+    }
+    const now = this.deps.now();
+    const spent = Math.round((costRow?.spent ?? 0) * 10_000) / 10_000;
+    const daysRemaining = campaign.endDate
+      ? Math.max(0, Math.floor((campaign.endDate.getTime() - now.getTime()) / 86_400_000))
+      : null;
+    return {
+      campaign_id: campaign.id,
+      total_jobs: totalJobs,
+      total_scheduled_jobs: totalScheduled,
+      total_templates: totalTemplates,
+      job_count_progress: campaign.targetJobCount ? totalJobs / campaign.targetJobCount : null,
+      days_remaining: daysRemaining,
+      status_distribution: statusDistribution,
+      budget_spent_usd: spent,
+      budget_progress: campaign.targetBudgetUsd ? spent / campaign.targetBudgetUsd : null,
+      upcoming_runs: await upcomingRunsOf(this.deps, { userId, campaign }, 5),
+    };
+  }
+
+  /** Campaigns by id for embedding in other responses (one query). */
+  async byIds(userId: string, ids: string[]): Promise<Map<string, Campaign>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.repo.findBy({ userId, id: In(ids) });
+    return new Map(rows.map((c) => [c.id, c]));
+  }
+}

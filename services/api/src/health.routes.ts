@@ -1,0 +1,28 @@
+import { Router } from 'express';
+import type { AppDeps } from './deps';
+
+/** Liveness and readiness, without auth. */
+export function healthRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.dataSource.query('SELECT 1');
+      checks.postgres = 'ok';
+    } catch (error) {
+      checks.postgres = `error: ${(error as Error).message}`;
+    }
+    try {
+      await deps.redis.ping();
+      checks.redis = 'ok';
+    } catch (error) {
+      checks.redis = `error: ${(error as Error).message}`;
+    }
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  return router;
+}

@@ -1,0 +1,92 @@
+import type { RequestHandler } from 'express';
+import jwt, { Algorithm, JwtPayload } from 'jsonwebtoken';
+import type { JwtConfig } from '@scheduler/config';
+import { AppError } from './errors';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The authenticated user's id (`sub`), set by `authenticate`. */
+    userId?: string;
+    /** Why authentication failed, when it did. */
+    authFailure?: string;
+  }
+}
+
+/** Verifies a bearer token with the pinned algorithms; returns the user id or a reason. */
+export function verifyToken(token: string, config: JwtConfig): { userId: string } | { failure: string } {
+  const hmac = config.algorithms.filter((a) => a === 'HS256');
+  const asymmetric = config.algorithms.filter((a) => a !== 'HS256');
+  let header: { alg?: string } | undefined;
+  try {
+    header = jwt.decode(token, { complete: true })?.header as { alg?: string } | undefined;
+  } catch {
+    header = undefined;
+  }
+  if (!header || typeof header.alg !== 'string') return { failure: 'malformed token' };
+  // Each algorithm family is checked only with its own key: no HS/RS confusion, no `none`.
+  let key: string | null = null;
+  let algorithms: Algorithm[] = [];
+  if ((hmac as string[]).includes(header.alg) && config.secret) {
+    key = config.secret;
+    algorithms = hmac;
+  } else if ((asymmetric as string[]).includes(header.alg) && config.publicKey) {
+    key = config.publicKey;
+    algorithms = asymmetric;
+  }
+  if (!key) return { failure: `algorithm ${header.alg} is not accepted` };
+  try {
+    const payload = jwt.verify(token, key, {
+      algorithms,
+      ...(config.issuer ? { issuer: config.issuer } : {}),
+      ...(config.audience ? { audience: config.audience } : {}),
+    }) as JwtPayload | string;
+    if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub.length === 0) {
+      return { failure: 'token has no subject' };
+    }
+    if (payload.sub.length > 255) return { failure: 'token subject is too long' };
+    return { userId: payload.sub };
+  } catch (error) {
+    return { failure: (error as Error).message };
+  }
+}
+
+export function signToken(userId: string, config: JwtConfig, ttlSeconds = 3600): string {
+  if (!config.secret) throw new Error('Tokens can only be minted with JWT_SECRET (HS256) configured');
+  return jwt.sign({}, config.secret, {
+    algorithm: 'HS256',
+    subject: userId,
+    expiresIn: ttlSeconds,
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  });
+}
+
+/** Reads the bearer token if any; never rejects, so the rate limiter can key on the user. */
+export function authenticate(config: JwtConfig): RequestHandler {
+  return (req, _res, next) => {
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      req.authFailure = 'missing bearer token';
+    } else {
+      const result = verifyToken(match[1], config);
+      if ('userId' in result) req.userId = result.userId;
+      else req.authFailure = result.failure;
+    }
+    next();
+  };
+}
+
+export const requireUser: RequestHandler = (req, _res, next) => {
+  if (!req.userId) {
+    next(new AppError('unauthorized', `Authentication required: ${req.authFailure ?? 'invalid token'}`));
+    return;
+  }
+  next();
+};
+
+/** The authenticated user's id; only call behind `requireUser`. */
+export function userIdOf(req: { userId?: string }): string {
+  if (!req.userId) throw new AppError('unauthorized', 'Authentication required');
+  return req.userId;
+}

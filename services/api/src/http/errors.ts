@@ -1,0 +1,129 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Every failure a client can cause, each with one HTTP status (the map below). */
+export type ErrorCode =
+  | 'unauthorized'
+  | 'not_found'
+  | 'route_not_found'
+  | 'method_not_allowed'
+  | 'validation_failed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'malformed_json'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+const STATUS = {
+  unauthorized: 401,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  validation_failed: 422,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  malformed_json: 400,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+} satisfies Record<ErrorCode, number>;
+
+const TITLE = {
+  unauthorized: 'Unauthorized',
+  not_found: 'Not Found',
+  route_not_found: 'Not Found',
+  method_not_allowed: 'Method Not Allowed',
+  validation_failed: 'Unprocessable Content',
+  conflict: 'Conflict',
+  payload_too_large: 'Content Too Large',
+  unsupported_media_type: 'Unsupported Media Type',
+  malformed_json: 'Bad Request',
+  rate_limited: 'Too Many Requests',
+  unavailable: 'Service Unavailable',
+  internal: 'Internal Server Error',
+} satisfies Record<ErrorCode, string>;
+
+export class AppError extends Error {
+  constructor(
+    public readonly code: ErrorCode,
+    message: string,
+    public readonly errors?: FieldError[],
+    public readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
+export const conflict = (message: string): AppError => new AppError('conflict', message);
+export const validationFailed = (errors: FieldError[]): AppError =>
+  new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export function problemFor(code: ErrorCode, detail: string, errors?: FieldError[]): Problem {
+  const problem: Problem = {
+    type: `https://content-scheduler.dev/problems/${code.replace(/_/g, '-')}`,
+    title: TITLE[code],
+    status: STATUS[code],
+    detail,
+  };
+  if (errors) problem.errors = errors;
+  return problem;
+}
+
+export function sendProblem(
+  res: Parameters<RequestHandler>[1],
+  code: ErrorCode,
+  detail: string,
+  errors?: FieldError[],
+): void {
+  res.status(STATUS[code]).type('application/problem+json').send(JSON.stringify(problemFor(code, detail, errors)));
+}
+
+/** Body-parser and other http-errors style failures carry `status` and `type`. */
+function fromHttpError(err: { status?: number; type?: string; message?: string }): AppError | null {
+  if (err.type === 'entity.parse.failed') return new AppError('malformed_json', 'The request body is not valid JSON');
+  if (err.type === 'entity.too.large') return new AppError('payload_too_large', 'The request body is too large');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+    return new AppError('unsupported_media_type', 'Unsupported body encoding');
+  }
+  if (err.status === 400) return new AppError('malformed_json', 'The request body could not be read');
+  return null;
+}
+
+export function createErrorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const appError = err instanceof AppError ? err : fromHttpError(err ?? {});
+    if (appError) {
+      if (appError.headers) res.set(appError.headers);
+      if (appError.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer');
+      sendProblem(res, appError.code, appError.message, appError.errors);
+      return;
+    }
+    log('unhandled error', err);
+    sendProblem(res, 'internal', 'An unexpected error occurred');
+  };
+}
+
+export const routeNotFound: RequestHandler = (req, res) => {
+  sendProblem(res, 'route_not_found', `No route for ${req.method} ${req.path}`);
+};

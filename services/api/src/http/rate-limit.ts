@@ -1,0 +1,53 @@
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import type { Redis } from 'ioredis';
+import type { RateLimitConfig } from '@scheduler/config';
+import { problemFor } from './errors';
+import { requireUser } from './auth';
+
+export type LimitKind = 'writes' | 'lists' | 'reads';
+
+export type RateLimiters = Record<LimitKind, RequestHandler>;
+
+/**
+ * One limiter per kind of request, each counted in Redis so that every API instance shares
+ * the budget. Keyed by user (`sub`) when authenticated, else by client address.
+ */
+export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix = 'rl:'): RateLimiters {
+  const make = (kind: LimitKind): RequestHandler =>
+    rateLimit({
+      windowMs: config.windowSeconds * 1000,
+      limit: config[kind],
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      identifier: kind,
+      keyGenerator: (req) => (req.userId ? `u:${req.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
+      store: new RedisStore({
+        prefix: `${prefix}${kind}:`,
+        sendCommand: (command: string, ...args: string[]) =>
+          redis.call(command, ...args) as Promise<never>,
+      }),
+      handler: (_req, res, _next, options) => {
+        res
+          .status(429)
+          .type('application/problem+json')
+          .send(
+            JSON.stringify(
+              problemFor('rate_limited', `Rate limit of ${options.limit} ${kind} per ${config.windowSeconds}s exceeded`),
+            ),
+          );
+      },
+      // Redis unreachable: let the request through rather than fail every call.
+      passOnStoreError: true,
+    });
+  return { writes: make('writes'), lists: make('lists'), reads: make('reads') };
+}
+
+/**
+ * The middleware pair every `/api/v1` route starts with: its rate limit (keyed by user, or by
+ * address for unauthenticated calls), then the 401 for a missing or bad token.
+ */
+export function guard(limits: RateLimiters, kind: LimitKind): RequestHandler[] {
+  return [limits[kind], requireUser];
+}

@@ -1,0 +1,74 @@
+import type { FindOptionsWhere } from 'typeorm';
+import { Job, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
+import type { AppDeps } from '../deps';
+import { conflict, notFound, validationFailed } from '../http/errors';
+import type { Page } from '../http/pagination';
+import type { UpdateJobDto } from './job.dto';
+
+export interface JobFilter {
+  campaignId?: string;
+  scheduledJobId?: string;
+  status?: JobStatus;
+}
+
+const isFinal = (status: JobStatus): boolean => JOB_TRANSITIONS[status].length === 0;
+
+export class JobService {
+  constructor(private readonly deps: AppDeps) {}
+
+  private get repo() {
+    return this.deps.dataSource.getRepository(Job);
+  }
+
+  /** Newest first. */
+  async list(userId: string, filter: JobFilter, page: Page): Promise<[Job[], number]> {
+    const where: FindOptionsWhere<Job> = { userId };
+    if (filter.campaignId) where.campaignId = filter.campaignId;
+    if (filter.scheduledJobId) where.scheduledJobId = filter.scheduledJobId;
+    if (filter.status) where.status = filter.status;
+    return this.repo.findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+  }
+
+  /** The user's Job, or a 404 (also for another user's Job). */
+  async get(userId: string, id: string): Promise<Job> {
+    const job = await this.repo.findOneBy({ id, userId });
+    if (!job) throw notFound('Job');
+    return job;
+  }
+
+  /**
+   * A progress report from the content pipeline. The read-check-write runs under the Job's
+   * row lock, so two concurrent reports cannot both move it. A Job in a final status no longer
+   * changes at all (409); the server keeps `started_at` and `completed_at`.
+   */
+  async update(userId: string, id: string, dto: UpdateJobDto): Promise<Job> {
+    if (dto.status === undefined && dto.cost_usd === undefined && dto.error_message === undefined) {
+      throw validationFailed([{ field: 'body', message: 'must set at least one of status, cost_usd, error_message' }]);
+    }
+    return this.deps.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(Job);
+      const job = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      if (!job) throw notFound('Job');
+      if (isFinal(job.status)) throw conflict(`Job is ${job.status}, a final status: it can no longer change`);
+      if (dto.status !== undefined) {
+        if (dto.status === job.status) throw conflict(`Job is already ${job.status}`);
+        const allowed = JOB_TRANSITIONS[job.status];
+        if (!allowed.includes(dto.status)) {
+          throw conflict(`Job cannot go from ${job.status} to ${dto.status} (allowed: ${allowed.join(', ')})`);
+        }
+        const now = this.deps.now();
+        job.status = dto.status;
+        if (dto.status === 'running' && !job.startedAt) job.startedAt = now;
+        if (isFinal(dto.status)) job.completedAt = now;
+      }
+      if (dto.cost_usd !== undefined) job.costUsd = dto.cost_usd;
+      if (dto.error_message !== undefined) job.errorMessage = dto.error_message;
+      return repo.save(job);
+    });
+  }
+}

@@ -1,0 +1,213 @@
+import { EntityManager, FindOptionsWhere, In, Not } from 'typeorm';
+import {
+  Campaign,
+  FINISHED_SCHEDULE_STATUSES,
+  Job,
+  JobTemplate,
+  jobSettingsOf,
+  mergeJobConfig,
+  ScheduledJob,
+} from '@scheduler/entities';
+import { enqueueContentJob } from '@scheduler/queue';
+import type { AppDeps } from '../deps';
+import { conflict, notFound } from '../http/errors';
+import type { Page } from '../http/pagination';
+import type { CreateTemplateDto, UpdateTemplateDto, UseTemplateDto } from './template.dto';
+
+type TemplateFields = CreateTemplateDto | UpdateTemplateDto;
+
+export interface TemplateFilter {
+  campaignId?: string;
+  favoritesOnly: boolean;
+}
+
+/** How many blocking schedules a 409 names before it says "and N more". */
+const MAX_NAMED_SCHEDULES = 20;
+
+function applyFields(template: JobTemplate, dto: TemplateFields): void {
+  if (dto.name !== undefined) template.name = dto.name;
+  if (dto.description !== undefined) template.description = dto.description;
+  if (dto.campaign_id !== undefined) template.campaignId = dto.campaign_id === null ? null : dto.campaign_id.toLowerCase();
+  if (dto.publisher_domain !== undefined) template.publisherDomain = dto.publisher_domain;
+  if (dto.llm_provider !== undefined) template.llmProvider = dto.llm_provider;
+  if (dto.llm_model !== undefined) template.llmModel = dto.llm_model;
+  if (dto.writing_strategy !== undefined) template.writingStrategy = dto.writing_strategy;
+  if (dto.country !== undefined) template.country = dto.country;
+  if (dto.language !== undefined) template.language = dto.language;
+  if (dto.max_retries !== undefined) template.maxRetries = dto.max_retries;
+  if (dto.batch_size !== undefined) template.batchSize = dto.batch_size;
+  if (dto.metadata !== undefined) template.metadata = dto.metadata;
+  if (dto.tags !== undefined) template.tags = dto.tags;
+  if (dto.is_favorite !== undefined) template.isFavorite = dto.is_favorite;
+}
+
+/**
+ * Checks that the campaign is the user's (else 404) and holds a share lock on it until the
+ * transaction ends, so a concurrent campaign delete cannot remove it under the new reference.
+ */
+async function lockOwnCampaign(tx: EntityManager, userId: string, campaignId: string): Promise<void> {
+  const campaign = await tx.getRepository(Campaign).findOne({
+    select: { id: true },
+    where: { id: campaignId, userId },
+    lock: { mode: 'pessimistic_read' },
+  });
+  if (!campaign) throw notFound('Campaign');
+}
+
+export class TemplateService {
+  constructor(private readonly deps: AppDeps) {}
+
+  private get repo() {
+    return this.deps.dataSource.getRepository(JobTemplate);
+  }
+
+  async create(userId: string, dto: CreateTemplateDto): Promise<JobTemplate> {
+    return this.deps.dataSource.transaction(async (tx) => {
+      if (dto.campaign_id) await lockOwnCampaign(tx, userId, dto.campaign_id.toLowerCase());
+      const repo = tx.getRepository(JobTemplate);
+      const template = repo.create({ userId, tags: [], metadata: {} });
+      applyFields(template, dto);
+      return repo.save(template);
+    });
+  }
+
+  /** Favorites first, then most recently used (never-used last), then newest. */
+  async list(userId: string, filter: TemplateFilter, page: Page): Promise<[JobTemplate[], number]> {
+    const where: FindOptionsWhere<JobTemplate> = { userId };
+    if (filter.campaignId) where.campaignId = filter.campaignId;
+    if (filter.favoritesOnly) where.isFavorite = true;
+    return this.repo.findAndCount({
+      where,
+      order: { isFavorite: 'DESC', lastUsedAt: { direction: 'DESC', nulls: 'LAST' }, createdAt: 'DESC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+  }
+
+  /** The user's template, or a 404 (also for another user's template). */
+  async get(userId: string, id: string): Promise<JobTemplate> {
+    const template = await this.repo.findOneBy({ id, userId });
+    if (!template) throw notFound('Template');
+    return template;
+  }
+
+  /** Row-locked read-modify-write, so a concurrent use's `use_count + 1` is never written over. */
+  async update(userId: string, id: string, dto: UpdateTemplateDto): Promise<JobTemplate> {
+    return this.deps.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(JobTemplate);
+      const template = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      if (!template) throw notFound('Template');
+      // Only a move to another campaign needs the check (and its lock): the current one is the
+      // user's, and locking it here could deadlock with that campaign's cascading delete.
+      if (dto.campaign_id && dto.campaign_id.toLowerCase() !== template.campaignId) {
+        await lockOwnCampaign(tx, userId, dto.campaign_id.toLowerCase());
+      }
+      applyFields(template, dto);
+      return repo.save(template);
+    });
+  }
+
+  async toggleFavorite(userId: string, id: string): Promise<JobTemplate> {
+    return this.deps.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(JobTemplate);
+      const template = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      if (!template) throw notFound('Template');
+      template.isFavorite = !template.isFavorite;
+      return repo.save(template);
+    });
+  }
+
+  /**
+   * Deletes the template unless a schedule of the user that can still fire uses it (409 naming
+   * them). Finished schedules keep their history and just lose the link (ON DELETE SET NULL),
+   * as do Jobs made from it. The row lock makes a schedule created meanwhile wait for the
+   * delete (its foreign key check then fails) instead of being unlinked silently.
+   */
+  async remove(userId: string, id: string): Promise<void> {
+    await this.deps.dataSource.transaction(async (tx) => {
+      const template = await tx.getRepository(JobTemplate).findOne({
+        select: { id: true },
+        where: { id, userId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!template) throw notFound('Template');
+      const blocking = await tx.getRepository(ScheduledJob).find({
+        select: { id: true, name: true },
+        where: { templateId: id, userId, status: Not(In([...FINISHED_SCHEDULE_STATUSES])) },
+        order: { createdAt: 'ASC', id: 'ASC' },
+      });
+      if (blocking.length > 0) {
+        const named = blocking.slice(0, MAX_NAMED_SCHEDULES).map((s) => `${JSON.stringify(s.name)} (${s.id})`);
+        const more = blocking.length > MAX_NAMED_SCHEDULES ? ` and ${blocking.length - MAX_NAMED_SCHEDULES} more` : '';
+        throw conflict(
+          `Template is used by ${blocking.length} schedule(s) that can still run: ${named.join(', ')}${more}. ` +
+            'Delete them, point them at another template, or wait until they finish.',
+        );
+      }
+      await tx.getRepository(JobTemplate).delete({ id });
+    });
+  }
+
+  /**
+   * Creates a pending Job from the template with the overrides on top (`mergeJobConfig`),
+   * counts the use atomically in the same transaction, then hands the Job to the content queue.
+   */
+  async use(userId: string, id: string, overrides: UseTemplateDto): Promise<Job> {
+    const now = this.deps.now();
+    const job = await this.deps.dataSource.transaction(async (tx) => {
+      const templates = tx.getRepository(JobTemplate);
+      const found = await templates.findOne({ select: { id: true, campaignId: true }, where: { id, userId } });
+      if (!found) throw notFound('Template');
+      // Lock order campaign -> template, as a campaign's cascading delete takes them; the other
+      // order deadlocks with it (the Job's foreign key needs the campaign row).
+      if (found.campaignId) {
+        await tx.getRepository(Campaign).findOne({
+          select: { id: true },
+          where: { id: found.campaignId },
+          lock: { mode: 'pessimistic_read' },
+        });
+      }
+      const counted = await templates
+        .createQueryBuilder()
+        .update()
+        // A use is not an edit: `updated_at` stays as it was.
+        .set({ useCount: () => 'use_count + 1', lastUsedAt: now, updatedAt: () => 'updated_at' })
+        .where('id = :id AND user_id = :userId', { id, userId })
+        .execute();
+      if (!counted.affected) throw notFound('Template');
+      const template = await templates.findOneByOrFail({ id });
+      const config = mergeJobConfig(template, { ...overrides });
+      const jobs = tx.getRepository(Job);
+      return jobs.save(
+        jobs.create({
+          userId,
+          campaignId: template.campaignId,
+          templateId: template.id,
+          scheduledJobId: null,
+          scheduledFor: null,
+          status: 'pending',
+          config,
+          ...jobSettingsOf(config),
+          costUsd: null,
+          errorMessage: null,
+          startedAt: null,
+          completedAt: null,
+        }),
+      );
+    });
+    try {
+      await enqueueContentJob(this.deps.contentQueue, {
+        job_id: job.id,
+        user_id: userId,
+        scheduled_job_id: null,
+        campaign_id: job.campaignId,
+      });
+    } catch (error) {
+      // The Job is recorded (PostgreSQL is the source of truth) and stays pending; answering
+      // 500 would invite a retry that creates a second Job. Enqueueing is idempotent by Job id,
+      // so a later re-enqueue of pending Jobs hands it over exactly once.
+      this.deps.logger.error('could not enqueue content job', { job_id: job.id, err: String(error) });
+    }
+    return job;
+  }
+}

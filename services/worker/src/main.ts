@@ -1,0 +1,158 @@
+import 'reflect-metadata';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import { Worker } from 'bullmq';
+import { ConfigError, loadConfig, Config } from '@scheduler/config';
+import { createDataSource, prepareDatabase } from '@scheduler/entities';
+import {
+  createContentQueue,
+  createOccurrenceQueue,
+  createRedis,
+  OCCURRENCE_QUEUE,
+  occurrenceQueueSettings,
+  OccurrencePayload,
+  statusKeys,
+} from '@scheduler/queue';
+import { MaterializeService } from './materialize.service';
+import { createOccurrenceProcessor, Logger } from './occurrence.processor';
+import { Reconciler } from './reconciler';
+
+function jsonLogger(level: string): Logger {
+  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+  const min = level === 'silent' ? Infinity : order.indexOf(level);
+  const write = (lvl: string, msg: string, fields?: Record<string, unknown>) => {
+    if (order.indexOf(lvl) < min) return;
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, service: 'worker', msg, ...fields })}\n`);
+  };
+  return { info: (m, f) => write('info', m, f), warn: (m, f) => write('warn', m, f), error: (m, f) => write('error', m, f) };
+}
+
+export interface RunningWorker {
+  id: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts one worker process's parts: the BullMQ worker, the reconciler loop, heartbeats and health. */
+export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
+  const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
+  await prepareDatabase(config.databaseUrl);
+  const dataSource = createDataSource(config.databaseUrl, {
+    applicationName: 'content-scheduler-worker',
+    poolSize: Math.min(20, config.worker.concurrency + 2),
+  });
+  await dataSource.initialize();
+  const redis = createRedis(config.redisUrl, 'worker');
+  const workerConnection = createRedis(config.redisUrl, 'worker');
+  const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
+  const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
+  const materialize = new MaterializeService(dataSource);
+  const worker = new Worker<OccurrencePayload>(
+    OCCURRENCE_QUEUE,
+    createOccurrenceProcessor({ materialize, occurrenceQueue, contentQueue, logger }),
+    {
+      connection: workerConnection,
+      prefix: config.queuePrefix,
+      concurrency: config.worker.concurrency,
+      settings: occurrenceQueueSettings,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    logger.warn('occurrence attempt failed; BullMQ will retry', { job_id: job?.id, error: error.message });
+  });
+  worker.on('error', (error) => logger.error('worker error', { error: error.message }));
+
+  const keys = statusKeys(config.queuePrefix);
+  const heartbeat = async () => {
+    await redis.hset(keys.workers, id, String(Date.now())).catch(() => undefined);
+  };
+  await heartbeat();
+  const heartbeatTimer = setInterval(() => void heartbeat(), 5_000);
+
+  const reconciler = new Reconciler(dataSource, occurrenceQueue, logger);
+  let reconciling: Promise<void> = Promise.resolve();
+  const reconcileOnce = () => {
+    reconciling = reconciler
+      .runIfLeader()
+      .then(async (report) => {
+        if (report) await redis.set(keys.lastReconcile, JSON.stringify(report));
+      })
+      .catch((error) => logger.warn('reconcile failed; will retry next interval', { error: (error as Error).message }));
+    return reconciling;
+  };
+  void reconcileOnce();
+  const reconcileTimer = setInterval(() => void reconcileOnce(), config.worker.reconcileIntervalSeconds * 1000);
+
+  const server: Server = createServer(async (req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.url === '/readyz') {
+      const checks: Record<string, string> = {};
+      checks.postgres = await dataSource.query('SELECT 1').then(() => 'ok', (e: Error) => `error: ${e.message}`);
+      checks.redis = await redis.ping().then(() => 'ok', (e: Error) => `error: ${e.message}`);
+      const ready = Object.values(checks).every((v) => v === 'ok');
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"status":404}');
+  });
+  await new Promise<void>((resolve) => server.listen(config.worker.port, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.worker.port;
+  logger.info('worker started', { worker_id: id, port, concurrency: config.worker.concurrency });
+
+  return {
+    id,
+    port,
+    stop: async () => {
+      clearInterval(heartbeatTimer);
+      clearInterval(reconcileTimer);
+      // Finishes the occurrences in hand; those not started stay in Redis for another worker.
+      await worker.close();
+      await reconciling;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await redis.hdel(keys.workers, id).catch(() => undefined);
+      await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);
+      await Promise.allSettled([redis.quit(), workerConnection.quit()]);
+      await dataSource.destroy().catch(() => undefined);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = jsonLogger(config.logLevel);
+  const running = await startWorker(config, logger);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('worker stopping', { signal, worker_id: running.id });
+    const force = setTimeout(() => process.exit(1), 25_000);
+    force.unref();
+    await running.stop();
+    logger.info('worker stopped', { worker_id: running.id });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(`worker failed to start: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  });
+}

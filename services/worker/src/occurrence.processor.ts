@@ -1,0 +1,54 @@
+import type { Job as QueueJob, Queue } from 'bullmq';
+import { ContentJobPayload, enqueueContentJob, occurrenceInstantOf, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import type { MaterializeResult, MaterializeService } from './materialize.service';
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * The BullMQ processor of the occurrence queue: materializes the occurrence, then (after the
+ * commit) hands the Job to the content queue and retires the scheduler of a schedule that is
+ * done. A throw (PostgreSQL or Redis away) makes BullMQ retry with backoff; the retry is safe
+ * because the Job is unique per (schedule, occurrence) and its queue id is the Job id.
+ */
+export function createOccurrenceProcessor(deps: {
+  materialize: MaterializeService;
+  occurrenceQueue: Queue<OccurrencePayload>;
+  contentQueue: Queue<ContentJobPayload>;
+  logger: Logger;
+}) {
+  return async (job: QueueJob<OccurrencePayload>): Promise<MaterializeResult['outcome']> => {
+    const scheduleId = job.data?.schedule_id;
+    const occurrence = occurrenceInstantOf(job as { id?: string; data: OccurrencePayload });
+    if (typeof scheduleId !== 'string' || !occurrence) {
+      deps.logger.warn('occurrence job without schedule or instant', { job_id: job.id });
+      return 'ignored';
+    }
+    const version = typeof job.data.version === 'number' ? job.data.version : null;
+    const result = await deps.materialize.materialize(scheduleId, version, occurrence);
+    if (result.job) {
+      await enqueueContentJob(deps.contentQueue, {
+        job_id: result.job.id,
+        user_id: result.job.userId,
+        scheduled_job_id: result.job.scheduledJobId,
+        campaign_id: result.job.campaignId,
+      });
+    }
+    if (result.removeScheduler) {
+      await syncScheduler(deps.occurrenceQueue, { id: scheduleId, version: 0, rule: null });
+    }
+    deps.logger.info('occurrence processed', {
+      schedule_id: scheduleId,
+      occurrence_at: occurrence.toISOString(),
+      outcome: result.outcome,
+      job_id: result.job?.id,
+      duplicate: result.duplicate ?? false,
+      reason: result.reason,
+      missed_recorded: result.missedRecorded,
+    });
+    return result.outcome;
+  };
+}

@@ -1,0 +1,129 @@
+import type { Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { MoreThan } from 'typeorm';
+import { ruleOf, ScheduledJob } from '@scheduler/entities';
+import { serializeRule } from '@scheduler/recurrence';
+import { enqueueOccurrence, OccurrencePayload, ReconcileReport, syncScheduler } from '@scheduler/queue';
+import type { Logger } from './occurrence.processor';
+
+const RECONCILE_LOCK_KEY = 827_364_002;
+const BATCH = 500;
+/** An occurrence this far past its time with nothing processing it counts as overdue. */
+const OVERDUE_SLACK_MS = 15_000;
+
+/**
+ * Makes Redis agree with PostgreSQL: every active schedule has exactly one job scheduler with
+ * its current rule and version; schedulers without an active schedule go; an occurrence that
+ * is overdue with nothing queued for it is queued again (the processor then fires it within
+ * grace or records it as missed). One leader at a time, by a PostgreSQL advisory lock.
+ */
+export class Reconciler {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: Queue<OccurrencePayload>,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Runs one pass if this process can take the leader lock; null when another leader holds it. */
+  async runIfLeader(): Promise<ReconcileReport | null> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILE_LOCK_KEY]);
+      if (!locked) return null;
+      try {
+        return await this.reconcile();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RECONCILE_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async reconcile(): Promise<ReconcileReport> {
+    const started = Date.now();
+    const report: ReconcileReport = {
+      finished_at: '',
+      duration_ms: 0,
+      active_schedules: 0,
+      created: 0,
+      updated: 0,
+      removed: 0,
+      recreated_overdue: 0,
+      missed_recorded: 0,
+    };
+    const repo = this.dataSource.getRepository(ScheduledJob);
+    let lastId = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const batch = await repo.find({
+        where: { status: 'active', id: MoreThan(lastId) },
+        order: { id: 'ASC' },
+        take: BATCH,
+      });
+      if (batch.length === 0) break;
+      lastId = batch[batch.length - 1].id;
+      report.active_schedules += batch.length;
+      await Promise.all(batch.map((schedule) => this.reconcileOne(schedule, report)));
+    }
+    await this.removeOrphans(report);
+    report.duration_ms = Date.now() - started;
+    report.finished_at = new Date().toISOString();
+    const fixes = report.created + report.updated + report.removed + report.recreated_overdue;
+    if (fixes > 0) this.logger.warn('reconcile repaired schedulers', { ...report });
+    return report;
+  }
+
+  private async reconcileOne(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
+    const rule = ruleOf(schedule);
+    if (!rule || !schedule.nextRunAt) return;
+    const scheduler = await this.queue.getJobScheduler(schedule.id);
+    const pattern = serializeRule(rule);
+    const data = scheduler?.template?.data as OccurrencePayload | undefined;
+    if (!scheduler) {
+      await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule });
+      report.created += 1;
+    } else if (scheduler.pattern !== pattern || data?.version !== schedule.version) {
+      await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule });
+      report.updated += 1;
+    }
+    const now = this.now().getTime();
+    if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
+      // The occurrence PostgreSQL expects has not been processed: queue it unless it is queued.
+      const pendingId = `repeat:${schedule.id}:${schedule.nextRunAt.getTime()}`;
+      const pending = await this.queue.getJob(pendingId);
+      const state = pending ? await pending.getState() : 'unknown';
+      if (!pending || state === 'completed' || state === 'failed' || state === 'unknown') {
+        await enqueueOccurrence(this.queue, schedule.id, schedule.version, schedule.nextRunAt);
+        report.recreated_overdue += 1;
+      }
+    }
+  }
+
+  private async removeOrphans(report: ReconcileReport): Promise<void> {
+    const repo = this.dataSource.getRepository(ScheduledJob);
+    const total = await this.queue.getJobSchedulersCount();
+    for (let start = 0; start < total; start += BATCH) {
+      const schedulers = await this.queue.getJobSchedulers(start, start + BATCH - 1, true);
+      const ids = schedulers.map((s) => s.key);
+      if (ids.length === 0) break;
+      const uuidLike = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+      const active = uuidLike.length
+        ? await repo
+            .createQueryBuilder('s')
+            .select('s.id', 'id')
+            .where("s.id IN (:...ids) AND s.status = 'active' AND s.next_run_at IS NOT NULL", { ids: uuidLike })
+            .getRawMany<{ id: string }>()
+        : [];
+      const keep = new Set(active.map((r) => r.id));
+      const orphans = ids.filter((id) => !keep.has(id));
+      for (const id of orphans) {
+        await this.queue.removeJobScheduler(id);
+        report.removed += 1;
+      }
+      // Removing shifts later schedulers down; stay on this page.
+      start -= orphans.length;
+    }
+  }
+}
