@@ -22,6 +22,7 @@ export {
   occurrencesBetween,
   describeOccurrence,
   MAX_OCCURRENCES,
+  MAX_OCCURRENCES_BETWEEN,
 } from './occurrences';
 export { runRecurrenceBench } from './bench';
 export type { BenchResult, BenchOptions } from './bench';

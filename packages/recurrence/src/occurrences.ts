@@ -22,8 +22,10 @@ import { OccurrenceView, RecurrenceRule } from './types';
 
 /** Search horizon of one nextOccurrence call: ~1000 years. */
 const HORIZON_MS = 1000 * 365.2425 * 86_400_000;
-/** Max occurrences returned by nextOccurrences / occurrencesBetween. */
+/** Max occurrences returned by nextOccurrences. */
 export const MAX_OCCURRENCES = 1000;
+/** Hard cap on occurrencesBetween's `limit` (memory guard; far above any preview). */
+export const MAX_OCCURRENCES_BETWEEN = 100_000;
 
 /** First occurrence strictly after afterMs (ms), or null. */
 export function nextOccurrenceMs(c: CompiledRule, afterMs: number): number | null {
@@ -81,15 +83,15 @@ export function nextOccurrence(rule: RecurrenceRule, after: Date): Date | null {
   return t === null ? null : new Date(t);
 }
 
-function capCount(count: number): number {
+function capCount(count: number, max: number): number {
   if (typeof count !== 'number' || !(count > 0)) return 0;
-  return Math.min(Math.floor(count), MAX_OCCURRENCES);
+  return Math.min(Math.floor(count), max);
 }
 
 /** Repeated nextOccurrence: up to `count` (capped at 1000) occurrences strictly after `after`. */
 export function nextOccurrences(rule: RecurrenceRule, after: Date, count: number): Date[] {
   const c = compiled(rule);
-  const n = capCount(count);
+  const n = capCount(count, MAX_OCCURRENCES);
   const out: Date[] = [];
   let t: number | null = timeOf(after, 'after');
   while (out.length < n) {
@@ -100,10 +102,10 @@ export function nextOccurrences(rule: RecurrenceRule, after: Date, count: number
   return out;
 }
 
-/** All occurrences in [from, to] (inclusive), at most `limit` (capped at 1000). */
+/** All occurrences in [from, to] (inclusive), at most `limit` (capped at 100,000). */
 export function occurrencesBetween(rule: RecurrenceRule, from: Date, to: Date, limit: number): Date[] {
   const c = compiled(rule);
-  const n = capCount(limit);
+  const n = capCount(limit, MAX_OCCURRENCES_BETWEEN);
   const toMs = timeOf(to, 'to');
   const out: Date[] = [];
   let t: number | null = timeOf(from, 'from') - 1;

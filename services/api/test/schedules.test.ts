@@ -17,7 +17,8 @@ describe('schedules', () => {
   const post = (user: string, path: string, body?: unknown) =>
     request(t.app).post(`/api/v1/schedule${path}`).set('Authorization', t.auth(user)).send(body as object);
   const get = (user: string, path: string) => request(t.app).get(`/api/v1/schedule${path}`).set('Authorization', t.auth(user));
-  const inHours = (h: number) => new Date(Date.now() + h * HOUR).toISOString();
+  // Schedules keep whole seconds (the recurrence package drops milliseconds).
+  const inHours = (h: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + h * HOUR).toISOString();
 
   it('when a once schedule is created, then next_run_at is its time and a BullMQ scheduler with its rule and version exists', async () => {
     const user = newUserId();
