@@ -17,6 +17,14 @@
 import { DAY_MS, SECOND_MS, daysFromCivil, HOUR_MS, MINUTE_MS } from './civil';
 
 const STEP_MS = 2 * DAY_MS;
+/**
+ * 400 Gregorian years: exactly 146097 days, a whole number of weeks. Once a zone follows its
+ * final, annually recurring rule (the tz database has no explicit transition after the 2080s),
+ * its offsets repeat with this period, so instants from 2500 on are folded back into
+ * [2100, 2500): the cache stays small and far-future walks stay fast.
+ */
+const PERIOD_MS = 146_097 * DAY_MS;
+const FOLD_FROM_MS = Date.UTC(2500, 0, 1);
 const STEPS_PER_CHUNK = 180;
 const CHUNK_MS = STEP_MS * STEPS_PER_CHUNK;
 
@@ -83,6 +91,17 @@ export class TimeZone {
   /** Sets segStart/segEnd/segOffset/segPrevOffset to the segment containing instant t. */
   segment(t: number): void {
     if (t >= this.segStart && t < this.segEnd) return;
+    if (t >= FOLD_FROM_MS) {
+      const shift = Math.ceil((t - FOLD_FROM_MS + 1) / PERIOD_MS) * PERIOD_MS;
+      this.lookup(t - shift);
+      this.segStart += shift;
+      this.segEnd += shift;
+      return;
+    }
+    this.lookup(t);
+  }
+
+  private lookup(t: number): void {
     const k = Math.floor(t / CHUNK_MS);
     const c = this.chunk(k);
     if (!c.linked) this.link(k, c);

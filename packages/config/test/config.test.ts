@@ -1,0 +1,58 @@
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src';
+
+describe('configuration', () => {
+  it('when nothing is set, then the documented defaults apply and the development secret is flagged', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8000,
+      databaseUrl: 'postgres://postgres:postgres@127.0.0.1:5432/scheduler',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'bull',
+      rateLimit: { windowSeconds: 60, writes: 30, lists: 60, reads: 100 },
+      trustProxy: false,
+      bodyLimit: '100kb',
+      worker: { port: 9464, reconcileIntervalSeconds: 60 },
+    });
+    expect(config.jwt).toMatchObject({ secret: DEVELOPMENT_JWT_SECRET, usingDevelopmentSecret: true, algorithms: ['HS256'] });
+  });
+
+  it('when values are set, then they are read and typed', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      JWT_SECRET: 'a-secret-of-sufficient-length',
+      RATE_LIMIT_WRITES: '5',
+      TRUST_PROXY: '1',
+      WORKER_PORT: '0',
+      RECONCILE_INTERVAL_SECONDS: '5',
+    });
+    expect(config.port).toBe(9000);
+    expect(config.jwt).toMatchObject({ secret: 'a-secret-of-sufficient-length', usingDevelopmentSecret: false });
+    expect(config.rateLimit.writes).toBe(5);
+    expect(config.trustProxy).toBe(1);
+    expect(config.worker).toMatchObject({ port: 0, reconcileIntervalSeconds: 5 });
+  });
+
+  it('when several values are bad, then one error names every one of them', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x/y', RATE_LIMIT_READS: '0', LOG_LEVEL: 'loud', JWT_SECRET: 'short' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ['PORT', 'DATABASE_URL', 'RATE_LIMIT_READS', 'LOG_LEVEL', 'JWT_SECRET']) expect(message).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('when NODE_ENV is production without a secret, then start-up is refused', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+  });
+
+  it('when only a public key is configured, then only the asymmetric algorithm is accepted', () => {
+    const config = loadConfig({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----', JWT_PUBLIC_KEY_ALGORITHM: 'ES256' });
+    expect(config.jwt.algorithms).toEqual(['ES256']);
+    expect(config.jwt.secret).toBeNull();
+    expect(config.jwt.publicKey).toContain('\n');
+  });
+});

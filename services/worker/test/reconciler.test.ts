@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ruleOf } from '@scheduler/entities';
+import { createOccurrenceQueue, createRedis, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import { Reconciler } from '../src/reconciler';
+import { insertSchedule, newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('the reconciler', () => {
+  let ds: DataSource;
+  let redis: Redis;
+  let queue: Queue<OccurrencePayload>;
+  let prefix: string;
+  beforeAll(async () => {
+    ds = await openDataSource();
+    redis = createRedis(TEST_REDIS_URL);
+  });
+  beforeEach(() => {
+    prefix = `test-${randomUUID().slice(0, 8)}`;
+    queue = createOccurrenceQueue({ connection: redis, prefix });
+  });
+  afterEach(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await ds.destroy();
+  });
+
+  it('when Redis lost every scheduler, then one pass re-creates them with the right rule and version, and queues the overdue occurrence', async () => {
+    const userId = newUserId();
+    const soon = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
+    const overdue = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000);
+    const a = await insertSchedule(ds, { userId, scheduledAt: soon, nextRunAt: soon, version: 4 });
+    const b = await insertSchedule(ds, { userId, scheduledAt: overdue, nextRunAt: overdue });
+    const report = await new Reconciler(ds, queue, silent).reconcile();
+    expect(report.created).toBeGreaterThanOrEqual(2);
+    const schedulerA = await queue.getJobScheduler(a.id);
+    expect(schedulerA?.template?.data).toEqual({ schedule_id: a.id, version: 4 });
+    expect(schedulerA?.next).toBe(soon.getTime());
+    expect(await queue.getJobScheduler(b.id)).toBeDefined();
+    const catchUp = await queue.getJob(`catchup:${b.id}:${overdue.getTime()}`);
+    expect(catchUp?.data).toEqual({ schedule_id: b.id, version: 1, occurrence_at: overdue.toISOString() });
+    expect(report.recreated_overdue).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when a scheduler carries an old version or rule, then it is rewritten; when it has no active schedule, it is removed', async () => {
+    const userId = newUserId();
+    const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
+    const stale = await insertSchedule(ds, { userId, scheduledAt: at, nextRunAt: at, version: 2 });
+    await syncScheduler(queue, { id: stale.id, version: 1, rule: ruleOf(stale) });
+    const paused = await insertSchedule(ds, { userId, scheduledAt: at, nextRunAt: null, status: 'paused' });
+    await syncScheduler(queue, { id: paused.id, version: 1, rule: ruleOf(paused) });
+    const deletedId = randomUUID();
+    await syncScheduler(queue, { id: deletedId, version: 1, rule: ruleOf(stale) });
+
+    const report = await new Reconciler(ds, queue, silent).reconcile();
+    expect((await queue.getJobScheduler(stale.id))?.template?.data).toEqual({ schedule_id: stale.id, version: 2 });
+    expect(await queue.getJobScheduler(paused.id)).toBeUndefined();
+    expect(await queue.getJobScheduler(deletedId)).toBeUndefined();
+    expect(report.updated).toBeGreaterThanOrEqual(1);
+    expect(report.removed).toBeGreaterThanOrEqual(2);
+  });
+
+  it('when everything is in step, then a second pass changes nothing for those schedules', async () => {
+    const userId = newUserId();
+    const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
+    const s = await insertSchedule(ds, { userId, scheduledAt: at, nextRunAt: at });
+    const reconciler = new Reconciler(ds, queue, silent);
+    await reconciler.reconcile();
+    const before = await queue.getJobScheduler(s.id);
+    const second = await reconciler.reconcile();
+    expect(second.updated).toBe(0);
+    expect(second.removed).toBe(0);
+    expect(await queue.getJobScheduler(s.id)).toEqual(before);
+  });
+
+  it('when two reconcilers race, then only one takes the leader lock', async () => {
+    const a = new Reconciler(ds, queue, silent);
+    const b = new Reconciler(ds, queue, silent);
+    const results = await Promise.all([a.runIfLeader(), b.runIfLeader()]);
+    expect(results.filter((r) => r !== null).length).toBeGreaterThanOrEqual(1);
+    // Holding the lock on another session blocks both.
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock(827364002)');
+    try {
+      expect(await a.runIfLeader()).toBeNull();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(827364002)');
+      await runner.release();
+    }
+  });
+
+});
