@@ -43,3 +43,8 @@ export function jobSettingsOf(config: Record<string, unknown>): Pick<Job, 'publi
 }
 
 export { JOB_SETTING_FIELDS };
+
+/** `markQueued` for `handOverJob`: records when a Job reached the content queue. */
+export function jobQueuedMarker(db: { query: (sql: string, params: unknown[]) => Promise<unknown> }) {
+  return (jobId: string) => db.query('UPDATE jobs SET queued_at = now() WHERE id = $1 AND queued_at IS NULL', [jobId]);
+}

@@ -48,5 +48,6 @@ export interface ReconcileReport {
   updated: number;
   removed: number;
   recreated_overdue: number;
-  missed_recorded: number;
+  /** Pending Jobs handed to the content queue again after a failed hand-over. */
+  jobs_handed_over: number;
 }

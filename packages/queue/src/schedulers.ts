@@ -108,3 +108,19 @@ export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: Sched
 export async function enqueueContentJob(queue: Queue<ContentJobPayload>, payload: ContentJobPayload): Promise<void> {
   await queue.add(CONTENT_JOB_NAME, payload, { jobId: payload.job_id });
 }
+
+/** A Job as the content queue sees it, and how to record that it was handed over. */
+export interface HandOver {
+  payload: ContentJobPayload;
+  /** Records the hand-over in PostgreSQL (sets `jobs.queued_at`). */
+  markQueued: (jobId: string) => Promise<unknown>;
+}
+
+/**
+ * Hands a Job to the content pipeline and records it. Safe to repeat: the queue ignores a Job
+ * id it already holds. A failure leaves `queued_at` null, and the reconciler hands it over later.
+ */
+export async function handOverJob(queue: Queue<ContentJobPayload>, handOver: HandOver): Promise<void> {
+  await enqueueContentJob(queue, handOver.payload);
+  await handOver.markQueued(handOver.payload.job_id);
+}

@@ -50,7 +50,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const materialize = new MaterializeService(dataSource);
   const worker = new Worker<OccurrencePayload>(
     OCCURRENCE_QUEUE,
-    createOccurrenceProcessor({ materialize, occurrenceQueue, contentQueue, logger }),
+    createOccurrenceProcessor({ materialize, dataSource, occurrenceQueue, contentQueue, logger }),
     {
       connection: workerConnection,
       prefix: config.queuePrefix,
@@ -70,7 +70,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   await heartbeat();
   const heartbeatTimer = setInterval(() => void heartbeat(), 5_000);
 
-  const reconciler = new Reconciler(dataSource, occurrenceQueue, logger);
+  const reconciler = new Reconciler(dataSource, occurrenceQueue, contentQueue, logger);
   let reconciling: Promise<void> = Promise.resolve();
   const reconcileOnce = () => {
     reconciling = reconciler

@@ -1,5 +1,7 @@
 import type { Job as QueueJob, Queue } from 'bullmq';
-import { ContentJobPayload, enqueueContentJob, occurrenceInstantOf, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import type { DataSource } from 'typeorm';
+import { jobQueuedMarker } from '@scheduler/entities';
+import { ContentJobPayload, handOverJob, occurrenceInstantOf, OccurrencePayload, syncScheduler } from '@scheduler/queue';
 import type { MaterializeResult, MaterializeService } from './materialize.service';
 
 export interface Logger {
@@ -16,6 +18,7 @@ export interface Logger {
  */
 export function createOccurrenceProcessor(deps: {
   materialize: MaterializeService;
+  dataSource: DataSource;
   occurrenceQueue: Queue<OccurrencePayload>;
   contentQueue: Queue<ContentJobPayload>;
   logger: Logger;
@@ -30,11 +33,14 @@ export function createOccurrenceProcessor(deps: {
     const version = typeof job.data.version === 'number' ? job.data.version : null;
     const result = await deps.materialize.materialize(scheduleId, version, occurrence);
     if (result.job) {
-      await enqueueContentJob(deps.contentQueue, {
-        job_id: result.job.id,
-        user_id: result.job.userId,
-        scheduled_job_id: result.job.scheduledJobId,
-        campaign_id: result.job.campaignId,
+      await handOverJob(deps.contentQueue, {
+        payload: {
+          job_id: result.job.id,
+          user_id: result.job.userId,
+          scheduled_job_id: result.job.scheduledJobId,
+          campaign_id: result.job.campaignId,
+        },
+        markQueued: jobQueuedMarker(deps.dataSource),
       });
     }
     if (result.removeScheduler) {

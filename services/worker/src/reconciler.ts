@@ -1,15 +1,24 @@
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { MoreThan } from 'typeorm';
-import { ruleOf, ScheduledJob } from '@scheduler/entities';
+import { IsNull, LessThan, MoreThan } from 'typeorm';
+import { Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
-import { enqueueOccurrence, OccurrencePayload, ReconcileReport, syncScheduler } from '@scheduler/queue';
+import {
+  ContentJobPayload,
+  enqueueOccurrence,
+  handOverJob,
+  OccurrencePayload,
+  ReconcileReport,
+  syncScheduler,
+} from '@scheduler/queue';
 import type { Logger } from './occurrence.processor';
 
 const RECONCILE_LOCK_KEY = 827_364_002;
 const BATCH = 500;
 /** An occurrence this far past its time with nothing processing it counts as overdue. */
 const OVERDUE_SLACK_MS = 15_000;
+/** A pending Job not handed to the content queue after this long is handed over again. */
+const UNQUEUED_SLACK_MS = 30_000;
 
 /**
  * Makes Redis agree with PostgreSQL: every active schedule has exactly one job scheduler with
@@ -21,6 +30,7 @@ export class Reconciler {
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: Queue<OccurrencePayload>,
+    private readonly contentQueue: Queue<ContentJobPayload>,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -52,7 +62,7 @@ export class Reconciler {
       updated: 0,
       removed: 0,
       recreated_overdue: 0,
-      missed_recorded: 0,
+      jobs_handed_over: 0,
     };
     const repo = this.dataSource.getRepository(ScheduledJob);
     let lastId = '00000000-0000-0000-0000-000000000000';
@@ -68,9 +78,10 @@ export class Reconciler {
       await Promise.all(batch.map((schedule) => this.reconcileOne(schedule, report)));
     }
     await this.removeOrphans(report);
+    await this.handOverUnqueuedJobs(report);
     report.duration_ms = Date.now() - started;
     report.finished_at = new Date().toISOString();
-    const fixes = report.created + report.updated + report.removed + report.recreated_overdue;
+    const fixes = report.created + report.updated + report.removed + report.recreated_overdue + report.jobs_handed_over;
     if (fixes > 0) this.logger.warn('reconcile repaired schedulers', { ...report });
     return report;
   }
@@ -98,6 +109,28 @@ export class Reconciler {
         await enqueueOccurrence(this.queue, schedule.id, schedule.version, schedule.nextRunAt);
         report.recreated_overdue += 1;
       }
+    }
+  }
+
+  /** Pending Jobs whose hand-over to the content queue failed after their commit. */
+  private async handOverUnqueuedJobs(report: ReconcileReport): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - UNQUEUED_SLACK_MS);
+    const markQueued = jobQueuedMarker(this.dataSource);
+    for (;;) {
+      const jobs = await this.dataSource.getRepository(Job).find({
+        select: { id: true, userId: true, scheduledJobId: true, campaignId: true },
+        where: { status: 'pending', queuedAt: IsNull(), createdAt: LessThan(cutoff) },
+        order: { createdAt: 'ASC' },
+        take: BATCH,
+      });
+      for (const job of jobs) {
+        await handOverJob(this.contentQueue, {
+          payload: { job_id: job.id, user_id: job.userId, scheduled_job_id: job.scheduledJobId, campaign_id: job.campaignId },
+          markQueued,
+        });
+        report.jobs_handed_over += 1;
+      }
+      if (jobs.length < BATCH) break;
     }
   }
 

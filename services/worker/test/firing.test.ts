@@ -60,6 +60,12 @@ describe('a worker firing schedules end to end', () => {
     );
     expect(schedule).toMatchObject({ status: 'completed', runCount: 1, nextRunAt: null });
     expect(await api.deps.contentQueue.getJob(jobs[0].id)).toBeDefined();
+    const handedOver = await waitFor(
+      () => api.deps.dataSource.getRepository(Job).findOneByOrFail({ id: jobs[0].id }),
+      (j) => j.queuedAt !== null,
+      5_000,
+    );
+    expect(handedOver.queuedAt).not.toBeNull();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await jobsOf(created.body.id)).toHaveLength(1);
   });

@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ruleOf } from '@scheduler/entities';
-import { createOccurrenceQueue, createRedis, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import { Job, ruleOf } from '@scheduler/entities';
+import {
+  ContentJobPayload,
+  createContentQueue,
+  createOccurrenceQueue,
+  createRedis,
+  OccurrencePayload,
+  syncScheduler,
+} from '@scheduler/queue';
 import { Reconciler } from '../src/reconciler';
 import { insertSchedule, newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
 
@@ -13,6 +20,7 @@ describe('the reconciler', () => {
   let ds: DataSource;
   let redis: Redis;
   let queue: Queue<OccurrencePayload>;
+  let contentQueue: Queue<ContentJobPayload>;
   let prefix: string;
   beforeAll(async () => {
     ds = await openDataSource();
@@ -21,10 +29,13 @@ describe('the reconciler', () => {
   beforeEach(() => {
     prefix = `test-${randomUUID().slice(0, 8)}`;
     queue = createOccurrenceQueue({ connection: redis, prefix });
+    contentQueue = createContentQueue({ connection: redis, prefix });
   });
   afterEach(async () => {
     await queue.obliterate({ force: true });
+    await contentQueue.obliterate({ force: true });
     await queue.close();
+    await contentQueue.close();
   });
   afterAll(async () => {
     await redis.quit();
@@ -37,7 +48,7 @@ describe('the reconciler', () => {
     const overdue = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000);
     const a = await insertSchedule(ds, { userId, scheduledAt: soon, nextRunAt: soon, version: 4 });
     const b = await insertSchedule(ds, { userId, scheduledAt: overdue, nextRunAt: overdue });
-    const report = await new Reconciler(ds, queue, silent).reconcile();
+    const report = await new Reconciler(ds, queue, contentQueue, silent).reconcile();
     expect(report.created).toBeGreaterThanOrEqual(2);
     const schedulerA = await queue.getJobScheduler(a.id);
     expect(schedulerA?.template?.data).toEqual({ schedule_id: a.id, version: 4 });
@@ -58,7 +69,7 @@ describe('the reconciler', () => {
     const deletedId = randomUUID();
     await syncScheduler(queue, { id: deletedId, version: 1, rule: ruleOf(stale) });
 
-    const report = await new Reconciler(ds, queue, silent).reconcile();
+    const report = await new Reconciler(ds, queue, contentQueue, silent).reconcile();
     expect((await queue.getJobScheduler(stale.id))?.template?.data).toEqual({ schedule_id: stale.id, version: 2 });
     expect(await queue.getJobScheduler(paused.id)).toBeUndefined();
     expect(await queue.getJobScheduler(deletedId)).toBeUndefined();
@@ -70,7 +81,7 @@ describe('the reconciler', () => {
     const userId = newUserId();
     const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
     const s = await insertSchedule(ds, { userId, scheduledAt: at, nextRunAt: at });
-    const reconciler = new Reconciler(ds, queue, silent);
+    const reconciler = new Reconciler(ds, queue, contentQueue, silent);
     await reconciler.reconcile();
     const before = await queue.getJobScheduler(s.id);
     const second = await reconciler.reconcile();
@@ -79,9 +90,24 @@ describe('the reconciler', () => {
     expect(await queue.getJobScheduler(s.id)).toEqual(before);
   });
 
+  it('when a pending Job was never handed to the content queue, then the reconciler hands it over once', async () => {
+    const userId = newUserId();
+    const jobs = ds.getRepository(Job);
+    const old = new Date(Date.now() - 120_000);
+    const lost = await jobs.save(jobs.create({ userId, status: 'pending', config: {}, queuedAt: null, createdAt: old }));
+    const handed = await jobs.save(jobs.create({ userId, status: 'pending', config: {}, queuedAt: old, createdAt: old }));
+    const fresh = await jobs.save(jobs.create({ userId, status: 'pending', config: {}, queuedAt: null }));
+    const report = await new Reconciler(ds, queue, contentQueue, silent).reconcile();
+    expect(report.jobs_handed_over).toBeGreaterThanOrEqual(1);
+    expect((await contentQueue.getJob(lost.id))?.data).toEqual({ job_id: lost.id, user_id: userId, scheduled_job_id: null, campaign_id: null });
+    expect((await jobs.findOneByOrFail({ id: lost.id })).queuedAt).not.toBeNull();
+    expect(await contentQueue.getJob(handed.id)).toBeUndefined();
+    expect(await contentQueue.getJob(fresh.id)).toBeUndefined(); // too new: its own hand-over may still be under way
+  });
+
   it('when two reconcilers race, then only one takes the leader lock', async () => {
-    const a = new Reconciler(ds, queue, silent);
-    const b = new Reconciler(ds, queue, silent);
+    const a = new Reconciler(ds, queue, contentQueue, silent);
+    const b = new Reconciler(ds, queue, contentQueue, silent);
     const results = await Promise.all([a.runIfLeader(), b.runIfLeader()]);
     expect(results.filter((r) => r !== null).length).toBeGreaterThanOrEqual(1);
     // Holding the lock on another session blocks both.

@@ -5,10 +5,11 @@ import {
   Job,
   JobTemplate,
   jobSettingsOf,
+  jobQueuedMarker,
   mergeJobConfig,
   ScheduledJob,
 } from '@scheduler/entities';
-import { enqueueContentJob } from '@scheduler/queue';
+import { handOverJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { conflict, notFound } from '../http/errors';
 import type { Page } from '../http/pagination';
@@ -196,16 +197,14 @@ export class TemplateService {
       );
     });
     try {
-      await enqueueContentJob(this.deps.contentQueue, {
-        job_id: job.id,
-        user_id: userId,
-        scheduled_job_id: null,
-        campaign_id: job.campaignId,
+      await handOverJob(this.deps.contentQueue, {
+        payload: { job_id: job.id, user_id: userId, scheduled_job_id: null, campaign_id: job.campaignId },
+        markQueued: jobQueuedMarker(this.deps.dataSource),
       });
     } catch (error) {
       // The Job is recorded (PostgreSQL is the source of truth) and stays pending; answering
       // 500 would invite a retry that creates a second Job. Enqueueing is idempotent by Job id,
-      // so a later re-enqueue of pending Jobs hands it over exactly once.
+      // and the worker's reconciler hands over pending Jobs whose `queued_at` is still null.
       this.deps.logger.error('could not enqueue content job', { job_id: job.id, err: String(error) });
     }
     return job;
