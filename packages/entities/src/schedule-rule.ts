@@ -1,13 +1,20 @@
-import { nextOccurrence, parseSchedule, RecurrenceRule } from '@scheduler/recurrence';
+import { deserializeRule, nextOccurrence, parseSchedule, RecurrenceRule } from '@scheduler/recurrence';
 import type { Campaign } from './campaign.entity';
 import type { ScheduledJob } from './scheduled-job.entity';
 
 /**
- * The recurrence rule of a stored schedule. The row was validated when written, so a rule that
- * no longer parses (say, a time zone dropped from the system's tz database) yields null and the
- * schedule cannot fire.
+ * The recurrence rule of a stored schedule: the rule the API compiled and stored with it, or,
+ * for rows without one, the rule rebuilt from its columns. A rule that no longer parses (say, a
+ * time zone dropped from the system's tz database) yields null and the schedule cannot fire.
  */
-export function ruleOf(schedule: Pick<ScheduledJob, 'scheduleType' | 'scheduledAt' | 'recurrencePattern' | 'timezone' | 'recurrenceEndDate' | 'maxRuns'>): RecurrenceRule | null {
+export function ruleOf(
+  schedule: Pick<ScheduledJob, 'scheduleType' | 'scheduledAt' | 'recurrencePattern' | 'timezone' | 'recurrenceEndDate' | 'maxRuns'> &
+    Partial<Pick<ScheduledJob, 'recurrenceRule'>>,
+): RecurrenceRule | null {
+  if (schedule.recurrenceRule) {
+    const stored = deserializeRule(JSON.stringify(schedule.recurrenceRule));
+    if (stored) return stored;
+  }
   const parsed = parseSchedule({
     schedule_type: schedule.scheduleType,
     scheduled_at: schedule.scheduledAt,

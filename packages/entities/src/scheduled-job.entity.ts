@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { RecurrenceRule } from '@scheduler/recurrence';
 
 export const SCHEDULED_JOB_STATUSES = ['active', 'paused', 'completed', 'expired', 'error'] as const;
 export type ScheduledJobStatus = (typeof SCHEDULED_JOB_STATUSES)[number];
@@ -46,6 +47,10 @@ export class ScheduledJob {
 
   @Column({ name: 'max_runs', type: 'integer', nullable: true })
   maxRuns: number | null;
+
+  /** The compiled recurrence rule (see `ruleOf`); null on rows written before it existed. */
+  @Column({ name: 'recurrence_rule', type: 'jsonb', nullable: true })
+  recurrenceRule: RecurrenceRule | null;
 
   @Column({ name: 'job_config', type: 'jsonb', default: () => "'{}'" })
   jobConfig: Record<string, unknown>;

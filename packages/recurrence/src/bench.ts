@@ -15,7 +15,7 @@ export interface BenchResult {
 }
 
 export interface BenchOptions {
-  /** nextOccurrence calls per type (default 300_000) */
+  /** nextOccurrence calls per type (default 500_000) */
   steps?: number;
 }
 
@@ -53,7 +53,7 @@ function walk(rule: RecurrenceRule, steps: number): number {
 
 /** Measures nextOccurrence throughput for every schedule type (~1-3 s in total with defaults). */
 export function runRecurrenceBench(options: BenchOptions = {}): BenchResult[] {
-  const steps = Math.max(1000, Math.floor(options.steps ?? 300_000));
+  const steps = Math.max(1000, Math.floor(options.steps ?? 500_000));
   const results: BenchResult[] = [];
   for (const { label, input } of CASES) {
     const parsed = parseSchedule({ ...input, timezone: 'America/New_York' });

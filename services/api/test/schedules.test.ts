@@ -257,3 +257,33 @@ describe('schedules', () => {
     expect(res.body.active_schedules).toBeGreaterThan(0);
   });
 });
+
+describe('a schedule whose first run falls in a DST gap', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('when stored, then later runs keep the requested wall-clock time (02:30), not the shifted one', async () => {
+    const user = newUserId();
+    const created = await request(t.app)
+      .post('/api/v1/schedule')
+      .set('Authorization', t.auth(user))
+      .send({ name: 'gap', schedule_type: 'daily', scheduled_at: '2027-03-14T02:30:00', timezone: 'America/New_York' });
+    expect(created.status).toBe(201);
+    expect(created.body.next_run_at).toBe('2027-03-14T07:30:00.000Z'); // 03:30 EDT, shifted by the gap
+    const preview = await request(t.app).get(`/api/v1/schedule/${created.body.id}/preview?count=2`).set('Authorization', t.auth(user));
+    expect(preview.body.occurrences.map((o: { local: string }) => o.local)).toEqual([
+      '2027-03-14T03:30:00-04:00',
+      '2027-03-15T02:30:00-04:00',
+    ]);
+    // A change elsewhere in the rule is compiled from the stored rule's own start.
+    const renamed = await request(t.app).put(`/api/v1/schedule/${created.body.id}`).set('Authorization', t.auth(user)).send({ max_runs: 10 });
+    expect(renamed.status).toBe(200);
+    const again = await request(t.app).get(`/api/v1/schedule/${created.body.id}/preview?count=2`).set('Authorization', t.auth(user));
+    expect(again.body.occurrences[1].local).toBe('2027-03-15T02:30:00-04:00');
+  });
+});

@@ -44,6 +44,7 @@ function ruleOrThrow(input: ScheduleInput, now: Date, requireFutureStart: boolea
 
 /** Writes the rule's fields onto the row exactly as the recurrence package normalized them. */
 function applyRule(schedule: ScheduledJob, rule: RecurrenceRule, maxRuns: unknown): void {
+  schedule.recurrenceRule = rule;
   schedule.scheduleType = rule.type;
   schedule.scheduledAt = new Date(rule.start);
   schedule.recurrencePattern = rule.pattern;
@@ -180,7 +181,8 @@ export class ScheduleService {
         const pick = <T>(sent: unknown, stored: T): unknown => (sent !== undefined ? sent : stored);
         const input: ScheduleInput = {
           schedule_type: pick(dto.schedule_type, schedule.scheduleType),
-          scheduled_at: pick(dto.scheduled_at, schedule.scheduledAt),
+          // The stored rule's wall-clock start keeps a gap-shifted first run at its requested time.
+          scheduled_at: pick(dto.scheduled_at, rule?.wall ?? schedule.scheduledAt),
           recurrence_pattern: pick(dto.recurrence_pattern, schedule.recurrencePattern),
           recurrence_end_date: pick(dto.recurrence_end_date, schedule.recurrenceEndDate),
           timezone: pick(dto.timezone, schedule.timezone),
