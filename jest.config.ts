@@ -6,7 +6,7 @@ const shared = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.test.json' }],
   },
   moduleNameMapper: {
-    '^@scheduler/(config|recurrence|entities|queue)$': '<rootDir>/../../packages/$1/src',
+    '^@scheduler/(config|recurrence|entities|queue|telemetry)$': '<rootDir>/../../packages/$1/src',
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
 };
@@ -24,6 +24,7 @@ const config: Config = {
     { ...shared, displayName: 'config', rootDir: '<rootDir>/packages/config' },
     { ...shared, displayName: 'entities', rootDir: '<rootDir>/packages/entities' },
     { ...shared, displayName: 'queue', rootDir: '<rootDir>/packages/queue' },
+    { ...shared, displayName: 'telemetry', rootDir: '<rootDir>/packages/telemetry' },
     { ...shared, displayName: 'api', rootDir: '<rootDir>/services/api' },
     { ...shared, displayName: 'worker', rootDir: '<rootDir>/services/worker' },
   ],

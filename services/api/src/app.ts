@@ -9,6 +9,7 @@ import { templateRoutes } from './templates/template.routes';
 import { scheduleRoutes } from './schedules/schedule.routes';
 import { jobRoutes } from './jobs/job.routes';
 import { healthRoutes } from './health.routes';
+import { requestLogging, requestMetrics } from './http/observability';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -16,6 +17,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.trustProxy);
   app.set('json spaces', 0);
 
+  app.use(requestLogging(deps.logger));
+  app.use(requestMetrics(deps.metrics.api));
   app.use(healthRoutes(deps));
 
   const limits = createRateLimiters(deps.redis, deps.config.rateLimit);
@@ -29,6 +32,6 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', api);
 
   app.use(routeNotFound);
-  app.use(createErrorHandler((message, error) => deps.logger.error(message, { err: String((error as Error)?.stack ?? error) })));
+  app.use(createErrorHandler((message, error) => deps.logger.error({ err: error }, message)));
   return app;
 }

@@ -2,13 +2,11 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@scheduler/config';
+import { createDataSource } from '@scheduler/entities';
+import { createContentQueue, createOccurrenceQueue, createRedis } from '@scheduler/queue';
 import type { ContentJobPayload, OccurrencePayload } from '@scheduler/queue';
-
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import { apiMetrics, createLogger, createRegistry } from '@scheduler/telemetry';
+import type { ApiMetrics, Logger, Registry } from '@scheduler/telemetry';
 
 /** Everything the API needs from outside; `main.ts` builds it, tests build their own. */
 export interface AppDeps {
@@ -19,20 +17,44 @@ export interface AppDeps {
   occurrenceQueue: Queue<OccurrencePayload>;
   contentQueue: Queue<ContentJobPayload>;
   logger: Logger;
+  /** Prometheus registry served at `/metrics`, and the API's own series in it. */
+  metrics: { registry: Registry; api: ApiMetrics };
   /** The current time; tests may pin it. */
   now: () => Date;
 }
 
-export function jsonLogger(level: string, service: string): Logger {
-  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-  const min = level === 'silent' ? Infinity : order.indexOf(level);
-  const write = (lvl: string, message: string, fields?: Record<string, unknown>) => {
-    if (order.indexOf(lvl) < min) return;
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, service, msg: message, ...fields })}\n`);
-  };
+export interface OwnedDeps extends AppDeps {
+  /** Closes the queues, Redis and the database pool. */
+  close(): Promise<void>;
+}
+
+/** Opens what the API needs for a configuration: `main.ts` and the tests both build it here. */
+export async function createDeps(
+  config: Config,
+  options: { logger?: Logger; now?: () => Date; poolSize?: number } = {},
+): Promise<OwnedDeps> {
+  const dataSource = createDataSource(config.databaseUrl, {
+    applicationName: 'content-scheduler-api',
+    poolSize: options.poolSize,
+  });
+  await dataSource.initialize();
+  const redis = createRedis(config.redisUrl);
+  const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
+  const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
+  const registry = createRegistry('api');
   return {
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
+    config,
+    dataSource,
+    redis,
+    occurrenceQueue,
+    contentQueue,
+    logger: options.logger ?? createLogger(config.logLevel, 'api'),
+    metrics: { registry, api: apiMetrics(registry) },
+    now: options.now ?? (() => new Date()),
+    close: async () => {
+      await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);
+      await redis.quit().catch(() => undefined);
+      await dataSource.destroy().catch(() => undefined);
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from './deps';
 
-/** Liveness and readiness, without auth. */
+/** Liveness, readiness and Prometheus metrics, without auth. */
 export function healthRoutes(deps: AppDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -23,6 +23,9 @@ export function healthRoutes(deps: AppDeps): Router {
     }
     const ready = Object.values(checks).every((v) => v === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return router;
 }

@@ -1,14 +1,17 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from '@scheduler/config';
-import { createDataSource, prepareDatabase } from '@scheduler/entities';
-import { createContentQueue, createOccurrenceQueue, createRedis } from '@scheduler/queue';
+import { ConfigError, loadConfig, Config } from '@scheduler/config';
+import { prepareDatabase } from '@scheduler/entities';
+import { createLogger } from '@scheduler/telemetry';
 import { createApp } from './app';
-import { jsonLogger } from './deps';
+import { createDeps } from './deps';
+
+/** In-flight requests get this long to finish after SIGTERM/SIGINT before the process exits. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Starts the API: config, database (created and migrated), Redis, queues, HTTP server. */
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -18,35 +21,35 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = jsonLogger(config.logLevel, 'api');
+  const logger = createLogger(config.logLevel, 'api');
   if (config.jwt.usingDevelopmentSecret) {
     logger.warn('JWT_SECRET is not set: using the DEVELOPMENT secret. Never run like this in production.');
   }
   await prepareDatabase(config.databaseUrl);
-  const dataSource = createDataSource(config.databaseUrl, { applicationName: 'content-scheduler-api' });
-  await dataSource.initialize();
-  const redis = createRedis(config.redisUrl);
-  const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
-  const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
-  const app = createApp({ config, dataSource, redis, occurrenceQueue, contentQueue, logger, now: () => new Date() });
+  const deps = await createDeps(config, { logger });
+  const app = createApp(deps);
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, () => resolve(s));
   });
   const address = server.address();
-  logger.info('api listening', { port: typeof address === 'object' && address ? address.port : config.port });
+  logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'api listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('api stopping', { signal });
-    const force = setTimeout(() => process.exit(1), 10_000);
+    logger.info({ signal }, 'api stopping');
+    const force = setTimeout(() => {
+      logger.error('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
     force.unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);
-    await redis.quit().catch(() => undefined);
-    await dataSource.destroy().catch(() => undefined);
+    // Stop accepting, let in-flight requests finish, drop idle keep-alive connections.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    await deps.close();
     logger.info('api stopped');
     process.exit(0);
   };

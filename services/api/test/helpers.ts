@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { loadConfig, Config } from '@scheduler/config';
-import { createDataSource } from '@scheduler/entities';
-import { createContentQueue, createOccurrenceQueue, createRedis } from '@scheduler/queue';
 import { createApp } from '../src/app';
-import type { AppDeps } from '../src/deps';
+import { createDeps, type AppDeps } from '../src/deps';
 import { signToken } from '../src/http/auth';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough';
@@ -41,20 +39,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const dataSource = createDataSource(config.databaseUrl, { poolSize: 4 });
-  await dataSource.initialize();
-  const redis = createRedis(config.redisUrl);
-  const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
-  const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
-  const deps: AppDeps = {
-    config,
-    dataSource,
-    redis,
-    occurrenceQueue,
-    contentQueue,
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    now: options.now ?? (() => new Date()),
-  };
+  const deps = await createDeps(config, { now: options.now, poolSize: 4 });
   const app = createApp(deps);
   return {
     app,
@@ -63,12 +48,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     token: (userId) => signToken(userId, config.jwt),
     auth: (userId) => `Bearer ${signToken(userId, config.jwt)}`,
     close: async () => {
-      await occurrenceQueue.obliterate({ force: true }).catch(() => undefined);
-      await contentQueue.obliterate({ force: true }).catch(() => undefined);
-      await occurrenceQueue.close();
-      await contentQueue.close();
-      await redis.quit();
-      await dataSource.destroy();
+      await deps.occurrenceQueue.obliterate({ force: true }).catch(() => undefined);
+      await deps.contentQueue.obliterate({ force: true }).catch(() => undefined);
+      await deps.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import { Worker } from 'bullmq';
 import { ConfigError, loadConfig, Config } from '@scheduler/config';
 import { createDataSource, prepareDatabase } from '@scheduler/entities';
 import {
+  CONTENT_JOBS_QUEUE,
   createContentQueue,
   createOccurrenceQueue,
   createRedis,
@@ -15,18 +16,9 @@ import {
   statusKeys,
 } from '@scheduler/queue';
 import { MaterializeService } from './materialize.service';
-import { createOccurrenceProcessor, Logger } from './occurrence.processor';
+import { createLogger, createRegistry, Logger, workerMetrics } from '@scheduler/telemetry';
+import { createOccurrenceProcessor } from './occurrence.processor';
 import { Reconciler } from './reconciler';
-
-function jsonLogger(level: string): Logger {
-  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-  const min = level === 'silent' ? Infinity : order.indexOf(level);
-  const write = (lvl: string, msg: string, fields?: Record<string, unknown>) => {
-    if (order.indexOf(lvl) < min) return;
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, service: 'worker', msg, ...fields })}\n`);
-  };
-  return { info: (m, f) => write('info', m, f), warn: (m, f) => write('warn', m, f), error: (m, f) => write('error', m, f) };
-}
 
 export interface RunningWorker {
   id: string;
@@ -48,9 +40,21 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
   const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
   const materialize = new MaterializeService(dataSource);
+  const registry = createRegistry('worker');
+  const metrics = workerMetrics(registry, {
+    schedulersInRedis: () => occurrenceQueue.getJobSchedulersCount(),
+    queueDepth: async () => {
+      const depth: { queue: string; state: string; count: number }[] = [];
+      for (const [name, queue] of [[OCCURRENCE_QUEUE, occurrenceQueue], [CONTENT_JOBS_QUEUE, contentQueue]] as const) {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        for (const [state, count] of Object.entries(counts)) depth.push({ queue: name, state, count });
+      }
+      return depth;
+    },
+  });
   const worker = new Worker<OccurrencePayload>(
     OCCURRENCE_QUEUE,
-    createOccurrenceProcessor({ materialize, dataSource, occurrenceQueue, contentQueue, logger }),
+    createOccurrenceProcessor({ materialize, dataSource, occurrenceQueue, contentQueue, logger, metrics }),
     {
       connection: workerConnection,
       prefix: config.queuePrefix,
@@ -59,9 +63,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     },
   );
   worker.on('failed', (job, error) => {
-    logger.warn('occurrence attempt failed; BullMQ will retry', { job_id: job?.id, error: error.message });
+    logger.warn({ queue_job_id: job?.id, schedule_id: job?.data?.schedule_id, err: error }, 'occurrence attempt failed; BullMQ will retry');
   });
-  worker.on('error', (error) => logger.error('worker error', { error: error.message }));
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 
   const keys = statusKeys(config.queuePrefix);
   const heartbeat = async () => {
@@ -70,7 +74,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   await heartbeat();
   const heartbeatTimer = setInterval(() => void heartbeat(), 5_000);
 
-  const reconciler = new Reconciler(dataSource, occurrenceQueue, contentQueue, logger);
+  const reconciler = new Reconciler(dataSource, occurrenceQueue, contentQueue, logger, metrics);
   let reconciling: Promise<void> = Promise.resolve();
   const reconcileOnce = () => {
     reconciling = reconciler
@@ -78,7 +82,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       .then(async (report) => {
         if (report) await redis.set(keys.lastReconcile, JSON.stringify(report));
       })
-      .catch((error) => logger.warn('reconcile failed; will retry next interval', { error: (error as Error).message }));
+      .catch((error) => logger.warn({ err: error }, 'reconcile failed; will retry next interval'));
     return reconciling;
   };
   void reconcileOnce();
@@ -97,12 +101,21 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
       return;
     }
+    if (req.url === '/metrics') {
+      try {
+        const body = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType }).end(body);
+      } catch (error) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${(error as Error).message}`);
+      }
+      return;
+    }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"status":404}');
   });
   await new Promise<void>((resolve) => server.listen(config.worker.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.worker.port;
-  logger.info('worker started', { worker_id: id, port, concurrency: config.worker.concurrency });
+  logger.info({ worker_id: id, port, concurrency: config.worker.concurrency }, 'worker started');
 
   return {
     id,
@@ -133,17 +146,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = jsonLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'worker');
   const running = await startWorker(config, logger);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('worker stopping', { signal, worker_id: running.id });
+    logger.info({ signal, worker_id: running.id }, 'worker stopping');
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
     await running.stop();
-    logger.info('worker stopped', { worker_id: running.id });
+    logger.info({ worker_id: running.id }, 'worker stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -2,13 +2,9 @@ import type { Job as QueueJob, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { jobQueuedMarker } from '@scheduler/entities';
 import { ContentJobPayload, handOverJob, occurrenceInstantOf, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 import type { MaterializeResult, MaterializeService } from './materialize.service';
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 /**
  * The BullMQ processor of the occurrence queue: materializes the occurrence, then (after the
@@ -22,16 +18,25 @@ export function createOccurrenceProcessor(deps: {
   occurrenceQueue: Queue<OccurrencePayload>;
   contentQueue: Queue<ContentJobPayload>;
   logger: Logger;
+  metrics: WorkerMetrics;
+  now?: () => Date;
 }) {
+  const now = deps.now ?? (() => new Date());
   return async (job: QueueJob<OccurrencePayload>): Promise<MaterializeResult['outcome']> => {
     const scheduleId = job.data?.schedule_id;
     const occurrence = occurrenceInstantOf(job as { id?: string; data: OccurrencePayload });
     if (typeof scheduleId !== 'string' || !occurrence) {
-      deps.logger.warn('occurrence job without schedule or instant', { job_id: job.id });
+      deps.logger.warn({ queue_job_id: job.id }, 'occurrence job without schedule or instant');
       return 'ignored';
     }
     const version = typeof job.data.version === 'number' ? job.data.version : null;
     const result = await deps.materialize.materialize(scheduleId, version, occurrence);
+    deps.metrics.runs.inc({ outcome: result.duplicate ? 'duplicate' : result.outcome });
+    if (result.missedRecorded) deps.metrics.missedRecorded.inc(result.missedRecorded);
+    if (result.job && !result.duplicate) {
+      deps.metrics.jobsMaterialized.inc();
+      deps.metrics.fireLag.observe(Math.max(0, (now().getTime() - occurrence.getTime()) / 1000));
+    }
     if (result.job) {
       await handOverJob(deps.contentQueue, {
         payload: {
@@ -46,15 +51,18 @@ export function createOccurrenceProcessor(deps: {
     if (result.removeScheduler) {
       await syncScheduler(deps.occurrenceQueue, { id: scheduleId, version: 0, rule: null });
     }
-    deps.logger.info('occurrence processed', {
-      schedule_id: scheduleId,
-      occurrence_at: occurrence.toISOString(),
-      outcome: result.outcome,
-      job_id: result.job?.id,
-      duplicate: result.duplicate ?? false,
-      reason: result.reason,
-      missed_recorded: result.missedRecorded,
-    });
+    deps.logger.info(
+      {
+        schedule_id: scheduleId,
+        occurrence_at: occurrence.toISOString(),
+        outcome: result.outcome,
+        job_id: result.job?.id,
+        duplicate: result.duplicate ?? false,
+        reason: result.reason,
+        missed_recorded: result.missedRecorded,
+      },
+      'occurrence processed',
+    );
     return result.outcome;
   };
 }

@@ -11,7 +11,7 @@ import {
   ReconcileReport,
   syncScheduler,
 } from '@scheduler/queue';
-import type { Logger } from './occurrence.processor';
+import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 
 const RECONCILE_LOCK_KEY = 827_364_002;
 const BATCH = 500;
@@ -32,6 +32,7 @@ export class Reconciler {
     private readonly queue: Queue<OccurrencePayload>,
     private readonly contentQueue: Queue<ContentJobPayload>,
     private readonly logger: Logger,
+    private readonly metrics?: WorkerMetrics,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -82,7 +83,13 @@ export class Reconciler {
     report.duration_ms = Date.now() - started;
     report.finished_at = new Date().toISOString();
     const fixes = report.created + report.updated + report.removed + report.recreated_overdue + report.jobs_handed_over;
-    if (fixes > 0) this.logger.warn('reconcile repaired schedulers', { ...report });
+    if (fixes > 0) this.logger.warn({ ...report }, 'reconcile repaired schedulers and jobs');
+    if (this.metrics) {
+      this.metrics.reconcileDuration.observe(report.duration_ms / 1000);
+      for (const kind of ['created', 'updated', 'removed', 'recreated_overdue', 'jobs_handed_over'] as const) {
+        if (report[kind]) this.metrics.reconcileFixes.inc({ kind }, report[kind]);
+      }
+    }
     return report;
   }
 

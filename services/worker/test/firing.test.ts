@@ -1,3 +1,4 @@
+import { createLogger } from '@scheduler/telemetry';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { loadConfig } from '@scheduler/config';
@@ -6,7 +7,7 @@ import { startWorker, RunningWorker } from '../src/main';
 import { startTestApp, TestApp } from '../../api/test/helpers';
 import { newUserId, TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = createLogger('silent', 'test');
 
 async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -68,6 +69,14 @@ describe('a worker firing schedules end to end', () => {
     expect(handedOver.queuedAt).not.toBeNull();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await jobsOf(created.body.id)).toHaveLength(1);
+
+    // The worker's own /metrics shows the firing.
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+    expect(Number(/^scheduler_fire_lag_seconds_count\{[^}]*\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^scheduler_jobs_materialized_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/scheduler_runs_total\{[^}]*outcome="materialized"/);
+    expect(metrics).toMatch(/scheduler_schedulers_in_redis\{[^}]*\} \d+/);
+    expect(metrics).toMatch(/scheduler_queue_depth\{[^}]*queue="content-jobs"/);
   });
 
   it('when a 6-field cron fires every 2 s with max_runs 3, then exactly three Jobs and the schedule completes', async () => {

@@ -1,3 +1,4 @@
+import { createLogger } from '@scheduler/telemetry';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
@@ -14,7 +15,7 @@ import {
 import { Reconciler } from '../src/reconciler';
 import { insertSchedule, newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = createLogger('silent', 'test');
 
 describe('the reconciler', () => {
   let ds: DataSource;

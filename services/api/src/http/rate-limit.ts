@@ -49,5 +49,19 @@ export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix
  * address for unauthenticated calls), then the 401 for a missing or bad token.
  */
 export function guard(limits: RateLimiters, kind: LimitKind): RequestHandler[] {
-  return [limits[kind], requireUser];
+  return [rememberRoute, limits[kind], requireUser];
+}
+
+/**
+ * Notes the matched route template (`/api/v1/campaigns/:id`) while it is known: once an error
+ * leaves the router, Express has already reset `req.baseUrl`.
+ */
+const rememberRoute: RequestHandler = (req, res, next) => {
+  res.locals.route = routeTemplate(req);
+  next();
+};
+
+export function routeTemplate(req: { baseUrl: string; route?: { path: string } }): string | undefined {
+  if (req.route?.path === undefined) return undefined;
+  return `${req.baseUrl}${req.route.path === '/' ? '' : req.route.path}` || '/';
 }

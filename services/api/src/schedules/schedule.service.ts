@@ -83,10 +83,10 @@ export class ScheduleService {
     try {
       await syncScheduler(this.deps.occurrenceQueue, { id: schedule.id, version: schedule.version, rule: firing });
     } catch (error) {
-      this.deps.logger.warn('scheduler sync failed; the reconciler will repair it', {
-        schedule_id: schedule.id,
-        error: (error as Error).message,
-      });
+      this.deps.logger.warn(
+        { schedule_id: schedule.id, err: error },
+        'scheduler sync failed; the reconciler will repair it',
+      );
     }
   }
 

@@ -205,7 +205,7 @@ export class TemplateService {
       // The Job is recorded (PostgreSQL is the source of truth) and stays pending; answering
       // 500 would invite a retry that creates a second Job. Enqueueing is idempotent by Job id,
       // and the worker's reconciler hands over pending Jobs whose `queued_at` is still null.
-      this.deps.logger.error('could not enqueue content job', { job_id: job.id, err: String(error) });
+      this.deps.logger.error({ job_id: job.id, err: error }, 'could not enqueue content job');
     }
     return job;
   }

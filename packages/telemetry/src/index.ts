@@ -1,0 +1,120 @@
+/**
+ * Logs and metrics shared by both services: one way to make a structured JSON logger (pino)
+ * and one place where metric names live, so dashboards see the same series from every process.
+ */
+import pino, { Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type { Logger } from 'pino';
+
+/** Paths pino must never print: tokens and secrets. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'token',
+  'password',
+  'secret',
+  'config.jwt',
+];
+
+export function createLogger(level: string, service: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** A registry with the process's default metrics (CPU, memory, event loop lag). */
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export function apiMetrics(registry: Registry) {
+  return {
+    requestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}
+export type ApiMetrics = ReturnType<typeof apiMetrics>;
+
+/** Read when Prometheus scrapes, so gauges are current without a polling loop. */
+export interface WorkerGaugeSources {
+  schedulersInRedis?: () => Promise<number>;
+  queueDepth?: () => Promise<{ queue: string; state: string; count: number }[]>;
+}
+
+export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = {}) {
+  return {
+    fireLag: new Histogram({
+      name: 'scheduler_fire_lag_seconds',
+      help: 'Job committed minus occurrence instant',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers: [registry],
+    }),
+    jobsMaterialized: new Counter({
+      name: 'scheduler_jobs_materialized_total',
+      help: 'Jobs created from schedule occurrences',
+      registers: [registry],
+    }),
+    runs: new Counter({
+      name: 'scheduler_runs_total',
+      help: 'Occurrences processed, by outcome (materialized, skipped, missed, failed, ignored, duplicate)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    missedRecorded: new Counter({
+      name: 'scheduler_missed_recorded_total',
+      help: 'Occurrences recorded as missed because no worker processed them in time',
+      registers: [registry],
+    }),
+    reconcileFixes: new Counter({
+      name: 'scheduler_reconcile_fixes_total',
+      help: 'Repairs made by the reconciler, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    reconcileDuration: new Histogram({
+      name: 'scheduler_reconcile_duration_seconds',
+      help: 'Duration of one reconcile pass',
+      buckets: [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    schedulersInRedis: new Gauge({
+      name: 'scheduler_schedulers_in_redis',
+      help: 'BullMQ job schedulers in Redis',
+      registers: [registry],
+      async collect() {
+        if (sources.schedulersInRedis) this.set(await sources.schedulersInRedis());
+      },
+    }),
+    queueDepth: new Gauge({
+      name: 'scheduler_queue_depth',
+      help: 'Jobs in a queue by state',
+      labelNames: ['queue', 'state'] as const,
+      registers: [registry],
+      async collect() {
+        if (!sources.queueDepth) return;
+        for (const { queue, state, count } of await sources.queueDepth()) this.set({ queue, state }, count);
+      },
+    }),
+  };
+}
+export type WorkerMetrics = ReturnType<typeof workerMetrics>;
+
+export type { Registry } from 'prom-client';
