@@ -27,6 +27,13 @@ const config: Config = {
     { ...shared, displayName: 'telemetry', rootDir: '<rootDir>/packages/telemetry' },
     { ...shared, displayName: 'api', rootDir: '<rootDir>/services/api' },
     { ...shared, displayName: 'worker', rootDir: '<rootDir>/services/worker' },
+    {
+      ...shared,
+      displayName: 'repo',
+      rootDir: '<rootDir>',
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+      moduleNameMapper: { '^@scheduler/(config|recurrence|entities|queue|telemetry)$': '<rootDir>/packages/$1/src' },
+    },
   ],
 };
 

@@ -1,0 +1,60 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import http from 'node:http';
+import { TEST_JWT_SECRET } from './helpers';
+
+const main = path.resolve(__dirname, '../dist/main.js');
+
+function startApi(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const child = spawn(process.execPath, [main], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => reject(new Error(`api did not start:\n${out}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /"port":(\d+)[^\n]*"msg":"api listening"/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]), output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`api exited early with ${code}:\n${out}`)));
+  });
+}
+
+function get(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+describe('API process shutdown', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('on %s, it finishes the request in flight, stops accepting, and exits 0', async (signal) => {
+    const { child, port, output } = await startApi();
+    expect(await get(port, '/healthz')).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const inFlight = get(port, '/readyz');
+    await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    child.kill(signal);
+    expect(await inFlight).toBe(200);
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(output()).toContain('api stopped');
+    await expect(get(port, '/healthz')).rejects.toThrow();
+  });
+});
