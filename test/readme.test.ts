@@ -1,0 +1,75 @@
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+
+/** The bash blocks of the README's "Try it" section, in order. */
+function tryItScript(): string {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Try it');
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end);
+  const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return blocks.join('\n');
+}
+
+describe('the README use cases, run as written against `npm start`', () => {
+  let child: ChildProcess;
+  let port = 0;
+  let output = '';
+  beforeAll(async () => {
+    // What `npm start` runs after building: migrate, then the API and one worker.
+    child = spawn(process.execPath, [path.join(root, 'scripts/start.js')], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        WORKER_PORT: '0',
+        QUEUE_PREFIX: `test-readme-${randomUUID().slice(0, 8)}`,
+        DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
+        JWT_SECRET: '',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const deadline = Date.now() + 30_000;
+    while (!(port && output.includes('"msg":"worker started"')) && Date.now() < deadline) {
+      const match = /"port":(\d+)[^\n]*"msg":"api listening"/.exec(output);
+      if (match) port = Number(match[1]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!port) throw new Error(`npm start did not come up:\n${output}`);
+  });
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+  });
+
+  it('every curl succeeds (HTTP errors fail the script) and the demo schedule fires a Job', () => {
+    const user = `readme-${randomUUID()}`;
+    const script = [
+      'set -euo pipefail',
+      // Any 4xx/5xx makes curl, and so the script, fail.
+      'curl() { command curl --fail-with-body "$@"; }',
+      tryItScript()
+        .replace(/http:\/\/localhost:8000/g, `http://127.0.0.1:${port}`)
+        .replace('npm run -s token -- alice', `npm run -s token -- ${user}`),
+    ].join('\n');
+    const result = spawnSync('bash', ['-c', script], { cwd: root, env: { ...process.env, JWT_SECRET: '' }, timeout: 120_000 });
+    const stdout = result.stdout.toString();
+    if (result.status !== 0) throw new Error(`script failed (${result.status}):\n${stdout}\n${result.stderr.toString()}`);
+    // The last command lists the user's Jobs: the template use and the fired demo schedule.
+    expect(stdout).toMatch(/"scheduled_for":"\d{4}-[^"]+Z","status":"pending"/);
+    expect(stdout).toContain('"country":"uk"');
+    expect(stdout).toContain('"name":"Forbes Q1 2027"');
+  }, 150_000);
+});
