@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ScheduleRun } from '@scheduler/entities';
+import { ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import { deserializeRule } from '@scheduler/recurrence';
 import { newUserId, startTestApp, TestApp } from './helpers';
 
@@ -285,5 +285,37 @@ describe('a schedule whose first run falls in a DST gap', () => {
     expect(renamed.status).toBe(200);
     const again = await request(t.app).get(`/api/v1/schedule/${created.body.id}/preview?count=2`).set('Authorization', t.auth(user));
     expect(again.body.occurrences[1].local).toBe('2027-03-15T02:30:00-04:00');
+  });
+});
+
+describe('a schedule stopped in error', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('when its job_config is fixed with PUT, then it is active again with a scheduler and a fresh consecutive count', async () => {
+    const user = newUserId();
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + HOUR).toISOString();
+    const created = (await request(t.app).post('/api/v1/schedule').set('Authorization', t.auth(user)).send({ name: 'e', schedule_type: 'daily', scheduled_at: at })).body;
+    // What the worker leaves after five failed runs in a row.
+    await t.deps.dataSource.getRepository(ScheduledJob).update(
+      { id: created.id },
+      { status: 'error', nextRunAt: null, consecutiveErrors: 5, errorCount: 5, lastError: 'no publisher_domain' },
+    );
+    await t.deps.occurrenceQueue.removeJobScheduler(created.id);
+    const renamed = await request(t.app).put(`/api/v1/schedule/${created.id}`).set('Authorization', t.auth(user)).send({ name: 'renamed' });
+    expect(renamed.body.status).toBe('error');
+    const fixed = await request(t.app)
+      .put(`/api/v1/schedule/${created.id}`)
+      .set('Authorization', t.auth(user))
+      .send({ job_config: { publisher_domain: 'forbes.com' } });
+    expect(fixed.status).toBe(200);
+    expect(fixed.body).toMatchObject({ status: 'active', next_run_at: at, error_count: 5 });
+    expect((await t.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: created.id })).consecutiveErrors).toBe(0);
+    expect(await t.deps.occurrenceQueue.getJobScheduler(created.id)).toBeDefined();
   });
 });

@@ -163,7 +163,8 @@ export class ScheduleService {
   /**
    * Partial update. A change to any field that decides when or what the schedule fires bumps
    * `version`, recomputes `next_run_at` from now, and re-writes the scheduler. A finished
-   * (completed or expired) schedule whose new rule has runs left becomes active again.
+   * (completed or expired) schedule whose new rule has runs left becomes active again, and so
+   * does one in `error` whose rule, campaign, template or `job_config` is changed.
    */
   async update(userId: string, id: string, dto: UpdateScheduleDto): Promise<ScheduledJob> {
     const now = this.deps.now();
@@ -206,10 +207,15 @@ export class ScheduleService {
         schedule.version += 1;
         const runsLeft = schedule.maxRuns === null || schedule.runCount < schedule.maxRuns;
         const next = rule && runsLeft ? nextRunAfter(rule, now, campaign) : null;
-        if (schedule.status === 'active' || ((schedule.status === 'completed' || schedule.status === 'expired') && ruleChanged)) {
+        // A schedule in `error` is fixed by changing what it fires; a finished one by a new rule.
+        const revives =
+          schedule.status === 'error' || ((schedule.status === 'completed' || schedule.status === 'expired') && ruleChanged);
+        if (schedule.status === 'active' || revives) {
           schedule.nextRunAt = next;
-          if (next) schedule.status = 'active';
-          else if (schedule.status === 'active') schedule.status = runsLeft ? 'expired' : 'completed';
+          if (next) {
+            schedule.status = 'active';
+            schedule.consecutiveErrors = 0;
+          } else if (schedule.status === 'active') schedule.status = runsLeft ? 'expired' : 'completed';
         }
       }
       return { schedule: await repo.save(schedule), rule };
