@@ -9,6 +9,7 @@ import { templateRoutes } from './templates/template.routes';
 import { scheduleRoutes } from './schedules/schedule.routes';
 import { jobRoutes } from './jobs/job.routes';
 import { healthRoutes } from './health.routes';
+import { openapiRoutes } from './openapi';
 import { requestLogging, requestMetrics } from './http/observability';
 
 export function createApp(deps: AppDeps): Express {
@@ -20,6 +21,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics.api));
   app.use(healthRoutes(deps));
+  app.use(openapiRoutes());
 
   const limits = createRateLimiters(deps.redis, deps.config.rateLimit);
   const api = express.Router();

@@ -13,13 +13,15 @@ export function healthRoutes(deps: AppDeps): Router {
       await deps.dataSource.query('SELECT 1');
       checks.postgres = 'ok';
     } catch (error) {
-      checks.postgres = `error: ${(error as Error).message}`;
+      checks.postgres = 'unreachable';
+      deps.logger.warn({ err: error }, 'readiness: PostgreSQL unreachable');
     }
     try {
       await deps.redis.ping();
       checks.redis = 'ok';
     } catch (error) {
-      checks.redis = `error: ${(error as Error).message}`;
+      checks.redis = 'unreachable';
+      deps.logger.warn({ err: error }, 'readiness: Redis unreachable');
     }
     const ready = Object.values(checks).every((v) => v === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });

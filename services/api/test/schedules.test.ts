@@ -93,6 +93,9 @@ describe('schedules', () => {
     ['name null', { name: null, schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z' }, 'name'],
     ['job_config not an object', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: 'x' }, 'job_config'],
     ['campaign_id not a uuid', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', campaign_id: 'abc' }, 'campaign_id'],
+    ['job_config country of 3 letters', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { country: 'usa' } }, 'job_config.country'],
+    ['job_config unknown provider', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { llm_provider: 'acme' } }, 'job_config.llm_provider'],
+    ['job_config publisher not a hostname', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { publisher_domain: 'http://x' } }, 'job_config.publisher_domain'],
   ])('when %s, then 422 naming the field', async (_label, body, field) => {
     const res = await post(newUserId(), '', { name: 'n', ...body });
     expect(res.status).toBe(422);
@@ -230,6 +233,33 @@ describe('schedules', () => {
     expect(res.status).toBe(200);
     expect(res.body.occurrences).toHaveLength(4); // max_runs caps what is left
     expect(res.body.occurrences[0].at).toBe(created.next_run_at);
+  });
+
+  it('job_config keeps job inputs beyond the generation settings', async () => {
+    const res = await post(newUserId(), '', {
+      name: 'inputs',
+      schedule_type: 'daily',
+      scheduled_at: inHours(1),
+      job_config: { publisher_domain: 'forbes.com', country: 'US', target_url: 'https://example.com/a', anchor_text: 'widgets' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.job_config).toEqual({ publisher_domain: 'forbes.com', country: 'US', target_url: 'https://example.com/a', anchor_text: 'widgets' });
+  });
+
+  it("preview of a stored schedule lists only runs inside its campaign's dates", async () => {
+    const user = newUserId();
+    const start = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 10 * 86_400_000); // a midnight 10 days ahead
+    const campaign = (
+      await request(t.app)
+        .post('/api/v1/campaigns')
+        .set('Authorization', t.auth(user))
+        .send({ name: 'window', start_date: start.toISOString(), end_date: new Date(start.getTime() + 3 * 86_400_000 - 1000).toISOString() })
+    ).body;
+    const created = (await post(user, '', { name: 'd', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: inHours(1) })).body;
+    const at9 = (d: number) => new Date(start.getTime() + d * 86_400_000 + (Date.parse(created.scheduled_at) % 86_400_000)).toISOString();
+    expect(created.next_run_at).toBe(at9(0));
+    const res = await get(user, `/${created.id}/preview?count=10`);
+    expect(res.body.occurrences.map((o: { at: string }) => o.at)).toEqual([at9(0), at9(1), at9(2)]);
   });
 
   it('runs lists the run history newest first', async () => {

@@ -95,8 +95,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     }
     if (req.url === '/readyz') {
       const checks: Record<string, string> = {};
-      checks.postgres = await dataSource.query('SELECT 1').then(() => 'ok', (e: Error) => `error: ${e.message}`);
-      checks.redis = await redis.ping().then(() => 'ok', (e: Error) => `error: ${e.message}`);
+      const unreachable = (what: string) => (error: Error) => {
+        logger.warn({ err: error }, `readiness: ${what} unreachable`);
+        return 'unreachable';
+      };
+      checks.postgres = await dataSource.query('SELECT 1').then(() => 'ok', unreachable('PostgreSQL'));
+      checks.redis = await redis.ping().then(() => 'ok', unreachable('Redis'));
       const ready = Object.values(checks).every((v) => v === 'ok');
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
       return;

@@ -30,10 +30,20 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
  * Validates an untrusted JSON body against a DTO class: unknown fields and explicit nulls on
  * non-nullable fields are 422s naming every bad field. Returns the body typed as the DTO.
  */
-export async function validateBody<T extends object>(dto: new () => T, body: unknown, options: { allowEmpty?: boolean } = {}): Promise<T> {
+export async function validateBody<T extends object>(
+  dto: new () => T,
+  body: unknown,
+  options: {
+    allowEmpty?: boolean;
+    /** Validate the fields the DTO declares and let others through (open-ended objects). */
+    allowUnknown?: boolean;
+    /** Where the object sits in the request, for error field names (`job_config`). */
+    field?: string;
+  } = {},
+): Promise<T> {
   if (body === undefined && options.allowEmpty) body = {};
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw validationFailed([{ field: 'body', message: 'must be a JSON object' }]);
+    throw validationFailed([{ field: options.field ?? 'body', message: 'must be a JSON object' }]);
   }
   const instance = Object.assign(new dto(), body) as T;
   // Fields the DTO declares but the body did not send must stay absent (partial updates).
@@ -41,12 +51,12 @@ export async function validateBody<T extends object>(dto: new () => T, body: unk
     if (!Object.prototype.hasOwnProperty.call(body, key)) delete (instance as Record<string, unknown>)[key];
   }
   const errors = await validate(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
+    whitelist: !options.allowUnknown,
+    forbidNonWhitelisted: !options.allowUnknown,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length > 0) throw validationFailed(flatten(errors));
+  if (errors.length > 0) throw validationFailed(flatten(errors, options.field ?? ''));
   return instance;
 }
 

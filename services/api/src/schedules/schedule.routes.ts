@@ -5,10 +5,20 @@ import { userIdOf } from '../http/auth';
 import { readPage, sendPage } from '../http/pagination';
 import { guard, RateLimiters } from '../http/rate-limit';
 import { pathId, QueryReader, validateBody } from '../http/validation';
+import { TemplateJobFieldsDto } from '../templates/template.dto';
 import { CreateScheduleDto, UpdateScheduleDto } from './schedule.dto';
 import { runResponse, scheduleResponse, upcomingScheduleResponse } from './schedule.mapper';
 import { ScheduleService } from './schedule.service';
 import { schedulerStatus } from './scheduler-status';
+
+/**
+ * `job_config` is open-ended (job inputs such as `target_url` ride along), but the generation
+ * settings it may override follow the template's rules, so a bad one is a 422 now rather than a
+ * failed run later.
+ */
+async function validateJobConfig(jobConfig: Record<string, unknown> | undefined): Promise<void> {
+  if (jobConfig !== undefined) await validateBody(TemplateJobFieldsDto, jobConfig, { allowUnknown: true, field: 'job_config' });
+}
 
 export function scheduleRoutes(deps: AppDeps, limits: RateLimiters): Router {
   const router = Router();
@@ -17,6 +27,7 @@ export function scheduleRoutes(deps: AppDeps, limits: RateLimiters): Router {
 
   router.post('/', ...guard(limits, 'writes'), async (req, res) => {
     const dto = await validateBody(CreateScheduleDto, req.body);
+    await validateJobConfig(dto.job_config);
     res.status(201).json(scheduleResponse(await service.create(userIdOf(req), dto)));
   });
 
@@ -57,6 +68,7 @@ export function scheduleRoutes(deps: AppDeps, limits: RateLimiters): Router {
     const count = query.int('count', 10, 1, 100);
     query.done();
     const dto = await validateBody(CreateScheduleDto, req.body);
+    await validateJobConfig(dto.job_config);
     res.json(service.previewOf(dto, count));
   });
 
@@ -84,6 +96,7 @@ export function scheduleRoutes(deps: AppDeps, limits: RateLimiters): Router {
   router.put('/:id', ...guard(limits, 'writes'), async (req, res) => {
     const scheduleId = id(req.params.id);
     const dto = await validateBody(UpdateScheduleDto, req.body);
+    await validateJobConfig(dto.job_config);
     res.json(scheduleResponse(await service.update(userIdOf(req), scheduleId, dto)));
   });
 

@@ -286,8 +286,15 @@ export class ScheduleService {
       schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime()
         ? new Date(schedule.nextRunAt.getTime() - 1)
         : now;
-    let occurrences = nextOccurrences(rule, from, count);
-    if (schedule.maxRuns !== null) occurrences = occurrences.slice(0, Math.max(0, schedule.maxRuns - schedule.runCount));
+    const campaign = schedule.campaignId
+      ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId })
+      : null;
+    const left = schedule.maxRuns === null ? count : Math.min(count, Math.max(0, schedule.maxRuns - schedule.runCount));
+    // The runs it will really make: inside the campaign's dates, up to the runs left.
+    const occurrences: Date[] = [];
+    for (let at = nextRunAfter(rule, from, campaign); at && occurrences.length < left; at = nextRunAfter(rule, at, campaign)) {
+      occurrences.push(at);
+    }
     return previewResponse(rule, occurrences);
   }
 
