@@ -1,8 +1,8 @@
 // `npm run migrate`: creates the configured database when missing and applies migrations.
-const { loadConfig } = require('../packages/config/dist');
+const { loadConfigOrExit } = require('../packages/config/dist');
 const { prepareDatabase } = require('../packages/entities/dist');
 
-prepareDatabase(loadConfig(process.env).databaseUrl)
+prepareDatabase(loadConfigOrExit(process.env).databaseUrl)
   .then((applied) => {
     console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database is up to date');
   })

@@ -2,17 +2,11 @@
 // until Ctrl-C (or SIGTERM), which stops both. Their logs share this terminal.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { loadConfig } = require('../packages/config/dist');
+const { loadConfigOrExit } = require('../packages/config/dist');
 const { prepareDatabase } = require('../packages/entities/dist');
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    console.error(error.message);
-    process.exit(2);
-  }
+  const config = loadConfigOrExit(process.env);
   const applied = await prepareDatabase(config.databaseUrl);
   if (applied.length) console.log(`Applied migrations: ${applied.join(', ')}`);
 

@@ -178,3 +178,19 @@ export function loadConfig(env: Env): Config {
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
+
+/**
+ * For entry points: the configuration, or exit 2 with the message naming every bad variable
+ * (no stack trace: the operator needs the list, not our internals).
+ */
+export function loadConfigOrExit(env: Env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, Config } from '@scheduler/config';
+import { loadConfigOrExit } from '@scheduler/config';
 import { prepareDatabase } from '@scheduler/entities';
 import { createLogger } from '@scheduler/telemetry';
 import { createApp } from './app';
@@ -11,16 +11,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Starts the API: config, database (created and migrated), Redis, queues, HTTP server. */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel, 'api');
   if (config.jwt.usingDevelopmentSecret) {
     logger.warn('JWT_SECRET is not set: using the DEVELOPMENT secret. Never run like this in production.');

@@ -1,4 +1,4 @@
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import http from 'node:http';
 import { TEST_JWT_SECRET } from './helpers';
@@ -56,5 +56,19 @@ describe('API process shutdown', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(output()).toContain('api stopped');
     await expect(get(port, '/healthz')).rejects.toThrow();
+  });
+});
+
+describe('API process start-up', () => {
+  it('when a variable is bad, it exits 2 naming every bad variable, before touching anything', () => {
+    const result = spawnSync(process.execPath, [main], {
+      env: { ...process.env, PORT: 'eighty', REDIS_URL: 'http://nope', JWT_SECRET: TEST_JWT_SECRET },
+      timeout: 10_000,
+    });
+    expect(result.status).toBe(2);
+    const stderr = result.stderr.toString();
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('REDIS_URL');
+    expect(stderr).not.toMatch(/at .*\.js:\d+/); // a message, not a stack trace
   });
 });

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { Worker } from 'bullmq';
-import { ConfigError, loadConfig, Config } from '@scheduler/config';
+import { Config, loadConfigOrExit } from '@scheduler/config';
 import { createDataSource, prepareDatabase } from '@scheduler/entities';
 import {
   CONTENT_JOBS_QUEUE,
@@ -140,16 +140,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel, 'worker');
   const running = await startWorker(config, logger);
   let stopping = false;

@@ -17,11 +17,8 @@ import { Nullable, Optional } from '../http/validation';
 
 export const HEX_COLOR = /^#[0-9A-Fa-f]{6}$/;
 
-export class CreateCampaignDto {
-  @IsString()
-  @Length(1, 255)
-  name: string;
-
+/** Campaign fields other than `name`, shared by create and update. */
+class CampaignFieldsDto {
   @Nullable()
   @IsString()
   @MaxLength(10_000)
@@ -64,50 +61,15 @@ export class CreateCampaignDto {
   end_date?: string | null;
 }
 
-export class UpdateCampaignDto {
+export class CreateCampaignDto extends CampaignFieldsDto {
+  @IsString()
+  @Length(1, 255)
+  name: string;
+}
+
+export class UpdateCampaignDto extends CampaignFieldsDto {
   @Optional()
   @IsString()
   @Length(1, 255)
   name?: string;
-
-  @Nullable()
-  @IsString()
-  @MaxLength(10_000)
-  description?: string | null;
-
-  @Optional()
-  @IsIn(CAMPAIGN_STATUSES)
-  status?: CampaignStatus;
-
-  @Nullable()
-  @IsString()
-  @Matches(HEX_COLOR, { message: 'color must be a hex colour like #1E88E5' })
-  color?: string | null;
-
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @Length(1, 100, { each: true })
-  tags?: string[];
-
-  @Nullable()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000_000)
-  target_job_count?: number | null;
-
-  @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
-  @Max(1_000_000_000_000)
-  target_budget_usd?: number | null;
-
-  @Nullable()
-  @IsISO8601({ strict: true, strictSeparator: true })
-  start_date?: string | null;
-
-  @Nullable()
-  @IsISO8601({ strict: true, strictSeparator: true })
-  end_date?: string | null;
 }
