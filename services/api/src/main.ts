@@ -16,26 +16,31 @@ async function main(): Promise<void> {
   if (config.jwt.usingDevelopmentSecret) {
     logger.warn('JWT_SECRET is not set: using the DEVELOPMENT secret. Never run like this in production.');
   }
-  await prepareDatabase(config.databaseUrl);
-  const deps = await createDeps(config, { logger });
-  const app = createApp(deps);
-
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, () => resolve(s));
-  });
-  const address = server.address();
-  logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'api listening');
+  const start = async () => {
+    await prepareDatabase(config.databaseUrl);
+    const deps = await createDeps(config, { logger });
+    const server: Server = await new Promise((resolve) => {
+      const s = createApp(deps).listen(config.port, () => resolve(s));
+    });
+    const address = server.address();
+    logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'api listening');
+    return { deps, server };
+  };
+  // Handlers go in before start-up, so a signal that arrives while starting still stops cleanly.
+  const starting = start();
+  logger.info({ pid: process.pid }, 'api starting');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'api stopping');
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    const { deps, server } = await starting;
+    logger.info({ signal }, 'api stopping');
     // Stop accepting, let in-flight requests finish, drop idle keep-alive connections.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  await starting;
 }
 
 main().catch((error) => {

@@ -72,3 +72,27 @@ describe('API process start-up', () => {
     expect(stderr).not.toMatch(/at .*\.js:\d+/); // a message, not a stack trace
   });
 });
+
+describe('API process signalled while starting', () => {
+  it('when SIGTERM arrives before it listens, it still stops cleanly with exit 0', async () => {
+    const child = spawn(process.execPath, [main], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Signal as soon as it says it is starting (before migrating, connecting and listening).
+    const deadline = Date.now() + 15_000;
+    while (!out.includes('"msg":"api starting"') && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('api stopped');
+  });
+});

@@ -142,20 +142,24 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel, 'worker');
-  const running = await startWorker(config, logger);
+  // Handlers go in before start-up, so a signal that arrives while starting still stops cleanly.
+  const starting = startWorker(config, logger);
+  logger.info({ pid: process.pid }, 'worker starting');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, worker_id: running.id }, 'worker stopping');
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
+    const running = await starting;
+    logger.info({ signal, worker_id: running.id }, 'worker stopping');
     await running.stop();
     logger.info({ worker_id: running.id }, 'worker stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  await starting;
 }
 
 if (require.main === module) {
