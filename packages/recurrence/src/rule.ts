@@ -71,7 +71,8 @@ export function parseSchedule(input: ScheduleInput, options?: ParseOptions): Par
     return parseUnsafe(input, options);
   } catch {
     // Defensive: hostile objects (throwing getters, proxies) must not turn into a 500.
-    return { ok: false, errors: [{ field: 'schedule_type', message: 'schedule input could not be read' }] };
+    // From JSON the one way here is an instant whose local time leaves the supported range.
+    return { ok: false, errors: [{ field: 'scheduled_at', message: 'the schedule could not be computed from this start (out of the supported range)' }] };
   }
 }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import express, { Express } from 'express';
 import { authenticate } from './http/auth';
-import { createErrorHandler, routeNotFound } from './http/errors';
+import { createErrorHandler, requireJsonBody, routeNotFound } from './http/errors';
 import { createRateLimiters } from './http/rate-limit';
 import type { AppDeps } from './deps';
 import { campaignRoutes } from './campaigns/campaign.routes';
@@ -26,6 +26,7 @@ export function createApp(deps: AppDeps): Express {
   const limits = createRateLimiters(deps.redis, deps.config.rateLimit);
   const api = express.Router();
   api.use(express.json({ limit: deps.config.bodyLimit, strict: false }));
+  api.use(requireJsonBody);
   api.use(authenticate(deps.config.jwt));
   api.use('/campaigns', campaignRoutes(deps, limits));
   api.use('/templates', templateRoutes(deps, limits));

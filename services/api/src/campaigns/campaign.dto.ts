@@ -4,7 +4,6 @@ import {
   IsIn,
   IsInt,
   IsISO8601,
-  IsNumber,
   IsString,
   Length,
   Matches,
@@ -13,7 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { CAMPAIGN_STATUSES, CampaignStatus } from '@scheduler/entities';
-import { Nullable, Optional } from '../http/validation';
+import { CodePoints, DecimalPlaces, Nullable, Optional } from '../http/validation';
 
 export const HEX_COLOR = /^#[0-9A-Fa-f]{6}$/;
 
@@ -47,9 +46,9 @@ class CampaignFieldsDto {
   target_job_count?: number | null;
 
   @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @DecimalPlaces(2)
   @Min(0)
-  @Max(1_000_000_000_000)
+  @Max(999_999_999_999.99)
   target_budget_usd?: number | null;
 
   @Nullable()
@@ -63,13 +62,13 @@ class CampaignFieldsDto {
 
 export class CreateCampaignDto extends CampaignFieldsDto {
   @IsString()
-  @Length(1, 255)
+  @CodePoints(1, 255)
   name: string;
 }
 
 export class UpdateCampaignDto extends CampaignFieldsDto {
   @Optional()
   @IsString()
-  @Length(1, 255)
+  @CodePoints(1, 255)
   name?: string;
 }

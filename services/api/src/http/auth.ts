@@ -46,7 +46,10 @@ export function verifyToken(token: string, config: JwtConfig): { userId: string 
     if (payload.sub.length > 255) return { failure: 'token subject is too long' };
     return { userId: payload.sub };
   } catch (error) {
-    return { failure: (error as Error).message };
+    // A coarse reason only: the library's messages name the expected issuer and audience.
+    if (error instanceof jwt.TokenExpiredError) return { failure: 'token expired' };
+    if (error instanceof jwt.NotBeforeError) return { failure: 'token not yet valid' };
+    return { failure: 'invalid token' };
   }
 }
 

@@ -106,7 +106,7 @@ function fromHttpError(err: { status?: number; type?: string; message?: string }
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
     return new AppError('unsupported_media_type', 'Unsupported body encoding');
   }
-  if (err.status === 400) return new AppError('malformed_json', 'The request body could not be read');
+  if (err.status === 400) return new AppError('malformed_json', 'The request could not be read (malformed body or URL)');
   return null;
 }
 
@@ -126,4 +126,17 @@ export function createErrorHandler(log: (message: string, error: unknown) => voi
 
 export const routeNotFound: RequestHandler = (req, res) => {
   sendProblem(res, 'route_not_found', `No route for ${req.method} ${req.path}`);
+};
+
+/**
+ * A request that carries a body the JSON parser did not read (text, form, multipart...) is a
+ * 415: otherwise an endpoint whose body is optional would silently ignore it.
+ */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    next(new AppError('unsupported_media_type', 'The request body must be application/json'));
+    return;
+  }
+  next();
 };

@@ -1,4 +1,4 @@
-import { ValidateIf, ValidationError, validate } from 'class-validator';
+import { getMetadataStorage, ValidateBy, ValidateIf, ValidationError, validate } from 'class-validator';
 import { AppError, FieldError, validationFailed } from './errors';
 
 /** The field may be left out, but an explicit `null` is rejected like any wrong value. */
@@ -26,6 +26,47 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return out;
 }
 
+/** A UTF-16 surrogate without its pair: not text PostgreSQL can store. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** JSON nested deeper than this is refused (nothing in the product needs more). */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Problems PostgreSQL or the ORM would turn into a 500, or silently alter: NUL characters and
+ * unpaired UTF-16 surrogates in strings or keys, keys that name `Object.prototype` members
+ * (`__proto__`, `constructor`, `hasOwnProperty`, ...), and absurd nesting.
+ */
+function unsafeJson(value: unknown, path: string, depth: number, errors: FieldError[]): void {
+  if (errors.length >= 20) return;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) errors.push({ field: path, message: 'must not contain NUL characters' });
+    else if (LONE_SURROGATE.test(value)) errors.push({ field: path, message: 'must be well-formed Unicode text' });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (depth > MAX_JSON_DEPTH) {
+    errors.push({ field: path, message: `must not be nested more than ${MAX_JSON_DEPTH} levels deep` });
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => unsafeJson(item, `${path}[${index}]`, depth + 1, errors));
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (key in Object.prototype) errors.push({ field, message: 'is a reserved name' });
+    else if (key.includes('\u0000') || LONE_SURROGATE.test(key)) errors.push({ field: path || 'body', message: 'has a key that is not well-formed text' });
+    else unsafeJson((value as Record<string, unknown>)[key], field, depth + 1, errors);
+  }
+}
+
+/** The property names a DTO class declares (its own and inherited validation decorators). */
+function declaredFields(dto: new () => object): Set<string> {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+  return new Set(metadata.map((m) => m.propertyName));
+}
+
 /**
  * Validates an untrusted JSON body against a DTO class: unknown fields and explicit nulls on
  * non-nullable fields are 422s naming every bad field. Returns the body typed as the DTO.
@@ -42,22 +83,53 @@ export async function validateBody<T extends object>(
   } = {},
 ): Promise<T> {
   if (body === undefined && options.allowEmpty) body = {};
+  const where = options.field ?? '';
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw validationFailed([{ field: options.field ?? 'body', message: 'must be a JSON object' }]);
+    throw validationFailed([{ field: where || 'body', message: 'must be a JSON object' }]);
   }
-  const instance = Object.assign(new dto(), body) as T;
-  // Fields the DTO declares but the body did not send must stay absent (partial updates).
-  for (const key of Object.keys(instance)) {
-    if (!Object.prototype.hasOwnProperty.call(body, key)) delete (instance as Record<string, unknown>)[key];
+  const problems: FieldError[] = [];
+  unsafeJson(body, where, 0, problems);
+  if (problems.length) throw validationFailed(problems);
+
+  // Copy only the declared fields the body sent (absent ones stay absent: partial updates).
+  const declared = declaredFields(dto);
+  const instance = new dto() as Record<string, unknown>;
+  for (const key of Object.keys(instance)) delete instance[key];
+  for (const key of Object.keys(body)) {
+    if (declared.has(key)) instance[key] = (body as Record<string, unknown>)[key];
+    else if (!options.allowUnknown) problems.push({ field: where ? `${where}.${key}` : key, message: 'unknown field' });
   }
   const errors = await validate(instance, {
-    whitelist: !options.allowUnknown,
-    forbidNonWhitelisted: !options.allowUnknown,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length > 0) throw validationFailed(flatten(errors, options.field ?? ''));
-  return instance;
+  problems.push(...flatten(errors, where));
+  if (problems.length > 0) throw validationFailed(problems);
+  return instance as T;
+}
+
+/** String length in characters as PostgreSQL counts them (code points), for `varchar(n)` columns. */
+export function CodePoints(min: number, max: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'codePoints',
+    constraints: [min, max],
+    validator: {
+      validate: (value) => typeof value === 'string' && [...value].length >= min && [...value].length <= max,
+      defaultMessage: (args) => `${args?.property} must be ${min} to ${max} characters long`,
+    },
+  });
+}
+
+/** A finite number with at most `places` decimals (also for numbers JSON wrote as `1e-9`). */
+export function DecimalPlaces(places: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'decimalPlaces',
+    constraints: [places],
+    validator: {
+      validate: (value) => typeof value === 'number' && Number.isFinite(value) && Number(value.toFixed(places)) === value,
+      defaultMessage: (args) => `${args?.property} must be a number with at most ${places} decimal places`,
+    },
+  });
 }
 
 type Query = Record<string, unknown>;

@@ -1,6 +1,6 @@
-import { IsIn, IsNumber, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JOB_STATUSES, JobStatus } from '@scheduler/entities';
-import { Nullable, Optional } from '../http/validation';
+import { DecimalPlaces, Nullable, Optional } from '../http/validation';
 
 /** What the content pipeline reports with `PATCH /jobs/{id}`. */
 export class UpdateJobDto {
@@ -9,7 +9,7 @@ export class UpdateJobDto {
   status?: JobStatus;
 
   @Optional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 4 })
+  @DecimalPlaces(4)
   @Min(0)
   @Max(9_999_999_999)
   cost_usd?: number;

@@ -1,5 +1,5 @@
-import { Allow, IsInt, IsObject, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
-import { Nullable, Optional } from '../http/validation';
+import { Allow, IsInt, IsObject, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { CodePoints, Nullable, Optional } from '../http/validation';
 
 /**
  * Schedule fields other than `name`, shared by create and update. The rule fields
@@ -52,14 +52,14 @@ class ScheduleFieldsDto {
 
 export class CreateScheduleDto extends ScheduleFieldsDto {
   @IsString()
-  @Length(1, 255)
+  @CodePoints(1, 255)
   name: string;
 }
 
 export class UpdateScheduleDto extends ScheduleFieldsDto {
   @Optional()
   @IsString()
-  @Length(1, 255)
+  @CodePoints(1, 255)
   name?: string;
 }
 

@@ -69,7 +69,7 @@ export function scheduleRoutes(deps: AppDeps, limits: RateLimiters): Router {
     query.done();
     const dto = await validateBody(CreateScheduleDto, req.body);
     await validateJobConfig(dto.job_config);
-    res.json(service.previewOf(dto, count));
+    res.json(await service.previewOf(userIdOf(req), dto, count));
   });
 
   router.get('/:id', ...guard(limits, 'reads'), async (req, res) => {

@@ -270,8 +270,11 @@ export class ScheduleService {
   }
 
   /** The next `count` fire instants of a create body (its `scheduled_at` may be in the past). */
-  previewOf(dto: CreateScheduleDto, count: number) {
+  async previewOf(userId: string, dto: CreateScheduleDto, count: number) {
     const rule = ruleOrThrow(scheduleInputOf(dto), this.deps.now(), false);
+    // Validated like a create: references must be the user's own.
+    await this.ownCampaign(userId, dto.campaign_id);
+    await this.ownTemplate(userId, dto.template_id);
     const from = new Date(new Date(rule.start).getTime() - 1);
     return previewResponse(rule, nextOccurrences(rule, from, count));
   }

@@ -16,7 +16,7 @@ import {
   Min,
 } from 'class-validator';
 import { LLM_PROVIDERS, LlmProvider, WRITING_STRATEGIES, WritingStrategy } from '@scheduler/entities';
-import { Nullable, Optional, UUID } from '../http/validation';
+import { CodePoints, Nullable, Optional, UUID } from '../http/validation';
 
 export const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 /** BCP 47 separates subtags with hyphens only (IsLocale alone also lets `en_US` through). */
@@ -39,7 +39,7 @@ export class TemplateJobFieldsDto {
 
   @Nullable()
   @IsString()
-  @Length(1, 128)
+  @CodePoints(1, 128)
   llm_model?: string | null;
 
   @Nullable()
@@ -100,14 +100,14 @@ class TemplateFieldsDto extends TemplateJobFieldsDto {
 
 export class CreateTemplateDto extends TemplateFieldsDto {
   @IsString()
-  @Length(1, 255)
+  @CodePoints(1, 255)
   name: string;
 }
 
 export class UpdateTemplateDto extends TemplateFieldsDto {
   @Optional()
   @IsString()
-  @Length(1, 255)
+  @CodePoints(1, 255)
   name?: string;
 }
 

@@ -1,0 +1,265 @@
+/**
+ * Every `/api/v1` endpoint, described for the fuzzer: method and path, which fixture its path
+ * id names, its query parameters and the fields of its body (with generators of valid values;
+ * the fuzzer mixes them with junk).
+ */
+import fc, { Arbitrary } from 'fast-check';
+import { CAMPAIGN_STATUSES, JOB_STATUSES, LLM_PROVIDERS, SCHEDULED_JOB_STATUSES, WRITING_STRATEGIES } from '@scheduler/entities';
+import {
+  BAD_ZONES,
+  BOOL_VALUES,
+  FieldSpec,
+  futureIso,
+  GOOD_ZONES,
+  junkDate,
+  junkObject,
+  junkPattern,
+  pageParams,
+  plainText,
+  QueryParams,
+  refTo,
+  SCHEDULE_TYPES,
+  UrlPiece,
+} from './arbitraries';
+import { Entries, FixtureKind, JsonLike, Ref } from './json-text';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface BodySpec {
+  fields: FieldSpec;
+  required?: readonly string[];
+  /** The endpoint accepts a missing body (template use). */
+  allowEmpty?: boolean;
+  /** Coherent valid bodies (mixed in so that cases get past validation into the services). */
+  valid?: Arbitrary<Entries>;
+}
+
+export interface Endpoint {
+  name: string;
+  method: Method;
+  /** Path under `/api/v1`, without the id. */
+  base: string;
+  /** The kind of fixture the path id names, for `/{id}` endpoints. */
+  id?: FixtureKind;
+  /** Path after the id (`/stats`). */
+  suffix?: string;
+  query?: QueryParams;
+  body?: BodySpec;
+  /** Share of the total case budget (bodies get more). */
+  weight: number;
+}
+
+/* ----------------------------------------------------------- valid values */
+
+const hexColor: Arbitrary<string> = fc
+  .string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: 6, maxLength: 6 })
+  .map((s) => `#${s}`);
+
+const dateValue: Arbitrary<JsonLike> = fc.oneof(
+  { weight: 3, arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()) },
+  { weight: 1, arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)) },
+  { weight: 1, arbitrary: futureIso },
+  { weight: 1, arbitrary: junkDate },
+);
+
+const tags: Arbitrary<JsonLike> = fc.oneof(
+  { weight: 4, arbitrary: fc.array(plainText(20), { maxLength: 5 }) },
+  { weight: 1, arbitrary: fc.array(fc.constant('t'), { minLength: 50, maxLength: 51 }) },
+);
+
+const nullable = (arb: Arbitrary<JsonLike>): Arbitrary<JsonLike> => fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: fc.constant(null) });
+
+const money = (max: number, decimals: number): Arbitrary<JsonLike> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 0, max: 1_000_000 }) },
+    { weight: 3, arbitrary: fc.integer({ min: 0, max: 10 ** 8 }).map((n) => n / 10 ** decimals) },
+    { weight: 1, arbitrary: fc.constantFrom(0, 0.01, max, max - 0.01, max + 1) },
+  );
+
+export const campaignFields: FieldSpec = {
+  name: fc.oneof({ weight: 5, arbitrary: plainText(40) }, { weight: 1, arbitrary: fc.constantFrom('x'.repeat(255), '😀'.repeat(255)) }),
+  description: nullable(plainText(200)),
+  status: fc.constantFrom(...CAMPAIGN_STATUSES),
+  color: nullable(hexColor),
+  tags,
+  target_job_count: nullable(fc.oneof(fc.integer({ min: 1, max: 1_000_000_000 }), fc.constantFrom(1, 1_000_000_000))),
+  target_budget_usd: nullable(money(1_000_000_000_000, 2)),
+  start_date: nullable(dateValue),
+  end_date: nullable(dateValue),
+};
+
+const jobSettingFields: FieldSpec = {
+  publisher_domain: nullable(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.domain() },
+      { weight: 1, arbitrary: fc.constantFrom('forbes.com', 'example.co.uk', 'xn--bcher-kva.example', 'bücher.example', 'localhost', `${'a'.repeat(63)}.com`, `${'a'.repeat(64)}.com`) },
+    ),
+  ),
+  llm_provider: nullable(fc.constantFrom(...LLM_PROVIDERS)),
+  llm_model: nullable(fc.oneof(fc.constantFrom('claude-sonnet-4', 'gpt-4o', 'gemini-2.5-pro'), plainText(30))),
+  writing_strategy: nullable(fc.constantFrom(...WRITING_STRATEGIES)),
+  country: nullable(fc.constantFrom('US', 'gb', 'FR', 'de', 'U1', 'USA')),
+  language: nullable(fc.constantFrom('en', 'en-GB', 'fr', 'zh-Hant-TW', 'pt-BR', 'en_US', 'x-klingon', 'i-default', 'en-', 'EN-gb')),
+  max_retries: fc.integer({ min: -1, max: 11 }),
+  batch_size: fc.integer({ min: 0, max: 101 }),
+  metadata: junkObject,
+};
+
+export const templateFields: FieldSpec = {
+  name: plainText(40),
+  description: nullable(plainText(200)),
+  campaign_id: nullable(refTo('campaign')),
+  ...jobSettingFields,
+  tags,
+  is_favorite: fc.boolean(),
+};
+
+export const useFields: FieldSpec = {
+  ...jobSettingFields,
+  target_url: fc.oneof(
+    { weight: 3, arbitrary: fc.webUrl() },
+    { weight: 1, arbitrary: fc.constantFrom('https://example.com/landing', 'http://localhost:8000/', 'ftp://example.com/x', 'javascript:alert(1)', 'https://', `https://example.com/${'a'.repeat(2040)}`) },
+  ),
+  anchor_text: plainText(60),
+  keywords: fc.array(plainText(20), { maxLength: 6 }),
+  notes: plainText(200),
+};
+
+export const scheduleFields: FieldSpec = {
+  name: plainText(40),
+  description: nullable(plainText(200)),
+  campaign_id: nullable(refTo('campaign')),
+  template_id: nullable(refTo('template', 'blockedTemplate')),
+  schedule_type: fc.constantFrom(...SCHEDULE_TYPES),
+  scheduled_at: fc.oneof({ weight: 4, arbitrary: futureIso }, { weight: 1, arbitrary: junkDate }),
+  recurrence_pattern: junkPattern,
+  recurrence_end_date: fc.oneof({ weight: 3, arbitrary: futureIso }, { weight: 1, arbitrary: junkDate }),
+  timezone: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...GOOD_ZONES) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_ZONES) }),
+  max_runs: nullable(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(0, 2_147_483_647, 2_147_483_648))),
+  job_config: junkObject,
+  misfire_grace_seconds: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 604_800 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 604_800, -1, 604_801) }),
+};
+
+/** A schedule rule whose type, pattern and dates fit together. */
+const validRule: Arbitrary<[string, JsonLike][]> = fc
+  .tuple(
+    fc.oneof(
+      fc.constant<[string, JsonLike][]>([['schedule_type', 'once']]),
+      fc.constant<[string, JsonLike][]>([['schedule_type', 'daily']]),
+      fc.constantFrom('weekly:monday', 'weekly:monday,thursday', 'weekly:sunday,saturday', 'weekly:friday').map((p): [string, JsonLike][] => [['schedule_type', 'weekly'], ['recurrence_pattern', p]]),
+      fc.constant<[string, JsonLike][]>([['schedule_type', 'weekly']]),
+      fc.constantFrom('monthly:1', 'monthly:31', 'monthly:last', 'monthly:1,15,last', 'monthly:29').map((p): [string, JsonLike][] => [['schedule_type', 'monthly'], ['recurrence_pattern', p]]),
+      fc.constantFrom('0 9 * * 1', '*/15 * * * *', '0 0 0 * * *', '30 2 * * *', '0 9 1 * *', '0 0 29 2 *').map((p): [string, JsonLike][] => [['schedule_type', 'cron'], ['recurrence_pattern', p]]),
+    ),
+    futureIso,
+    fc.option(fc.constantFrom(...GOOD_ZONES), { nil: undefined }),
+    fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
+    fc.option(fc.integer({ min: 24 * 400, max: 24 * 3000 }), { nil: undefined }),
+  )
+  .map(([rule, at, timezone, maxRuns, endHours]) => {
+    const out: [string, JsonLike][] = [...rule, ['scheduled_at', at]];
+    if (timezone !== undefined) out.push(['timezone', timezone]);
+    if (maxRuns !== undefined) out.push(['max_runs', maxRuns]);
+    if (endHours !== undefined) out.push(['recurrence_end_date', new Date(Date.now() + endHours * 3_600_000).toISOString()]);
+    return out;
+  });
+
+/** A valid create body; `partial` drops some fields (for PUT). */
+const validSchedule = (partial: boolean): Arbitrary<Entries> =>
+  fc
+    .tuple(
+      plainText(40),
+      validRule,
+      fc.option(fc.constantFrom<JsonLike>(new Ref('campaign'), new Ref('campaign', 'self', true), null), { nil: undefined }),
+      fc.option(fc.constantFrom<JsonLike>(new Ref('template'), new Ref('blockedTemplate'), null), { nil: undefined }),
+      fc.option(fc.oneof(junkObject, fc.constant<JsonLike>(new Entries([['target_url', 'https://example.com/a'], ['anchor_text', 'a']]))), { nil: undefined }),
+      fc.option(fc.integer({ min: 0, max: 604_800 }), { nil: undefined }),
+      fc.nat(),
+    )
+    .map(([name, rule, campaign, template, config, grace, pick]) => {
+      const entries: [string, JsonLike][] = [['name', name], ...rule];
+      if (campaign !== undefined) entries.push(['campaign_id', campaign]);
+      if (template !== undefined) entries.push(['template_id', template]);
+      if (config !== undefined) entries.push(['job_config', config]);
+      if (grace !== undefined) entries.push(['misfire_grace_seconds', grace]);
+      // For an update, keep a random subset (a partial update).
+      return new Entries(partial ? entries.filter((_e, i) => (pick >> i) & 1) : entries);
+    });
+
+export const jobPatchFields: FieldSpec = {
+  status: fc.constantFrom(...JOB_STATUSES),
+  cost_usd: money(9_999_999_999, 4),
+  error_message: nullable(plainText(200)),
+};
+
+/* --------------------------------------------------------- query params */
+
+const uuidParam = (...kinds: FixtureKind[]): Arbitrary<UrlPiece> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...kinds).map((k) => new Ref(k)) },
+    { weight: 1, arbitrary: fc.constantFrom(...kinds).map((k) => new Ref(k, 'other')) },
+    { weight: 1, arbitrary: fc.uuid() },
+    { weight: 1, arbitrary: fc.constantFrom('', 'x', '00000000-0000-0000-0000-000000000000') },
+  );
+const oneOf = (values: readonly string[]): Arbitrary<UrlPiece> => fc.constantFrom(...values, '', 'ACTIVE', 'unknown');
+
+const countParam: Arbitrary<UrlPiece> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('1', '10', '100', '') },
+  { weight: 1, arbitrary: fc.constantFrom('0', '101', '-1', '1e2', '5.5', ' 5') },
+);
+
+/* ------------------------------------------------------------- endpoints */
+
+export const ENDPOINTS: Endpoint[] = [
+  // campaigns
+  { name: 'POST /campaigns', method: 'post', base: '/campaigns', body: { fields: campaignFields, required: ['name'] }, weight: 4 },
+  { name: 'GET /campaigns', method: 'get', base: '/campaigns', query: { ...pageParams, status: oneOf(CAMPAIGN_STATUSES), status_filter: oneOf(CAMPAIGN_STATUSES) }, weight: 2 },
+  { name: 'GET /campaigns/{id}', method: 'get', base: '/campaigns', id: 'campaign', weight: 1 },
+  { name: 'PUT /campaigns/{id}', method: 'put', base: '/campaigns', id: 'campaign', body: { fields: campaignFields }, weight: 4 },
+  { name: 'DELETE /campaigns/{id}', method: 'delete', base: '/campaigns', id: 'campaign', weight: 1 },
+  { name: 'GET /campaigns/{id}/stats', method: 'get', base: '/campaigns', id: 'campaign', suffix: '/stats', weight: 1 },
+  // templates
+  { name: 'POST /templates', method: 'post', base: '/templates', body: { fields: templateFields, required: ['name'] }, weight: 4 },
+  { name: 'GET /templates', method: 'get', base: '/templates', query: { ...pageParams, campaign_id: uuidParam('campaign'), favorites_only: fc.constantFrom(...BOOL_VALUES) }, weight: 2 },
+  { name: 'GET /templates/{id}', method: 'get', base: '/templates', id: 'template', weight: 1 },
+  { name: 'PUT /templates/{id}', method: 'put', base: '/templates', id: 'template', body: { fields: templateFields }, weight: 4 },
+  { name: 'DELETE /templates/{id}', method: 'delete', base: '/templates', id: 'template', weight: 1 },
+  { name: 'POST /templates/{id}/use', method: 'post', base: '/templates', id: 'template', suffix: '/use', body: { fields: useFields, allowEmpty: true }, weight: 4 },
+  { name: 'POST /templates/{id}/favorite', method: 'post', base: '/templates', id: 'template', suffix: '/favorite', weight: 1 },
+  // schedules
+  { name: 'POST /schedule', method: 'post', base: '/schedule', body: { fields: scheduleFields, required: ['name', 'schedule_type', 'scheduled_at'], valid: validSchedule(false) }, weight: 5 },
+  {
+    name: 'GET /schedule',
+    method: 'get',
+    base: '/schedule',
+    query: { ...pageParams, campaign_id: uuidParam('campaign'), status_filter: oneOf(SCHEDULED_JOB_STATUSES), status: oneOf(SCHEDULED_JOB_STATUSES), upcoming_only: fc.constantFrom(...BOOL_VALUES) },
+    weight: 2,
+  },
+  { name: 'GET /schedule/upcoming', method: 'get', base: '/schedule/upcoming', query: { ...pageParams, hours: fc.constantFrom('1', '24', '8760', '0', '8761', '-1', '1.5', '1e3', '') }, weight: 2 },
+  { name: 'GET /schedule/status', method: 'get', base: '/schedule/status', weight: 1 },
+  {
+    name: 'POST /schedule/preview',
+    method: 'post',
+    base: '/schedule/preview',
+    query: { count: countParam },
+    body: { fields: scheduleFields, required: ['name', 'schedule_type', 'scheduled_at'], valid: validSchedule(false) },
+    weight: 4,
+  },
+  { name: 'GET /schedule/{id}', method: 'get', base: '/schedule', id: 'schedule', weight: 1 },
+  { name: 'GET /schedule/{id}/preview', method: 'get', base: '/schedule', id: 'schedule', suffix: '/preview', query: { count: countParam }, weight: 1 },
+  { name: 'GET /schedule/{id}/runs', method: 'get', base: '/schedule', id: 'schedule', suffix: '/runs', query: pageParams, weight: 1 },
+  { name: 'PUT /schedule/{id}', method: 'put', base: '/schedule', id: 'schedule', body: { fields: scheduleFields, valid: validSchedule(true) }, weight: 5 },
+  { name: 'POST /schedule/{id}/pause', method: 'post', base: '/schedule', id: 'schedule', suffix: '/pause', weight: 1 },
+  { name: 'POST /schedule/{id}/resume', method: 'post', base: '/schedule', id: 'pausedSchedule', suffix: '/resume', weight: 1 },
+  { name: 'DELETE /schedule/{id}', method: 'delete', base: '/schedule', id: 'schedule', weight: 1 },
+  // jobs
+  {
+    name: 'GET /jobs',
+    method: 'get',
+    base: '/jobs',
+    query: { ...pageParams, campaign_id: uuidParam('campaign'), scheduled_job_id: uuidParam('schedule'), status: oneOf(JOB_STATUSES) },
+    weight: 2,
+  },
+  { name: 'GET /jobs/{id}', method: 'get', base: '/jobs', id: 'job', weight: 1 },
+  { name: 'PATCH /jobs/{id}', method: 'patch', base: '/jobs', id: 'job', body: { fields: jobPatchFields }, weight: 3 },
+];
