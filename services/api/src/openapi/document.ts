@@ -175,7 +175,7 @@ const campaignWritable = (forCreate: boolean): Record<string, Json> => ({
   target_budget_usd: {
     type: ['number', 'null'],
     minimum: 0,
-    maximum: 1_000_000_000_000,
+    maximum: 999_999_999_999.99,
     description: 'US dollars, at most 2 decimal places.',
   },
   start_date: campaignDate('Start of the campaign'),
