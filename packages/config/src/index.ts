@@ -1,3 +1,5 @@
+import { createPublicKey } from 'node:crypto';
+
 /**
  * The one typed configuration of both services. It is read from the environment once, at
  * start-up (`loadConfig(process.env)` in each `main.ts`), and handed down; nothing else in the
@@ -132,6 +134,13 @@ export function loadConfig(env: Env): Config {
   }
   if (secret !== null && secret.length < 16) {
     r.problems.push('JWT_SECRET must be at least 16 characters');
+  }
+  if (publicKey) {
+    try {
+      createPublicKey(publicKey);
+    } catch {
+      r.problems.push('JWT_PUBLIC_KEY is not a PEM public key');
+    }
   }
   const algorithms: JwtConfig['algorithms'] = [];
   if (secret || !publicKey) algorithms.push('HS256');

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src';
 
 describe('configuration', () => {
@@ -50,9 +51,15 @@ describe('configuration', () => {
   });
 
   it('when only a public key is configured, then only the asymmetric algorithm is accepted', () => {
-    const config = loadConfig({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----', JWT_PUBLIC_KEY_ALGORITHM: 'ES256' });
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    // Environments often carry a PEM on one line with literal \n.
+    const config = loadConfig({ JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n'), JWT_PUBLIC_KEY_ALGORITHM: 'ES256' });
     expect(config.jwt.algorithms).toEqual(['ES256']);
     expect(config.jwt.secret).toBeNull();
-    expect(config.jwt.publicKey).toContain('\n');
+    expect(config.jwt.publicKey).toBe(pem);
+  });
+
+  it('when the public key is not a PEM key, then start-up is refused naming it', () => {
+    expect(() => loadConfig({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----' })).toThrow(/JWT_PUBLIC_KEY/);
   });
 });

@@ -23,7 +23,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(openapiRoutes());
 
-  const limits = createRateLimiters(deps.redis, deps.config.rateLimit);
+  const limits = createRateLimiters(deps.redis, deps.config.rateLimit, `${deps.config.queuePrefix}:rl:`);
   const api = express.Router();
   api.use(express.json({ limit: deps.config.bodyLimit, strict: false }));
   api.use(requireJsonBody);

@@ -81,8 +81,10 @@ describe('rate limits shared by two API instances', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    a = await startTestApp({ RATE_LIMIT_LISTS: '4' });
-    b = await startTestApp({ RATE_LIMIT_LISTS: '4' });
+    // Two instances of one deployment: same Redis, same key prefix.
+    const prefix = `test-rl-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    a = await startTestApp({ RATE_LIMIT_LISTS: '4', QUEUE_PREFIX: prefix });
+    b = await startTestApp({ RATE_LIMIT_LISTS: '4', QUEUE_PREFIX: prefix });
   });
   afterAll(async () => {
     await a.close();

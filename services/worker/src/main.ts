@@ -54,7 +54,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   });
   const worker = new Worker<OccurrencePayload>(
     OCCURRENCE_QUEUE,
-    createOccurrenceProcessor({ materialize, dataSource, occurrenceQueue, contentQueue, logger, metrics }),
+    createOccurrenceProcessor({ materialize, occurrenceQueue, contentQueue, logger, metrics }),
     {
       connection: workerConnection,
       prefix: config.queuePrefix,

@@ -129,12 +129,17 @@ const SETTLE_SQL = `
          consecutive_errors = $13, last_error = $14, updated_at = now()
    WHERE id = $1`;
 
-/** Inserts the Job, its run row and the schedule's new state in one statement. */
+/**
+ * Inserts the Job, its run row and the schedule's new state in one statement. `queued_at` is
+ * set here: the occurrence's BullMQ job is acknowledged only after the hand-over to the content
+ * queue, so a hand-over that fails or is cut short by a crash is redone by the redelivery (the
+ * duplicate path hands the same Job on). No second write per Job after the commit.
+ */
 const MATERIALIZE_SQL = `
   WITH job AS (
     INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_for, status, config,
-                      publisher_domain, llm_provider, llm_model, writing_strategy, country, language)
-    VALUES ($2, $15, $16, $1, $3, 'pending', $17, $18, $19, $20, $21, $22, $23)
+                      publisher_domain, llm_provider, llm_model, writing_strategy, country, language, queued_at)
+    VALUES ($2, $15, $16, $1, $3, 'pending', $17, $18, $19, $20, $21, $22, $23, now())
     ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
     RETURNING id
   ), run AS (

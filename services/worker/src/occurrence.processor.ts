@@ -1,7 +1,5 @@
 import type { Job as QueueJob, Queue } from 'bullmq';
-import type { DataSource } from 'typeorm';
-import { jobQueuedMarker } from '@scheduler/entities';
-import { ContentJobPayload, handOverJob, occurrenceInstantOf, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import { ContentJobPayload, enqueueContentJob, occurrenceInstantOf, OccurrencePayload, syncScheduler } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 import type { MaterializeResult, MaterializeService } from './materialize.service';
 
@@ -14,7 +12,6 @@ import type { MaterializeResult, MaterializeService } from './materialize.servic
  */
 export function createOccurrenceProcessor(deps: {
   materialize: MaterializeService;
-  dataSource: DataSource;
   occurrenceQueue: Queue<OccurrencePayload>;
   contentQueue: Queue<ContentJobPayload>;
   logger: Logger;
@@ -38,14 +35,12 @@ export function createOccurrenceProcessor(deps: {
       deps.metrics.fireLag.observe(Math.max(0, (now().getTime() - occurrence.getTime()) / 1000));
     }
     if (result.job) {
-      await handOverJob(deps.contentQueue, {
-        payload: {
-          job_id: result.job.id,
-          user_id: result.job.userId,
-          scheduled_job_id: result.job.scheduledJobId,
-          campaign_id: result.job.campaignId,
-        },
-        markQueued: jobQueuedMarker(deps.dataSource),
+      // Until this succeeds the occurrence is not acknowledged; a retry hands the same Job on.
+      await enqueueContentJob(deps.contentQueue, {
+        job_id: result.job.id,
+        user_id: result.job.userId,
+        scheduled_job_id: result.job.scheduledJobId,
+        campaign_id: result.job.campaignId,
       });
     }
     if (result.removeScheduler) {

@@ -14,7 +14,7 @@ export type RateLimiters = Record<LimitKind, RequestHandler>;
  * One limiter per kind of request, each counted in Redis so that every API instance shares
  * the budget. Keyed by user (`sub`) when authenticated, else by client address.
  */
-export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix = 'rl:'): RateLimiters {
+export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix: string): RateLimiters {
   const make = (kind: LimitKind): RequestHandler =>
     rateLimit({
       windowMs: config.windowSeconds * 1000,
