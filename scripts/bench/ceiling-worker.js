@@ -1,0 +1,39 @@
+// The ceiling of the fire-lag benchmark: a bare BullMQ worker whose processor inserts one row
+// per delayed job into a scratch table. No row lock, no checks, no run history, no hand-over:
+// what BullMQ + PostgreSQL can do at best on this machine with the same concurrency and pool.
+// Forked by scripts/bench/fire.js; env: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKER_CONCURRENCY.
+const { Worker } = require('bullmq');
+const IORedis = require('ioredis');
+const { Pool } = require('pg');
+
+const concurrency = Number(process.env.WORKER_CONCURRENCY || 50);
+const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Math.min(20, concurrency + 2) });
+const connection = new IORedis(process.env.REDIS_URL, { maxRetriesPerRequest: null });
+
+const worker = new Worker(
+  'ceiling',
+  async (job) => {
+    await pool.query('INSERT INTO bench_ceiling (schedule_id, scheduled_for) VALUES ($1, $2)', [
+      job.data.schedule_id,
+      new Date(job.data.scheduled_for),
+    ]);
+  },
+  { connection, prefix: process.env.QUEUE_PREFIX, concurrency },
+);
+worker.on('error', (error) => process.send?.({ type: 'error', message: error.message }));
+worker.on('failed', (_job, error) => process.send?.({ type: 'failed', message: error.message }));
+
+worker
+  .waitUntilReady()
+  .then(() => pool.query('SELECT 1'))
+  .then(() => process.send?.({ type: 'ready' }));
+
+let stopping = false;
+process.on('SIGTERM', async () => {
+  if (stopping) return;
+  stopping = true;
+  await worker.close().catch(() => undefined);
+  await connection.quit().catch(() => undefined);
+  await pool.end().catch(() => undefined);
+  process.exit(0);
+});
