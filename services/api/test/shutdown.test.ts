@@ -5,10 +5,9 @@ import { TEST_JWT_SECRET } from './helpers';
 
 const main = path.resolve(__dirname, '../dist/main.js');
 
-function startApi(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const child = spawn(process.execPath, [main], {
+/** The compiled API as its own process on a free port, logging at info to its stdout. */
+function spawnApi(): ChildProcess {
+  return spawn(process.execPath, [main], {
       env: {
         ...process.env,
         PORT: '0',
@@ -17,7 +16,13 @@ function startApi(): Promise<{ child: ChildProcess; port: number; output: () => 
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  });
+}
+
+function startApi(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const child = spawnApi();
     const timer = setTimeout(() => reject(new Error(`api did not start:\n${out}`)), 20_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -75,16 +80,7 @@ describe('API process start-up', () => {
 
 describe('API process signalled while starting', () => {
   it('when SIGTERM arrives before it listens, it still stops cleanly with exit 0', async () => {
-    const child = spawn(process.execPath, [main], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
-        JWT_SECRET: TEST_JWT_SECRET,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnApi();
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
