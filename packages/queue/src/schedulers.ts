@@ -86,14 +86,15 @@ export interface SchedulerSpec {
 
 /**
  * Keeps one BullMQ job scheduler per firing schedule: upserts it with the schedule's rule and
- * version, or removes it when the schedule must not fire.
+ * version, or removes it when the schedule must not fire. True when a scheduler was written.
  */
-export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: SchedulerSpec): Promise<void> {
+export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: SchedulerSpec): Promise<boolean> {
   if (!spec.rule) {
     await queue.removeJobScheduler(spec.id);
-    return;
+    return false;
   }
-  await queue.upsertJobScheduler(
+  // BullMQ writes nothing (and returns no job) when the rule has no occurrence after now.
+  const next = await queue.upsertJobScheduler(
     spec.id,
     { pattern: serializeRule(spec.rule) },
     {
@@ -102,6 +103,7 @@ export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: Sched
       opts: OCCURRENCE_JOB_OPTIONS,
     },
   );
+  return next !== undefined;
 }
 
 /** Hands a Job to the content pipeline; the Job id is the BullMQ job id, so a repeat is a no-op. */

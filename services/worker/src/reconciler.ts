@@ -99,12 +99,12 @@ export class Reconciler {
     const scheduler = await this.queue.getJobScheduler(schedule.id);
     const pattern = serializeRule(rule);
     const data = scheduler?.template?.data as OccurrencePayload | undefined;
+    // An overdue last occurrence (a `once` past its time) has no scheduler to write; the
+    // catch-up below handles it, so it is not counted as a fix on every pass.
     if (!scheduler) {
-      await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule });
-      report.created += 1;
+      if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule })) report.created += 1;
     } else if (scheduler.pattern !== pattern || data?.version !== schedule.version) {
-      await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule });
-      report.updated += 1;
+      if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule })) report.updated += 1;
     }
     const now = this.now().getTime();
     if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
