@@ -12,8 +12,6 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { ruleOf } from '@scheduler/entities';
-import type { RecurrenceRule } from '@scheduler/recurrence';
 import {
   ContentJobPayload,
   createContentQueue,
@@ -21,17 +19,21 @@ import {
   createRedis,
   OccurrencePayload,
   statusKeys,
-  syncScheduler,
 } from '@scheduler/queue';
 import { newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
 import {
   deleteKeysUnder,
+  insertSchedules,
   keysUnder,
   occurrenceLogs,
+  perWorker,
   pollUntil,
+  secondsSince,
   signalAndWait,
   sleep,
+  syncAll,
   waitUntilUp,
+  wholeSecondAhead,
   WorkerProcess,
   WorkerProcesses,
 } from './processes';
@@ -98,53 +100,6 @@ function newUser(): string {
 }
 
 /** The next whole second at least `ms` from now. */
-const wholeSecondAhead = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
-const secondsSince = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
-
-interface InsertedSchedule {
-  id: string;
-  version: number;
-  rule: RecurrenceRule;
-}
-
-/** Inserts `count` schedules in one statement, as the API would have stored them. */
-async function insertSchedules(userId: string, count: number, type: 'once' | 'daily', at: Date): Promise<InsertedSchedule[]> {
-  const rows: {
-    id: string;
-    version: number;
-    schedule_type: string;
-    scheduled_at: Date;
-    recurrence_pattern: string | null;
-    timezone: string;
-    recurrence_end_date: Date | null;
-    max_runs: number | null;
-  }[] = await ds.query(
-    `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, timezone, job_config, status, next_run_at, version)
-     SELECT $1, 'fault test ' || g, $2, $3, 'UTC', '{"publisher_domain": "x.com"}', 'active', $3, 1
-     FROM generate_series(1, $4::int) AS g
-     RETURNING id, version, schedule_type, scheduled_at, recurrence_pattern, timezone, recurrence_end_date, max_runs`,
-    [userId, type, at, count],
-  );
-  return rows.map((r) => {
-    const rule = ruleOf({
-      scheduleType: r.schedule_type,
-      scheduledAt: r.scheduled_at,
-      recurrencePattern: r.recurrence_pattern,
-      timezone: r.timezone,
-      recurrenceEndDate: r.recurrence_end_date,
-      maxRuns: r.max_runs,
-    });
-    if (!rule) throw new Error(`inserted schedule ${r.id} has no valid rule`);
-    return { id: r.id, version: r.version, rule };
-  });
-}
-
-/** Upserts every schedule's BullMQ job scheduler, as the API does after its insert. */
-async function syncAll(queue: Queue<OccurrencePayload>, schedules: InsertedSchedule[]): Promise<void> {
-  for (let i = 0; i < schedules.length; i += 50) {
-    await Promise.all(schedules.slice(i, i + 50).map((s) => syncScheduler(queue, s)));
-  }
-}
 
 /** How many of the schedules have their occurrence at `at` waiting as a delayed job. */
 async function countDelayed(queue: Queue<OccurrencePayload>, ids: string[], at: Date): Promise<number> {
@@ -221,18 +176,6 @@ async function scheduleRows(userId: string) {
   ) as Promise<{ id: string; status: string; run_count: number; next_run_at: Date | null; last_run_at: Date | null; runs: number; materialized: number }[]>;
 }
 
-/** Occurrence outcomes per worker process, from their logs (LOG_LEVEL=info). */
-function perWorker(workers: WorkerProcess[], ids: Set<string>) {
-  return workers.map((w) => {
-    const logs = occurrenceLogs(w).filter((l) => ids.has(l.schedule_id));
-    return {
-      name: w.name,
-      materialized: logs.filter((l) => l.outcome === 'materialized' && !l.duplicate).length,
-      redelivered: logs.filter((l) => l.duplicate).length,
-      other: logs.filter((l) => l.outcome !== 'materialized').length,
-    };
-  });
-}
 
 function summary(scenario: string, m: Measure, extra: Record<string, unknown>): void {
   const fields = Object.entries(extra)
@@ -254,7 +197,7 @@ describe('worker processes under faults and concurrency', () => {
     const upMs = await Promise.all(workers.map((w) => waitUntilUp(redis, prefix, w)));
 
     const dueAt = wholeSecondAhead(4_500);
-    const schedules = await insertSchedules(userId, 500, 'once', dueAt);
+    const schedules = await insertSchedules(ds, userId, 500, 'once', dueAt);
     await syncAll(queue, schedules);
     const ids = schedules.map((s) => s.id);
     const queued = await countDelayed(queue, ids, dueAt);
@@ -306,7 +249,7 @@ describe('worker processes under faults and concurrency', () => {
     await Promise.all([victim, survivor].map((w) => waitUntilUp(redis, prefix, w)));
 
     const dueAt = wholeSecondAhead(4_000);
-    const schedules = await insertSchedules(userId, 300, 'daily', dueAt);
+    const schedules = await insertSchedules(ds, userId, 300, 'daily', dueAt);
     await syncAll(queue, schedules);
     const ids = schedules.map((s) => s.id);
     expect(await countDelayed(queue, ids, dueAt)).toBe(300);
@@ -381,7 +324,7 @@ describe('worker processes under faults and concurrency', () => {
     await waitUntilUp(redis, prefix, first);
 
     const dueAt = wholeSecondAhead(3_500);
-    const schedules = await insertSchedules(userId, 50, 'daily', dueAt);
+    const schedules = await insertSchedules(ds, userId, 50, 'daily', dueAt);
     await syncAll(queue, schedules);
     const ids = schedules.map((s) => s.id);
     expect(await countDelayed(queue, ids, dueAt)).toBe(50);

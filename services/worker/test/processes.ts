@@ -7,8 +7,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { statusKeys } from '@scheduler/queue';
+import type { DataSource } from 'typeorm';
+import { ruleOf } from '@scheduler/entities';
+import type { RecurrenceRule } from '@scheduler/recurrence';
+import { OccurrencePayload, statusKeys, syncScheduler } from '@scheduler/queue';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
 
 /**
@@ -201,4 +205,68 @@ export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<num
   const keys = await keysUnder(redis, prefix);
   for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
   return keys.length;
+}
+
+// ---- shared by the fault suites ----
+
+/** The next whole second at least `ms` from now. */
+export const wholeSecondAhead = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
+export const secondsSince = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
+
+export interface InsertedSchedule {
+  id: string;
+  version: number;
+  rule: RecurrenceRule;
+}
+
+/** Inserts `count` schedules in one statement, as the API would have stored them. */
+export async function insertSchedules(ds: DataSource, userId: string, count: number, type: 'once' | 'daily', at: Date): Promise<InsertedSchedule[]> {
+  const rows: {
+    id: string;
+    version: number;
+    schedule_type: string;
+    scheduled_at: Date;
+    recurrence_pattern: string | null;
+    timezone: string;
+    recurrence_end_date: Date | null;
+    max_runs: number | null;
+  }[] = await ds.query(
+    `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, timezone, job_config, status, next_run_at, version)
+     SELECT $1, 'fault test ' || g, $2, $3, 'UTC', '{"publisher_domain": "x.com"}', 'active', $3, 1
+     FROM generate_series(1, $4::int) AS g
+     RETURNING id, version, schedule_type, scheduled_at, recurrence_pattern, timezone, recurrence_end_date, max_runs`,
+    [userId, type, at, count],
+  );
+  return rows.map((r) => {
+    const rule = ruleOf({
+      scheduleType: r.schedule_type,
+      scheduledAt: r.scheduled_at,
+      recurrencePattern: r.recurrence_pattern,
+      timezone: r.timezone,
+      recurrenceEndDate: r.recurrence_end_date,
+      maxRuns: r.max_runs,
+    });
+    if (!rule) throw new Error(`inserted schedule ${r.id} has no valid rule`);
+    return { id: r.id, version: r.version, rule };
+  });
+}
+
+/** Upserts every schedule's BullMQ job scheduler, as the API does after its insert. */
+export async function syncAll(queue: Queue<OccurrencePayload>, schedules: InsertedSchedule[]): Promise<void> {
+  for (let i = 0; i < schedules.length; i += 50) {
+    await Promise.all(schedules.slice(i, i + 50).map((s) => syncScheduler(queue, s)));
+  }
+}
+
+/** Occurrence outcomes per worker process, from their logs (LOG_LEVEL=info). */
+export function perWorker(workers: WorkerProcess[], ids: Set<string>) {
+  return workers.map((w) => {
+    const logs = occurrenceLogs(w).filter((l) => ids.has(l.schedule_id));
+    return {
+      name: w.name,
+      materialized: logs.filter((l) => l.outcome === 'materialized' && !l.duplicate).length,
+      redelivered: logs.filter((l) => l.duplicate).length,
+      other: logs.filter((l) => l.outcome !== 'materialized').length,
+    };
+  });
 }

@@ -35,8 +35,6 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import type { DataSource } from 'typeorm';
-import { ruleOf } from '@scheduler/entities';
-import type { RecurrenceRule } from '@scheduler/recurrence';
 import {
   ContentJobPayload,
   createContentQueue,
@@ -44,16 +42,20 @@ import {
   createRedis,
   OccurrencePayload,
   statusKeys,
-  syncScheduler,
 } from '@scheduler/queue';
 import { newUserId, openDataSource, TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
 import {
   deleteKeysUnder,
+  insertSchedules,
   keysUnder,
   occurrenceLogs,
+  perWorker,
   pollUntil,
+  secondsSince,
   sleep,
+  syncAll,
   waitUntilUp,
+  wholeSecondAhead,
   WorkerProcess,
   WorkerProcesses,
 } from './processes';
@@ -361,54 +363,7 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 
 /** The next whole second at least `ms` from now. */
-const wholeSecondAhead = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
-const secondsSince = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
 const at = (ms: number) => new Date(ms).toISOString().slice(11, 23);
-
-interface InsertedSchedule {
-  id: string;
-  version: number;
-  rule: RecurrenceRule;
-}
-
-/** Inserts `count` schedules in one statement, as the API would have stored them. */
-async function insertSchedules(userId: string, count: number, type: 'once' | 'daily', dueAt: Date): Promise<InsertedSchedule[]> {
-  const rows: {
-    id: string;
-    version: number;
-    schedule_type: string;
-    scheduled_at: Date;
-    recurrence_pattern: string | null;
-    timezone: string;
-    recurrence_end_date: Date | null;
-    max_runs: number | null;
-  }[] = await db().query(
-    `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, timezone, job_config, status, next_run_at, version)
-     SELECT $1, 'restart fault ' || g, $2, $3, 'UTC', '{"publisher_domain": "x.com"}', 'active', $3, 1
-     FROM generate_series(1, $4::int) AS g
-     RETURNING id, version, schedule_type, scheduled_at, recurrence_pattern, timezone, recurrence_end_date, max_runs`,
-    [userId, type, dueAt, count],
-  );
-  return rows.map((r) => {
-    const rule = ruleOf({
-      scheduleType: r.schedule_type,
-      scheduledAt: r.scheduled_at,
-      recurrencePattern: r.recurrence_pattern,
-      timezone: r.timezone,
-      recurrenceEndDate: r.recurrence_end_date,
-      maxRuns: r.max_runs,
-    });
-    if (!rule) throw new Error(`inserted schedule ${r.id} has no valid rule`);
-    return { id: r.id, version: r.version, rule };
-  });
-}
-
-/** Upserts every schedule's job scheduler, as the API does after its insert. */
-async function syncAll(queue: Queue<OccurrencePayload>, schedules: InsertedSchedule[]): Promise<void> {
-  for (let i = 0; i < schedules.length; i += 50) {
-    await Promise.all(schedules.slice(i, i + 50).map((s) => syncScheduler(queue, s)));
-  }
-}
 
 /** How many of the schedules have their occurrence at `when` waiting as a delayed job. */
 async function countDelayed(queue: Queue<OccurrencePayload>, ids: string[], when: Date): Promise<number> {
@@ -542,18 +497,6 @@ async function scheduleRows(userId: string) {
   }[]>;
 }
 
-/** Occurrence outcomes per worker process, from their logs (LOG_LEVEL=info). */
-function perWorker(workers: WorkerProcess[], ids: Set<string>) {
-  return workers.map((w) => {
-    const logs = occurrenceLogs(w).filter((l) => ids.has(l.schedule_id));
-    return {
-      name: w.name,
-      materialized: logs.filter((l) => l.outcome === 'materialized' && !l.duplicate).length,
-      redelivered: logs.filter((l) => l.duplicate).length,
-      other: logs.filter((l) => l.outcome !== 'materialized').length,
-    };
-  });
-}
 
 /** Log lines with this message (JSON, any level), across the workers. */
 function logged(workers: WorkerProcess[], msg: string): number {
@@ -669,8 +612,8 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
 
     const dueA = wholeSecondAhead(6_000);
     const dueB = new Date(dueA.getTime() + 6_000);
-    const a = await insertSchedules(userA, 25, 'daily', dueA);
-    const b = await insertSchedules(userB, 25, 'daily', dueB);
+    const a = await insertSchedules(db(), userA, 25, 'daily', dueA);
+    const b = await insertSchedules(db(), userB, 25, 'daily', dueB);
     await syncAll(conn.queue, [...a, ...b]);
     const idsA = a.map((s) => s.id);
     const idsB = b.map((s) => s.id);
@@ -779,7 +722,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const upMs = await Promise.all(workers.map((w) => waitUntilUp(conn.redis, prefix, w)));
 
     const dueAt = wholeSecondAhead(6_000);
-    const schedules = await insertSchedules(userId, 50, 'daily', dueAt);
+    const schedules = await insertSchedules(db(), userId, 50, 'daily', dueAt);
     await syncAll(conn.queue, schedules);
     const ids = schedules.map((s) => s.id);
     expect(await countDelayed(conn.queue, ids, dueAt)).toBe(50);
