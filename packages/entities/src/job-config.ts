@@ -1,4 +1,4 @@
-import { JOB_SETTING_FIELDS, JobSettingField, JobTemplate } from './job-template.entity';
+import { JobSettingField, JobTemplate } from './job-template.entity';
 import { Job } from './job.entity';
 
 /** A template's generation settings and defaults, as the flat snake_case object a Job's config holds. */
@@ -42,7 +42,6 @@ export function jobSettingsOf(config: Record<string, unknown>): Pick<Job, 'publi
   };
 }
 
-export { JOB_SETTING_FIELDS };
 
 /** `markQueued` for `handOverJob`: records when a Job reached the content queue. */
 export function jobQueuedMarker(db: { query: (sql: string, params: unknown[]) => Promise<unknown> }) {

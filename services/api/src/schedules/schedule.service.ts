@@ -2,7 +2,6 @@ import { In, IsNull, LessThanOrEqual, MoreThan, Not, type FindOptionsWhere } fro
 import {
   Campaign,
   DEFAULT_MISFIRE_GRACE_SECONDS,
-  FINISHED_SCHEDULE_STATUSES,
   JobTemplate,
   nextRunAfter,
   ruleOf,
@@ -352,4 +351,3 @@ export async function upcomingRunsOf(
   return runs.slice(0, count).map((r) => ({ scheduled_job_id: r.scheduled_job_id, name: r.name, run_at: r.at.toISOString() }));
 }
 
-export { FINISHED_SCHEDULE_STATUSES };
