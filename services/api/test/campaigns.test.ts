@@ -203,6 +203,33 @@ describe('campaigns', () => {
     expect(gaps[1] - gaps[0]).toBe(86_400_000);
   });
 
+  it("when a campaign's dates change, then its schedules' next_run_at moves into the window, and one left without a run expires", async () => {
+    const user = newUserId();
+    const campaign = (await create(user, { name: 'moving window' })).body;
+    const firstRun = Math.floor(Date.now() / 1000) * 1000 + 3_600_000;
+    const schedule = (
+      await request(t.app)
+        .post('/api/v1/schedule')
+        .set('Authorization', t.auth(user))
+        .send({ name: 'daily', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: new Date(firstRun).toISOString() })
+    ).body;
+    expect(schedule.next_run_at).toBe(new Date(firstRun).toISOString());
+    const later = new Date(firstRun + 5 * 86_400_000 - 60_000); // just before the 6th run
+    const moved = await request(t.app).put(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user)).send({ start_date: later.toISOString() });
+    expect(moved.status).toBe(200);
+    const afterMove = await request(t.app).get(`/api/v1/schedule/${schedule.id}`).set('Authorization', t.auth(user));
+    expect(afterMove.body).toMatchObject({ status: 'active', next_run_at: new Date(firstRun + 5 * 86_400_000).toISOString() });
+
+    const ended = await request(t.app)
+      .put(`/api/v1/campaigns/${campaign.id}`)
+      .set('Authorization', t.auth(user))
+      .send({ start_date: null, end_date: new Date(Date.now() + 60_000).toISOString() });
+    expect(ended.status).toBe(200);
+    const afterEnd = await request(t.app).get(`/api/v1/schedule/${schedule.id}`).set('Authorization', t.auth(user));
+    expect(afterEnd.body).toMatchObject({ status: 'expired', next_run_at: null });
+    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeUndefined();
+  });
+
   it('when a campaign is deleted, then its schedules and their Redis schedulers go and its Jobs stay with campaign_id null', async () => {
     const user = newUserId();
     const campaign = (await create(user, { name: 'to delete' })).body;

@@ -1,5 +1,5 @@
-import { In } from 'typeorm';
-import { Campaign, CampaignStatus, Job, JobTemplate, ScheduledJob } from '@scheduler/entities';
+import { In, MoreThan } from 'typeorm';
+import { Campaign, CampaignStatus, Job, JobTemplate, nextRunAfter, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { syncScheduler } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { FieldError, notFound, validationFailed } from '../http/errors';
@@ -60,10 +60,51 @@ export class CampaignService {
     return campaign;
   }
 
+  /**
+   * Partial update. New start or end dates move the `next_run_at` of the campaign's active
+   * schedules into the new window; a schedule left with no run inside it expires (and its
+   * scheduler goes after the commit).
+   */
   async update(userId: string, id: string, dto: UpdateCampaignDto): Promise<Campaign> {
-    const campaign = await this.get(userId, id);
-    applyFields(campaign, dto);
-    return this.repo.save(campaign);
+    const now = this.deps.now();
+    const { campaign, expired } = await this.deps.dataSource.transaction(async (tx) => {
+      const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      if (!campaign) throw notFound('Campaign');
+      applyFields(campaign, dto);
+      const saved = await tx.getRepository(Campaign).save(campaign);
+      const expired: string[] = [];
+      if (dto.start_date !== undefined || dto.end_date !== undefined) {
+        const schedules = tx.getRepository(ScheduledJob);
+        let lastId = '00000000-0000-0000-0000-000000000000';
+        for (;;) {
+          const batch = await schedules.find({
+            where: { campaignId: id, status: 'active', id: MoreThan(lastId) },
+            order: { id: 'ASC' },
+            take: 500,
+            lock: { mode: 'pessimistic_write' },
+          });
+          if (batch.length === 0) break;
+          lastId = batch[batch.length - 1].id;
+          for (const schedule of batch) {
+            const rule = ruleOf(schedule);
+            const next = rule ? nextRunAfter(rule, now, saved) : null;
+            if (next?.getTime() === schedule.nextRunAt?.getTime()) continue;
+            await schedules.update(
+              { id: schedule.id },
+              next ? { nextRunAt: next } : { nextRunAt: null, status: 'expired', version: schedule.version + 1 },
+            );
+            if (!next) expired.push(schedule.id);
+          }
+        }
+      }
+      return { campaign: saved, expired };
+    });
+    for (const scheduleId of expired) {
+      await syncScheduler(this.deps.occurrenceQueue, { id: scheduleId, version: 0, rule: null }).catch((error) =>
+        this.deps.logger.warn({ schedule_id: scheduleId, err: error }, 'scheduler removal failed; the reconciler will remove it'),
+      );
+    }
+    return campaign;
   }
 
   /**
