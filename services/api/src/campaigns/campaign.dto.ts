@@ -1,18 +1,15 @@
 import {
-  ArrayMaxSize,
-  IsArray,
   IsIn,
   IsInt,
   IsISO8601,
   IsString,
-  Length,
   Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
 import { CAMPAIGN_STATUSES, CampaignStatus } from '@scheduler/entities';
-import { CodePoints, DecimalPlaces, Nullable, Optional } from '../http/validation';
+import { CodePoints, DecimalPlaces, Nullable, Optional, Tags } from '../http/validation';
 
 export const HEX_COLOR = /^#[0-9A-Fa-f]{6}$/;
 
@@ -32,11 +29,7 @@ class CampaignFieldsDto {
   @Matches(HEX_COLOR, { message: 'color must be a hex colour like #1E88E5' })
   color?: string | null;
 
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @Length(1, 100, { each: true })
+  @Tags()
   tags?: string[];
 
   @Nullable()

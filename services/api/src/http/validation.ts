@@ -1,4 +1,14 @@
-import { getMetadataStorage, ValidateBy, ValidateIf, ValidationError, validate } from 'class-validator';
+import {
+  ArrayMaxSize,
+  getMetadataStorage,
+  IsArray,
+  IsString,
+  Length,
+  ValidateBy,
+  ValidateIf,
+  ValidationError,
+  validate,
+} from 'class-validator';
 import { AppError, FieldError, validationFailed } from './errors';
 
 /** The field may be left out, but an explicit `null` is rejected like any wrong value. */
@@ -106,6 +116,21 @@ export async function validateBody<T extends object>(
   problems.push(...flatten(errors, where));
   if (problems.length > 0) throw validationFailed(problems);
   return instance as T;
+}
+
+/** Optional list of up to 50 tags, each 1-100 characters (campaigns and templates). */
+export function Tags(): PropertyDecorator {
+  return (target, property) => {
+    for (const decorate of [
+      Optional(),
+      IsArray(),
+      ArrayMaxSize(50),
+      IsString({ each: true }),
+      Length(1, 100, { each: true }),
+    ]) {
+      decorate(target, property);
+    }
+  };
 }
 
 /** String length in characters as PostgreSQL counts them (code points), for `varchar(n)` columns. */

@@ -16,7 +16,7 @@ import {
   Min,
 } from 'class-validator';
 import { LLM_PROVIDERS, LlmProvider, WRITING_STRATEGIES, WritingStrategy } from '@scheduler/entities';
-import { CodePoints, Nullable, Optional, UUID } from '../http/validation';
+import { CodePoints, Nullable, Optional, Tags, UUID } from '../http/validation';
 
 export const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 /** BCP 47 separates subtags with hyphens only (IsLocale alone also lets `en_US` through). */
@@ -86,11 +86,7 @@ class TemplateFieldsDto extends TemplateJobFieldsDto {
   @Matches(UUID, { message: 'campaign_id must be a UUID' })
   campaign_id?: string | null;
 
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @Length(1, 100, { each: true })
+  @Tags()
   tags?: string[];
 
   @Optional()
