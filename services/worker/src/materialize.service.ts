@@ -38,6 +38,11 @@ export interface MaterializeResult {
 
 class RunFailure extends Error {}
 
+/** True when `at` is itself an occurrence of the rule. */
+function isOccurrenceOf(rule: RecurrenceRule, at: Date): boolean {
+  return nextOccurrence(rule, new Date(at.getTime() - 1))?.getTime() === at.getTime();
+}
+
 /** The schedule row, locked, with what the checks need from its campaign and Job table. */
 interface LockedSchedule {
   id: string;
@@ -189,13 +194,15 @@ export class MaterializeService {
       const job = { id: schedule.existingJobId, userId: schedule.userId, scheduledJobId: schedule.id, campaignId: schedule.campaignId };
       return { outcome: 'materialized', job, duplicate: true, removeScheduler: false, missedRecorded: 0 };
     }
-    if (version !== null && version !== schedule.version) {
-      // Written for an older version of the schedule; the current scheduler carries the new one.
+    const rule = ruleOf(schedule);
+    if (version !== null && version !== schedule.version && !(rule && isOccurrenceOf(rule, occurrence))) {
+      // Written for an older rule that no longer fires at this instant; the current scheduler
+      // carries the new one. (After a change of config only, the instant still fires, with the
+      // current config: the update must not swallow an occurrence already on its way.)
       return { outcome: 'ignored', reason: 'stale version', removeScheduler: false, missedRecorded: 0 };
     }
 
     const now = this.now();
-    const rule = ruleOf(schedule);
     const campaign = schedule.campaign;
     const missedRecorded = rule ? await this.recordMissed(tx, schedule, rule, occurrence, now) : 0;
     const settle = async (outcome: RunOutcome, fields: { reason?: string; error?: string }, finished: boolean) => {

@@ -192,10 +192,19 @@ describe('materializing an occurrence', () => {
     expect(await reload(schedule.id)).toMatchObject({ errorCount: 1, consecutiveErrors: 0, runCount: 1 });
   });
 
-  it('when the occurrence was written for an older version, then it is ignored', async () => {
-    const schedule = await insertSchedule(ds, { userId: newUserId(), version: 3 });
+  it('when the occurrence was written for an older rule that no longer fires then, then it is ignored', async () => {
+    // The rule moved from 09:00 to 10:00; an old 09:00 occurrence arrives.
+    const schedule = await insertSchedule(ds, { userId: newUserId(), version: 3, scheduledAt: at(3_600_000), nextRunAt: at(3_600_000) });
     expect((await service.materialize(schedule.id, 2, T0)).outcome).toBe('ignored');
     expect(await jobsOf(schedule.id)).toHaveLength(0);
+  });
+
+  it('when an older version arrives at an instant the current rule still fires (config change only), then it materializes with the current config', async () => {
+    const schedule = await insertSchedule(ds, { userId: newUserId(), version: 3, jobConfig: { publisher_domain: 'new.example.com' } });
+    const result = await service.materialize(schedule.id, 2, T0);
+    expect(result.outcome).toBe('materialized');
+    const [job] = await jobsOf(schedule.id);
+    expect(job.publisherDomain).toBe('new.example.com');
   });
 
   it('when the schedule is paused or deleted, then nothing is materialized', async () => {
