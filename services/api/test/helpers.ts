@@ -1,14 +1,63 @@
 import { randomUUID } from 'node:crypto';
-import type { Express } from 'express';
+import express, { type Express, type Response } from 'express';
 import { loadConfig, Config } from '@scheduler/config';
 import { createApp } from '../src/app';
 import { createDeps, type AppDeps } from '../src/deps';
 import { signToken } from '../src/http/auth';
+import { contractErrors, operationOf } from './contract';
+
+/**
+ * Every response a test app sends to a documented route is checked against the OpenAPI
+ * document as a side effect (the contract test of the whole suite); `close()` fails the suite on
+ * any mismatch. Responses that never reached a route (malformed JSON, 413, 415) are checked by
+ * the OpenAPI suite itself.
+ */
+function withContractCheck(app: Express, violations: string[]): Express {
+  const outer = express();
+  outer.use((req, res, next) => {
+    const chunks: Buffer[] = [];
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (chunk) chunks.push(Buffer.from(chunk as string));
+      return write(chunk, ...rest);
+    }) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as string));
+      return end(chunk, ...rest);
+    }) as typeof res.end;
+    res.on('finish', () => {
+      const route = (res.locals.route as string | undefined) ?? (['/healthz', '/readyz', '/metrics'].includes(req.path) ? req.path : undefined);
+      if (!route) return;
+      const openapiPath = route.replace(/:(\w+)/g, '{$1}');
+      try {
+        operationOf(req.method.toLowerCase(), openapiPath);
+      } catch {
+        return;
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = text && /json/.test(String(res.getHeader('content-type'))) ? JSON.parse(text) : text;
+      } catch {
+        body = text;
+      }
+      const headers = Object.fromEntries(Object.entries(res.getHeaders()).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v === undefined ? undefined : String(v)]));
+      violations.push(...contractErrors(req.method, openapiPath, { status: res.statusCode, headers, body, text }));
+    });
+    next();
+  });
+  outer.use(app);
+  return outer as Express;
+}
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough';
 
 export interface TestApp {
+  /** The app behind a recorder that checks every response against the OpenAPI document. */
   app: Express;
+  /** The app itself, for inspecting its router. */
+  unwrapped: Express;
   deps: AppDeps;
   config: Config;
   /** A valid token for the user. */
@@ -28,6 +77,7 @@ export function newUserId(): string {
  * state never leaks between suites. Extra env overrides the defaults (e.g. rate limits).
  */
 export async function startTestApp(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
+  const contractViolations: string[] = [];
   const config = loadConfig({
     DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -40,9 +90,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     ...env,
   });
   const deps = await createDeps(config, { now: options.now, poolSize: 4 });
-  const app = createApp(deps);
+  const unwrapped = createApp(deps);
+  const app = withContractCheck(unwrapped, contractViolations);
   return {
     app,
+    unwrapped,
     deps,
     config,
     token: (userId) => signToken(userId, config.jwt),
@@ -51,6 +103,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       await deps.occurrenceQueue.obliterate({ force: true }).catch(() => undefined);
       await deps.contentQueue.obliterate({ force: true }).catch(() => undefined);
       await deps.close();
+      if (contractViolations.length > 0) {
+        throw new Error(`Responses broke the OpenAPI contract:\n${contractViolations.slice(0, 20).join('\n')}`);
+      }
     },
   };
 }

@@ -223,7 +223,7 @@ describe('the OpenAPI document', () => {
 
 describe('route coverage', () => {
   it('documents exactly the routes the app serves', () => {
-    const served = servedRoutes(t.app);
+    const served = servedRoutes(t.unwrapped);
     expect(served.length).toBeGreaterThan(30);
     expect(new Set(served).size).toBe(served.length);
     const documented = operations.map((o) => `${o.method} ${o.path}`);
@@ -672,6 +672,14 @@ describe('contract: errors on every operation', () => {
     });
     expect(schedule.status).toBe(404);
     expectMatchesContract('POST', '/api/v1/schedule', schedule);
+    const preview = await send('post', '/api/v1/schedule/preview', '/api/v1/schedule/preview', user, {
+      name: 'x',
+      schedule_type: 'daily',
+      scheduled_at: '2027-01-01T09:00:00Z',
+      campaign_id: randomUUID(),
+    });
+    expect(preview.status).toBe(404);
+    expectMatchesContract('POST', '/api/v1/schedule/preview', preview);
   });
 
   /** An input each operation rejects with a 422: an unknown body field, else a bad query parameter. */

@@ -1102,9 +1102,10 @@ const paths: Record<string, Json> = {
       operationId: 'previewScheduleBody',
       summary: 'Preview the fire instants of a schedule body',
       description:
-        'The body is validated like a create, except that `scheduled_at` may be in the past. Campaign and template ' +
-        'are not looked up and nothing is stored. Occurrences start at `scheduled_at`.',
+        'The body is validated like a create, except that `scheduled_at` may be in the past: a `campaign_id` or ' +
+        '`template_id` must be the caller\'s own (else 404). Nothing is stored. Occurrences start at `scheduled_at`.',
       kind: 'reads',
+      notFound: true,
       parameters: [paramRef('Count')],
       validatesQuery: true,
       requestBody: { schema: schemaRef('ScheduleCreate') },
