@@ -52,6 +52,11 @@ export interface Config {
     concurrency: number;
     /** Seconds between two reconcile passes. */
     reconcileIntervalSeconds: number;
+    /**
+     * BullMQ lock on an occurrence in hand (renewed every half of it) and the stalled-job check
+     * interval: how soon the occurrences a crashed worker held go to another worker.
+     */
+    lockSeconds: number;
   };
 }
 
@@ -179,6 +184,7 @@ export function loadConfig(env: Env): Config {
       port: r.int('WORKER_PORT', 9464, 0, 65535),
       concurrency: r.int('WORKER_CONCURRENCY', 20, 1, 1000),
       reconcileIntervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
+      lockSeconds: r.int('WORKER_LOCK_SECONDS', 10, 2, 600),
     },
   };
   if (!/^\d+(b|kb|mb)$/i.test(config.bodyLimit)) {

@@ -12,7 +12,7 @@ describe('configuration', () => {
       rateLimit: { windowSeconds: 60, writes: 30, lists: 60, reads: 100 },
       trustProxy: false,
       bodyLimit: '100kb',
-      worker: { port: 9464, reconcileIntervalSeconds: 60 },
+      worker: { port: 9464, reconcileIntervalSeconds: 60, lockSeconds: 10 },
     });
     expect(config.jwt).toMatchObject({ secret: DEVELOPMENT_JWT_SECRET, usingDevelopmentSecret: true, algorithms: ['HS256'] });
   });

@@ -60,6 +60,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       prefix: config.queuePrefix,
       concurrency: config.worker.concurrency,
       settings: occurrenceQueueSettings,
+      // A crashed worker's occurrences go to another worker after about two of these.
+      lockDuration: config.worker.lockSeconds * 1000,
+      stalledInterval: config.worker.lockSeconds * 1000,
     },
   );
   worker.on('failed', (job, error) => {
