@@ -1,41 +1,11 @@
-import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { spawnSync, ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { API_MAIN, spawnApi, untilListening } from './api-process';
 import { TEST_JWT_SECRET } from './helpers';
 
-const main = path.resolve(__dirname, '../dist/main.js');
-
-/** The compiled API as its own process on a free port, logging at info to its stdout. */
-function spawnApi(): ChildProcess {
-  return spawn(process.execPath, [main], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
-        JWT_SECRET: TEST_JWT_SECRET,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function startApi(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const child = spawnApi();
-    const timer = setTimeout(() => reject(new Error(`api did not start:\n${out}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /"port":(\d+)[^\n]*"msg":"api listening"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`api exited early with ${code}:\n${out}`)));
-  });
+async function startApi(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawnApi();
+  return { child, ...(await untilListening(child)) };
 }
 
 function get(port: number, urlPath: string): Promise<number> {
@@ -66,7 +36,7 @@ describe('API process shutdown', () => {
 
 describe('API process start-up', () => {
   it('when a variable is bad, it exits 2 naming every bad variable, before touching anything', () => {
-    const result = spawnSync(process.execPath, [main], {
+    const result = spawnSync(process.execPath, [API_MAIN], {
       env: { ...process.env, PORT: 'eighty', REDIS_URL: 'http://nope', JWT_SECRET: TEST_JWT_SECRET },
       timeout: 10_000,
     });

@@ -43,7 +43,8 @@ import {
   OccurrencePayload,
   statusKeys,
 } from '@scheduler/queue';
-import { newUserId, openDataSource, TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
+import { spawnApi, untilListening } from '../../api/test/api-process';
+import { newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
 import {
   deleteKeysUnder,
   insertSchedules,
@@ -62,7 +63,6 @@ import {
 
 const DAY = 86_400_000;
 const GRACE_SECONDS = 3600; // the schedules' misfire_grace_seconds (the column default)
-const API_MAIN = path.resolve(__dirname, '../../api/dist/main.js');
 const API_JWT_SECRET = 'restart-faults-secret-long-enough';
 
 // ---------------------------------------------------------------------------------------------
@@ -528,41 +528,17 @@ async function workersListed(redis: Redis, prefix: string, workers: WorkerProces
 // A real API process, for scenario 3.
 // ---------------------------------------------------------------------------------------------
 
-function startApi(prefix: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const child = spawn(process.execPath, [API_MAIN], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        DATABASE_URL: TEST_DATABASE_URL,
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        JWT_SECRET: API_JWT_SECRET,
-        RATE_LIMIT_WRITES: '1000000',
-        RATE_LIMIT_READS: '1000000',
-        RATE_LIMIT_LISTS: '1000000',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    apis.push(child);
-    const timer = setTimeout(() => reject(new Error(`api did not start:\n${out.slice(-4000)}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      if (out.length < 200_000) out += chunk.toString();
-      const match = /"port":(\d+)[^\n]*"msg":"api listening"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`api exited (${code ?? signal}) before it listened:\n${out.slice(-4000)}`));
-    });
+async function startApi(prefix: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawnApi({
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    JWT_SECRET: API_JWT_SECRET,
+    RATE_LIMIT_WRITES: '1000000',
+    RATE_LIMIT_READS: '1000000',
+    RATE_LIMIT_LISTS: '1000000',
   });
+  apis.push(child);
+  return { child, ...(await untilListening(child, 30_000)) };
 }
 
 type PostResult = { status: number; body: string } | { error: string; code?: string };

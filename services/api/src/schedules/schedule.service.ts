@@ -1,4 +1,4 @@
-import { In, IsNull, LessThanOrEqual, MoreThan, Not, type FindOptionsWhere } from 'typeorm';
+import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
 import {
   Campaign,
   DEFAULT_MISFIRE_GRACE_SECONDS,
@@ -328,7 +328,7 @@ export async function upcomingRunsOf(
   const where: FindOptionsWhere<ScheduledJob> = {
     userId: scope.userId,
     status: 'active',
-    nextRunAt: MoreThan(new Date(0)),
+    nextRunAt: Not(IsNull()),
   };
   if (scope.campaign) where.campaignId = scope.campaign.id;
   const schedules = await deps.dataSource.getRepository(ScheduledJob).find({
