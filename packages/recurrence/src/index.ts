@@ -12,9 +12,9 @@ export type {
   ScheduleInput,
   ScheduleType,
 } from './types';
-export { parseSchedule, serializeRule, deserializeRule, MAX_RUNS_LIMIT } from './rule';
+export { parseSchedule, serializeRule, deserializeRule, DEFAULT_TIME_ZONE, MAX_RUNS_LIMIT } from './rule';
 export { isValidTimeZone } from './zone';
-export { resolveInstant } from './iso';
+export { ISO_DATE_TIME_PATTERN, MAX_ISO_TEXT_LENGTH, resolveInstant } from './iso';
 export {
   firstOccurrence,
   nextOccurrence,
