@@ -31,6 +31,9 @@ function keysOf(config: JwtConfig) {
   return keys;
 }
 
+/** Longest user id (`sub`) accepted. */
+export const MAX_SUBJECT_LENGTH = 255;
+
 /** Verifies a bearer token with the pinned algorithms; returns the user id or a reason. */
 export function verifyToken(token: string, config: JwtConfig): { userId: string } | { failure: string } {
   const hmac = config.algorithms.filter((a) => a === 'HS256');
@@ -62,7 +65,7 @@ export function verifyToken(token: string, config: JwtConfig): { userId: string 
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub.length === 0) {
       return { failure: 'token has no subject' };
     }
-    if (payload.sub.length > 255) return { failure: 'token subject is too long' };
+    if (payload.sub.length > MAX_SUBJECT_LENGTH) return { failure: 'token subject is too long' };
     return { userId: payload.sub };
   } catch (error) {
     // A coarse reason only: the library's messages name the expected issuer and audience.
