@@ -104,7 +104,7 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
       log(`${signal}: cleaning up`);
-      cleanup().finally(() => process.exit(130));
+      void cleanup().finally(() => process.exit(130)); // cleanup() catches its own failures
     });
   }
 
@@ -180,7 +180,6 @@ async function main() {
 
     addObservations(results);
   } catch (error) {
-    failed = true;
     log(`FAILED: ${error.stack || error}`);
     await cleanup();
     process.exitCode = 1;
