@@ -41,6 +41,15 @@ export default defineConfig(
         tsconfigRootDir: import.meta.dirname,
       },
     },
+    rules: {
+      // A leading underscore marks a binding as unused on purpose: Express recognises an error
+      // handler by its four parameters (`_next`), and `const { name: _dropped, ...rest } = x`
+      // omits a key.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
   },
   {
     // The scripts are plain CommonJS run by node without a build step. Their parameters and
