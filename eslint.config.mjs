@@ -42,6 +42,9 @@ export default defineConfig(
       },
     },
     rules: {
+      // Thenables too: an un-awaited supertest request (a superagent thenable, not a Promise) is a
+      // test that cannot fail.
+      '@typescript-eslint/no-floating-promises': ['error', { checkThenables: true }],
       // A leading underscore marks a binding as unused on purpose: Express recognises an error
       // handler by its four parameters (`_next`), and `const { name: _dropped, ...rest } = x`
       // omits a key.
