@@ -13,16 +13,4 @@ export type {
   ScheduleType,
 } from './types';
 export { parseSchedule, serializeRule, deserializeRule, MAX_RUNS_LIMIT } from './rule';
-export { isValidTimeZone } from './zone';
-export { resolveInstant } from './iso';
-export {
-  firstOccurrence,
-  nextOccurrence,
-  nextOccurrences,
-  occurrencesBetween,
-  describeOccurrence,
-  MAX_OCCURRENCES,
-  MAX_OCCURRENCES_BETWEEN,
-} from './occurrences';
-export { runRecurrenceBench } from './bench';
-export type { BenchResult, BenchOptions } from './bench';
+export { nextOccurrence, nextOccurrences, describeOccurrence } from './occurrences';
