@@ -1,14 +1,17 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  Campaign,
+  decideOccurrence,
+  failedRun,
+  firedRun,
+  firesAgain,
   JobTemplate,
-  MAX_CONSECUTIVE_ERRORS,
   jobSettingsOf,
   mergeJobConfig,
-  nextRunAfter,
+  OccurrenceCampaign,
   ruleOf,
   RunOutcome,
   ScheduledJobStatus,
+  ScheduleLifecycle,
 } from '@scheduler/entities';
 import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
 
@@ -66,7 +69,7 @@ interface LockedSchedule {
   lastError: string | null;
   misfireGraceSeconds: number;
   version: number;
-  campaign: Pick<Campaign, 'status' | 'startDate' | 'endDate'> | null;
+  campaign: OccurrenceCampaign;
   existingJobId: string | null;
 }
 
@@ -203,54 +206,20 @@ export class MaterializeService {
     }
 
     const now = this.now();
-    const campaign = schedule.campaign;
     const missedRecorded = rule ? await this.recordMissed(tx, schedule, rule, occurrence, now) : 0;
-    const settle = async (outcome: RunOutcome, fields: { reason?: string; error?: string }, finished: boolean) => {
-      this.advance(schedule, rule, occurrence, now, campaign);
-      if (finished) schedule.nextRunAt = null;
+    const settle = async (outcome: RunOutcome, fields: { reason?: string; error?: string }, state: ScheduleLifecycle) => {
+      Object.assign(schedule, state);
       await tx.query(SETTLE_SQL, [...this.runParams(schedule, occurrence, outcome, fields), ...this.stateParams(schedule)]);
       return {
         outcome,
         reason: fields.reason ?? fields.error,
-        removeScheduler: schedule.status !== 'active' || schedule.nextRunAt === null,
+        removeScheduler: !firesAgain(schedule),
         missedRecorded,
       } satisfies MaterializeResult;
     };
 
-    if (schedule.status !== 'active') {
-      return settle('skipped', { reason: `schedule ${schedule.status}` }, false);
-    }
-    if (!rule) {
-      schedule.status = 'error';
-      schedule.lastError = 'the stored recurrence rule is no longer valid';
-      return settle('failed', { error: schedule.lastError }, true);
-    }
-    if (schedule.maxRuns !== null && schedule.runCount >= schedule.maxRuns) {
-      schedule.status = 'completed';
-      return settle('skipped', { reason: 'max_runs reached' }, true);
-    }
-    if (rule.end && occurrence.getTime() > new Date(rule.end).getTime()) {
-      schedule.status = 'expired';
-      return settle('skipped', { reason: 'after recurrence_end_date' }, true);
-    }
-    if (campaign) {
-      if (campaign.endDate && occurrence.getTime() > campaign.endDate.getTime()) {
-        schedule.status = 'expired';
-        return settle('skipped', { reason: 'after campaign end_date' }, true);
-      }
-      if (campaign.status === 'completed' || campaign.status === 'archived') {
-        schedule.status = 'expired';
-        return settle('skipped', { reason: `campaign ${campaign.status}` }, true);
-      }
-      if (campaign.status === 'paused') return settle('skipped', { reason: 'campaign paused' }, false);
-      if (campaign.startDate && occurrence.getTime() < campaign.startDate.getTime()) {
-        return settle('skipped', { reason: 'before campaign start_date' }, false);
-      }
-    }
-    const lateSeconds = (now.getTime() - occurrence.getTime()) / 1000;
-    if (lateSeconds > schedule.misfireGraceSeconds) {
-      return settle('missed', { reason: `processed ${Math.round(lateSeconds)}s late, grace is ${schedule.misfireGraceSeconds}s` }, false);
-    }
+    const decision = decideOccurrence(schedule, rule, occurrence, now);
+    if (!decision.fire) return settle(decision.outcome, decision, decision.state);
 
     let config: Record<string, unknown>;
     let templateId: string | null = null;
@@ -263,18 +232,10 @@ export class MaterializeService {
       }
     } catch (error) {
       if (!(error instanceof RunFailure)) throw error; // PostgreSQL trouble: retried, not a schedule error
-      schedule.errorCount += 1;
-      schedule.consecutiveErrors += 1;
-      schedule.lastError = error.message;
-      const stop = schedule.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS;
-      if (stop) schedule.status = 'error';
-      return settle('failed', { error: error.message }, stop);
+      return settle('failed', { error: error.message }, failedRun(schedule, decision.rule, occurrence, now, error.message));
     }
 
-    schedule.runCount += 1;
-    schedule.lastRunAt = occurrence;
-    schedule.consecutiveErrors = 0;
-    this.advance(schedule, rule, occurrence, now, campaign);
+    Object.assign(schedule, firedRun(schedule, decision.rule, occurrence, now));
     const s = jobSettingsOf(config);
     const inserted: { id: string }[] = await tx.query(MATERIALIZE_SQL, [
       ...this.runParams(schedule, occurrence, 'materialized', {}),
@@ -296,7 +257,7 @@ export class MaterializeService {
     return {
       outcome: 'materialized',
       job: { id: inserted[0].id, userId: schedule.userId, scheduledJobId: schedule.id, campaignId: schedule.campaignId },
-      removeScheduler: schedule.status !== 'active' || schedule.nextRunAt === null,
+      removeScheduler: !firesAgain(schedule),
       missedRecorded,
     };
   }
@@ -317,29 +278,6 @@ export class MaterializeService {
       schedule.consecutiveErrors,
       schedule.lastError,
     ];
-  }
-
-  /**
-   * Moves `next_run_at` past this occurrence (and past now: occurrences between them are not
-   * fired; they were recorded as missed) and settles the status when no run is left.
-   */
-  private advance(
-    schedule: LockedSchedule,
-    rule: RecurrenceRule | null,
-    occurrence: Date,
-    now: Date,
-    campaign: LockedSchedule['campaign'],
-  ): void {
-    if (schedule.status !== 'active' || !rule) return;
-    if (schedule.maxRuns !== null && schedule.runCount >= schedule.maxRuns) {
-      schedule.status = 'completed';
-      schedule.nextRunAt = null;
-      return;
-    }
-    const after = new Date(Math.max(occurrence.getTime(), now.getTime()));
-    const next = nextRunAfter(rule, after, campaign);
-    schedule.nextRunAt = next;
-    if (!next) schedule.status = schedule.runCount > 0 ? 'completed' : 'expired';
   }
 
   /**

@@ -1,5 +1,5 @@
 import { In, MoreThan } from 'typeorm';
-import { Campaign, CampaignStatus, Job, JobTemplate, nextRunAfter, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { Campaign, CampaignStatus, firesAgain, intoCampaignWindow, Job, JobTemplate, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { syncScheduler } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { FieldError, notFound, validationFailed } from '../http/errors';
@@ -86,14 +86,15 @@ export class CampaignService {
           if (batch.length === 0) break;
           lastId = batch[batch.length - 1].id;
           for (const schedule of batch) {
-            const rule = ruleOf(schedule);
-            const next = rule ? nextRunAfter(rule, now, saved) : null;
-            if (next?.getTime() === schedule.nextRunAt?.getTime()) continue;
+            const moved = intoCampaignWindow(schedule, ruleOf(schedule), now, saved);
+            if (moved.status === schedule.status && moved.nextRunAt?.getTime() === schedule.nextRunAt?.getTime()) continue;
             await schedules.update(
               { id: schedule.id },
-              next ? { nextRunAt: next } : { nextRunAt: null, status: 'expired', version: schedule.version + 1 },
+              firesAgain(moved)
+                ? { nextRunAt: moved.nextRunAt }
+                : { nextRunAt: moved.nextRunAt, status: moved.status, version: schedule.version + 1 },
             );
-            if (!next) expired.push(schedule.id);
+            if (!firesAgain(moved)) expired.push(schedule.id);
           }
         }
       }
