@@ -19,7 +19,7 @@ import {
   upcomingRuns,
 } from '@scheduler/entities';
 import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
-import { syncScheduler } from '@scheduler/queue';
+import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
@@ -84,18 +84,16 @@ export class ScheduleService {
   /**
    * Puts the schedule's BullMQ job scheduler in step with the row (after the commit). Redis
    * failing here loses nothing: PostgreSQL holds the schedule, and the worker's reconciler
-   * re-creates the scheduler within one reconcile interval.
+   * repairs the scheduler within one reconcile interval (the after-commit policy of
+   * `syncSchedulerAfterCommit`: logged and counted).
    */
   private async sync(schedule: ScheduledJob, rule: RecurrenceRule | null): Promise<void> {
     const firing = firesAgain(schedule) ? rule : null;
-    try {
-      await syncScheduler(this.deps.occurrenceQueue, { id: schedule.id, version: schedule.version, rule: firing });
-    } catch (error) {
-      this.deps.logger.warn(
-        { schedule_id: schedule.id, err: error },
-        'scheduler sync failed; the reconciler will repair it',
-      );
-    }
+    await syncSchedulerAfterCommit(this.deps.occurrenceQueue, { id: schedule.id, version: schedule.version, rule: firing }, this.afterCommit);
+  }
+
+  private get afterCommit(): AfterCommitReport {
+    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
   }
 
   async create(userId: string, dto: CreateScheduleDto): Promise<ScheduledJob> {
@@ -226,7 +224,7 @@ export class ScheduleService {
   async remove(userId: string, id: string): Promise<void> {
     const result = await this.repo.delete({ id, userId });
     if (!result.affected) throw notFound('Scheduled job');
-    await this.sync({ id, version: 0, status: 'completed', nextRunAt: null } as ScheduledJob, null);
+    await removeScheduler(this.deps.occurrenceQueue, id, this.afterCommit);
   }
 
   /** Stops an active schedule; its runs until resume are skipped. */
