@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { createServer, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Worker } from 'bullmq';
 import { Config, loadConfigOrExit } from '@scheduler/config';
 import { createDataSource, prepareDatabase } from '@scheduler/entities';
@@ -91,7 +91,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   void reconcileOnce();
   const reconcileTimer = setInterval(() => void reconcileOnce(), config.worker.reconcileIntervalSeconds * 1000);
 
-  const server: Server = createServer(async (req, res) => {
+  // Never rejects: each check turns its own failure into an answer.
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -118,7 +119,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"status":404}');
-  });
+  };
+  const server: Server = createServer((req, res) => void respond(req, res));
   const stop = async () => {
     clearInterval(heartbeatTimer);
     clearInterval(reconcileTimer);

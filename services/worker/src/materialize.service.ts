@@ -7,10 +7,8 @@ import {
   JobTemplate,
   jobSettingsOf,
   mergeJobConfig,
-  OccurrenceCampaign,
   ruleOf,
   RunOutcome,
-  ScheduledJobStatus,
   ScheduleLifecycle,
 } from '@scheduler/entities';
 import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
@@ -109,7 +107,7 @@ export class MaterializeService {
     if (!decision.fire) return settle(decision.outcome, decision, decision.state);
 
     let config: Record<string, unknown>;
-    let templateId: string | null = null;
+    let templateId: string | null;
     try {
       const template = schedule.templateId ? await tx.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
       templateId = template?.id ?? null;

@@ -173,7 +173,7 @@ export type JobValues = Pick<
 > & { config: string };
 
 /** The run row's columns; `jobId` is the statement's to give. */
-function runSources<V extends RunValues>(jobId: string): [keyof ScheduleRun & string, Source<V>][] {
+function runSources<V extends RunValues>(jobId: string): [keyof ScheduleRun, Source<V>][] {
   return [
     ['scheduledJobId', { param: 'scheduleId' }],
     ['userId', { param: 'userId' }],

@@ -1,4 +1,4 @@
-import { In, MoreThan } from 'typeorm';
+import { MoreThan } from 'typeorm';
 import { Campaign, CampaignStatus, firesAgain, intoCampaignWindow, Job, JobTemplate, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { AfterCommitReport, removeScheduler } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
@@ -167,12 +167,5 @@ export class CampaignService {
       budget_progress: campaign.targetBudgetUsd ? spent / campaign.targetBudgetUsd : null,
       upcoming_runs: await upcomingRunsOf(this.deps, { userId, campaign }, 5),
     };
-  }
-
-  /** Campaigns by id for embedding in other responses (one query). */
-  async byIds(userId: string, ids: string[]): Promise<Map<string, Campaign>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.repo.findBy({ userId, id: In(ids) });
-    return new Map(rows.map((c) => [c.id, c]));
   }
 }
