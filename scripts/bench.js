@@ -13,7 +13,7 @@ const { randomBytes } = require('node:crypto');
 const { Client, Pool } = require('pg');
 const { prepareDatabase } = require('../packages/entities/dist');
 const { createRedis } = require('../packages/queue/dist');
-const { runRecurrenceBench } = require('../packages/recurrence/dist');
+const { runRecurrenceBench } = require('../packages/recurrence/dist/bench');
 const { machineInfo, deleteKeys, fmt, cpuSnapshot, cpuBusy, sleep } = require('./bench/util');
 const { insertCampaigns, insertSchedules, mixedRows, truncateAll } = require('./bench/data');
 const { ourRound, ceilingRound, pollerRound, storagePerOccurrence, stopChild } = require('./bench/fire');
@@ -104,7 +104,7 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
       log(`${signal}: cleaning up`);
-      cleanup().finally(() => process.exit(130));
+      void cleanup().finally(() => process.exit(130)); // cleanup() catches its own failures
     });
   }
 
@@ -180,7 +180,6 @@ async function main() {
 
     addObservations(results);
   } catch (error) {
-    failed = true;
     log(`FAILED: ${error.stack || error}`);
     await cleanup();
     process.exitCode = 1;

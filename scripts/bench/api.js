@@ -92,7 +92,7 @@ async function preflight(url, init, expectStatus) {
   const res = await fetch(url, init);
   const text = await res.text();
   if (res.status !== expectStatus) throw new Error(`preflight ${init.method || 'GET'} ${url}: ${res.status} ${text.slice(0, 300)}`);
-  let body = null;
+  let body;
   try {
     body = JSON.parse(text);
   } catch {

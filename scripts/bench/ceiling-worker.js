@@ -26,14 +26,20 @@ worker.on('failed', (_job, error) => process.send?.({ type: 'failed', message: e
 worker
   .waitUntilReady()
   .then(() => pool.query('SELECT 1'))
-  .then(() => process.send?.({ type: 'ready' }));
+  .then(() => process.send?.({ type: 'ready' }))
+  .catch((error) => {
+    // fire.js sees the exit and fails the round
+    console.error(`ceiling worker could not start: ${error.stack || error}`);
+    process.exit(1);
+  });
 
 let stopping = false;
-process.on('SIGTERM', async () => {
+async function stop() {
   if (stopping) return;
   stopping = true;
   await worker.close().catch(() => undefined);
   await connection.quit().catch(() => undefined);
   await pool.end().catch(() => undefined);
   process.exit(0);
-});
+}
+process.on('SIGTERM', () => void stop());

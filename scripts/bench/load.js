@@ -2,7 +2,7 @@
 // loop of the server it measures) and sends back a summary over IPC. Forked by api.js.
 const autocannon = require('autocannon');
 
-process.once('message', async (opts) => {
+async function run(opts) {
   try {
     const result = await autocannon({ ...opts, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
     process.send({
@@ -25,4 +25,6 @@ process.once('message', async (opts) => {
     process.send({ ok: false, error: String(error && error.stack ? error.stack : error) });
   }
   process.disconnect();
-});
+}
+
+process.once('message', (opts) => void run(opts));

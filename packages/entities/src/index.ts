@@ -6,3 +6,4 @@ export * from './schedule-run.entity';
 export * from './data-source';
 export * from './job-config';
 export * from './schedule-rule';
+export * from './schedule-lifecycle';

@@ -3,7 +3,10 @@ import type { RecurrenceRule } from '@scheduler/recurrence';
 
 export const SCHEDULED_JOB_STATUSES = ['active', 'paused', 'completed', 'expired', 'error'] as const;
 export type ScheduledJobStatus = (typeof SCHEDULED_JOB_STATUSES)[number];
-/** Statuses in which a schedule will never fire again. */
+/**
+ * Statuses in which a schedule does not fire again on its own: only an edit revives it (see
+ * `revives` in schedule-lifecycle.ts). `paused` is not one of them: resume restarts it.
+ */
 export const FINISHED_SCHEDULE_STATUSES: readonly ScheduledJobStatus[] = ['completed', 'expired', 'error'];
 
 export const DEFAULT_MISFIRE_GRACE_SECONDS = 3600;

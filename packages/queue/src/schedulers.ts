@@ -87,6 +87,8 @@ export interface SchedulerSpec {
 /**
  * Keeps one BullMQ job scheduler per firing schedule: upserts it with the schedule's rule and
  * version, or removes it when the schedule must not fire. True when a scheduler was written.
+ * Throws when Redis fails: the reconciler, which is the repair, uses it as is; code that has
+ * just committed to PostgreSQL uses `syncSchedulerAfterCommit` / `removeScheduler` instead.
  */
 export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: SchedulerSpec): Promise<boolean> {
   if (!spec.rule) {
@@ -104,6 +106,55 @@ export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: Sched
     },
   );
   return next !== undefined;
+}
+
+/** A scheduler write that failed after its commit, as the failure counter labels it. */
+export type SchedulerWrite = 'upsert' | 'remove';
+
+/** Where a scheduler write made after a PostgreSQL commit reports a failure. */
+export interface AfterCommitReport {
+  logger: { warn(fields: Record<string, unknown>, message: string): void };
+  /** `scheduler_sync_failures_total` (see `@scheduler/telemetry`). */
+  syncFailures: { inc(labels: { operation: SchedulerWrite }): void };
+}
+
+/**
+ * The one error policy for Redis writes made after a PostgreSQL commit: the change has happened
+ * (PostgreSQL is the source of truth), so a Redis failure is logged, counted and left to the
+ * reconciler, which creates, rewrites or removes the scheduler within one reconcile interval.
+ * Never throws; false when the write failed.
+ */
+async function afterCommit(
+  operation: SchedulerWrite,
+  scheduleId: string,
+  report: AfterCommitReport,
+  write: () => Promise<unknown>,
+): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    report.syncFailures.inc({ operation });
+    report.logger.warn(
+      { schedule_id: scheduleId, operation, err: error },
+      `scheduler ${operation} failed after the commit; the reconciler will repair it`,
+    );
+    return false;
+  }
+}
+
+/** Puts the schedule's scheduler in step with a committed row (`syncScheduler` under the after-commit policy). */
+export function syncSchedulerAfterCommit(queue: Queue<OccurrencePayload>, spec: SchedulerSpec, report: AfterCommitReport): Promise<boolean> {
+  return afterCommit(spec.rule ? 'upsert' : 'remove', spec.id, report, () => syncScheduler(queue, spec));
+}
+
+/**
+ * Removes the scheduler of a schedule that was deleted or will not fire again, after the commit
+ * that said so (the after-commit policy: a failure is logged and counted, and the reconciler
+ * removes the orphan). False when Redis failed.
+ */
+export function removeScheduler(queue: Queue<OccurrencePayload>, scheduleId: string, report: AfterCommitReport): Promise<boolean> {
+  return afterCommit('remove', scheduleId, report, () => queue.removeJobScheduler(scheduleId));
 }
 
 /** Hands a Job to the content pipeline; the Job id is the BullMQ job id, so a repeat is a no-op. */

@@ -13,16 +13,5 @@ export type {
   ScheduleType,
 } from './types';
 export { parseSchedule, serializeRule, deserializeRule, DEFAULT_TIME_ZONE, MAX_RUNS_LIMIT } from './rule';
-export { isValidTimeZone } from './zone';
-export { ISO_DATE_TIME_PATTERN, MAX_ISO_TEXT_LENGTH, resolveInstant } from './iso';
-export {
-  firstOccurrence,
-  nextOccurrence,
-  nextOccurrences,
-  occurrencesBetween,
-  describeOccurrence,
-  MAX_OCCURRENCES,
-  MAX_OCCURRENCES_BETWEEN,
-} from './occurrences';
-export { runRecurrenceBench } from './bench';
-export type { BenchResult, BenchOptions } from './bench';
+export { ISO_DATE_TIME_PATTERN, MAX_ISO_TEXT_LENGTH } from './iso';
+export { nextOccurrence, nextOccurrences, describeOccurrence } from './occurrences';

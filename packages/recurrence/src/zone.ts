@@ -204,7 +204,7 @@ export class TimeZone {
   }
 }
 
-const NAME_RE = /^[A-Za-z][A-Za-z0-9_+\-]*(?:\/[A-Za-z0-9_+\-]+)*$/;
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 const byName = new Map<string, TimeZone | null>();
 const byId = new Map<string, TimeZone>();
 
@@ -214,7 +214,7 @@ export function getTimeZone(name: string): TimeZone | null {
   if (hit !== undefined) return hit;
   let zone: TimeZone | null = null;
   if (name.length <= 64 && NAME_RE.test(name)) {
-    let id: string | null = null;
+    let id: string | null;
     try {
       id = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
     } catch {

@@ -1,4 +1,5 @@
-import { nextOccurrences, runRecurrenceBench, SCHEDULE_TYPES } from '../src';
+import { nextOccurrences, SCHEDULE_TYPES } from '../src';
+import { runRecurrenceBench } from '../src/bench';
 import { rule } from './helpers/rules';
 
 describe('speed', () => {

@@ -1,4 +1,5 @@
-import { describeOccurrence, firstOccurrence, nextOccurrence, occurrencesBetween, parseSchedule } from '../src';
+import { describeOccurrence, nextOccurrence, parseSchedule } from '../src';
+import { firstOccurrence, occurrencesBetween } from '../src/occurrences';
 import { fromStart, localsFromStart, next, rule } from './helpers/rules';
 
 function cron(pattern: string, scheduledAt: string, timezone = 'UTC') {

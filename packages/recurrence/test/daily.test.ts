@@ -1,4 +1,5 @@
-import { describeOccurrence, firstOccurrence, nextOccurrence } from '../src';
+import { describeOccurrence, nextOccurrence } from '../src';
+import { firstOccurrence } from '../src/occurrences';
 import { fromStart, localsFromStart, rule } from './helpers/rules';
 
 describe('daily schedules', () => {

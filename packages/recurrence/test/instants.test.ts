@@ -1,4 +1,6 @@
-import { describeOccurrence, isValidTimeZone, resolveInstant } from '../src';
+import { describeOccurrence } from '../src';
+import { resolveInstant } from '../src/iso';
+import { isValidTimeZone } from '../src/zone';
 import { rule } from './helpers/rules';
 
 describe('resolveInstant', () => {

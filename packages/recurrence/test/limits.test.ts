@@ -1,4 +1,5 @@
-import { MAX_OCCURRENCES, nextOccurrence, nextOccurrences, occurrencesBetween, parseSchedule } from '../src';
+import { nextOccurrence, nextOccurrences, parseSchedule } from '../src';
+import { MAX_OCCURRENCES, occurrencesBetween } from '../src/occurrences';
 import { errorFields, rule } from './helpers/rules';
 
 describe('limits', () => {

@@ -1,4 +1,4 @@
-import { firstOccurrence, occurrencesBetween } from '../src';
+import { firstOccurrence, occurrencesBetween } from '../src/occurrences';
 import { fromStart, localsFromStart, rule } from './helpers/rules';
 
 function daysOfYear(pattern: string, year: number, timezone = 'UTC'): string[] {

@@ -1,4 +1,5 @@
-import { describeOccurrence, firstOccurrence, nextOccurrence, nextOccurrences } from '../src';
+import { describeOccurrence, nextOccurrence, nextOccurrences } from '../src';
+import { firstOccurrence } from '../src/occurrences';
 import { errorFields, rule } from './helpers/rules';
 
 describe('once schedules', () => {

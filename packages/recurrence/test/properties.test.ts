@@ -9,12 +9,12 @@ import {
   describeOccurrence,
   nextOccurrence,
   nextOccurrences,
-  occurrencesBetween,
   parseSchedule,
   RecurrenceRule,
-  resolveInstant,
   serializeRule,
 } from '../src';
+import { resolveInstant } from '../src/iso';
+import { occurrencesBetween } from '../src/occurrences';
 import {
   bruteForceOccurrences,
   CronFieldSpec,

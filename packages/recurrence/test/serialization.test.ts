@@ -1,4 +1,5 @@
-import { deserializeRule, firstOccurrence, nextOccurrence, RecurrenceRule, serializeRule } from '../src';
+import { deserializeRule, nextOccurrence, RecurrenceRule, serializeRule } from '../src';
+import { firstOccurrence } from '../src/occurrences';
 import { rule } from './helpers/rules';
 
 const valid: RecurrenceRule = {

@@ -189,7 +189,7 @@ describe('parseSchedule validation', () => {
           throw new Error('boom');
         },
       };
-      const r = parseSchedule(hostile as ScheduleInput);
+      const r = parseSchedule(hostile);
       expect(r.ok).toBe(false);
     });
   });

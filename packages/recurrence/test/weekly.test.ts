@@ -1,4 +1,4 @@
-import { firstOccurrence } from '../src';
+import { firstOccurrence } from '../src/occurrences';
 import { fromStart, localsFromStart, next, rule } from './helpers/rules';
 
 describe('weekly schedules', () => {

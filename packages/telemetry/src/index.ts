@@ -40,8 +40,24 @@ export function createRegistry(service: string): Registry {
   return registry;
 }
 
+/**
+ * Shared by the API and the worker: BullMQ scheduler writes that failed after their PostgreSQL
+ * commit (`removeScheduler` / `syncSchedulerAfterCommit`); the reconciler repairs each one.
+ */
+function schedulerSyncMetrics(registry: Registry) {
+  return {
+    syncFailures: new Counter({
+      name: 'scheduler_sync_failures_total',
+      help: 'Scheduler writes to Redis that failed after their PostgreSQL commit, left to the reconciler, by operation (upsert, remove)',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
 export function apiMetrics(registry: Registry) {
   return {
+    ...schedulerSyncMetrics(registry),
     requestDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
@@ -61,6 +77,7 @@ export interface WorkerGaugeSources {
 
 export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = {}) {
   return {
+    ...schedulerSyncMetrics(registry),
     fireLag: new Histogram({
       name: 'scheduler_fire_lag_seconds',
       help: 'Job committed minus occurrence instant',

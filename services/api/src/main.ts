@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   };
   // Handlers go in before start-up, so a signal that arrives while starting still stops cleanly.
   const starting = start();
-  logger.info({ pid: process.pid }, 'api starting');
+  logger.info('api starting'); // pid is a base field of every line
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { createServer, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Worker } from 'bullmq';
 import { Config, loadConfigOrExit } from '@scheduler/config';
 import { createDataSource, prepareDatabase } from '@scheduler/entities';
@@ -91,7 +91,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   void reconcileOnce();
   const reconcileTimer = setInterval(() => void reconcileOnce(), config.worker.reconcileIntervalSeconds * 1000);
 
-  const server: Server = createServer(async (req, res) => {
+  // Never rejects: each check turns its own failure into an answer.
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -118,28 +119,59 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"status":404}');
-  });
-  await new Promise<void>((resolve) => server.listen(config.worker.port, resolve));
+  };
+  const server: Server = createServer((req, res) => void respond(req, res));
+  const stop = async () => {
+    clearInterval(heartbeatTimer);
+    clearInterval(reconcileTimer);
+    // Finishes the occurrences in hand; those not started stay in Redis for another worker.
+    await worker.close();
+    await reconciling;
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await redis.hdel(keys.workers, id).catch(() => undefined);
+    await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);
+    await Promise.allSettled([redis.quit(), workerConnection.quit()]);
+    await dataSource.destroy().catch(() => undefined);
+  };
+  try {
+    await listen(server, config.worker.port);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.worker.port;
   logger.info({ worker_id: id, port, concurrency: config.worker.concurrency }, 'worker started');
 
-  return {
-    id,
-    port,
-    stop: async () => {
-      clearInterval(heartbeatTimer);
-      clearInterval(reconcileTimer);
-      // Finishes the occurrences in hand; those not started stay in Redis for another worker.
-      await worker.close();
-      await reconciling;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await redis.hdel(keys.workers, id).catch(() => undefined);
-      await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);
-      await Promise.allSettled([redis.quit(), workerConnection.quit()]);
-      await dataSource.destroy().catch(() => undefined);
-    },
-  };
+  return { id, port, stop };
+}
+
+/** A start-up failure the operator fixes in the environment: printed as its message alone. */
+export class WorkerStartError extends Error {}
+
+/**
+ * Binds the health/metrics server. A port already taken stops the worker with a message naming
+ * `WORKER_PORT` rather than moving to another port: health checks and Prometheus look for the
+ * configured one. (`npm start` picks a free port for its worker itself.)
+ */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new WorkerStartError(
+              `WORKER_PORT ${port} is already in use (the worker's health and metrics port): ` +
+                'set WORKER_PORT to a free port, or to 0 for any free port',
+            )
+          : error,
+      );
+    };
+    server.once('error', failed);
+    server.listen(port, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -147,7 +179,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'worker');
   // Handlers go in before start-up, so a signal that arrives while starting still stops cleanly.
   const starting = startWorker(config, logger);
-  logger.info({ pid: process.pid }, 'worker starting');
+  logger.info('worker starting'); // pid is a base field of every line
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -167,7 +199,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error) => {
-    console.error(`worker failed to start: ${(error as Error).stack ?? error}`);
+    const text = error instanceof WorkerStartError ? error.message : ((error as Error).stack ?? String(error));
+    console.error(`worker failed to start: ${text}`);
     process.exit(1);
   });
 }

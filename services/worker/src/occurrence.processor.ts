@@ -1,5 +1,5 @@
 import type { Job as QueueJob, Queue } from 'bullmq';
-import { ContentJobPayload, enqueueContentJob, occurrenceInstantOf, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import { ContentJobPayload, enqueueContentJob, occurrenceInstantOf, OccurrencePayload, removeScheduler } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 import type { MaterializeResult, MaterializeService } from './materialize.service';
 
@@ -44,7 +44,8 @@ export function createOccurrenceProcessor(deps: {
       });
     }
     if (result.removeScheduler) {
-      await syncScheduler(deps.occurrenceQueue, { id: scheduleId, version: 0, rule: null });
+      // After the commit: a Redis failure is logged and counted, and the reconciler removes it.
+      await removeScheduler(deps.occurrenceQueue, scheduleId, { logger: deps.logger, syncFailures: deps.metrics.syncFailures });
     }
     deps.logger.info(
       {

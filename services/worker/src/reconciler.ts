@@ -41,7 +41,7 @@ export class Reconciler {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILE_LOCK_KEY]);
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILE_LOCK_KEY])) as { locked: boolean }[];
       if (!locked) return null;
       try {
         return await this.reconcile();
@@ -98,7 +98,7 @@ export class Reconciler {
     if (!rule || !schedule.nextRunAt) return;
     const scheduler = await this.queue.getJobScheduler(schedule.id);
     const pattern = serializeRule(rule);
-    const data = scheduler?.template?.data as OccurrencePayload | undefined;
+    const data = scheduler?.template?.data;
     // An overdue last occurrence (a `once` past its time) has no scheduler to write; the
     // catch-up below handles it, so it is not counted as a fix on every pass.
     if (!scheduler) {

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Job, ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import { MaterializeService } from '../src/materialize.service';
@@ -53,6 +54,22 @@ describe('materializing an occurrence', () => {
     const runs = await runsOf(schedule.id);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ outcome: 'materialized', jobId: job.id });
+  });
+
+  it('when a daily occurrence without a template is due, then it costs four round trips: begin, lock-and-read, write, commit', async () => {
+    const schedule = await insertSchedule(ds, { userId: newUserId() });
+    const sent: string[] = [];
+    const query = Client.prototype.query;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      sent.push(String(typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text).trim().split(/\s+/).slice(0, 3).join(' '));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      expect((await service.materialize(schedule.id, 1, T0)).outcome).toBe('materialized');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toEqual(['START TRANSACTION', 'SELECT s.id, s.user_id,', 'WITH job AS', 'COMMIT']);
   });
 
   it('when the same occurrence is delivered again, then no second Job is made and the same Job is handed on', async () => {

@@ -1,6 +1,6 @@
-import { In, MoreThan } from 'typeorm';
-import { Campaign, CampaignStatus, Job, JobTemplate, nextRunAfter, ruleOf, ScheduledJob } from '@scheduler/entities';
-import { syncScheduler } from '@scheduler/queue';
+import { MoreThan } from 'typeorm';
+import { Campaign, CampaignStatus, firesAgain, intoCampaignWindow, Job, JobTemplate, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { AfterCommitReport, removeScheduler } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { FieldError, notFound, validationFailed } from '../http/errors';
 import { parseInstant } from '../http/format';
@@ -36,6 +36,10 @@ export class CampaignService {
 
   private get repo() {
     return this.deps.dataSource.getRepository(Campaign);
+  }
+
+  private get afterCommit(): AfterCommitReport {
+    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
   }
 
   async create(userId: string, dto: CreateCampaignDto): Promise<Campaign> {
@@ -86,31 +90,29 @@ export class CampaignService {
           if (batch.length === 0) break;
           lastId = batch[batch.length - 1].id;
           for (const schedule of batch) {
-            const rule = ruleOf(schedule);
-            const next = rule ? nextRunAfter(rule, now, saved) : null;
-            if (next?.getTime() === schedule.nextRunAt?.getTime()) continue;
+            const moved = intoCampaignWindow(schedule, ruleOf(schedule), now, saved);
+            if (moved.status === schedule.status && moved.nextRunAt?.getTime() === schedule.nextRunAt?.getTime()) continue;
             await schedules.update(
               { id: schedule.id },
-              next ? { nextRunAt: next } : { nextRunAt: null, status: 'expired', version: schedule.version + 1 },
+              firesAgain(moved)
+                ? { nextRunAt: moved.nextRunAt }
+                : { nextRunAt: moved.nextRunAt, status: moved.status, version: schedule.version + 1 },
             );
-            if (!next) expired.push(schedule.id);
+            if (!firesAgain(moved)) expired.push(schedule.id);
           }
         }
       }
       return { campaign: saved, expired };
     });
-    for (const scheduleId of expired) {
-      await syncScheduler(this.deps.occurrenceQueue, { id: scheduleId, version: 0, rule: null }).catch((error) =>
-        this.deps.logger.warn({ schedule_id: scheduleId, err: error }, 'scheduler removal failed; the reconciler will remove it'),
-      );
-    }
+    for (const scheduleId of expired) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
     return campaign;
   }
 
   /**
    * Deletes the campaign with its templates and schedules (database cascade); its Jobs stay
-   * with `campaign_id` null. The schedules' BullMQ schedulers go after the commit; one that a
-   * crash leaves behind is an orphan the reconciler removes.
+   * with `campaign_id` null. The schedules' BullMQ schedulers go after the commit; one that
+   * Redis failing or a crash leaves behind is an orphan the reconciler removes (the delete has
+   * happened, so it still answers 204).
    */
   async remove(userId: string, id: string): Promise<void> {
     const scheduleIds = await this.deps.dataSource.transaction(async (tx) => {
@@ -120,9 +122,7 @@ export class CampaignService {
       await tx.getRepository(Campaign).delete({ id });
       return schedules.map((s) => s.id);
     });
-    for (const scheduleId of scheduleIds) {
-      await syncScheduler(this.deps.occurrenceQueue, { id: scheduleId, version: 0, rule: null });
-    }
+    for (const scheduleId of scheduleIds) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
   }
 
   async stats(userId: string, id: string) {
@@ -167,12 +167,5 @@ export class CampaignService {
       budget_progress: campaign.targetBudgetUsd ? spent / campaign.targetBudgetUsd : null,
       upcoming_runs: await upcomingRunsOf(this.deps, { userId, campaign }, 5),
     };
-  }
-
-  /** Campaigns by id for embedding in other responses (one query). */
-  async byIds(userId: string, ids: string[]): Promise<Map<string, Campaign>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.repo.findBy({ userId, id: In(ids) });
-    return new Map(rows.map((c) => [c.id, c]));
   }
 }

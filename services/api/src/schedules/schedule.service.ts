@@ -3,14 +3,23 @@ import {
   Campaign,
   DEFAULT_MISFIRE_GRACE_SECONDS,
   JobTemplate,
+  afterEdit,
+  canPause,
+  canResume,
+  changesFiring,
+  firesAgain,
   nextRunAfter,
+  paused,
+  resumed,
   ruleOf,
   ScheduledJob,
   ScheduledJobStatus,
+  ScheduleEdit,
   ScheduleRun,
+  upcomingRuns,
 } from '@scheduler/entities';
 import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
-import { syncScheduler } from '@scheduler/queue';
+import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
@@ -75,18 +84,16 @@ export class ScheduleService {
   /**
    * Puts the schedule's BullMQ job scheduler in step with the row (after the commit). Redis
    * failing here loses nothing: PostgreSQL holds the schedule, and the worker's reconciler
-   * re-creates the scheduler within one reconcile interval.
+   * repairs the scheduler within one reconcile interval (the after-commit policy of
+   * `syncSchedulerAfterCommit`: logged and counted).
    */
   private async sync(schedule: ScheduledJob, rule: RecurrenceRule | null): Promise<void> {
-    const firing = schedule.status === 'active' && schedule.nextRunAt !== null ? rule : null;
-    try {
-      await syncScheduler(this.deps.occurrenceQueue, { id: schedule.id, version: schedule.version, rule: firing });
-    } catch (error) {
-      this.deps.logger.warn(
-        { schedule_id: schedule.id, err: error },
-        'scheduler sync failed; the reconciler will repair it',
-      );
-    }
+    const firing = firesAgain(schedule) ? rule : null;
+    await syncSchedulerAfterCommit(this.deps.occurrenceQueue, { id: schedule.id, version: schedule.version, rule: firing }, this.afterCommit);
+  }
+
+  private get afterCommit(): AfterCommitReport {
+    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
   }
 
   async create(userId: string, dto: CreateScheduleDto): Promise<ScheduledJob> {
@@ -200,23 +207,14 @@ export class ScheduleService {
       if (dto.job_config !== undefined) schedule.jobConfig = dto.job_config;
       if (dto.misfire_grace_seconds !== undefined) schedule.misfireGraceSeconds = dto.misfire_grace_seconds;
 
-      const firesDifferently =
-        ruleChanged || campaignChanged || dto.template_id !== undefined || dto.job_config !== undefined;
-      if (firesDifferently) {
-        schedule.version += 1;
-        const runsLeft = schedule.maxRuns === null || schedule.runCount < schedule.maxRuns;
-        const next = rule && runsLeft ? nextRunAfter(rule, now, campaign) : null;
-        // A schedule in `error` is fixed by changing what it fires; a finished one by a new rule.
-        const revives =
-          schedule.status === 'error' || ((schedule.status === 'completed' || schedule.status === 'expired') && ruleChanged);
-        if (schedule.status === 'active' || revives) {
-          schedule.nextRunAt = next;
-          if (next) {
-            schedule.status = 'active';
-            schedule.consecutiveErrors = 0;
-          } else if (schedule.status === 'active') schedule.status = runsLeft ? 'expired' : 'completed';
-        }
-      }
+      const edit: ScheduleEdit = {
+        ruleChanged,
+        campaignChanged,
+        templateChanged: dto.template_id !== undefined,
+        jobConfigChanged: dto.job_config !== undefined,
+      };
+      if (changesFiring(edit)) schedule.version += 1;
+      Object.assign(schedule, afterEdit(schedule, edit, rule, now, campaign));
       return { schedule: await repo.save(schedule), rule };
     });
     await this.sync(schedule, rule);
@@ -226,7 +224,7 @@ export class ScheduleService {
   async remove(userId: string, id: string): Promise<void> {
     const result = await this.repo.delete({ id, userId });
     if (!result.affected) throw notFound('Scheduled job');
-    await this.sync({ id, version: 0, status: 'completed', nextRunAt: null } as ScheduledJob, null);
+    await removeScheduler(this.deps.occurrenceQueue, id, this.afterCommit);
   }
 
   /** Stops an active schedule; its runs until resume are skipped. */
@@ -235,9 +233,8 @@ export class ScheduleService {
       const repo = tx.getRepository(ScheduledJob);
       const schedule = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
-      if (schedule.status !== 'active') throw conflict(`Only an active schedule can be paused (status is ${schedule.status})`);
-      schedule.status = 'paused';
-      schedule.nextRunAt = null;
+      if (!canPause(schedule.status)) throw conflict(`Only an active schedule can be paused (status is ${schedule.status})`);
+      Object.assign(schedule, paused(schedule));
       schedule.version += 1;
       return repo.save(schedule);
     });
@@ -252,15 +249,12 @@ export class ScheduleService {
       const repo = tx.getRepository(ScheduledJob);
       const schedule = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
-      if (schedule.status !== 'paused') throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
+      if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
       const campaign = schedule.campaignId
         ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId })
         : null;
-      const runsLeft = schedule.maxRuns === null || schedule.runCount < schedule.maxRuns;
-      const next = rule && runsLeft ? nextRunAfter(rule, now, campaign) : null;
-      schedule.nextRunAt = next;
-      schedule.status = next ? 'active' : runsLeft ? 'expired' : 'completed';
+      Object.assign(schedule, resumed(schedule, rule, now, campaign));
       schedule.version += 1;
       return { schedule: await repo.save(schedule), rule };
     });
@@ -291,13 +285,8 @@ export class ScheduleService {
     const campaign = schedule.campaignId
       ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId })
       : null;
-    const left = schedule.maxRuns === null ? count : Math.min(count, Math.max(0, schedule.maxRuns - schedule.runCount));
     // The runs it will really make: inside the campaign's dates, up to the runs left.
-    const occurrences: Date[] = [];
-    for (let at = nextRunAfter(rule, from, campaign); at && occurrences.length < left; at = nextRunAfter(rule, at, campaign)) {
-      occurrences.push(at);
-    }
-    return previewResponse(rule, occurrences);
+    return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count));
   }
 
   async runs(userId: string, id: string, page: Page): Promise<[ScheduleRun[], number]> {
@@ -338,12 +327,10 @@ export async function upcomingRunsOf(
   });
   const runs: { scheduled_job_id: string; name: string; at: Date }[] = [];
   for (const schedule of schedules) {
-    const rule = ruleOf(schedule);
-    if (!rule || !schedule.nextRunAt) continue;
-    const left = schedule.maxRuns === null ? count : Math.max(0, schedule.maxRuns - schedule.runCount);
-    const dates = [schedule.nextRunAt, ...nextOccurrences(rule, schedule.nextRunAt, count - 1)].slice(0, Math.min(count, left));
-    for (const at of dates) {
-      if (scope.campaign?.endDate && at > scope.campaign.endDate) break;
+    if (!schedule.nextRunAt) continue;
+    // From the pending run on, inside the campaign's window, up to the runs left.
+    const from = new Date(schedule.nextRunAt.getTime() - 1);
+    for (const at of upcomingRuns(schedule, ruleOf(schedule), from, scope.campaign, count)) {
       runs.push({ scheduled_job_id: schedule.id, name: schedule.name, at });
     }
   }

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parseSchedule, RecurrenceRule } from '@scheduler/recurrence';
+import {
+  AfterCommitReport,
+  createOccurrenceQueue,
+  createRedis,
+  OccurrencePayload,
+  removeScheduler,
+  SchedulerWrite,
+  syncSchedulerAfterCommit,
+} from '../src';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function daily(): RecurrenceRule {
+  const parsed = parseSchedule({ schedule_type: 'daily', scheduled_at: '2099-01-01T09:00:00Z' });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.rule;
+}
+
+/** A report that keeps what it is told. */
+function recorder() {
+  const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+  const counted: SchedulerWrite[] = [];
+  const report: AfterCommitReport = {
+    logger: { warn: (fields, message) => void warnings.push({ fields, message }) },
+    syncFailures: { inc: ({ operation }) => void counted.push(operation) },
+  };
+  return { report, warnings, counted };
+}
+
+describe('scheduler writes after a PostgreSQL commit', () => {
+  let redis: Redis;
+  let queue: Queue<OccurrencePayload>;
+  beforeAll(() => {
+    redis = createRedis(REDIS_URL);
+    queue = createOccurrenceQueue({ connection: redis, prefix: `test-${randomUUID().slice(0, 8)}` });
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await redis.quit();
+  });
+
+  it('when Redis works, then the scheduler is upserted and removed, and nothing is logged or counted', async () => {
+    const { report, warnings, counted } = recorder();
+    const id = randomUUID();
+    expect(await syncSchedulerAfterCommit(queue, { id, version: 1, rule: daily() }, report)).toBe(true);
+    expect((await queue.getJobScheduler(id))?.template?.data).toEqual({ schedule_id: id, version: 1 });
+    expect(await removeScheduler(queue, id, report)).toBe(true);
+    expect(await queue.getJobScheduler(id)).toBeUndefined();
+    expect(await syncSchedulerAfterCommit(queue, { id, version: 2, rule: null }, report)).toBe(true);
+    expect(warnings).toEqual([]);
+    expect(counted).toEqual([]);
+  });
+
+  it('when Redis fails, then nothing throws: each failure is logged with the schedule id and counted by operation', async () => {
+    const connection = createRedis(REDIS_URL);
+    const broken = createOccurrenceQueue({ connection, prefix: `test-${randomUUID().slice(0, 8)}` });
+    broken.on('error', () => undefined);
+    await broken.waitUntilReady();
+    connection.disconnect();
+    try {
+      const { report, warnings, counted } = recorder();
+      const id = randomUUID();
+      expect(await removeScheduler(broken, id, report)).toBe(false);
+      expect(await syncSchedulerAfterCommit(broken, { id, version: 1, rule: daily() }, report)).toBe(false);
+      expect(await syncSchedulerAfterCommit(broken, { id, version: 2, rule: null }, report)).toBe(false);
+      expect(counted).toEqual(['remove', 'upsert', 'remove']);
+      expect(warnings.map((w) => w.fields)).toEqual([
+        expect.objectContaining({ schedule_id: id, operation: 'remove' }),
+        expect.objectContaining({ schedule_id: id, operation: 'upsert' }),
+        expect.objectContaining({ schedule_id: id, operation: 'remove' }),
+      ]);
+      expect(warnings[0].message).toMatch(/reconciler/);
+    } finally {
+      await broken.close().catch(() => undefined);
+    }
+  });
+});

@@ -1,0 +1,296 @@
+import { getMetadataArgsStorage } from 'typeorm';
+import { Campaign, Job, LIFECYCLE_FIELDS, RunOutcome, ScheduledJob, ScheduleLifecycle, ScheduleRun } from '@scheduler/entities';
+
+/**
+ * The materializer's statements, generated once at module load from one description of the
+ * columns they read and write. Column names, table names and parameter types come from the
+ * entities' TypeORM decorators, and parameters are numbered by name in order of first use, so
+ * no `$n` is maintained by hand. `materialize.sql.test.ts` prints the generated SQL.
+ */
+
+type EntityClass<E> = new () => E;
+
+/** The table name of an entity, from its `@Entity` decorator. */
+function tableOf(entity: EntityClass<unknown>): string {
+  const table = getMetadataArgsStorage().tables.find((t) => t.target === entity);
+  if (!table?.name) throw new Error(`${entity.name} has no @Entity name`);
+  return table.name;
+}
+
+/** The column name and type of an entity property, from its `@Column` decorator. */
+function columnOf<E>(entity: EntityClass<E>, property: keyof E & string): { name: string; type: string } {
+  const column = getMetadataArgsStorage()
+    .filterColumns(entity)
+    .find((c) => c.propertyName === property);
+  const type = column?.options.type;
+  if (!column || typeof type !== 'string') throw new Error(`${entity.name}.${property} has no typed @Column`);
+  return { name: column.options.name ?? property, type };
+}
+
+/**
+ * Hands out `$n::type` for named parameters: one number per name, in order of first use.
+ * `bind` turns a values object into the positional array, in that order.
+ */
+class Parameters<V> {
+  private readonly names: (keyof V & string)[] = [];
+  private readonly types = new Map<string, string>();
+
+  ref(name: keyof V & string, type: string): string {
+    const known = this.types.get(name);
+    if (known !== undefined && known !== type) throw new Error(`parameter ${name} used as ${known} and as ${type}`);
+    if (known === undefined) {
+      this.names.push(name);
+      this.types.set(name, type);
+    }
+    return `$${this.names.indexOf(name) + 1}::${type}`;
+  }
+
+  statement(text: string): Statement<V> {
+    const names = [...this.names];
+    return { text, bind: (values: V) => names.map((name) => values[name]) };
+  }
+}
+
+export interface Statement<V> {
+  text: string;
+  bind(values: V): unknown[];
+}
+
+/** Joins list items with commas, starting a new line (at `indent`) before one that passes 100 characters. */
+function wrap(items: string[], indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line && indent.length + line.length + item.length + 2 > 100) {
+      lines.push(`${line},`);
+      line = item;
+    } else line = line ? `${line}, ${item}` : item;
+  }
+  lines.push(line);
+  return lines.join(`\n${indent}`);
+}
+
+/** Where a written column's value comes from: a named parameter, or an SQL expression. */
+type Source<V> = { param: keyof V & string } | { sql: string };
+
+function writeList<E, V>(entity: EntityClass<E>, p: Parameters<V>, sources: [keyof E & string, Source<V>][]) {
+  const columns = sources.map(([property]) => columnOf(entity, property).name);
+  const values = sources.map(([property, source]) =>
+    'param' in source ? p.ref(source.param, columnOf(entity, property).type) : source.sql,
+  );
+  return { columns, values };
+}
+
+// ---- The lock: what the checks read -------------------------------------------------------
+
+/** The schedule columns the lock reads (the lifecycle among them). */
+const LOCKED_SCHEDULE_FIELDS = [
+  'id',
+  'userId',
+  'campaignId',
+  'templateId',
+  'scheduleType',
+  'scheduledAt',
+  'recurrencePattern',
+  'recurrenceEndDate',
+  'timezone',
+  'maxRuns',
+  'jobConfig',
+  'recurrenceRule',
+  ...LIFECYCLE_FIELDS,
+  'misfireGraceSeconds',
+  'version',
+] as const satisfies readonly (keyof ScheduledJob)[];
+/** What the checks need of the schedule's campaign. */
+const LOCKED_CAMPAIGN_FIELDS = ['status', 'startDate', 'endDate'] as const satisfies readonly (keyof Campaign)[];
+
+/** The schedule row, locked, with what the checks need from its campaign and Job table. */
+export type LockedSchedule = Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[number]> & {
+  campaign: Pick<Campaign, (typeof LOCKED_CAMPAIGN_FIELDS)[number]> | null;
+  existingJobId: string | null;
+};
+
+const campaignAlias = (column: string) => `campaign_${column}`;
+
+function buildLock(): Statement<{ scheduleId: string; occurrence: Date }> {
+  const p = new Parameters<{ scheduleId: string; occurrence: Date }>();
+  const schedule = LOCKED_SCHEDULE_FIELDS.map((f) => `s.${columnOf(ScheduledJob, f).name}`);
+  const campaign = LOCKED_CAMPAIGN_FIELDS.map((f) => `c.${columnOf(Campaign, f).name} AS ${campaignAlias(columnOf(Campaign, f).name)}`);
+  const job = {
+    id: columnOf(Job, 'id').name,
+    schedule: columnOf(Job, 'scheduledJobId'),
+    occurrence: columnOf(Job, 'scheduledFor'),
+  };
+  const scheduleId = columnOf(ScheduledJob, 'id');
+  const where = `s.${scheduleId.name} = ${p.ref('scheduleId', scheduleId.type)}`;
+  const existing = `(SELECT j.${job.id} FROM ${tableOf(Job)} j WHERE j.${job.schedule.name} = s.${scheduleId.name} AND j.${job.occurrence.name} = ${p.ref('occurrence', job.occurrence.type)}) AS existing_job_id`;
+  return p.statement(`
+SELECT ${wrap([...schedule, ...campaign], '       ')},
+       ${existing}
+  FROM ${tableOf(ScheduledJob)} s
+  LEFT JOIN ${tableOf(Campaign)} c ON c.${columnOf(Campaign, 'id').name} = s.${columnOf(ScheduledJob, 'campaignId').name}
+ WHERE ${where}
+   FOR UPDATE OF s`);
+}
+
+/**
+ * One round trip: the schedule row under `FOR UPDATE` (every materialization of a schedule
+ * takes this lock first, so they run one after another), its campaign's state, and the Job
+ * this occurrence already produced, if any.
+ */
+export const LOCK = buildLock();
+
+const SCHEDULE_FROM_ROW = LOCKED_SCHEDULE_FIELDS.map((f) => [f, columnOf(ScheduledJob, f).name] as const);
+const CAMPAIGN_FROM_ROW = LOCKED_CAMPAIGN_FIELDS.map((f) => [f, campaignAlias(columnOf(Campaign, f).name)] as const);
+
+/** The locked schedule from a row of `LOCK`. */
+export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
+  const schedule = Object.fromEntries(SCHEDULE_FROM_ROW.map(([f, column]) => [f, row[column]]));
+  const campaign = Object.fromEntries(CAMPAIGN_FROM_ROW.map(([f, column]) => [f, row[column]]));
+  return {
+    ...(schedule as Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[number]>),
+    campaign: schedule.campaignId ? (campaign as LockedSchedule['campaign']) : null,
+    existingJobId: (row.existing_job_id as string | null) ?? null,
+  };
+}
+
+// ---- The writes: the run row, the schedule's lifecycle, the Job ----------------------------
+
+/** The run history row of an occurrence (its `job_id` is set by the statement). */
+export interface RunValues {
+  scheduleId: string;
+  userId: string;
+  occurrence: Date;
+  outcome: RunOutcome;
+  reason: string | null;
+  error: string | null;
+}
+
+/** The Job's own columns (the schedule, user and occurrence come from `RunValues`). */
+export type JobValues = Pick<
+  Job,
+  'campaignId' | 'templateId' | 'publisherDomain' | 'llmProvider' | 'llmModel' | 'writingStrategy' | 'country' | 'language'
+> & { config: string };
+
+/** The run row's columns; `jobId` is the statement's to give. */
+function runSources<V extends RunValues>(jobId: string): [keyof ScheduleRun, Source<V>][] {
+  return [
+    ['scheduledJobId', { param: 'scheduleId' }],
+    ['userId', { param: 'userId' }],
+    ['occurrenceAt', { param: 'occurrence' }],
+    ['outcome', { param: 'outcome' }],
+    ['reason', { param: 'reason' }],
+    ['error', { param: 'error' }],
+    ['jobId', { sql: jobId }],
+    ['processedAt', { sql: 'now()' }],
+  ];
+}
+
+/** The run row is unique per (schedule, occurrence); a materialized one is never overwritten. */
+const RUN_KEY = ['scheduledJobId', 'occurrenceAt'] as const satisfies readonly (keyof ScheduleRun)[];
+
+function runUpsert<V extends RunValues>(p: Parameters<V>, jobId: string, from?: string): string {
+  const sources = runSources<V>(jobId);
+  const list = writeList(ScheduleRun, p, sources);
+  const key = RUN_KEY.map((f) => columnOf(ScheduleRun, f).name);
+  const outcome = columnOf(ScheduleRun, 'outcome').name;
+  // A conflict is the same schedule and occurrence, so the same user: the rest is overwritten.
+  const kept = [...key, columnOf(ScheduleRun, 'userId').name];
+  const updates = list.columns.filter((c) => !kept.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
+  const values = from ? `SELECT ${wrap(list.values, '           ')} FROM ${from}` : `VALUES (${wrap(list.values, '            ')})`;
+  return `INSERT INTO ${tableOf(ScheduleRun)} (${wrap(list.columns, '      ')})
+    ${values}
+    ON CONFLICT (${key.join(', ')}) DO UPDATE
+      SET ${wrap(updates, '          ')}
+      WHERE ${tableOf(ScheduleRun)}.${outcome} <> 'materialized'`;
+}
+
+/** The schedule's lifecycle columns after the occurrence. */
+function lifecycleSet<V extends ScheduleLifecycle & RunValues>(p: Parameters<V>): string {
+  const set = LIFECYCLE_FIELDS.map((f) => {
+    const column = columnOf(ScheduledJob, f);
+    return `${column.name} = ${p.ref(f, column.type)}`;
+  });
+  return `UPDATE ${tableOf(ScheduledJob)}
+       SET ${wrap([...set, `${columnOf(ScheduledJob, 'updatedAt').name} = now()`], '           ')}
+     WHERE ${columnOf(ScheduledJob, 'id').name} = ${p.ref('scheduleId', columnOf(ScheduledJob, 'id').type)}`;
+}
+
+export type SettleValues = RunValues & ScheduleLifecycle;
+
+/** Writes the run history row and the schedule's new state in one statement. */
+export const SETTLE = ((): Statement<SettleValues> => {
+  const p = new Parameters<SettleValues>();
+  const run = runUpsert(p, 'NULL');
+  const settle = lifecycleSet(p);
+  return p.statement(`
+  WITH run AS (
+    ${run}
+  )
+  ${settle}`);
+})();
+
+export type MaterializeValues = RunValues & ScheduleLifecycle & JobValues;
+
+/**
+ * Inserts the Job, its run row and the schedule's new state in one statement; returns the Job's
+ * id (no row when the Job already existed). `queued_at` is set here: the occurrence's BullMQ job
+ * is acknowledged only after the hand-over to the content queue, so a hand-over that fails or is
+ * cut short by a crash is redone by the redelivery (the duplicate path hands the same Job on).
+ * No second write per Job after the commit.
+ */
+export const MATERIALIZE = ((): Statement<MaterializeValues> => {
+  const p = new Parameters<MaterializeValues>();
+  const job = writeList<Job, MaterializeValues>(Job, p, [
+    ['userId', { param: 'userId' }],
+    ['campaignId', { param: 'campaignId' }],
+    ['templateId', { param: 'templateId' }],
+    ['scheduledJobId', { param: 'scheduleId' }],
+    ['scheduledFor', { param: 'occurrence' }],
+    ['status', { sql: "'pending'" }],
+    ['config', { param: 'config' }],
+    ['publisherDomain', { param: 'publisherDomain' }],
+    ['llmProvider', { param: 'llmProvider' }],
+    ['llmModel', { param: 'llmModel' }],
+    ['writingStrategy', { param: 'writingStrategy' }],
+    ['country', { param: 'country' }],
+    ['language', { param: 'language' }],
+    ['queuedAt', { sql: 'now()' }],
+  ]);
+  const unique = (['scheduledJobId', 'scheduledFor'] as const).map((f) => columnOf(Job, f).name);
+  const id = columnOf(Job, 'id').name;
+  const run = runUpsert(p, `job.${id}`, 'job');
+  const settle = lifecycleSet(p);
+  return p.statement(`
+  WITH job AS (
+    INSERT INTO ${tableOf(Job)} (${wrap(job.columns, '      ')})
+    VALUES (${wrap(job.values, '            ')})
+    ON CONFLICT (${unique.join(', ')}) DO NOTHING
+    RETURNING ${id}
+  ), run AS (
+    ${run}
+  ), settled AS (
+    ${settle} AND EXISTS (SELECT 1 FROM job)
+  )
+  SELECT ${id} FROM job`);
+})();
+
+/** The occurrences no worker processed in time, recorded as missed (existing rows win). */
+export const RECORD_MISSED = ((): Statement<{ scheduleId: string; userId: string; missed: Date[] }> => {
+  type V = { scheduleId: string; userId: string; missed: Date[] };
+  const p = new Parameters<V>();
+  const list = writeList<ScheduleRun, V>(ScheduleRun, p, [
+    ['scheduledJobId', { param: 'scheduleId' }],
+    ['userId', { param: 'userId' }],
+    ['occurrenceAt', { sql: 'at' }],
+    ['outcome', { sql: "'missed'" }],
+    ['reason', { sql: "'no worker processed this occurrence in time'" }],
+    ['processedAt', { sql: 'now()' }],
+  ]);
+  const key = RUN_KEY.map((f) => columnOf(ScheduleRun, f).name);
+  return p.statement(`
+  INSERT INTO ${tableOf(ScheduleRun)} (${list.columns.join(', ')})
+  SELECT ${list.values.join(', ')}
+    FROM unnest(${p.ref('missed', `${columnOf(ScheduleRun, 'occurrenceAt').type}[]`)}) AS at
+  ON CONFLICT (${key.join(', ')}) DO NOTHING`);
+})();

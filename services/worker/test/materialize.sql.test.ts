@@ -1,0 +1,135 @@
+import { LOCK, lockedFrom, MATERIALIZE, RECORD_MISSED, SETTLE } from '../src/materialize.sql';
+
+/**
+ * The materializer's statements are generated from one column list (materialize.sql.ts); these
+ * snapshots show a reviewer the SQL that runs, and fail when a change alters it.
+ */
+describe('the materializer statements', () => {
+  it('the lock reads the schedule row, its campaign and the existing Job, with two parameters', () => {
+    expect(LOCK.text).toMatchInlineSnapshot(`
+"
+SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.scheduled_at,
+       s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs, s.job_config,
+       s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count, s.error_count,
+       s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.version,
+       c.status AS campaign_status, c.start_date AS campaign_start_date,
+       c.end_date AS campaign_end_date,
+       (SELECT j.id FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz) AS existing_job_id
+  FROM scheduled_jobs s
+  LEFT JOIN campaigns c ON c.id = s.campaign_id
+ WHERE s.id = $1::uuid
+   FOR UPDATE OF s"
+`);
+    expect(LOCK.bind({ scheduleId: 'S', occurrence: new Date(0) })).toEqual(['S', new Date(0)]);
+  });
+
+  it('the settle writes the run row and the lifecycle columns', () => {
+    expect(SETTLE.text).toMatchInlineSnapshot(`
+"
+  WITH run AS (
+    INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
+    VALUES ($1::uuid, $2::text, $3::timestamptz, $4::varchar, $5::text, $6::text, NULL, now())
+    ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
+      SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
+          job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
+      WHERE schedule_runs.outcome <> 'materialized'
+  )
+  UPDATE scheduled_jobs
+       SET status = $7::varchar, next_run_at = $8::timestamptz, last_run_at = $9::timestamptz,
+           run_count = $10::integer, error_count = $11::integer, consecutive_errors = $12::integer,
+           last_error = $13::text, updated_at = now()
+     WHERE id = $1::uuid"
+`);
+  });
+
+  it('the materialize inserts the Job, the run row and the lifecycle columns in one statement', () => {
+    expect(MATERIALIZE.text).toMatchInlineSnapshot(`
+"
+  WITH job AS (
+    INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_for, status, config,
+      publisher_domain, llm_provider, llm_model, writing_strategy, country, language, queued_at)
+    VALUES ($1::text, $2::uuid, $3::uuid, $4::uuid, $5::timestamptz, 'pending', $6::jsonb,
+            $7::varchar, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::varchar, now())
+    ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
+    RETURNING id
+  ), run AS (
+    INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
+    SELECT $4::uuid, $1::text, $5::timestamptz, $13::varchar, $14::text, $15::text, job.id, now() FROM job
+    ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
+      SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
+          job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
+      WHERE schedule_runs.outcome <> 'materialized'
+  ), settled AS (
+    UPDATE scheduled_jobs
+       SET status = $16::varchar, next_run_at = $17::timestamptz, last_run_at = $18::timestamptz,
+           run_count = $19::integer, error_count = $20::integer, consecutive_errors = $21::integer,
+           last_error = $22::text, updated_at = now()
+     WHERE id = $4::uuid AND EXISTS (SELECT 1 FROM job)
+  )
+  SELECT id FROM job"
+`);
+  });
+
+  it('the missed occurrences go in with one statement', () => {
+    expect(RECORD_MISSED.text).toMatchInlineSnapshot(`
+"
+  INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, processed_at)
+  SELECT $1::uuid, $2::text, at, 'missed', 'no worker processed this occurrence in time', now()
+    FROM unnest($3::timestamptz[]) AS at
+  ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
+`);
+  });
+
+  it('binding puts each named value at its number, a value used twice once', () => {
+    const values = {
+      scheduleId: 'schedule',
+      userId: 'user',
+      occurrence: new Date(1000),
+      outcome: 'materialized' as const,
+      reason: null,
+      error: 'oops',
+      status: 'active' as const,
+      nextRunAt: new Date(2000),
+      lastRunAt: new Date(1000),
+      runCount: 3,
+      errorCount: 1,
+      consecutiveErrors: 0,
+      lastError: 'before',
+      campaignId: 'campaign',
+      templateId: 'template',
+      config: '{}',
+      publisherDomain: 'forbes.com',
+      llmProvider: 'anthropic',
+      llmModel: 'm',
+      writingStrategy: 'expert',
+      country: 'us',
+      language: 'en',
+    };
+    const bound = MATERIALIZE.bind(values);
+    const at = (n: number) => bound[n - 1];
+    // Each $n in the text names the value bound at that position.
+    expect(at(Number(/WHERE id = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe('schedule');
+    expect(at(Number(/run_count = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe(3);
+    expect(at(Number(/last_error = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe('before');
+    expect(bound).toHaveLength(Math.max(...[...MATERIALIZE.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))));
+    expect(SETTLE.bind(values)).toEqual(['schedule', 'user', new Date(1000), 'materialized', null, 'oops', 'active', new Date(2000), new Date(1000), 3, 1, 0, 'before']);
+  });
+
+  it('a locked row maps back onto the schedule, with its campaign only when it has one', () => {
+    const row = {
+      id: 'S', user_id: 'U', campaign_id: null, template_id: null, schedule_type: 'daily', scheduled_at: new Date(0),
+      recurrence_pattern: null, recurrence_end_date: null, timezone: 'UTC', max_runs: 3, job_config: { a: 1 },
+      recurrence_rule: null, status: 'active', next_run_at: new Date(1), last_run_at: null, run_count: 2, error_count: 1,
+      consecutive_errors: 0, last_error: null, misfire_grace_seconds: 60, version: 4,
+      campaign_status: null, campaign_start_date: null, campaign_end_date: null, existing_job_id: null,
+    };
+    expect(lockedFrom(row)).toEqual({
+      id: 'S', userId: 'U', campaignId: null, templateId: null, scheduleType: 'daily', scheduledAt: new Date(0),
+      recurrencePattern: null, recurrenceEndDate: null, timezone: 'UTC', maxRuns: 3, jobConfig: { a: 1 },
+      recurrenceRule: null, status: 'active', nextRunAt: new Date(1), lastRunAt: null, runCount: 2, errorCount: 1,
+      consecutiveErrors: 0, lastError: null, misfireGraceSeconds: 60, version: 4, campaign: null, existingJobId: null,
+    });
+    const inCampaign = lockedFrom({ ...row, campaign_id: 'C', campaign_status: 'paused', campaign_start_date: new Date(5), campaign_end_date: null, existing_job_id: 'J' });
+    expect(inCampaign).toMatchObject({ campaignId: 'C', campaign: { status: 'paused', startDate: new Date(5), endDate: null }, existingJobId: 'J' });
+  });
+});
