@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openApiDocument } from '../src/openapi/document';
@@ -14,7 +14,7 @@ const LINT_CONFIG = path.join(__dirname, '..', 'lint');
 /** The path of a package's command-line script, from its package.json `bin`. */
 function cli(pkg: string, name: string): string {
   const manifest = require.resolve(`${pkg}/package.json`);
-  const { bin } = require(manifest) as { bin: Record<string, string> };
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
   return path.join(path.dirname(manifest), bin[name]);
 }
 

@@ -131,7 +131,7 @@ describe('the OpenAPI document', () => {
         ...((openApiDocument.paths[path].parameters as unknown as Json[] | undefined) ?? []),
         ...((operation.parameters as Json[] | undefined) ?? []),
       ]
-        .map((p) => (p.$ref ? (openApiDocument.components.parameters as Record<string, Json>)[String(p.$ref).split('/').pop()!] : p))
+        .map((p) => (p.$ref ? (openApiDocument.components.parameters as Record<string, Json>)[(p.$ref as string).split('/').pop()!] : p))
         .filter((p) => p.in === 'path')
         .map((p) => p.name);
       const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
@@ -295,8 +295,8 @@ describe('contract: operations endpoints', () => {
       });
     const broken = createApp({
       ...t.deps,
-      dataSource: failing(t.deps.dataSource, 'query') as DataSource,
-      redis: failing(t.deps.redis, 'ping') as Redis,
+      dataSource: failing<DataSource>(t.deps.dataSource, 'query'),
+      redis: failing<Redis>(t.deps.redis, 'ping'),
     });
     const res = expectMatchesContract('GET', '/readyz', await request(broken).get('/readyz'));
     expect(res.status).toBe(503);

@@ -67,7 +67,9 @@ export const CampaignStatsResponse = named(
       additionalProperties: { type: 'integer', minimum: 1 },
     }),
     budget_spent_usd: Type.Number({ minimum: 0, description: "Sum of the `cost_usd` of the campaign's Jobs." }),
-    budget_progress: Nullable(Type.Number({ minimum: 0 }), { description: '`budget_spent_usd / target_budget_usd`; `null` without a budget.' }),
+    budget_progress: Nullable(Type.Number({ minimum: 0 }), {
+      description: '`budget_spent_usd / target_budget_usd`; `null` without a budget.',
+    }),
     upcoming_runs: Type.Array(UpcomingRunResponse, {
       maxItems: 5,
       description: "The next 5 runs of the campaign's active schedules, soonest first.",

@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import jwt, { Algorithm, JwtPayload } from 'jsonwebtoken';
+import jwt, { Algorithm } from 'jsonwebtoken';
 import type { JwtConfig } from '@scheduler/config';
 import { AppError } from './errors';
 
@@ -40,7 +40,7 @@ export function verifyToken(token: string, config: JwtConfig): { userId: string 
   const asymmetric = config.algorithms.filter((a) => a !== 'HS256');
   let header: { alg?: string } | undefined;
   try {
-    header = jwt.decode(token, { complete: true })?.header as { alg?: string } | undefined;
+    header = jwt.decode(token, { complete: true })?.header;
   } catch {
     header = undefined;
   }
@@ -61,7 +61,7 @@ export function verifyToken(token: string, config: JwtConfig): { userId: string 
       algorithms,
       ...(config.issuer ? { issuer: config.issuer } : {}),
       ...(config.audience ? { audience: config.audience } : {}),
-    }) as JwtPayload | string;
+    });
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub.length === 0) {
       return { failure: 'token has no subject' };
     }

@@ -106,14 +106,14 @@ function fromHttpError(err: { status?: number; type?: string }): AppError | null
     return new AppError('unsupported_media_type', 'Unsupported body encoding');
   }
   // The router could not percent-decode a path parameter (`/campaigns/%E0%A4%A`).
-  if (err instanceof URIError && err.status === 400) return new AppError('malformed_url', 'The request URL is not valid percent-encoded UTF-8');
+  if (err instanceof URIError && err.status === 400) return new AppError('malformed_url', 'The URL is not valid percent-encoded UTF-8');
   if (err.status === 400) return new AppError('malformed_json', 'The request body could not be read');
   return null;
 }
 
 export function createErrorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    const appError = err instanceof AppError ? err : fromHttpError(err ?? {});
+    const appError = err instanceof AppError ? err : fromHttpError((err ?? {}) as { status?: number; type?: string });
     if (appError) {
       if (appError.headers) res.set(appError.headers);
       if (appError.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer');

@@ -121,7 +121,7 @@ export class RouteGroup<C> {
   ): void {
     if (!this.secured) throw new Error('Public route groups declare raw routes only');
     if (path.includes(':id') && !this.options.resource) throw new Error(`${path}: the group names no resource for its ids`);
-    this.operations.push({ method, path, spec: spec as RegisteredOperation['spec'] });
+    this.operations.push({ method, path, spec });
     const resource = this.options.resource ?? '';
     this.handlers.push({
       method,

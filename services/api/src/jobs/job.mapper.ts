@@ -19,8 +19,12 @@ export const JobResponse = named(
     scheduled_for: Nullable(Instant('The occurrence instant it materializes; `null` for manual Jobs.')),
     status: OneOf(JOB_STATUSES),
     config: JsonObject({ description: 'The merged job configuration: template fields, then overrides / `job_config` on top.' }),
-    publisher_domain: Nullable(Type.String({ maxLength: HOSTNAME_LENGTH, description: 'Mirrors `config.publisher_domain` when it is a string.' })),
-    llm_provider: Nullable(Type.String({ maxLength: SETTING_NAME_LENGTH, description: 'Mirrors `config.llm_provider` when it is a string.' })),
+    publisher_domain: Nullable(
+      Type.String({ maxLength: HOSTNAME_LENGTH, description: 'Mirrors `config.publisher_domain` when it is a string.' }),
+    ),
+    llm_provider: Nullable(
+      Type.String({ maxLength: SETTING_NAME_LENGTH, description: 'Mirrors `config.llm_provider` when it is a string.' }),
+    ),
     llm_model: Nullable(Type.String({ maxLength: LLM_MODEL_LENGTH })),
     writing_strategy: Nullable(Type.String({ maxLength: SETTING_NAME_LENGTH })),
     country: Nullable(Type.String({ maxLength: 2 })),

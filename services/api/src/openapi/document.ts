@@ -34,7 +34,6 @@ export interface OpenApiDocument extends Json {
   components: Json & { schemas: Record<string, Json> };
 }
 
-
 /** Every route group, in the order the document lists them. */
 type DocumentedGroup = Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>;
 const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi];
@@ -75,7 +74,10 @@ const problemProperties = {
 const fieldErrors = Type.Array(FieldErrorSchema, { description: 'Validation errors (422 only): one entry per bad field.', minItems: 1 });
 const ProblemSchema = named(
   'Problem',
-  Closed({ ...problemProperties, errors: Type.Optional(fieldErrors) }, { description: 'RFC 9457 problem details (`application/problem+json`).' }),
+  Closed(
+    { ...problemProperties, errors: Type.Optional(fieldErrors) },
+    { description: 'RFC 9457 problem details (`application/problem+json`).' },
+  ),
 );
 const ValidationProblemSchema = named(
   'ValidationProblem',
@@ -168,7 +170,11 @@ function problemResponse(codes: ErrorCode[], description: string, extra: { valid
             ref('schemas', extra.validation ? 'ValidationProblem' : 'Problem'),
             {
               type: 'object',
-              properties: { type: one(kinds.map((k) => k.type)), title: one(kinds.map((k) => k.title)), status: one(kinds.map((k) => k.status)) },
+              properties: {
+                type: one(kinds.map((k) => k.type)),
+                title: one(kinds.map((k) => k.title)),
+                status: one(kinds.map((k) => k.status)),
+              },
             },
           ],
         },
@@ -224,9 +230,7 @@ function openapiPath(group: DocumentedGroup, path: string): string {
 function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { path, spec }: RegisteredOperation): Json {
   const head = { tags: [group.options.tag], operationId: spec.operationId, summary: spec.summary };
   if ('raw' in spec) {
-    const rawResponses = Object.fromEntries(
-      Object.entries(spec.responses).map(([status, response]) => [status, builder.schema(response)]),
-    );
+    const rawResponses = Object.fromEntries(Object.entries(spec.responses).map(([status, response]) => [status, builder.schema(response)]));
     return { ...head, description: spec.description, security: [], responses: rawResponses };
   }
   const out: Json = { ...head, description: [spec.description, rateLimitText(spec.kind)].filter(Boolean).join('\n\n') };
@@ -239,12 +243,16 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { path, s
     };
   }
   const { status, description, schema, paged } = spec.success;
-  const success: Json = { description, headers: { ...(paged ? { 'X-Total-Count': ref('headers', 'X-Total-Count') } : {}), ...rateLimitHeaders } };
+  const success: Json = {
+    description,
+    headers: { ...(paged ? { 'X-Total-Count': ref('headers', 'X-Total-Count') } : {}), ...rateLimitHeaders },
+  };
   if (schema) success.content = { 'application/json': { schema: builder.schema(schema) } };
 
   const hasId = path.includes(':id');
   const res: Record<string, Json> = { [String(status)]: success };
-  if (spec.body || hasId) res['400'] = ref('responses', spec.body && hasId ? 'MalformedJsonOrUrl' : spec.body ? 'MalformedJson' : 'MalformedUrl');
+  if (spec.body || hasId)
+    res['400'] = ref('responses', spec.body && hasId ? 'MalformedJsonOrUrl' : spec.body ? 'MalformedJson' : 'MalformedUrl');
   res['401'] = ref('responses', 'Unauthorized');
   if (hasId || spec.notFound) res['404'] = ref('responses', 'NotFound');
   if (spec.conflict) res['409'] = { ...ref('responses', 'Conflict'), description: spec.conflict };

@@ -18,17 +18,17 @@ const NULLABLE = 'x-nullable';
 /** Set by the `DecimalPlaces()` converter, then said in the description. */
 const DECIMAL_PLACES = 'x-decimal-places';
 
-const caseInsensitive = (text: string) =>
-  [...text].map((c) => (/[a-z]/i.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join('');
+const caseInsensitive = (text: string) => [...text].map((c) => (/[a-z]/i.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join('');
 
 const converters: ISchemaConverters = {
   /** `Optional()` adds nothing; `Nullable()` also allows `null`. */
-  [ValidationTypes.CONDITIONAL_VALIDATION]: (meta: ValidationMetadata) => (meta.constraints?.[0] === unlessAbsentOrNull ? { [NULLABLE]: true } : {}),
+  [ValidationTypes.CONDITIONAL_VALIDATION]: (meta: ValidationMetadata) =>
+    meta.constraints?.[0] === unlessAbsentOrNull ? { [NULLABLE]: true } : {},
   codePoints: (meta: ValidationMetadata) => {
     const [min, max] = meta.constraints as [number, number];
     return { type: 'string', ...(min > 0 ? { minLength: min } : {}), maxLength: max };
   },
-  decimalPlaces: (meta: ValidationMetadata) => ({ type: 'number', [DECIMAL_PLACES]: meta.constraints[0] }),
+  decimalPlaces: (meta: ValidationMetadata) => ({ type: 'number', [DECIMAL_PLACES]: meta.constraints[0] as number }),
   [MATCHES]: (meta: ValidationMetadata) => {
     const regex = meta.constraints[0] as RegExp;
     if (regex === UUID) return { type: 'string', format: 'uuid' };
@@ -50,13 +50,13 @@ function finish(schema: Json): Json {
   if (out[NULLABLE]) {
     delete out[NULLABLE];
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+    if (Array.isArray(out.enum)) out.enum = [...(out.enum as unknown[]), null];
   }
-  if (out[DECIMAL_PLACES] !== undefined) {
-    const places = out[DECIMAL_PLACES];
+  const places = out[DECIMAL_PLACES];
+  if (typeof places === 'number') {
     delete out[DECIMAL_PLACES];
     const note = `At most ${places} decimal places.`;
-    out.description = out.description ? `${out.description} ${note}` : note;
+    out.description = typeof out.description === 'string' ? `${out.description} ${note}` : note;
   }
   if (out.properties && typeof out.properties === 'object') {
     out.properties = Object.fromEntries(

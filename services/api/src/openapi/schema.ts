@@ -31,7 +31,7 @@ export function Nullable<T extends TSchema>(schema: T, options: SchemaOptions = 
   return Type.Unsafe<Static<T> | null>({
     ...rest,
     type: [type, 'null'],
-    ...(Array.isArray(members) ? { enum: [...members, null] } : {}),
+    ...(Array.isArray(members) ? { enum: [...(members as unknown[]), null] } : {}),
     ...options,
   });
 }

@@ -14,14 +14,7 @@ import { dtoSchema } from '../openapi/request-schemas';
 import { TemplateJobFieldsDto } from '../templates/template.dto';
 
 /** Fields of a schedule that decide when it fires. */
-export const RULE_FIELDS = [
-  'schedule_type',
-  'scheduled_at',
-  'recurrence_pattern',
-  'recurrence_end_date',
-  'timezone',
-  'max_runs',
-] as const;
+export const RULE_FIELDS = ['schedule_type', 'scheduled_at', 'recurrence_pattern', 'recurrence_end_date', 'timezone', 'max_runs'] as const;
 
 /** Longest `misfire_grace_seconds`: a week. */
 export const MAX_MISFIRE_GRACE_SECONDS = 604_800;

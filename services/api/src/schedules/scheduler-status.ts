@@ -73,7 +73,7 @@ export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusRes
     .map(([id, seen]) => ({ id, last_seen_at: new Date(Number(seen)).toISOString(), seen: Number(seen) }))
     .filter((w) => now.getTime() - w.seen <= WORKER_STALE_MS)
     .map(({ id, last_seen_at }) => ({ id, last_seen_at }));
-  let lastReconcile: ReconcileReport | null = null;
+  let lastReconcile: ReconcileReport | null;
   try {
     lastReconcile = lastReconcileRaw ? (JSON.parse(lastReconcileRaw) as ReconcileReport) : null;
   } catch {
