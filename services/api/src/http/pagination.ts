@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 import { query } from './query';
 
 export const DEFAULT_LIMIT = 50;
@@ -19,10 +18,4 @@ export const PAGE_QUERY = {
 /** The page of a read query that includes `PAGE_QUERY`. */
 export function pageOf(values: Page): Page {
   return { limit: values.limit, offset: values.offset };
-}
-
-/** Sends one page of a list: a JSON array, with the total in `X-Total-Count`. */
-export function sendPage<T>(res: Response, items: T[], total: number): void {
-  res.set('X-Total-Count', String(total));
-  res.json(items);
 }

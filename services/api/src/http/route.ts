@@ -9,7 +9,7 @@ import { pathId, validateBody } from './validation';
  * A feature's routes with the operation metadata the OpenAPI document is built from, declared
  * side by side:
  *
- *   campaigns.get('/:id', { operationId: 'getCampaign', summary: 'Get a campaign', kind: 'reads',
+ *   campaignApi.get('/:id', { operationId: 'getCampaign', summary: 'Get a campaign', kind: 'reads',
  *     success: { status: 200, description: 'The campaign.', schema: CampaignResponse } },
  *     async ({ userId, id }, service) => campaignResponse(await service.get(userId, id)));
  *
