@@ -62,6 +62,9 @@ export interface Config {
 
 export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me';
 
+/** Rate-limit budgets when `RATE_LIMIT_*` are not set (also shown in the API's documentation). */
+export const DEFAULT_RATE_LIMIT: RateLimitConfig = { windowSeconds: 60, writes: 30, lists: 60, reads: 100 };
+
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -172,10 +175,10 @@ export function loadConfig(env: Env): Config {
       usingDevelopmentSecret: !secret && !publicKey,
     },
     rateLimit: {
-      windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
-      writes: r.int('RATE_LIMIT_WRITES', 30, 1, 1_000_000),
-      lists: r.int('RATE_LIMIT_LISTS', 60, 1, 1_000_000),
-      reads: r.int('RATE_LIMIT_READS', 100, 1, 1_000_000),
+      windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMIT.windowSeconds, 1, 86_400),
+      writes: r.int('RATE_LIMIT_WRITES', DEFAULT_RATE_LIMIT.writes, 1, 1_000_000),
+      lists: r.int('RATE_LIMIT_LISTS', DEFAULT_RATE_LIMIT.lists, 1, 1_000_000),
+      reads: r.int('RATE_LIMIT_READS', DEFAULT_RATE_LIMIT.reads, 1, 1_000_000),
     },
     trustProxy: parseTrustProxy(r, r.optional('TRUST_PROXY')),
     bodyLimit: r.string('BODY_LIMIT', '100kb'),

@@ -15,6 +15,9 @@ export const JOB_SETTING_FIELDS = [
   'language',
 ] as const;
 export type JobSettingField = (typeof JOB_SETTING_FIELDS)[number];
+/** Column defaults of a new template (also shown in the API's documentation). */
+export const DEFAULT_MAX_RETRIES = 3;
+export const DEFAULT_BATCH_SIZE = 1;
 
 @Entity({ name: 'job_templates' })
 export class JobTemplate {
@@ -51,10 +54,10 @@ export class JobTemplate {
   @Column({ type: 'varchar', length: 35, nullable: true })
   language: string | null;
 
-  @Column({ name: 'max_retries', type: 'integer', default: 3 })
+  @Column({ name: 'max_retries', type: 'integer', default: DEFAULT_MAX_RETRIES })
   maxRetries: number;
 
-  @Column({ name: 'batch_size', type: 'integer', default: 1 })
+  @Column({ name: 'batch_size', type: 'integer', default: DEFAULT_BATCH_SIZE })
   batchSize: number;
 
   @Column({ type: 'jsonb', default: () => "'{}'" })

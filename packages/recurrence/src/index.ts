@@ -12,5 +12,6 @@ export type {
   ScheduleInput,
   ScheduleType,
 } from './types';
-export { parseSchedule, serializeRule, deserializeRule, MAX_RUNS_LIMIT } from './rule';
+export { parseSchedule, serializeRule, deserializeRule, DEFAULT_TIME_ZONE, MAX_RUNS_LIMIT } from './rule';
+export { ISO_DATE_TIME_PATTERN, MAX_ISO_TEXT_LENGTH } from './iso';
 export { nextOccurrence, nextOccurrences, describeOccurrence } from './occurrences';

@@ -22,6 +22,11 @@ export interface IsoParts {
 const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
+/** The accepted forms as a pattern (for documents such as the API's OpenAPI schema). */
+export const ISO_DATE_TIME_PATTERN = ISO_RE.source;
+/** Longer text is never one of the accepted forms. */
+export const MAX_ISO_TEXT_LENGTH = 40;
+
 /**
  * Parses 'YYYY-MM-DD', 'YYYY-MM-DDTHH:mm', 'YYYY-MM-DDTHH:mm:ss' and 'YYYY-MM-DDTHH:mm:ss.fff'
  * ('T', 't' or a space as separator; any number of 1-9 fraction digits), optionally followed by
@@ -29,7 +34,7 @@ const ISO_RE =
  * no 24:00, no leap second). Returns null when the text is anything else.
  */
 export function parseIsoParts(text: string): IsoParts | null {
-  if (text.length > 40) return null;
+  if (text.length > MAX_ISO_TEXT_LENGTH) return null;
   const m = ISO_RE.exec(text);
   if (m === null) return null;
   const year = +m[1];

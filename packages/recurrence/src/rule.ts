@@ -16,6 +16,8 @@ import { TimeZone, getTimeZone } from './zone';
 
 /** Largest max_runs accepted (fits a PostgreSQL integer column). */
 export const MAX_RUNS_LIMIT = 2_147_483_647;
+/** The time zone of a schedule that names none. */
+export const DEFAULT_TIME_ZONE = 'UTC';
 
 /* ------------------------------------------------------------- validation */
 
@@ -92,9 +94,9 @@ function parseUnsafe(input: ScheduleInput, options?: ParseOptions): ParseResult 
 
   // timezone
   const rawTz = src.timezone;
-  let timezone = 'UTC';
+  let timezone = DEFAULT_TIME_ZONE;
   let zone: TimeZone | null = null;
-  if (rawTz === undefined || rawTz === null) zone = getTimeZone('UTC');
+  if (rawTz === undefined || rawTz === null) zone = getTimeZone(DEFAULT_TIME_ZONE);
   else if (typeof rawTz !== 'string') {
     errors.push({ field: 'timezone', message: 'must be a string: an IANA time zone such as "America/New_York"' });
   } else {

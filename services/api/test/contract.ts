@@ -33,7 +33,7 @@ function createAjv(): Ajv2020 {
   // Ajv compiles that root too: its OpenAPI members are declared as (inert) keywords so strict
   // mode accepts them, while any unknown keyword inside a schema still fails.
   for (const keyword of Object.keys(openApiDocument)) ajv.addKeyword({ keyword });
-  ajv.addSchema(openApiDocument as object, DOC_ID);
+  ajv.addSchema(openApiDocument, DOC_ID);
   return ajv;
 }
 
@@ -59,7 +59,7 @@ export function validatorAt(location: string): ValidateFunction {
 function resolve<T = Json>(value: unknown): T {
   let current = value as Json;
   for (let i = 0; i < 10 && current && typeof current.$ref === 'string'; i++) {
-    const ref = current.$ref as string;
+    const ref = current.$ref;
     if (!ref.startsWith('#/')) throw new Error(`Unsupported $ref ${ref}`);
     current = ref
       .slice(2)

@@ -131,7 +131,7 @@ describe('the OpenAPI document', () => {
         ...((openApiDocument.paths[path].parameters as unknown as Json[] | undefined) ?? []),
         ...((operation.parameters as Json[] | undefined) ?? []),
       ]
-        .map((p) => (p.$ref ? (openApiDocument.components.parameters as Record<string, Json>)[String(p.$ref).split('/').pop()!] : p))
+        .map((p) => (p.$ref ? (openApiDocument.components.parameters as Record<string, Json>)[(p.$ref as string).split('/').pop()!] : p))
         .filter((p) => p.in === 'path')
         .map((p) => p.name);
       const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
@@ -295,8 +295,8 @@ describe('contract: operations endpoints', () => {
       });
     const broken = createApp({
       ...t.deps,
-      dataSource: failing(t.deps.dataSource, 'query') as DataSource,
-      redis: failing(t.deps.redis, 'ping') as Redis,
+      dataSource: failing<DataSource>(t.deps.dataSource, 'query'),
+      redis: failing<Redis>(t.deps.redis, 'ping'),
     });
     const res = expectMatchesContract('GET', '/readyz', await request(broken).get('/readyz'));
     expect(res.status).toBe(503);
@@ -705,8 +705,19 @@ describe('contract: errors on every operation', () => {
       .set('Content-Type', 'application/json')
       .send('{"name": ');
     expect(res.status).toBe(400);
+    expect(res.body.type).toBe('https://content-scheduler.dev/problems/malformed-json');
     expectMatchesContract(method, path, res);
   });
+
+  it.each(operations.filter((o) => o.path.includes('{id}')).map((o) => [o.method, o.path]))(
+    '%s %s with a path id that is not valid percent-encoding → 400 malformed-url (not malformed-json)',
+    async (method, path) => {
+      const res = await api()[method.toLowerCase() as 'get'](path.replace('{id}', '%E0%A4%A')).set(as(newUserId()));
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ type: 'https://content-scheduler.dev/problems/malformed-url', title: 'Bad Request', status: 400 });
+      expectMatchesContract(method, path, res);
+    },
+  );
 
   it.each(bodyOperations.map((o) => [o.method, o.path]))('%s %s with a body over the limit → 413', async (method, path) => {
     const res = await api()[method.toLowerCase() as 'post'](urlOf(path))

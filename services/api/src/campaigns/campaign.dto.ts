@@ -1,23 +1,26 @@
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsString, Matches, Max, Min } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { CAMPAIGN_STATUSES, CampaignStatus } from '@scheduler/entities';
-import { CodePoints, DecimalPlaces, Nullable, Optional, Tags } from '../http/validation';
+import { CodePoints, DecimalPlaces, NAME_LENGTH, Nullable, Optional, Tags, TEXT_LENGTH } from '../http/validation';
 
 export const HEX_COLOR = /^#[0-9A-Fa-f]{6}$/;
+/** A new campaign's status when the body names none. */
+export const DEFAULT_CAMPAIGN_STATUS: CampaignStatus = 'active';
+export const MAX_TARGET_JOB_COUNT = 1_000_000_000;
+/** The largest budget `numeric(14,2)` holds. */
+export const MAX_TARGET_BUDGET_USD = 999_999_999_999.99;
+
+const campaignDate = (what: string) =>
+  JSONSchema({
+    description: `${what}: ISO 8601 date or date-time. Without an offset it is read as UTC; a bare date is midnight UTC. \`null\` clears it.`,
+    examples: ['2026-01-01T00:00:00Z', '2026-03-31'],
+  });
 
 /** Campaign fields other than `name`, shared by create and update. */
 class CampaignFieldsDto {
   @Nullable()
   @IsString()
-  @MaxLength(10_000)
+  @CodePoints(0, TEXT_LENGTH)
   description?: string | null;
 
   @Optional()
@@ -27,6 +30,7 @@ class CampaignFieldsDto {
   @Nullable()
   @IsString()
   @Matches(HEX_COLOR, { message: 'color must be a hex colour like #1E88E5' })
+  @JSONSchema({ description: 'Hex colour `#RRGGBB` (stored upper-case).', examples: ['#1E88E5'] })
   color?: string | null;
 
   @Tags()
@@ -35,33 +39,41 @@ class CampaignFieldsDto {
   @Nullable()
   @IsInt()
   @Min(1)
-  @Max(1_000_000_000)
+  @Max(MAX_TARGET_JOB_COUNT)
   target_job_count?: number | null;
 
   @Nullable()
   @DecimalPlaces(2)
   @Min(0)
-  @Max(999_999_999_999.99)
+  @Max(MAX_TARGET_BUDGET_USD)
+  @JSONSchema({ description: 'US dollars.' })
   target_budget_usd?: number | null;
 
   @Nullable()
   @IsISO8601({ strict: true, strictSeparator: true })
+  @campaignDate('Start of the campaign')
   start_date?: string | null;
 
   @Nullable()
   @IsISO8601({ strict: true, strictSeparator: true })
+  @campaignDate('End of the campaign, after `start_date`')
   end_date?: string | null;
 }
 
+@JSONSchema({
+  description: 'A new campaign. `end_date` must be after `start_date`.',
+  properties: { status: { default: DEFAULT_CAMPAIGN_STATUS } },
+})
 export class CreateCampaignDto extends CampaignFieldsDto {
   @IsString()
-  @CodePoints(1, 255)
+  @CodePoints(1, NAME_LENGTH)
   name: string;
 }
 
+@JSONSchema({ description: 'Partial update: only the fields sent change; `null` clears a nullable field.' })
 export class UpdateCampaignDto extends CampaignFieldsDto {
   @Optional()
   @IsString()
-  @CodePoints(1, 255)
+  @CodePoints(1, NAME_LENGTH)
   name?: string;
 }

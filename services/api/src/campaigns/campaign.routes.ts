@@ -1,52 +1,94 @@
-import { Router } from 'express';
 import { CAMPAIGN_STATUSES } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
-import { userIdOf } from '../http/auth';
-import { readPage, sendPage } from '../http/pagination';
-import { guard, RateLimiters } from '../http/rate-limit';
-import { pathId, QueryReader, validateBody } from '../http/validation';
+import { pageOf, PAGE_QUERY } from '../http/pagination';
+import { query } from '../http/query';
+import type { RateLimiters } from '../http/rate-limit';
+import { RouteGroup } from '../http/route';
+import { Type } from '../openapi/schema';
 import { CreateCampaignDto, UpdateCampaignDto } from './campaign.dto';
-import { campaignResponse } from './campaign.mapper';
+import { campaignResponse, CampaignResponse, CampaignStatsResponse } from './campaign.mapper';
 import { CampaignService } from './campaign.service';
 
-export function campaignRoutes(deps: AppDeps, limits: RateLimiters): Router {
-  const router = Router();
-  const service = new CampaignService(deps);
+export const campaignApi = new RouteGroup<CampaignService>({ base: '/campaigns', tag: 'campaigns', resource: 'Campaign' });
 
-  router.post('/', ...guard(limits, 'writes'), async (req, res) => {
-    const dto = await validateBody(CreateCampaignDto, req.body);
-    const campaign = await service.create(userIdOf(req), dto);
-    res.status(201).json(campaignResponse(campaign));
-  });
+campaignApi.post(
+  '/',
+  {
+    operationId: 'createCampaign',
+    summary: 'Create a campaign',
+    kind: 'writes',
+    body: CreateCampaignDto,
+    success: { status: 201, description: 'The created campaign.', schema: CampaignResponse },
+  },
+  async ({ userId, body }, service) => campaignResponse(await service.create(userId, body)),
+);
 
-  router.get('/', ...guard(limits, 'lists'), async (req, res) => {
-    const query = new QueryReader(req.query);
-    const status = query.oneOf('status', CAMPAIGN_STATUSES) ?? query.oneOf('status_filter', CAMPAIGN_STATUSES);
-    const page = readPage(query);
-    query.done();
-    const [items, total] = await service.list(userIdOf(req), status, page);
-    sendPage(res, items.map(campaignResponse), total);
-  });
+const status = query.oneOf(CAMPAIGN_STATUSES, 'Only campaigns with this status.');
 
-  router.get('/:id', ...guard(limits, 'reads'), async (req, res) => {
-    const campaign = await service.get(userIdOf(req), pathId(req.params.id, 'Campaign'));
-    res.json(campaignResponse(campaign));
-  });
+campaignApi.get(
+  '/',
+  {
+    operationId: 'listCampaigns',
+    summary: "List the caller's campaigns, newest first",
+    kind: 'lists',
+    query: { status, status_filter: query.alias('status', status), ...PAGE_QUERY },
+    success: { status: 200, description: 'One page of campaigns.', schema: Type.Array(CampaignResponse), paged: true },
+  },
+  async ({ userId, query }, service) => {
+    const [items, total] = await service.list(userId, query.status, pageOf(query));
+    return { body: items.map(campaignResponse), total };
+  },
+);
 
-  router.get('/:id/stats', ...guard(limits, 'reads'), async (req, res) => {
-    res.json(await service.stats(userIdOf(req), pathId(req.params.id, 'Campaign')));
-  });
+campaignApi.get(
+  '/:id',
+  {
+    operationId: 'getCampaign',
+    summary: 'Get a campaign',
+    kind: 'reads',
+    success: { status: 200, description: 'The campaign.', schema: CampaignResponse },
+  },
+  async ({ userId, id }, service) => campaignResponse(await service.get(userId, id)),
+);
 
-  router.put('/:id', ...guard(limits, 'writes'), async (req, res) => {
-    const id = pathId(req.params.id, 'Campaign');
-    const dto = await validateBody(UpdateCampaignDto, req.body);
-    res.json(campaignResponse(await service.update(userIdOf(req), id, dto)));
-  });
+campaignApi.get(
+  '/:id/stats',
+  {
+    operationId: 'getCampaignStats',
+    summary: 'Progress and statistics of a campaign',
+    kind: 'reads',
+    success: { status: 200, description: "The campaign's statistics.", schema: CampaignStatsResponse },
+  },
+  async ({ userId, id }, service) => service.stats(userId, id),
+);
 
-  router.delete('/:id', ...guard(limits, 'writes'), async (req, res) => {
-    await service.remove(userIdOf(req), pathId(req.params.id, 'Campaign'));
-    res.status(204).end();
-  });
+campaignApi.put(
+  '/:id',
+  {
+    operationId: 'updateCampaign',
+    summary: 'Update a campaign (partial)',
+    description:
+      'Only the fields sent change. Pausing a campaign (`paused`) stops its schedules from producing Jobs until it is ' +
+      'active again; `completed` / `archived` stop them for good.',
+    kind: 'writes',
+    body: UpdateCampaignDto,
+    success: { status: 200, description: 'The updated campaign.', schema: CampaignResponse },
+  },
+  async ({ userId, id, body }, service) => campaignResponse(await service.update(userId, id, body)),
+);
 
-  return router;
+campaignApi.delete(
+  '/:id',
+  {
+    operationId: 'deleteCampaign',
+    summary: 'Delete a campaign with its templates and schedules',
+    description: 'Its Jobs are kept, with `campaign_id` set to null.',
+    kind: 'writes',
+    success: { status: 204, description: 'Deleted.' },
+  },
+  async ({ userId, id }, service) => service.remove(userId, id),
+);
+
+export function campaignRoutes(deps: AppDeps, limits: RateLimiters) {
+  return campaignApi.router(new CampaignService(deps), limits);
 }

@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import jwt, { Algorithm, JwtPayload } from 'jsonwebtoken';
+import jwt, { Algorithm } from 'jsonwebtoken';
 import type { JwtConfig } from '@scheduler/config';
 import { AppError } from './errors';
 
@@ -31,13 +31,16 @@ function keysOf(config: JwtConfig) {
   return keys;
 }
 
+/** Longest user id (`sub`) accepted. */
+export const MAX_SUBJECT_LENGTH = 255;
+
 /** Verifies a bearer token with the pinned algorithms; returns the user id or a reason. */
 export function verifyToken(token: string, config: JwtConfig): { userId: string } | { failure: string } {
   const hmac = config.algorithms.filter((a) => a === 'HS256');
   const asymmetric = config.algorithms.filter((a) => a !== 'HS256');
   let header: { alg?: string } | undefined;
   try {
-    header = jwt.decode(token, { complete: true })?.header as { alg?: string } | undefined;
+    header = jwt.decode(token, { complete: true })?.header;
   } catch {
     header = undefined;
   }
@@ -58,11 +61,11 @@ export function verifyToken(token: string, config: JwtConfig): { userId: string 
       algorithms,
       ...(config.issuer ? { issuer: config.issuer } : {}),
       ...(config.audience ? { audience: config.audience } : {}),
-    }) as JwtPayload | string;
+    });
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub.length === 0) {
       return { failure: 'token has no subject' };
     }
-    if (payload.sub.length > 255) return { failure: 'token subject is too long' };
+    if (payload.sub.length > MAX_SUBJECT_LENGTH) return { failure: 'token subject is too long' };
     return { userId: payload.sub };
   } catch (error) {
     // A coarse reason only: the library's messages name the expected issuer and audience.

@@ -10,28 +10,26 @@ export type ErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'route_not_found'
-  | 'method_not_allowed'
   | 'validation_failed'
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'malformed_json'
+  | 'malformed_url'
   | 'rate_limited'
-  | 'unavailable'
   | 'internal';
 
 const STATUS = {
   unauthorized: 401,
   not_found: 404,
   route_not_found: 404,
-  method_not_allowed: 405,
   validation_failed: 422,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   malformed_json: 400,
+  malformed_url: 400,
   rate_limited: 429,
-  unavailable: 503,
   internal: 500,
 } satisfies Record<ErrorCode, number>;
 
@@ -39,14 +37,13 @@ const TITLE = {
   unauthorized: 'Unauthorized',
   not_found: 'Not Found',
   route_not_found: 'Not Found',
-  method_not_allowed: 'Method Not Allowed',
   validation_failed: 'Unprocessable Content',
   conflict: 'Conflict',
   payload_too_large: 'Content Too Large',
   unsupported_media_type: 'Unsupported Media Type',
   malformed_json: 'Bad Request',
+  malformed_url: 'Bad Request',
   rate_limited: 'Too Many Requests',
-  unavailable: 'Service Unavailable',
   internal: 'Internal Server Error',
 } satisfies Record<ErrorCode, string>;
 
@@ -79,13 +76,15 @@ export interface Problem {
   errors?: FieldError[];
 }
 
+export const PROBLEM_TYPE_BASE = 'https://content-scheduler.dev/problems/';
+
+/** What every problem of a kind has in common: its `type` URI, `title` and `status`. */
+export function problemKind(code: ErrorCode): Pick<Problem, 'type' | 'title' | 'status'> {
+  return { type: `${PROBLEM_TYPE_BASE}${code.replace(/_/g, '-')}`, title: TITLE[code], status: STATUS[code] };
+}
+
 export function problemFor(code: ErrorCode, detail: string, errors?: FieldError[]): Problem {
-  const problem: Problem = {
-    type: `https://content-scheduler.dev/problems/${code.replace(/_/g, '-')}`,
-    title: TITLE[code],
-    status: STATUS[code],
-    detail,
-  };
+  const problem: Problem = { ...problemKind(code), detail };
   if (errors) problem.errors = errors;
   return problem;
 }
@@ -100,19 +99,21 @@ export function sendProblem(
 }
 
 /** Body-parser and other http-errors style failures carry `status` and `type`. */
-function fromHttpError(err: { status?: number; type?: string; message?: string }): AppError | null {
+function fromHttpError(err: { status?: number; type?: string }): AppError | null {
   if (err.type === 'entity.parse.failed') return new AppError('malformed_json', 'The request body is not valid JSON');
   if (err.type === 'entity.too.large') return new AppError('payload_too_large', 'The request body is too large');
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
     return new AppError('unsupported_media_type', 'Unsupported body encoding');
   }
-  if (err.status === 400) return new AppError('malformed_json', 'The request could not be read (malformed body or URL)');
+  // The router could not percent-decode a path parameter (`/campaigns/%E0%A4%A`).
+  if (err instanceof URIError && err.status === 400) return new AppError('malformed_url', 'The URL is not valid percent-encoded UTF-8');
+  if (err.status === 400) return new AppError('malformed_json', 'The request body could not be read');
   return null;
 }
 
 export function createErrorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    const appError = err instanceof AppError ? err : fromHttpError(err ?? {});
+    const appError = err instanceof AppError ? err : fromHttpError((err ?? {}) as { status?: number; type?: string });
     if (appError) {
       if (appError.headers) res.set(appError.headers);
       if (appError.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer');

@@ -1,23 +1,21 @@
-import type { Response } from 'express';
-import { QueryReader } from './validation';
+import { query } from './query';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
+export const MAX_OFFSET = 1_000_000_000;
 
 export interface Page {
   limit: number;
   offset: number;
 }
 
-export function readPage(query: QueryReader): Page {
-  return {
-    limit: query.int('limit', DEFAULT_LIMIT, 1, MAX_LIMIT),
-    offset: query.int('offset', 0, 0, 1_000_000_000),
-  };
-}
+/** The query parameters of every list: `limit` and `offset`. */
+export const PAGE_QUERY = {
+  limit: query.int({ min: 1, max: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'Page size.', component: 'Limit' }),
+  offset: query.int({ min: 0, max: MAX_OFFSET, default: 0, description: 'Items to skip.', component: 'Offset' }),
+};
 
-/** Sends one page of a list: a JSON array, with the total in `X-Total-Count`. */
-export function sendPage<T>(res: Response, items: T[], total: number): void {
-  res.set('X-Total-Count', String(total));
-  res.json(items);
+/** The page of a read query that includes `PAGE_QUERY`. */
+export function pageOf(values: Page): Page {
+  return { limit: values.limit, offset: values.offset };
 }

@@ -28,13 +28,13 @@ export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix
         sendCommand: (command: string, ...args: string[]) =>
           redis.call(command, ...args) as Promise<never>,
       }),
-      handler: (_req, res, _next, options) => {
+      handler: (_req, res) => {
         res
           .status(429)
           .type('application/problem+json')
           .send(
             JSON.stringify(
-              problemFor('rate_limited', `Rate limit of ${options.limit} ${kind} per ${config.windowSeconds}s exceeded`),
+              problemFor('rate_limited', `Rate limit of ${config[kind]} ${kind} per ${config.windowSeconds}s exceeded`),
             ),
           );
       },

@@ -3,34 +3,42 @@ import {
   getMetadataStorage,
   IsArray,
   IsString,
-  Length,
   ValidateBy,
   ValidateIf,
   ValidationError,
   validate,
+  type ValidationOptions,
 } from 'class-validator';
 import { AppError, FieldError, validationFailed } from './errors';
 
+/** `Optional()`'s condition: validate unless the field was left out. */
+export const unlessAbsent = (_object: object, value: unknown): boolean => value !== undefined;
+/** `Nullable()`'s condition (the document generator recognizes it): validate unless absent or null. */
+export const unlessAbsentOrNull = (_object: object, value: unknown): boolean => value !== undefined && value !== null;
+
 /** The field may be left out, but an explicit `null` is rejected like any wrong value. */
 export function Optional(): PropertyDecorator {
-  return ValidateIf((_object, value) => value !== undefined);
+  return ValidateIf(unlessAbsent);
 }
 
 /** The field may be left out or set to `null` (which clears it). */
 export function Nullable(): PropertyDecorator {
-  return ValidateIf((_object, value) => value !== undefined && value !== null);
+  return ValidateIf(unlessAbsentOrNull);
 }
+
+/** Names and other short texts (`varchar(255)` columns). */
+export const NAME_LENGTH = 255;
+/** Descriptions, notes and other long texts. */
+export const TEXT_LENGTH = 10_000;
+/** `Tags()`: at most this many tags, each of 1 to `TAG_LENGTH` characters. */
+export const MAX_TAGS = 50;
+export const TAG_LENGTH = 100;
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    if (error.constraints) {
-      const messages = Object.entries(error.constraints);
-      // whitelistValidation is the "unknown field" message; say it plainly.
-      const unknown = messages.find(([k]) => k === 'whitelistValidation');
-      out.push({ field, message: unknown ? 'unknown field' : messages[0][1] });
-    }
+    if (error.constraints) out.push({ field, message: Object.values(error.constraints)[0] });
     if (error.children?.length) out.push(...flatten(error.children, field));
   }
   return out;
@@ -118,31 +126,49 @@ export async function validateBody<T extends object>(
   return instance as T;
 }
 
-/** Optional list of up to 50 tags, each 1-100 characters (campaigns and templates). */
+/** Optional list of up to `MAX_TAGS` tags, each 1 to `TAG_LENGTH` characters (campaigns and templates). */
 export function Tags(): PropertyDecorator {
   return (target, property) => {
     for (const decorate of [
       Optional(),
       IsArray(),
-      ArrayMaxSize(50),
+      ArrayMaxSize(MAX_TAGS),
       IsString({ each: true }),
-      Length(1, 100, { each: true }),
+      CodePoints(1, TAG_LENGTH, { each: true }),
     ]) {
       decorate(target, property);
     }
   };
 }
 
-/** String length in characters as PostgreSQL counts them (code points), for `varchar(n)` columns. */
-export function CodePoints(min: number, max: number): PropertyDecorator {
-  return ValidateBy({
-    name: 'codePoints',
-    constraints: [min, max],
-    validator: {
-      validate: (value) => typeof value === 'string' && [...value].length >= min && [...value].length <= max,
-      defaultMessage: (args) => `${args?.property} must be ${min} to ${max} characters long`,
+function codePointLength(value: string): number {
+  let length = 0;
+  for (const _ of value) length++;
+  return length;
+}
+
+/**
+ * String length in characters as PostgreSQL (and JSON Schema's `minLength`/`maxLength`) counts
+ * them: code points, so an emoji is one character. The one length check for every text field.
+ */
+export function CodePoints(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'codePoints',
+      constraints: [min, max],
+      validator: {
+        validate: (value) => {
+          if (typeof value !== 'string') return false;
+          const length = codePointLength(value);
+          return length >= min && length <= max;
+        },
+        defaultMessage: (args) =>
+          `${options?.each ? 'each value in ' : ''}${args?.property} must be ` +
+          (min > 0 ? `${min} to ${max} characters long` : `at most ${max} characters long`),
+      },
     },
-  });
+    options,
+  );
 }
 
 /** A finite number with at most `places` decimals (also for numbers JSON wrote as `1e-9`). */
@@ -158,6 +184,10 @@ export function DecimalPlaces(places: number): PropertyDecorator {
 }
 
 type Query = Record<string, unknown>;
+
+/** How a boolean query parameter may be written. */
+export const TRUE_TEXTS = ['true', '1'] as const;
+export const FALSE_TEXTS = ['false', '0'] as const;
 
 /** Query-string readers: each throws a 422 naming the parameter on a bad value. */
 export class QueryReader {
@@ -187,8 +217,8 @@ export class QueryReader {
   bool(name: string): boolean {
     const raw = this.single(name);
     if (raw === undefined || raw === '') return false;
-    if (raw === 'true' || raw === '1') return true;
-    if (raw === 'false' || raw === '0') return false;
+    if ((TRUE_TEXTS as readonly string[]).includes(raw)) return true;
+    if ((FALSE_TEXTS as readonly string[]).includes(raw)) return false;
     this.errors.push({ field: name, message: 'must be true or false' });
     return false;
   }

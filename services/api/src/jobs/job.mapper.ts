@@ -1,8 +1,44 @@
-import type { Job } from '@scheduler/entities';
+import { JOB_STATUSES, type Job } from '@scheduler/entities';
+import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
+import { Closed, Instant, JsonObject, Nullable, OneOf, Type, Uuid, named, type Static } from '../openapi/schema';
+import { HOSTNAME_LENGTH, LANGUAGE_LENGTH, LLM_MODEL_LENGTH } from '../templates/template.dto';
 
-/** What a client sees of a Job (also embedded by the schedules feature). */
-export function jobResponse(j: Job) {
+/** The `varchar(32)` columns of a Job's provider and strategy. */
+const SETTING_NAME_LENGTH = 32;
+
+/** What a client sees of a Job (also returned by a template use). */
+export const JobResponse = named(
+  'Job',
+  Closed({
+    id: Uuid(),
+    user_id: Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH }),
+    campaign_id: Nullable(Uuid('`null` for a Job without campaign, or once its campaign was deleted.')),
+    template_id: Nullable(Uuid()),
+    scheduled_job_id: Nullable(Uuid('The schedule that materialized it; `null` for manual Jobs (template use).')),
+    scheduled_for: Nullable(Instant('The occurrence instant it materializes; `null` for manual Jobs.')),
+    status: OneOf(JOB_STATUSES),
+    config: JsonObject({ description: 'The merged job configuration: template fields, then overrides / `job_config` on top.' }),
+    publisher_domain: Nullable(
+      Type.String({ maxLength: HOSTNAME_LENGTH, description: 'Mirrors `config.publisher_domain` when it is a string.' }),
+    ),
+    llm_provider: Nullable(
+      Type.String({ maxLength: SETTING_NAME_LENGTH, description: 'Mirrors `config.llm_provider` when it is a string.' }),
+    ),
+    llm_model: Nullable(Type.String({ maxLength: LLM_MODEL_LENGTH })),
+    writing_strategy: Nullable(Type.String({ maxLength: SETTING_NAME_LENGTH })),
+    country: Nullable(Type.String({ maxLength: 2 })),
+    language: Nullable(Type.String({ maxLength: LANGUAGE_LENGTH })),
+    cost_usd: Nullable(Type.Number({ minimum: 0 })),
+    error_message: Nullable(Type.String()),
+    created_at: Instant(),
+    started_at: Nullable(Instant('Set by the server when the Job first becomes `running`.')),
+    completed_at: Nullable(Instant('Set by the server when the Job reaches a final status.')),
+  }),
+);
+export type JobResponse = Static<typeof JobResponse>;
+
+export function jobResponse(j: Job): JobResponse {
   return {
     id: j.id,
     user_id: j.userId,

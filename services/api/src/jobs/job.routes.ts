@@ -1,39 +1,62 @@
-import { Router } from 'express';
 import { JOB_STATUSES } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
-import { userIdOf } from '../http/auth';
-import { readPage, sendPage } from '../http/pagination';
-import { guard, RateLimiters } from '../http/rate-limit';
-import { pathId, QueryReader, validateBody } from '../http/validation';
+import { pageOf, PAGE_QUERY } from '../http/pagination';
+import { campaignIdFilter, query } from '../http/query';
+import type { RateLimiters } from '../http/rate-limit';
+import { RouteGroup } from '../http/route';
+import { Type } from '../openapi/schema';
 import { UpdateJobDto } from './job.dto';
-import { jobResponse } from './job.mapper';
+import { jobResponse, JobResponse } from './job.mapper';
 import { JobService } from './job.service';
 
-export function jobRoutes(deps: AppDeps, limits: RateLimiters): Router {
-  const router = Router();
-  const service = new JobService(deps);
+export const jobApi = new RouteGroup<JobService>({ base: '/jobs', tag: 'jobs', resource: 'Job' });
 
-  router.get('/', ...guard(limits, 'lists'), async (req, res) => {
-    const query = new QueryReader(req.query);
-    const campaignId = query.uuid('campaign_id');
-    const scheduledJobId = query.uuid('scheduled_job_id');
-    const status = query.oneOf('status', JOB_STATUSES);
-    const page = readPage(query);
-    query.done();
-    const [items, total] = await service.list(userIdOf(req), { campaignId, scheduledJobId, status }, page);
-    sendPage(res, items.map(jobResponse), total);
-  });
+jobApi.get(
+  '/',
+  {
+    operationId: 'listJobs',
+    summary: "List the caller's Jobs, newest first",
+    kind: 'lists',
+    query: {
+      campaign_id: campaignIdFilter,
+      scheduled_job_id: query.uuid('Only Jobs of this schedule.'),
+      status: query.oneOf(JOB_STATUSES, 'Only Jobs with this status.'),
+      ...PAGE_QUERY,
+    },
+    success: { status: 200, description: 'One page of Jobs.', schema: Type.Array(JobResponse), paged: true },
+  },
+  async ({ userId, query }, service) => {
+    const filter = { campaignId: query.campaign_id, scheduledJobId: query.scheduled_job_id, status: query.status };
+    const [items, total] = await service.list(userId, filter, pageOf(query));
+    return { body: items.map(jobResponse), total };
+  },
+);
 
-  router.get('/:id', ...guard(limits, 'reads'), async (req, res) => {
-    const job = await service.get(userIdOf(req), pathId(req.params.id, 'Job'));
-    res.json(jobResponse(job));
-  });
+jobApi.get(
+  '/:id',
+  {
+    operationId: 'getJob',
+    summary: 'Get a Job',
+    kind: 'reads',
+    success: { status: 200, description: 'The Job.', schema: JobResponse },
+  },
+  async ({ userId, id }, service) => jobResponse(await service.get(userId, id)),
+);
 
-  router.patch('/:id', ...guard(limits, 'writes'), async (req, res) => {
-    const id = pathId(req.params.id, 'Job');
-    const dto = await validateBody(UpdateJobDto, req.body);
-    res.json(jobResponse(await service.update(userIdOf(req), id, dto)));
-  });
+jobApi.patch(
+  '/:id',
+  {
+    operationId: 'updateJob',
+    summary: 'Report progress of a Job (content pipeline)',
+    description: 'The server sets `started_at` (first `running`) and `completed_at` (final status).',
+    kind: 'writes',
+    body: UpdateJobDto,
+    conflict: 'Not an allowed transition, the same status again, or the Job is in a final status (completed, failed, cancelled).',
+    success: { status: 200, description: 'The updated Job.', schema: JobResponse },
+  },
+  async ({ userId, id, body }, service) => jobResponse(await service.update(userId, id, body)),
+);
 
-  return router;
+export function jobRoutes(deps: AppDeps, limits: RateLimiters) {
+  return jobApi.router(new JobService(deps), limits);
 }

@@ -1,14 +1,11 @@
 import path from 'node:path';
 import express, { Router } from 'express';
 import { openApiDocument } from './document';
+import { DOCS_PATH, docsApi, OPENAPI_JSON_PATH } from './docs.routes';
 
 export { openApiDocument } from './document';
 export type { OpenApiDocument } from './document';
-
-/** Where the document is served; the viewer loads it from here. */
-export const OPENAPI_JSON_PATH = '/api/v1/openapi.json';
-/** Where the interactive viewer (Swagger UI) is served, with its assets below it. */
-export const DOCS_PATH = '/docs';
+export { DOCS_PATH, OPENAPI_JSON_PATH } from './docs.routes';
 
 /**
  * The swagger-ui-dist files the viewer needs. Only these are served: the package also ships an
@@ -75,23 +72,11 @@ export function docsPage(): string {
  * Both without auth; mounted before the `/api/v1` router so no token is asked for.
  */
 export function openapiRoutes(): Router {
-  const router = Router();
-  const json = JSON.stringify(openApiDocument);
-  const html = docsPage();
+  const router = docsApi.router({ json: JSON.stringify(openApiDocument), html: docsPage() });
   const assets = express.static(swaggerUiDir(), { index: false, redirect: false, fallthrough: true });
-
-  router.get(OPENAPI_JSON_PATH, (_req, res) => {
-    res.type('application/json').send(json);
-  });
-
-  router.get(DOCS_PATH, (_req, res) => {
-    res.type('html').set('X-Content-Type-Options', 'nosniff').send(html);
-  });
-
   router.use(DOCS_PATH, (req, res, next) => {
     if (SWAGGER_ASSETS.has(req.path.slice(1))) assets(req, res, next);
     else next();
   });
-
   return router;
 }

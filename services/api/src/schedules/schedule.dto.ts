@@ -1,74 +1,184 @@
-import { Allow, IsInt, IsObject, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { CodePoints, Nullable, Optional } from '../http/validation';
+import { Allow, IsInt, IsObject, IsString, IsUUID, Max, Min } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { DEFAULT_MISFIRE_GRACE_SECONDS } from '@scheduler/entities';
+import {
+  DEFAULT_TIME_ZONE,
+  ISO_DATE_TIME_PATTERN,
+  MAX_ISO_TEXT_LENGTH,
+  MAX_RUNS_LIMIT,
+  SCHEDULE_TYPES,
+  type ScheduleType,
+} from '@scheduler/recurrence';
+import { CodePoints, NAME_LENGTH, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
+import { dtoSchema } from '../openapi/request-schemas';
+import { TemplateJobFieldsDto } from '../templates/template.dto';
+
+/** Fields of a schedule that decide when it fires. */
+export const RULE_FIELDS = ['schedule_type', 'scheduled_at', 'recurrence_pattern', 'recurrence_end_date', 'timezone', 'max_runs'] as const;
+
+/** Longest `misfire_grace_seconds`: a week. */
+export const MAX_MISFIRE_GRACE_SECONDS = 604_800;
 
 /**
- * Schedule fields other than `name`, shared by create and update. The rule fields
- * (`schedule_type`, `scheduled_at`, `recurrence_pattern`, `timezone`, `recurrence_end_date`,
- * `max_runs`) are only declared here (`@Allow`): their rules live in `@scheduler/recurrence`, the
- * one implementation of schedule maths, which reports every bad field for the 422.
+ * How the rule fields are documented. They are validated by `@scheduler/recurrence` (the one
+ * implementation of schedule maths, which reports every bad field for the 422), so the DTO only
+ * declares them (`@Allow`); their patterns and limits are that package's constants.
+ */
+type SchemaObject = Exclude<Parameters<typeof JSONSchema>[0], (...args: never[]) => unknown>;
+const instantText = { type: 'string', pattern: ISO_DATE_TIME_PATTERN, maxLength: MAX_ISO_TEXT_LENGTH } as const;
+const RULE_SCHEMAS: Record<(typeof RULE_FIELDS)[number], SchemaObject> = {
+  schedule_type: { type: 'string', enum: [...SCHEDULE_TYPES] },
+  scheduled_at: {
+    ...instantText,
+    description:
+      'The first run, ISO 8601. With `Z` or an offset it is an absolute instant; without one it is wall-clock ' +
+      'time in `timezone`. Must be in the future when sent (except for `POST /schedule/preview`). Required except ' +
+      'for `cron` (start = now). Milliseconds are dropped.',
+    examples: ['2027-03-14T09:00:00', '2027-03-14T13:00:00Z'],
+  },
+  recurrence_pattern: {
+    type: 'string',
+    description:
+      '`once`, `daily`: must be absent/null. `weekly`: `weekly:monday` or `weekly:monday,thursday` (default: the ' +
+      'weekday of `scheduled_at`). `monthly`: `monthly:1`, `monthly:1,15`, `monthly:last` (default: the day of ' +
+      'month of `scheduled_at`). `cron` (required): 5 fields (`0 9 * * 1`) or 6 with leading seconds, ' +
+      'evaluated in `timezone`. Returned normalized.',
+    examples: ['weekly:monday,thursday', 'monthly:1,15', '0 9 * * 1'],
+  },
+  recurrence_end_date: {
+    ...instantText,
+    description: 'No run after this instant; after `scheduled_at`. Read like `scheduled_at`.',
+  },
+  timezone: {
+    type: 'string',
+    default: DEFAULT_TIME_ZONE,
+    description: `IANA time zone (\`null\` or absent: \`${DEFAULT_TIME_ZONE}\`).`,
+    examples: ['America/New_York', 'UTC'],
+  },
+  max_runs: { type: 'integer', minimum: 1, maximum: MAX_RUNS_LIMIT, description: 'Stop after this many runs.' },
+};
+
+const RULE_DESCRIPTION =
+  'Rule fields (`schedule_type`, `scheduled_at`, `recurrence_pattern`, `recurrence_end_date`, `timezone`, ' +
+  '`max_runs`) are validated together; every bad field is named in the 422. A schedule that would never run ' +
+  "(no occurrence before `recurrence_end_date`, or none inside its campaign's dates) is a 422.";
+
+/** Types whose rule takes no pattern (a pattern is a 422). */
+const PATTERNLESS_TYPES = ['once', 'daily'] as const satisfies readonly ScheduleType[];
+/** JSON Schema 2020-12 `if`/`then` (the decorator's OpenAPI 3.0 types do not know them). */
+const when = (types: readonly ScheduleType[], then: object): SchemaObject =>
+  ({ if: { type: 'object', properties: { schedule_type: { enum: [...types] } }, required: ['schedule_type'] }, then }) as SchemaObject;
+
+/**
+ * Schedule fields other than `name` and `schedule_type`, shared by create and update. The rule
+ * fields (`schedule_type`, `scheduled_at`, `recurrence_pattern`, `timezone`,
+ * `recurrence_end_date`, `max_runs`) are only declared (`@Allow`): see `RULE_SCHEMAS`.
  */
 class ScheduleFieldsDto {
   @Nullable()
   @IsString()
-  @MaxLength(10_000)
+  @CodePoints(0, TEXT_LENGTH)
   description?: string | null;
 
   @Nullable()
   @IsUUID('all')
+  @JSONSchema({ description: 'A campaign of the caller (else 404).' })
   campaign_id?: string | null;
 
   @Nullable()
   @IsUUID('all')
+  @JSONSchema({ description: 'A template of the caller (else 404).' })
   template_id?: string | null;
 
+  @Nullable()
   @Allow()
-  schedule_type?: unknown;
-
-  @Allow()
+  @JSONSchema(RULE_SCHEMAS.scheduled_at)
   scheduled_at?: unknown;
 
+  @Nullable()
   @Allow()
+  @JSONSchema(RULE_SCHEMAS.recurrence_pattern)
   recurrence_pattern?: unknown;
 
+  @Nullable()
   @Allow()
+  @JSONSchema(RULE_SCHEMAS.recurrence_end_date)
   recurrence_end_date?: unknown;
 
+  @Nullable()
   @Allow()
+  @JSONSchema(RULE_SCHEMAS.timezone)
   timezone?: unknown;
 
+  @Nullable()
   @Allow()
+  @JSONSchema(RULE_SCHEMAS.max_runs)
   max_runs?: unknown;
 
+  /**
+   * Open-ended (job inputs such as `target_url` ride along into the Job), but the generation
+   * settings in it are validated as on a template (`validateJobConfig` in the routes).
+   */
   @Optional()
   @IsObject()
+  @JSONSchema((schema) => {
+    const { properties } = dtoSchema(TemplateJobFieldsDto);
+    return {
+      ...schema,
+      description:
+        "Job configuration merged over the template's fields (it wins), e.g. `target_url`, `anchor_text`. Other keys " +
+        'are carried into the Job as sent; the generation settings follow the template rules.',
+      properties: properties as Record<string, SchemaObject>,
+    };
+  })
   job_config?: Record<string, unknown>;
 
   @Optional()
   @IsInt()
   @Min(0)
-  @Max(604_800)
+  @Max(MAX_MISFIRE_GRACE_SECONDS)
+  @JSONSchema({ description: 'How late a run missed while no worker was up may still fire.' })
   misfire_grace_seconds?: number;
 }
 
+@JSONSchema({
+  description: RULE_DESCRIPTION,
+  properties: { misfire_grace_seconds: { default: DEFAULT_MISFIRE_GRACE_SECONDS } },
+  allOf: [
+    when(
+      SCHEDULE_TYPES.filter((t) => t !== 'cron'),
+      { type: 'object', properties: { scheduled_at: { type: 'string' } }, required: ['scheduled_at'] },
+    ),
+    when(PATTERNLESS_TYPES, { type: 'object', properties: { recurrence_pattern: { type: 'null' } } }),
+    when(['cron'], { type: 'object', properties: { recurrence_pattern: { type: 'string' } }, required: ['recurrence_pattern'] }),
+  ],
+})
 export class CreateScheduleDto extends ScheduleFieldsDto {
   @IsString()
-  @CodePoints(1, 255)
+  @CodePoints(1, NAME_LENGTH)
   name: string;
+
+  @Allow()
+  @JSONSchema(RULE_SCHEMAS.schedule_type)
+  schedule_type?: unknown;
 }
 
+@JSONSchema({
+  description:
+    'Partial update. ' +
+    RULE_DESCRIPTION +
+    ' When any rule field changes the whole rule (sent fields over stored ones) is re-validated. A change to the ' +
+    'rule, campaign, template or `job_config` bumps `version` and recomputes `next_run_at` from now; a completed ' +
+    'or expired schedule whose new rule has runs left becomes active again. `status` is not writable (use pause/resume).',
+})
 export class UpdateScheduleDto extends ScheduleFieldsDto {
   @Optional()
   @IsString()
-  @CodePoints(1, 255)
+  @CodePoints(1, NAME_LENGTH)
   name?: string;
-}
 
-/** Fields of a schedule that decide when it fires. */
-export const RULE_FIELDS = [
-  'schedule_type',
-  'scheduled_at',
-  'recurrence_pattern',
-  'recurrence_end_date',
-  'timezone',
-  'max_runs',
-] as const;
+  @Optional()
+  @Allow()
+  @JSONSchema(RULE_SCHEMAS.schedule_type)
+  schedule_type?: unknown;
+}

@@ -1,7 +1,45 @@
-import type { Campaign, ScheduledJob, ScheduleRun } from '@scheduler/entities';
+import { RUN_OUTCOMES, SCHEDULED_JOB_STATUSES, type Campaign, type ScheduledJob, type ScheduleRun } from '@scheduler/entities';
+import { SCHEDULE_TYPES, type OccurrenceView } from '@scheduler/recurrence';
+import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
+import { NAME_LENGTH } from '../http/validation';
+import { Closed, Instant, JsonObject, Nullable, OneOf, Type, Uuid, named, type Same, type Static } from '../openapi/schema';
+import { MAX_MISFIRE_GRACE_SECONDS } from './schedule.dto';
 
-export function scheduleResponse(s: ScheduledJob) {
+/** The `varchar(64)` time zone column. */
+const TIME_ZONE_LENGTH = 64;
+
+const scheduleProperties = {
+  id: Uuid(),
+  user_id: Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH }),
+  campaign_id: Nullable(Uuid()),
+  template_id: Nullable(Uuid()),
+  name: Type.String({ minLength: 1, maxLength: NAME_LENGTH }),
+  description: Nullable(Type.String()),
+  schedule_type: OneOf(SCHEDULE_TYPES),
+  scheduled_at: Instant('The first run (start of the rule), UTC.'),
+  recurrence_pattern: Nullable(Type.String({ description: 'Normalized pattern; `null` for once and daily.' })),
+  recurrence_end_date: Nullable(Instant()),
+  timezone: Type.String({ minLength: 1, maxLength: TIME_ZONE_LENGTH }),
+  max_runs: Nullable(Type.Integer({ minimum: 1 })),
+  job_config: JsonObject(),
+  status: OneOf(SCHEDULED_JOB_STATUSES),
+  next_run_at: Nullable(Instant('The true next fire instant; `null` while paused and once finished.')),
+  last_run_at: Nullable(Instant()),
+  run_count: Type.Integer({ minimum: 0 }),
+  error_count: Type.Integer({ minimum: 0 }),
+  last_error: Nullable(Type.String()),
+  misfire_grace_seconds: Type.Integer({ minimum: 0, maximum: MAX_MISFIRE_GRACE_SECONDS }),
+  version: Type.Integer({ minimum: 1, description: 'Bumped whenever what or when the schedule fires changes.' }),
+  created_at: Instant(),
+  updated_at: Instant(),
+};
+
+/** What a client sees of a schedule. */
+export const ScheduleResponse = named('Schedule', Closed(scheduleProperties));
+export type ScheduleResponse = Static<typeof ScheduleResponse>;
+
+export function scheduleResponse(s: ScheduledJob): ScheduleResponse {
   return {
     id: s.id,
     user_id: s.userId,
@@ -9,7 +47,7 @@ export function scheduleResponse(s: ScheduledJob) {
     template_id: s.templateId,
     name: s.name,
     description: s.description,
-    schedule_type: s.scheduleType,
+    schedule_type: s.scheduleType as ScheduleResponse['schedule_type'],
     scheduled_at: iso(s.scheduledAt),
     recurrence_pattern: s.recurrencePattern,
     recurrence_end_date: iso(s.recurrenceEndDate),
@@ -29,14 +67,86 @@ export function scheduleResponse(s: ScheduledJob) {
   };
 }
 
-export function upcomingScheduleResponse(s: ScheduledJob, campaign: Campaign | undefined) {
+/** A schedule in `GET /schedule/upcoming`, with its campaign. */
+export const UpcomingScheduleResponse = named(
+  'UpcomingSchedule',
+  Closed({
+    ...scheduleProperties,
+    campaign: Type.Unsafe<{ id: string; name: string; color: string | null } | null>({
+      oneOf: [
+        Closed({ id: Uuid(), name: Type.String({ minLength: 1, maxLength: NAME_LENGTH }), color: Nullable(Type.String()) }),
+        { type: 'null' },
+      ],
+      description: "The schedule's campaign, or `null` without one.",
+    }),
+  }),
+);
+export type UpcomingScheduleResponse = Static<typeof UpcomingScheduleResponse>;
+
+export function upcomingScheduleResponse(s: ScheduledJob, campaign: Campaign | undefined): UpcomingScheduleResponse {
   return {
     ...scheduleResponse(s),
     campaign: campaign ? { id: campaign.id, name: campaign.name, color: campaign.color } : null,
   };
 }
 
-export function runResponse(r: ScheduleRun) {
+/** The largest `hours` of `GET /schedule/upcoming`: a year. */
+export const MAX_UPCOMING_HOURS = 8760;
+
+export const UpcomingSchedulesResponse = named(
+  'UpcomingSchedules',
+  Closed({
+    time_window_hours: Type.Integer({ minimum: 1, maximum: MAX_UPCOMING_HOURS }),
+    cutoff_time: Instant('now + `time_window_hours`.'),
+    upcoming_count: Type.Integer({ minimum: 0, description: 'Total number of matching schedules (all pages).' }),
+    jobs: Type.Array(UpcomingScheduleResponse, { description: 'This page, soonest `next_run_at` first.' }),
+  }),
+);
+
+/** One fire instant of a preview (`describeOccurrence` of the recurrence package). */
+export const OccurrenceResponse = named(
+  'Occurrence',
+  Closed({
+    at: Instant('The fire instant, UTC.'),
+    local: Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?[+-]\\d{2}:\\d{2}(:\\d{2})?$',
+      description: "The same instant as ISO 8601 with the zone's offset.",
+      examples: ['2027-03-14T09:00:00-04:00'],
+    }),
+    dst_adjusted: Type.Boolean({ description: 'True where a DST gap moved the run off its nominal wall-clock time.' }),
+  }),
+);
+const occurrenceIsTheRecurrenceView: Same<Static<typeof OccurrenceResponse>, OccurrenceView> = true;
+void occurrenceIsTheRecurrenceView;
+
+/** The most fire instants a preview lists (`count`). */
+export const MAX_PREVIEW_COUNT = 100;
+
+export const SchedulePreviewResponse = named(
+  'SchedulePreview',
+  Closed({
+    timezone: Type.String(),
+    occurrences: Type.Array(OccurrenceResponse, { maxItems: MAX_PREVIEW_COUNT }),
+  }),
+);
+
+/** One row of a schedule's run history. */
+export const ScheduleRunResponse = named(
+  'ScheduleRun',
+  Closed({
+    occurrence_at: Instant(),
+    outcome: OneOf(RUN_OUTCOMES, {
+      description: '`materialized` (with `job_id`), `skipped` (with `reason`), `missed`, `failed` (with `error`).',
+    }),
+    job_id: Nullable(Uuid()),
+    reason: Nullable(Type.String({ examples: ['campaign paused'] })),
+    error: Nullable(Type.String()),
+    processed_at: Instant(),
+  }),
+);
+export type ScheduleRunResponse = Static<typeof ScheduleRunResponse>;
+
+export function runResponse(r: ScheduleRun): ScheduleRunResponse {
   return {
     occurrence_at: iso(r.occurrenceAt),
     outcome: r.outcome,

@@ -1,15 +1,26 @@
-import { Router } from 'express';
 import { SCHEDULED_JOB_STATUSES } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
-import { userIdOf } from '../http/auth';
-import { readPage, sendPage } from '../http/pagination';
-import { guard, RateLimiters } from '../http/rate-limit';
-import { pathId, QueryReader, validateBody } from '../http/validation';
+import { pageOf, PAGE_QUERY } from '../http/pagination';
+import { campaignIdFilter, query } from '../http/query';
+import type { RateLimiters } from '../http/rate-limit';
+import { RouteGroup } from '../http/route';
+import { validateBody } from '../http/validation';
+import { Type } from '../openapi/schema';
 import { TemplateJobFieldsDto } from '../templates/template.dto';
 import { CreateScheduleDto, UpdateScheduleDto } from './schedule.dto';
-import { runResponse, scheduleResponse, upcomingScheduleResponse } from './schedule.mapper';
+import {
+  MAX_PREVIEW_COUNT,
+  MAX_UPCOMING_HOURS,
+  runResponse,
+  ScheduleResponse,
+  scheduleResponse,
+  SchedulePreviewResponse,
+  ScheduleRunResponse,
+  UpcomingSchedulesResponse,
+  upcomingScheduleResponse,
+} from './schedule.mapper';
 import { ScheduleService } from './schedule.service';
-import { schedulerStatus } from './scheduler-status';
+import { schedulerStatus, SchedulerStatusResponse } from './scheduler-status';
 
 /**
  * `job_config` is open-ended (job inputs such as `target_url` ride along), but the generation
@@ -20,98 +31,219 @@ async function validateJobConfig(jobConfig: Record<string, unknown> | undefined)
   if (jobConfig !== undefined) await validateBody(TemplateJobFieldsDto, jobConfig, { allowUnknown: true, field: 'job_config' });
 }
 
-export function scheduleRoutes(deps: AppDeps, limits: RateLimiters): Router {
-  const router = Router();
-  const service = new ScheduleService(deps);
-  const id = (value: unknown) => pathId(value, 'Scheduled job');
+interface Context {
+  service: ScheduleService;
+  deps: AppDeps;
+}
 
-  router.post('/', ...guard(limits, 'writes'), async (req, res) => {
-    const dto = await validateBody(CreateScheduleDto, req.body);
-    await validateJobConfig(dto.job_config);
-    res.status(201).json(scheduleResponse(await service.create(userIdOf(req), dto)));
-  });
+export const scheduleApi = new RouteGroup<Context>({ base: '/schedule', tag: 'schedules', resource: 'Scheduled job' });
 
-  router.get('/', ...guard(limits, 'lists'), async (req, res) => {
-    const query = new QueryReader(req.query);
-    const filters = {
-      campaignId: query.uuid('campaign_id'),
-      status: query.oneOf('status_filter', SCHEDULED_JOB_STATUSES) ?? query.oneOf('status', SCHEDULED_JOB_STATUSES),
-      upcomingOnly: query.bool('upcoming_only'),
+/** `count` of the previews. */
+const COUNT = query.int({ min: 1, max: MAX_PREVIEW_COUNT, default: 10, description: 'Number of fire instants.', component: 'Count' });
+
+scheduleApi.post(
+  '/',
+  {
+    operationId: 'createSchedule',
+    summary: 'Create a schedule',
+    kind: 'writes',
+    body: CreateScheduleDto,
+    notFound: true,
+    success: { status: 201, description: 'The created (active) schedule.', schema: ScheduleResponse },
+  },
+  async ({ userId, body }, { service }) => {
+    await validateJobConfig(body.job_config);
+    return scheduleResponse(await service.create(userId, body));
+  },
+);
+
+const statusFilter = query.oneOf(SCHEDULED_JOB_STATUSES, 'Only schedules with this status.');
+
+scheduleApi.get(
+  '/',
+  {
+    operationId: 'listSchedules',
+    summary: "List the caller's schedules, soonest `next_run_at` first",
+    description: 'Schedules without a next run come last.',
+    kind: 'lists',
+    query: {
+      campaign_id: campaignIdFilter,
+      status_filter: statusFilter,
+      status: query.alias('status_filter', statusFilter),
+      upcoming_only: query.bool('Only active schedules with a next run.'),
+      ...PAGE_QUERY,
+    },
+    success: { status: 200, description: 'One page of schedules.', schema: Type.Array(ScheduleResponse), paged: true },
+  },
+  async ({ userId, query }, { service }) => {
+    const filters = { campaignId: query.campaign_id, status: query.status_filter, upcomingOnly: query.upcoming_only };
+    const [items, total] = await service.list(userId, filters, pageOf(query));
+    return { body: items.map(scheduleResponse), total };
+  },
+);
+
+scheduleApi.get(
+  '/upcoming',
+  {
+    operationId: 'listUpcomingSchedules',
+    summary: 'Active schedules whose next run is within the window',
+    kind: 'lists',
+    query: {
+      hours: query.int({ min: 1, max: MAX_UPCOMING_HOURS, default: 24, description: 'Window from now, in hours.' }),
+      ...PAGE_QUERY,
+    },
+    success: {
+      status: 200,
+      description: 'The window and one page of schedules, each with its campaign.',
+      schema: UpcomingSchedulesResponse,
+      paged: true,
+    },
+  },
+  async ({ userId, query }, { service }) => {
+    const result = await service.upcoming(userId, query.hours, pageOf(query));
+    const campaignOf = (id: string | null) => (id ? result.campaigns.get(id) : undefined);
+    return {
+      total: result.total,
+      body: {
+        time_window_hours: query.hours,
+        cutoff_time: result.cutoff.toISOString(),
+        upcoming_count: result.total,
+        jobs: result.schedules.map((s) => upcomingScheduleResponse(s, campaignOf(s.campaignId))),
+      },
     };
-    const page = readPage(query);
-    query.done();
-    const [items, total] = await service.list(userIdOf(req), filters, page);
-    sendPage(res, items.map(scheduleResponse), total);
-  });
+  },
+);
 
-  router.get('/upcoming', ...guard(limits, 'lists'), async (req, res) => {
-    const query = new QueryReader(req.query);
-    const hours = query.int('hours', 24, 1, 8760);
-    const page = readPage(query);
-    query.done();
-    const result = await service.upcoming(userIdOf(req), hours, page);
-    res.set('X-Total-Count', String(result.total));
-    res.json({
-      time_window_hours: hours,
-      cutoff_time: result.cutoff.toISOString(),
-      upcoming_count: result.total,
-      jobs: result.schedules.map((s) => upcomingScheduleResponse(s, s.campaignId ? result.campaigns.get(s.campaignId) : undefined)),
-    });
-  });
+scheduleApi.get(
+  '/status',
+  {
+    operationId: 'getSchedulerStatus',
+    summary: 'Scheduler status',
+    description: "Global, for operators: it describes the service, not the caller's data.",
+    kind: 'reads',
+    success: {
+      status: 200,
+      description: 'Workers, queue depth, schedulers, last reconcile, oldest overdue run.',
+      schema: SchedulerStatusResponse,
+    },
+  },
+  async (_input, { deps }) => schedulerStatus(deps),
+);
 
-  router.get('/status', ...guard(limits, 'reads'), async (_req, res) => {
-    res.json(await schedulerStatus(deps));
-  });
+scheduleApi.post(
+  '/preview',
+  {
+    operationId: 'previewScheduleBody',
+    summary: 'Preview the fire instants of a schedule body',
+    description:
+      'The body is validated like a create, except that `scheduled_at` may be in the past: a `campaign_id` or ' +
+      "`template_id` must be the caller's own (else 404). Nothing is stored. Occurrences start at `scheduled_at`.",
+    kind: 'reads',
+    query: { count: COUNT },
+    body: CreateScheduleDto,
+    notFound: true,
+    success: { status: 200, description: 'The next `count` fire instants.', schema: SchedulePreviewResponse },
+  },
+  async ({ userId, query, body }, { service }) => {
+    await validateJobConfig(body.job_config);
+    return service.previewOf(userId, body, query.count);
+  },
+);
 
-  router.post('/preview', ...guard(limits, 'reads'), async (req, res) => {
-    const query = new QueryReader(req.query);
-    const count = query.int('count', 10, 1, 100);
-    query.done();
-    const dto = await validateBody(CreateScheduleDto, req.body);
-    await validateJobConfig(dto.job_config);
-    res.json(await service.previewOf(userIdOf(req), dto, count));
-  });
+scheduleApi.get(
+  '/:id',
+  {
+    operationId: 'getSchedule',
+    summary: 'Get a schedule',
+    kind: 'reads',
+    success: { status: 200, description: 'The schedule.', schema: ScheduleResponse },
+  },
+  async ({ userId, id }, { service }) => scheduleResponse(await service.get(userId, id)),
+);
 
-  router.get('/:id', ...guard(limits, 'reads'), async (req, res) => {
-    res.json(scheduleResponse(await service.get(userIdOf(req), id(req.params.id))));
-  });
+scheduleApi.get(
+  '/:id/preview',
+  {
+    operationId: 'previewSchedule',
+    summary: 'Preview the next fire instants of a schedule',
+    description: 'Starts from the pending run (else from now) and is capped by the runs left under `max_runs`.',
+    kind: 'reads',
+    query: { count: COUNT },
+    success: { status: 200, description: 'The next fire instants (at most `count`).', schema: SchedulePreviewResponse },
+  },
+  async ({ userId, id, query }, { service }) => service.preview(userId, id, query.count),
+);
 
-  router.get('/:id/preview', ...guard(limits, 'reads'), async (req, res) => {
-    const scheduleId = id(req.params.id);
-    const query = new QueryReader(req.query);
-    const count = query.int('count', 10, 1, 100);
-    query.done();
-    res.json(await service.preview(userIdOf(req), scheduleId, count));
-  });
+scheduleApi.get(
+  '/:id/runs',
+  {
+    operationId: 'listScheduleRuns',
+    summary: 'Run history of a schedule, newest first',
+    kind: 'lists',
+    query: PAGE_QUERY,
+    success: { status: 200, description: 'One page of runs.', schema: Type.Array(ScheduleRunResponse), paged: true },
+  },
+  async ({ userId, id, query }, { service }) => {
+    const [runs, total] = await service.runs(userId, id, pageOf(query));
+    return { body: runs.map(runResponse), total };
+  },
+);
 
-  router.get('/:id/runs', ...guard(limits, 'lists'), async (req, res) => {
-    const scheduleId = id(req.params.id);
-    const query = new QueryReader(req.query);
-    const page = readPage(query);
-    query.done();
-    const [runs, total] = await service.runs(userIdOf(req), scheduleId, page);
-    sendPage(res, runs.map(runResponse), total);
-  });
+scheduleApi.put(
+  '/:id',
+  {
+    operationId: 'updateSchedule',
+    summary: 'Update a schedule (partial)',
+    kind: 'writes',
+    body: UpdateScheduleDto,
+    success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
+  },
+  async ({ userId, id, body }, { service }) => {
+    await validateJobConfig(body.job_config);
+    return scheduleResponse(await service.update(userId, id, body));
+  },
+);
 
-  router.put('/:id', ...guard(limits, 'writes'), async (req, res) => {
-    const scheduleId = id(req.params.id);
-    const dto = await validateBody(UpdateScheduleDto, req.body);
-    await validateJobConfig(dto.job_config);
-    res.json(scheduleResponse(await service.update(userIdOf(req), scheduleId, dto)));
-  });
+scheduleApi.post(
+  '/:id/pause',
+  {
+    operationId: 'pauseSchedule',
+    summary: 'Pause an active schedule',
+    description: 'Takes no body. Runs until resume are skipped; `next_run_at` becomes null.',
+    kind: 'writes',
+    conflict: 'The schedule is not active.',
+    success: { status: 200, description: 'The paused schedule.', schema: ScheduleResponse },
+  },
+  async ({ userId, id }, { service }) => scheduleResponse(await service.pause(userId, id)),
+);
 
-  router.post('/:id/pause', ...guard(limits, 'writes'), async (req, res) => {
-    res.json(scheduleResponse(await service.pause(userIdOf(req), id(req.params.id))));
-  });
+scheduleApi.post(
+  '/:id/resume',
+  {
+    operationId: 'resumeSchedule',
+    summary: 'Resume a paused schedule',
+    description:
+      'Takes no body. `next_run_at` becomes the next occurrence after now (missed runs are skipped); a schedule ' +
+      'with no run left becomes `completed` or `expired`.',
+    kind: 'writes',
+    conflict: 'The schedule is not paused.',
+    success: { status: 200, description: 'The resumed schedule.', schema: ScheduleResponse },
+  },
+  async ({ userId, id }, { service }) => scheduleResponse(await service.resume(userId, id)),
+);
 
-  router.post('/:id/resume', ...guard(limits, 'writes'), async (req, res) => {
-    res.json(scheduleResponse(await service.resume(userIdOf(req), id(req.params.id))));
-  });
+scheduleApi.delete(
+  '/:id',
+  {
+    operationId: 'deleteSchedule',
+    summary: 'Delete a schedule',
+    description: 'Its Jobs are kept.',
+    kind: 'writes',
+    success: { status: 204, description: 'Deleted.' },
+  },
+  async ({ userId, id }, { service }) => service.remove(userId, id),
+);
 
-  router.delete('/:id', ...guard(limits, 'writes'), async (req, res) => {
-    await service.remove(userIdOf(req), id(req.params.id));
-    res.status(204).end();
-  });
-
-  return router;
+export function scheduleRoutes(deps: AppDeps, limits: RateLimiters) {
+  return scheduleApi.router({ service: new ScheduleService(deps), deps }, limits);
 }

@@ -1,12 +1,59 @@
 import { ScheduledJob } from '@scheduler/entities';
 import { ReconcileReport, statusKeys, WORKER_STALE_MS } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
+import { Closed, Instant, Nullable, Type, named, type Same, type Static } from '../openapi/schema';
+
+/** A schedule more than this overdue counts as an overdue run. */
+const OVERDUE_AFTER_MS = 60_000;
+
+const count = () => Type.Integer({ minimum: 0 });
+
+/** The worker's `ReconcileReport` (packages/queue), as the worker writes it to Redis. */
+export const ReconcileReportResponse = named(
+  'ReconcileReport',
+  Closed(
+    {
+      finished_at: Type.String({ format: 'date-time' }),
+      duration_ms: Type.Number({ minimum: 0 }),
+      active_schedules: count(),
+      created: count(),
+      updated: count(),
+      removed: count(),
+      recreated_overdue: count(),
+      jobs_handed_over: Type.Integer({ minimum: 0, description: 'Pending Jobs handed to the content queue again.' }),
+    },
+    { description: "The last pass of the worker's reconciler, as the worker reported it." },
+  ),
+);
+// The schema follows the queue contract's type: a field added there and not here fails to compile.
+const reportIsTheQueueContract: Same<Static<typeof ReconcileReportResponse>, ReconcileReport> = true;
+void reportIsTheQueueContract;
+
+export const SchedulerStatusResponse = named(
+  'SchedulerStatus',
+  Closed({
+    workers_seen: Type.Integer({ minimum: 0, description: `Workers with a heartbeat in the last ${WORKER_STALE_MS / 1000} s.` }),
+    workers: Type.Array(Closed({ id: Type.String(), last_seen_at: Instant() })),
+    queue: Closed(
+      { waiting: count(), active: count(), delayed: count(), failed: count(), completed: count() },
+      { description: 'Job counts of the occurrence queue.' },
+    ),
+    schedulers_in_redis: count(),
+    active_schedules: Type.Integer({ minimum: 0, description: 'Active schedules of all users.' }),
+    last_reconcile: Type.Unsafe<ReconcileReport | null>({ oneOf: [ReconcileReportResponse, { type: 'null' }] }),
+    oldest_overdue_run_at: Nullable(
+      Instant(`The oldest \`next_run_at\` of an active schedule more than ${OVERDUE_AFTER_MS / 1000} s overdue.`),
+    ),
+    oldest_overdue_seconds: Nullable(Type.Integer({ minimum: 0 })),
+  }),
+);
+export type SchedulerStatusResponse = Static<typeof SchedulerStatusResponse>;
 
 /**
  * `GET /schedule/status`: how the scheduling machinery is doing, for operators. Counts are
  * global (not per user): they describe the service, not anyone's data.
  */
-export async function schedulerStatus(deps: AppDeps) {
+export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusResponse> {
   const now = deps.now();
   const keys = statusKeys(deps.config.queuePrefix);
   const [heartbeats, lastReconcileRaw, schedulersInRedis, queueCounts, active, overdue] = await Promise.all([
@@ -19,14 +66,14 @@ export async function schedulerStatus(deps: AppDeps) {
       .getRepository(ScheduledJob)
       .createQueryBuilder('s')
       .select('MIN(s.next_run_at)', 'oldest')
-      .where("s.status = 'active' AND s.next_run_at < :cutoff", { cutoff: new Date(now.getTime() - 60_000) })
+      .where("s.status = 'active' AND s.next_run_at < :cutoff", { cutoff: new Date(now.getTime() - OVERDUE_AFTER_MS) })
       .getRawOne<{ oldest: Date | null }>(),
   ]);
   const workers = Object.entries(heartbeats)
     .map(([id, seen]) => ({ id, last_seen_at: new Date(Number(seen)).toISOString(), seen: Number(seen) }))
     .filter((w) => now.getTime() - w.seen <= WORKER_STALE_MS)
     .map(({ id, last_seen_at }) => ({ id, last_seen_at }));
-  let lastReconcile: ReconcileReport | null = null;
+  let lastReconcile: ReconcileReport | null;
   try {
     lastReconcile = lastReconcileRaw ? (JSON.parse(lastReconcileRaw) as ReconcileReport) : null;
   } catch {
@@ -36,7 +83,13 @@ export async function schedulerStatus(deps: AppDeps) {
   return {
     workers_seen: workers.length,
     workers,
-    queue: queueCounts,
+    queue: {
+      waiting: queueCounts.waiting,
+      active: queueCounts.active,
+      delayed: queueCounts.delayed,
+      failed: queueCounts.failed,
+      completed: queueCounts.completed,
+    },
     schedulers_in_redis: schedulersInRedis,
     active_schedules: active,
     last_reconcile: lastReconcile,

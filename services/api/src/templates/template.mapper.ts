@@ -1,7 +1,39 @@
-import type { JobTemplate } from '@scheduler/entities';
+import { LLM_PROVIDERS, WRITING_STRATEGIES, type JobTemplate } from '@scheduler/entities';
+import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
+import { NAME_LENGTH } from '../http/validation';
+import { Closed, Instant, JsonObject, Nullable, OneOf, Type, Uuid, named, type Static } from '../openapi/schema';
+import { BATCH_SIZE, HOSTNAME_LENGTH, LANGUAGE_LENGTH, LLM_MODEL_LENGTH, MAX_RETRIES } from './template.dto';
 
-export function templateResponse(t: JobTemplate) {
+/** What a client sees of a template. */
+export const TemplateResponse = named(
+  'Template',
+  Closed({
+    id: Uuid(),
+    user_id: Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH }),
+    campaign_id: Nullable(Uuid()),
+    name: Type.String({ minLength: 1, maxLength: NAME_LENGTH }),
+    description: Nullable(Type.String()),
+    publisher_domain: Nullable(Type.String({ maxLength: HOSTNAME_LENGTH })),
+    llm_provider: Nullable(OneOf(LLM_PROVIDERS)),
+    llm_model: Nullable(Type.String({ maxLength: LLM_MODEL_LENGTH })),
+    writing_strategy: Nullable(OneOf(WRITING_STRATEGIES)),
+    country: Nullable(Type.String({ maxLength: 2 })),
+    language: Nullable(Type.String({ maxLength: LANGUAGE_LENGTH })),
+    max_retries: Type.Integer({ minimum: MAX_RETRIES.min, maximum: MAX_RETRIES.max }),
+    batch_size: Type.Integer({ minimum: BATCH_SIZE.min, maximum: BATCH_SIZE.max }),
+    metadata: JsonObject(),
+    tags: Type.Array(Type.String()),
+    use_count: Type.Integer({ minimum: 0, description: 'Times the template was used (kept by the server).' }),
+    is_favorite: Type.Boolean(),
+    created_at: Instant(),
+    updated_at: Instant(),
+    last_used_at: Nullable(Instant('Last use; `null` if never used.')),
+  }),
+);
+export type TemplateResponse = Static<typeof TemplateResponse>;
+
+export function templateResponse(t: JobTemplate): TemplateResponse {
   return {
     id: t.id,
     user_id: t.userId,

@@ -1,61 +1,109 @@
-import { Router } from 'express';
 import type { AppDeps } from '../deps';
-import { userIdOf } from '../http/auth';
-import { readPage, sendPage } from '../http/pagination';
-import { guard, RateLimiters } from '../http/rate-limit';
-import { pathId, QueryReader, validateBody } from '../http/validation';
-import { jobResponse } from '../jobs/job.mapper';
+import { pageOf, PAGE_QUERY } from '../http/pagination';
+import { campaignIdFilter, query } from '../http/query';
+import type { RateLimiters } from '../http/rate-limit';
+import { RouteGroup } from '../http/route';
+import { jobResponse, JobResponse } from '../jobs/job.mapper';
+import { Type } from '../openapi/schema';
 import { CreateTemplateDto, UpdateTemplateDto, UseTemplateDto } from './template.dto';
-import { templateResponse } from './template.mapper';
+import { templateResponse, TemplateResponse } from './template.mapper';
 import { TemplateService } from './template.service';
 
-export function templateRoutes(deps: AppDeps, limits: RateLimiters): Router {
-  const router = Router();
-  const service = new TemplateService(deps);
+export const templateApi = new RouteGroup<TemplateService>({ base: '/templates', tag: 'templates', resource: 'Template' });
 
-  router.post('/', ...guard(limits, 'writes'), async (req, res) => {
-    const dto = await validateBody(CreateTemplateDto, req.body);
-    const template = await service.create(userIdOf(req), dto);
-    res.status(201).json(templateResponse(template));
-  });
+templateApi.post(
+  '/',
+  {
+    operationId: 'createTemplate',
+    summary: 'Create a job template',
+    kind: 'writes',
+    body: CreateTemplateDto,
+    notFound: true,
+    success: { status: 201, description: 'The created template.', schema: TemplateResponse },
+  },
+  async ({ userId, body }, service) => templateResponse(await service.create(userId, body)),
+);
 
-  router.get('/', ...guard(limits, 'lists'), async (req, res) => {
-    const query = new QueryReader(req.query);
-    const campaignId = query.uuid('campaign_id');
-    const favoritesOnly = query.bool('favorites_only');
-    const page = readPage(query);
-    query.done();
-    const [items, total] = await service.list(userIdOf(req), { campaignId, favoritesOnly }, page);
-    sendPage(res, items.map(templateResponse), total);
-  });
+templateApi.get(
+  '/',
+  {
+    operationId: 'listTemplates',
+    summary: "List the caller's templates: favorites first, then most recently used",
+    kind: 'lists',
+    query: { campaign_id: campaignIdFilter, favorites_only: query.bool('Only favorite templates.'), ...PAGE_QUERY },
+    success: { status: 200, description: 'One page of templates.', schema: Type.Array(TemplateResponse), paged: true },
+  },
+  async ({ userId, query }, service) => {
+    const filter = { campaignId: query.campaign_id, favoritesOnly: query.favorites_only };
+    const [items, total] = await service.list(userId, filter, pageOf(query));
+    return { body: items.map(templateResponse), total };
+  },
+);
 
-  router.get('/:id', ...guard(limits, 'reads'), async (req, res) => {
-    const template = await service.get(userIdOf(req), pathId(req.params.id, 'Template'));
-    res.json(templateResponse(template));
-  });
+templateApi.get(
+  '/:id',
+  {
+    operationId: 'getTemplate',
+    summary: 'Get a template',
+    kind: 'reads',
+    success: { status: 200, description: 'The template.', schema: TemplateResponse },
+  },
+  async ({ userId, id }, service) => templateResponse(await service.get(userId, id)),
+);
 
-  router.put('/:id', ...guard(limits, 'writes'), async (req, res) => {
-    const id = pathId(req.params.id, 'Template');
-    const dto = await validateBody(UpdateTemplateDto, req.body);
-    res.json(templateResponse(await service.update(userIdOf(req), id, dto)));
-  });
+templateApi.put(
+  '/:id',
+  {
+    operationId: 'updateTemplate',
+    summary: 'Update a template (partial)',
+    kind: 'writes',
+    body: UpdateTemplateDto,
+    success: { status: 200, description: 'The updated template.', schema: TemplateResponse },
+  },
+  async ({ userId, id, body }, service) => templateResponse(await service.update(userId, id, body)),
+);
 
-  router.delete('/:id', ...guard(limits, 'writes'), async (req, res) => {
-    await service.remove(userIdOf(req), pathId(req.params.id, 'Template'));
-    res.status(204).end();
-  });
+templateApi.delete(
+  '/:id',
+  {
+    operationId: 'deleteTemplate',
+    summary: 'Delete a template',
+    description: 'Finished schedules and Jobs made from it lose the link (`template_id` null).',
+    kind: 'writes',
+    conflict: 'A schedule that can still run uses the template; `detail` names those schedules.',
+    success: { status: 204, description: 'Deleted.' },
+  },
+  async ({ userId, id }, service) => service.remove(userId, id),
+);
 
-  router.post('/:id/favorite', ...guard(limits, 'writes'), async (req, res) => {
-    const template = await service.toggleFavorite(userIdOf(req), pathId(req.params.id, 'Template'));
-    res.json(templateResponse(template));
-  });
+templateApi.post(
+  '/:id/favorite',
+  {
+    operationId: 'toggleTemplateFavorite',
+    summary: 'Toggle `is_favorite`',
+    description: 'Takes no body.',
+    kind: 'writes',
+    success: { status: 200, description: 'The template with `is_favorite` flipped.', schema: TemplateResponse },
+  },
+  async ({ userId, id }, service) => templateResponse(await service.toggleFavorite(userId, id)),
+);
 
-  router.post('/:id/use', ...guard(limits, 'writes'), async (req, res) => {
-    const id = pathId(req.params.id, 'Template');
-    const overrides = await validateBody(UseTemplateDto, req.body, { allowEmpty: true });
-    const job = await service.use(userIdOf(req), id, overrides);
-    res.status(201).json(jobResponse(job));
-  });
+templateApi.post(
+  '/:id/use',
+  {
+    operationId: 'useTemplate',
+    summary: 'Create a Job from the template',
+    description:
+      "The Job's config is the template's fields with the overrides on top (override wins); the template's " +
+      '`use_count` goes up by one and `last_used_at` becomes now. The Job is handed to the content pipeline.',
+    kind: 'writes',
+    body: UseTemplateDto,
+    bodyOptional: true,
+    success: { status: 201, description: 'The created (pending) Job.', schema: JobResponse },
+  },
+  async ({ userId, id, body }, service) => jobResponse(await service.use(userId, id, body)),
+);
 
-  return router;
+export function templateRoutes(deps: AppDeps, limits: RateLimiters) {
+  return templateApi.router(new TemplateService(deps), limits);
 }

@@ -1,0 +1,188 @@
+import { Router, type Request, type Response } from 'express';
+import type { Json, Static, TSchema } from '../openapi/schema';
+import { userIdOf } from './auth';
+import { guard, type LimitKind, type RateLimiters } from './rate-limit';
+import { readQuery, type QuerySpec, type QueryValues } from './query';
+import { pathId, validateBody } from './validation';
+
+/**
+ * A feature's routes with the operation metadata the OpenAPI document is built from, declared
+ * side by side:
+ *
+ *   campaignApi.get('/:id', { operationId: 'getCampaign', summary: 'Get a campaign', kind: 'reads',
+ *     success: { status: 200, description: 'The campaign.', schema: CampaignResponse } },
+ *     async ({ userId, id }, service) => campaignResponse(await service.get(userId, id)));
+ *
+ * The wrapper does what the metadata says, so it cannot drift from the document: the rate
+ * limit and token check of `kind`, the path id (not a UUID: 404), the query spec (a bad value:
+ * 422), the body DTO (`validateBody`), and the success status; the handler returns the response
+ * body, typed by the response schema. `router()` builds the Express router; the document reads
+ * `operations`.
+ */
+
+/** Where the authenticated API (the secured groups) is mounted. */
+export const API_BASE = '/api/v1';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** A paged result: this page's body, and the total of all pages (sent as `X-Total-Count`). */
+export interface Paged<T> {
+  body: T;
+  total: number;
+}
+
+export interface Success<R extends TSchema | undefined, P extends boolean> {
+  status: 200 | 201 | 204;
+  description: string;
+  /** The response body's schema; none for a 204. */
+  schema?: R;
+  /** A list: the handler returns `{ body, total }` and the total goes in `X-Total-Count`. */
+  paged?: P;
+}
+
+export interface OperationSpec<Q extends QuerySpec, B extends object, R extends TSchema | undefined, P extends boolean> {
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** The rate-limit budget it counts against (and the token check every `/api/v1` route has). */
+  kind: LimitKind;
+  query?: Q;
+  /** The body's DTO class, validated with `validateBody`. */
+  body?: new () => B;
+  /** The body may be left out (it is then `{}`). */
+  bodyOptional?: boolean;
+  /** A campaign or template named in the body can be a 404 too (besides the path id). */
+  notFound?: boolean;
+  /** The object's state can refuse the change: this is the 409's description. */
+  conflict?: string;
+  success: Success<R, P>;
+}
+
+export interface Input<Q extends QuerySpec, B> {
+  req: Request;
+  res: Response;
+  userId: string;
+  /** The path id (lower-cased UUID) for `/:id` routes, else ''. */
+  id: string;
+  query: QueryValues<Q>;
+  body: B;
+}
+
+export type Result<R extends TSchema | undefined, P extends boolean> = R extends TSchema
+  ? P extends true
+    ? Paged<Static<R>>
+    : Static<R>
+  : void;
+
+/** An operation outside `/api/v1`'s conventions (health, documentation): its own responses. */
+export interface RawSpec {
+  operationId: string;
+  summary: string;
+  description: string;
+  /** OpenAPI response objects by status; schemas may be TypeBox schemas. */
+  responses: Record<string, Json>;
+}
+
+export interface RegisteredOperation {
+  method: HttpMethod;
+  /** Express path inside the group (`/:id/stats`). */
+  path: string;
+  spec: OperationSpec<QuerySpec, object, TSchema | undefined, boolean> | (RawSpec & { raw: true });
+}
+
+type AnyHandler<C> = (req: Request, res: Response, ctx: C) => Promise<void> | void;
+
+export interface GroupOptions {
+  /** Mount path: below `/api/v1` for secured groups (`/campaigns`), else from the root. */
+  base: string;
+  /** The document's tag of its operations. */
+  tag: string;
+  /** What a `/:id` names, for the 404 (`Campaign not found`). */
+  resource?: string;
+  /** `false` for public routes (no token, no rate limit): health, documentation. */
+  secured?: boolean;
+}
+
+export class RouteGroup<C> {
+  readonly operations: RegisteredOperation[] = [];
+  private readonly handlers: { method: HttpMethod; path: string; kind?: LimitKind; handle: AnyHandler<C> }[] = [];
+
+  constructor(readonly options: GroupOptions) {}
+
+  get secured(): boolean {
+    return this.options.secured !== false;
+  }
+
+  private add<Q extends QuerySpec, B extends object, R extends TSchema | undefined, P extends boolean>(
+    method: HttpMethod,
+    path: string,
+    spec: OperationSpec<Q, B, R, P>,
+    handler: (input: Input<Q, B>, ctx: C) => Promise<Result<R, P>>,
+  ): void {
+    if (!this.secured) throw new Error('Public route groups declare raw routes only');
+    if (path.includes(':id') && !this.options.resource) throw new Error(`${path}: the group names no resource for its ids`);
+    this.operations.push({ method, path, spec });
+    const resource = this.options.resource ?? '';
+    this.handlers.push({
+      method,
+      path,
+      kind: spec.kind,
+      handle: async (req, res, ctx) => {
+        const id = path.includes(':id') ? pathId(req.params.id, resource) : '';
+        const query = (spec.query ? readQuery(req.query as Record<string, unknown>, spec.query) : {}) as QueryValues<Q>;
+        const body = (spec.body ? await validateBody(spec.body, req.body, { allowEmpty: spec.bodyOptional }) : undefined) as B;
+        const result = await handler({ req, res, userId: userIdOf(req), id, query, body }, ctx);
+        const { status, paged } = spec.success;
+        if (status === 204) {
+          res.status(204).end();
+        } else if (paged) {
+          const page = result as Paged<unknown>;
+          res.set('X-Total-Count', String(page.total));
+          res.status(status).json(page.body);
+        } else {
+          res.status(status).json(result);
+        }
+      },
+    });
+  }
+
+  readonly get = this.verb('get');
+  readonly post = this.verb('post');
+  readonly put = this.verb('put');
+  readonly patch = this.verb('patch');
+  readonly delete = this.verb('delete');
+
+  private verb(method: HttpMethod) {
+    return <
+      Q extends QuerySpec = Record<never, never>,
+      B extends object = Record<never, never>,
+      R extends TSchema | undefined = undefined,
+      P extends boolean = false,
+    >(
+      path: string,
+      spec: OperationSpec<Q, B, R, P>,
+      handler: (input: Input<Q, B>, ctx: C) => Promise<Result<R, P>>,
+    ): void => this.add(method, path, spec, handler);
+  }
+
+  /** A route that answers by itself (`res`), documented by its own `responses`. */
+  raw(method: HttpMethod, path: string, spec: RawSpec, handler: AnyHandler<C>): void {
+    this.operations.push({ method, path, spec: { ...spec, raw: true } });
+    this.handlers.push({ method, path, handle: handler });
+  }
+
+  /** The Express router serving the group's routes (`limits` for secured groups). */
+  router(ctx: C, limits?: RateLimiters): Router {
+    const router = Router();
+    for (const { method, path, kind, handle } of this.handlers) {
+      const run = async (req: Request, res: Response) => handle(req, res, ctx);
+      if (kind) {
+        if (!limits) throw new Error(`${this.options.base}: a secured group needs the rate limiters`);
+        router[method](path, ...guard(limits, kind), run);
+      } else {
+        router[method](path, run);
+      }
+    }
+    return router;
+  }
+}
