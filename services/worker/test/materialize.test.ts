@@ -59,11 +59,12 @@ describe('materializing an occurrence', () => {
   it('when a daily occurrence without a template is due, then it costs four round trips: begin, lock-and-read, write, commit', async () => {
     const schedule = await insertSchedule(ds, { userId: newUserId() });
     const sent: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied below with the spied client as `this`
     const query = Client.prototype.query;
     const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
       sent.push(String(typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text).trim().split(/\s+/).slice(0, 3).join(' '));
       return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as never);
+    });
     try {
       expect((await service.materialize(schedule.id, 1, T0)).outcome).toBe('materialized');
     } finally {
