@@ -6,7 +6,7 @@ const shared = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.test.json' }],
   },
   moduleNameMapper: {
-    '^@scheduler/(config|recurrence|entities|queue|telemetry)$': '<rootDir>/../../packages/$1/src',
+    '^@scheduler/(config|recurrence|entities|queue|telemetry|testkit)$': '<rootDir>/../../packages/$1/src',
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
 };
@@ -32,7 +32,7 @@ const config: Config = {
       displayName: 'repo',
       rootDir: '<rootDir>',
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
-      moduleNameMapper: { '^@scheduler/(config|recurrence|entities|queue|telemetry)$': '<rootDir>/packages/$1/src' },
+      moduleNameMapper: { '^@scheduler/(config|recurrence|entities|queue|telemetry|testkit)$': '<rootDir>/packages/$1/src' },
     },
   ],
 };

@@ -1,29 +1,21 @@
 import { createLogger } from '@scheduler/telemetry';
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { loadConfig } from '@scheduler/config';
 import { Job, ScheduledJob } from '@scheduler/entities';
+import { newUserId, pollUntil, sleep, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName, wholeSecondAhead } from '@scheduler/testkit';
 import { startWorker, RunningWorker } from '../src/main';
 import { startTestApp, TestApp } from '../../api/test/helpers';
-import { newUserId, TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
 
 const silent = createLogger('silent', 'test');
 
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await probe();
-  }
-  return value;
-}
+/** Polls every 200 ms until `done` holds or `timeoutMs` passes. */
+const waitFor = <T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number) => pollUntil(probe, done, timeoutMs, 200);
 
 describe('a worker firing schedules end to end', () => {
   let api: TestApp;
   let worker: RunningWorker;
   beforeAll(async () => {
-    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const prefix = uniqueName('test');
     api = await startTestApp({ QUEUE_PREFIX: prefix });
     const config = loadConfig({
       DATABASE_URL: TEST_DATABASE_URL,
@@ -44,7 +36,7 @@ describe('a worker firing schedules end to end', () => {
 
   it('when a once schedule is due in two seconds, then exactly one Job appears at its time and goes to the content queue', async () => {
     const user = newUserId();
-    const at = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
+    const at = wholeSecondAhead(2000);
     const created = await request(api.app)
       .post('/api/v1/schedule')
       .set('Authorization', api.auth(user))
@@ -67,7 +59,7 @@ describe('a worker firing schedules end to end', () => {
       5_000,
     );
     expect(handedOver.queuedAt).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     expect(await jobsOf(created.body.id)).toHaveLength(1);
 
     // The worker's own /metrics shows the firing.
@@ -99,7 +91,7 @@ describe('a worker firing schedules end to end', () => {
       15_000,
     );
     expect(schedule).toMatchObject({ status: 'completed', runCount: 3 });
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     const jobs = await jobsOf(created.body.id);
     expect(jobs).toHaveLength(3);
     const instants = jobs.map((j) => j.scheduledFor!.getTime()).sort();
