@@ -25,6 +25,7 @@ const config: Config = {
     { ...shared, displayName: 'entities', rootDir: '<rootDir>/packages/entities' },
     { ...shared, displayName: 'queue', rootDir: '<rootDir>/packages/queue' },
     { ...shared, displayName: 'telemetry', rootDir: '<rootDir>/packages/telemetry' },
+    { ...shared, displayName: 'testkit', rootDir: '<rootDir>/packages/testkit' },
     { ...shared, displayName: 'api', rootDir: '<rootDir>/services/api' },
     { ...shared, displayName: 'worker', rootDir: '<rootDir>/services/worker' },
     {

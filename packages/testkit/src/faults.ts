@@ -198,3 +198,16 @@ export async function cleanUpUsers(ds: DataSource, users: string[]): Promise<voi
     await ds.query('DELETE FROM scheduled_jobs WHERE user_id = ANY($1)', [users]);
   }
 }
+
+/**
+ * The fault suites' promise: each of the `due` occurrences made exactly one Job, at its own
+ * instant (no duplicate, no loss), and, with `graceSeconds`, none later than the misfire grace.
+ */
+export function expectEachOccurrenceOnce(m: Measure, due: number, options: { graceSeconds?: number } = {}): void {
+  expect(m.due).toBe(due);
+  expect(m.duplicates).toBe(0);
+  expect(m.losses).toBe(0);
+  expect(m.created).toBe(due);
+  expect(m.wrongInstant).toBe(0);
+  if (options.graceSeconds !== undefined) expect(m.maxLateSeconds).toBeLessThan(options.graceSeconds);
+}
