@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Job, ScheduledJob } from '@scheduler/entities';
-import { DAY, expectProblem, HOUR, insertJob, newUserId, wholeSecondNow } from '@scheduler/testkit';
+import { createSchedule, createTemplate, DAY, expectProblem, HOUR, insertJob, newUserId, wholeSecondNow } from '@scheduler/testkit';
 import { useTestApp } from './helpers';
 
 describe('campaigns', () => {
@@ -150,22 +150,14 @@ describe('campaigns', () => {
         end_date: new Date(now + 10.5 * DAY).toISOString(),
       })
     ).body;
-    const template = await request(t.app)
-      .post('/api/v1/templates')
-      .set('Authorization', t.auth(user))
-      .send({ name: 'tpl', campaign_id: campaign.id, publisher_domain: 'forbes.com' });
-    expect(template.status).toBe(201);
-    const schedule = await request(t.app)
-      .post('/api/v1/schedule')
-      .set('Authorization', t.auth(user))
-      .send({
-        name: 'daily',
-        campaign_id: campaign.id,
-        schedule_type: 'daily',
-        scheduled_at: new Date(now + HOUR).toISOString(),
-        job_config: { publisher_domain: 'forbes.com' },
-      });
-    expect(schedule.status).toBe(201);
+    await createTemplate(t, user, { name: 'tpl', campaign_id: campaign.id, publisher_domain: 'forbes.com' });
+    const schedule = await createSchedule(t, user, {
+      name: 'daily',
+      campaign_id: campaign.id,
+      schedule_type: 'daily',
+      scheduled_at: new Date(now + HOUR).toISOString(),
+      job_config: { publisher_domain: 'forbes.com' },
+    });
     const seed = [
       ['completed', 10],
       ['completed', 5.5],
@@ -189,7 +181,7 @@ describe('campaigns', () => {
       budget_progress: 0.175,
     });
     expect(res.body.upcoming_runs).toHaveLength(5);
-    expect(res.body.upcoming_runs[0]).toMatchObject({ scheduled_job_id: schedule.body.id, run_at: schedule.body.next_run_at });
+    expect(res.body.upcoming_runs[0]).toMatchObject({ scheduled_job_id: schedule.id, run_at: schedule.next_run_at });
     const gaps = res.body.upcoming_runs.map((r: { run_at: string }) => Date.parse(r.run_at));
     expect(gaps[1] - gaps[0]).toBe(DAY);
   });
@@ -198,12 +190,7 @@ describe('campaigns', () => {
     const user = newUserId();
     const campaign = (await create(user, { name: 'moving window' })).body;
     const firstRun = wholeSecondNow() + HOUR;
-    const schedule = (
-      await request(t.app)
-        .post('/api/v1/schedule')
-        .set('Authorization', t.auth(user))
-        .send({ name: 'daily', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: new Date(firstRun).toISOString() })
-    ).body;
+    const schedule = await createSchedule(t, user, { name: 'daily', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: new Date(firstRun).toISOString() });
     expect(schedule.next_run_at).toBe(new Date(firstRun).toISOString());
     const later = new Date(firstRun + 5 * DAY - 60_000); // just before the 6th run
     const moved = await request(t.app).put(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user)).send({ start_date: later.toISOString() });
@@ -224,24 +211,20 @@ describe('campaigns', () => {
   it('when a campaign is deleted, then its schedules and their Redis schedulers go and its Jobs stay with campaign_id null', async () => {
     const user = newUserId();
     const campaign = (await create(user, { name: 'to delete' })).body;
-    const schedule = await request(t.app)
-      .post('/api/v1/schedule')
-      .set('Authorization', t.auth(user))
-      .send({
-        name: 'weekly',
-        campaign_id: campaign.id,
-        schedule_type: 'weekly',
-        recurrence_pattern: 'weekly:monday',
-        scheduled_at: new Date(Date.now() + DAY).toISOString(),
-      });
-    expect(schedule.status).toBe(201);
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.body.id)).toBeDefined();
-    const job = await insertJob(t.deps.dataSource, { userId: user, campaignId: campaign.id, scheduledJobId: schedule.body.id, status: 'completed' });
+    const schedule = await createSchedule(t, user, {
+      name: 'weekly',
+      campaign_id: campaign.id,
+      schedule_type: 'weekly',
+      recurrence_pattern: 'weekly:monday',
+      scheduled_at: new Date(Date.now() + DAY).toISOString(),
+    });
+    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeDefined();
+    const job = await insertJob(t.deps.dataSource, { userId: user, campaignId: campaign.id, scheduledJobId: schedule.id, status: 'completed' });
 
     const res = await request(t.app).delete(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user));
     expect(res.status).toBe(204);
-    expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneBy({ id: schedule.body.id })).toBeNull();
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.body.id)).toBeUndefined();
+    expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneBy({ id: schedule.id })).toBeNull();
+    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeUndefined();
     const kept = await t.deps.dataSource.getRepository(Job).findOneByOrFail({ id: job.id });
     expect(kept.campaignId).toBeNull();
     expect(kept.scheduledJobId).toBeNull();

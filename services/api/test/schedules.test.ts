@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import { deserializeRule } from '@scheduler/recurrence';
-import { createCampaign, createTemplate, DAY, expectProblem, HOUR, inHours, newUserId, wholeSecondNow } from '@scheduler/testkit';
+import { createCampaign, createSchedule, createTemplate, DAY, expectProblem, HOUR, inHours, newUserId, wholeSecondNow } from '@scheduler/testkit';
 import { useTestApp } from './helpers';
 
 describe('schedules', () => {
@@ -302,7 +302,7 @@ describe('a schedule stopped in error', () => {
   it('when its job_config is fixed with PUT, then it is active again with a scheduler and a fresh consecutive count', async () => {
     const user = newUserId();
     const at = new Date(wholeSecondNow() + HOUR).toISOString();
-    const created = (await request(t.app).post('/api/v1/schedule').set('Authorization', t.auth(user)).send({ name: 'e', schedule_type: 'daily', scheduled_at: at })).body;
+    const created = await createSchedule(t, user, { name: 'e', schedule_type: 'daily', scheduled_at: at });
     // What the worker leaves after five failed runs in a row.
     await t.deps.dataSource.getRepository(ScheduledJob).update(
       { id: created.id },

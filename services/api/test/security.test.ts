@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { allRows, apiAs, expectProblem, expectUnauthorized, inHours, newUserId, TEST_JWT_SECRET, USER_TABLES, userRows } from '@scheduler/testkit';
+import { allRows, apiAs, createCampaign, createTemplate, expectProblem, expectUnauthorized, inHours, newUserId, TEST_JWT_SECRET, USER_TABLES, userRows } from '@scheduler/testkit';
 import { startTestApp, TestApp, useTestApp } from './helpers';
 import { claims, ecToken, hmacToken, rsaToken, unsignedToken } from './fuzz/jwt';
 
@@ -511,8 +511,8 @@ describe('security: request body size (BODY_LIMIT=1kb)', () => {
   it('a body over the limit is a 413 problem+json and nothing is written, on create, update and use', async () => {
     const user = newUserId();
     const auth = t.auth(user);
-    const campaign = (await request(t.app).post('/api/v1/campaigns').set('Authorization', auth).send({ name: 'c' })).body;
-    const template = (await request(t.app).post('/api/v1/templates').set('Authorization', auth).send({ name: 't' })).body;
+    const campaign = await createCampaign(t, user, { name: 'c' });
+    const template = await createTemplate(t, user, { name: 't' });
     const before = await rowsOf(t, user);
     const big = 'x'.repeat(2048);
     const responses = [
