@@ -6,7 +6,7 @@ const shared = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.test.json' }],
   },
   moduleNameMapper: {
-    '^@scheduler/(config|recurrence|entities|queue|telemetry)$': '<rootDir>/../../packages/$1/src',
+    '^@scheduler/(config|recurrence|entities|queue|telemetry|testkit)$': '<rootDir>/../../packages/$1/src',
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
 };
@@ -25,6 +25,7 @@ const config: Config = {
     { ...shared, displayName: 'entities', rootDir: '<rootDir>/packages/entities' },
     { ...shared, displayName: 'queue', rootDir: '<rootDir>/packages/queue' },
     { ...shared, displayName: 'telemetry', rootDir: '<rootDir>/packages/telemetry' },
+    { ...shared, displayName: 'testkit', rootDir: '<rootDir>/packages/testkit' },
     { ...shared, displayName: 'api', rootDir: '<rootDir>/services/api' },
     { ...shared, displayName: 'worker', rootDir: '<rootDir>/services/worker' },
     {
@@ -32,7 +33,7 @@ const config: Config = {
       displayName: 'repo',
       rootDir: '<rootDir>',
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
-      moduleNameMapper: { '^@scheduler/(config|recurrence|entities|queue|telemetry)$': '<rootDir>/packages/$1/src' },
+      moduleNameMapper: { '^@scheduler/(config|recurrence|entities|queue|telemetry|testkit)$': '<rootDir>/packages/$1/src' },
     },
   ],
 };

@@ -2,6 +2,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { TEST_DATABASE_URL, uniqueName } from '@scheduler/testkit';
 
 const root = path.resolve(__dirname, '..');
 
@@ -26,8 +27,8 @@ describe('the README use cases, run as written against `npm start`', () => {
         ...process.env,
         PORT: '0',
         WORKER_PORT: '0',
-        QUEUE_PREFIX: `test-readme-${randomUUID().slice(0, 8)}`,
-        DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
+        QUEUE_PREFIX: uniqueName('readme'),
+        DATABASE_URL: TEST_DATABASE_URL,
         JWT_SECRET: '',
         LOG_LEVEL: 'info',
       },

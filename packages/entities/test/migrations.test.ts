@@ -1,29 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { databaseUrl as urlFor, dropDatabase, scratchDatabaseName } from '@scheduler/testkit';
 import { prepareDatabase } from '../src';
 
-const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test';
-
-function urlFor(database: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: urlFor('postgres') });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('database preparation', () => {
-  const name = `scheduler_mig_${randomUUID().slice(0, 8)}`;
+  const name = scratchDatabaseName('mig');
   afterAll(async () => {
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    await dropDatabase(name);
   });
 
   it('when three instances boot at once on a missing database, then it is created and migrated exactly once', async () => {

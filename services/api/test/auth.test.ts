@@ -1,24 +1,17 @@
 import request from 'supertest';
 import jwt from 'jsonwebtoken';
 import { generateKeyPairSync } from 'node:crypto';
-import { newUserId, startTestApp, TestApp, TEST_JWT_SECRET } from './helpers';
+import { expectProblem, expectUnauthorized, newUserId, TEST_JWT_SECRET, uniqueName } from '@scheduler/testkit';
+import { startTestApp, TestApp, useTestApp } from './helpers';
 
 describe('authentication', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   const expect401 = async (authorization?: string) => {
     const req = request(t.app).get('/api/v1/campaigns');
     const res = await (authorization ? req.set('Authorization', authorization) : req);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer');
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+    expectUnauthorized(res);
+    expectProblem(res, 401, { title: 'Unauthorized' });
     return res;
   };
 
@@ -72,8 +65,7 @@ describe('authentication', () => {
 
   it('an unknown route is a problem+json 404', async () => {
     const res = await request(t.app).get('/api/v1/nothing-here').set('Authorization', t.auth(newUserId()));
-    expect(res.status).toBe(404);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expectProblem(res, 404);
   });
 });
 
@@ -82,7 +74,7 @@ describe('rate limits shared by two API instances', () => {
   let b: TestApp;
   beforeAll(async () => {
     // Two instances of one deployment: same Redis, same key prefix.
-    const prefix = `test-rl-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const prefix = uniqueName('ratelimit');
     a = await startTestApp({ RATE_LIMIT_LISTS: '4', QUEUE_PREFIX: prefix });
     b = await startTestApp({ RATE_LIMIT_LISTS: '4', QUEUE_PREFIX: prefix });
   });
@@ -99,10 +91,8 @@ describe('rate limits shared by two API instances', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 200]);
     const limited = await request(b.app).get('/api/v1/campaigns').set('Authorization', b.auth(user));
-    expect(limited.status).toBe(429);
+    expectProblem(limited, 429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(limited.body.status).toBe(429);
     // Another user still has a budget of their own.
     const other = await request(a.app).get('/api/v1/campaigns').set('Authorization', a.auth(newUserId()));
     expect(other.status).toBe(200);

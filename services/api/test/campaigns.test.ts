@@ -1,15 +1,10 @@
 import request from 'supertest';
 import { Job, ScheduledJob } from '@scheduler/entities';
-import { newUserId, startTestApp, TestApp } from './helpers';
+import { createSchedule, createTemplate, DAY, expectProblem, HOUR, insertJob, newUserId, wholeSecondNow } from '@scheduler/testkit';
+import { useTestApp } from './helpers';
 
 describe('campaigns', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   const create = (user: string, body: unknown) =>
     request(t.app).post('/api/v1/campaigns').set('Authorization', t.auth(user)).send(body as object);
@@ -55,9 +50,7 @@ describe('campaigns', () => {
     ['unknown field', { name: 'c', colour: '#FFFFFF' }, 'colour'],
   ])('when %s, then 422 naming the field', async (_label, body, field) => {
     const res = await create(newUserId(), body);
-    expect(res.status).toBe(422);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expectProblem(res, 422, { fieldsInclude: [field] });
   });
 
   it('when the body is not JSON, then 400 problem+json', async () => {
@@ -66,13 +59,12 @@ describe('campaigns', () => {
       .set('Authorization', t.auth(newUserId()))
       .set('Content-Type', 'application/json')
       .send('{"name": ');
-    expect(res.status).toBe(400);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expectProblem(res, 400);
   });
 
   it('when the body is an array, then 422', async () => {
     const res = await create(newUserId(), [{ name: 'x' }]);
-    expect(res.status).toBe(422);
+    expectProblem(res, 422);
   });
 
   it('lists newest first, filters by status (and status_filter), paginates with X-Total-Count', async () => {
@@ -98,7 +90,7 @@ describe('campaigns', () => {
     ['unknown status', 'status=nope'],
   ])('when the list query has %s, then 422', async (_label, query) => {
     const res = await request(t.app).get(`/api/v1/campaigns?${query}`).set('Authorization', t.auth(newUserId()));
-    expect(res.status).toBe(422);
+    expectProblem(res, 422);
   });
 
   it('gets, updates partially and deletes its own campaign', async () => {
@@ -144,7 +136,7 @@ describe('campaigns', () => {
 
   it('when the id is not a uuid, then 404', async () => {
     const res = await request(t.app).get('/api/v1/campaigns/not-a-uuid').set('Authorization', t.auth(newUserId()));
-    expect(res.status).toBe(404);
+    expectProblem(res, 404);
   });
 
   it('stats count the seeded jobs, schedules and templates of the campaign', async () => {
@@ -155,26 +147,17 @@ describe('campaigns', () => {
         name: 'seeded',
         target_job_count: 10,
         target_budget_usd: 100,
-        end_date: new Date(now + 10.5 * 86_400_000).toISOString(),
+        end_date: new Date(now + 10.5 * DAY).toISOString(),
       })
     ).body;
-    const template = await request(t.app)
-      .post('/api/v1/templates')
-      .set('Authorization', t.auth(user))
-      .send({ name: 'tpl', campaign_id: campaign.id, publisher_domain: 'forbes.com' });
-    expect(template.status).toBe(201);
-    const schedule = await request(t.app)
-      .post('/api/v1/schedule')
-      .set('Authorization', t.auth(user))
-      .send({
-        name: 'daily',
-        campaign_id: campaign.id,
-        schedule_type: 'daily',
-        scheduled_at: new Date(now + 3_600_000).toISOString(),
-        job_config: { publisher_domain: 'forbes.com' },
-      });
-    expect(schedule.status).toBe(201);
-    const jobs = t.deps.dataSource.getRepository(Job);
+    await createTemplate(t, user, { name: 'tpl', campaign_id: campaign.id, publisher_domain: 'forbes.com' });
+    const schedule = await createSchedule(t, user, {
+      name: 'daily',
+      campaign_id: campaign.id,
+      schedule_type: 'daily',
+      scheduled_at: new Date(now + HOUR).toISOString(),
+      job_config: { publisher_domain: 'forbes.com' },
+    });
     const seed = [
       ['completed', 10],
       ['completed', 5.5],
@@ -182,7 +165,7 @@ describe('campaigns', () => {
       ['failed', 2],
     ] as const;
     for (const [status, cost] of seed) {
-      await jobs.save(jobs.create({ userId: user, campaignId: campaign.id, status, costUsd: cost, config: {} }));
+      await insertJob(t.deps.dataSource, { userId: user, campaignId: campaign.id, status, costUsd: cost });
     }
     const res = await request(t.app).get(`/api/v1/campaigns/${campaign.id}/stats`).set('Authorization', t.auth(user));
     expect(res.status).toBe(200);
@@ -198,27 +181,22 @@ describe('campaigns', () => {
       budget_progress: 0.175,
     });
     expect(res.body.upcoming_runs).toHaveLength(5);
-    expect(res.body.upcoming_runs[0]).toMatchObject({ scheduled_job_id: schedule.body.id, run_at: schedule.body.next_run_at });
+    expect(res.body.upcoming_runs[0]).toMatchObject({ scheduled_job_id: schedule.id, run_at: schedule.next_run_at });
     const gaps = res.body.upcoming_runs.map((r: { run_at: string }) => Date.parse(r.run_at));
-    expect(gaps[1] - gaps[0]).toBe(86_400_000);
+    expect(gaps[1] - gaps[0]).toBe(DAY);
   });
 
   it("when a campaign's dates change, then its schedules' next_run_at moves into the window, and one left without a run expires", async () => {
     const user = newUserId();
     const campaign = (await create(user, { name: 'moving window' })).body;
-    const firstRun = Math.floor(Date.now() / 1000) * 1000 + 3_600_000;
-    const schedule = (
-      await request(t.app)
-        .post('/api/v1/schedule')
-        .set('Authorization', t.auth(user))
-        .send({ name: 'daily', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: new Date(firstRun).toISOString() })
-    ).body;
+    const firstRun = wholeSecondNow() + HOUR;
+    const schedule = await createSchedule(t, user, { name: 'daily', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: new Date(firstRun).toISOString() });
     expect(schedule.next_run_at).toBe(new Date(firstRun).toISOString());
-    const later = new Date(firstRun + 5 * 86_400_000 - 60_000); // just before the 6th run
+    const later = new Date(firstRun + 5 * DAY - 60_000); // just before the 6th run
     const moved = await request(t.app).put(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user)).send({ start_date: later.toISOString() });
     expect(moved.status).toBe(200);
     const afterMove = await request(t.app).get(`/api/v1/schedule/${schedule.id}`).set('Authorization', t.auth(user));
-    expect(afterMove.body).toMatchObject({ status: 'active', next_run_at: new Date(firstRun + 5 * 86_400_000).toISOString() });
+    expect(afterMove.body).toMatchObject({ status: 'active', next_run_at: new Date(firstRun + 5 * DAY).toISOString() });
 
     const ended = await request(t.app)
       .put(`/api/v1/campaigns/${campaign.id}`)
@@ -233,28 +211,21 @@ describe('campaigns', () => {
   it('when a campaign is deleted, then its schedules and their Redis schedulers go and its Jobs stay with campaign_id null', async () => {
     const user = newUserId();
     const campaign = (await create(user, { name: 'to delete' })).body;
-    const schedule = await request(t.app)
-      .post('/api/v1/schedule')
-      .set('Authorization', t.auth(user))
-      .send({
-        name: 'weekly',
-        campaign_id: campaign.id,
-        schedule_type: 'weekly',
-        recurrence_pattern: 'weekly:monday',
-        scheduled_at: new Date(Date.now() + 86_400_000).toISOString(),
-      });
-    expect(schedule.status).toBe(201);
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.body.id)).toBeDefined();
-    const jobs = t.deps.dataSource.getRepository(Job);
-    const job = await jobs.save(
-      jobs.create({ userId: user, campaignId: campaign.id, scheduledJobId: schedule.body.id, status: 'completed', config: {} }),
-    );
+    const schedule = await createSchedule(t, user, {
+      name: 'weekly',
+      campaign_id: campaign.id,
+      schedule_type: 'weekly',
+      recurrence_pattern: 'weekly:monday',
+      scheduled_at: new Date(Date.now() + DAY).toISOString(),
+    });
+    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeDefined();
+    const job = await insertJob(t.deps.dataSource, { userId: user, campaignId: campaign.id, scheduledJobId: schedule.id, status: 'completed' });
 
     const res = await request(t.app).delete(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user));
     expect(res.status).toBe(204);
-    expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneBy({ id: schedule.body.id })).toBeNull();
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.body.id)).toBeUndefined();
-    const kept = await jobs.findOneByOrFail({ id: job.id });
+    expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneBy({ id: schedule.id })).toBeNull();
+    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeUndefined();
+    const kept = await t.deps.dataSource.getRepository(Job).findOneByOrFail({ id: job.id });
     expect(kept.campaignId).toBeNull();
     expect(kept.scheduledJobId).toBeNull();
   });

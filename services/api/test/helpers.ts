@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type Response } from 'express';
 import { loadConfig, Config } from '@scheduler/config';
+import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, uniqueName } from '@scheduler/testkit';
 import { createApp } from '../src/app';
 import { createDeps, type AppDeps } from '../src/deps';
 import { signToken } from '../src/http/auth';
@@ -51,7 +51,14 @@ function withContractCheck(app: Express, violations: string[]): Express {
   return outer as Express;
 }
 
-export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough';
+export { newUserId, TEST_JWT_SECRET } from '@scheduler/testkit';
+
+/** The fields of a Job as the API returns it (GET /jobs/{id}, a template use), sorted. */
+export const JOB_FIELDS = [
+  'id', 'user_id', 'campaign_id', 'template_id', 'scheduled_job_id', 'scheduled_for', 'status', 'config',
+  'publisher_domain', 'llm_provider', 'llm_model', 'writing_strategy', 'country', 'language', 'cost_usd',
+  'error_message', 'created_at', 'started_at', 'completed_at',
+].sort();
 
 export interface TestApp {
   /** The app behind a recorder that checks every response against the OpenAPI document. */
@@ -67,11 +74,6 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A fresh user id: tests isolate their data by user, never by truncating tables. */
-export function newUserId(): string {
-  return `user-${randomUUID()}`;
-}
-
 /**
  * Starts the real app on the test database and Redis, with its own BullMQ prefix so queue
  * state never leaks between suites. Extra env overrides the defaults (e.g. rate limits).
@@ -79,10 +81,10 @@ export function newUserId(): string {
 export async function startTestApp(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
   const contractViolations: string[] = [];
   const config = loadConfig({
-    DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
-    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
     JWT_SECRET: TEST_JWT_SECRET,
-    QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
+    QUEUE_PREFIX: uniqueName('test'),
     RATE_LIMIT_WRITES: '100000',
     RATE_LIMIT_LISTS: '100000',
     RATE_LIMIT_READS: '100000',
@@ -108,4 +110,24 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       }
     },
   };
+}
+
+/**
+ * One test app for the enclosing describe block (or file): started in beforeAll, closed in
+ * afterAll. The returned object stands for it inside hooks and tests.
+ */
+export function useTestApp(env: Record<string, string> = {}, options: { now?: () => Date } = {}): TestApp {
+  let current: TestApp | undefined;
+  beforeAll(async () => {
+    current = await startTestApp(env, options);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as TestApp, {
+    get(_target, prop) {
+      if (!current) throw new Error(`the test app's ${String(prop)} was used before beforeAll started it`);
+      return Reflect.get(current, prop);
+    },
+  });
 }

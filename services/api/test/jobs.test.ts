@@ -1,75 +1,48 @@
 import request from 'supertest';
 import { Job, JobStatus, ScheduledJob } from '@scheduler/entities';
-import { newUserId, startTestApp, TestApp } from './helpers';
+import {
+  createCampaign,
+  createTemplate,
+  expectProblem,
+  expectUnauthorized,
+  insertJob,
+  insertSchedule,
+  JsonObject,
+  MISSING_ID,
+  newUserId,
+  PinnedClock,
+  useTemplate,
+} from '@scheduler/testkit';
+import { JOB_FIELDS, useTestApp } from './helpers';
 
 const BASE = '/api/v1/jobs';
-const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
-const JOB_FIELDS = [
-  'id', 'user_id', 'campaign_id', 'template_id', 'scheduled_job_id', 'scheduled_for', 'status', 'config',
-  'publisher_domain', 'llm_provider', 'llm_model', 'writing_strategy', 'country', 'language', 'cost_usd',
-  'error_message', 'created_at', 'started_at', 'completed_at',
-].sort();
-
-let testApp: TestApp;
-/** When set, the app's clock (`deps.now()`) is pinned to it. */
-let pinnedNow: Date | null = null;
-
-beforeAll(async () => {
-  testApp = await startTestApp({}, { now: () => pinnedNow ?? new Date() });
-});
-
-afterAll(async () => {
-  await testApp.close();
-});
+const clock = new PinnedClock();
+const testApp = useTestApp({}, { now: clock.now });
 
 afterEach(() => {
-  pinnedNow = null;
+  clock.reset();
 });
 
 const api = () => request(testApp.app);
 
-async function createCampaign(userId: string, name = 'Campaign'): Promise<string> {
-  const res = await api().post('/api/v1/campaigns').set('Authorization', testApp.auth(userId)).send({ name });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
-
 /** A Job made the public way: a template use. */
-async function createJob(userId: string, template: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  const t = await api()
-    .post('/api/v1/templates')
-    .set('Authorization', testApp.auth(userId))
-    .send({ name: 'Template', publisher_domain: 'forbes.com', llm_provider: 'anthropic', ...template });
-  expect(t.status).toBe(201);
-  const res = await api().post(`/api/v1/templates/${t.body.id}/use`).set('Authorization', testApp.auth(userId)).send(overrides);
-  expect(res.status).toBe(201);
-  return res.body;
+async function createJob(userId: string, template: JsonObject = {}, overrides: JsonObject = {}): Promise<JsonObject> {
+  const t = await createTemplate(testApp, userId, { publisher_domain: 'forbes.com', llm_provider: 'anthropic', ...template });
+  return useTemplate(testApp, userId, t.id, overrides);
 }
 
 /** A Job materialized by a schedule, inserted directly (the schedule API is another feature). */
 async function insertScheduledJob(userId: string): Promise<{ schedule: ScheduledJob; job: Job }> {
   const ds = testApp.deps.dataSource;
-  const schedule = await ds.getRepository(ScheduledJob).save(
-    ds.getRepository(ScheduledJob).create({
-      userId,
-      name: 'Daily',
-      scheduleType: 'daily',
-      scheduledAt: new Date('2030-01-01T09:00:00Z'),
-      timezone: 'UTC',
-      status: 'active',
-    }),
-  );
-  const job = await ds.getRepository(Job).save(
-    ds.getRepository(Job).create({
-      userId,
-      scheduledJobId: schedule.id,
-      scheduledFor: new Date('2030-01-01T09:00:00Z'),
-      status: 'pending',
-      config: { llm_provider: 'google' },
-      llmProvider: 'google',
-    }),
-  );
+  const schedule = await insertSchedule(ds, { userId, name: 'Daily', jobConfig: {}, nextRunAt: null });
+  const job = await insertJob(ds, {
+    userId,
+    scheduledJobId: schedule.id,
+    scheduledFor: new Date('2030-01-01T09:00:00Z'),
+    config: { llm_provider: 'google' },
+    llmProvider: 'google',
+  });
   return { schedule, job };
 }
 
@@ -77,14 +50,14 @@ async function patch(userId: string, id: string, body: unknown): Promise<request
   return api().patch(`${BASE}/${id}`).set('Authorization', testApp.auth(userId)).send(body as object);
 }
 
-async function getJob(userId: string, id: string): Promise<Record<string, any>> {
+async function getJob(userId: string, id: string): Promise<JsonObject> {
   const res = await api().get(`${BASE}/${id}`).set('Authorization', testApp.auth(userId));
   expect(res.status).toBe(200);
   return res.body;
 }
 
 /** Drives a fresh Job to `status` through the API. */
-async function jobIn(userId: string, status: JobStatus): Promise<Record<string, any>> {
+async function jobIn(userId: string, status: JobStatus): Promise<JsonObject> {
   const job = await createJob(userId);
   const path: Record<JobStatus, JobStatus[]> = {
     pending: [],
@@ -100,18 +73,6 @@ async function jobIn(userId: string, status: JobStatus): Promise<Record<string, 
     current = res.body;
   }
   return current;
-}
-
-function expectProblem(res: request.Response, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body.status).toBe(status);
-  expect(typeof res.body.detail).toBe('string');
-}
-
-function expectFieldErrors(res: request.Response, fields: string[]): void {
-  expectProblem(res, 422);
-  expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([...fields].sort());
 }
 
 describe('GET /jobs', () => {
@@ -141,7 +102,7 @@ describe('GET /jobs', () => {
 
   it('filters by campaign_id', async () => {
     const user = newUserId();
-    const campaignId = await createCampaign(user);
+    const campaignId = (await createCampaign(testApp, user)).id;
     const inCampaign = await createJob(user, { campaign_id: campaignId });
     await createJob(user);
     const res = await api().get(`${BASE}?campaign_id=${campaignId}`).set('Authorization', testApp.auth(user));
@@ -176,7 +137,7 @@ describe('GET /jobs', () => {
     ['limit=201', 'limit'],
   ])('when the query has %s, then 422 naming it', async (query, field) => {
     const res = await api().get(`${BASE}?${query}`).set('Authorization', testApp.auth(newUserId()));
-    expectFieldErrors(res, [field]);
+    expectProblem(res, 422, { fields: [field] });
   });
 });
 
@@ -195,8 +156,7 @@ describe('GET /jobs/:id', () => {
     const job = await createJob(owner);
     for (const [user, id] of [[newUserId(), job.id], [owner, MISSING_ID], [owner, 'not-a-uuid']]) {
       const res = await api().get(`${BASE}/${id}`).set('Authorization', testApp.auth(user));
-      expectProblem(res, 404);
-      expect(res.body.detail).toBe('Job not found');
+      expectProblem(res, 404, { detail: 'Job not found' });
     }
   });
 });
@@ -205,7 +165,7 @@ describe('PATCH /jobs/:id', () => {
   it('pending → running sets started_at (server time) and nothing else of the timestamps', async () => {
     const user = newUserId();
     const job = await createJob(user);
-    pinnedNow = new Date('2031-02-03T04:05:06.007Z');
+    clock.pin('2031-02-03T04:05:06.007Z');
     const res = await patch(user, job.id, { status: 'running' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ...job, status: 'running', started_at: '2031-02-03T04:05:06.007Z' });
@@ -214,9 +174,9 @@ describe('PATCH /jobs/:id', () => {
 
   it('running → completed sets completed_at, keeps started_at and records cost_usd', async () => {
     const user = newUserId();
-    pinnedNow = new Date('2031-02-03T04:00:00.000Z');
+    clock.pin('2031-02-03T04:00:00.000Z');
     const running = await jobIn(user, 'running');
-    pinnedNow = new Date('2031-02-03T04:10:00.000Z');
+    clock.pin('2031-02-03T04:10:00.000Z');
     const res = await patch(user, running.id, { status: 'completed', cost_usd: 0.1234 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -313,7 +273,7 @@ describe('PATCH /jobs/:id', () => {
     const user = newUserId();
     const job = await jobIn(user, 'running');
     const res = await patch(user, job.id, body);
-    expectFieldErrors(res, [field]);
+    expectProblem(res, 422, { fields: [field] });
     expect(await getJob(user, job.id)).toEqual(job);
   });
 
@@ -321,8 +281,7 @@ describe('PATCH /jobs/:id', () => {
     const owner = newUserId();
     const job = await createJob(owner);
     const res = await patch(newUserId(), job.id, { status: 'running' });
-    expectProblem(res, 404);
-    expect(res.body.detail).toBe('Job not found');
+    expectProblem(res, 404, { detail: 'Job not found' });
     expect(await getJob(owner, job.id)).toEqual(job);
     expectProblem(await patch(owner, 'not-a-uuid', { status: 'running' }), 404);
   });
@@ -335,8 +294,7 @@ describe('without a token', () => {
     ['PATCH /:id', () => api().patch(`${BASE}/${MISSING_ID}`).send({ status: 'running' })],
   ] as Array<[string, () => request.Test]>)('%s is 401 with WWW-Authenticate: Bearer', async (_label, call) => {
     const res = await call();
-    expectProblem(res, 401);
-    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expectUnauthorized(res);
   });
 
   it('a PATCH without a token leaves the Job unchanged', async () => {

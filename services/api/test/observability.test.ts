@@ -5,7 +5,7 @@ import { createLogger } from '@scheduler/telemetry';
 import { createApp } from '../src/app';
 import { createDeps, OwnedDeps } from '../src/deps';
 import { signToken } from '../src/http/auth';
-import { newUserId, TEST_JWT_SECRET } from './helpers';
+import { MISSING_ID, newUserId, TEST_DATABASE_URL, TEST_JWT_SECRET, uniqueName } from '@scheduler/testkit';
 
 describe('logs and metrics of the API', () => {
   const lines: Record<string, unknown>[] = [];
@@ -13,9 +13,9 @@ describe('logs and metrics of the API', () => {
   let app: ReturnType<typeof createApp>;
   beforeAll(async () => {
     const config = loadConfig({
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/scheduler_test',
+      DATABASE_URL: TEST_DATABASE_URL,
       JWT_SECRET: TEST_JWT_SECRET,
-      QUEUE_PREFIX: `test-obs-${Date.now()}`,
+      QUEUE_PREFIX: uniqueName('obs'),
     });
     const sink = new Writable({
       write(chunk, _enc, done) {
@@ -49,7 +49,7 @@ describe('logs and metrics of the API', () => {
 
   it('when requests were served, then /metrics reports their duration by route template and status', async () => {
     const user = newUserId();
-    await request(app).get('/api/v1/campaigns/00000000-0000-4000-8000-000000000000').set('Authorization', `Bearer ${signToken(user, deps.config.jwt)}`);
+    await request(app).get(`/api/v1/campaigns/${MISSING_ID}`).set('Authorization', `Bearer ${signToken(user, deps.config.jwt)}`);
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);

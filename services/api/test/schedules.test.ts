@@ -1,24 +1,15 @@
 import request from 'supertest';
 import { ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import { deserializeRule } from '@scheduler/recurrence';
-import { newUserId, startTestApp, TestApp } from './helpers';
-
-const HOUR = 3_600_000;
+import { createCampaign, createSchedule, createTemplate, DAY, expectProblem, HOUR, inHours, newUserId, wholeSecondNow } from '@scheduler/testkit';
+import { useTestApp } from './helpers';
 
 describe('schedules', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   const post = (user: string, path: string, body?: unknown) =>
     request(t.app).post(`/api/v1/schedule${path}`).set('Authorization', t.auth(user)).send(body as object);
   const get = (user: string, path: string) => request(t.app).get(`/api/v1/schedule${path}`).set('Authorization', t.auth(user));
-  // Schedules keep whole seconds (the recurrence package drops milliseconds).
-  const inHours = (h: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + h * HOUR).toISOString();
 
   it('when a once schedule is created, then next_run_at is its time and a BullMQ scheduler with its rule and version exists', async () => {
     const user = newUserId();
@@ -98,19 +89,17 @@ describe('schedules', () => {
     ['job_config publisher not a hostname', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { publisher_domain: 'http://x' } }, 'job_config.publisher_domain'],
   ])('when %s, then 422 naming the field', async (_label, body, field) => {
     const res = await post(newUserId(), '', { name: 'n', ...body });
-    expect(res.status).toBe(422);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expectProblem(res, 422, { fieldsInclude: [field] });
   });
 
   it("when the body references another user's campaign or template, then 404", async () => {
     const owner = newUserId();
     const intruder = newUserId();
-    const campaign = await request(t.app).post('/api/v1/campaigns').set('Authorization', t.auth(owner)).send({ name: 'c' });
-    const template = await request(t.app).post('/api/v1/templates').set('Authorization', t.auth(owner)).send({ name: 'tpl' });
+    const campaign = await createCampaign(t, owner, { name: 'c' });
+    const template = await createTemplate(t, owner, { name: 'tpl' });
     const base = { name: 'x', schedule_type: 'daily', scheduled_at: inHours(1) };
-    expect((await post(intruder, '', { ...base, campaign_id: campaign.body.id })).status).toBe(404);
-    expect((await post(intruder, '', { ...base, template_id: template.body.id })).status).toBe(404);
+    expect((await post(intruder, '', { ...base, campaign_id: campaign.id })).status).toBe(404);
+    expect((await post(intruder, '', { ...base, template_id: template.id })).status).toBe(404);
   });
 
   it("when another user's schedule is used with any method, then 404 and nothing changes", async () => {
@@ -180,7 +169,7 @@ describe('schedules', () => {
 
   it('lists soonest first with filters and upcoming_only; upcoming embeds the campaign', async () => {
     const user = newUserId();
-    const campaign = (await request(t.app).post('/api/v1/campaigns').set('Authorization', t.auth(user)).send({ name: 'c', color: '#FF5733' })).body;
+    const campaign = await createCampaign(t, user, { name: 'c', color: '#FF5733' });
     const later = (await post(user, '', { name: 'later', schedule_type: 'once', scheduled_at: inHours(30) })).body;
     const soon = (await post(user, '', { name: 'soon', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: inHours(1) })).body;
     const paused = (await post(user, '', { name: 'paused', schedule_type: 'daily', scheduled_at: inHours(2) })).body;
@@ -248,15 +237,10 @@ describe('schedules', () => {
 
   it("preview of a stored schedule lists only runs inside its campaign's dates", async () => {
     const user = newUserId();
-    const start = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 10 * 86_400_000); // a midnight 10 days ahead
-    const campaign = (
-      await request(t.app)
-        .post('/api/v1/campaigns')
-        .set('Authorization', t.auth(user))
-        .send({ name: 'window', start_date: start.toISOString(), end_date: new Date(start.getTime() + 3 * 86_400_000 - 1000).toISOString() })
-    ).body;
+    const start = new Date(Math.floor(Date.now() / DAY) * DAY + 10 * DAY); // a midnight 10 days ahead
+    const campaign = await createCampaign(t, user, { name: 'window', start_date: start.toISOString(), end_date: new Date(start.getTime() + 3 * DAY - 1000).toISOString() });
     const created = (await post(user, '', { name: 'd', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: inHours(1) })).body;
-    const at9 = (d: number) => new Date(start.getTime() + d * 86_400_000 + (Date.parse(created.scheduled_at) % 86_400_000)).toISOString();
+    const at9 = (d: number) => new Date(start.getTime() + d * DAY + (Date.parse(created.scheduled_at) % DAY)).toISOString();
     expect(created.next_run_at).toBe(at9(0));
     const res = await get(user, `/${created.id}/preview?count=10`);
     expect(res.body.occurrences.map((o: { at: string }) => o.at)).toEqual([at9(0), at9(1), at9(2)]);
@@ -289,13 +273,7 @@ describe('schedules', () => {
 });
 
 describe('a schedule whose first run falls in a DST gap', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   it('when stored, then later runs keep the requested wall-clock time (02:30), not the shifted one', async () => {
     const user = newUserId();
@@ -319,18 +297,12 @@ describe('a schedule whose first run falls in a DST gap', () => {
 });
 
 describe('a schedule stopped in error', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   it('when its job_config is fixed with PUT, then it is active again with a scheduler and a fresh consecutive count', async () => {
     const user = newUserId();
-    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + HOUR).toISOString();
-    const created = (await request(t.app).post('/api/v1/schedule').set('Authorization', t.auth(user)).send({ name: 'e', schedule_type: 'daily', scheduled_at: at })).body;
+    const at = new Date(wholeSecondNow() + HOUR).toISOString();
+    const created = await createSchedule(t, user, { name: 'e', schedule_type: 'daily', scheduled_at: at });
     // What the worker leaves after five failed runs in a row.
     await t.deps.dataSource.getRepository(ScheduledJob).update(
       { id: created.id },

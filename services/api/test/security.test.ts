@@ -9,30 +9,12 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { newUserId, startTestApp, TestApp, TEST_JWT_SECRET } from './helpers';
+import { allRows, apiAs, createCampaign, createTemplate, expectProblem, expectUnauthorized, inHours, newUserId, TEST_JWT_SECRET, USER_TABLES, userRows } from '@scheduler/testkit';
+import { startTestApp, TestApp, useTestApp } from './helpers';
 import { claims, ecToken, hmacToken, rsaToken, unsignedToken } from './fuzz/jwt';
 
-const HOUR = 3_600_000;
-const inHours = (h: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + h * HOUR).toISOString();
-const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs'] as const;
-
-/** Every row a user owns, as JSON text in a stable order: equal means byte-for-byte unchanged. */
-async function rowsOf(t: TestApp, user: string): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of TABLES) {
-    const rows = (await t.deps.dataSource.query(`SELECT row_to_json(t)::text AS row FROM ${table} t WHERE t.user_id = $1 ORDER BY t.id`, [user])) as { row: string }[];
-    out[table] = rows.map((r) => r.row);
-  }
-  return out;
-}
-
-function expectProblem(res: request.Response, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.text) as { status: unknown; detail: unknown };
-  expect(body.status).toBe(status);
-  expect(typeof body.detail).toBe('string');
-}
+/** Every row a user owns, as JSON text: equal means byte-for-byte unchanged. */
+const rowsOf = (t: TestApp, user: string) => userRows(t.deps.dataSource, user);
 
 /** A POST with exact bytes and headers, through a real listening server. */
 async function rawPost(t: TestApp, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; contentType: string; text: string }> {
@@ -83,8 +65,7 @@ describe('security: JWT verification', () => {
 
   async function expect401(t: TestApp, token: string): Promise<void> {
     const res = await call(t, token);
-    expectProblem(res, 401);
-    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expectUnauthorized(res);
     const signature = token.split('.')[2] ?? '';
     if (signature.length > 16) expect(res.text).not.toContain(signature); // the token is not echoed back
   }
@@ -225,18 +206,12 @@ describe('security: JWT verification', () => {
 /* --------------------------------------------------------------- tenancy */
 
 describe('security: tenancy', () => {
-  let t: TestApp;
+  const t = useTestApp();
   const a = newUserId();
   const b = newUserId();
   const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '' };
 
-  const as = (user: string) => ({
-    get: (path: string) => request(t.app).get(`/api/v1${path}`).set('Authorization', t.auth(user)),
-    post: (path: string, body?: object) => request(t.app).post(`/api/v1${path}`).set('Authorization', t.auth(user)).send(body ?? {}),
-    put: (path: string, body: object) => request(t.app).put(`/api/v1${path}`).set('Authorization', t.auth(user)).send(body),
-    patch: (path: string, body: object) => request(t.app).patch(`/api/v1${path}`).set('Authorization', t.auth(user)).send(body),
-    delete: (path: string) => request(t.app).delete(`/api/v1${path}`).set('Authorization', t.auth(user)),
-  });
+  const as = (user: string) => apiAs(t, user);
 
   /** Everything A can read of their objects: what must not change whatever B does. */
   async function viewOfA() {
@@ -265,7 +240,6 @@ describe('security: tenancy', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp();
     const A = as(a);
     const campaign = await A.post('/campaigns', { name: 'A campaign', color: '#123456', target_budget_usd: 100, end_date: inHours(24 * 365) });
     ids.campaign = campaign.body.id;
@@ -290,9 +264,6 @@ describe('security: tenancy', () => {
       `INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason) VALUES ($1, $2, now() - interval '1 day', 'skipped', 'campaign paused')`,
       [ids.schedule, a],
     );
-  });
-  afterAll(async () => {
-    await t.close();
   });
 
   it("B gets 404 for every id of A with every method of every endpoint, and A's objects stay byte-for-byte unchanged", async () => {
@@ -351,7 +322,7 @@ describe('security: tenancy', () => {
     expect(after.rows).toEqual(before.rows);
     expect(after.scheduler).toEqual(before.scheduler);
     // B got nothing either.
-    expect(Object.values(await rowsOf(t, b)).flat()).toEqual([]);
+    expect(allRows(await rowsOf(t, b))).toEqual([]);
   });
 
   it("B's lists, filtered by A's ids or not, never include anything of A", async () => {
@@ -530,13 +501,7 @@ describe('security: rate limits and X-Forwarded-For', () => {
 /* ------------------------------------------------------------ body limit */
 
 describe('security: request body size (BODY_LIMIT=1kb)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ BODY_LIMIT: '1kb' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ BODY_LIMIT: '1kb' });
 
   it('a body under the limit is accepted (control)', async () => {
     const res = await request(t.app).post('/api/v1/campaigns').set('Authorization', t.auth(newUserId())).send({ name: 'small', description: 'd'.repeat(900) });
@@ -546,8 +511,8 @@ describe('security: request body size (BODY_LIMIT=1kb)', () => {
   it('a body over the limit is a 413 problem+json and nothing is written, on create, update and use', async () => {
     const user = newUserId();
     const auth = t.auth(user);
-    const campaign = (await request(t.app).post('/api/v1/campaigns').set('Authorization', auth).send({ name: 'c' })).body;
-    const template = (await request(t.app).post('/api/v1/templates').set('Authorization', auth).send({ name: 't' })).body;
+    const campaign = await createCampaign(t, user, { name: 'c' });
+    const template = await createTemplate(t, user, { name: 't' });
     const before = await rowsOf(t, user);
     const big = 'x'.repeat(2048);
     const responses = [
@@ -576,7 +541,7 @@ describe('security: request body size (BODY_LIMIT=1kb)', () => {
     expect(res.status).toBe(413);
     expect(res.contentType).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(res.text).status).toBe(413);
-    expect(Object.values(await rowsOf(t, user)).flat()).toEqual([]);
+    expect(allRows(await rowsOf(t, user))).toEqual([]);
     // A gzip body within the limit is read (control: the 413 is the limit, not the encoding).
     const ok = await rawPost(t, '/api/v1/campaigns', headers, gzipSync(Buffer.from(JSON.stringify({ name: 'gzipped' }))));
     expect(ok.status).toBe(201);
@@ -592,23 +557,12 @@ describe('security: request body size (BODY_LIMIT=1kb)', () => {
 /* ------------------------------------------------------- mass assignment */
 
 describe('security: server-kept fields cannot be set by a client', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   it('user_id, id, counters, status and timestamps in a body are 422 naming them, and nothing is written', async () => {
     const user = newUserId();
     const victim = newUserId();
-    const auth = t.auth(user);
-    const api = {
-      post: (path: string, body: object) => request(t.app).post(`/api/v1${path}`).set('Authorization', auth).send(body),
-      put: (path: string, body: object) => request(t.app).put(`/api/v1${path}`).set('Authorization', auth).send(body),
-      patch: (path: string, body: object) => request(t.app).patch(`/api/v1${path}`).set('Authorization', auth).send(body),
-    };
+    const api = apiAs(t, user);
     const campaign = (await api.post('/campaigns', { name: 'c' })).body;
     const template = (await api.post('/templates', { name: 't' })).body;
     const schedule = (await api.post('/schedule', { name: 's', schedule_type: 'daily', scheduled_at: inHours(2) })).body;
@@ -638,20 +592,14 @@ describe('security: server-kept fields cannot be set by a client', () => {
     }
     expect(outcomes).toEqual([]);
     expect(await rowsOf(t, user)).toEqual(before);
-    expect(Object.values(await rowsOf(t, victim)).flat()).toEqual([]);
+    expect(allRows(await rowsOf(t, victim))).toEqual([]);
   });
 });
 
 /* ----------------------------------------------------- hostile strings */
 
 describe('security: SQL-, script- and template-looking strings are plain data', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   const HOSTILE = [
     "'; DROP TABLE campaigns; --",
@@ -673,13 +621,10 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     '{"$gt": ""}',
   ];
 
-  const api = (user: string) => ({
-    post: (path: string, body: object) => request(t.app).post(`/api/v1${path}`).set('Authorization', t.auth(user)).send(body),
-    get: (path: string) => request(t.app).get(`/api/v1${path}`).set('Authorization', t.auth(user)),
-  });
+  const api = (user: string) => apiAs(t, user);
 
   async function tablesExist(): Promise<void> {
-    for (const table of TABLES) {
+    for (const table of USER_TABLES) {
       const [row] = (await t.deps.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS present, (SELECT count(*) FROM ${table}) >= 0 AS readable`, [`public.${table}`])) as {
         present: boolean;
         readable: boolean;

@@ -1,7 +1,6 @@
 import { spawnSync, ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { API_MAIN, spawnApi, untilListening } from './api-process';
-import { TEST_JWT_SECRET } from './helpers';
+import { API_MAIN, spawnApi, TEST_JWT_SECRET, untilListening } from '@scheduler/testkit';
 
 async function startApi(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const child = spawnApi();

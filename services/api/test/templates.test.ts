@@ -1,20 +1,25 @@
 import request from 'supertest';
 import { Job, JobTemplate, ScheduledJob, ScheduledJobStatus } from '@scheduler/entities';
-import { newUserId, startTestApp, TestApp } from './helpers';
+import {
+  createCampaign as createCampaignVia,
+  createTemplate as createTemplateVia,
+  DAY,
+  expectProblem,
+  expectUnauthorized,
+  insertSchedule as insertScheduleRow,
+  JsonObject,
+  MISSING_ID,
+  newUserId,
+  PinnedClock,
+} from '@scheduler/testkit';
+import { JOB_FIELDS, useTestApp } from './helpers';
 
 const BASE = '/api/v1/templates';
-const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
 const TEMPLATE_FIELDS = [
   'id', 'user_id', 'campaign_id', 'name', 'description', 'publisher_domain', 'llm_provider', 'llm_model',
   'writing_strategy', 'country', 'language', 'max_retries', 'batch_size', 'metadata', 'tags', 'use_count',
   'is_favorite', 'created_at', 'updated_at', 'last_used_at',
-].sort();
-
-const JOB_FIELDS = [
-  'id', 'user_id', 'campaign_id', 'template_id', 'scheduled_job_id', 'scheduled_for', 'status', 'config',
-  'publisher_domain', 'llm_provider', 'llm_model', 'writing_strategy', 'country', 'language', 'cost_usd',
-  'error_message', 'created_at', 'started_at', 'completed_at',
 ].sort();
 
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -34,37 +39,24 @@ const FULL_TEMPLATE = {
   metadata: { tone: 'professional', target_audience: 'business executives' },
 };
 
-let testApp: TestApp;
-/** When set, the app's clock (`deps.now()`) is pinned to it. */
-let pinnedNow: Date | null = null;
-
-beforeAll(async () => {
-  testApp = await startTestApp({}, { now: () => pinnedNow ?? new Date() });
-});
-
-afterAll(async () => {
-  await testApp.close();
-});
+const clock = new PinnedClock();
+const testApp = useTestApp({}, { now: clock.now });
 
 afterEach(() => {
-  pinnedNow = null;
+  clock.reset();
 });
 
 const api = () => request(testApp.app);
 
 async function createCampaign(userId: string, name = 'Campaign'): Promise<string> {
-  const res = await api().post('/api/v1/campaigns').set('Authorization', testApp.auth(userId)).send({ name });
-  expect(res.status).toBe(201);
-  return res.body.id;
+  return (await createCampaignVia(testApp, userId, { name })).id;
 }
 
-async function createTemplate(userId: string, body: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  const res = await api().post(BASE).set('Authorization', testApp.auth(userId)).send({ name: 'Template', ...body });
-  expect(res.status).toBe(201);
-  return res.body;
+async function createTemplate(userId: string, body: JsonObject = {}): Promise<JsonObject> {
+  return createTemplateVia(testApp, userId, body);
 }
 
-async function getTemplate(userId: string, id: string): Promise<Record<string, any>> {
+async function getTemplate(userId: string, id: string): Promise<JsonObject> {
   const res = await api().get(`${BASE}/${id}`).set('Authorization', testApp.auth(userId));
   expect(res.status).toBe(200);
   return res.body;
@@ -74,33 +66,17 @@ async function countTemplates(userId: string): Promise<number> {
   return testApp.deps.dataSource.getRepository(JobTemplate).countBy({ userId });
 }
 
+/** A schedule row of the template, starting tomorrow, in the given state. */
 async function insertSchedule(userId: string, templateId: string, name: string, status: ScheduledJobStatus): Promise<ScheduledJob> {
-  const repo = testApp.deps.dataSource.getRepository(ScheduledJob);
-  return repo.save(
-    repo.create({
-      userId,
-      templateId,
-      name,
-      scheduleType: 'daily',
-      scheduledAt: new Date(Date.now() + 86_400_000),
-      timezone: 'UTC',
-      status,
-    }),
-  );
-}
-
-function expectProblem(res: request.Response, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body.status).toBe(status);
-  expect(typeof res.body.title).toBe('string');
-  expect(typeof res.body.type).toBe('string');
-  expect(typeof res.body.detail).toBe('string');
-}
-
-function expectFieldErrors(res: request.Response, fields: string[]): void {
-  expectProblem(res, 422);
-  expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([...fields].sort());
+  return insertScheduleRow(testApp.deps.dataSource, {
+    userId,
+    templateId,
+    name,
+    scheduledAt: new Date(Date.now() + DAY),
+    jobConfig: {},
+    nextRunAt: null,
+    status,
+  });
 }
 
 describe('POST /templates', () => {
@@ -163,16 +139,14 @@ describe('POST /templates', () => {
     const other = newUserId();
     const foreignCampaign = await createCampaign(owner);
     const res = await api().post(BASE).set('Authorization', testApp.auth(other)).send({ name: 'x', campaign_id: foreignCampaign });
-    expectProblem(res, 404);
-    expect(res.body.detail).toBe('Campaign not found');
+    expectProblem(res, 404, { detail: 'Campaign not found' });
     expect(await countTemplates(other)).toBe(0);
   });
 
   it('when campaign_id does not exist, then 404 Campaign not found', async () => {
     const user = newUserId();
     const res = await api().post(BASE).set('Authorization', testApp.auth(user)).send({ name: 'x', campaign_id: MISSING_ID });
-    expectProblem(res, 404);
-    expect(res.body.detail).toBe('Campaign not found');
+    expectProblem(res, 404, { detail: 'Campaign not found' });
   });
 
   describe('validation', () => {
@@ -212,7 +186,7 @@ describe('POST /templates', () => {
     it.each(cases)('when %s, then 422 naming the field and nothing is created', async (_label, body, field) => {
       const user = newUserId();
       const res = await api().post(BASE).set('Authorization', testApp.auth(user)).send(body);
-      expectFieldErrors(res, [field]);
+      expectProblem(res, 422, { fields: [field] });
       expect(await countTemplates(user)).toBe(0);
     });
 
@@ -222,7 +196,7 @@ describe('POST /templates', () => {
         .post(BASE)
         .set('Authorization', testApp.auth(user))
         .send({ name: '', country: 'usa', batch_size: 0, bogus: 1 });
-      expectFieldErrors(res, ['name', 'country', 'batch_size', 'bogus']);
+      expectProblem(res, 422, { fields: ['name', 'country', 'batch_size', 'bogus'] });
     });
 
     it('accepts country in any case and stores it as given, and BCP 47 languages', async () => {
@@ -238,7 +212,7 @@ describe('POST /templates', () => {
     it('when the body is not a JSON object, then 422', async () => {
       const user = newUserId();
       const res = await api().post(BASE).set('Authorization', testApp.auth(user)).send([{ name: 'x' }]);
-      expectFieldErrors(res, ['body']);
+      expectProblem(res, 422, { fields: ['body'] });
     });
   });
 });
@@ -254,7 +228,7 @@ describe('GET /templates', () => {
     const neverUsedNew = await createTemplate(user, { name: 'never used, new' });
 
     const use = async (id: string, at: string) => {
-      pinnedNow = new Date(at);
+      clock.pin(at);
       const res = await api().post(`${BASE}/${id}/use`).set('Authorization', testApp.auth(user));
       expect(res.status).toBe(201);
     };
@@ -331,7 +305,7 @@ describe('GET /templates', () => {
     ['offset=-1', 'offset'],
   ])('when the query has %s, then 422 naming it', async (query, field) => {
     const res = await api().get(`${BASE}?${query}`).set('Authorization', testApp.auth(newUserId()));
-    expectFieldErrors(res, [field]);
+    expectProblem(res, 422, { fields: [field] });
   });
 });
 
@@ -348,8 +322,7 @@ describe('GET /templates/:id', () => {
     const user = newUserId();
     for (const id of ['not-a-uuid', MISSING_ID]) {
       const res = await api().get(`${BASE}/${id}`).set('Authorization', testApp.auth(user));
-      expectProblem(res, 404);
-      expect(res.body.detail).toBe('Template not found');
+      expectProblem(res, 404, { detail: 'Template not found' });
     }
   });
 });
@@ -403,8 +376,7 @@ describe('PUT /templates/:id', () => {
     const foreign = await createCampaign(newUserId());
     const t = await createTemplate(user, { campaign_id: own });
     const res = await api().put(`${BASE}/${t.id}`).set('Authorization', testApp.auth(user)).send({ campaign_id: foreign, name: 'renamed' });
-    expectProblem(res, 404);
-    expect(res.body.detail).toBe('Campaign not found');
+    expectProblem(res, 404, { detail: 'Campaign not found' });
     expect(await getTemplate(user, t.id)).toMatchObject({ campaign_id: own, name: t.name });
   });
 
@@ -426,7 +398,7 @@ describe('PUT /templates/:id', () => {
     const user = newUserId();
     const t = await createTemplate(user, FULL_TEMPLATE);
     const res = await api().put(`${BASE}/${t.id}`).set('Authorization', testApp.auth(user)).send(body);
-    expectFieldErrors(res, [field]);
+    expectProblem(res, 422, { fields: [field] });
     expect(await getTemplate(user, t.id)).toEqual(t);
   });
 });
@@ -518,7 +490,7 @@ describe('POST /templates/:id/use', () => {
     const user = newUserId();
     const campaignId = await createCampaign(user);
     const t = await createTemplate(user, { ...FULL_TEMPLATE, campaign_id: campaignId });
-    pinnedNow = new Date('2031-06-01T12:34:56.789Z');
+    clock.pin('2031-06-01T12:34:56.789Z');
 
     const res = await api()
       .post(`${BASE}/${t.id}/use`)
@@ -656,7 +628,7 @@ describe('POST /templates/:id/use', () => {
     const user = newUserId();
     const t = await createTemplate(user);
     const res = await api().post(`${BASE}/${t.id}/use`).set('Authorization', testApp.auth(user)).send(body);
-    expectFieldErrors(res, [field]);
+    expectProblem(res, 422, { fields: [field] });
     expect((await getTemplate(user, t.id)).use_count).toBe(0);
     expect(await testApp.deps.dataSource.getRepository(Job).countBy({ userId: user })).toBe(0);
   });
@@ -676,8 +648,7 @@ describe("another user's template", () => {
     const intruder = newUserId();
     const t = await createTemplate(owner, FULL_TEMPLATE);
     const res = await call(t.id).set('Authorization', testApp.auth(intruder));
-    expectProblem(res, 404);
-    expect(res.body.detail).toBe('Template not found');
+    expectProblem(res, 404, { detail: 'Template not found' });
     expect(await getTemplate(owner, t.id)).toEqual(t);
     expect(await testApp.deps.dataSource.getRepository(Job).countBy({ templateId: t.id })).toBe(0);
   });
@@ -699,8 +670,7 @@ describe('without a token', () => {
     ['POST /:id/use', () => api().post(`${BASE}/${MISSING_ID}/use`)],
   ] as Array<[string, () => request.Test]>)('%s is 401 with WWW-Authenticate: Bearer', async (_label, call) => {
     const res = await call();
-    expectProblem(res, 401);
-    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expectUnauthorized(res);
   });
 
   it('a write with a bad token changes nothing', async () => {

@@ -8,44 +8,47 @@
  *
  * Needs the build (`npm run -s build`): the workers run `services/worker/dist/main.js`.
  */
-import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { createRedis, statusKeys } from '@scheduler/queue';
+import { DEFAULT_MISFIRE_GRACE_SECONDS } from '@scheduler/entities';
 import {
-  ContentJobPayload,
-  createContentQueue,
-  createOccurrenceQueue,
-  createRedis,
-  OccurrencePayload,
-  statusKeys,
-} from '@scheduler/queue';
-import { newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
-import {
+  cleanUpUsers,
+  countDelayed,
+  DAY,
   deleteKeysUnder,
+  expectEachOccurrenceOnce,
   insertSchedules,
+  jobCount,
   keysUnder,
+  measure,
+  newUserId,
+  obliterateQueues,
   occurrenceLogs,
+  openDataSource,
+  openQueues,
   perWorker,
   pollUntil,
+  PrefixQueues,
+  scheduleRows,
   secondsSince,
   signalAndWait,
   sleep,
+  summary,
   syncAll,
+  TEST_REDIS_URL,
+  uniqueName,
   waitUntilUp,
   wholeSecondAhead,
-  WorkerProcess,
   WorkerProcesses,
-} from './processes';
+} from '@scheduler/testkit';
 
-const DAY = 86_400_000;
-const GRACE_SECONDS = 3600; // the schedules' misfire_grace_seconds (the column default)
 
 let ds: DataSource;
 let redis: Redis;
 const procs = new WorkerProcesses();
 /** What the running test created and must remove, even when it fails. */
-let prefixes: { prefix: string; queue: Queue<OccurrencePayload>; contentQueue: Queue<ContentJobPayload> }[] = [];
+let prefixes: PrefixQueues[] = [];
 let users: string[] = [];
 
 beforeAll(async () => {
@@ -55,23 +58,12 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await procs.killAll();
-  for (const { prefix, queue, contentQueue } of prefixes) {
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await contentQueue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close().catch(() => undefined);
-    await contentQueue.close().catch(() => undefined);
-    await deleteKeysUnder(redis, prefix);
+  for (const queues of prefixes) {
+    await obliterateQueues(queues);
+    await deleteKeysUnder(redis, queues.prefix);
   }
   prefixes = [];
-  if (users.length > 0) {
-    if (process.env.FAULTS_KEEP_DATA === '1') {
-      // Keep the rows to look at, but never let another run's reconciler fire them.
-      await ds.query(`UPDATE scheduled_jobs SET status = 'paused', next_run_at = NULL WHERE user_id = ANY($1) AND status = 'active'`, [users]);
-    } else {
-      await ds.query('DELETE FROM jobs WHERE user_id = ANY($1)', [users]);
-      await ds.query('DELETE FROM scheduled_jobs WHERE user_id = ANY($1)', [users]);
-    }
-  }
+  await cleanUpUsers(ds, users);
   users = [];
 });
 
@@ -82,109 +74,16 @@ afterAll(async () => {
   await ds?.destroy();
 });
 
-function newPrefix() {
-  const prefix = `faults-${randomUUID().slice(0, 8)}`;
-  const entry = {
-    prefix,
-    queue: createOccurrenceQueue({ connection: redis, prefix }),
-    contentQueue: createContentQueue({ connection: redis, prefix }),
-  };
-  prefixes.push(entry);
-  return entry;
+function newPrefix(): PrefixQueues {
+  const queues = openQueues(redis, uniqueName('faults'));
+  prefixes.push(queues);
+  return queues;
 }
 
 function newUser(): string {
   const id = newUserId();
   users.push(id);
   return id;
-}
-
-/** The next whole second at least `ms` from now. */
-
-/** How many of the schedules have their occurrence at `at` waiting as a delayed job. */
-async function countDelayed(queue: Queue<OccurrencePayload>, ids: string[], at: Date): Promise<number> {
-  let delayed = 0;
-  for (let i = 0; i < ids.length; i += 100) {
-    const states = await Promise.all(
-      ids.slice(i, i + 100).map(async (id) => {
-        const job = await queue.getJob(`repeat:${id}:${at.getTime()}`);
-        return job ? job.getState() : 'missing';
-      }),
-    );
-    delayed += states.filter((s) => s === 'delayed').length;
-  }
-  return delayed;
-}
-
-interface Measure {
-  /** Occurrences due: one per schedule, at `dueAt`. */
-  due: number;
-  /** Jobs of the user's schedules. */
-  created: number;
-  /** Jobs beyond the first for one schedule (any instant): must be 0. */
-  duplicates: number;
-  /** Schedules with no Job for their due instant: must be 0. */
-  losses: number;
-  /** Jobs for another instant than the due one. */
-  wrongInstant: number;
-  /** Worst lateness, Job created_at - scheduled_for, in seconds. */
-  maxLateSeconds: number;
-  byStatus: Record<string, number>;
-}
-
-async function measure(userId: string, dueAt: Date): Promise<Measure> {
-  const [counts] = await ds.query(
-    `SELECT
-       (SELECT count(*)::int FROM scheduled_jobs WHERE user_id = $1) AS due,
-       (SELECT count(*)::int FROM jobs WHERE user_id = $1) AS created,
-       (SELECT count(*)::int FROM jobs WHERE user_id = $1 AND scheduled_for <> $2) AS wrong_instant,
-       (SELECT coalesce(max(extract(epoch FROM created_at - scheduled_for)), 0)::float FROM jobs WHERE user_id = $1) AS max_late,
-       (SELECT count(*)::int FROM scheduled_jobs s WHERE s.user_id = $1 AND NOT EXISTS
-          (SELECT 1 FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2)) AS losses`,
-    [userId, dueAt],
-  );
-  const dupRows: { scheduled_job_id: string; n: number }[] = await ds.query(
-    `SELECT scheduled_job_id, count(*)::int AS n FROM jobs WHERE user_id = $1 GROUP BY 1 HAVING count(*) > 1`,
-    [userId],
-  );
-  const statusRows: { status: string; n: number }[] = await ds.query(
-    'SELECT status, count(*)::int AS n FROM scheduled_jobs WHERE user_id = $1 GROUP BY 1',
-    [userId],
-  );
-  return {
-    due: counts.due,
-    created: counts.created,
-    duplicates: dupRows.reduce((sum, r) => sum + r.n - 1, 0),
-    losses: counts.losses,
-    wrongInstant: counts.wrong_instant,
-    maxLateSeconds: Number(counts.max_late.toFixed(2)),
-    byStatus: Object.fromEntries(statusRows.map((r) => [r.status, r.n])),
-  };
-}
-
-const jobCount = async (userId: string): Promise<number> =>
-  (await ds.query('SELECT count(*)::int AS n FROM jobs WHERE user_id = $1', [userId]))[0].n;
-
-/** The schedules' rows after the run, for per-schedule checks. */
-async function scheduleRows(userId: string) {
-  return ds.query(
-    `SELECT s.id, s.status, s.run_count, s.next_run_at, s.last_run_at,
-            (SELECT count(*)::int FROM schedule_runs r WHERE r.scheduled_job_id = s.id) AS runs,
-            (SELECT count(*)::int FROM schedule_runs r WHERE r.scheduled_job_id = s.id AND r.outcome = 'materialized') AS materialized
-     FROM scheduled_jobs s WHERE s.user_id = $1`,
-    [userId],
-  ) as Promise<{ id: string; status: string; run_count: number; next_run_at: Date | null; last_run_at: Date | null; runs: number; materialized: number }[]>;
-}
-
-
-function summary(scenario: string, m: Measure, extra: Record<string, unknown>): void {
-  const fields = Object.entries(extra)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-  process.stdout.write(
-    `[faults] ${scenario}: due=${m.due} created=${m.created} duplicates=${m.duplicates} losses=${m.losses} ` +
-      `wrong_instant=${m.wrongInstant} max_late=${m.maxLateSeconds}s ${fields}\n`,
-  );
 }
 
 describe('worker processes under faults and concurrency', () => {
@@ -207,14 +106,14 @@ describe('worker processes under faults and concurrency', () => {
     expect(queued).toBe(500);
 
     await pollUntil(
-      () => measure(userId, dueAt),
+      () => measure(ds, userId, dueAt),
       (m) => m.created >= 500 && m.byStatus.completed === 500,
       dueAt.getTime() - Date.now() + 20_000,
     );
     const burstSeconds = ((Date.now() - dueAt.getTime()) / 1000).toFixed(1);
     await sleep(1_500); // room for a late duplicate to land, were there one
-    const m = await measure(userId, dueAt);
-    const rows = await scheduleRows(userId);
+    const m = await measure(ds, userId, dueAt);
+    const rows = await scheduleRows(ds, userId);
     const jobIds: { id: string }[] = await ds.query('SELECT id FROM jobs WHERE user_id = $1', [userId]);
     const inContentQueue = (await Promise.all(jobIds.map((j) => contentQueue.getJob(j.id)))).filter(Boolean).length;
     const split = perWorker(workers, new Set(ids));
@@ -227,11 +126,7 @@ describe('worker processes under faults and concurrency', () => {
       total: `${secondsSince(started)}s`,
     });
 
-    expect(m.due).toBe(500);
-    expect(m.duplicates).toBe(0);
-    expect(m.losses).toBe(0);
-    expect(m.created).toBe(500);
-    expect(m.wrongInstant).toBe(0);
+    expectEachOccurrenceOnce(m, 500);
     expect(m.byStatus).toEqual({ completed: 500 });
     expect(rows.filter((r) => r.run_count !== 1 || r.next_run_at !== null || r.runs !== 1 || r.materialized !== 1)).toEqual([]);
     expect(inContentQueue).toBe(500);
@@ -256,7 +151,7 @@ describe('worker processes under faults and concurrency', () => {
     expect(Date.now()).toBeLessThan(dueAt.getTime());
 
     // Kill the victim the moment the burst shows in PostgreSQL.
-    const firstSeen = await pollUntil(() => jobCount(userId), (n) => n > 0, dueAt.getTime() - Date.now() + 10_000, 10);
+    const firstSeen = await pollUntil(() => jobCount(ds, userId), (n) => n > 0, dueAt.getTime() - Date.now() + 10_000, 10);
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect(firstSeen).toBeGreaterThan(0);
@@ -267,16 +162,16 @@ describe('worker processes under faults and concurrency', () => {
     await waitUntilUp(redis, prefix, replacement);
     // The victim's locks last 30 s: until then only what it held is missing.
     await sleep(Math.max(0, killedAt + 8_000 - Date.now()));
-    const beforeRecovery = await jobCount(userId);
+    const beforeRecovery = await jobCount(ds, userId);
     const stranded = 300 - beforeRecovery;
 
     // BullMQ hands a dead worker's jobs back once their lock (30 s) has expired and a stalled
     // check (every 30 s) has seen them twice: up to about 60 s after the kill.
-    await pollUntil(() => jobCount(userId), (n) => n >= 300, killedAt + 80_000 - Date.now());
+    await pollUntil(() => jobCount(ds, userId), (n) => n >= 300, killedAt + 80_000 - Date.now());
     const recoveredAfter = ((Date.now() - killedAt) / 1000).toFixed(1);
     await sleep(1_500);
-    const m = await measure(userId, dueAt);
-    const rows = await scheduleRows(userId);
+    const m = await measure(ds, userId, dueAt);
+    const rows = await scheduleRows(ds, userId);
     const nextQueued = await countDelayed(queue, ids, new Date(dueAt.getTime() + DAY));
     const split = perWorker([victim, survivor, replacement], new Set(ids));
     // Occurrences the victim held when killed: those it had not committed (stranded until the
@@ -293,12 +188,7 @@ describe('worker processes under faults and concurrency', () => {
       total: `${secondsSince(started)}s`,
     });
 
-    expect(m.due).toBe(300);
-    expect(m.duplicates).toBe(0);
-    expect(m.losses).toBe(0);
-    expect(m.created).toBe(300);
-    expect(m.wrongInstant).toBe(0);
-    expect(m.maxLateSeconds).toBeLessThan(GRACE_SECONDS);
+    expectEachOccurrenceOnce(m, 300, { graceSeconds: DEFAULT_MISFIRE_GRACE_SECONDS });
     const wrong = rows.filter(
       (r) =>
         r.status !== 'active' ||
@@ -336,7 +226,7 @@ describe('worker processes under faults and concurrency', () => {
     expect(await keysUnder(redis, prefix)).toEqual([]);
     // Both happened before the occurrences were due, so only the reconciler can bring them back.
     expect(flushedAt).toBeLessThan(dueAt.getTime());
-    expect(await jobCount(userId)).toBe(0);
+    expect(await jobCount(ds, userId)).toBe(0);
 
     await sleep(dueAt.getTime() + 2_000 - Date.now());
     const restartedAt = Date.now();
@@ -349,11 +239,11 @@ describe('worker processes under faults and concurrency', () => {
     const schedulersBackAfter = secondsSince(restartedAt);
     const schedulerCount = await queue.getJobSchedulersCount();
 
-    await pollUntil(() => jobCount(userId), (n) => n >= 50, 45_000);
+    await pollUntil(() => jobCount(ds, userId), (n) => n >= 50, 45_000);
     const firedAfter = secondsSince(restartedAt);
     await sleep(1_000);
-    const m = await measure(userId, dueAt);
-    const rows = await scheduleRows(userId);
+    const m = await measure(ds, userId, dueAt);
+    const rows = await scheduleRows(ds, userId);
     const createdBeforeRestart: number = (
       await ds.query('SELECT count(*)::int AS n FROM jobs WHERE user_id = $1 AND created_at < $2', [userId, new Date(restartedAt)])
     )[0].n;
@@ -373,12 +263,7 @@ describe('worker processes under faults and concurrency', () => {
 
     expect(schedulersBack).toBe(50);
     expect(schedulerCount).toBeGreaterThanOrEqual(50);
-    expect(m.due).toBe(50);
-    expect(m.duplicates).toBe(0);
-    expect(m.losses).toBe(0);
-    expect(m.created).toBe(50);
-    expect(m.wrongInstant).toBe(0);
-    expect(m.maxLateSeconds).toBeLessThan(GRACE_SECONDS);
+    expectEachOccurrenceOnce(m, 50, { graceSeconds: DEFAULT_MISFIRE_GRACE_SECONDS });
     // Fired late, after the restart: nothing but the reconciler's repair can have produced them.
     expect(createdBeforeRestart).toBe(0);
     const wrong = rows.filter(

@@ -1,29 +1,20 @@
 import { createLogger } from '@scheduler/telemetry';
-import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { loadConfig } from '@scheduler/config';
 import { Job, ScheduledJob } from '@scheduler/entities';
+import { createSchedule, newUserId, pollUntil, sleep, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName, wholeSecondAhead } from '@scheduler/testkit';
 import { startWorker, RunningWorker } from '../src/main';
 import { startTestApp, TestApp } from '../../api/test/helpers';
-import { newUserId, TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
 
 const silent = createLogger('silent', 'test');
 
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await probe();
-  }
-  return value;
-}
+/** Polls every 200 ms until `done` holds or `timeoutMs` passes. */
+const waitFor = <T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number) => pollUntil(probe, done, timeoutMs, 200);
 
 describe('a worker firing schedules end to end', () => {
   let api: TestApp;
   let worker: RunningWorker;
   beforeAll(async () => {
-    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const prefix = uniqueName('test');
     api = await startTestApp({ QUEUE_PREFIX: prefix });
     const config = loadConfig({
       DATABASE_URL: TEST_DATABASE_URL,
@@ -44,18 +35,14 @@ describe('a worker firing schedules end to end', () => {
 
   it('when a once schedule is due in two seconds, then exactly one Job appears at its time and goes to the content queue', async () => {
     const user = newUserId();
-    const at = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
-    const created = await request(api.app)
-      .post('/api/v1/schedule')
-      .set('Authorization', api.auth(user))
-      .send({ name: 'once', schedule_type: 'once', scheduled_at: at.toISOString(), job_config: { publisher_domain: 'forbes.com' } });
-    expect(created.status).toBe(201);
-    const jobs = await waitFor(() => jobsOf(created.body.id), (j) => j.length > 0, 10_000);
+    const at = wholeSecondAhead(2000);
+    const created = await createSchedule(api, user, { name: 'once', schedule_type: 'once', scheduled_at: at.toISOString(), job_config: { publisher_domain: 'forbes.com' } });
+    const jobs = await waitFor(() => jobsOf(created.id), (j) => j.length > 0, 10_000);
     expect(jobs).toHaveLength(1);
     expect(jobs[0].scheduledFor?.toISOString()).toBe(at.toISOString());
     expect(jobs[0].createdAt.getTime()).toBeGreaterThanOrEqual(at.getTime());
     const schedule = await waitFor(
-      () => api.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: created.body.id }),
+      () => api.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: created.id }),
       (s) => s.status === 'completed',
       5_000,
     );
@@ -67,8 +54,8 @@ describe('a worker firing schedules end to end', () => {
       5_000,
     );
     expect(handedOver.queuedAt).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await jobsOf(created.body.id)).toHaveLength(1);
+    await sleep(1500);
+    expect(await jobsOf(created.id)).toHaveLength(1);
 
     // The worker's own /metrics shows the firing.
     const metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
@@ -81,31 +68,27 @@ describe('a worker firing schedules end to end', () => {
 
   it('when a 6-field cron fires every 2 s with max_runs 3, then exactly three Jobs and the schedule completes', async () => {
     const user = newUserId();
-    const created = await request(api.app)
-      .post('/api/v1/schedule')
-      .set('Authorization', api.auth(user))
-      .send({
-        name: 'every 2s',
-        schedule_type: 'cron',
-        recurrence_pattern: '*/2 * * * * *',
-        scheduled_at: new Date(Date.now() + 500).toISOString(),
-        max_runs: 3,
-        job_config: { publisher_domain: 'forbes.com' },
-      });
-    expect(created.status).toBe(201);
+    const created = await createSchedule(api, user, {
+      name: 'every 2s',
+      schedule_type: 'cron',
+      recurrence_pattern: '*/2 * * * * *',
+      scheduled_at: new Date(Date.now() + 500).toISOString(),
+      max_runs: 3,
+      job_config: { publisher_domain: 'forbes.com' },
+    });
     const schedule = await waitFor(
-      () => api.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: created.body.id }),
+      () => api.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: created.id }),
       (s) => s.status === 'completed',
       15_000,
     );
     expect(schedule).toMatchObject({ status: 'completed', runCount: 3 });
-    await new Promise((r) => setTimeout(r, 2500));
-    const jobs = await jobsOf(created.body.id);
+    await sleep(2500);
+    const jobs = await jobsOf(created.id);
     expect(jobs).toHaveLength(3);
     const instants = jobs.map((j) => j.scheduledFor!.getTime()).sort();
     expect(instants.every((ms) => ms % 2000 === 0)).toBe(true);
     expect(instants[1] - instants[0]).toBe(2000);
     expect(instants[2] - instants[1]).toBe(2000);
-    expect(await api.deps.occurrenceQueue.getJobScheduler(created.body.id)).toBeUndefined();
+    expect(await api.deps.occurrenceQueue.getJobScheduler(created.id)).toBeUndefined();
   });
 });

@@ -4,16 +4,9 @@ import type { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Job, ruleOf } from '@scheduler/entities';
-import {
-  ContentJobPayload,
-  createContentQueue,
-  createOccurrenceQueue,
-  createRedis,
-  OccurrencePayload,
-  syncScheduler,
-} from '@scheduler/queue';
+import { ContentJobPayload, createRedis, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import { insertJob, insertSchedule, newUserId, obliterateQueues, openDataSource, openQueues, PrefixQueues, TEST_REDIS_URL, uniqueName } from '@scheduler/testkit';
 import { Reconciler } from '../src/reconciler';
-import { insertSchedule, newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
 
 const silent = createLogger('silent', 'test');
 
@@ -22,21 +15,17 @@ describe('the reconciler', () => {
   let redis: Redis;
   let queue: Queue<OccurrencePayload>;
   let contentQueue: Queue<ContentJobPayload>;
-  let prefix: string;
+  let queues: PrefixQueues;
   beforeAll(async () => {
     ds = await openDataSource();
     redis = createRedis(TEST_REDIS_URL);
   });
   beforeEach(() => {
-    prefix = `test-${randomUUID().slice(0, 8)}`;
-    queue = createOccurrenceQueue({ connection: redis, prefix });
-    contentQueue = createContentQueue({ connection: redis, prefix });
+    queues = openQueues(redis, uniqueName('test'));
+    ({ queue, contentQueue } = queues);
   });
   afterEach(async () => {
-    await queue.obliterate({ force: true });
-    await contentQueue.obliterate({ force: true });
-    await queue.close();
-    await contentQueue.close();
+    await obliterateQueues(queues);
   });
   afterAll(async () => {
     await redis.quit();
@@ -99,9 +88,9 @@ describe('the reconciler', () => {
     const userId = newUserId();
     const jobs = ds.getRepository(Job);
     const old = new Date(Date.now() - 120_000);
-    const lost = await jobs.save(jobs.create({ userId, status: 'pending', config: {}, queuedAt: null, createdAt: old }));
-    const handed = await jobs.save(jobs.create({ userId, status: 'pending', config: {}, queuedAt: old, createdAt: old }));
-    const fresh = await jobs.save(jobs.create({ userId, status: 'pending', config: {}, queuedAt: null }));
+    const lost = await insertJob(ds, { userId, queuedAt: null, createdAt: old });
+    const handed = await insertJob(ds, { userId, queuedAt: old, createdAt: old });
+    const fresh = await insertJob(ds, { userId, queuedAt: null });
     const report = await new Reconciler(ds, queue, contentQueue, silent).reconcile();
     expect(report.jobs_handed_over).toBeGreaterThanOrEqual(1);
     expect((await contentQueue.getJob(lost.id))?.data).toEqual({ job_id: lost.id, user_id: userId, scheduled_job_id: null, campaign_id: null });

@@ -27,7 +27,6 @@
  * prefix and user, and only those keys and rows are deleted at the end.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,34 +34,40 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import type { DataSource } from 'typeorm';
+import { ContentJobPayload, createRedis, OccurrencePayload } from '@scheduler/queue';
+import { DEFAULT_MISFIRE_GRACE_SECONDS } from '@scheduler/entities';
 import {
-  ContentJobPayload,
-  createContentQueue,
-  createOccurrenceQueue,
-  createRedis,
-  OccurrencePayload,
-  statusKeys,
-} from '@scheduler/queue';
-import { spawnApi, untilListening } from '../../api/test/api-process';
-import { newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
-import {
+  cleanUpUsers,
+  combine,
+  countDelayed,
+  DAY,
   deleteKeysUnder,
+  expectEachOccurrenceOnce,
   insertSchedules,
+  jobCount,
   keysUnder,
-  occurrenceLogs,
+  logged,
+  measure,
+  newUserId,
+  openDataSource,
+  openQueues,
   perWorker,
   pollUntil,
+  scheduleRows,
   secondsSince,
   sleep,
+  spawnApi,
+  summary,
   syncAll,
+  TEST_REDIS_URL,
+  uniqueName,
+  untilListening,
   waitUntilUp,
   wholeSecondAhead,
-  WorkerProcess,
   WorkerProcesses,
-} from './processes';
+  workersListed,
+} from '@scheduler/testkit';
 
-const DAY = 86_400_000;
-const GRACE_SECONDS = 3600; // the schedules' misfire_grace_seconds (the column default)
 const API_JWT_SECRET = 'restart-faults-secret-long-enough';
 
 // ---------------------------------------------------------------------------------------------
@@ -268,8 +273,7 @@ const openConns = new Set<Conn>();
 function openConn(prefix: string): Conn {
   const redis = createRedis(TEST_REDIS_URL);
   redis.on('error', () => undefined);
-  const queue = createOccurrenceQueue({ connection: redis, prefix });
-  const contentQueue = createContentQueue({ connection: redis, prefix });
+  const { queue, contentQueue } = openQueues(redis, prefix);
   queue.on('error', () => undefined);
   contentQueue.on('error', () => undefined);
   const conn = { redis, queue, contentQueue };
@@ -300,7 +304,7 @@ const killApis = () => {
 process.on('exit', killApis);
 
 function newPrefix(): string {
-  const prefix = `faults-${randomUUID().slice(0, 8)}`;
+  const prefix = uniqueName('faults');
   prefixes.push(prefix);
   return prefix;
 }
@@ -332,15 +336,7 @@ afterEach(async () => {
     cleanup.disconnect();
   }
   prefixes = [];
-  if (users.length > 0) {
-    const conn = await freshDataSource();
-    if (process.env.FAULTS_KEEP_DATA === '1') {
-      await conn.query(`UPDATE scheduled_jobs SET status = 'paused', next_run_at = NULL WHERE user_id = ANY($1) AND status = 'active'`, [users]);
-    } else {
-      await conn.query('DELETE FROM jobs WHERE user_id = ANY($1)', [users]);
-      await conn.query('DELETE FROM scheduled_jobs WHERE user_id = ANY($1)', [users]);
-    }
-  }
+  if (users.length > 0) await cleanUpUsers(await freshDataSource(), users);
   users = [];
 }, 120_000);
 
@@ -362,19 +358,8 @@ afterAll(async () => {
 // Measuring, always with SQL.
 // ---------------------------------------------------------------------------------------------
 
-/** The next whole second at least `ms` from now. */
+/** The time of day of an epoch-ms instant, to the millisecond (for summary lines). */
 const at = (ms: number) => new Date(ms).toISOString().slice(11, 23);
-
-/** How many of the schedules have their occurrence at `when` waiting as a delayed job. */
-async function countDelayed(queue: Queue<OccurrencePayload>, ids: string[], when: Date): Promise<number> {
-  const states = await Promise.all(
-    ids.map(async (id) => {
-      const job = await queue.getJob(`repeat:${id}:${when.getTime()}`);
-      return job ? job.getState() : 'missing';
-    }),
-  );
-  return states.filter((s) => s === 'delayed').length;
-}
 
 /** How many of the schedules have a job scheduler. */
 async function countSchedulers(queue: Queue<OccurrencePayload>, ids: string[]): Promise<number> {
@@ -395,133 +380,6 @@ async function occurrencePaths(queue: Queue<OccurrencePayload>, ids: string[], w
     catchup: catchup.filter(Boolean).length,
     maxAttemptsMade: attempts.length ? Math.max(...attempts) : 0,
   };
-}
-
-interface Measure {
-  /** Occurrences due: one per schedule row of the user, at `dueAt`. */
-  due: number;
-  created: number;
-  /** Jobs beyond the first for one schedule (any instant): must be 0. */
-  duplicates: number;
-  /** Schedules with no Job for their due instant: must be 0. */
-  losses: number;
-  wrongInstant: number;
-  /** Jobs whose schedule row is not there (or not the user's). */
-  withoutRow: number;
-  /** Worst and best lateness, Job created_at - scheduled_for, in seconds. */
-  maxLateSeconds: number;
-  minLateSeconds: number;
-  errorCount: number;
-  consecutiveErrors: number;
-  byStatus: Record<string, number>;
-}
-
-async function measure(userId: string, dueAt: Date): Promise<Measure> {
-  const [c] = await db().query(
-    `SELECT
-       (SELECT count(*)::int FROM scheduled_jobs WHERE user_id = $1) AS due,
-       (SELECT count(*)::int FROM jobs WHERE user_id = $1) AS created,
-       (SELECT count(*)::int FROM jobs WHERE user_id = $1 AND scheduled_for <> $2) AS wrong_instant,
-       (SELECT count(*)::int FROM jobs j WHERE j.user_id = $1 AND (j.scheduled_job_id IS NULL OR NOT EXISTS
-          (SELECT 1 FROM scheduled_jobs s WHERE s.id = j.scheduled_job_id AND s.user_id = $1))) AS without_row,
-       (SELECT coalesce(max(extract(epoch FROM created_at - scheduled_for)), 0)::float FROM jobs WHERE user_id = $1) AS max_late,
-       (SELECT coalesce(min(extract(epoch FROM created_at - scheduled_for)), 0)::float FROM jobs WHERE user_id = $1) AS min_late,
-       (SELECT coalesce(sum(error_count), 0)::int FROM scheduled_jobs WHERE user_id = $1) AS error_count,
-       (SELECT coalesce(sum(consecutive_errors), 0)::int FROM scheduled_jobs WHERE user_id = $1) AS consecutive_errors,
-       (SELECT count(*)::int FROM scheduled_jobs s WHERE s.user_id = $1 AND NOT EXISTS
-          (SELECT 1 FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2)) AS losses`,
-    [userId, dueAt],
-  );
-  const dupRows: { n: number }[] = await db().query(
-    `SELECT count(*)::int AS n FROM jobs WHERE user_id = $1 AND scheduled_job_id IS NOT NULL GROUP BY scheduled_job_id HAVING count(*) > 1`,
-    [userId],
-  );
-  const statusRows: { status: string; n: number }[] = await db().query(
-    'SELECT status, count(*)::int AS n FROM scheduled_jobs WHERE user_id = $1 GROUP BY 1',
-    [userId],
-  );
-  return {
-    due: c.due,
-    created: c.created,
-    duplicates: dupRows.reduce((sum, r) => sum + r.n - 1, 0),
-    losses: c.losses,
-    wrongInstant: c.wrong_instant,
-    withoutRow: c.without_row,
-    maxLateSeconds: Number(c.max_late.toFixed(2)),
-    minLateSeconds: Number(c.min_late.toFixed(2)),
-    errorCount: c.error_count,
-    consecutiveErrors: c.consecutive_errors,
-    byStatus: Object.fromEntries(statusRows.map((r) => [r.status, r.n])),
-  };
-}
-
-/** One Measure of several users (each measured against its own instant). */
-function combine(ms: Measure[]): Measure {
-  const sum = (f: (m: Measure) => number) => ms.reduce((t, m) => t + f(m), 0);
-  const byStatus: Record<string, number> = {};
-  for (const m of ms) for (const [k, v] of Object.entries(m.byStatus)) byStatus[k] = (byStatus[k] ?? 0) + v;
-  return {
-    due: sum((m) => m.due),
-    created: sum((m) => m.created),
-    duplicates: sum((m) => m.duplicates),
-    losses: sum((m) => m.losses),
-    wrongInstant: sum((m) => m.wrongInstant),
-    withoutRow: sum((m) => m.withoutRow),
-    maxLateSeconds: Math.max(...ms.map((m) => m.maxLateSeconds)),
-    minLateSeconds: Math.min(...ms.map((m) => m.minLateSeconds)),
-    errorCount: sum((m) => m.errorCount),
-    consecutiveErrors: sum((m) => m.consecutiveErrors),
-    byStatus,
-  };
-}
-
-const jobCount = async (userId: string): Promise<number> =>
-  (await db().query('SELECT count(*)::int AS n FROM jobs WHERE user_id = $1', [userId]))[0].n;
-
-async function scheduleRows(userId: string) {
-  return db().query(
-    `SELECT s.id, s.status, s.run_count, s.error_count, s.next_run_at, s.last_run_at,
-            (SELECT count(*)::int FROM schedule_runs r WHERE r.scheduled_job_id = s.id) AS runs,
-            (SELECT count(*)::int FROM schedule_runs r WHERE r.scheduled_job_id = s.id AND r.outcome = 'materialized') AS materialized
-     FROM scheduled_jobs s WHERE s.user_id = $1`,
-    [userId],
-  ) as Promise<{
-    id: string;
-    status: string;
-    run_count: number;
-    error_count: number;
-    next_run_at: Date | null;
-    last_run_at: Date | null;
-    runs: number;
-    materialized: number;
-  }[]>;
-}
-
-
-/** Log lines with this message (JSON, any level), across the workers. */
-function logged(workers: WorkerProcess[], msg: string): number {
-  let n = 0;
-  for (const w of workers) {
-    for (const line of w.lines) {
-      if (line.startsWith('{') && line.includes(`"msg":"${msg}`)) n += 1;
-    }
-  }
-  return n;
-}
-
-function summary(scenario: string, m: Measure, extra: Record<string, unknown>): void {
-  const fields = Object.entries(extra)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-  process.stdout.write(
-    `[faults] ${scenario}: due=${m.due} created=${m.created} duplicates=${m.duplicates} losses=${m.losses} ` +
-      `wrong_instant=${m.wrongInstant} without_row=${m.withoutRow} late=${m.minLateSeconds}..${m.maxLateSeconds}s ${fields}\n`,
-  );
-}
-
-async function workersListed(redis: Redis, prefix: string, workers: WorkerProcess[]): Promise<number> {
-  const ids = await redis.hkeys(statusKeys(prefix).workers);
-  return workers.filter((w) => ids.some((id) => id.includes(`-${w.pid}-`))).length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -611,7 +469,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     conn = openConn(prefix);
     const runIdAfter = /run_id:(\w+)/.exec(await conn.redis.info('server'))?.[1];
     const keysRightAfter = (await keysUnder(conn.redis, prefix)).length;
-    const jobsAtRestart = (await jobCount(userA)) + (await jobCount(userB));
+    const jobsAtRestart = (await jobCount(db(), userA)) + (await jobCount(db(), userB));
     expect(runIdAfter).toBeDefined();
     expect(runIdAfter).not.toBe(runIdBefore); // a real restart, not a reconnect
     expect(restart.stoppedAt).toBeLessThan(dueA.getTime()); // down at A's instant
@@ -622,15 +480,15 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const schedulersBack = await pollUntil(() => countSchedulers(conn.queue, ids), (n) => n === 50, 30_000);
     const schedulersBackAfter = secondsSince(restart.upAt);
     // A is overdue with nothing queued: caught up once it is 15 s late (the reconciler's slack).
-    await pollUntil(() => jobCount(userA), (n) => n >= 25, dueA.getTime() + 45_000 - Date.now());
-    await pollUntil(() => jobCount(userB), (n) => n >= 25, dueB.getTime() + 45_000 - Date.now());
+    await pollUntil(() => jobCount(db(), userA), (n) => n >= 25, dueA.getTime() + 45_000 - Date.now());
+    await pollUntil(() => jobCount(db(), userB), (n) => n >= 25, dueB.getTime() + 45_000 - Date.now());
     const allJobsAfterRestart = secondsSince(restart.upAt);
     await sleep(2_500); // a reconcile pass or more: room for a duplicate to land, were there one
-    const mA = await measure(userA, dueA);
-    const mB = await measure(userB, dueB);
+    const mA = await measure(db(), userA, dueA);
+    const mB = await measure(db(), userB, dueB);
     const m = combine([mA, mB]);
-    const rowsA = await scheduleRows(userA);
-    const rowsB = await scheduleRows(userB);
+    const rowsA = await scheduleRows(db(), userA);
+    const rowsB = await scheduleRows(db(), userB);
     const pathsA = await occurrencePaths(conn.queue, idsA, dueA);
     const pathsB = await occurrencePaths(conn.queue, idsB, dueB);
     const nextQueued =
@@ -662,12 +520,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     expect(alive).toBe(2);
     expect(listed).toBe(2);
     expect(schedulersBack).toBe(50);
-    expect(m.due).toBe(50);
-    expect(m.duplicates).toBe(0);
-    expect(m.losses).toBe(0);
-    expect(m.created).toBe(50);
-    expect(m.wrongInstant).toBe(0);
-    expect(m.maxLateSeconds).toBeLessThan(GRACE_SECONDS);
+    expectEachOccurrenceOnce(m, 50, { graceSeconds: DEFAULT_MISFIRE_GRACE_SECONDS });
     // A's instant passed with nothing in Redis: only the reconciler's catch-up can have fired it.
     expect(pathsA).toMatchObject({ scheduler: 0, catchup: 25 });
     expect(pathsB.scheduler + pathsB.catchup).toBe(25);
@@ -724,11 +577,11 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     expect(outage.startIssuedAt).toBeGreaterThan(dueAt.getTime());
 
     // Backoff 0.5, 1, 2, 4, 8, 16 s: the attempt after PostgreSQL is back lands within ~16 s.
-    await pollUntil(() => jobCount(userId), (n) => n >= 50, 60_000);
+    await pollUntil(() => jobCount(db(), userId), (n) => n >= 50, 60_000);
     const allJobsAfterUp = secondsSince(outage.upAt);
     await sleep(2_500);
-    const m = await measure(userId, dueAt);
-    const rows = await scheduleRows(userId);
+    const m = await measure(db(), userId, dueAt);
+    const rows = await scheduleRows(db(), userId);
     const paths = await occurrencePaths(conn.queue, ids, dueAt);
     const nextQueued = await countDelayed(conn.queue, ids, new Date(dueAt.getTime() + DAY));
     const createdDuringOutage: number = (
@@ -754,12 +607,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     });
 
     expect(alive).toBe(2);
-    expect(m.due).toBe(50);
-    expect(m.duplicates).toBe(0);
-    expect(m.losses).toBe(0);
-    expect(m.created).toBe(50);
-    expect(m.wrongInstant).toBe(0);
-    expect(m.maxLateSeconds).toBeLessThan(GRACE_SECONDS);
+    expectEachOccurrenceOnce(m, 50, { graceSeconds: DEFAULT_MISFIRE_GRACE_SECONDS });
     expect(createdDuringOutage).toBe(0);
     expect(m.errorCount).toBe(0);
     expect(m.consecutiveErrors).toBe(0);
@@ -850,18 +698,18 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const schedulersWithoutRow = schedulerKeys.filter((k) => !rowIds.has(k)).length;
     const unansweredWithRow = unanswered.filter((i) => rowNames.has(`restart fault api ${i}`)).length;
     const answered201WithoutRow = [...idsFrom201].filter((id) => !rowIds.has(id)).length;
-    const jobsBeforeWorker = await jobCount(userId);
+    const jobsBeforeWorker = await jobCount(db(), userId);
 
     const worker = procs.spawn('after-api-kill', { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', RECONCILE_INTERVAL_SECONDS: '2' });
     const workerUpMs = await waitUntilUp(conn.redis, prefix, worker);
     const workerUpAt = Date.now();
     const ids = rowList.map((r) => r.id);
     const cutOffIds = rowList.filter((_, k) => !schedulerPresent[k]).map((r) => r.id);
-    await pollUntil(() => jobCount(userId), (n) => n >= rowList.length, dueAt.getTime() + 50_000 - Date.now());
+    await pollUntil(() => jobCount(db(), userId), (n) => n >= rowList.length, dueAt.getTime() + 50_000 - Date.now());
     const allJobsAfterDue = secondsSince(dueAt.getTime());
     await sleep(2_500);
-    const m = await measure(userId, dueAt);
-    const rows = await scheduleRows(userId);
+    const m = await measure(db(), userId, dueAt);
+    const rows = await scheduleRows(db(), userId);
     const paths = await occurrencePaths(conn.queue, ids, dueAt);
     const cutOffPaths = await occurrencePaths(conn.queue, cutOffIds, dueAt);
     const cutOffFired: number = (
@@ -896,13 +744,8 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     expect(rowList.length).toBe(created201.length + unansweredWithRow);
     expect(schedulersWithoutRow).toBe(0); // PostgreSQL is written first
     expect(jobsBeforeWorker).toBe(0);
-    expect(m.due).toBe(rowList.length);
-    expect(m.duplicates).toBe(0);
-    expect(m.losses).toBe(0);
-    expect(m.created).toBe(rowList.length);
-    expect(m.wrongInstant).toBe(0);
+    expectEachOccurrenceOnce(m, rowList.length, { graceSeconds: DEFAULT_MISFIRE_GRACE_SECONDS });
     expect(m.withoutRow).toBe(0);
-    expect(m.maxLateSeconds).toBeLessThan(GRACE_SECONDS);
     expect(paths.scheduler + paths.catchup).toBe(rowList.length);
     // Rows whose scheduler write the kill cut off fired too: the reconciler repaired them.
     expect(cutOffFired).toBe(cutOffIds.length);

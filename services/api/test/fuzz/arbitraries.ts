@@ -6,6 +6,7 @@
  * that cases also get past the first validation layer and reach the services and the database.
  */
 import fc, { Arbitrary } from 'fast-check';
+import { inHours } from '@scheduler/testkit';
 import { Entries, FIXTURE_KINDS, FixtureKind, JsonLike, RawLiteral, Ref } from './json-text';
 
 /* ------------------------------------------------------------------ strings */
@@ -190,13 +191,11 @@ export const junkNumber: Arbitrary<JsonLike> = fc.oneof(
 
 /* -------------------------------------------------------------------- dates */
 
-const HOUR = 3_600_000;
-
 /** A valid instant in the future (relative to when the case is generated). */
 export const futureIso: Arbitrary<string> = fc
   .tuple(fc.integer({ min: 1, max: 24 * 365 * 3 }), fc.constantFrom('Z', 'naive', '+05:30', '-08:00', 'date'))
   .map(([hours, form]) => {
-    const d = new Date(Math.floor(Date.now() / 1000) * 1000 + hours * HOUR);
+    const d = new Date(inHours(hours));
     const iso = d.toISOString();
     if (form === 'Z') return iso;
     if (form === 'naive') return iso.slice(0, 19);

@@ -18,14 +18,11 @@
 import { appendFileSync } from 'node:fs';
 import request from 'supertest';
 import fc from 'fast-check';
+import { apiAs, emptyUserRows, HOUR, inHours, newUserId, USER_TABLES, userRows, UserRows, UserTable } from '@scheduler/testkit';
 import type { TestApp } from '../helpers';
-import { newUserId } from '../helpers';
 import { BodyCase, UrlPiece, UrlText } from './arbitraries';
 import type { Endpoint } from './endpoints';
 import { encode, FIXTURE_KINDS, FixtureKind, pctEncode, Ref, topLevelKeys } from './json-text';
-
-export const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs'] as const;
-type Table = (typeof TABLES)[number];
 
 /** Content types express.json reads (anything else leaves the body unread). */
 const READ_AS_JSON = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
@@ -42,9 +39,22 @@ export interface FuzzCase {
 export interface UserState {
   user: string;
   fixtures: Record<FixtureKind, string>;
+  /** Each fixture's row as it was made (JSON text): a case that changes it gets it made anew. */
+  pristine: Record<FixtureKind, string>;
   /** Rows of the user by table, id -> row JSON text, as last seen. */
-  rows: Record<Table, Map<string, string>>;
+  rows: UserRows;
 }
+
+/** The table each kind of fixture lives in. */
+const FIXTURE_TABLE: Record<FixtureKind, UserTable> = {
+  campaign: 'campaigns',
+  template: 'job_templates',
+  blockedTemplate: 'job_templates',
+  schedule: 'scheduled_jobs',
+  pausedSchedule: 'scheduled_jobs',
+  job: 'jobs',
+  runningJob: 'jobs',
+};
 
 interface Sent {
   method: string;
@@ -58,7 +68,6 @@ interface Counts {
   contentJobs: number;
 }
 
-const HOUR = 3_600_000;
 const MAX_URL = 12_000;
 
 function short(text: string | undefined, max = 600): string {
@@ -81,7 +90,7 @@ export class FuzzHarness {
   /** Cases run per endpoint name, and the statuses seen. */
   readonly stats = new Map<string, { cases: number; statuses: Map<number, number> }>();
   private other!: UserState;
-  private otherRows!: Record<Table, Map<string, string>>;
+  private otherRows!: UserRows;
 
   /** Errors the app's error handler logged (a 500's cause), captured for the violation message. */
   private readonly serverErrors: unknown[] = [];
@@ -127,15 +136,6 @@ export class FuzzHarness {
     this.otherRows = this.other.rows;
   }
 
-  private api(user: string) {
-    const auth = this.t.auth(user);
-    const app = this.t.app;
-    return {
-      post: (path: string, body?: object) => request(app).post(`/api/v1${path}`).set('Authorization', auth).send(body ?? {}),
-      patch: (path: string, body: object) => request(app).patch(`/api/v1${path}`).set('Authorization', auth).send(body),
-    };
-  }
-
   private async created(res: request.Response, what: string): Promise<string> {
     if (res.status !== 201 && res.status !== 200) throw new Error(`fixture ${what} could not be made: ${res.status} ${res.text}`);
     return res.body.id as string;
@@ -143,17 +143,36 @@ export class FuzzHarness {
 
   /** A fresh user with one of everything (see FixtureKind). */
   async newUser(): Promise<UserState> {
-    const state: UserState = { user: newUserId(), fixtures: {} as Record<FixtureKind, string>, rows: emptyRows() };
-    await this.ensureFixtures(state, new Set(FIXTURE_KINDS));
-    state.rows = await this.rowsOf(state.user);
+    const state: UserState = {
+      user: newUserId(),
+      fixtures: {} as Record<FixtureKind, string>,
+      pristine: {} as Record<FixtureKind, string>,
+      rows: emptyUserRows(),
+    };
+    await this.remake(state, new Set(FIXTURE_KINDS));
     return state;
+  }
+
+  /**
+   * Makes the given fixtures (and what depends on them) anew, then records every fixture's row
+   * as its pristine state: each case starts from fixtures as they were made, whatever earlier
+   * cases did to them (a campaign whose dates an earlier PUT moved could hold no schedule).
+   */
+  private async remake(state: UserState, kinds: Set<FixtureKind>): Promise<void> {
+    await this.ensureFixtures(state, kinds);
+    state.rows = await this.rowsOf(state.user);
+    for (const kind of FIXTURE_KINDS) {
+      const row = state.rows[FIXTURE_TABLE[kind]].get(state.fixtures[kind]);
+      if (row === undefined) throw new Error(`fixture ${kind} ${state.fixtures[kind]} has no row`);
+      state.pristine[kind] = row;
+    }
   }
 
   /** (Re)creates the given fixtures and what they depend on. */
   private async ensureFixtures(state: UserState, missing: Set<FixtureKind>): Promise<void> {
-    const api = this.api(state.user);
+    const api = apiAs(this.t, state.user);
     const f = state.fixtures;
-    const soon = () => new Date(Math.floor(Date.now() / 1000) * 1000 + 2 * HOUR).toISOString();
+    const soon = () => inHours(2);
     if (missing.has('campaign')) {
       f.campaign = await this.created(
         await api.post('/campaigns', {
@@ -233,33 +252,18 @@ export class FuzzHarness {
     }
   }
 
-  /** Which fixtures a successful request has deleted or moved out of their required state. */
+  /** Which fixtures a request has deleted or changed in any way since they were made. */
   private brokenFixtures(state: UserState): Set<FixtureKind> {
-    const status = (table: Table, id: string): string | null => {
-      const row = state.rows[table].get(id);
-      return row === undefined ? null : ((JSON.parse(row) as { status?: string }).status ?? 'present');
-    };
-    const f = state.fixtures;
     const broken = new Set<FixtureKind>();
-    if (status('campaigns', f.campaign) === null) broken.add('campaign');
-    if (status('job_templates', f.template) === null) broken.add('template');
-    if (status('job_templates', f.blockedTemplate) === null) broken.add('blockedTemplate');
-    if (status('scheduled_jobs', f.schedule) !== 'active') broken.add('schedule');
-    if (status('scheduled_jobs', f.pausedSchedule) !== 'paused') broken.add('pausedSchedule');
-    if (status('jobs', f.job) !== 'pending') broken.add('job');
-    if (status('jobs', f.runningJob) !== 'running') broken.add('runningJob');
+    for (const kind of FIXTURE_KINDS) {
+      if (state.rows[FIXTURE_TABLE[kind]].get(state.fixtures[kind]) !== state.pristine[kind]) broken.add(kind);
+    }
     return broken;
   }
 
   /** Every row the user owns in the five tables, as JSON text, keyed by table and id. */
-  async rowsOf(user: string): Promise<Record<Table, Map<string, string>>> {
-    const sql = TABLES.map((table) => `SELECT '${table}' AS tbl, t.id::text AS id, row_to_json(t)::text AS row FROM ${table} t WHERE t.user_id = $1`).join(
-      ' UNION ALL ',
-    );
-    const rows = (await this.t.deps.dataSource.query(sql, [user])) as { tbl: Table; id: string; row: string }[];
-    const out = emptyRows();
-    for (const r of rows) out[r.tbl].set(r.id, r.row);
-    return out;
+  rowsOf(user: string): Promise<UserRows> {
+    return userRows(this.t.deps.dataSource, user);
   }
 
   private async queueCounts(): Promise<Counts> {
@@ -394,10 +398,7 @@ export class FuzzHarness {
 
     if (res.status < 400 || problems.length) {
       const broken = this.brokenFixtures(state);
-      if (broken.size) {
-        await this.ensureFixtures(state, broken);
-        state.rows = await this.rowsOf(state.user);
-      }
+      if (broken.size) await this.remake(state, broken);
     }
 
     if (problems.length) {
@@ -434,14 +435,10 @@ export class ViolationSink {
   }
 }
 
-function emptyRows(): Record<Table, Map<string, string>> {
-  return Object.fromEntries(TABLES.map((t) => [t, new Map<string, string>()])) as Record<Table, Map<string, string>>;
-}
-
 /** A readable summary of what differs between two snapshots, or null when equal. */
-export function diffRows(before: Record<Table, Map<string, string>>, after: Record<Table, Map<string, string>>): string | null {
+export function diffRows(before: UserRows, after: UserRows): string | null {
   const out: string[] = [];
-  for (const table of TABLES) {
+  for (const table of USER_TABLES) {
     const a = before[table];
     const b = after[table];
     if (a.size !== b.size) out.push(`${table} count ${a.size} -> ${b.size}`);

@@ -1,25 +1,28 @@
 /**
- * Helpers for fault tests that run real worker processes (the compiled `dist/main.js`):
- * spawning and tracking them, waiting until they are up, stopping or killing them, polling
- * PostgreSQL with a deadline, and cleaning one test's Redis keys without touching anyone
- * else's (never FLUSHALL / FLUSHDB: other test runs share Redis db 0).
+ * Real processes for tests: the compiled worker and API (`npm run -s build` writes them),
+ * spawned on the test database and Redis, tracked so that a test can always end every one of
+ * them, and read through what they log.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DataSource } from 'typeorm';
-import { ruleOf } from '@scheduler/entities';
-import type { RecurrenceRule } from '@scheduler/recurrence';
-import { OccurrencePayload, statusKeys, syncScheduler } from '@scheduler/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
+import { statusKeys } from '@scheduler/queue';
+import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL } from './env';
+import { expiry, sleep } from './time';
+
+const ROOT = path.resolve(__dirname, '../../..');
 
 /**
- * The compiled worker entry point (`npm run -s build` writes it). FAULTS_WORKER_MAIN points the
- * tests at another build instead, e.g. a deliberately broken copy to check that they fail.
+ * The compiled worker entry point. FAULTS_WORKER_MAIN points the tests at another build
+ * instead, e.g. a deliberately broken copy to check that they fail.
  */
-export const WORKER_MAIN = process.env.FAULTS_WORKER_MAIN || path.resolve(__dirname, '../dist/main.js');
+export const WORKER_MAIN = process.env.FAULTS_WORKER_MAIN || path.join(ROOT, 'services/worker/dist/main.js');
+
+/** The compiled API entry point. */
+export const API_MAIN = path.join(ROOT, 'services/api/dist/main.js');
+
+/* ------------------------------------------------------------------ workers */
 
 export interface WorkerExit {
   code: number | null;
@@ -47,27 +50,6 @@ export interface OccurrenceLog {
   outcome: string;
   job_id?: string;
   duplicate: boolean;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Resolves null after `ms` without keeping the jest process alive (for races against an exit). */
-const expiry = (ms: number) => new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref());
-
-/** Polls `probe` every `intervalMs` until `done` holds or the deadline passes; returns the last value. */
-export async function pollUntil<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await sleep(intervalMs);
-    value = await probe();
-  }
-  return value;
 }
 
 /**
@@ -164,6 +146,12 @@ export async function waitUntilUp(redis: Redis, prefix: string, worker: WorkerPr
   }
 }
 
+/** How many of the workers are in the prefix's worker list (their heartbeat). */
+export async function workersListed(redis: Redis, prefix: string, workers: WorkerProcess[]): Promise<number> {
+  const ids = await redis.hkeys(statusKeys(prefix).workers);
+  return workers.filter((w) => ids.some((id) => id.includes(`-${w.pid}-`))).length;
+}
+
 /** Sends a signal and waits (bounded) for the exit. */
 export async function signalAndWait(worker: WorkerProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<WorkerExit | null> {
   const sentAt = Date.now();
@@ -187,75 +175,15 @@ export function occurrenceLogs(worker: WorkerProcess): OccurrenceLog[] {
   return out;
 }
 
-/** Every key under the prefix, by SCAN (never KEYS on a shared server's hot path). */
-export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
-}
-
-/** A FLUSHALL confined to one test: deletes every key under the prefix and nothing else. */
-export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<number> {
-  if (!/^faults-[0-9a-f]{8}$/.test(prefix)) throw new Error(`refusing to delete keys under unexpected prefix "${prefix}"`);
-  const keys = await keysUnder(redis, prefix);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  return keys.length;
-}
-
-// ---- shared by the fault suites ----
-
-/** The next whole second at least `ms` from now. */
-export const wholeSecondAhead = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
-export const secondsSince = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
-
-export interface InsertedSchedule {
-  id: string;
-  version: number;
-  rule: RecurrenceRule;
-}
-
-/** Inserts `count` schedules in one statement, as the API would have stored them. */
-export async function insertSchedules(ds: DataSource, userId: string, count: number, type: 'once' | 'daily', at: Date): Promise<InsertedSchedule[]> {
-  const rows: {
-    id: string;
-    version: number;
-    schedule_type: string;
-    scheduled_at: Date;
-    recurrence_pattern: string | null;
-    timezone: string;
-    recurrence_end_date: Date | null;
-    max_runs: number | null;
-  }[] = await ds.query(
-    `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, timezone, job_config, status, next_run_at, version)
-     SELECT $1, 'fault test ' || g, $2, $3, 'UTC', '{"publisher_domain": "x.com"}', 'active', $3, 1
-     FROM generate_series(1, $4::int) AS g
-     RETURNING id, version, schedule_type, scheduled_at, recurrence_pattern, timezone, recurrence_end_date, max_runs`,
-    [userId, type, at, count],
-  );
-  return rows.map((r) => {
-    const rule = ruleOf({
-      scheduleType: r.schedule_type,
-      scheduledAt: r.scheduled_at,
-      recurrencePattern: r.recurrence_pattern,
-      timezone: r.timezone,
-      recurrenceEndDate: r.recurrence_end_date,
-      maxRuns: r.max_runs,
-    });
-    if (!rule) throw new Error(`inserted schedule ${r.id} has no valid rule`);
-    return { id: r.id, version: r.version, rule };
-  });
-}
-
-/** Upserts every schedule's BullMQ job scheduler, as the API does after its insert. */
-export async function syncAll(queue: Queue<OccurrencePayload>, schedules: InsertedSchedule[]): Promise<void> {
-  for (let i = 0; i < schedules.length; i += 50) {
-    await Promise.all(schedules.slice(i, i + 50).map((s) => syncScheduler(queue, s)));
+/** Log lines with this message (JSON, any level), across the workers. */
+export function logged(workers: WorkerProcess[], msg: string): number {
+  let n = 0;
+  for (const w of workers) {
+    for (const line of w.lines) {
+      if (line.startsWith('{') && line.includes(`"msg":"${msg}`)) n += 1;
+    }
   }
+  return n;
 }
 
 /** Occurrence outcomes per worker process, from their logs (LOG_LEVEL=info). */
@@ -268,5 +196,44 @@ export function perWorker(workers: WorkerProcess[], ids: Set<string>) {
       redelivered: logs.filter((l) => l.duplicate).length,
       other: logs.filter((l) => l.outcome !== 'materialized').length,
     };
+  });
+}
+
+/* ---------------------------------------------------------------------- API */
+
+/** The API as its own process on a free port, logging at info; `env` adds to or overrides the test defaults. */
+export function spawnApi(env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [API_MAIN], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: TEST_DATABASE_URL,
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Waits for a spawned API's `api listening` line; rejects if it exits or times out first. */
+export function untilListening(child: ChildProcess, timeoutMs = 20_000): Promise<{ port: number; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`api did not start:\n${out.slice(-4000)}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      if (out.length < 200_000) out += chunk.toString();
+      const match = /"port":(\d+)[^\n]*"msg":"api listening"/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ port: Number(match[1]), output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`api exited (${code ?? signal}) before it listened:\n${out.slice(-4000)}`));
+    });
   });
 }
