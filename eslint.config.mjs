@@ -7,8 +7,8 @@ import prettier from 'eslint-config-prettier/flat';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Test code: every workspace's test/ folder and the repository-level test/. */
-const TEST_FILES = ['packages/*/test/**', 'services/*/test/**', 'test/**'];
+/** Test code: every workspace's test/ folder, the repository-level test/ and the shared test kit. */
+const TEST_FILES = ['packages/*/test/**', 'services/*/test/**', 'test/**', 'packages/testkit/src/**'];
 
 export default defineConfig(
   { ignores: ['**/dist/', '**/node_modules/', 'coverage/'] },
@@ -34,6 +34,8 @@ export default defineConfig(
             'packages/*/test/*/*.ts',
             'services/*/test/*.ts',
             'services/*/test/*/*.ts',
+            // The shared test kit is no workspace of its own (nothing builds it): tests only.
+            'packages/testkit/src/*.ts',
           ],
           defaultProject: 'tsconfig.test.json',
           maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 200,

@@ -177,7 +177,7 @@ export async function scheduleRows(ds: DataSource, userId: string): Promise<Sche
 /** One line per scenario: what was due, what was made, duplicates and losses, plus `extra`. */
 export function summary(scenario: string, m: Measure, extra: Record<string, unknown>): void {
   const fields = Object.entries(extra)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'object' || typeof v === 'function' ? JSON.stringify(v) : String(v as string | number | boolean | bigint | symbol | undefined)}`)
     .join(' ');
   process.stdout.write(
     `[faults] ${scenario}: due=${m.due} created=${m.created} duplicates=${m.duplicates} losses=${m.losses} ` +

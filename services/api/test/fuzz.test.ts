@@ -129,7 +129,6 @@ describe('fuzz: every endpoint against hostile input', () => {
     const lines = [...h.stats.entries()].map(
       ([name, s]) => `  ${name.padEnd(32)} ${String(s.cases).padStart(6)}  ${[...s.statuses.entries()].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${st}:${n}`).join(' ')}`,
     );
-    // eslint-disable-next-line no-console
     console.log(`fuzz: ${h.totalCases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s (FUZZ_RUNS=${TOTAL_RUNS}, FUZZ_SEED=${SEED})\n${lines.join('\n')}`);
     await t.close();
   });

@@ -625,10 +625,10 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
 
   async function tablesExist(): Promise<void> {
     for (const table of USER_TABLES) {
-      const [row] = (await t.deps.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS present, (SELECT count(*) FROM ${table}) >= 0 AS readable`, [`public.${table}`])) as {
+      const [row] = await t.deps.dataSource.query<{
         present: boolean;
         readable: boolean;
-      }[];
+      }[]>(`SELECT to_regclass($1) IS NOT NULL AS present, (SELECT count(*) FROM ${table}) >= 0 AS readable`, [`public.${table}`]);
       expect(row).toEqual({ present: true, readable: true });
     }
   }
@@ -643,11 +643,11 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     expect(created.body).toMatchObject({ name: s, description: `before ${s} after`, tags: [s, `${s}2`] });
     const read = await api(user).get(`/campaigns/${created.body.id}`);
     expect(read.body).toMatchObject({ name: s, description: `before ${s} after`, tags: [s, `${s}2`] });
-    const [row] = (await t.deps.dataSource.query('SELECT name, description, tags FROM campaigns WHERE id = $1', [created.body.id])) as {
+    const [row] = await t.deps.dataSource.query<{
       name: string;
       description: string;
       tags: string[];
-    }[];
+    }[]>('SELECT name, description, tags FROM campaigns WHERE id = $1', [created.body.id]);
     expect(row).toEqual({ name: s, description: `before ${s} after`, tags: [s, `${s}2`] });
     const list = await api(user).get('/campaigns');
     expect(list.body.map((c: { name: string }) => c.name)).toEqual([s]);
@@ -662,7 +662,7 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     expect(template.status).toBe(201);
     expect(template.body.metadata).toEqual(metadata);
     expect((await api(user).get(`/templates/${template.body.id}`)).body).toMatchObject({ name: HOSTILE[0], description: HOSTILE[10], metadata, tags: HOSTILE.slice(0, 5) });
-    const [stored] = (await t.deps.dataSource.query('SELECT metadata FROM job_templates WHERE id = $1', [template.body.id])) as { metadata: unknown }[];
+    const [stored] = await t.deps.dataSource.query<{ metadata: unknown }[]>('SELECT metadata FROM job_templates WHERE id = $1', [template.body.id]);
     expect(stored.metadata).toEqual(metadata);
 
     const jobConfig: Record<string, unknown> = { values: HOSTILE };
@@ -678,7 +678,7 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     expect(schedule.status).toBe(201);
     expect(schedule.body.job_config).toEqual(jobConfig);
     expect((await api(user).get(`/schedule/${schedule.body.id}`)).body).toMatchObject({ name: HOSTILE[1], description: HOSTILE[12], job_config: jobConfig });
-    const [storedConfig] = (await t.deps.dataSource.query('SELECT job_config FROM scheduled_jobs WHERE id = $1', [schedule.body.id])) as { job_config: unknown }[];
+    const [storedConfig] = await t.deps.dataSource.query<{ job_config: unknown }[]>('SELECT job_config FROM scheduled_jobs WHERE id = $1', [schedule.body.id]);
     expect(storedConfig.job_config).toEqual(jobConfig);
 
     const used = await api(user).post(`/templates/${template.body.id}/use`, { anchor_text: HOSTILE[0], notes: HOSTILE[13], keywords: HOSTILE.slice(0, 8) });

@@ -193,8 +193,8 @@ function ensureServicesSync(): void {
  * machine's start command, whatever happens in between.
  */
 async function restartRedis(downUntil = 0): Promise<{ stoppedAt: number; startIssuedAt: number; upAt: number }> {
-  let stoppedAt = 0;
-  let startIssuedAt = 0;
+  let stoppedAt: number;
+  let startIssuedAt: number;
   try {
     await sh(REDIS_STOP, 15_000);
     if (!(await waitFor(() => !redisReadySync(), 10_000))) throw new Error('Redis did not shut down');
@@ -210,8 +210,8 @@ async function restartRedis(downUntil = 0): Promise<{ stoppedAt: number; startIs
 /** Stops PostgreSQL (fast: open sessions are cut), waits, starts it again, whatever happens. */
 async function restartPostgres(downUntil: (stoppedAt: number) => number): Promise<{ stopIssuedAt: number; stoppedAt: number; startIssuedAt: number; upAt: number }> {
   const stopIssuedAt = Date.now();
-  let stoppedAt = 0;
-  let startIssuedAt = 0;
+  let stoppedAt: number;
+  let startIssuedAt: number;
   try {
     await sh(PG_STOP, 60_000);
     if (!(await waitFor(() => !pgReadySync(), 10_000))) throw new Error('PostgreSQL did not stop');

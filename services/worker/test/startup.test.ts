@@ -8,8 +8,7 @@ import { createServer, Server } from 'node:net';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { createRedis } from '@scheduler/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers';
-import { deleteKeysUnder, pollUntil, signalAndWait, WorkerProcesses } from './processes';
+import { deleteKeysUnder, pollUntil, signalAndWait, TEST_DATABASE_URL, TEST_REDIS_URL, WorkerProcesses } from '@scheduler/testkit';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -47,7 +46,7 @@ describe('worker start-up', () => {
 
   it('when a worker starts, then each log line carries pid once, as a base field', async () => {
     const worker = procs.spawn('logs', { QUEUE_PREFIX: newPrefix(), LOG_LEVEL: 'info' });
-    const lines = await pollUntil(async () => jsonLines(worker.lines), (l) => l.some((x) => x.entry.msg === 'worker started') || worker.exit !== null, 20_000);
+    const lines = await pollUntil(() => jsonLines(worker.lines), (l) => l.some((x) => x.entry.msg === 'worker started') || worker.exit !== null, 20_000);
     expect(lines.map((l) => l.entry.msg)).toEqual(expect.arrayContaining(['worker starting', 'worker started']));
     for (const { raw, entry } of lines) {
       expect(raw.match(/"pid":/g)).toHaveLength(1);
@@ -94,7 +93,7 @@ describe('worker start-up', () => {
       for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
       const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
       const started = await pollUntil(
-        async () => jsonLines(lines).find((l) => l.entry.msg === 'worker started')?.entry,
+        () => jsonLines(lines).find((l) => l.entry.msg === 'worker started')?.entry,
         (entry) => entry !== undefined || child!.exitCode !== null,
         30_000,
       );
@@ -104,7 +103,7 @@ describe('worker start-up', () => {
       const announced = Number(/on port (\d+)/.exec(lines.find((l) => l.startsWith('WORKER_PORT'))!)![1]);
       expect(started).toMatchObject({ port: announced });
       expect(announced).not.toBe(held.port);
-      await pollUntil(async () => jsonLines(lines).some((l) => l.entry.msg === 'api listening'), Boolean, 30_000);
+      await pollUntil(() => jsonLines(lines).some((l) => l.entry.msg === 'api listening'), Boolean, 30_000);
       child.kill('SIGTERM');
       expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 30_000).unref())])).toBe(0);
     } finally {

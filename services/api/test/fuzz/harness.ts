@@ -105,7 +105,7 @@ export class FuzzHarness {
         if (prop === 'error') {
           return (obj: unknown, ...rest: unknown[]) => {
             errors.push((obj as { err?: unknown } | null)?.err ?? obj);
-            return (target.error as (...a: unknown[]) => void)(obj, ...rest);
+            Reflect.apply(target.error, target, [obj, ...rest]);
           };
         }
         return Reflect.get(target, prop, target);
@@ -121,7 +121,7 @@ export class FuzzHarness {
       const frame = (err.stack ?? '').split('\n').find((l) => /\/src\/|node_modules/.test(l));
       return `${err.name}: ${err.message}${frame ? ` (${frame.trim().replace(/^at /, 'at ').replace(/.*\/work\/main\//, '')})` : ''}`;
     }
-    return String(err);
+    return typeof err === 'string' ? err : (JSON.stringify(err) ?? 'undefined');
   }
 
   get totalCases(): number {
@@ -136,7 +136,7 @@ export class FuzzHarness {
     this.otherRows = this.other.rows;
   }
 
-  private async created(res: request.Response, what: string): Promise<string> {
+  private created(res: request.Response, what: string): string {
     if (res.status !== 201 && res.status !== 200) throw new Error(`fixture ${what} could not be made: ${res.status} ${res.text}`);
     return res.body.id as string;
   }
@@ -174,7 +174,7 @@ export class FuzzHarness {
     const f = state.fixtures;
     const soon = () => inHours(2);
     if (missing.has('campaign')) {
-      f.campaign = await this.created(
+      f.campaign = this.created(
         await api.post('/campaigns', {
           name: 'fuzz campaign',
           description: 'the fixture',
@@ -191,7 +191,7 @@ export class FuzzHarness {
       for (const k of ['template', 'blockedTemplate', 'schedule', 'pausedSchedule'] as const) missing.add(k);
     }
     if (missing.has('template')) {
-      f.template = await this.created(
+      f.template = this.created(
         await api.post('/templates', {
           name: 'fuzz template',
           campaign_id: f.campaign,
@@ -207,11 +207,11 @@ export class FuzzHarness {
       missing.add('runningJob');
     }
     if (missing.has('blockedTemplate')) {
-      f.blockedTemplate = await this.created(await api.post('/templates', { name: 'used by a schedule', campaign_id: f.campaign }), 'blockedTemplate');
+      f.blockedTemplate = this.created(await api.post('/templates', { name: 'used by a schedule', campaign_id: f.campaign }), 'blockedTemplate');
       missing.add('schedule');
     }
     if (missing.has('schedule')) {
-      f.schedule = await this.created(
+      f.schedule = this.created(
         await api.post('/schedule', {
           name: 'fuzz schedule',
           campaign_id: f.campaign,
@@ -230,7 +230,7 @@ export class FuzzHarness {
       );
     }
     if (missing.has('pausedSchedule')) {
-      f.pausedSchedule = await this.created(
+      f.pausedSchedule = this.created(
         await api.post('/schedule', {
           name: 'paused fuzz schedule',
           campaign_id: f.campaign,
@@ -241,14 +241,14 @@ export class FuzzHarness {
         }),
         'pausedSchedule',
       );
-      await this.created(await api.post(`/schedule/${f.pausedSchedule}/pause`), 'pause');
+      this.created(await api.post(`/schedule/${f.pausedSchedule}/pause`), 'pause');
     }
     if (missing.has('job')) {
-      f.job = await this.created(await api.post(`/templates/${f.template}/use`, { anchor_text: 'fixture' }), 'job');
+      f.job = this.created(await api.post(`/templates/${f.template}/use`, { anchor_text: 'fixture' }), 'job');
     }
     if (missing.has('runningJob')) {
-      f.runningJob = await this.created(await api.post(`/templates/${f.template}/use`, {}), 'runningJob');
-      await this.created(await api.patch(`/jobs/${f.runningJob}`, { status: 'running' }), 'running');
+      f.runningJob = this.created(await api.post(`/templates/${f.template}/use`, {}), 'runningJob');
+      this.created(await api.patch(`/jobs/${f.runningJob}`, { status: 'running' }), 'running');
     }
   }
 
@@ -340,7 +340,7 @@ export class FuzzHarness {
       problems.push([`${res.status} ${why.split(' (at ')[0].slice(0, 120)}`, `status ${res.status} (never >= 500 for any input); server logged: ${why}`]);
     }
     if (this.trace) {
-      let detail = '';
+      let detail: string;
       try {
         detail = String(JSON.parse(text).detail ?? '');
       } catch {
@@ -465,5 +465,5 @@ export function caseArbitrary(
     id: parts.id ?? fc.constant(undefined),
     query: parts.query,
     body: parts.body,
-  }) as fc.Arbitrary<FuzzCase>;
+  });
 }
