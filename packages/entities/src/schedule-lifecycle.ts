@@ -192,6 +192,30 @@ export function intoCampaignWindow(schedule: LifecycleInput, rule: RecurrenceRul
 }
 
 /**
+ * A stopped schedule after its campaign's dates changed: it comes back (`active`, at its next
+ * run) when the campaign's window was what stopped it — the old window held no run for it after
+ * now and the new one does, its own rule, end date and `max_runs` allowing. That is an `expired`
+ * one (stopped by the window with runs left), or a `completed` one with runs left under
+ * `max_runs` (the worker calls a schedule the window stopped right after a run `completed`).
+ * It stays as it is when its own rule has no run left, when `max_runs` is used up, when the old
+ * window still held runs (a completed or archived campaign stopped it, not the window), or when
+ * the campaign is itself completed or archived. Null when it stays.
+ */
+export function reopenedByCampaignWindow(
+  schedule: LifecycleInput,
+  rule: RecurrenceRule | null,
+  now: Date,
+  before: CampaignWindow,
+  after: Pick<Campaign, 'status' | 'startDate' | 'endDate'>,
+): ScheduleLifecycle | null {
+  if (schedule.status !== 'expired' && schedule.status !== 'completed') return null;
+  if (after.status === 'completed' || after.status === 'archived') return null;
+  if (nextRunOf(schedule, rule, now, before)) return null;
+  const next = nextRunOf(schedule, rule, now, after);
+  return next ? { ...lifecycleOf(schedule), status: 'active', nextRunAt: next } : null;
+}
+
+/**
  * Moves an active schedule past a processed occurrence and past now (the occurrences between
  * them were settled with it: fired or recorded missed by the catch-up plan), ending it when no
  * run is left. The next run is the rule's next occurrence, so the time of day never drifts.
