@@ -45,6 +45,12 @@ export type LifecycleInput = ScheduleLifecycle & Pick<ScheduledJob, 'maxRuns'>;
 /** What the worker needs to know about an occurrence's campaign. */
 export type OccurrenceCampaign = Pick<Campaign, 'status' | 'startDate' | 'endDate'> | null;
 
+/**
+ * At most this many occurrences are recorded missed (or skipped) in one go: by one processed
+ * occurrence, or by one resume. Older ones first; the rest are left out of the history.
+ */
+export const MAX_MISSED_RECORDED = 1000;
+
 function lifecycleOf(schedule: ScheduleLifecycle): ScheduleLifecycle {
   const { status, nextRunAt, lastRunAt, runCount, errorCount, consecutiveErrors, lastError } = schedule;
   return { status, nextRunAt, lastRunAt, runCount, errorCount, consecutiveErrors, lastError };
@@ -126,6 +132,38 @@ export function canResume(status: ScheduledJobStatus): boolean {
 /** Pausing: no next run until resumed; occurrences meanwhile are skipped. */
 export function paused(schedule: ScheduleLifecycle): ScheduleLifecycle {
   return { ...lifecycleOf(schedule), status: 'paused', nextRunAt: null };
+}
+
+/** Why the worker skips an occurrence of a schedule that is not active (`schedule paused`, ...). */
+export function notActiveReason(status: ScheduledJobStatus): string {
+  return `schedule ${status}`;
+}
+
+/**
+ * The runs a paused schedule did not make, which its resume records as `skipped` (reason
+ * `notActiveReason('paused')`, as the worker says of an occurrence it finds paused): the runs it
+ * would have made after `since` (its last settled occurrence; from its first occurrence when
+ * there is none) up to now, inside the campaign's window, up to its end date and the runs left
+ * under `max_runs`; oldest first, at most `MAX_MISSED_RECORDED`.
+ */
+export function skippedWhilePaused(
+  schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>,
+  rule: RecurrenceRule | null,
+  since: Date | null,
+  now: Date,
+  campaign: CampaignWindow,
+): Date[] {
+  const skipped: Date[] = [];
+  if (!rule) return skipped;
+  const limit = Math.min(MAX_MISSED_RECORDED, runsLeft(schedule));
+  let cursor = since ?? new Date(new Date(rule.start).getTime() - 1);
+  while (skipped.length < limit) {
+    const next = nextRunAfter(rule, cursor, campaign);
+    if (!next || next.getTime() > now.getTime()) break;
+    skipped.push(next);
+    cursor = next;
+  }
+  return skipped;
 }
 
 /** Resuming a paused schedule: from the next run after now (runs missed while paused are not made up). */
@@ -242,12 +280,6 @@ export interface OccurrenceSchedule extends LifecycleInput {
 }
 
 // ---- Misfires and catch-up ------------------------------------------------------------------
-
-/**
- * At most this many occurrences are recorded missed (or skipped) in one go: by one processed
- * occurrence, or by one resume. Older ones first; the rest are left out of the history.
- */
-export const MAX_MISSED_RECORDED = 1000;
 
 /** Why an occurrence of a backlog is recorded missed, as the run history says it. */
 export const MISSED_REASONS = {
@@ -386,7 +418,7 @@ export function decideOccurrence(
     state: rule ? advanced(state, schedule.maxRuns, rule, occurrence, now, schedule.campaign) : state,
   });
 
-  if (schedule.status !== 'active') return { fire: false, outcome: 'skipped', reason: `schedule ${schedule.status}`, state };
+  if (schedule.status !== 'active') return { fire: false, outcome: 'skipped', reason: notActiveReason(schedule.status), state };
   if (!rule) return ends('error', 'failed', { error: 'the stored recurrence rule is no longer valid' });
   if (runsLeft(schedule) === 0) return ends('completed', 'skipped', { reason: 'max_runs reached' });
   if (rule.end && at > new Date(rule.end).getTime()) return ends('expired', 'skipped', { reason: 'after recurrence_end_date' });
