@@ -9,9 +9,15 @@ import { ScheduledJob } from './scheduled-job.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
 import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-ScheduleRecurrenceRule';
+import { ScheduleCatchupPolicy1764300000003 } from './migrations/1764300000003-ScheduleCatchupPolicy';
 
 export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun];
-export const MIGRATIONS = [InitialSchema1764300000000, JobQueuedAt1764300000001, ScheduleRecurrenceRule1764300000002];
+export const MIGRATIONS = [
+  InitialSchema1764300000000,
+  JobQueuedAt1764300000001,
+  ScheduleRecurrenceRule1764300000002,
+  ScheduleCatchupPolicy1764300000003,
+];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */
 const MIGRATION_LOCK_KEY = 827_364_001;

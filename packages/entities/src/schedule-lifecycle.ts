@@ -1,7 +1,13 @@
-import type { RecurrenceRule } from '@scheduler/recurrence';
+import { nextOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
 import type { Campaign } from './campaign.entity';
 import type { RunOutcome } from './schedule-run.entity';
-import { MAX_CONSECUTIVE_ERRORS, ScheduledJob, ScheduledJobStatus } from './scheduled-job.entity';
+import {
+  CatchupPolicy,
+  DEFAULT_CATCHUP_POLICY,
+  MAX_CONSECUTIVE_ERRORS,
+  ScheduledJob,
+  ScheduledJobStatus,
+} from './scheduled-job.entity';
 import { CampaignWindow, nextRunAfter } from './schedule-rule';
 
 /**
@@ -38,6 +44,12 @@ export type LifecycleInput = ScheduleLifecycle & Pick<ScheduledJob, 'maxRuns'>;
 
 /** What the worker needs to know about an occurrence's campaign. */
 export type OccurrenceCampaign = Pick<Campaign, 'status' | 'startDate' | 'endDate'> | null;
+
+/**
+ * At most this many occurrences are recorded missed (or skipped) in one go: by one processed
+ * occurrence, or by one resume. Older ones first; the rest are left out of the history.
+ */
+export const MAX_MISSED_RECORDED = 1000;
 
 function lifecycleOf(schedule: ScheduleLifecycle): ScheduleLifecycle {
   const { status, nextRunAt, lastRunAt, runCount, errorCount, consecutiveErrors, lastError } = schedule;
@@ -122,6 +134,38 @@ export function paused(schedule: ScheduleLifecycle): ScheduleLifecycle {
   return { ...lifecycleOf(schedule), status: 'paused', nextRunAt: null };
 }
 
+/** Why the worker skips an occurrence of a schedule that is not active (`schedule paused`, ...). */
+export function notActiveReason(status: ScheduledJobStatus): string {
+  return `schedule ${status}`;
+}
+
+/**
+ * The runs a paused schedule did not make, which its resume records as `skipped` (reason
+ * `notActiveReason('paused')`, as the worker says of an occurrence it finds paused): the runs it
+ * would have made after `since` (its last settled occurrence; from its first occurrence when
+ * there is none) up to now, inside the campaign's window, up to its end date and the runs left
+ * under `max_runs`; oldest first, at most `MAX_MISSED_RECORDED`.
+ */
+export function skippedWhilePaused(
+  schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>,
+  rule: RecurrenceRule | null,
+  since: Date | null,
+  now: Date,
+  campaign: CampaignWindow,
+): Date[] {
+  const skipped: Date[] = [];
+  if (!rule) return skipped;
+  const limit = Math.min(MAX_MISSED_RECORDED, runsLeft(schedule));
+  let cursor = since ?? new Date(new Date(rule.start).getTime() - 1);
+  while (skipped.length < limit) {
+    const next = nextRunAfter(rule, cursor, campaign);
+    if (!next || next.getTime() > now.getTime()) break;
+    skipped.push(next);
+    cursor = next;
+  }
+  return skipped;
+}
+
 /** Resuming a paused schedule: from the next run after now (runs missed while paused are not made up). */
 export function resumed(schedule: LifecycleInput, rule: RecurrenceRule | null, now: Date, campaign: CampaignWindow): ScheduleLifecycle {
   return rescheduled(schedule, rule, now, campaign);
@@ -186,8 +230,33 @@ export function intoCampaignWindow(schedule: LifecycleInput, rule: RecurrenceRul
 }
 
 /**
- * Moves an active schedule past a processed occurrence (and past now: occurrences between them
- * are not fired; they were recorded as missed), ending it when no run is left.
+ * A stopped schedule after its campaign's dates changed: it comes back (`active`, at its next
+ * run) when the campaign's window was what stopped it — the old window held no run for it after
+ * now and the new one does, its own rule, end date and `max_runs` allowing. That is an `expired`
+ * one (stopped by the window with runs left), or a `completed` one with runs left under
+ * `max_runs` (the worker calls a schedule the window stopped right after a run `completed`).
+ * It stays as it is when its own rule has no run left, when `max_runs` is used up, when the old
+ * window still held runs (a completed or archived campaign stopped it, not the window), or when
+ * the campaign is itself completed or archived. Null when it stays.
+ */
+export function reopenedByCampaignWindow(
+  schedule: LifecycleInput,
+  rule: RecurrenceRule | null,
+  now: Date,
+  before: CampaignWindow,
+  after: Pick<Campaign, 'status' | 'startDate' | 'endDate'>,
+): ScheduleLifecycle | null {
+  if (schedule.status !== 'expired' && schedule.status !== 'completed') return null;
+  if (after.status === 'completed' || after.status === 'archived') return null;
+  if (nextRunOf(schedule, rule, now, before)) return null;
+  const next = nextRunOf(schedule, rule, now, after);
+  return next ? { ...lifecycleOf(schedule), status: 'active', nextRunAt: next } : null;
+}
+
+/**
+ * Moves an active schedule past a processed occurrence and past now (the occurrences between
+ * them were settled with it: fired or recorded missed by the catch-up plan), ending it when no
+ * run is left. The next run is the rule's next occurrence, so the time of day never drifts.
  */
 function advanced(state: ScheduleLifecycle, maxRuns: number | null, rule: RecurrenceRule, occurrence: Date, now: Date, campaign: CampaignWindow): ScheduleLifecycle {
   if (state.status !== 'active') return state;
@@ -205,16 +274,135 @@ export type OccurrenceDecision =
 /** The schedule as the worker's checks see it. */
 export interface OccurrenceSchedule extends LifecycleInput {
   misfireGraceSeconds: number;
+  /** `DEFAULT_CATCHUP_POLICY` when absent (the column's default). */
+  catchupPolicy?: CatchupPolicy;
   campaign: OccurrenceCampaign;
+}
+
+// ---- Misfires and catch-up ------------------------------------------------------------------
+
+/** Why an occurrence of a backlog is recorded missed, as the run history says it. */
+export const MISSED_REASONS = {
+  /** Past `misfire_grace_seconds` when a worker got to it. */
+  pastGrace: 'no worker processed this occurrence in time',
+  /** `latest`: within grace, but a more recent occurrence fired in its place. */
+  superseded: 'a later occurrence fired in its place (catchup_policy latest)',
+  /** `none`: within grace, but the schedule does not catch up. */
+  notCaughtUp: 'not caught up (catchup_policy none)',
+  /** `all`: within grace, but more than `MAX_MISSED_RECORDED` occurrences were to fire at once. */
+  tooMany: `more than ${MAX_MISSED_RECORDED} occurrences to catch up at once`,
+  /** At or before the schedule's last run: firing it now would run the schedule backwards. */
+  alreadyPast: 'a later occurrence already ran',
+} as const;
+
+/** How late an occurrence is, as its `missed` reason says when it is the one being processed. */
+function lateReason(occurrence: Date, now: Date, graceSeconds: number): string {
+  return `processed ${Math.round((now.getTime() - occurrence.getTime()) / 1000)}s late, grace is ${graceSeconds}s`;
+}
+
+export interface MissedOccurrence {
+  at: Date;
+  reason: string;
+}
+
+/** Which occurrences of a backlog fire and which are recorded missed. */
+export interface CatchUpPlan {
+  /** To fire, oldest first (each still passes the other checks of `decideOccurrence`). */
+  fire: Date[];
+  /** To record as missed, oldest first; always holds the processed occurrence when it does not fire. */
+  missed: MissedOccurrence[];
+}
+
+/** What the catch-up plan reads of a schedule. */
+export type CatchUpSchedule = Pick<ScheduledJob, 'nextRunAt' | 'lastRunAt' | 'misfireGraceSeconds'> & { catchupPolicy?: CatchupPolicy };
+
+/**
+ * The catch-up plan for one processed occurrence of an active schedule. Its backlog is that
+ * occurrence and every occurrence of the rule from the schedule's recorded `next_run_at` up to
+ * now: the ones no worker processed in time (a worker normally processes each occurrence within
+ * moments, and the scheduler produces only the next one after the instant it is taken, so after
+ * an outage these reach the worker only here). Of the backlog, those more than
+ * `misfire_grace_seconds` old, and any at or before the schedule's last run, are missed; of the
+ * rest, the schedule's `catchup_policy` decides:
+ * - `latest`: the most recent fires, once; the others are missed (superseded);
+ * - `all`: each fires, oldest first (at most `MAX_MISSED_RECORDED`, the most recent);
+ * - `none`: only the processed occurrence itself fires, and only while it is the most recent one
+ *   due (it came on time, not out of a backlog); the others are missed.
+ * So an occurrence processed within grace with nothing newer due fires under every policy, and
+ * a worker back from an outage never fires one twice (each fired occurrence is its own Job,
+ * unique per schedule and occurrence) nor one older than the schedule's last run.
+ * At most `MAX_MISSED_RECORDED` missed occurrences besides the processed one are listed.
+ */
+export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occurrence: Date, now: Date): CatchUpPlan {
+  const policy = schedule.catchupPolicy ?? DEFAULT_CATCHUP_POLICY;
+  const processed = occurrence.getTime();
+  const nowMs = now.getTime();
+  const graceStart = nowMs - schedule.misfireGraceSeconds * 1000;
+  const lastRun = schedule.lastRunAt?.getTime() ?? -Infinity;
+
+  // The backlog, in two parts: past grace (only as many as can be recorded) and within grace.
+  const pastGrace: number[] = [];
+  const withinGrace: number[] = [];
+  const add = (at: number) => (at < graceStart ? pastGrace : withinGrace).push(at);
+  let cursor = schedule.nextRunAt ? schedule.nextRunAt.getTime() - 1 : processed;
+  let seenProcessed = false;
+  for (;;) {
+    if (cursor < graceStart - 1 && pastGrace.length >= MAX_MISSED_RECORDED) cursor = graceStart - 1;
+    const next = nextOccurrence(rule, new Date(cursor))?.getTime();
+    if (next === undefined || next > nowMs) break;
+    if (next === processed) seenProcessed = true;
+    add(next);
+    cursor = next;
+  }
+  // The processed occurrence is in its own backlog even when the scan passed it by (it lies
+  // before `next_run_at`: a redelivery, or an instant of an older version the rule still has).
+  if (!seenProcessed) add(processed);
+  pastGrace.sort((a, b) => a - b);
+  withinGrace.sort((a, b) => a - b);
+
+  const newest = Math.max(pastGrace[pastGrace.length - 1] ?? -Infinity, withinGrace[withinGrace.length - 1] ?? -Infinity);
+  const eligible = withinGrace.filter((at) => at > lastRun);
+  let fire: number[];
+  if (policy === 'all') fire = eligible.slice(-MAX_MISSED_RECORDED);
+  else if (policy === 'latest') fire = eligible.slice(-1);
+  else fire = eligible.includes(processed) && processed === newest ? [processed] : [];
+
+  const firing = new Set(fire);
+  const reasonFor = (at: number): string => {
+    if (at <= lastRun) return MISSED_REASONS.alreadyPast;
+    if (at < graceStart) return at === processed ? lateReason(occurrence, now, schedule.misfireGraceSeconds) : MISSED_REASONS.pastGrace;
+    if (policy === 'all') return MISSED_REASONS.tooMany;
+    return policy === 'latest' ? MISSED_REASONS.superseded : MISSED_REASONS.notCaughtUp;
+  };
+  const missed: MissedOccurrence[] = [];
+  let others = 0;
+  for (const at of [...pastGrace, ...withinGrace]) {
+    if (firing.has(at)) continue;
+    if (at !== processed) {
+      if (others >= MAX_MISSED_RECORDED) continue;
+      others += 1;
+    }
+    missed.push({ at: new Date(at), reason: reasonFor(at) });
+  }
+  missed.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return { fire: fire.map((at) => new Date(at)), missed };
 }
 
 /**
  * The worker's checks of an occurrence, in order: the schedule's status, a usable rule,
  * `max_runs`, the end date, the campaign (past its end or completed/archived: the schedule
- * expires; paused or before its start: skipped), then lateness against `misfire_grace_seconds`
- * (too late: missed). An occurrence that passes them all fires (`firedRun` or `failedRun`).
+ * expires; paused or before its start: skipped), then the catch-up plan (`catchUpPlan`: lateness
+ * against `misfire_grace_seconds` and the schedule's `catchup_policy`; not to fire: missed). An
+ * occurrence that passes them all fires (`firedRun` or `failedRun`). `plan` is the plan of the
+ * occurrence being processed, when this is one of the others it fires.
  */
-export function decideOccurrence(schedule: OccurrenceSchedule, rule: RecurrenceRule | null, occurrence: Date, now: Date): OccurrenceDecision {
+export function decideOccurrence(
+  schedule: OccurrenceSchedule,
+  rule: RecurrenceRule | null,
+  occurrence: Date,
+  now: Date,
+  plan?: CatchUpPlan,
+): OccurrenceDecision {
   const state = lifecycleOf(schedule);
   const at = occurrence.getTime();
   const ends = (status: ScheduledJobStatus, outcome: 'skipped' | 'failed', text: { reason?: string; error?: string }): OccurrenceDecision => ({
@@ -230,7 +418,7 @@ export function decideOccurrence(schedule: OccurrenceSchedule, rule: RecurrenceR
     state: rule ? advanced(state, schedule.maxRuns, rule, occurrence, now, schedule.campaign) : state,
   });
 
-  if (schedule.status !== 'active') return { fire: false, outcome: 'skipped', reason: `schedule ${schedule.status}`, state };
+  if (schedule.status !== 'active') return { fire: false, outcome: 'skipped', reason: notActiveReason(schedule.status), state };
   if (!rule) return ends('error', 'failed', { error: 'the stored recurrence rule is no longer valid' });
   if (runsLeft(schedule) === 0) return ends('completed', 'skipped', { reason: 'max_runs reached' });
   if (rule.end && at > new Date(rule.end).getTime()) return ends('expired', 'skipped', { reason: 'after recurrence_end_date' });
@@ -243,11 +431,10 @@ export function decideOccurrence(schedule: OccurrenceSchedule, rule: RecurrenceR
     if (campaign.status === 'paused') return goesOn('skipped', 'campaign paused');
     if (campaign.startDate && at < campaign.startDate.getTime()) return goesOn('skipped', 'before campaign start_date');
   }
-  const lateSeconds = (now.getTime() - at) / 1000;
-  if (lateSeconds > schedule.misfireGraceSeconds) {
-    return goesOn('missed', `processed ${Math.round(lateSeconds)}s late, grace is ${schedule.misfireGraceSeconds}s`);
-  }
-  return { fire: true, rule };
+  const verdict = plan ?? catchUpPlan(schedule, rule, occurrence, now);
+  if (verdict.fire.some((d) => d.getTime() === at)) return { fire: true, rule };
+  const missed = verdict.missed.find((m) => m.at.getTime() === at);
+  return goesOn('missed', missed?.reason ?? lateReason(occurrence, now, schedule.misfireGraceSeconds));
 }
 
 /** The lifecycle after an occurrence made its Job: one more run, errors in a row reset, next run. */
@@ -269,4 +456,62 @@ export function failedRun(schedule: OccurrenceSchedule, rule: RecurrenceRule, oc
   };
   if (state.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) return { ...state, status: 'error', nextRunAt: null };
   return advanced(state, schedule.maxRuns, rule, occurrence, now, schedule.campaign);
+}
+
+/** One occurrence of a settlement: its run row (a Job when `materialized`) and the schedule after it. */
+export interface SettledOccurrence {
+  at: Date;
+  outcome: RunOutcome;
+  reason?: string;
+  error?: string;
+  state: ScheduleLifecycle;
+}
+
+/** What processing one occurrence writes. */
+export interface Settlement {
+  /** Recorded missed in one go, without changing the schedule; oldest first. */
+  missed: MissedOccurrence[];
+  /**
+   * Settled one after another, oldest first: each writes its run row (and its Job when
+   * materialized) and the schedule's state after it. Holds the processed occurrence unless it is
+   * among `missed`.
+   */
+  settled: SettledOccurrence[];
+}
+
+/**
+ * Everything the worker writes for one processed occurrence: the catch-up plan's missed
+ * occurrences, and each occurrence it fires through the checks of `decideOccurrence`, in order,
+ * from the schedule's state after the one before (so `max_runs`, end dates and the campaign
+ * apply to each; once the schedule stops, nothing after fires). `configError` says why the
+ * schedule's merged config cannot make a Job (each fire then fails with it), null when it can.
+ */
+export function settleOccurrences(
+  schedule: OccurrenceSchedule,
+  rule: RecurrenceRule | null,
+  occurrence: Date,
+  now: Date,
+  configError: string | null,
+  plan: CatchUpPlan | null = schedule.status === 'active' && rule ? catchUpPlan(schedule, rule, occurrence, now) : null,
+): Settlement {
+  const processed = occurrence.getTime();
+  const one = (state: OccurrenceSchedule, at: Date): SettledOccurrence => {
+    const decision = decideOccurrence(state, rule, at, now, plan ?? undefined);
+    if (!decision.fire) return { at, outcome: decision.outcome, reason: decision.reason, error: decision.error, state: decision.state };
+    if (configError !== null) return { at, outcome: 'failed', error: configError, state: failedRun(state, decision.rule, at, now, configError) };
+    return { at, outcome: 'materialized', state: firedRun(state, decision.rule, at, now) };
+  };
+  if (!plan || plan.fire.length === 0) {
+    return { missed: plan ? plan.missed.filter((m) => m.at.getTime() !== processed) : [], settled: [one(schedule, occurrence)] };
+  }
+  const settled: SettledOccurrence[] = [];
+  let state = schedule;
+  for (const at of plan.fire) {
+    // Once the schedule has stopped nothing after fires; the processed occurrence still gets its row.
+    if (state.status !== 'active' && at.getTime() !== processed) continue;
+    const step = one(state, at);
+    settled.push(step);
+    state = { ...state, ...step.state };
+  }
+  return { missed: plan.missed, settled };
 }

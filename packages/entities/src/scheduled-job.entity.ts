@@ -10,6 +10,16 @@ export type ScheduledJobStatus = (typeof SCHEDULED_JOB_STATUSES)[number];
 export const FINISHED_SCHEDULE_STATUSES: readonly ScheduledJobStatus[] = ['completed', 'expired', 'error'];
 
 export const DEFAULT_MISFIRE_GRACE_SECONDS = 3600;
+
+/**
+ * What the worker does with the occurrences of a schedule that no worker processed in time (no
+ * worker was up, Redis lost them), when one comes back: `latest` fires the most recent one still
+ * within `misfire_grace_seconds`, once; `all` fires every one within grace, in order; `none` fires
+ * none of them. The rest are recorded `missed`. See `catchUpPlan` in schedule-lifecycle.ts.
+ */
+export const CATCHUP_POLICIES = ['latest', 'all', 'none'] as const;
+export type CatchupPolicy = (typeof CATCHUP_POLICIES)[number];
+export const DEFAULT_CATCHUP_POLICY: CatchupPolicy = 'latest';
 /** Consecutive failed runs after which a schedule stops with status `error`. */
 export const MAX_CONSECUTIVE_ERRORS = 5;
 
@@ -81,6 +91,10 @@ export class ScheduledJob {
 
   @Column({ name: 'misfire_grace_seconds', type: 'integer', default: DEFAULT_MISFIRE_GRACE_SECONDS })
   misfireGraceSeconds: number;
+
+  /** What a worker coming back fires of the occurrences it missed (`CATCHUP_POLICIES`). */
+  @Column({ name: 'catchup_policy', type: 'varchar', length: 16, default: DEFAULT_CATCHUP_POLICY })
+  catchupPolicy: CatchupPolicy;
 
   /** Bumped whenever what the schedule fires (rule, config, status) changes. */
   @Column({ type: 'integer', default: 1 })

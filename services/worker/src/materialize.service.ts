@@ -1,21 +1,17 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  decideOccurrence,
-  failedRun,
-  firedRun,
+  catchUpPlan,
   firesAgain,
   JobTemplate,
+  jobQueuedMarker,
   jobSettingsOf,
   mergeJobConfig,
   ruleOf,
   RunOutcome,
-  ScheduleLifecycle,
+  settleOccurrences,
 } from '@scheduler/entities';
 import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
 import { LOCK, LockedSchedule, lockedFrom, MATERIALIZE, RECORD_MISSED, RunValues, SETTLE } from './materialize.sql';
-
-/** At most this many missed occurrences are written per processed occurrence. */
-export const MAX_MISSED_RECORDED = 1000;
 
 /** The Job to hand to the content queue. */
 export interface MaterializedJob {
@@ -23,6 +19,11 @@ export interface MaterializedJob {
   userId: string;
   scheduledJobId: string | null;
   campaignId: string | null;
+}
+
+/** A Job the catch-up made for another occurrence than the processed one. */
+export interface CaughtUpJob extends MaterializedJob {
+  occurrence: Date;
 }
 
 /** What became of one occurrence, and what the caller must do in Redis afterwards. */
@@ -33,6 +34,11 @@ export interface MaterializeResult {
   job?: MaterializedJob;
   /** True when the Job already existed: a repeated occurrence. */
   duplicate?: boolean;
+  /**
+   * Jobs the catch-up policy fired for other occurrences of the backlog, oldest first: to hand
+   * over after the commit and mark (`markQueued`); a crash before that leaves them to the reconciler.
+   */
+  caughtUp?: CaughtUpJob[];
   /** True when the schedule will not fire again and its scheduler should go. */
   removeScheduler: boolean;
   missedRecorded: number;
@@ -54,14 +60,22 @@ function isOccurrenceOf(rule: RecurrenceRule, at: Date): boolean {
  * Turns one occurrence of a schedule into exactly one Job, in one PostgreSQL transaction:
  * lock the schedule row, re-check it, insert the Job (unique per schedule and occurrence, so a
  * repeat inserts nothing), then update the counters, `next_run_at` and status. Every
- * occurrence's outcome goes into `schedule_runs`. A typical occurrence costs four round trips
- * (begin, lock-and-read, write, commit).
+ * occurrence's outcome goes into `schedule_runs`. The occurrences of the schedule no worker
+ * processed in time are settled in the same transaction under its `catchup_policy` (the
+ * lifecycle's `settleOccurrences`): recorded missed in one statement, and those it fires made
+ * into Jobs one after another. A typical occurrence costs four round trips (begin,
+ * lock-and-read, write, commit).
  */
 export class MaterializeService {
+  /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
+  readonly markQueued: (jobId: string) => Promise<unknown>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.markQueued = jobQueuedMarker(dataSource);
+  }
 
   async materialize(scheduleId: string, version: number | null, occurrence: Date): Promise<MaterializeResult> {
     return this.dataSource.transaction(async (tx) => this.inTransaction(tx, scheduleId, version, occurrence));
@@ -91,81 +105,76 @@ export class MaterializeService {
     }
 
     const now = this.now();
-    const missedRecorded = rule ? await this.recordMissed(tx, schedule, rule, occurrence, now) : 0;
-    const settle = async (outcome: RunOutcome, fields: { reason?: string; error?: string }, state: ScheduleLifecycle) => {
-      Object.assign(schedule, state);
-      await tx.query(SETTLE.text, SETTLE.bind({ ...runOf(schedule, occurrence, outcome, fields), ...state }));
-      return {
-        outcome,
-        reason: fields.reason ?? fields.error,
-        removeScheduler: !firesAgain(schedule),
-        missedRecorded,
-      } satisfies MaterializeResult;
-    };
-
-    const decision = decideOccurrence(schedule, rule, occurrence, now);
-    if (!decision.fire) return settle(decision.outcome, decision, decision.state);
-
-    let config: Record<string, unknown>;
-    let templateId: string | null;
-    try {
-      const template = schedule.templateId ? await tx.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
-      templateId = template?.id ?? null;
-      config = mergeJobConfig(template, schedule.jobConfig);
-      if (typeof config.publisher_domain !== 'string' || config.publisher_domain.length === 0) {
-        throw new RunFailure('the merged job config has no publisher_domain');
+    const plan = schedule.status === 'active' && rule ? catchUpPlan(schedule, rule, occurrence, now) : null;
+    // The Job's config, needed only when something fires.
+    let job: { config: Record<string, unknown>; templateId: string | null } | null = null;
+    let configError: string | null = null;
+    if (plan && plan.fire.length > 0) {
+      try {
+        const template = schedule.templateId ? await tx.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
+        const config = mergeJobConfig(template, schedule.jobConfig);
+        if (typeof config.publisher_domain !== 'string' || config.publisher_domain.length === 0) {
+          throw new RunFailure('the merged job config has no publisher_domain');
+        }
+        job = { config, templateId: template?.id ?? null };
+      } catch (error) {
+        if (!(error instanceof RunFailure)) throw error; // PostgreSQL trouble: retried, not a schedule error
+        configError = error.message;
       }
-    } catch (error) {
-      if (!(error instanceof RunFailure)) throw error; // PostgreSQL trouble: retried, not a schedule error
-      return settle('failed', { error: error.message }, failedRun(schedule, decision.rule, occurrence, now, error.message));
     }
 
-    const state = firedRun(schedule, decision.rule, occurrence, now);
-    Object.assign(schedule, state);
-    const s = jobSettingsOf(config);
-    const inserted: { id: string }[] = await tx.query(
-      MATERIALIZE.text,
-      MATERIALIZE.bind({
-        ...runOf(schedule, occurrence, 'materialized', {}),
-        ...state,
-        campaignId: schedule.campaignId,
-        templateId,
-        config: JSON.stringify(config),
-        ...s,
-        country: s.country?.slice(0, 2) ?? null,
-        language: s.language?.slice(0, 35) ?? null,
-      }),
-    );
-    if (inserted.length === 0) {
-      // Only reachable if something wrote the Job without taking the schedule lock.
-      return { outcome: 'materialized', duplicate: true, removeScheduler: false, missedRecorded };
+    const settlement = settleOccurrences(schedule, rule, occurrence, now, configError, plan);
+    if (settlement.missed.length > 0) {
+      await tx.query(
+        RECORD_MISSED.text,
+        RECORD_MISSED.bind({
+          scheduleId: schedule.id,
+          userId: schedule.userId,
+          missed: settlement.missed.map((m) => m.at),
+          reasons: settlement.missed.map((m) => m.reason),
+        }),
+      );
     }
-    return {
-      outcome: 'materialized',
-      job: { id: inserted[0].id, userId: schedule.userId, scheduledJobId: schedule.id, campaignId: schedule.campaignId },
-      removeScheduler: !firesAgain(schedule),
-      missedRecorded,
-    };
-  }
+    const missedRecorded = settlement.missed.filter((m) => m.at.getTime() !== occurrence.getTime()).length;
+    const result: MaterializeResult = { outcome: 'missed', removeScheduler: false, missedRecorded };
+    const own = settlement.missed.find((m) => m.at.getTime() === occurrence.getTime());
+    if (own) result.reason = own.reason;
+    const caughtUp: CaughtUpJob[] = [];
 
-  /**
-   * Occurrences between the schedule's recorded `next_run_at` and this one never reached a
-   * worker (Redis lost them, or no worker was up): record them as missed, and so those between
-   * this occurrence and now, which the scheduler will not produce either. One statement.
-   */
-  private async recordMissed(tx: EntityManager, schedule: LockedSchedule, rule: RecurrenceRule, occurrence: Date, now: Date): Promise<number> {
-    if (schedule.status !== 'active') return 0;
-    const missed: Date[] = [];
-    let cursor = schedule.nextRunAt ? new Date(schedule.nextRunAt.getTime() - 1) : occurrence;
-    while (missed.length < MAX_MISSED_RECORDED) {
-      const next = nextOccurrence(rule, cursor);
-      if (!next || next.getTime() > now.getTime()) break;
-      if (next.getTime() !== occurrence.getTime()) missed.push(next);
-      cursor = next;
+    for (const step of settlement.settled) {
+      const processed = step.at.getTime() === occurrence.getTime();
+      Object.assign(schedule, step.state);
+      if (step.outcome !== 'materialized' || !job) {
+        await tx.query(SETTLE.text, SETTLE.bind({ ...runOf(schedule, step.at, step.outcome, step), ...step.state }));
+        if (processed) Object.assign(result, { outcome: step.outcome, reason: step.reason ?? step.error });
+        continue;
+      }
+      const s = jobSettingsOf(job.config);
+      const inserted: { id: string }[] = await tx.query(
+        MATERIALIZE.text,
+        MATERIALIZE.bind({
+          ...runOf(schedule, step.at, 'materialized', {}),
+          ...step.state,
+          campaignId: schedule.campaignId,
+          templateId: job.templateId,
+          config: JSON.stringify(job.config),
+          ...s,
+          country: s.country?.slice(0, 2) ?? null,
+          language: s.language?.slice(0, 35) ?? null,
+          queuedNow: processed,
+        }),
+      );
+      if (inserted.length === 0) {
+        // Only reachable if something wrote the Job without taking the schedule lock (the
+        // schedule's state was not written either): stop here.
+        return { ...result, outcome: 'materialized', reason: undefined, duplicate: processed, caughtUp };
+      }
+      const made = { id: inserted[0].id, userId: schedule.userId, scheduledJobId: schedule.id, campaignId: schedule.campaignId };
+      if (processed) Object.assign(result, { outcome: 'materialized', reason: undefined, job: made });
+      else caughtUp.push({ ...made, occurrence: step.at });
     }
-    if (missed.length === 0) return 0;
-    await tx.query(RECORD_MISSED.text, RECORD_MISSED.bind({ scheduleId: schedule.id, userId: schedule.userId, missed }));
-    return missed.length;
+    if (caughtUp.length > 0) result.caughtUp = caughtUp;
+    result.removeScheduler = !firesAgain(schedule);
+    return result;
   }
 }
-

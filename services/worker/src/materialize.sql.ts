@@ -70,14 +70,18 @@ function wrap(items: string[], indent: string): string {
   return lines.join(`\n${indent}`);
 }
 
-/** Where a written column's value comes from: a named parameter, or an SQL expression. */
-type Source<V> = { param: keyof V & string } | { sql: string };
+/**
+ * Where a written column's value comes from: a named parameter, an SQL expression, or an SQL
+ * expression over parameters of its own (numbered where the column comes in the list).
+ */
+type Source<V> = { param: keyof V & string } | { sql: string } | { expr: (p: Parameters<V>) => string };
 
 function writeList<E, V>(entity: EntityClass<E>, p: Parameters<V>, sources: [keyof E & string, Source<V>][]) {
   const columns = sources.map(([property]) => columnOf(entity, property).name);
-  const values = sources.map(([property, source]) =>
-    'param' in source ? p.ref(source.param, columnOf(entity, property).type) : source.sql,
-  );
+  const values = sources.map(([property, source]) => {
+    if ('param' in source) return p.ref(source.param, columnOf(entity, property).type);
+    return 'sql' in source ? source.sql : source.expr(p);
+  });
   return { columns, values };
 }
 
@@ -99,6 +103,7 @@ const LOCKED_SCHEDULE_FIELDS = [
   'recurrenceRule',
   ...LIFECYCLE_FIELDS,
   'misfireGraceSeconds',
+  'catchupPolicy',
   'version',
 ] as const satisfies readonly (keyof ScheduledJob)[];
 /** What the checks need of the schedule's campaign. */
@@ -166,11 +171,17 @@ export interface RunValues {
   error: string | null;
 }
 
-/** The Job's own columns (the schedule, user and occurrence come from `RunValues`). */
+/**
+ * The Job's own columns (the schedule, user and occurrence come from `RunValues`). `queuedNow`:
+ * the Job of the processed occurrence is handed to the content queue before that occurrence is
+ * acknowledged, so `queued_at` is set here (a redelivery hands it on again); a catch-up Job of
+ * another occurrence is written with `queued_at` null and marked when handed over after the
+ * commit, so a crash in between leaves it to the reconciler's hand-over.
+ */
 export type JobValues = Pick<
   Job,
   'campaignId' | 'templateId' | 'publisherDomain' | 'llmProvider' | 'llmModel' | 'writingStrategy' | 'country' | 'language'
-> & { config: string };
+> & { config: string; queuedNow: boolean };
 
 /** The run row's columns; `jobId` is the statement's to give. */
 function runSources<V extends RunValues>(jobId: string): [keyof ScheduleRun, Source<V>][] {
@@ -234,10 +245,11 @@ export type MaterializeValues = RunValues & ScheduleLifecycle & JobValues;
 
 /**
  * Inserts the Job, its run row and the schedule's new state in one statement; returns the Job's
- * id (no row when the Job already existed). `queued_at` is set here: the occurrence's BullMQ job
- * is acknowledged only after the hand-over to the content queue, so a hand-over that fails or is
- * cut short by a crash is redone by the redelivery (the duplicate path hands the same Job on).
- * No second write per Job after the commit.
+ * id (no row when the Job already existed). For the processed occurrence `queued_at` is set
+ * here: the occurrence's BullMQ job is acknowledged only after the hand-over to the content
+ * queue, so a hand-over that fails or is cut short by a crash is redone by the redelivery (the
+ * duplicate path hands the same Job on), and there is no second write per Job after the commit.
+ * A catch-up Job (`queuedNow` false) is marked after its hand-over instead.
  */
 export const MATERIALIZE = ((): Statement<MaterializeValues> => {
   const p = new Parameters<MaterializeValues>();
@@ -255,7 +267,7 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
     ['writingStrategy', { param: 'writingStrategy' }],
     ['country', { param: 'country' }],
     ['language', { param: 'language' }],
-    ['queuedAt', { sql: 'now()' }],
+    ['queuedAt', { expr: (q) => `CASE WHEN ${q.ref('queuedNow', 'boolean')} THEN now() END` }],
   ]);
   const unique = (['scheduledJobId', 'scheduledFor'] as const).map((f) => columnOf(Job, f).name);
   const id = columnOf(Job, 'id').name;
@@ -275,22 +287,31 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
   SELECT ${id} FROM job`);
 })();
 
-/** The occurrences no worker processed in time, recorded as missed (existing rows win). */
-export const RECORD_MISSED = ((): Statement<{ scheduleId: string; userId: string; missed: Date[] }> => {
-  type V = { scheduleId: string; userId: string; missed: Date[] };
-  const p = new Parameters<V>();
-  const list = writeList<ScheduleRun, V>(ScheduleRun, p, [
+export interface MissedValues {
+  scheduleId: string;
+  userId: string;
+  /** The occurrences, and each one's reason at the same index. */
+  missed: Date[];
+  reasons: string[];
+}
+
+/** The occurrences a catch-up plan records as missed, each with its reason (existing rows win). */
+export const RECORD_MISSED = ((): Statement<MissedValues> => {
+  const p = new Parameters<MissedValues>();
+  const list = writeList<ScheduleRun, MissedValues>(ScheduleRun, p, [
     ['scheduledJobId', { param: 'scheduleId' }],
     ['userId', { param: 'userId' }],
-    ['occurrenceAt', { sql: 'at' }],
+    ['occurrenceAt', { sql: 'm.at' }],
     ['outcome', { sql: "'missed'" }],
-    ['reason', { sql: "'no worker processed this occurrence in time'" }],
+    ['reason', { sql: 'm.reason' }],
     ['processedAt', { sql: 'now()' }],
   ]);
   const key = RUN_KEY.map((f) => columnOf(ScheduleRun, f).name);
+  const at = p.ref('missed', `${columnOf(ScheduleRun, 'occurrenceAt').type}[]`);
+  const reasons = p.ref('reasons', `${columnOf(ScheduleRun, 'reason').type}[]`);
   return p.statement(`
   INSERT INTO ${tableOf(ScheduleRun)} (${list.columns.join(', ')})
   SELECT ${list.values.join(', ')}
-    FROM unnest(${p.ref('missed', `${columnOf(ScheduleRun, 'occurrenceAt').type}[]`)}) AS at
+    FROM unnest(${at}, ${reasons}) AS m(at, reason)
   ON CONFLICT (${key.join(', ')}) DO NOTHING`);
 })();

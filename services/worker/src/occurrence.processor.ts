@@ -1,14 +1,29 @@
 import type { Job as QueueJob, Queue } from 'bullmq';
-import { ContentJobPayload, enqueueContentJob, occurrenceInstantOf, OccurrencePayload, removeScheduler } from '@scheduler/queue';
+import {
+  ContentJobPayload,
+  enqueueContentJob,
+  handOverJob,
+  occurrenceInstantOf,
+  OccurrencePayload,
+  removeScheduler,
+} from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
-import type { MaterializeResult, MaterializeService } from './materialize.service';
+import type { MaterializedJob, MaterializeResult, MaterializeService } from './materialize.service';
 
+const payloadOf = (job: MaterializedJob): ContentJobPayload => ({
+  job_id: job.id,
+  user_id: job.userId,
+  scheduled_job_id: job.scheduledJobId,
+  campaign_id: job.campaignId,
+});
 
 /**
  * The BullMQ processor of the occurrence queue: materializes the occurrence, then (after the
  * commit) hands the Job to the content queue and retires the scheduler of a schedule that is
  * done. A throw (PostgreSQL or Redis away) makes BullMQ retry with backoff; the retry is safe
- * because the Job is unique per (schedule, occurrence) and its queue id is the Job id.
+ * because the Job is unique per (schedule, occurrence) and its queue id is the Job id. Jobs the
+ * catch-up made for other occurrences are handed over and marked after the commit; one that
+ * fails there is left to the reconciler's hand-over of unqueued Jobs (a retry would not find it).
  */
 export function createOccurrenceProcessor(deps: {
   materialize: MaterializeService;
@@ -34,14 +49,22 @@ export function createOccurrenceProcessor(deps: {
       deps.metrics.jobsMaterialized.inc();
       deps.metrics.fireLag.observe(Math.max(0, (now().getTime() - occurrence.getTime()) / 1000));
     }
+    const caughtUp = result.caughtUp ?? [];
+    for (const job of caughtUp) {
+      deps.metrics.runs.inc({ outcome: 'materialized' });
+      deps.metrics.jobsMaterialized.inc();
+      deps.metrics.fireLag.observe(Math.max(0, (now().getTime() - job.occurrence.getTime()) / 1000));
+    }
     if (result.job) {
       // Until this succeeds the occurrence is not acknowledged; a retry hands the same Job on.
-      await enqueueContentJob(deps.contentQueue, {
-        job_id: result.job.id,
-        user_id: result.job.userId,
-        scheduled_job_id: result.job.scheduledJobId,
-        campaign_id: result.job.campaignId,
-      });
+      await enqueueContentJob(deps.contentQueue, payloadOf(result.job));
+    }
+    for (const job of caughtUp) {
+      try {
+        await handOverJob(deps.contentQueue, { payload: payloadOf(job), markQueued: deps.materialize.markQueued });
+      } catch (error) {
+        deps.logger.warn({ schedule_id: scheduleId, job_id: job.id, err: error }, 'catch-up job not handed over; the reconciler will');
+      }
     }
     if (result.removeScheduler) {
       // After the commit: a Redis failure is logged and counted, and the reconciler removes it.
@@ -56,6 +79,7 @@ export function createOccurrenceProcessor(deps: {
         duplicate: result.duplicate ?? false,
         reason: result.reason,
         missed_recorded: result.missedRecorded,
+        caught_up: caughtUp.map((j) => ({ occurrence_at: j.occurrence.toISOString(), job_id: j.id })),
       },
       'occurrence processed',
     );

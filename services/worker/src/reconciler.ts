@@ -23,8 +23,11 @@ const UNQUEUED_SLACK_MS = 30_000;
 /**
  * Makes Redis agree with PostgreSQL: every active schedule has exactly one job scheduler with
  * its current rule and version; schedulers without an active schedule go; an occurrence that
- * is overdue with nothing queued for it is queued again (the processor then fires it within
- * grace or records it as missed). One leader at a time, by a PostgreSQL advisory lock.
+ * is overdue with nothing queued for it is queued again. The processor settles it, and every
+ * occurrence after it up to now, under the schedule's `catchup_policy` (the lifecycle's
+ * `catchUpPlan`), exactly as it does a late occurrence the scheduler delivered: so a Redis
+ * flush catches up by the same policy as a worker outage. One leader at a time, by a
+ * PostgreSQL advisory lock.
  */
 export class Reconciler {
   constructor(
@@ -108,7 +111,8 @@ export class Reconciler {
     }
     const now = this.now().getTime();
     if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
-      // The occurrence PostgreSQL expects has not been processed: queue it unless it is queued.
+      // The occurrence PostgreSQL expects has not been processed: queue it unless it is queued
+      // (its processing applies the catch-up policy to it and to those after it).
       const pendingId = `repeat:${schedule.id}:${schedule.nextRunAt.getTime()}`;
       const pending = await this.queue.getJob(pendingId);
       const state = pending ? await pending.getState() : 'unknown';

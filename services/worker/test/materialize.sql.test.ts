@@ -11,7 +11,7 @@ describe('the materializer statements', () => {
 SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.scheduled_at,
        s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs, s.job_config,
        s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count, s.error_count,
-       s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.version,
+       s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy, s.version,
        c.status AS campaign_status, c.start_date AS campaign_start_date,
        c.end_date AS campaign_end_date,
        (SELECT j.id FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz) AS existing_job_id
@@ -49,21 +49,22 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.schedul
     INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_for, status, config,
       publisher_domain, llm_provider, llm_model, writing_strategy, country, language, queued_at)
     VALUES ($1::text, $2::uuid, $3::uuid, $4::uuid, $5::timestamptz, 'pending', $6::jsonb,
-            $7::varchar, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::varchar, now())
+            $7::varchar, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::varchar,
+            CASE WHEN $13::boolean THEN now() END)
     ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
     RETURNING id
   ), run AS (
     INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
-    SELECT $4::uuid, $1::text, $5::timestamptz, $13::varchar, $14::text, $15::text, job.id, now() FROM job
+    SELECT $4::uuid, $1::text, $5::timestamptz, $14::varchar, $15::text, $16::text, job.id, now() FROM job
     ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
       SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
           job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
       WHERE schedule_runs.outcome <> 'materialized'
   ), settled AS (
     UPDATE scheduled_jobs
-       SET status = $16::varchar, next_run_at = $17::timestamptz, last_run_at = $18::timestamptz,
-           run_count = $19::integer, error_count = $20::integer, consecutive_errors = $21::integer,
-           last_error = $22::text, updated_at = now()
+       SET status = $17::varchar, next_run_at = $18::timestamptz, last_run_at = $19::timestamptz,
+           run_count = $20::integer, error_count = $21::integer, consecutive_errors = $22::integer,
+           last_error = $23::text, updated_at = now()
      WHERE id = $4::uuid AND EXISTS (SELECT 1 FROM job)
   )
   SELECT id FROM job"
@@ -74,8 +75,8 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.schedul
     expect(RECORD_MISSED.text).toMatchInlineSnapshot(`
 "
   INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, processed_at)
-  SELECT $1::uuid, $2::text, at, 'missed', 'no worker processed this occurrence in time', now()
-    FROM unnest($3::timestamptz[]) AS at
+  SELECT $1::uuid, $2::text, m.at, 'missed', m.reason, now()
+    FROM unnest($3::timestamptz[], $4::text[]) AS m(at, reason)
   ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
 `);
   });
@@ -104,6 +105,7 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.schedul
       writingStrategy: 'expert',
       country: 'us',
       language: 'en',
+      queuedNow: true,
     };
     const bound = MATERIALIZE.bind(values);
     const at = (n: number) => bound[n - 1];

@@ -1,6 +1,17 @@
-import { MoreThan } from 'typeorm';
-import { Campaign, CampaignStatus, firesAgain, intoCampaignWindow, Job, JobTemplate, ruleOf, ScheduledJob } from '@scheduler/entities';
-import { AfterCommitReport, removeScheduler } from '@scheduler/queue';
+import { In, MoreThan } from 'typeorm';
+import {
+  Campaign,
+  CampaignStatus,
+  firesAgain,
+  intoCampaignWindow,
+  Job,
+  JobTemplate,
+  reopenedByCampaignWindow,
+  ruleOf,
+  ScheduledJob,
+} from '@scheduler/entities';
+import type { RecurrenceRule } from '@scheduler/recurrence';
+import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { FieldError, notFound, validationFailed } from '../http/errors';
 import { parseInstant } from '../http/format';
@@ -67,22 +78,25 @@ export class CampaignService {
   /**
    * Partial update. New start or end dates move the `next_run_at` of the campaign's active
    * schedules into the new window; a schedule left with no run inside it expires (and its
-   * scheduler goes after the commit).
+   * scheduler goes after the commit). A schedule the old window had stopped that has runs in the
+   * new one comes back (`reopenedByCampaignWindow`; its scheduler is written after the commit).
    */
   async update(userId: string, id: string, dto: UpdateCampaignDto): Promise<Campaign> {
     const now = this.deps.now();
-    const { campaign, expired } = await this.deps.dataSource.transaction(async (tx) => {
+    const { campaign, expired, reopened } = await this.deps.dataSource.transaction(async (tx) => {
       const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('Campaign');
+      const before = { startDate: campaign.startDate, endDate: campaign.endDate };
       applyFields(campaign, dto);
       const saved = await tx.getRepository(Campaign).save(campaign);
       const expired: string[] = [];
+      const reopened: { id: string; version: number; rule: RecurrenceRule | null }[] = [];
       if (dto.start_date !== undefined || dto.end_date !== undefined) {
         const schedules = tx.getRepository(ScheduledJob);
         let lastId = '00000000-0000-0000-0000-000000000000';
         for (;;) {
           const batch = await schedules.find({
-            where: { campaignId: id, status: 'active', id: MoreThan(lastId) },
+            where: { campaignId: id, status: In(['active', 'expired', 'completed']), id: MoreThan(lastId) },
             order: { id: 'ASC' },
             take: 500,
             lock: { mode: 'pessimistic_write' },
@@ -90,7 +104,16 @@ export class CampaignService {
           if (batch.length === 0) break;
           lastId = batch[batch.length - 1].id;
           for (const schedule of batch) {
-            const moved = intoCampaignWindow(schedule, ruleOf(schedule), now, saved);
+            const rule = ruleOf(schedule);
+            if (schedule.status !== 'active') {
+              const back = reopenedByCampaignWindow(schedule, rule, now, before, saved);
+              if (!back) continue;
+              const version = schedule.version + 1;
+              await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
+              reopened.push({ id: schedule.id, version, rule });
+              continue;
+            }
+            const moved = intoCampaignWindow(schedule, rule, now, saved);
             if (moved.status === schedule.status && moved.nextRunAt?.getTime() === schedule.nextRunAt?.getTime()) continue;
             await schedules.update(
               { id: schedule.id },
@@ -102,9 +125,10 @@ export class CampaignService {
           }
         }
       }
-      return { campaign: saved, expired };
+      return { campaign: saved, expired, reopened };
     });
     for (const scheduleId of expired) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
+    for (const spec of reopened) await syncSchedulerAfterCommit(this.deps.occurrenceQueue, spec, this.afterCommit);
     return campaign;
   }
 

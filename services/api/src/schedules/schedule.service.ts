@@ -9,6 +9,7 @@ import {
   changesFiring,
   firesAgain,
   nextRunAfter,
+  notActiveReason,
   paused,
   resumed,
   ruleOf,
@@ -16,6 +17,7 @@ import {
   ScheduledJobStatus,
   ScheduleEdit,
   ScheduleRun,
+  skippedWhilePaused,
   upcomingRuns,
 } from '@scheduler/entities';
 import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
@@ -242,7 +244,11 @@ export class ScheduleService {
     return schedule;
   }
 
-  /** Resumes a paused schedule from the next occurrence after now; missed runs are skipped. */
+  /**
+   * Resumes a paused schedule from the next occurrence after now. The runs it did not make
+   * while paused are not made up; they are recorded in its run history as `skipped` (`schedule
+   * paused`, at most `MAX_MISSED_RECORDED`), in the same transaction: `skippedWhilePaused`.
+   */
   async resume(userId: string, id: string): Promise<ScheduledJob> {
     const now = this.deps.now();
     const { schedule, rule } = await this.deps.dataSource.transaction(async (tx) => {
@@ -254,6 +260,19 @@ export class ScheduleService {
       const campaign = schedule.campaignId
         ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId })
         : null;
+      const runs = tx.getRepository(ScheduleRun);
+      const last = await runs.findOne({ select: { occurrenceAt: true }, where: { scheduledJobId: schedule.id }, order: { occurrenceAt: 'DESC' } });
+      const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
+      const since = settled.length ? new Date(Math.max(...settled.map((d) => d.getTime()))) : null;
+      const skipped = skippedWhilePaused(schedule, rule, since, now, campaign);
+      if (skipped.length > 0) {
+        await runs
+          .createQueryBuilder()
+          .insert()
+          .values(skipped.map((at) => ({ scheduledJobId: schedule.id, userId, occurrenceAt: at, outcome: 'skipped' as const, reason: notActiveReason('paused') })))
+          .orIgnore()
+          .execute();
+      }
       Object.assign(schedule, resumed(schedule, rule, now, campaign));
       schedule.version += 1;
       return { schedule: await repo.save(schedule), rule };
