@@ -21,8 +21,19 @@ import { createLogger, createRegistry, workerMetrics } from '@scheduler/telemetr
 import { MaterializeService } from '../src/materialize.service';
 import { createOccurrenceProcessor } from '../src/occurrence.processor';
 import { Reconciler } from '../src/reconciler';
-import { insertSchedule, newUserId, openDataSource, TEST_REDIS_URL } from './helpers';
-import { deleteKeysUnder, pollUntil, signalAndWait, sleep, waitUntilUp, wholeSecondAhead, WorkerProcesses } from './processes';
+import {
+  deleteKeysUnder,
+  insertSchedule,
+  newUserId,
+  openDataSource,
+  pollUntil,
+  signalAndWait,
+  sleep,
+  TEST_REDIS_URL,
+  waitUntilUp,
+  wholeSecondAhead,
+  WorkerProcesses,
+} from '@scheduler/testkit';
 
 const SECOND = 1000;
 const T0 = new Date('2030-01-01T09:00:00Z');
