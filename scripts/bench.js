@@ -88,7 +88,10 @@ async function main() {
     if (cleaned) return;
     cleaned = true;
     for (const child of [...ctx.children]) await stopChild(child, 10_000).catch(() => undefined);
-    for (const fn of ctx.cleanups.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+    for (const fn of ctx.cleanups.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
     if (ctx.redis) {
       const keys = await deleteKeys(ctx.redis, `${ctx.prefixBase}-*`).catch(() => 0);
       const limits = await deleteKeys(ctx.redis, `rl:*:u:bench-${runId}-*`).catch(() => 0);
@@ -130,7 +133,9 @@ async function main() {
       for (const workers of WORKER_COUNTS) {
         log(`  N=${n}: ours, ${workers} worker(s)`);
         const r = await ourRound(ctx, { n, workers, concurrency: CONCURRENCY });
-        log(`    p50 ${fmt.ms(r.lag.p50)} p99 ${fmt.ms(r.lag.p99)} drain ${fmt.ms(r.drainMs)} ${fmt.num(r.jobsPerSecond)} Jobs/s, dup ${r.duplicates} lost ${r.losses}`);
+        log(
+          `    p50 ${fmt.ms(r.lag.p50)} p99 ${fmt.ms(r.lag.p99)} drain ${fmt.ms(r.drainMs)} ${fmt.num(r.jobsPerSecond)} Jobs/s, dup ${r.duplicates} lost ${r.losses}`,
+        );
         rounds.push(r);
         if (n === SIZES.fire[SIZES.fire.length - 1]) storage = await storagePerOccurrence(ctx.pg);
         log(`  N=${n}: ceiling, ${workers} worker(s)`);
@@ -246,7 +251,9 @@ function addObservations(results) {
     }
     for (const r of ours) {
       if (r.log.attemptFailures) {
-        obs.push(`N=${fmt.num(n)}, ${r.workers} worker(s): ${r.log.attemptFailures} occurrence attempts failed and were retried (${r.log.firstFailures.join('; ')}).`);
+        obs.push(
+          `N=${fmt.num(n)}, ${r.workers} worker(s): ${r.log.attemptFailures} occurrence attempts failed and were retried (${r.log.firstFailures.join('; ')}).`,
+        );
       }
       if (r.log.errors.length) obs.push(`N=${fmt.num(n)}, ${r.workers} worker(s): worker errors: ${r.log.errors.join('; ')}`);
     }

@@ -30,7 +30,9 @@ async function workerPort(configured) {
   } catch (error) {
     if (error.code !== 'EADDRINUSE') throw error;
     const free = await probe(0);
-    console.warn(`WORKER_PORT ${configured} is in use: this run's worker serves health and metrics on port ${free} (set WORKER_PORT to choose another).`);
+    console.warn(
+      `WORKER_PORT ${configured} is in use: this run's worker serves health and metrics on port ${free} (set WORKER_PORT to choose another).`,
+    );
     return free;
   }
 }

@@ -125,10 +125,10 @@ async function apiSection(ctx, { benchUser, durationSeconds, connections }) {
   pool.on('error', () => undefined); // an idle client dropped at the end
   const minimal = express();
   minimal.get('/schedules', async (req, res) => {
-    const { rows } = await pool.query(
-      'SELECT * FROM scheduled_jobs WHERE user_id = $1 ORDER BY next_run_at, id LIMIT 50 OFFSET $2',
-      [benchUser, Number(req.query.offset || 0)],
-    );
+    const { rows } = await pool.query('SELECT * FROM scheduled_jobs WHERE user_id = $1 ORDER BY next_run_at, id LIMIT 50 OFFSET $2', [
+      benchUser,
+      Number(req.query.offset || 0),
+    ]);
     res.json(rows);
   });
   const minimalServer = await listen(minimal);
@@ -146,11 +146,36 @@ async function apiSection(ctx, { benchUser, durationSeconds, connections }) {
   });
 
   const cases = [
-    { key: 'minimal0', label: 'minimal Express + pg: user’s schedules by next_run_at, limit 50', url: `${minimalBase}/schedules`, method: 'GET' },
-    { key: 'upcoming', label: 'GET /api/v1/schedule/upcoming?hours=24', url: `${base}/api/v1/schedule/upcoming?hours=24`, method: 'GET', vs: 'minimal0' },
-    { key: 'list', label: 'GET /api/v1/schedule?limit=50&offset=1000', url: `${base}/api/v1/schedule?limit=50&offset=1000`, method: 'GET', vs: 'minimal1000' },
+    {
+      key: 'minimal0',
+      label: 'minimal Express + pg: user’s schedules by next_run_at, limit 50',
+      url: `${minimalBase}/schedules`,
+      method: 'GET',
+    },
+    {
+      key: 'upcoming',
+      label: 'GET /api/v1/schedule/upcoming?hours=24',
+      url: `${base}/api/v1/schedule/upcoming?hours=24`,
+      method: 'GET',
+      vs: 'minimal0',
+    },
+    {
+      key: 'list',
+      label: 'GET /api/v1/schedule?limit=50&offset=1000',
+      url: `${base}/api/v1/schedule?limit=50&offset=1000`,
+      method: 'GET',
+      vs: 'minimal1000',
+    },
     { key: 'minimal1000', label: 'minimal Express + pg: same, offset 1000', url: `${minimalBase}/schedules?offset=1000`, method: 'GET' },
-    { key: 'campaigns', label: 'POST /api/v1/campaigns', url: `${base}/api/v1/campaigns`, method: 'POST', body: campaignBody, vs: 'minimal0', expect: 201 },
+    {
+      key: 'campaigns',
+      label: 'POST /api/v1/campaigns',
+      url: `${base}/api/v1/campaigns`,
+      method: 'POST',
+      body: campaignBody,
+      vs: 'minimal0',
+      expect: 201,
+    },
   ];
   for (const c of cases) {
     const init = { method: c.method, headers: c.key.startsWith('minimal') ? {} : headers, body: c.body };

@@ -8,12 +8,7 @@ const { randomUUID } = require('node:crypto');
 const { Queue } = require('bullmq');
 const { ruleOf } = require('../../packages/entities/dist');
 const { nextOccurrence } = require('../../packages/recurrence/dist');
-const {
-  CONTENT_JOBS_QUEUE,
-  createOccurrenceQueue,
-  statusKeys,
-  syncScheduler,
-} = require('../../packages/queue/dist');
+const { CONTENT_JOBS_QUEUE, createOccurrenceQueue, statusKeys, syncScheduler } = require('../../packages/queue/dist');
 const { fireRows, insertSchedules, truncateAll, JOB_CONFIG } = require('./data');
 const { cpuBusy, cpuSnapshot, deleteKeys, processCpuSeconds, prng, runPool, sleep, summarize } = require('./util');
 
@@ -350,7 +345,13 @@ async function ceilingRound(ctx, { n, workers, concurrency }) {
   const readyAll = [];
   for (let i = 0; i < workers; i++) {
     const child = fork(path.join(__dirname, 'ceiling-worker.js'), [], {
-      env: { ...process.env, DATABASE_URL: ctx.dbUrl, REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: String(concurrency) },
+      env: {
+        ...process.env,
+        DATABASE_URL: ctx.dbUrl,
+        REDIS_URL: ctx.redisUrl,
+        QUEUE_PREFIX: prefix,
+        WORKER_CONCURRENCY: String(concurrency),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     trackChild(ctx, child, 'ceiling-worker');

@@ -104,7 +104,10 @@ function fireSection(r) {
     });
     out.push(`### N = ${num(n)}`, '');
     out.push(
-      mdTable(['design', 'p50 lag', 'mean lag', 'p99 lag', 'max lag', 'drain', 'Jobs/s', 'Jobs', 'dup', 'lost', 'CPU', 'other load before'], rows),
+      mdTable(
+        ['design', 'p50 lag', 'mean lag', 'p99 lag', 'max lag', 'drain', 'Jobs/s', 'Jobs', 'dup', 'lost', 'CPU', 'other load before'],
+        rows,
+      ),
     );
     out.push('');
     const ours = rounds.filter((x) => x.kind === 'ours');
@@ -122,7 +125,14 @@ function fireSection(r) {
     });
     out.push(
       mdTable(
-        ['workers', 'our p50 / poller mean', 'our mean / poller mean', 'our p50 / ceiling p50', 'our p99 / ceiling p99', 'our Jobs/s / ceiling Jobs/s'],
+        [
+          'workers',
+          'our p50 / poller mean',
+          'our mean / poller mean',
+          'our p50 / ceiling p50',
+          'our p99 / ceiling p99',
+          'our Jobs/s / ceiling Jobs/s',
+        ],
         ratioRows,
       ),
     );
@@ -233,7 +243,10 @@ function apiSection(r) {
     '`SELECT * FROM scheduled_jobs WHERE user_id = $1 ORDER BY next_run_at, id LIMIT 50 OFFSET $2`.',
     `POST runs last; it created ${num(a.campaignsAfter - r.dataset.campaigns)} campaigns.`,
     '',
-    mdTable(['endpoint', 'req/s', 'p50', 'p99', 'requests', 'errors/non-2xx', 'body bytes', 'req/s vs minimal route', 'other load before'], rows),
+    mdTable(
+      ['endpoint', 'req/s', 'p50', 'p99', 'requests', 'errors/non-2xx', 'body bytes', 'req/s vs minimal route', 'other load before'],
+      rows,
+    ),
   ].join('\n');
 }
 
@@ -270,8 +283,14 @@ function scaleSection(r) {
       ['measure', 'bytes per scheduler'],
       [
         [`used_memory Δ / ${num(m.schedulers)}`, num(m.perScheduler)],
-        [`Σ MEMORY USAGE of the prefix’s keys / ${num(m.schedulers)} (${num(m.keysPerScheduler, 2)} keys each)`, num(m.keyBytesPerScheduler)],
-        [`used_memory Δ of the first reconcile pass / ${num(first.report.created)} created`, first.report.created ? num(first.memDelta / first.report.created) : 'n/a'],
+        [
+          `Σ MEMORY USAGE of the prefix’s keys / ${num(m.schedulers)} (${num(m.keysPerScheduler, 2)} keys each)`,
+          num(m.keyBytesPerScheduler),
+        ],
+        [
+          `used_memory Δ of the first reconcile pass / ${num(first.report.created)} created`,
+          first.report.created ? num(first.memDelta / first.report.created) : 'n/a',
+        ],
       ],
     ),
     '',

@@ -7,7 +7,14 @@ const { deleteKeys, keyMemory, runPool, usedMemory } = require('./util');
 
 const ruleOfRow = (r) =>
   r.rule ??
-  ruleOf({ scheduleType: r.type, scheduledAt: r.scheduledAt, recurrencePattern: r.pattern, timezone: r.timezone, recurrenceEndDate: null, maxRuns: null });
+  ruleOf({
+    scheduleType: r.type,
+    scheduledAt: r.scheduledAt,
+    recurrencePattern: r.pattern,
+    timezone: r.timezone,
+    recurrenceEndDate: null,
+    maxRuns: null,
+  });
 
 /** used_memory before/after creating `count` schedulers with syncScheduler (50 in flight). */
 async function redisMemoryPerScheduler(ctx, rows, count) {
@@ -50,9 +57,7 @@ async function reconcilePasses(ctx) {
   const logger = { info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
   // The constructor gained a content queue (dataSource, queue, contentQueue, logger): follow it.
   const reconciler =
-    Reconciler.length >= 4
-      ? new Reconciler(dataSource, queue, contentQueue, logger)
-      : new Reconciler(dataSource, queue, logger);
+    Reconciler.length >= 4 ? new Reconciler(dataSource, queue, contentQueue, logger) : new Reconciler(dataSource, queue, logger);
   const {
     rows: [{ c: active }],
   } = await ctx.pg.query("SELECT count(*)::int AS c FROM scheduled_jobs WHERE status = 'active'");

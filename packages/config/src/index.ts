@@ -160,10 +160,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     nodeEnv,
     port: r.int('PORT', 8000, 0, 65535),
-    databaseUrl: r.url('DATABASE_URL', 'postgres://postgres:postgres@127.0.0.1:5432/scheduler', [
-      'postgres:',
-      'postgresql:',
-    ]),
+    databaseUrl: r.url('DATABASE_URL', 'postgres://postgres:postgres@127.0.0.1:5432/scheduler', ['postgres:', 'postgresql:']),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
     jwt: {

@@ -27,7 +27,9 @@ export function mergeJobConfig(template: JobTemplate | null, overrides: Record<s
 }
 
 /** The Job columns that mirror config fields (null where the config lacks a string). */
-export function jobSettingsOf(config: Record<string, unknown>): Pick<Job, 'publisherDomain' | 'llmProvider' | 'llmModel' | 'writingStrategy' | 'country' | 'language'> {
+export function jobSettingsOf(
+  config: Record<string, unknown>,
+): Pick<Job, 'publisherDomain' | 'llmProvider' | 'llmModel' | 'writingStrategy' | 'country' | 'language'> {
   const pick = (field: JobSettingField): string | null => {
     const value = config[field];
     return typeof value === 'string' ? value : null;
@@ -41,7 +43,6 @@ export function jobSettingsOf(config: Record<string, unknown>): Pick<Job, 'publi
     language: pick('language'),
   };
 }
-
 
 /** `markQueued` for `handOverJob`: records when a Job reached the content queue. */
 export function jobQueuedMarker(db: { query: (sql: string, params: unknown[]) => Promise<unknown> }) {

@@ -6,14 +6,7 @@ export const WRITING_STRATEGIES = ['standard', 'expert', 'comprehensive'] as con
 export type WritingStrategy = (typeof WRITING_STRATEGIES)[number];
 
 /** The generation settings a template, a schedule's `job_config` and a Job all share. */
-export const JOB_SETTING_FIELDS = [
-  'publisher_domain',
-  'llm_provider',
-  'llm_model',
-  'writing_strategy',
-  'country',
-  'language',
-] as const;
+export const JOB_SETTING_FIELDS = ['publisher_domain', 'llm_provider', 'llm_model', 'writing_strategy', 'country', 'language'] as const;
 export type JobSettingField = (typeof JOB_SETTING_FIELDS)[number];
 /** Column defaults of a new template (also shown in the API's documentation). */
 export const DEFAULT_MAX_RETRIES = 3;

@@ -1,13 +1,7 @@
 import { nextOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
 import type { Campaign } from './campaign.entity';
 import type { RunOutcome } from './schedule-run.entity';
-import {
-  CatchupPolicy,
-  DEFAULT_CATCHUP_POLICY,
-  MAX_CONSECUTIVE_ERRORS,
-  ScheduledJob,
-  ScheduledJobStatus,
-} from './scheduled-job.entity';
+import { CatchupPolicy, DEFAULT_CATCHUP_POLICY, MAX_CONSECUTIVE_ERRORS, ScheduledJob, ScheduledJobStatus } from './scheduled-job.entity';
 import { CampaignWindow, nextRunAfter } from './schedule-rule';
 
 /**
@@ -225,7 +219,12 @@ export function afterEdit(
  * An active schedule after its campaign's dates changed: its next run moves into the new window
  * at once, or it ends (`expired`, with runs left) when the window holds none.
  */
-export function intoCampaignWindow(schedule: LifecycleInput, rule: RecurrenceRule | null, now: Date, campaign: CampaignWindow): ScheduleLifecycle {
+export function intoCampaignWindow(
+  schedule: LifecycleInput,
+  rule: RecurrenceRule | null,
+  now: Date,
+  campaign: CampaignWindow,
+): ScheduleLifecycle {
   return rescheduled(schedule, rule, now, campaign);
 }
 
@@ -258,7 +257,14 @@ export function reopenedByCampaignWindow(
  * them were settled with it: fired or recorded missed by the catch-up plan), ending it when no
  * run is left. The next run is the rule's next occurrence, so the time of day never drifts.
  */
-function advanced(state: ScheduleLifecycle, maxRuns: number | null, rule: RecurrenceRule, occurrence: Date, now: Date, campaign: CampaignWindow): ScheduleLifecycle {
+function advanced(
+  state: ScheduleLifecycle,
+  maxRuns: number | null,
+  rule: RecurrenceRule,
+  occurrence: Date,
+  now: Date,
+  campaign: CampaignWindow,
+): ScheduleLifecycle {
   if (state.status !== 'active') return state;
   const counts = { maxRuns, runCount: state.runCount };
   const after = new Date(Math.max(occurrence.getTime(), now.getTime()));
@@ -405,7 +411,11 @@ export function decideOccurrence(
 ): OccurrenceDecision {
   const state = lifecycleOf(schedule);
   const at = occurrence.getTime();
-  const ends = (status: ScheduledJobStatus, outcome: 'skipped' | 'failed', text: { reason?: string; error?: string }): OccurrenceDecision => ({
+  const ends = (
+    status: ScheduledJobStatus,
+    outcome: 'skipped' | 'failed',
+    text: { reason?: string; error?: string },
+  ): OccurrenceDecision => ({
     fire: false,
     outcome,
     ...text,
@@ -447,7 +457,13 @@ export function firedRun(schedule: OccurrenceSchedule, rule: RecurrenceRule, occ
  * The lifecycle after an occurrence failed for the schedule's own reason (an unusable config):
  * counted; the `MAX_CONSECUTIVE_ERRORS`-th failure in a row stops it in `error`, else it goes on.
  */
-export function failedRun(schedule: OccurrenceSchedule, rule: RecurrenceRule, occurrence: Date, now: Date, error: string): ScheduleLifecycle {
+export function failedRun(
+  schedule: OccurrenceSchedule,
+  rule: RecurrenceRule,
+  occurrence: Date,
+  now: Date,
+  error: string,
+): ScheduleLifecycle {
   const state = {
     ...lifecycleOf(schedule),
     errorCount: schedule.errorCount + 1,
@@ -498,7 +514,8 @@ export function settleOccurrences(
   const one = (state: OccurrenceSchedule, at: Date): SettledOccurrence => {
     const decision = decideOccurrence(state, rule, at, now, plan ?? undefined);
     if (!decision.fire) return { at, outcome: decision.outcome, reason: decision.reason, error: decision.error, state: decision.state };
-    if (configError !== null) return { at, outcome: 'failed', error: configError, state: failedRun(state, decision.rule, at, now, configError) };
+    if (configError !== null)
+      return { at, outcome: 'failed', error: configError, state: failedRun(state, decision.rule, at, now, configError) };
     return { at, outcome: 'materialized', state: firedRun(state, decision.rule, at, now) };
   };
   if (!plan || plan.fire.length === 0) {

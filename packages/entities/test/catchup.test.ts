@@ -25,7 +25,8 @@ function ruleFrom(input: ScheduleInput): RecurrenceRule {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return parsed.rule;
 }
-const cron = (pattern: string) => ruleFrom({ schedule_type: 'cron', recurrence_pattern: pattern, scheduled_at: T0.toISOString(), timezone: 'UTC' });
+const cron = (pattern: string) =>
+  ruleFrom({ schedule_type: 'cron', recurrence_pattern: pattern, scheduled_at: T0.toISOString(), timezone: 'UTC' });
 const everySecond = cron('* * * * * *');
 const everyFiveSeconds = cron('*/5 * * * * *');
 const everyMinute = cron('0 * * * * *');
@@ -52,7 +53,8 @@ function schedule(fields: Partial<OccurrenceSchedule> = {}): OccurrenceSchedule 
 /** The rule's occurrences in [from, to]. */
 function occurrencesIn(rule: RecurrenceRule, from: Date, to: Date): Date[] {
   const out: Date[] = [];
-  for (let t = nextOccurrence(rule, new Date(from.getTime() - 1)); t && t.getTime() <= to.getTime(); t = nextOccurrence(rule, t)) out.push(t);
+  for (let t = nextOccurrence(rule, new Date(from.getTime() - 1)); t && t.getTime() <= to.getTime(); t = nextOccurrence(rule, t))
+    out.push(t);
   return out;
 }
 
@@ -90,10 +92,13 @@ describe('the catch-up plan of a worker back from an outage (the issue: cron eve
     expect(plan.missed).toEqual([]);
   });
 
-  it.each(CATCHUP_POLICIES)('%s: the next run after the catch-up is the rule occurrence after now (the time of day does not drift)', (policy) => {
-    const { settled } = settleOccurrences(state(policy), everySecond, at(SECOND), backAt, null);
-    expect(iso(settled[settled.length - 1].state.nextRunAt)).toBe(iso(at(11 * SECOND)));
-  });
+  it.each(CATCHUP_POLICIES)(
+    '%s: the next run after the catch-up is the rule occurrence after now (the time of day does not drift)',
+    (policy) => {
+      const { settled } = settleOccurrences(state(policy), everySecond, at(SECOND), backAt, null);
+      expect(iso(settled[settled.length - 1].state.nextRunAt)).toBe(iso(at(11 * SECOND)));
+    },
+  );
 
   it.each(CATCHUP_POLICIES)('%s: a once schedule taken late but within grace fires (nothing newer is due)', (policy) => {
     const plan = catchUpPlan(schedule({ catchupPolicy: policy, misfireGraceSeconds: 3600 }), once, T0, at(10 * 60 * SECOND));
@@ -106,7 +111,12 @@ describe('the catch-up plan of a worker back from an outage (the issue: cron eve
   });
 
   it('an occurrence at or before the last run never fires again (a redelivery after the catch-up)', () => {
-    const plan = catchUpPlan(schedule({ nextRunAt: at(11 * SECOND), lastRunAt: at(10 * SECOND) }), everySecond, at(SECOND), at(10 * SECOND + 500));
+    const plan = catchUpPlan(
+      schedule({ nextRunAt: at(11 * SECOND), lastRunAt: at(10 * SECOND) }),
+      everySecond,
+      at(SECOND),
+      at(10 * SECOND + 500),
+    );
     expect(plan.fire).toEqual([]);
     expect(plan.missed).toEqual([{ at: at(SECOND), reason: MISSED_REASONS.alreadyPast }]);
   });
@@ -118,7 +128,12 @@ describe('the catch-up plan of a worker back from an outage (the issue: cron eve
   });
 
   it(`all: at most ${MAX_MISSED_RECORDED} fire at once, the most recent; the older ones within grace are missed as too many`, () => {
-    const plan = catchUpPlan(schedule({ catchupPolicy: 'all', misfireGraceSeconds: 3600, nextRunAt: at(SECOND) }), everySecond, at(SECOND), at(HOUR));
+    const plan = catchUpPlan(
+      schedule({ catchupPolicy: 'all', misfireGraceSeconds: 3600, nextRunAt: at(SECOND) }),
+      everySecond,
+      at(SECOND),
+      at(HOUR),
+    );
     expect(plan.fire).toHaveLength(MAX_MISSED_RECORDED);
     expect(iso(plan.fire[plan.fire.length - 1])).toBe(iso(at(HOUR)));
     expect(plan.missed.some((m) => m.reason === MISSED_REASONS.tooMany)).toBe(true);
@@ -156,7 +171,13 @@ describe('settling a backlog', () => {
   });
 
   it('an unusable config fails each occurrence the catch-up fires', () => {
-    const { settled } = settleOccurrences(schedule({ catchupPolicy: 'all', nextRunAt: at(SECOND) }), everySecond, at(SECOND), at(2 * SECOND + 1), 'no publisher_domain');
+    const { settled } = settleOccurrences(
+      schedule({ catchupPolicy: 'all', nextRunAt: at(SECOND) }),
+      everySecond,
+      at(SECOND),
+      at(2 * SECOND + 1),
+      'no publisher_domain',
+    );
     expect(settled.map((s) => s.outcome)).toEqual(['failed', 'failed']);
     expect(settled[1].state).toMatchObject({ errorCount: 2, consecutiveErrors: 2 });
   });
@@ -209,8 +230,20 @@ describe('properties: a worker stopped and restarted, with an injected clock', (
     state: OccurrenceSchedule;
   }
 
-  function run(rule: RecurrenceRule, policy: CatchupPolicy, graceSeconds: number, stop: Date, restart: Date, lagMs: number, end: Date): Outcome {
-    let state = schedule({ catchupPolicy: policy, misfireGraceSeconds: graceSeconds, nextRunAt: nextOccurrence(rule, new Date(T0.getTime() - 1)) });
+  function run(
+    rule: RecurrenceRule,
+    policy: CatchupPolicy,
+    graceSeconds: number,
+    stop: Date,
+    restart: Date,
+    lagMs: number,
+    end: Date,
+  ): Outcome {
+    let state = schedule({
+      catchupPolicy: policy,
+      misfireGraceSeconds: graceSeconds,
+      nextRunAt: nextOccurrence(rule, new Date(T0.getTime() - 1)),
+    });
     const jobs: Date[] = [];
     const rows = new Map<number, { outcome: string; reason?: string }>();
     const takes: Outcome['takes'] = [];
@@ -312,7 +345,9 @@ describe('properties: a worker stopped and restarted, with an injected clock', (
         const takenAt = new Date(restart.getTime() + s.lagMs);
         const out = run(rule, s.policy, s.graceSeconds, stop, restart, s.lagMs, takenAt);
         const take = out.takes[out.takes.length - 1];
-        fc.pre(take !== undefined && take.takenAt.getTime() === takenAt.getTime() && take.fired.length > 0 && out.state.status === 'active');
+        fc.pre(
+          take !== undefined && take.takenAt.getTime() === takenAt.getTime() && take.fired.length > 0 && out.state.status === 'active',
+        );
         const again = settleOccurrences(out.state, rule, take.occurrence, new Date(takenAt.getTime() + laterMs), null);
         const refired = again.settled.filter((x) => x.outcome === 'materialized').map((x) => x.at.getTime());
         const lastFired = Math.max(...take.fired.map((d) => d.getTime()));
@@ -333,7 +368,16 @@ describe('the catchup_policy column', () => {
     const userId = `user-catchup-${Date.now()}`;
     try {
       const repo = ds.getRepository(ScheduledJob);
-      const base = { userId, name: 'c', scheduleType: 'once', scheduledAt: T0, timezone: 'UTC', jobConfig: {}, status: 'active' as const, nextRunAt: T0 };
+      const base = {
+        userId,
+        name: 'c',
+        scheduleType: 'once',
+        scheduledAt: T0,
+        timezone: 'UTC',
+        jobConfig: {},
+        status: 'active' as const,
+        nextRunAt: T0,
+      };
       const plain = await repo.save(repo.create(base));
       expect((await repo.findOneByOrFail({ id: plain.id })).catchupPolicy).toBe('latest');
       for (const policy of CATCHUP_POLICIES) {
@@ -341,7 +385,10 @@ describe('the catchup_policy column', () => {
         expect((await repo.findOneByOrFail({ id: saved.id })).catchupPolicy).toBe(policy);
       }
       await expect(
-        client.query(`INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, catchup_policy) VALUES ($1, 'c', 'once', now(), 'some')`, [userId]),
+        client.query(
+          `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, catchup_policy) VALUES ($1, 'c', 'once', now(), 'some')`,
+          [userId],
+        ),
       ).rejects.toThrow(/scheduled_jobs_catchup_policy_check/);
     } finally {
       await client.query('DELETE FROM scheduled_jobs WHERE user_id = $1', [userId]);

@@ -92,7 +92,7 @@ describe('runs left, firing and the next run', () => {
     expect(firesAgain({ status, nextRunAt })).toBe(fires);
   });
 
-  it('when runs are left, then the next run is the rule\'s next occurrence; when none are, or the rule is unusable, there is none', () => {
+  it("when runs are left, then the next run is the rule's next occurrence; when none are, or the rule is unusable, there is none", () => {
     expect(iso(nextRunOf({ maxRuns: null, runCount: 9 }, daily, T0))).toBe(iso(at(DAY)));
     expect(iso(nextRunOf({ maxRuns: 2, runCount: 1 }, daily, T0))).toBe(iso(at(DAY)));
     expect(nextRunOf({ maxRuns: 2, runCount: 2 }, daily, T0)).toBeNull();
@@ -145,7 +145,11 @@ describe('pause and resume', () => {
   });
 
   it('when paused, then it has no next run and keeps its counters', () => {
-    expect(paused(schedule({ runCount: 4, errorCount: 2 }))).toEqual({ ...stateOf(schedule({ runCount: 4, errorCount: 2 })), status: 'paused', nextRunAt: null });
+    expect(paused(schedule({ runCount: 4, errorCount: 2 }))).toEqual({
+      ...stateOf(schedule({ runCount: 4, errorCount: 2 })),
+      status: 'paused',
+      nextRunAt: null,
+    });
   });
 
   it.each<[string, Partial<OccurrenceSchedule>, RecurrenceRule | null, Date, ScheduledJobStatus, Date | null]>([
@@ -154,11 +158,14 @@ describe('pause and resume', () => {
     ['its end date passed meanwhile', { status: 'paused', nextRunAt: null }, dailyUntil(at(DAY)), at(DAY), 'expired', null],
     ['no runs left', { status: 'paused', nextRunAt: null, maxRuns: 2, runCount: 2 }, daily, T0, 'completed', null],
     ['an unusable rule', { status: 'paused', nextRunAt: null }, null, T0, 'expired', null],
-  ])('when a paused schedule is resumed with %s, then it gets the status and next run of the table', (_, fields, rule, now, status, next) => {
-    const result = resumed(schedule(fields), rule, now, null);
-    expect(result.status).toBe(status);
-    expect(iso(result.nextRunAt)).toBe(iso(next));
-  });
+  ])(
+    'when a paused schedule is resumed with %s, then it gets the status and next run of the table',
+    (_, fields, rule, now, status, next) => {
+      const result = resumed(schedule(fields), rule, now, null);
+      expect(result.status).toBe(status);
+      expect(iso(result.nextRunAt)).toBe(iso(next));
+    },
+  );
 
   it('when the campaign window opens later, then resume moves the next run into it', () => {
     const result = resumed(schedule({ status: 'paused', nextRunAt: null }), daily, T0, { startDate: at(5 * DAY), endDate: null });
@@ -177,7 +184,7 @@ describe('revival on edit', () => {
   const template = edit({ templateChanged: true });
   const config = edit({ jobConfigChanged: true });
 
-  const edits: Record<string, ScheduleEdit> = { rule, campaign, template, 'job_config': config, 'nothing it fires': NO_EDIT };
+  const edits: Record<string, ScheduleEdit> = { rule, campaign, template, job_config: config, 'nothing it fires': NO_EDIT };
   it.each<[ScheduledJobStatus, string, boolean]>([
     ['error', 'rule', true],
     ['error', 'campaign', true],
@@ -209,23 +216,82 @@ describe('revival on edit', () => {
   });
 
   it.each<[string, Partial<OccurrenceSchedule>, ScheduleEdit, RecurrenceRule | null, ScheduledJobStatus, Date | null, number]>([
-    ['an error schedule whose job_config is fixed', { status: 'error', nextRunAt: null, consecutiveErrors: 5 }, config, daily, 'active', at(DAY), 0],
-    ['an error schedule whose template changes', { status: 'error', nextRunAt: null, consecutiveErrors: 5 }, template, daily, 'active', at(DAY), 0],
-    ['an error schedule whose new rule has no run', { status: 'error', nextRunAt: null, consecutiveErrors: 5 }, rule, ended, 'error', null, 5],
-    ['a completed schedule whose new max_runs leaves runs', { status: 'completed', nextRunAt: null, maxRuns: 5, runCount: 3 }, rule, daily, 'active', at(DAY), 0],
-    ['a completed schedule whose new rule has no runs left', { status: 'completed', nextRunAt: null, maxRuns: 3, runCount: 3 }, rule, daily, 'completed', null, 0],
-    ['a completed schedule whose job_config changes', { status: 'completed', nextRunAt: null, runCount: 1 }, config, daily, 'completed', null, 0],
-    ['an expired schedule with a later end date', { status: 'expired', nextRunAt: null }, rule, dailyUntil(at(3 * DAY)), 'active', at(DAY), 0],
+    [
+      'an error schedule whose job_config is fixed',
+      { status: 'error', nextRunAt: null, consecutiveErrors: 5 },
+      config,
+      daily,
+      'active',
+      at(DAY),
+      0,
+    ],
+    [
+      'an error schedule whose template changes',
+      { status: 'error', nextRunAt: null, consecutiveErrors: 5 },
+      template,
+      daily,
+      'active',
+      at(DAY),
+      0,
+    ],
+    [
+      'an error schedule whose new rule has no run',
+      { status: 'error', nextRunAt: null, consecutiveErrors: 5 },
+      rule,
+      ended,
+      'error',
+      null,
+      5,
+    ],
+    [
+      'a completed schedule whose new max_runs leaves runs',
+      { status: 'completed', nextRunAt: null, maxRuns: 5, runCount: 3 },
+      rule,
+      daily,
+      'active',
+      at(DAY),
+      0,
+    ],
+    [
+      'a completed schedule whose new rule has no runs left',
+      { status: 'completed', nextRunAt: null, maxRuns: 3, runCount: 3 },
+      rule,
+      daily,
+      'completed',
+      null,
+      0,
+    ],
+    [
+      'a completed schedule whose job_config changes',
+      { status: 'completed', nextRunAt: null, runCount: 1 },
+      config,
+      daily,
+      'completed',
+      null,
+      0,
+    ],
+    [
+      'an expired schedule with a later end date',
+      { status: 'expired', nextRunAt: null },
+      rule,
+      dailyUntil(at(3 * DAY)),
+      'active',
+      at(DAY),
+      0,
+    ],
     ['a paused schedule with a new rule', { status: 'paused', nextRunAt: null }, rule, daily, 'paused', null, 0],
     ['an active schedule with a new rule', { consecutiveErrors: 2 }, rule, daily, 'active', at(DAY), 0],
     ['an active schedule whose new end date leaves no run', { runCount: 2 }, rule, ended, 'expired', null, 0],
     ['an active schedule whose new max_runs is used up', { runCount: 2, maxRuns: 2 }, rule, daily, 'completed', null, 0],
-  ])('when %s is edited, then it gets the status, next run and error count of the table', (_, fields, change, newRule, status, next, consecutive) => {
-    const result = afterEdit(schedule(fields), change, newRule, T0, null);
-    expect(result.status).toBe(status);
-    expect(iso(result.nextRunAt)).toBe(iso(next));
-    expect(result.consecutiveErrors).toBe(consecutive);
-  });
+  ])(
+    'when %s is edited, then it gets the status, next run and error count of the table',
+    (_, fields, change, newRule, status, next, consecutive) => {
+      const result = afterEdit(schedule(fields), change, newRule, T0, null);
+      expect(result.status).toBe(status);
+      expect(iso(result.nextRunAt)).toBe(iso(next));
+      expect(result.consecutiveErrors).toBe(consecutive);
+    },
+  );
 
   it('when the new campaign opens later, then the next run is inside its window', () => {
     const result = afterEdit(schedule(), campaign, daily, T0, { startDate: at(2 * DAY), endDate: null });
@@ -260,11 +326,51 @@ describe('an occurrence in the worker', () => {
     ['the rule is unusable', {}, null, 'failed', 'the stored recurrence rule is no longer valid', 'error', null],
     ['max_runs is reached', { maxRuns: 2, runCount: 2 }, daily, 'skipped', 'max_runs reached', 'completed', null],
     ['it is after the end date', {}, ended, 'skipped', 'after recurrence_end_date', 'expired', null],
-    ['it is after the campaign end', { campaign: { status: 'active', startDate: null, endDate: at(-1) } }, daily, 'skipped', 'after campaign end_date', 'expired', null],
-    ['the campaign is archived', { campaign: { status: 'archived', startDate: null, endDate: null } }, daily, 'skipped', 'campaign archived', 'expired', null],
-    ['the campaign is completed', { campaign: { status: 'completed', startDate: null, endDate: null } }, daily, 'skipped', 'campaign completed', 'expired', null],
-    ['the campaign is paused', { campaign: { status: 'paused', startDate: null, endDate: null } }, daily, 'skipped', 'campaign paused', 'active', at(DAY)],
-    ['it is before the campaign start', { campaign: { status: 'active', startDate: at(2 * DAY), endDate: null } }, daily, 'skipped', 'before campaign start_date', 'active', at(2 * DAY)],
+    [
+      'it is after the campaign end',
+      { campaign: { status: 'active', startDate: null, endDate: at(-1) } },
+      daily,
+      'skipped',
+      'after campaign end_date',
+      'expired',
+      null,
+    ],
+    [
+      'the campaign is archived',
+      { campaign: { status: 'archived', startDate: null, endDate: null } },
+      daily,
+      'skipped',
+      'campaign archived',
+      'expired',
+      null,
+    ],
+    [
+      'the campaign is completed',
+      { campaign: { status: 'completed', startDate: null, endDate: null } },
+      daily,
+      'skipped',
+      'campaign completed',
+      'expired',
+      null,
+    ],
+    [
+      'the campaign is paused',
+      { campaign: { status: 'paused', startDate: null, endDate: null } },
+      daily,
+      'skipped',
+      'campaign paused',
+      'active',
+      at(DAY),
+    ],
+    [
+      'it is before the campaign start',
+      { campaign: { status: 'active', startDate: at(2 * DAY), endDate: null } },
+      daily,
+      'skipped',
+      'before campaign start_date',
+      'active',
+      at(2 * DAY),
+    ],
   ])('when %s, then the occurrence and the schedule settle as the table says', (_, fields, rule, outcome, text, status, next) => {
     const decision = decide(fields, rule);
     if (decision.fire) throw new Error('expected no fire');
@@ -281,7 +387,10 @@ describe('an occurrence in the worker', () => {
 
   it('when the rule is unusable, then the error is recorded on the schedule but not counted as a run error', () => {
     const decision = decide({ errorCount: 1 }, null);
-    expect(decision).toMatchObject({ fire: false, state: { status: 'error', errorCount: 1, lastError: 'the stored recurrence rule is no longer valid' } });
+    expect(decision).toMatchObject({
+      fire: false,
+      state: { status: 'error', errorCount: 1, lastError: 'the stored recurrence rule is no longer valid' },
+    });
   });
 
   it('when it is processed within grace it fires; one second past grace it is missed and the next run keeps its time of day', () => {
@@ -307,7 +416,11 @@ describe('an occurrence in the worker', () => {
 
   it('when the last run fires, then the schedule is completed: a once, or max_runs reached', () => {
     expect(firedRun(schedule(), once, T0, now)).toMatchObject({ status: 'completed', nextRunAt: null, runCount: 1 });
-    expect(firedRun(schedule({ maxRuns: 3, runCount: 2 }), daily, T0, now)).toMatchObject({ status: 'completed', nextRunAt: null, runCount: 3 });
+    expect(firedRun(schedule({ maxRuns: 3, runCount: 2 }), daily, T0, now)).toMatchObject({
+      status: 'completed',
+      nextRunAt: null,
+      runCount: 3,
+    });
   });
 
   it(`when runs fail, then they count; the ${MAX_CONSECUTIVE_ERRORS}th in a row stops the schedule in error`, () => {
@@ -337,24 +450,31 @@ describe('properties', () => {
 
   it('upcoming runs are increasing, inside the window and the end date, at most the runs left, and each is the next run after the one before', () => {
     fc.assert(
-      fc.property(window, endDays, fc.option(fc.integer({ min: 1, max: 30 }), { nil: null }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 1, max: 40 }), (w, end, maxRuns, runCount, count) => {
-        const campaign = windowOf(w);
-        const rule = ruleWith(end);
-        const counts = { maxRuns, runCount };
-        const runs = upcomingRuns(counts, rule, at(-1), campaign, count);
-        expect(runs.length).toBeLessThanOrEqual(Math.min(count, runsLeft(counts)));
-        let previous = at(-1);
-        for (const run of runs) {
-          expect(run.getTime()).toBeGreaterThan(previous.getTime());
-          if (campaign.startDate) expect(run.getTime()).toBeGreaterThanOrEqual(campaign.startDate.getTime());
-          if (campaign.endDate) expect(run.getTime()).toBeLessThanOrEqual(campaign.endDate.getTime());
-          if (rule.end) expect(run.getTime()).toBeLessThanOrEqual(Date.parse(rule.end));
-          expect(iso(nextRunOf(counts, rule, previous, campaign))).toBe(iso(run));
-          previous = run;
-        }
-        // Fewer than asked only when the runs left, the window or the end date ran out.
-        if (runs.length < Math.min(count, runsLeft(counts))) expect(nextRunOf(counts, rule, previous, campaign)).toBeNull();
-      }),
+      fc.property(
+        window,
+        endDays,
+        fc.option(fc.integer({ min: 1, max: 30 }), { nil: null }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 1, max: 40 }),
+        (w, end, maxRuns, runCount, count) => {
+          const campaign = windowOf(w);
+          const rule = ruleWith(end);
+          const counts = { maxRuns, runCount };
+          const runs = upcomingRuns(counts, rule, at(-1), campaign, count);
+          expect(runs.length).toBeLessThanOrEqual(Math.min(count, runsLeft(counts)));
+          let previous = at(-1);
+          for (const run of runs) {
+            expect(run.getTime()).toBeGreaterThan(previous.getTime());
+            if (campaign.startDate) expect(run.getTime()).toBeGreaterThanOrEqual(campaign.startDate.getTime());
+            if (campaign.endDate) expect(run.getTime()).toBeLessThanOrEqual(campaign.endDate.getTime());
+            if (rule.end) expect(run.getTime()).toBeLessThanOrEqual(Date.parse(rule.end));
+            expect(iso(nextRunOf(counts, rule, previous, campaign))).toBe(iso(run));
+            previous = run;
+          }
+          // Fewer than asked only when the runs left, the window or the end date ran out.
+          if (runs.length < Math.min(count, runsLeft(counts))) expect(nextRunOf(counts, rule, previous, campaign)).toBeNull();
+        },
+      ),
     );
   });
 
@@ -366,7 +486,11 @@ describe('properties', () => {
         const fresh = { maxRuns, runCount: 0 };
         const expected = upcomingRuns(fresh, rule, at(-1), campaign, 60);
         fc.pre(expected.length > 0); // the API refuses a schedule without a run
-        let state: OccurrenceSchedule = schedule({ maxRuns, nextRunAt: nextRunOf(fresh, rule, at(-1), campaign), campaign: { status: 'active', ...campaign } });
+        let state: OccurrenceSchedule = schedule({
+          maxRuns,
+          nextRunAt: nextRunOf(fresh, rule, at(-1), campaign),
+          campaign: { status: 'active', ...campaign },
+        });
         const fired: Date[] = [];
         // The scheduler produces every rule occurrence; the worker decides each one.
         for (const occurrence of nextOccurrences(rule, at(-1), 80)) {
@@ -388,26 +512,40 @@ describe('properties', () => {
 
   it('a rescheduling edit, resume or window change leaves a schedule active exactly when it has a next run', () => {
     const status = fc.constantFrom<ScheduledJobStatus>(...SCHEDULED_JOB_STATUSES);
-    const anEdit = fc.record({ ruleChanged: fc.boolean(), campaignChanged: fc.boolean(), templateChanged: fc.boolean(), jobConfigChanged: fc.boolean() });
+    const anEdit = fc.record({
+      ruleChanged: fc.boolean(),
+      campaignChanged: fc.boolean(),
+      templateChanged: fc.boolean(),
+      jobConfigChanged: fc.boolean(),
+    });
     fc.assert(
-      fc.property(status, anEdit, window, endDays, fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: -2, max: 45 }), (s, change, w, end, maxRuns, runCount, nowDays) => {
-        const before = schedule({ status: s, nextRunAt: s === 'active' ? T0 : null, maxRuns, runCount });
-        const rule = ruleWith(end);
-        const now = at(nowDays * DAY + 7 * HOUR);
-        const campaign = windowOf(w);
-        const results = changesFiring(change) ? [afterEdit(before, change, rule, now, campaign)] : [];
-        if (s === 'paused') results.push(resumed(before, rule, now, campaign));
-        if (s === 'active') results.push(intoCampaignWindow(before, rule, now, campaign));
-        for (const result of results) {
-          expect(result.status === 'active').toBe(result.nextRunAt !== null);
-          if (result.nextRunAt) {
-            expect(result.nextRunAt.getTime()).toBeGreaterThan(now.getTime());
-            expect(runsLeft({ maxRuns, runCount })).toBeGreaterThan(0);
-            expect(iso(result.nextRunAt)).toBe(iso(nextRunOf({ maxRuns, runCount }, rule, now, campaign)));
+      fc.property(
+        status,
+        anEdit,
+        window,
+        endDays,
+        fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: -2, max: 45 }),
+        (s, change, w, end, maxRuns, runCount, nowDays) => {
+          const before = schedule({ status: s, nextRunAt: s === 'active' ? T0 : null, maxRuns, runCount });
+          const rule = ruleWith(end);
+          const now = at(nowDays * DAY + 7 * HOUR);
+          const campaign = windowOf(w);
+          const results = changesFiring(change) ? [afterEdit(before, change, rule, now, campaign)] : [];
+          if (s === 'paused') results.push(resumed(before, rule, now, campaign));
+          if (s === 'active') results.push(intoCampaignWindow(before, rule, now, campaign));
+          for (const result of results) {
+            expect(result.status === 'active').toBe(result.nextRunAt !== null);
+            if (result.nextRunAt) {
+              expect(result.nextRunAt.getTime()).toBeGreaterThan(now.getTime());
+              expect(runsLeft({ maxRuns, runCount })).toBeGreaterThan(0);
+              expect(iso(result.nextRunAt)).toBe(iso(nextRunOf({ maxRuns, runCount }, rule, now, campaign)));
+            }
+            expect(result.runCount).toBe(runCount);
           }
-          expect(result.runCount).toBe(runCount);
-        }
-      }),
+        },
+      ),
     );
   });
 

@@ -144,7 +144,11 @@ async function afterCommit(
 }
 
 /** Puts the schedule's scheduler in step with a committed row (`syncScheduler` under the after-commit policy). */
-export function syncSchedulerAfterCommit(queue: Queue<OccurrencePayload>, spec: SchedulerSpec, report: AfterCommitReport): Promise<boolean> {
+export function syncSchedulerAfterCommit(
+  queue: Queue<OccurrencePayload>,
+  spec: SchedulerSpec,
+  report: AfterCommitReport,
+): Promise<boolean> {
   return afterCommit(spec.rule ? 'upsert' : 'remove', spec.id, report, () => syncScheduler(queue, spec));
 }
 

@@ -12,9 +12,23 @@ describe('the BullMQ repeat strategy', () => {
   const cases: [string, Record<string, unknown>][] = [
     ['once', { schedule_type: 'once', scheduled_at: '2027-03-14T06:30:00Z' }],
     ['daily across spring-forward', { schedule_type: 'daily', scheduled_at: '2027-03-10T09:00:00', timezone: 'America/New_York' }],
-    ['weekly list', { schedule_type: 'weekly', scheduled_at: '2027-01-04T08:15:00', recurrence_pattern: 'weekly:monday,thursday', timezone: 'Europe/Stockholm' }],
-    ['monthly last', { schedule_type: 'monthly', scheduled_at: '2027-01-31T23:30:00', recurrence_pattern: 'monthly:31', timezone: 'Australia/Sydney' }],
-    ['cron with seconds', { schedule_type: 'cron', scheduled_at: '2027-01-01T00:00:00Z', recurrence_pattern: '*/20 * * * * *', timezone: 'Asia/Kathmandu' }],
+    [
+      'weekly list',
+      {
+        schedule_type: 'weekly',
+        scheduled_at: '2027-01-04T08:15:00',
+        recurrence_pattern: 'weekly:monday,thursday',
+        timezone: 'Europe/Stockholm',
+      },
+    ],
+    [
+      'monthly last',
+      { schedule_type: 'monthly', scheduled_at: '2027-01-31T23:30:00', recurrence_pattern: 'monthly:31', timezone: 'Australia/Sydney' },
+    ],
+    [
+      'cron with seconds',
+      { schedule_type: 'cron', scheduled_at: '2027-01-01T00:00:00Z', recurrence_pattern: '*/20 * * * * *', timezone: 'Asia/Kathmandu' },
+    ],
   ];
 
   it.each(cases)('when the rule is %s, then each instant BullMQ gets equals nextOccurrence, step after step', (_label, input) => {
@@ -44,9 +58,14 @@ describe('the BullMQ repeat strategy', () => {
   });
 
   it('reads the occurrence instant from a scheduler job id or from a catch-up payload', () => {
-    expect(occurrenceInstantOf({ id: 'repeat:abc:1799999999000', data: { schedule_id: 'abc', version: 1 } })?.getTime()).toBe(1799999999000);
+    expect(occurrenceInstantOf({ id: 'repeat:abc:1799999999000', data: { schedule_id: 'abc', version: 1 } })?.getTime()).toBe(
+      1799999999000,
+    );
     expect(
-      occurrenceInstantOf({ id: 'catchup:abc:1', data: { schedule_id: 'abc', version: 1, occurrence_at: '2027-01-01T00:00:00.000Z' } })?.toISOString(),
+      occurrenceInstantOf({
+        id: 'catchup:abc:1',
+        data: { schedule_id: 'abc', version: 1, occurrence_at: '2027-01-01T00:00:00.000Z' },
+      })?.toISOString(),
     ).toBe('2027-01-01T00:00:00.000Z');
     expect(occurrenceInstantOf({ id: 'weird', data: { schedule_id: 'abc', version: 1 } })).toBeNull();
   });

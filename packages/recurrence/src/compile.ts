@@ -157,4 +157,3 @@ export function compiled(rule: RecurrenceRule): CompiledRule {
   });
   return c;
 }
-

@@ -15,16 +15,7 @@
  * starts with '*', a day must match both fields; otherwise (both restricted) a day matches
  * when EITHER field matches.
  */
-import {
-  DAY_MS,
-  HOUR_MS,
-  MINUTE_MS,
-  SECOND_MS,
-  civil,
-  civilFromDays,
-  daysFromCivil,
-  weekdayOfDays,
-} from './civil';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, civil, civilFromDays, daysFromCivil, weekdayOfDays } from './civil';
 
 export interface CronSpec {
   /** normalized text (whitespace collapsed, names upper-case, macros lower-case) */

@@ -3,15 +3,7 @@
  * See README.md for every rule it implements.
  */
 export { SCHEDULE_TYPES } from './types';
-export type {
-  FieldError,
-  OccurrenceView,
-  ParseOptions,
-  ParseResult,
-  RecurrenceRule,
-  ScheduleInput,
-  ScheduleType,
-} from './types';
+export type { FieldError, OccurrenceView, ParseOptions, ParseResult, RecurrenceRule, ScheduleInput, ScheduleType } from './types';
 export { parseSchedule, serializeRule, deserializeRule, DEFAULT_TIME_ZONE, MAX_RUNS_LIMIT } from './rule';
 export { ISO_DATE_TIME_PATTERN, MAX_ISO_TEXT_LENGTH } from './iso';
 export { nextOccurrence, nextOccurrences, describeOccurrence } from './occurrences';

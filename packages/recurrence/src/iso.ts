@@ -1,13 +1,5 @@
 /** ISO 8601 parsing and formatting of instants and wall-clock date-times. */
-import {
-  MAX_INSTANT_MS,
-  MIN_INSTANT_MS,
-  SECOND_MS,
-  daysInMonth,
-  formatOffset,
-  formatWall,
-  wallOf,
-} from './civil';
+import { MAX_INSTANT_MS, MIN_INSTANT_MS, SECOND_MS, daysInMonth, formatOffset, formatWall, wallOf } from './civil';
 import { getTimeZone, TimeZone } from './zone';
 
 export interface IsoParts {
@@ -19,8 +11,7 @@ export interface IsoParts {
   offset: number | null;
 }
 
-const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /** The accepted forms as a pattern (for documents such as the API's OpenAPI schema). */
 export const ISO_DATE_TIME_PATTERN = ISO_RE.source;

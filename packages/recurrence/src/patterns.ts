@@ -5,14 +5,7 @@
  * matching wall value in [from, limit] (Infinity if none) and `matches(wall)` tests one value.
  * Turning wall values into instants (DST gaps and folds) is done in occurrences.ts.
  */
-import {
-  DAY_MS,
-  civil,
-  civilFromDays,
-  daysFromCivil,
-  daysInMonth,
-  weekdayOfDays,
-} from './civil';
+import { DAY_MS, civil, civilFromDays, daysFromCivil, daysInMonth, weekdayOfDays } from './civil';
 import { CronMatcher } from './cron';
 
 export interface WallMatcher {

@@ -3,15 +3,7 @@ import { SECOND_MS, formatWall } from './civil';
 import { PatternCheck, checkPattern, compileRule, compiled, isScheduleType } from './compile';
 import { inInstantRange, parseIsoParts, partsToInstant } from './iso';
 import { firstOccurrenceMs } from './occurrences';
-import {
-  FieldError,
-  ParseOptions,
-  ParseResult,
-  RecurrenceRule,
-  SCHEDULE_TYPES,
-  ScheduleInput,
-  ScheduleType,
-} from './types';
+import { FieldError, ParseOptions, ParseResult, RecurrenceRule, SCHEDULE_TYPES, ScheduleInput, ScheduleType } from './types';
 import { TimeZone, getTimeZone } from './zone';
 
 /** Largest max_runs accepted (fits a PostgreSQL integer column). */
@@ -28,8 +20,7 @@ type InstantField =
   | { kind: 'unresolved' }
   | { kind: 'ok'; ms: number; naiveWall: number | null };
 
-const ISO_HINT =
-  'must be an ISO 8601 date-time, e.g. "2027-03-14T09:00:00" (wall-clock time in timezone) or "2027-03-14T13:00:00Z"';
+const ISO_HINT = 'must be an ISO 8601 date-time, e.g. "2027-03-14T09:00:00" (wall-clock time in timezone) or "2027-03-14T13:00:00Z"';
 const RANGE_HINT = 'must be between 1900-01-01 and 9999-12-31';
 
 function readInstant(value: unknown, field: string, zone: TimeZone | null, errors: FieldError[]): InstantField {
@@ -74,7 +65,10 @@ export function parseSchedule(input: ScheduleInput, options?: ParseOptions): Par
   } catch {
     // Defensive: hostile objects (throwing getters, proxies) must not turn into a 500.
     // From JSON the one way here is an instant whose local time leaves the supported range.
-    return { ok: false, errors: [{ field: 'scheduled_at', message: 'the schedule could not be computed from this start (out of the supported range)' }] };
+    return {
+      ok: false,
+      errors: [{ field: 'scheduled_at', message: 'the schedule could not be computed from this start (out of the supported range)' }],
+    };
   }
 }
 
@@ -189,7 +183,10 @@ function parseUnsafe(input: ScheduleInput, options?: ParseOptions): ParseResult 
   const first = firstOccurrenceMs(c);
   if (first === null) {
     if (c.endMs !== Infinity && firstOccurrenceMs({ ...c, endMs: Infinity }) !== null) {
-      return { ok: false, errors: [{ field: 'recurrence_end_date', message: 'no run would happen between scheduled_at and recurrence_end_date' }] };
+      return {
+        ok: false,
+        errors: [{ field: 'recurrence_end_date', message: 'no run would happen between scheduled_at and recurrence_end_date' }],
+      };
     }
     return { ok: false, errors: [{ field: 'scheduled_at', message: 'no run would happen on or after scheduled_at (before year 10000)' }] };
   }

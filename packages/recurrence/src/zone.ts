@@ -83,8 +83,7 @@ export class TimeZone {
     const s = Math.floor(t / SECOND_MS) * SECOND_MS;
     const m = this.fmt.format(s).match(/\d+/g);
     if (m === null || m.length < 6) throw new Error(`unexpected Intl output for ${this.id}`);
-    const wall =
-      daysFromCivil(+m[2], +m[0], +m[1]) * DAY_MS + +m[3] * HOUR_MS + +m[4] * MINUTE_MS + +m[5] * SECOND_MS;
+    const wall = daysFromCivil(+m[2], +m[0], +m[1]) * DAY_MS + +m[3] * HOUR_MS + +m[4] * MINUTE_MS + +m[5] * SECOND_MS;
     return wall - s;
   }
 

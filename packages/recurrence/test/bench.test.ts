@@ -24,7 +24,12 @@ describe('speed', () => {
   });
 
   it('when a cron fires only on February 29th, then finding the next run is still fast', () => {
-    const r = rule({ schedule_type: 'cron', scheduled_at: '2097-03-01T00:00:00', recurrence_pattern: '0 0 29 2 *', timezone: 'Europe/Stockholm' });
+    const r = rule({
+      schedule_type: 'cron',
+      scheduled_at: '2097-03-01T00:00:00',
+      recurrence_pattern: '0 0 29 2 *',
+      timezone: 'Europe/Stockholm',
+    });
     const t0 = Date.now();
     const runs = nextOccurrences(r, new Date('2097-03-01T00:00:00Z'), 20);
     expect(runs[0].toISOString()).toBe('2104-02-28T23:00:00.000Z');

@@ -16,11 +16,9 @@ describe('limits', () => {
   });
 
   it('when occurrencesBetween has a limit, then it stops there; the range is inclusive at both ends', () => {
-    expect(occurrencesBetween(everySecond, new Date('2027-01-01T00:00:10Z'), new Date('2027-01-01T00:00:20Z'), 3).map((d) => d.toISOString())).toEqual([
-      '2027-01-01T00:00:10.000Z',
-      '2027-01-01T00:00:11.000Z',
-      '2027-01-01T00:00:12.000Z',
-    ]);
+    expect(
+      occurrencesBetween(everySecond, new Date('2027-01-01T00:00:10Z'), new Date('2027-01-01T00:00:20Z'), 3).map((d) => d.toISOString()),
+    ).toEqual(['2027-01-01T00:00:10.000Z', '2027-01-01T00:00:11.000Z', '2027-01-01T00:00:12.000Z']);
     expect(occurrencesBetween(everySecond, new Date('2027-01-01T00:00:10Z'), new Date('2027-01-01T00:00:20Z'), 100)).toHaveLength(11);
     expect(occurrencesBetween(everySecond, new Date('2027-01-01T00:00:10.001Z'), new Date('2027-01-01T00:00:10.999Z'), 100)).toEqual([]);
   });

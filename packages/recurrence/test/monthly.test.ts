@@ -62,7 +62,7 @@ describe('monthly schedules', () => {
     ]);
   });
 
-  it('when scheduled_at is after this month\'s day, then the first run is next month', () => {
+  it("when scheduled_at is after this month's day, then the first run is next month", () => {
     const r = rule({ schedule_type: 'monthly', scheduled_at: '2027-01-15T09:00:00', recurrence_pattern: 'monthly:1' });
     expect(firstOccurrence(r)!.toISOString()).toBe('2027-02-01T09:00:00.000Z');
   });

@@ -4,15 +4,7 @@
  * 6-field cron, over short windows around real DST transitions).
  */
 import fc from 'fast-check';
-import {
-  deserializeRule,
-  describeOccurrence,
-  nextOccurrence,
-  nextOccurrences,
-  parseSchedule,
-  RecurrenceRule,
-  serializeRule,
-} from '../src';
+import { deserializeRule, describeOccurrence, nextOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, serializeRule } from '../src';
 import { resolveInstant } from '../src/iso';
 import { occurrencesBetween } from '../src/occurrences';
 import {
@@ -109,9 +101,7 @@ function starStep(min: number, max: number): fc.Arbitrary<CronFieldSpec> {
   return fc.integer({ min, max }).map((step) => ({ kind: 'starStep' as const, step }));
 }
 function list(min: number, max: number, maxLength: number): fc.Arbitrary<CronFieldSpec> {
-  return fc
-    .uniqueArray(fc.integer({ min, max }), { minLength: 1, maxLength })
-    .map((values) => ({ kind: 'list' as const, values }));
+  return fc.uniqueArray(fc.integer({ min, max }), { minLength: 1, maxLength }).map((values) => ({ kind: 'list' as const, values }));
 }
 function range(min: number, max: number, maxStep: number): fc.Arbitrary<CronFieldSpec> {
   return fc
@@ -123,11 +113,25 @@ const star: fc.Arbitrary<CronFieldSpec> = fc.constant({ kind: 'star' as const })
 /** minute-level cron: at most ~12 firings an hour so a 2-day window stays under 1000 */
 const cron5Arb: fc.Arbitrary<CronSpecData> = fc.record({
   seconds: fc.constant(null),
-  minute: fc.oneof(starStep(5, 30), list(0, 59, 4), range(0, 59, 1).map((r) => (r.kind === 'range' ? { ...r, step: Math.max(r.step, 5) } : r))),
+  minute: fc.oneof(
+    starStep(5, 30),
+    list(0, 59, 4),
+    range(0, 59, 1).map((r) => (r.kind === 'range' ? { ...r, step: Math.max(r.step, 5) } : r)),
+  ),
   hour: fc.oneof(star, starStep(1, 8), list(0, 23, 4), list(0, 3, 2), range(0, 23, 3)),
-  dom: fc.oneof({ weight: 3, arbitrary: star }, { weight: 1, arbitrary: starStep(1, 10) }, { weight: 1, arbitrary: list(1, 31, 6) }, { weight: 1, arbitrary: range(1, 31, 3) }),
+  dom: fc.oneof(
+    { weight: 3, arbitrary: star },
+    { weight: 1, arbitrary: starStep(1, 10) },
+    { weight: 1, arbitrary: list(1, 31, 6) },
+    { weight: 1, arbitrary: range(1, 31, 3) },
+  ),
   month: fc.oneof({ weight: 4, arbitrary: star }, { weight: 1, arbitrary: list(1, 12, 6) }, { weight: 1, arbitrary: range(1, 12, 2) }),
-  dow: fc.oneof({ weight: 3, arbitrary: star }, { weight: 1, arbitrary: list(0, 7, 4) }, { weight: 1, arbitrary: range(0, 7, 2) }, { weight: 1, arbitrary: starStep(1, 3) }),
+  dow: fc.oneof(
+    { weight: 3, arbitrary: star },
+    { weight: 1, arbitrary: list(0, 7, 4) },
+    { weight: 1, arbitrary: range(0, 7, 2) },
+    { weight: 1, arbitrary: starStep(1, 3) },
+  ),
 });
 
 type Kind = 'daily' | 'weekly' | 'monthly' | 'cron';
@@ -156,14 +160,21 @@ function buildCase(
     case 'weekly': {
       const days = include && !weekdays.includes(include.weekday) ? [...weekdays, include.weekday] : weekdays;
       const pattern = 'weekly:' + days.map((d, i) => (i % 2 ? WEEKDAY_NAMES[d].slice(0, 3).toUpperCase() : WEEKDAY_NAMES[d])).join(',');
-      return { input: { ...base, schedule_type: 'weekly', recurrence_pattern: pattern }, predicate: weeklyPredicate(tod, days), label: pattern };
+      return {
+        input: { ...base, schedule_type: 'weekly', recurrence_pattern: pattern },
+        predicate: weeklyPredicate(tod, days),
+        label: pattern,
+      };
     }
     case 'monthly': {
       const days = include && !monthDays.includes(include.day) ? [...monthDays, include.day] : monthDays;
       const pattern = 'monthly:' + days.map((d) => (d === 32 ? 'last' : String(d))).join(',');
       return {
         input: { ...base, schedule_type: 'monthly', recurrence_pattern: pattern },
-        predicate: monthlyPredicate(tod, days.map((d) => (d === 32 ? 31 : d))),
+        predicate: monthlyPredicate(
+          tod,
+          days.map((d) => (d === 32 ? 31 : d)),
+        ),
         label: pattern,
       };
     }
@@ -215,7 +226,11 @@ describe('properties (fast-check)', () => {
   });
 
   it('when a 6-field cron is compared with a second-by-second brute force around a transition, then they agree', () => {
-    const secondsArb: fc.Arbitrary<CronFieldSpec> = fc.oneof(starStep(10, 30), list(0, 59, 3), range(0, 59, 20).map((r) => (r.kind === 'range' ? { ...r, step: Math.max(r.step, 10) } : r)));
+    const secondsArb: fc.Arbitrary<CronFieldSpec> = fc.oneof(
+      starStep(10, 30),
+      list(0, 59, 3),
+      range(0, 59, 20).map((r) => (r.kind === 'range' ? { ...r, step: Math.max(r.step, 10) } : r)),
+    );
     const arb = fc.record({
       zone: fc.constantFrom(...ZONES.filter((z) => !['UTC', 'Asia/Kolkata', 'Asia/Kathmandu'].includes(z))),
       year: fc.integer({ min: 2005, max: 2035 }),
@@ -454,17 +469,17 @@ describe('properties (fast-check)', () => {
     });
 
     it('when deserializeRule gets random text or a corrupted rule, then it returns null or a valid rule, never throws', () => {
-      const valid = serializeRule(mustParse({ schedule_type: 'weekly', scheduled_at: '2027-01-01T09:00:00', timezone: 'Europe/Stockholm' }));
+      const valid = serializeRule(
+        mustParse({ schedule_type: 'weekly', scheduled_at: '2027-01-01T09:00:00', timezone: 'Europe/Stockholm' }),
+      );
       const corrupted = fc
         .tuple(fc.nat(valid.length), fc.nat(valid.length), fc.string({ maxLength: 5 }))
         .map(([i, j, s]) => valid.slice(0, Math.min(i, j)) + s + valid.slice(Math.max(i, j)));
-      const mutatedField = fc
-        .tuple(fc.constantFrom('type', 'timezone', 'start', 'wall', 'pattern', 'end'), fc.anything())
-        .map(([k, v]) => {
-          const o = JSON.parse(valid);
-          o[k] = v;
-          return JSON.stringify(o) ?? '';
-        });
+      const mutatedField = fc.tuple(fc.constantFrom('type', 'timezone', 'start', 'wall', 'pattern', 'end'), fc.anything()).map(([k, v]) => {
+        const o = JSON.parse(valid);
+        o[k] = v;
+        return JSON.stringify(o) ?? '';
+      });
       fc.assert(
         fc.property(fc.oneof(fc.string(), fc.json(), corrupted, mutatedField), (text) => {
           const r = deserializeRule(text);

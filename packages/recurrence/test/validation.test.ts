@@ -133,11 +133,27 @@ describe('parseSchedule validation', () => {
       ['before 1900', { schedule_type: 'daily', scheduled_at: '1899-12-31T23:00:00Z' }, ['scheduled_at']],
       ['number pattern', { schedule_type: 'weekly', scheduled_at: '2027-06-01T09:00:00Z', recurrence_pattern: 5 }, ['recurrence_pattern']],
       ['object pattern', { schedule_type: 'cron', recurrence_pattern: { cron: '* * * * *' } }, ['recurrence_pattern']],
-      ['array pattern', { schedule_type: 'weekly', scheduled_at: '2027-06-01T09:00:00Z', recurrence_pattern: ['weekly:monday'] }, ['recurrence_pattern']],
-      ['garbage end', { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', recurrence_end_date: 'soon' }, ['recurrence_end_date']],
+      [
+        'array pattern',
+        { schedule_type: 'weekly', scheduled_at: '2027-06-01T09:00:00Z', recurrence_pattern: ['weekly:monday'] },
+        ['recurrence_pattern'],
+      ],
+      [
+        'garbage end',
+        { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', recurrence_end_date: 'soon' },
+        ['recurrence_end_date'],
+      ],
       ['number end', { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', recurrence_end_date: 5 }, ['recurrence_end_date']],
-      ['end before start', { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', recurrence_end_date: '2027-05-01T09:00:00Z' }, ['recurrence_end_date']],
-      ['end equal to start', { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', recurrence_end_date: '2027-06-01T09:00:00Z' }, ['recurrence_end_date']],
+      [
+        'end before start',
+        { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', recurrence_end_date: '2027-05-01T09:00:00Z' },
+        ['recurrence_end_date'],
+      ],
+      [
+        'end equal to start',
+        { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', recurrence_end_date: '2027-06-01T09:00:00Z' },
+        ['recurrence_end_date'],
+      ],
       ['max_runs 0', { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', max_runs: 0 }, ['max_runs']],
       ['max_runs -1', { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', max_runs: -1 }, ['max_runs']],
       ['max_runs 1.5', { schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00Z', max_runs: 1.5 }, ['max_runs']],
@@ -170,9 +186,7 @@ describe('parseSchedule validation', () => {
     });
 
     it('when the zone is unknown, then a wall-clock scheduled_at is not reported as a second error', () => {
-      expect(errorFields({ schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00', timezone: 'Nowhere/City' })).toEqual([
-        'timezone',
-      ]);
+      expect(errorFields({ schedule_type: 'daily', scheduled_at: '2027-06-01T09:00:00', timezone: 'Nowhere/City' })).toEqual(['timezone']);
     });
 
     it('when input is not an object at all, then schedule_type is reported instead of throwing', () => {
@@ -254,10 +268,7 @@ describe('parseSchedule validation', () => {
 
     it('when a cron has no scheduled_at, then the end date must be after now', () => {
       expect(
-        errorFields(
-          { schedule_type: 'cron', recurrence_pattern: '0 9 * * *', recurrence_end_date: '2026-01-01T00:00:00Z' },
-          { now: NOW },
-        ),
+        errorFields({ schedule_type: 'cron', recurrence_pattern: '0 9 * * *', recurrence_end_date: '2026-01-01T00:00:00Z' }, { now: NOW }),
       ).toEqual(['recurrence_end_date']);
     });
   });

@@ -51,7 +51,10 @@ describe('time-zone engine (cached offsets)', () => {
     const gaza = getTimeZone('Asia/Gaza')!;
     const recife = getTimeZone('America/Recife')!;
     // offsets on either side of each transition of the short-lived period
-    for (const [zone, name, year] of [[gaza, 'Asia/Gaza', 2040], [recife, 'America/Recife', 2000]] as const) {
+    for (const [zone, name, year] of [
+      [gaza, 'Asia/Gaza', 2040],
+      [recife, 'America/Recife', 2000],
+    ] as const) {
       const ts = transitionsInYear(name, year);
       expect(ts.length).toBeGreaterThanOrEqual(2);
       for (const t of ts) {

@@ -22,7 +22,11 @@ export function apiAs(t: ApiTarget, userId: string) {
   const at = (path: string) => `/api/v1${path}`;
   return {
     get: (path: string) => request(t.app).get(at(path)).set('Authorization', auth),
-    post: (path: string, body?: object) => request(t.app).post(at(path)).set('Authorization', auth).send(body ?? {}),
+    post: (path: string, body?: object) =>
+      request(t.app)
+        .post(at(path))
+        .set('Authorization', auth)
+        .send(body ?? {}),
     put: (path: string, body: object) => request(t.app).put(at(path)).set('Authorization', auth).send(body),
     patch: (path: string, body: object) => request(t.app).patch(at(path)).set('Authorization', auth).send(body),
     delete: (path: string) => request(t.app).delete(at(path)).set('Authorization', auth),
@@ -48,7 +52,10 @@ export async function createTemplate(t: ApiTarget, userId: string, body: JsonObj
 
 /** POST /schedule: a daily schedule starting in an hour unless the body says otherwise. */
 export async function createSchedule(t: ApiTarget, userId: string, body: JsonObject = {}): Promise<JsonObject> {
-  return created(await apiAs(t, userId).post('/schedule', { name: 'schedule', schedule_type: 'daily', scheduled_at: inHours(1), ...body }), 'schedule');
+  return created(
+    await apiAs(t, userId).post('/schedule', { name: 'schedule', schedule_type: 'daily', scheduled_at: inHours(1), ...body }),
+    'schedule',
+  );
 }
 
 /** POST /templates/{id}/use: the Job it creates. */

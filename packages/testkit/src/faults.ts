@@ -15,7 +15,13 @@ export interface InsertedSchedule {
 }
 
 /** Inserts `count` schedules in one statement, as the API would have stored them. */
-export async function insertSchedules(ds: DataSource, userId: string, count: number, type: 'once' | 'daily', at: Date): Promise<InsertedSchedule[]> {
+export async function insertSchedules(
+  ds: DataSource,
+  userId: string,
+  count: number,
+  type: 'once' | 'daily',
+  at: Date,
+): Promise<InsertedSchedule[]> {
   const rows: {
     id: string;
     version: number;
@@ -110,7 +116,10 @@ export async function measure(ds: DataSource, userId: string, dueAt: Date): Prom
     `SELECT count(*)::int AS n FROM jobs WHERE user_id = $1 AND scheduled_job_id IS NOT NULL GROUP BY scheduled_job_id HAVING count(*) > 1`,
     [userId],
   );
-  const statusRows: { status: string; n: number }[] = await ds.query('SELECT status, count(*)::int AS n FROM scheduled_jobs WHERE user_id = $1 GROUP BY 1', [userId]);
+  const statusRows: { status: string; n: number }[] = await ds.query(
+    'SELECT status, count(*)::int AS n FROM scheduled_jobs WHERE user_id = $1 GROUP BY 1',
+    [userId],
+  );
   return {
     due: c.due,
     created: c.created,
@@ -177,7 +186,10 @@ export async function scheduleRows(ds: DataSource, userId: string): Promise<Sche
 /** One line per scenario: what was due, what was made, duplicates and losses, plus `extra`. */
 export function summary(scenario: string, m: Measure, extra: Record<string, unknown>): void {
   const fields = Object.entries(extra)
-    .map(([k, v]) => `${k}=${typeof v === 'object' || typeof v === 'function' ? JSON.stringify(v) : String(v as string | number | boolean | bigint | symbol | undefined)}`)
+    .map(
+      ([k, v]) =>
+        `${k}=${typeof v === 'object' || typeof v === 'function' ? JSON.stringify(v) : String(v as string | number | boolean | bigint | symbol | undefined)}`,
+    )
     .join(' ');
   process.stdout.write(
     `[faults] ${scenario}: due=${m.due} created=${m.created} duplicates=${m.duplicates} losses=${m.losses} ` +
@@ -192,7 +204,9 @@ export function summary(scenario: string, m: Measure, extra: Record<string, unkn
 export async function cleanUpUsers(ds: DataSource, users: string[]): Promise<void> {
   if (users.length === 0) return;
   if (process.env.FAULTS_KEEP_DATA === '1') {
-    await ds.query(`UPDATE scheduled_jobs SET status = 'paused', next_run_at = NULL WHERE user_id = ANY($1) AND status = 'active'`, [users]);
+    await ds.query(`UPDATE scheduled_jobs SET status = 'paused', next_run_at = NULL WHERE user_id = ANY($1) AND status = 'active'`, [
+      users,
+    ]);
   } else {
     await ds.query('DELETE FROM jobs WHERE user_id = ANY($1)', [users]);
     await ds.query('DELETE FROM scheduled_jobs WHERE user_id = ANY($1)', [users]);

@@ -53,7 +53,8 @@ export function expectProblem(res: ProblemResponse, status: number, expected: Pr
   expect(typeof body.detail).toBe('string');
   if (status === 422) {
     expect(Array.isArray(body.errors) && body.errors.length > 0).toBe(true);
-    for (const e of body.errors!) expect({ field: typeof e.field, message: typeof e.message }).toEqual({ field: 'string', message: 'string' });
+    for (const e of body.errors!)
+      expect({ field: typeof e.field, message: typeof e.message }).toEqual({ field: 'string', message: 'string' });
   }
   if (expected.title !== undefined) expect(body.title).toBe(expected.title);
   if (typeof expected.detail === 'string') expect(body.detail).toBe(expected.detail);

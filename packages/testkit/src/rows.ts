@@ -63,7 +63,9 @@ export function emptyUserRows(): UserRows {
 }
 
 export async function userRows(ds: DataSource, userId: string): Promise<UserRows> {
-  const sql = USER_TABLES.map((table) => `SELECT '${table}' AS tbl, t.id::text AS id, row_to_json(t)::text AS row FROM ${table} t WHERE t.user_id = $1`).join(' UNION ALL ');
+  const sql = USER_TABLES.map(
+    (table) => `SELECT '${table}' AS tbl, t.id::text AS id, row_to_json(t)::text AS row FROM ${table} t WHERE t.user_id = $1`,
+  ).join(' UNION ALL ');
   const rows = await ds.query<{ tbl: UserTable; id: string; row: string }[]>(sql, [userId]);
   const out = emptyUserRows();
   for (const r of rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) out[r.tbl].set(r.id, r.row);

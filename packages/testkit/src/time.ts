@@ -20,7 +20,12 @@ export const wholeSecondAhead = (ms: number): Date => new Date(Math.ceil((Date.n
 export const secondsSince = (from: number): string => ((Date.now() - from) / SECOND).toFixed(1);
 
 /** Polls `probe` every `intervalMs` until `done` holds or the deadline passes; returns the last value. */
-export async function pollUntil<T>(probe: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs: number, intervalMs = 250): Promise<T> {
+export async function pollUntil<T>(
+  probe: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!done(value) && Date.now() < deadline) {

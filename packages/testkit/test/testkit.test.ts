@@ -3,7 +3,18 @@
  * would make every suite using it vacuous), and its clean-up helpers refuse what is not theirs.
  */
 import type { Redis } from 'ioredis';
-import { deleteKeysUnder, dropDatabase, expectProblem, expectUnauthorized, fieldsOf, inHours, PinnedClock, scratchDatabaseName, uniqueName, wholeSecondAhead } from '../src';
+import {
+  deleteKeysUnder,
+  dropDatabase,
+  expectProblem,
+  expectUnauthorized,
+  fieldsOf,
+  inHours,
+  PinnedClock,
+  scratchDatabaseName,
+  uniqueName,
+  wholeSecondAhead,
+} from '../src';
 
 const problem = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => ({
   status,
@@ -23,7 +34,12 @@ describe('expectProblem', () => {
   it.each([
     ['another status', problem(400, {}), 404, {}],
     ['a JSON content type', { ...problem(404, {}), headers: { 'content-type': 'application/json' } }, 404, {}],
-    ['a body status that differs', { ...problem(404, {}), text: JSON.stringify({ type: 't', title: 'T', status: 400, detail: 'd' }) }, 404, {}],
+    [
+      'a body status that differs',
+      { ...problem(404, {}), text: JSON.stringify({ type: 't', title: 'T', status: 400, detail: 'd' }) },
+      404,
+      {},
+    ],
     ['no detail', { ...problem(404, {}), text: JSON.stringify({ type: 't', title: 'T', status: 404 }) }, 404, {}],
     ['no title', { ...problem(404, {}), text: JSON.stringify({ type: 't', status: 404, detail: 'd' }) }, 404, {}],
     ['another detail', problem(404, {}), 404, { detail: 'Job not found' }],
@@ -59,7 +75,7 @@ describe('clock and time', () => {
   });
 });
 
-describe('clean-up refuses what is not a test\'s own', () => {
+describe("clean-up refuses what is not a test's own", () => {
   const noRedis = {} as Redis; // never reached: the prefix is refused first
 
   it.each(['bull', '{scheduler}', 'faults-xyz', 'test-', ''])('deleteKeysUnder refuses the prefix "%s"', async (prefix) => {

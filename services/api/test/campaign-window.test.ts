@@ -62,9 +62,15 @@ describe('campaign dates and the schedules they stopped', () => {
     const user = newUserId();
     const { campaignId, scheduleId } = await campaignWithSchedule(user);
     expect((await send(user, 'put', `/campaigns/${campaignId}`, { end_date: '2030-01-01T08:30:00Z' })).status).toBe(200);
-    const res = await send(user, 'put', `/campaigns/${campaignId}`, { start_date: '2030-01-05T12:00:00Z', end_date: '2030-01-10T00:00:00Z' });
+    const res = await send(user, 'put', `/campaigns/${campaignId}`, {
+      start_date: '2030-01-05T12:00:00Z',
+      end_date: '2030-01-10T00:00:00Z',
+    });
     expect(res.status).toBe(200);
-    expect((await send(user, 'get', `/schedule/${scheduleId}`)).body).toMatchObject({ status: 'active', next_run_at: '2030-01-06T09:00:00.000Z' });
+    expect((await send(user, 'get', `/schedule/${scheduleId}`)).body).toMatchObject({
+      status: 'active',
+      next_run_at: '2030-01-06T09:00:00.000Z',
+    });
   });
 
   it('when the worker completed a schedule because the window closed right after a run, then a later end date brings it back too', async () => {
@@ -72,10 +78,17 @@ describe('campaign dates and the schedules they stopped', () => {
     const { campaignId, scheduleId } = await campaignWithSchedule(user, { max_runs: 10 });
     // As the worker leaves it after firing on 2030-01-01 with the campaign ending that day.
     await t.deps.dataSource.getRepository(Campaign).update({ id: campaignId }, { endDate: new Date('2030-01-01T12:00:00Z') });
-    await schedules().update({ id: scheduleId }, { status: 'completed', nextRunAt: null, runCount: 1, lastRunAt: new Date('2030-01-01T09:00:00Z') });
+    await schedules().update(
+      { id: scheduleId },
+      { status: 'completed', nextRunAt: null, runCount: 1, lastRunAt: new Date('2030-01-01T09:00:00Z') },
+    );
     clock = new Date('2030-01-01T10:00:00Z');
     expect((await send(user, 'put', `/campaigns/${campaignId}`, { end_date: '2030-01-31T00:00:00Z' })).status).toBe(200);
-    expect((await send(user, 'get', `/schedule/${scheduleId}`)).body).toMatchObject({ status: 'active', next_run_at: '2030-01-02T09:00:00.000Z', run_count: 1 });
+    expect((await send(user, 'get', `/schedule/${scheduleId}`)).body).toMatchObject({
+      status: 'active',
+      next_run_at: '2030-01-02T09:00:00.000Z',
+      run_count: 1,
+    });
   });
 
   it.each<[string, { status: ScheduledJobStatus; runCount?: number }, object]>([
@@ -99,7 +112,10 @@ describe('campaign dates and the schedules they stopped', () => {
     const { campaignId, scheduleId } = await campaignWithSchedule(user);
     // As the worker leaves it on an occurrence of an archived campaign; the campaign is active again.
     await schedules().update({ id: scheduleId }, { status: 'expired', nextRunAt: null });
-    const res = await send(user, 'put', `/campaigns/${campaignId}`, { start_date: '2029-12-01T00:00:00Z', end_date: '2030-03-01T00:00:00Z' });
+    const res = await send(user, 'put', `/campaigns/${campaignId}`, {
+      start_date: '2029-12-01T00:00:00Z',
+      end_date: '2030-03-01T00:00:00Z',
+    });
     expect(res.status).toBe(200);
     expect((await send(user, 'get', `/schedule/${scheduleId}`)).body).toMatchObject({ status: 'expired', next_run_at: null });
   });
@@ -108,7 +124,9 @@ describe('campaign dates and the schedules they stopped', () => {
     const user = newUserId();
     const { campaignId, scheduleId } = await campaignWithSchedule(user);
     expect((await send(user, 'put', `/campaigns/${campaignId}`, { end_date: '2030-01-01T08:30:00Z' })).status).toBe(200);
-    expect((await send(user, 'put', `/campaigns/${campaignId}`, { status: 'archived', end_date: '2030-02-01T00:00:00Z' })).status).toBe(200);
+    expect((await send(user, 'put', `/campaigns/${campaignId}`, { status: 'archived', end_date: '2030-02-01T00:00:00Z' })).status).toBe(
+      200,
+    );
     expect((await send(user, 'get', `/schedule/${scheduleId}`)).body).toMatchObject({ status: 'expired' });
   });
 });

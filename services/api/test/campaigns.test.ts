@@ -7,7 +7,10 @@ describe('campaigns', () => {
   const t = useTestApp();
 
   const create = (user: string, body: unknown) =>
-    request(t.app).post('/api/v1/campaigns').set('Authorization', t.auth(user)).send(body as object);
+    request(t.app)
+      .post('/api/v1/campaigns')
+      .set('Authorization', t.auth(user))
+      .send(body as object);
 
   const fullBody = {
     name: 'Forbes Publisher Campaign',
@@ -104,8 +107,16 @@ describe('campaigns', () => {
       .set('Authorization', t.auth(user))
       .send({ status: 'paused', description: 'Paused due to budget review' });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ status: 'paused', description: 'Paused due to budget review', name: fullBody.name, color: '#1E88E5' });
-    const cleared = await request(t.app).put(`/api/v1/campaigns/${created.id}`).set('Authorization', t.auth(user)).send({ description: null });
+    expect(updated.body).toMatchObject({
+      status: 'paused',
+      description: 'Paused due to budget review',
+      name: fullBody.name,
+      color: '#1E88E5',
+    });
+    const cleared = await request(t.app)
+      .put(`/api/v1/campaigns/${created.id}`)
+      .set('Authorization', t.auth(user))
+      .send({ description: null });
     expect(cleared.body.description).toBeNull();
     const badUpdate = await request(t.app).put(`/api/v1/campaigns/${created.id}`).set('Authorization', t.auth(user)).send({ name: null });
     expect(badUpdate.status).toBe(422);
@@ -190,10 +201,18 @@ describe('campaigns', () => {
     const user = newUserId();
     const campaign = (await create(user, { name: 'moving window' })).body;
     const firstRun = wholeSecondNow() + HOUR;
-    const schedule = await createSchedule(t, user, { name: 'daily', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: new Date(firstRun).toISOString() });
+    const schedule = await createSchedule(t, user, {
+      name: 'daily',
+      campaign_id: campaign.id,
+      schedule_type: 'daily',
+      scheduled_at: new Date(firstRun).toISOString(),
+    });
     expect(schedule.next_run_at).toBe(new Date(firstRun).toISOString());
     const later = new Date(firstRun + 5 * DAY - 60_000); // just before the 6th run
-    const moved = await request(t.app).put(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user)).send({ start_date: later.toISOString() });
+    const moved = await request(t.app)
+      .put(`/api/v1/campaigns/${campaign.id}`)
+      .set('Authorization', t.auth(user))
+      .send({ start_date: later.toISOString() });
     expect(moved.status).toBe(200);
     const afterMove = await request(t.app).get(`/api/v1/schedule/${schedule.id}`).set('Authorization', t.auth(user));
     expect(afterMove.body).toMatchObject({ status: 'active', next_run_at: new Date(firstRun + 5 * DAY).toISOString() });
@@ -219,7 +238,12 @@ describe('campaigns', () => {
       scheduled_at: new Date(Date.now() + DAY).toISOString(),
     });
     expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeDefined();
-    const job = await insertJob(t.deps.dataSource, { userId: user, campaignId: campaign.id, scheduledJobId: schedule.id, status: 'completed' });
+    const job = await insertJob(t.deps.dataSource, {
+      userId: user,
+      campaignId: campaign.id,
+      scheduledJobId: schedule.id,
+      status: 'completed',
+    });
 
     const res = await request(t.app).delete(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user));
     expect(res.status).toBe(204);

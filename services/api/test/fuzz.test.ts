@@ -56,7 +56,12 @@ const ROUND_TRIPS: RoundTrip[] = [
     name: 'POST /templates',
     path: '/templates',
     body: fc
-      .record({ name: anyText(1, 60), description: anyText(0, 100), metadata: junkObject, tags: fc.array(anyText(1, 30), { maxLength: 3 }) })
+      .record({
+        name: anyText(1, 60),
+        description: anyText(0, 100),
+        metadata: junkObject,
+        tags: fc.array(anyText(1, 30), { maxLength: 3 }),
+      })
       .map((b) => new Entries(Object.entries(b) as [string, JsonLike][])),
     weight: 1,
   },
@@ -65,14 +70,7 @@ const ROUND_TRIPS: RoundTrip[] = [
     path: '/schedule',
     body: fc
       .record({ name: anyText(1, 60), description: anyText(0, 100), job_config: junkObject })
-      .map(
-        (b) =>
-          new Entries([
-            ...(Object.entries(b) as [string, JsonLike][]),
-            ['schedule_type', 'daily'],
-            ['scheduled_at', inHours(1)],
-          ]),
-      ),
+      .map((b) => new Entries([...(Object.entries(b) as [string, JsonLike][]), ['schedule_type', 'daily'], ['scheduled_at', inHours(1)]])),
     weight: 1,
   },
 ];
@@ -127,14 +125,25 @@ describe('fuzz: every endpoint against hostile input', () => {
   });
   afterAll(async () => {
     const lines = [...h.stats.entries()].map(
-      ([name, s]) => `  ${name.padEnd(32)} ${String(s.cases).padStart(6)}  ${[...s.statuses.entries()].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${st}:${n}`).join(' ')}`,
+      ([name, s]) =>
+        `  ${name.padEnd(32)} ${String(s.cases).padStart(6)}  ${[...s.statuses.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([st, n]) => `${st}:${n}`)
+          .join(' ')}`,
     );
-    console.log(`fuzz: ${h.totalCases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s (FUZZ_RUNS=${TOTAL_RUNS}, FUZZ_SEED=${SEED})\n${lines.join('\n')}`);
+    console.log(
+      `fuzz: ${h.totalCases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s (FUZZ_RUNS=${TOTAL_RUNS}, FUZZ_SEED=${SEED})\n${lines.join('\n')}`,
+    );
     await t.close();
   });
 
   /** Runs a property over a fresh user; in exploration mode collects instead of stopping. */
-  async function check(name: string, runs: number, arbitrary: fc.Arbitrary<FuzzCase>, body: (c: FuzzCase, state: UserState, sink?: ViolationSink) => Promise<void>) {
+  async function check(
+    name: string,
+    runs: number,
+    arbitrary: fc.Arbitrary<FuzzCase>,
+    body: (c: FuzzCase, state: UserState, sink?: ViolationSink) => Promise<void>,
+  ) {
     const seed = seedOf(name);
     const state = await h.newUser();
     const sink = h.explore ? new ViolationSink() : undefined;
@@ -210,64 +219,190 @@ describe('fuzz: pinned edge cases', () => {
     ['NUL in a campaign name', 'POST /campaigns', () => ({ query: [], body: json(obj({ name: 'a\u0000b' })) })],
     ['NUL in a campaign tag', 'POST /campaigns', () => ({ query: [], body: json(obj({ name: 'n', tags: ['x\u0000'] })) })],
     ['NUL in a campaign description (update)', 'PUT /campaigns/{id}', () => ({ query: [], body: json(obj({ description: '\u0000' })) })],
-    ['target_budget_usd at its documented maximum 1e12 (numeric(14,2) holds < 1e12)', 'POST /campaigns', () => ({ query: [], body: json(obj({ name: 'n', target_budget_usd: 1e12 })) })],
-    ['target_budget_usd 1e-7 (exponent notation)', 'POST /campaigns', () => ({ query: [], body: json(obj({ name: 'n', target_budget_usd: 1e-7 })) })],
+    [
+      'target_budget_usd at its documented maximum 1e12 (numeric(14,2) holds < 1e12)',
+      'POST /campaigns',
+      () => ({ query: [], body: json(obj({ name: 'n', target_budget_usd: 1e12 })) }),
+    ],
+    [
+      'target_budget_usd 1e-7 (exponent notation)',
+      'POST /campaigns',
+      () => ({ query: [], body: json(obj({ name: 'n', target_budget_usd: 1e-7 })) }),
+    ],
     ['target_budget_usd 5e-324', 'PUT /campaigns/{id}', () => ({ query: [], body: json(obj({ target_budget_usd: 5e-324 })) })],
-    ['a name of 200 "x\\uFE0F" (400 code points, 200 by class-validator)', 'POST /campaigns', () => ({ query: [], body: json(obj({ name: 'x\ufe0f'.repeat(200) })) })],
-    ['an llm_model of 100 "a\\uFE0F" (varchar(128))', 'POST /templates', () => ({ query: [], body: json(obj({ name: 'n', llm_model: 'a\ufe0f'.repeat(100) })) })],
-    ['NUL in template metadata (jsonb)', 'POST /templates', () => ({ query: [], body: json(obj({ name: 'n', metadata: obj({ a: '\u0000' }) })) })],
+    [
+      'a name of 200 "x\\uFE0F" (400 code points, 200 by class-validator)',
+      'POST /campaigns',
+      () => ({ query: [], body: json(obj({ name: 'x\ufe0f'.repeat(200) })) }),
+    ],
+    [
+      'an llm_model of 100 "a\\uFE0F" (varchar(128))',
+      'POST /templates',
+      () => ({ query: [], body: json(obj({ name: 'n', llm_model: 'a\ufe0f'.repeat(100) })) }),
+    ],
+    [
+      'NUL in template metadata (jsonb)',
+      'POST /templates',
+      () => ({ query: [], body: json(obj({ name: 'n', metadata: obj({ a: '\u0000' }) })) }),
+    ],
     ['NUL as a template metadata key', 'PUT /templates/{id}', () => ({ query: [], body: json(obj({ metadata: obj({ '\u0000': 1 }) })) })],
-    ['deeply nested template metadata', 'POST /templates', () => ({ query: [], body: json(obj({ name: 'n', metadata: obj({ x: new RawLiteral(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) }) })) })],
+    [
+      'deeply nested template metadata',
+      'POST /templates',
+      () => ({
+        query: [],
+        body: json(obj({ name: 'n', metadata: obj({ x: new RawLiteral(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) }) })),
+      }),
+    ],
     ['{"__proto__": null} as the body', 'POST /campaigns', () => ({ query: [], body: raw('{"__proto__":null,"name":"x"}') })],
     ['{"constructor": null} as the body', 'POST /campaigns', () => ({ query: [], body: raw('{"constructor":null}') })],
     ['{"__proto__": {...}} as the body names its field', 'POST /campaigns', () => ({ query: [], body: raw('{"__proto__":{"name":"x"}}') })],
     ['{"constructor": {...}} as a use body', 'POST /templates/{id}/use', () => ({ query: [], body: raw('{"constructor":{}}') })],
     ['{"__proto__": null} as a use body', 'POST /templates/{id}/use', () => ({ query: [], body: raw('{"__proto__":null}') })],
     ['NUL in use notes', 'POST /templates/{id}/use', () => ({ query: [], body: json(obj({ notes: '\u0000' })) })],
-    ['use with a text/plain body', 'POST /templates/{id}/use', () => ({ query: [], body: raw('{"target_url":"https://example.com/x"}', 'text/plain') })],
+    [
+      'use with a text/plain body',
+      'POST /templates/{id}/use',
+      () => ({ query: [], body: raw('{"target_url":"https://example.com/x"}', 'text/plain') }),
+    ],
     ['NUL in a schedule name', 'POST /schedule', () => ({ query: [], body: json(obj({ name: 'a\u0000', ...daily() })) })],
-    ['NUL in job_config', 'POST /schedule', () => ({ query: [], body: json(obj({ name: 'n', ...daily(), job_config: obj({ x: '\u0000' }) })) })],
+    [
+      'NUL in job_config',
+      'POST /schedule',
+      () => ({ query: [], body: json(obj({ name: 'n', ...daily(), job_config: obj({ x: '\u0000' }) })) }),
+    ],
     ['NUL in job_config (update)', 'PUT /schedule/{id}', () => ({ query: [], body: json(obj({ job_config: obj({ x: '\u0000' }) })) })],
     ['cost_usd 1e-9', 'PATCH /jobs/{id}', () => ({ query: [], body: json(obj({ cost_usd: 1e-9 })) })],
     ['NUL in error_message', 'PATCH /jobs/{id}', () => ({ query: [], body: json(obj({ error_message: 'x\u0000' })) })],
-    ['a malformed percent-encoded path id', 'GET /campaigns/{id}', () => ({ id: new UrlText('%E0%A4%A'), query: [], body: { kind: 'none' } })],
-    ['a parameter given twice', 'GET /jobs', () => ({ query: [['limit', '1'], ['limit', '2']], body: { kind: 'none' } })],
+    [
+      'a malformed percent-encoded path id',
+      'GET /campaigns/{id}',
+      () => ({ id: new UrlText('%E0%A4%A'), query: [], body: { kind: 'none' } }),
+    ],
+    [
+      'a parameter given twice',
+      'GET /jobs',
+      () => ({
+        query: [
+          ['limit', '1'],
+          ['limit', '2'],
+        ],
+        body: { kind: 'none' },
+      }),
+    ],
     ['a body that is valid JSON followed by junk', 'POST /campaigns', () => ({ query: [], body: raw('{"name":"a"} x') })],
     ['a repeated key (last wins, validated)', 'POST /campaigns', () => ({ query: [], body: raw('{"name":"a","name":5}') })],
-    ['-0 and 1e400 numbers', 'POST /schedule', () => ({ query: [], body: raw(`{"name":"n","schedule_type":"daily","scheduled_at":"2099-01-01T00:00:00Z","misfire_grace_seconds":-0,"max_runs":1e400}`) })],
-    ["another user's campaign in a template body", 'POST /templates', () => ({ query: [], body: json(obj({ name: 'n', campaign_id: new Ref('campaign', 'other') })) })],
+    [
+      '-0 and 1e400 numbers',
+      'POST /schedule',
+      () => ({
+        query: [],
+        body: raw(`{"name":"n","schedule_type":"daily","scheduled_at":"2099-01-01T00:00:00Z","misfire_grace_seconds":-0,"max_runs":1e400}`),
+      }),
+    ],
+    [
+      "another user's campaign in a template body",
+      'POST /templates',
+      () => ({ query: [], body: json(obj({ name: 'n', campaign_id: new Ref('campaign', 'other') })) }),
+    ],
     ['{"constructor": "x"} as the body', 'PATCH /jobs/{id}', () => ({ query: [], body: raw('{"constructor":"x","status":"running"}') })],
-    ['"hasOwnProperty" as a body field is a 422 naming it', 'POST /campaigns', () => ({ query: [], body: json(obj({ name: 'n', hasOwnProperty: 'x' })) }), ['hasOwnProperty']],
-    ['"__defineGetter__" as a body field is a 422 naming it', 'PUT /schedule/{id}', () => ({ query: [], body: json(obj({ __defineGetter__: obj({}) })) }), ['__defineGetter__']],
-    ['"hasOwnProperty" as a use field is a 422 naming it (never lands in the Job config)', 'POST /templates/{id}/use', () => ({ query: [], body: json(obj({ hasOwnProperty: 'x' })) }), ['hasOwnProperty']],
-    ['"hasOwnProperty" as a metadata key is a 422 naming it', 'PUT /templates/{id}', () => ({ query: [], body: json(obj({ metadata: obj({ hasOwnProperty: obj({}) }) })) }), ['metadata.hasOwnProperty']],
-    ['a lone surrogate in template metadata (jsonb)', 'POST /templates', () => ({ query: [], body: json(obj({ name: 'n', metadata: obj({ a: 'x\ud800' }) })) })],
-    ['a lone surrogate in job_config (jsonb)', 'POST /schedule', () => ({ query: [], body: json(obj({ name: 'n', ...daily(), job_config: obj({ a: '\udfff' }) })) })],
-    ['a lone surrogate in a use override (jsonb config)', 'POST /templates/{id}/use', () => ({ query: [], body: json(obj({ notes: '\ud83d' })) })],
-    ['job_config nested 5000 levels deep', 'POST /schedule', () => ({ query: [], body: json(obj({ name: 'n', ...daily(), job_config: obj({ deep: new RawLiteral(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`) }) })) })],
-    ['use with a multipart body', 'POST /templates/{id}/use', () => ({ query: [], body: raw('--x\r\nContent-Disposition: form-data; name="notes"\r\n\r\nhi\r\n--x--', 'multipart/form-data; boundary=x') })],
+    [
+      '"hasOwnProperty" as a body field is a 422 naming it',
+      'POST /campaigns',
+      () => ({ query: [], body: json(obj({ name: 'n', hasOwnProperty: 'x' })) }),
+      ['hasOwnProperty'],
+    ],
+    [
+      '"__defineGetter__" as a body field is a 422 naming it',
+      'PUT /schedule/{id}',
+      () => ({ query: [], body: json(obj({ __defineGetter__: obj({}) })) }),
+      ['__defineGetter__'],
+    ],
+    [
+      '"hasOwnProperty" as a use field is a 422 naming it (never lands in the Job config)',
+      'POST /templates/{id}/use',
+      () => ({ query: [], body: json(obj({ hasOwnProperty: 'x' })) }),
+      ['hasOwnProperty'],
+    ],
+    [
+      '"hasOwnProperty" as a metadata key is a 422 naming it',
+      'PUT /templates/{id}',
+      () => ({ query: [], body: json(obj({ metadata: obj({ hasOwnProperty: obj({}) }) })) }),
+      ['metadata.hasOwnProperty'],
+    ],
+    [
+      'a lone surrogate in template metadata (jsonb)',
+      'POST /templates',
+      () => ({ query: [], body: json(obj({ name: 'n', metadata: obj({ a: 'x\ud800' }) })) }),
+    ],
+    [
+      'a lone surrogate in job_config (jsonb)',
+      'POST /schedule',
+      () => ({ query: [], body: json(obj({ name: 'n', ...daily(), job_config: obj({ a: '\udfff' }) })) }),
+    ],
+    [
+      'a lone surrogate in a use override (jsonb config)',
+      'POST /templates/{id}/use',
+      () => ({ query: [], body: json(obj({ notes: '\ud83d' })) }),
+    ],
+    [
+      'job_config nested 5000 levels deep',
+      'POST /schedule',
+      () => ({
+        query: [],
+        body: json(
+          obj({ name: 'n', ...daily(), job_config: obj({ deep: new RawLiteral(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`) }) }),
+        ),
+      }),
+    ],
+    [
+      'use with a multipart body',
+      'POST /templates/{id}/use',
+      () => ({
+        query: [],
+        body: raw('--x\r\nContent-Disposition: form-data; name="notes"\r\n\r\nhi\r\n--x--', 'multipart/form-data; boundary=x'),
+      }),
+    ],
   ];
 
   // Every row as long as the test's parameter list (a shorter row would make jest pass `done`).
-  it.each(cases.map(([label, endpoint, make, fields]) => [label, endpoint, make, fields ?? null] as const))('%s (%s)', async (_label, endpointName, make, fields) => {
-    const res = await h.run(byName(endpointName), make(), state);
-    if (fields) expectProblem(res, 422, { fields });
-  });
+  it.each(cases.map(([label, endpoint, make, fields]) => [label, endpoint, make, fields ?? null] as const))(
+    '%s (%s)',
+    async (_label, endpointName, make, fields) => {
+      const res = await h.run(byName(endpointName), make(), state);
+      if (fields) expectProblem(res, 422, { fields });
+    },
+  );
 
   it('a first run past 9999-12-31 in local time (Pacific/Kiritimati, UTC+14) is a 422 naming scheduled_at', async () => {
-    const res = await h.run(byName('POST /schedule'), { query: [], body: json(obj({ name: 'n', schedule_type: 'daily', scheduled_at: '9999-12-31T23:59:00Z', timezone: 'Pacific/Kiritimati' })) }, state);
+    const res = await h.run(
+      byName('POST /schedule'),
+      {
+        query: [],
+        body: json(obj({ name: 'n', schedule_type: 'daily', scheduled_at: '9999-12-31T23:59:00Z', timezone: 'Pacific/Kiritimati' })),
+      },
+      state,
+    );
     expect(res.status).toBe(422);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain('scheduled_at');
   });
 
   it('a template whose metadata holds a "hasOwnProperty" key is refused with a 422 naming it (the ORM could not update such a row)', async () => {
-    const created = await h.run(byName('POST /templates'), { query: [], body: json(obj({ name: 'n', metadata: obj({ hasOwnProperty: 1 }) })) }, state);
+    const created = await h.run(
+      byName('POST /templates'),
+      { query: [], body: json(obj({ name: 'n', metadata: obj({ hasOwnProperty: 1 }) })) },
+      state,
+    );
     expect(created.status).toBe(422);
     expect(created.body.errors).toContainEqual({ field: 'metadata.hasOwnProperty', message: 'is a reserved name' });
   });
 
   it('a schedule whose job_config holds a "hasOwnProperty" key is refused with a 422 naming it', async () => {
-    const created = await h.run(byName('POST /schedule'), { query: [], body: json(obj({ name: 'n', ...daily(), job_config: obj({ hasOwnProperty: 1 }) })) }, state);
+    const created = await h.run(
+      byName('POST /schedule'),
+      { query: [], body: json(obj({ name: 'n', ...daily(), job_config: obj({ hasOwnProperty: 1 }) })) },
+      state,
+    );
     expect(created.status).toBe(422);
     expect(created.body.errors).toContainEqual({ field: 'job_config.hasOwnProperty', message: 'is a reserved name' });
   });
@@ -286,6 +421,10 @@ describe('fuzz: pinned edge cases', () => {
     const res = await h.run(byName('POST /campaigns'), { query: [], body: json(obj({ name, description: name, tags: [name] })) }, state);
     expect(res.status).toBe(201);
     const again = await request(t.app).get(`/api/v1/campaigns/${res.body.id}`).set('Authorization', t.auth(state.user));
-    expect({ name: again.body.name, description: again.body.description, tags: again.body.tags }).toEqual({ name, description: name, tags: [name] });
+    expect({ name: again.body.name, description: again.body.description, tags: again.body.tags }).toEqual({
+      name,
+      description: name,
+      tags: [name],
+    });
   });
 });

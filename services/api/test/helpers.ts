@@ -27,7 +27,8 @@ function withContractCheck(app: Express, violations: string[]): Express {
       return end(chunk, ...rest);
     }) as typeof res.end;
     res.on('finish', () => {
-      const route = (res.locals.route as string | undefined) ?? (['/healthz', '/readyz', '/metrics'].includes(req.path) ? req.path : undefined);
+      const route =
+        (res.locals.route as string | undefined) ?? (['/healthz', '/readyz', '/metrics'].includes(req.path) ? req.path : undefined);
       if (!route) return;
       const openapiPath = route.replace(/:(\w+)/g, '{$1}');
       try {
@@ -42,7 +43,9 @@ function withContractCheck(app: Express, violations: string[]): Express {
       } catch {
         body = text;
       }
-      const headers = Object.fromEntries(Object.entries(res.getHeaders()).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v === undefined ? undefined : String(v)]));
+      const headers = Object.fromEntries(
+        Object.entries(res.getHeaders()).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v === undefined ? undefined : String(v)]),
+      );
       violations.push(...contractErrors(req.method, openapiPath, { status: res.statusCode, headers, body, text }));
     });
     next();
@@ -55,9 +58,25 @@ export { newUserId, TEST_JWT_SECRET } from '@scheduler/testkit';
 
 /** The fields of a Job as the API returns it (GET /jobs/{id}, a template use), sorted. */
 export const JOB_FIELDS = [
-  'id', 'user_id', 'campaign_id', 'template_id', 'scheduled_job_id', 'scheduled_for', 'status', 'config',
-  'publisher_domain', 'llm_provider', 'llm_model', 'writing_strategy', 'country', 'language', 'cost_usd',
-  'error_message', 'created_at', 'started_at', 'completed_at',
+  'id',
+  'user_id',
+  'campaign_id',
+  'template_id',
+  'scheduled_job_id',
+  'scheduled_for',
+  'status',
+  'config',
+  'publisher_domain',
+  'llm_provider',
+  'llm_model',
+  'writing_strategy',
+  'country',
+  'language',
+  'cost_usd',
+  'error_message',
+  'created_at',
+  'started_at',
+  'completed_at',
 ].sort();
 
 export interface TestApp {

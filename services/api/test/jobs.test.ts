@@ -47,7 +47,10 @@ async function insertScheduledJob(userId: string): Promise<{ schedule: Scheduled
 }
 
 async function patch(userId: string, id: string, body: unknown): Promise<request.Response> {
-  return api().patch(`${BASE}/${id}`).set('Authorization', testApp.auth(userId)).send(body as object);
+  return api()
+    .patch(`${BASE}/${id}`)
+    .set('Authorization', testApp.auth(userId))
+    .send(body as object);
 }
 
 async function getJob(userId: string, id: string): Promise<JsonObject> {
@@ -154,7 +157,11 @@ describe('GET /jobs/:id', () => {
   it("another user's Job, a missing or a malformed id is 404", async () => {
     const owner = newUserId();
     const job = await createJob(owner);
-    for (const [user, id] of [[newUserId(), job.id], [owner, MISSING_ID], [owner, 'not-a-uuid']]) {
+    for (const [user, id] of [
+      [newUserId(), job.id],
+      [owner, MISSING_ID],
+      [owner, 'not-a-uuid'],
+    ]) {
       const res = await api().get(`${BASE}/${id}`).set('Authorization', testApp.auth(user));
       expectProblem(res, 404, { detail: 'Job not found' });
     }

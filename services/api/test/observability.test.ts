@@ -49,7 +49,9 @@ describe('logs and metrics of the API', () => {
 
   it('when requests were served, then /metrics reports their duration by route template and status', async () => {
     const user = newUserId();
-    await request(app).get(`/api/v1/campaigns/${MISSING_ID}`).set('Authorization', `Bearer ${signToken(user, deps.config.jwt)}`);
+    await request(app)
+      .get(`/api/v1/campaigns/${MISSING_ID}`)
+      .set('Authorization', `Bearer ${signToken(user, deps.config.jwt)}`);
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);

@@ -252,7 +252,9 @@ describe('serving the documentation', () => {
     expectMatchesContract('GET', DOCS_PATH, res);
     expect(res.text).toContain(`url: "${OPENAPI_JSON_PATH}"`);
     const assets = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
-    expect(assets).toEqual(expect.arrayContaining(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js']));
+    expect(assets).toEqual(
+      expect.arrayContaining(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js']),
+    );
     // No CDN or other network resource: everything is served by the API itself.
     expect(res.text).not.toMatch(/https?:\/\//);
     expect(res.text).toContain('validatorUrl: null');
@@ -330,9 +332,15 @@ describe('contract: campaigns', () => {
     const id = created.body.id;
 
     // Data for the stats: a Job of the campaign and an active schedule in it.
-    const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'tpl', campaign_id: id, llm_provider: 'openai' });
+    const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
+      name: 'tpl',
+      campaign_id: id,
+      llm_provider: 'openai',
+    });
     expect(template.status).toBe(201);
-    const use = await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user, { target_url: 'https://example.com/a' });
+    const use = await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user, {
+      target_url: 'https://example.com/a',
+    });
     expect(use.status).toBe(201);
     await api().patch(`/api/v1/jobs/${use.body.id}`).set(as(user)).send({ status: 'running', cost_usd: 1.25 }).expect(200);
     const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, {
@@ -343,7 +351,11 @@ describe('contract: campaigns', () => {
     });
     expect(schedule.status).toBe(201);
 
-    const list = expectMatchesContract('GET', '/api/v1/campaigns', await api().get('/api/v1/campaigns?status=active&limit=10&offset=0').set(as(user)));
+    const list = expectMatchesContract(
+      'GET',
+      '/api/v1/campaigns',
+      await api().get('/api/v1/campaigns?status=active&limit=10&offset=0').set(as(user)),
+    );
     expect(list.status).toBe(200);
     expect(list.body).toHaveLength(1);
     expect(list.headers['x-total-count']).toBe('1');
@@ -352,7 +364,11 @@ describe('contract: campaigns', () => {
     const got = expectMatchesContract('GET', '/api/v1/campaigns/{id}', await api().get(`/api/v1/campaigns/${id}`).set(as(user)));
     expect(got.status).toBe(200);
 
-    const stats = expectMatchesContract('GET', '/api/v1/campaigns/{id}/stats', await api().get(`/api/v1/campaigns/${id}/stats`).set(as(user)));
+    const stats = expectMatchesContract(
+      'GET',
+      '/api/v1/campaigns/{id}/stats',
+      await api().get(`/api/v1/campaigns/${id}/stats`).set(as(user)),
+    );
     expect(stats.status).toBe(200);
     expect(stats.body.status_distribution).toEqual({ running: 1 });
     expect(stats.body.upcoming_runs).toHaveLength(5);
@@ -360,7 +376,11 @@ describe('contract: campaigns', () => {
     const updated = expectMatchesContract(
       'PUT',
       '/api/v1/campaigns/{id}',
-      await send('put', '/api/v1/campaigns/{id}', `/api/v1/campaigns/${id}`, user, { status: 'paused', description: null, target_budget_usd: null }),
+      await send('put', '/api/v1/campaigns/{id}', `/api/v1/campaigns/${id}`, user, {
+        status: 'paused',
+        description: null,
+        target_budget_usd: null,
+      }),
     );
     expect(updated.status).toBe(200);
 
@@ -399,7 +419,11 @@ describe('contract: templates', () => {
     );
     expect(created.status).toBe(201);
     const id = created.body.id;
-    const bare = expectMatchesContract('POST', '/api/v1/templates', await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'Bare' }));
+    const bare = expectMatchesContract(
+      'POST',
+      '/api/v1/templates',
+      await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'Bare' }),
+    );
 
     const list = expectMatchesContract(
       'GET',
@@ -412,10 +436,19 @@ describe('contract: templates', () => {
     const updated = expectMatchesContract(
       'PUT',
       '/api/v1/templates/{id}',
-      await send('put', '/api/v1/templates/{id}', `/api/v1/templates/${id}`, user, { llm_model: 'gpt-4o', llm_provider: 'openai', country: null, campaign_id: null }),
+      await send('put', '/api/v1/templates/{id}', `/api/v1/templates/${id}`, user, {
+        llm_model: 'gpt-4o',
+        llm_provider: 'openai',
+        country: null,
+        campaign_id: null,
+      }),
     );
     expect(updated.status).toBe(200);
-    const favorite = expectMatchesContract('POST', '/api/v1/templates/{id}/favorite', await api().post(`/api/v1/templates/${id}/favorite`).set(as(user)));
+    const favorite = expectMatchesContract(
+      'POST',
+      '/api/v1/templates/{id}/favorite',
+      await api().post(`/api/v1/templates/${id}/favorite`).set(as(user)),
+    );
     expect(favorite.body.is_favorite).toBe(false);
 
     const used = expectMatchesContract(
@@ -431,12 +464,21 @@ describe('contract: templates', () => {
       }),
     );
     expect(used.status).toBe(201);
-    const usedBare = expectMatchesContract('POST', '/api/v1/templates/{id}/use', await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${bare.body.id}/use`, user));
+    const usedBare = expectMatchesContract(
+      'POST',
+      '/api/v1/templates/{id}/use',
+      await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${bare.body.id}/use`, user),
+    );
     expect(usedBare.status).toBe(201);
     const afterUse = expectMatchesContract('GET', '/api/v1/templates/{id}', await api().get(`/api/v1/templates/${id}`).set(as(user)));
     expect(afterUse.body.last_used_at).not.toBeNull();
 
-    const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 'uses it', schedule_type: 'once', scheduled_at: inHours(3), template_id: id });
+    const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, {
+      name: 'uses it',
+      schedule_type: 'once',
+      scheduled_at: inHours(3),
+      template_id: id,
+    });
     expect(schedule.status).toBe(201);
     const blocked = expectMatchesContract('DELETE', '/api/v1/templates/{id}', await api().delete(`/api/v1/templates/${id}`).set(as(user)));
     expect(blocked.status).toBe(409);
@@ -474,13 +516,22 @@ describe('contract: schedules', () => {
     const cron = expectMatchesContract(
       'POST',
       '/api/v1/schedule',
-      await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 'cron', schedule_type: 'cron', recurrence_pattern: '0 9 * * 1' }),
+      await send('post', '/api/v1/schedule', '/api/v1/schedule', user, {
+        name: 'cron',
+        schedule_type: 'cron',
+        recurrence_pattern: '0 9 * * 1',
+      }),
     );
     expect(cron.status).toBe(201);
     const soon = expectMatchesContract(
       'POST',
       '/api/v1/schedule',
-      await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 'soon', schedule_type: 'once', scheduled_at: inHours(1), campaign_id: campaign.body.id }),
+      await send('post', '/api/v1/schedule', '/api/v1/schedule', user, {
+        name: 'soon',
+        schedule_type: 'once',
+        scheduled_at: inHours(1),
+        campaign_id: campaign.body.id,
+      }),
     );
     expect(soon.status).toBe(201);
 
@@ -492,7 +543,11 @@ describe('contract: schedules', () => {
     expect(list.body).toHaveLength(2);
     expectMatchesContract('GET', '/api/v1/schedule', await api().get('/api/v1/schedule?status=paused').set(as(user)));
 
-    const upcoming = expectMatchesContract('GET', '/api/v1/schedule/upcoming', await api().get('/api/v1/schedule/upcoming?hours=8760&limit=10').set(as(user)));
+    const upcoming = expectMatchesContract(
+      'GET',
+      '/api/v1/schedule/upcoming',
+      await api().get('/api/v1/schedule/upcoming?hours=8760&limit=10').set(as(user)),
+    );
     expect(upcoming.status).toBe(200);
     expect(upcoming.body.jobs.map((j: { campaign: unknown }) => j.campaign)).toEqual(
       expect.arrayContaining([null, { id: campaign.body.id, name: 'c', color: '#FF5733' }]),
@@ -500,7 +555,11 @@ describe('contract: schedules', () => {
 
     const got = expectMatchesContract('GET', '/api/v1/schedule/{id}', await api().get(`/api/v1/schedule/${id}`).set(as(user)));
     expect(got.body.recurrence_pattern).toBe('weekly:monday,thursday');
-    const preview = expectMatchesContract('GET', '/api/v1/schedule/{id}/preview', await api().get(`/api/v1/schedule/${id}/preview?count=3`).set(as(user)));
+    const preview = expectMatchesContract(
+      'GET',
+      '/api/v1/schedule/{id}/preview',
+      await api().get(`/api/v1/schedule/${id}/preview?count=3`).set(as(user)),
+    );
     expect(preview.body.occurrences).toHaveLength(3);
 
     const bodyPreview = expectMatchesContract(
@@ -521,28 +580,59 @@ describe('contract: schedules', () => {
     const base = Date.parse('2099-01-05T14:00:00Z');
     await runs.save([
       runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base), outcome: 'materialized', jobId: job.body.id }),
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base + 1 * HOUR), outcome: 'skipped', reason: 'campaign paused' }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        occurrenceAt: new Date(base + 1 * HOUR),
+        outcome: 'skipped',
+        reason: 'campaign paused',
+      }),
       runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base + 2 * HOUR), outcome: 'missed' }),
       runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base + 3 * HOUR), outcome: 'failed', error: 'boom' }),
     ]);
-    const history = expectMatchesContract('GET', '/api/v1/schedule/{id}/runs', await api().get(`/api/v1/schedule/${id}/runs?limit=10`).set(as(user)));
+    const history = expectMatchesContract(
+      'GET',
+      '/api/v1/schedule/{id}/runs',
+      await api().get(`/api/v1/schedule/${id}/runs?limit=10`).set(as(user)),
+    );
     expect(history.body).toHaveLength(4);
     expect(history.headers['x-total-count']).toBe('4');
 
     const updated = expectMatchesContract(
       'PUT',
       '/api/v1/schedule/{id}',
-      await send('put', '/api/v1/schedule/{id}', `/api/v1/schedule/${id}`, user, { name: 'Fridays', recurrence_pattern: 'weekly:friday', template_id: null, max_runs: null }),
+      await send('put', '/api/v1/schedule/{id}', `/api/v1/schedule/${id}`, user, {
+        name: 'Fridays',
+        recurrence_pattern: 'weekly:friday',
+        template_id: null,
+        max_runs: null,
+      }),
     );
     expect(updated.body.version).toBe(2);
 
-    const paused = expectMatchesContract('POST', '/api/v1/schedule/{id}/pause', await api().post(`/api/v1/schedule/${id}/pause`).set(as(user)));
+    const paused = expectMatchesContract(
+      'POST',
+      '/api/v1/schedule/{id}/pause',
+      await api().post(`/api/v1/schedule/${id}/pause`).set(as(user)),
+    );
     expect(paused.body).toMatchObject({ status: 'paused', next_run_at: null });
-    const pausedAgain = expectMatchesContract('POST', '/api/v1/schedule/{id}/pause', await api().post(`/api/v1/schedule/${id}/pause`).set(as(user)));
+    const pausedAgain = expectMatchesContract(
+      'POST',
+      '/api/v1/schedule/{id}/pause',
+      await api().post(`/api/v1/schedule/${id}/pause`).set(as(user)),
+    );
     expect(pausedAgain.status).toBe(409);
-    const resumed = expectMatchesContract('POST', '/api/v1/schedule/{id}/resume', await api().post(`/api/v1/schedule/${id}/resume`).set(as(user)));
+    const resumed = expectMatchesContract(
+      'POST',
+      '/api/v1/schedule/{id}/resume',
+      await api().post(`/api/v1/schedule/${id}/resume`).set(as(user)),
+    );
     expect(resumed.body.status).toBe('active');
-    const resumedAgain = expectMatchesContract('POST', '/api/v1/schedule/{id}/resume', await api().post(`/api/v1/schedule/${id}/resume`).set(as(user)));
+    const resumedAgain = expectMatchesContract(
+      'POST',
+      '/api/v1/schedule/{id}/resume',
+      await api().post(`/api/v1/schedule/${id}/resume`).set(as(user)),
+    );
     expect(resumedAgain.status).toBe(409);
 
     const deleted = expectMatchesContract('DELETE', '/api/v1/schedule/{id}', await api().delete(`/api/v1/schedule/${id}`).set(as(user)));
@@ -583,7 +673,11 @@ describe('contract: jobs', () => {
   it('list, get, PATCH through the lifecycle (and the 409 once final)', async () => {
     const user = newUserId();
     const campaign = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'c' });
-    const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'tpl', campaign_id: campaign.body.id, country: 'us' });
+    const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
+      name: 'tpl',
+      campaign_id: campaign.body.id,
+      country: 'us',
+    });
     const job = await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user, {});
     const id = job.body.id;
 
@@ -596,7 +690,11 @@ describe('contract: jobs', () => {
     expectMatchesContract('GET', '/api/v1/jobs', await api().get(`/api/v1/jobs?scheduled_job_id=${randomUUID()}`).set(as(user)));
     expectMatchesContract('GET', '/api/v1/jobs/{id}', await api().get(`/api/v1/jobs/${id}`).set(as(user)));
 
-    const running = expectMatchesContract('PATCH', '/api/v1/jobs/{id}', await send('patch', '/api/v1/jobs/{id}', `/api/v1/jobs/${id}`, user, { status: 'running' }));
+    const running = expectMatchesContract(
+      'PATCH',
+      '/api/v1/jobs/{id}',
+      await send('patch', '/api/v1/jobs/{id}', `/api/v1/jobs/${id}`, user, { status: 'running' }),
+    );
     expect(running.body.started_at).not.toBeNull();
     const done = expectMatchesContract(
       'PATCH',
@@ -604,7 +702,11 @@ describe('contract: jobs', () => {
       await send('patch', '/api/v1/jobs/{id}', `/api/v1/jobs/${id}`, user, { status: 'completed', cost_usd: 0.1234, error_message: null }),
     );
     expect(done.body).toMatchObject({ status: 'completed', cost_usd: 0.1234 });
-    const final = expectMatchesContract('PATCH', '/api/v1/jobs/{id}', await send('patch', '/api/v1/jobs/{id}', `/api/v1/jobs/${id}`, user, { status: 'failed' }));
+    const final = expectMatchesContract(
+      'PATCH',
+      '/api/v1/jobs/{id}',
+      await send('patch', '/api/v1/jobs/{id}', `/api/v1/jobs/${id}`, user, { status: 'failed' }),
+    );
     expect(final.status).toBe(409);
   });
 });
@@ -648,7 +750,7 @@ describe('contract: errors on every operation', () => {
     },
   );
 
-  it('an id that is not a UUID, or another user\'s object → 404', async () => {
+  it("an id that is not a UUID, or another user's object → 404", async () => {
     const owner = newUserId();
     const campaign = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', owner, { name: 'mine' });
     const notUuid = await api().get('/api/v1/campaigns/123').set(as(newUserId()));
@@ -659,7 +761,7 @@ describe('contract: errors on every operation', () => {
     expectMatchesContract('GET', '/api/v1/campaigns/{id}', foreign);
   });
 
-  it('a body naming a campaign or template that is not the caller\'s → 404', async () => {
+  it("a body naming a campaign or template that is not the caller's → 404", async () => {
     const user = newUserId();
     const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'x', campaign_id: randomUUID() });
     expect(template.status).toBe(404);
@@ -691,7 +793,9 @@ describe('contract: errors on every operation', () => {
     async (method, path, o) => {
       const { body, query } = invalidInput(o);
       if (body) expect(requestContractErrors(method, path, body)).not.toEqual([]);
-      const req = api()[method.toLowerCase() as 'post'](urlOf(path) + query).set(as(newUserId()));
+      const req = api()
+        [method.toLowerCase() as 'post'](urlOf(path) + query)
+        .set(as(newUserId()));
       const res = body ? await req.send(body) : await req;
       expect(res.status).toBe(422);
       expectMatchesContract(method, path, res);
@@ -700,7 +804,8 @@ describe('contract: errors on every operation', () => {
   );
 
   it.each(bodyOperations.map((o) => [o.method, o.path]))('%s %s with malformed JSON → 400', async (method, path) => {
-    const res = await api()[method.toLowerCase() as 'post'](urlOf(path))
+    const res = await api()
+      [method.toLowerCase() as 'post'](urlOf(path))
       .set(as(newUserId()))
       .set('Content-Type', 'application/json')
       .send('{"name": ');
@@ -720,7 +825,8 @@ describe('contract: errors on every operation', () => {
   );
 
   it.each(bodyOperations.map((o) => [o.method, o.path]))('%s %s with a body over the limit → 413', async (method, path) => {
-    const res = await api()[method.toLowerCase() as 'post'](urlOf(path))
+    const res = await api()
+      [method.toLowerCase() as 'post'](urlOf(path))
       .set(as(newUserId()))
       .send({ name: 'x'.repeat(110_000) });
     expect(res.status).toBe(413);
@@ -728,7 +834,8 @@ describe('contract: errors on every operation', () => {
   });
 
   it.each(bodyOperations.map((o) => [o.method, o.path]))('%s %s with a non-UTF-8 charset → 415', async (method, path) => {
-    const res = await api()[method.toLowerCase() as 'post'](urlOf(path))
+    const res = await api()
+      [method.toLowerCase() as 'post'](urlOf(path))
       .set(as(newUserId()))
       .set('Content-Type', 'application/json; charset=latin1')
       .send('{}');
@@ -813,7 +920,9 @@ describe('request schemas agree with the API', () => {
     const ids: Record<string, string> = {
       '/api/v1/campaigns/{id}': (await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'c' })).body.id,
       '/api/v1/templates/{id}/use': (await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 't' })).body.id,
-      '/api/v1/schedule/{id}': (await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 's', schedule_type: 'once', scheduled_at: future() })).body.id,
+      '/api/v1/schedule/{id}': (
+        await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 's', schedule_type: 'once', scheduled_at: future() })
+      ).body.id,
     };
     const job = await api().post(`/api/v1/templates/${ids['/api/v1/templates/{id}/use']}/use`).set(as(user)).send({});
     ids['/api/v1/jobs/{id}'] = job.body.id;

@@ -24,7 +24,12 @@ describe('resuming a paused schedule', () => {
     return body ? req.send(body) : req;
   };
   const create = async (user: string, body: object) => {
-    const res = await send(user, 'post', '/schedule', { name: 's', timezone: 'UTC', job_config: { publisher_domain: 'forbes.com' }, ...body });
+    const res = await send(user, 'post', '/schedule', {
+      name: 's',
+      timezone: 'UTC',
+      job_config: { publisher_domain: 'forbes.com' },
+      ...body,
+    });
     expect(res.status).toBe(201);
     return res.body.id as string;
   };
@@ -67,7 +72,9 @@ describe('resuming a paused schedule', () => {
     const id = await create(user, { schedule_type: 'daily', scheduled_at: '2030-01-01T09:00:00Z' });
     // It ran on the 1st (the worker's row), then was paused.
     const runs = t.deps.dataSource.getRepository(ScheduleRun);
-    await runs.save(runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date('2030-01-01T09:00:00Z'), outcome: 'materialized' }));
+    await runs.save(
+      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date('2030-01-01T09:00:00Z'), outcome: 'materialized' }),
+    );
     await pauseAt(user, id, '2030-01-01T12:00:00Z');
     expect(await resumeAt(user, id, '2030-01-04T10:00:00Z')).toMatchObject({ status: 'active', next_run_at: '2030-01-05T09:00:00.000Z' });
     expect((await history(user, id)).map((r) => [r.occurrence_at.slice(0, 10), r.outcome])).toEqual([
@@ -81,7 +88,12 @@ describe('resuming a paused schedule', () => {
     await pauseAt(user, id, '2030-01-04T11:00:00Z');
     await resumeAt(user, id, '2030-01-06T10:00:00Z');
     expect((await history(user, id)).map((r) => r.occurrence_at.slice(0, 10))).toEqual([
-      '2030-01-01', '2030-01-02', '2030-01-03', '2030-01-04', '2030-01-05', '2030-01-06',
+      '2030-01-01',
+      '2030-01-02',
+      '2030-01-03',
+      '2030-01-04',
+      '2030-01-05',
+      '2030-01-06',
     ]);
   });
 

@@ -60,7 +60,13 @@ describe('scheduler writes that fail after the commit', () => {
   }
 
   const createSchedule = async (user: string, body: object = {}) => {
-    const res = await as(user).post('/schedule', { name: 's', schedule_type: 'daily', scheduled_at: inHours(1), job_config: { publisher_domain: 'x.example.com' }, ...body });
+    const res = await as(user).post('/schedule', {
+      name: 's',
+      schedule_type: 'daily',
+      scheduled_at: inHours(1),
+      job_config: { publisher_domain: 'x.example.com' },
+      ...body,
+    });
     expect(res.status).toBe(201);
     expect(await realQueue.getJobScheduler(res.body.id)).toBeDefined();
     return res.body as { id: string; version: number };
@@ -79,7 +85,11 @@ describe('scheduler writes that fail after the commit', () => {
     expect(await t.deps.dataSource.getRepository(Campaign).findOneBy({ id: campaign.id })).toBeNull();
     expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneBy({ id: first.id })).toBeNull();
     expect(await failures('remove')).toBe(before + 2);
-    expect(warnings().map((line) => line.schedule_id).sort()).toEqual([first.id, second.id].sort());
+    expect(
+      warnings()
+        .map((line) => line.schedule_id)
+        .sort(),
+    ).toEqual([first.id, second.id].sort());
     expect(warnings()[0]).toMatchObject({ operation: 'remove', err: { message: 'Connection is closed.' } });
     // The schedulers outlived their schedules; one reconcile pass removes them.
     expect(await realQueue.getJobScheduler(first.id)).toBeDefined();
@@ -130,7 +140,10 @@ describe('scheduler writes that fail after the commit', () => {
     const before = await failures('remove');
     const res = await withRedisBroken(() => as(user).put(`/campaigns/${campaign.id}`, { end_date: inHours(24) }));
     expect(res.status).toBe(200);
-    expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: schedule.id })).toMatchObject({ status: 'expired', nextRunAt: null });
+    expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: schedule.id })).toMatchObject({
+      status: 'expired',
+      nextRunAt: null,
+    });
     expect(await failures('remove')).toBe(before + 1);
     expect(warnings()).toEqual([expect.objectContaining({ schedule_id: schedule.id, operation: 'remove' })]);
   });

@@ -1,14 +1,27 @@
 import request from 'supertest';
 import { ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import { deserializeRule } from '@scheduler/recurrence';
-import { createCampaign, createSchedule, createTemplate, DAY, expectProblem, HOUR, inHours, newUserId, wholeSecondNow } from '@scheduler/testkit';
+import {
+  createCampaign,
+  createSchedule,
+  createTemplate,
+  DAY,
+  expectProblem,
+  HOUR,
+  inHours,
+  newUserId,
+  wholeSecondNow,
+} from '@scheduler/testkit';
 import { useTestApp } from './helpers';
 
 describe('schedules', () => {
   const t = useTestApp();
 
   const post = (user: string, path: string, body?: unknown) =>
-    request(t.app).post(`/api/v1/schedule${path}`).set('Authorization', t.auth(user)).send(body as object);
+    request(t.app)
+      .post(`/api/v1/schedule${path}`)
+      .set('Authorization', t.auth(user))
+      .send(body as object);
   const get = (user: string, path: string) => request(t.app).get(`/api/v1/schedule${path}`).set('Authorization', t.auth(user));
 
   it('when a once schedule is created, then next_run_at is its time and a BullMQ scheduler with its rule and version exists', async () => {
@@ -73,20 +86,52 @@ describe('schedules', () => {
     ['unknown schedule_type', { schedule_type: 'hourly', scheduled_at: '2099-01-01T00:00:00Z' }, 'schedule_type'],
     ['schedule_type null', { schedule_type: null, scheduled_at: '2099-01-01T00:00:00Z' }, 'schedule_type'],
     ['unknown time zone', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', timezone: 'Mars/Olympus' }, 'timezone'],
-    ['weekly pattern on monthly', { schedule_type: 'monthly', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'weekly:monday' }, 'recurrence_pattern'],
-    ['monthly day 32', { schedule_type: 'monthly', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'monthly:32' }, 'recurrence_pattern'],
-    ['weekly funday', { schedule_type: 'weekly', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'weekly:funday' }, 'recurrence_pattern'],
+    [
+      'weekly pattern on monthly',
+      { schedule_type: 'monthly', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'weekly:monday' },
+      'recurrence_pattern',
+    ],
+    [
+      'monthly day 32',
+      { schedule_type: 'monthly', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'monthly:32' },
+      'recurrence_pattern',
+    ],
+    [
+      'weekly funday',
+      { schedule_type: 'weekly', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'weekly:funday' },
+      'recurrence_pattern',
+    ],
     ['bad cron', { schedule_type: 'cron', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: '61 * * * *' }, 'recurrence_pattern'],
-    ['pattern on daily', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'weekly:monday' }, 'recurrence_pattern'],
-    ['end before start', { schedule_type: 'daily', scheduled_at: '2099-01-02T00:00:00Z', recurrence_end_date: '2099-01-01T00:00:00Z' }, 'recurrence_end_date'],
+    [
+      'pattern on daily',
+      { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', recurrence_pattern: 'weekly:monday' },
+      'recurrence_pattern',
+    ],
+    [
+      'end before start',
+      { schedule_type: 'daily', scheduled_at: '2099-01-02T00:00:00Z', recurrence_end_date: '2099-01-01T00:00:00Z' },
+      'recurrence_end_date',
+    ],
     ['max_runs zero', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', max_runs: 0 }, 'max_runs'],
     ['unknown field (typo)', { shedule_type: 'daily', schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z' }, 'shedule_type'],
     ['name null', { name: null, schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z' }, 'name'],
     ['job_config not an object', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: 'x' }, 'job_config'],
     ['campaign_id not a uuid', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', campaign_id: 'abc' }, 'campaign_id'],
-    ['job_config country of 3 letters', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { country: 'usa' } }, 'job_config.country'],
-    ['job_config unknown provider', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { llm_provider: 'acme' } }, 'job_config.llm_provider'],
-    ['job_config publisher not a hostname', { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { publisher_domain: 'http://x' } }, 'job_config.publisher_domain'],
+    [
+      'job_config country of 3 letters',
+      { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { country: 'usa' } },
+      'job_config.country',
+    ],
+    [
+      'job_config unknown provider',
+      { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { llm_provider: 'acme' } },
+      'job_config.llm_provider',
+    ],
+    [
+      'job_config publisher not a hostname',
+      { schedule_type: 'daily', scheduled_at: '2099-01-01T00:00:00Z', job_config: { publisher_domain: 'http://x' } },
+      'job_config.publisher_domain',
+    ],
   ])('when %s, then 422 naming the field', async (_label, body, field) => {
     const res = await post(newUserId(), '', { name: 'n', ...body });
     expectProblem(res, 422, { fieldsInclude: [field] });
@@ -137,7 +182,14 @@ describe('schedules', () => {
 
   it('an update of the rule bumps version, recomputes next_run_at and rewrites the scheduler; a rename does not bump', async () => {
     const user = newUserId();
-    const created = (await post(user, '', { name: 'w', schedule_type: 'weekly', recurrence_pattern: 'weekly:monday', scheduled_at: '2099-01-05T09:00:00Z' })).body;
+    const created = (
+      await post(user, '', {
+        name: 'w',
+        schedule_type: 'weekly',
+        recurrence_pattern: 'weekly:monday',
+        scheduled_at: '2099-01-05T09:00:00Z',
+      })
+    ).body;
     const renamed = await request(t.app).put(`/api/v1/schedule/${created.id}`).set('Authorization', t.auth(user)).send({ name: 'renamed' });
     expect(renamed.body).toMatchObject({ name: 'renamed', version: 1 });
     const changed = await request(t.app)
@@ -154,7 +206,10 @@ describe('schedules', () => {
       .set('Authorization', t.auth(user))
       .send({ scheduled_at: '2020-01-01T00:00:00Z' });
     expect(past.status).toBe(422);
-    const unknown = await request(t.app).put(`/api/v1/schedule/${created.id}`).set('Authorization', t.auth(user)).send({ status: 'active' });
+    const unknown = await request(t.app)
+      .put(`/api/v1/schedule/${created.id}`)
+      .set('Authorization', t.auth(user))
+      .send({ status: 'active' });
     expect(unknown.status).toBe(422);
   });
 
@@ -211,8 +266,19 @@ describe('schedules', () => {
       { at: '2027-03-14T07:30:00.000Z', local: '2027-03-14T03:30:00-04:00', dst_adjusted: true },
       { at: '2027-03-15T06:30:00.000Z', local: '2027-03-15T02:30:00-04:00', dst_adjusted: false },
     ]);
-    expect((await post(user, '/preview?count=101', { name: 'x', schedule_type: 'daily', scheduled_at: '2027-01-01T00:00:00Z' })).status).toBe(422);
-    expect((await post(user, '/preview', { name: 'x', schedule_type: 'weekly', recurrence_pattern: 'monthly:1', scheduled_at: '2027-01-01T00:00:00Z' })).status).toBe(422);
+    expect(
+      (await post(user, '/preview?count=101', { name: 'x', schedule_type: 'daily', scheduled_at: '2027-01-01T00:00:00Z' })).status,
+    ).toBe(422);
+    expect(
+      (
+        await post(user, '/preview', {
+          name: 'x',
+          schedule_type: 'weekly',
+          recurrence_pattern: 'monthly:1',
+          scheduled_at: '2027-01-01T00:00:00Z',
+        })
+      ).status,
+    ).toBe(422);
   });
 
   it('preview of a stored schedule defaults to 10 occurrences from now', async () => {
@@ -232,13 +298,22 @@ describe('schedules', () => {
       job_config: { publisher_domain: 'forbes.com', country: 'US', target_url: 'https://example.com/a', anchor_text: 'widgets' },
     });
     expect(res.status).toBe(201);
-    expect(res.body.job_config).toEqual({ publisher_domain: 'forbes.com', country: 'US', target_url: 'https://example.com/a', anchor_text: 'widgets' });
+    expect(res.body.job_config).toEqual({
+      publisher_domain: 'forbes.com',
+      country: 'US',
+      target_url: 'https://example.com/a',
+      anchor_text: 'widgets',
+    });
   });
 
   it("preview of a stored schedule lists only runs inside its campaign's dates", async () => {
     const user = newUserId();
     const start = new Date(Math.floor(Date.now() / DAY) * DAY + 10 * DAY); // a midnight 10 days ahead
-    const campaign = await createCampaign(t, user, { name: 'window', start_date: start.toISOString(), end_date: new Date(start.getTime() + 3 * DAY - 1000).toISOString() });
+    const campaign = await createCampaign(t, user, {
+      name: 'window',
+      start_date: start.toISOString(),
+      end_date: new Date(start.getTime() + 3 * DAY - 1000).toISOString(),
+    });
     const created = (await post(user, '', { name: 'd', campaign_id: campaign.id, schedule_type: 'daily', scheduled_at: inHours(1) })).body;
     const at9 = (d: number) => new Date(start.getTime() + d * DAY + (Date.parse(created.scheduled_at) % DAY)).toISOString();
     expect(created.next_run_at).toBe(at9(0));
@@ -251,8 +326,20 @@ describe('schedules', () => {
     const created = (await post(user, '', { name: 'r', schedule_type: 'daily', scheduled_at: inHours(1) })).body;
     const runs = t.deps.dataSource.getRepository(ScheduleRun);
     await runs.save([
-      runs.create({ scheduledJobId: created.id, userId: user, occurrenceAt: new Date('2026-01-01T09:00:00Z'), outcome: 'missed', reason: 'late' }),
-      runs.create({ scheduledJobId: created.id, userId: user, occurrenceAt: new Date('2026-01-02T09:00:00Z'), outcome: 'skipped', reason: 'campaign paused' }),
+      runs.create({
+        scheduledJobId: created.id,
+        userId: user,
+        occurrenceAt: new Date('2026-01-01T09:00:00Z'),
+        outcome: 'missed',
+        reason: 'late',
+      }),
+      runs.create({
+        scheduledJobId: created.id,
+        userId: user,
+        occurrenceAt: new Date('2026-01-02T09:00:00Z'),
+        outcome: 'skipped',
+        reason: 'campaign paused',
+      }),
     ]);
     const res = await get(user, `/${created.id}/runs`);
     expect(res.status).toBe(200);
@@ -289,7 +376,10 @@ describe('a schedule whose first run falls in a DST gap', () => {
       '2027-03-15T02:30:00-04:00',
     ]);
     // A change elsewhere in the rule is compiled from the stored rule's own start.
-    const renamed = await request(t.app).put(`/api/v1/schedule/${created.body.id}`).set('Authorization', t.auth(user)).send({ max_runs: 10 });
+    const renamed = await request(t.app)
+      .put(`/api/v1/schedule/${created.body.id}`)
+      .set('Authorization', t.auth(user))
+      .send({ max_runs: 10 });
     expect(renamed.status).toBe(200);
     const again = await request(t.app).get(`/api/v1/schedule/${created.body.id}/preview?count=2`).set('Authorization', t.auth(user));
     expect(again.body.occurrences[1].local).toBe('2027-03-15T02:30:00-04:00');
@@ -304,10 +394,12 @@ describe('a schedule stopped in error', () => {
     const at = new Date(wholeSecondNow() + HOUR).toISOString();
     const created = await createSchedule(t, user, { name: 'e', schedule_type: 'daily', scheduled_at: at });
     // What the worker leaves after five failed runs in a row.
-    await t.deps.dataSource.getRepository(ScheduledJob).update(
-      { id: created.id },
-      { status: 'error', nextRunAt: null, consecutiveErrors: 5, errorCount: 5, lastError: 'no publisher_domain' },
-    );
+    await t.deps.dataSource
+      .getRepository(ScheduledJob)
+      .update(
+        { id: created.id },
+        { status: 'error', nextRunAt: null, consecutiveErrors: 5, errorCount: 5, lastError: 'no publisher_domain' },
+      );
     await t.deps.occurrenceQueue.removeJobScheduler(created.id);
     const renamed = await request(t.app).put(`/api/v1/schedule/${created.id}`).set('Authorization', t.auth(user)).send({ name: 'renamed' });
     expect(renamed.body.status).toBe('error');

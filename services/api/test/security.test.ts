@@ -9,7 +9,19 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { allRows, apiAs, createCampaign, createTemplate, expectProblem, expectUnauthorized, inHours, newUserId, TEST_JWT_SECRET, USER_TABLES, userRows } from '@scheduler/testkit';
+import {
+  allRows,
+  apiAs,
+  createCampaign,
+  createTemplate,
+  expectProblem,
+  expectUnauthorized,
+  inHours,
+  newUserId,
+  TEST_JWT_SECRET,
+  USER_TABLES,
+  userRows,
+} from '@scheduler/testkit';
 import { startTestApp, TestApp, useTestApp } from './helpers';
 import { claims, ecToken, hmacToken, rsaToken, unsignedToken } from './fuzz/jwt';
 
@@ -17,18 +29,26 @@ import { claims, ecToken, hmacToken, rsaToken, unsignedToken } from './fuzz/jwt'
 const rowsOf = (t: TestApp, user: string) => userRows(t.deps.dataSource, user);
 
 /** A POST with exact bytes and headers, through a real listening server. */
-async function rawPost(t: TestApp, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; contentType: string; text: string }> {
+async function rawPost(
+  t: TestApp,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; contentType: string; text: string }> {
   const server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   try {
     return await new Promise((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text }));
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': String(body.length) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -241,7 +261,12 @@ describe('security: tenancy', () => {
 
   beforeAll(async () => {
     const A = as(a);
-    const campaign = await A.post('/campaigns', { name: 'A campaign', color: '#123456', target_budget_usd: 100, end_date: inHours(24 * 365) });
+    const campaign = await A.post('/campaigns', {
+      name: 'A campaign',
+      color: '#123456',
+      target_budget_usd: 100,
+      end_date: inHours(24 * 365),
+    });
     ids.campaign = campaign.body.id;
     const template = await A.post('/templates', { name: 'A template', campaign_id: ids.campaign, metadata: { secret: 'A only' } });
     ids.template = template.body.id;
@@ -365,12 +390,24 @@ describe('security: tenancy', () => {
       ['template create with A campaign', () => B.post('/templates', { name: 'x', campaign_id: ids.campaign })],
       ['template create with A campaign (upper case)', () => B.post('/templates', { name: 'x', campaign_id: ids.campaign.toUpperCase() })],
       ['template update to A campaign', () => B.put(`/templates/${own.id}`, { campaign_id: ids.campaign })],
-      ['schedule create with A campaign', () => B.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4), campaign_id: ids.campaign })],
-      ['schedule create with A template', () => B.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4), template_id: ids.template })],
-      ['schedule create with A template (upper case)', () => B.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4), template_id: ids.template.toUpperCase() })],
+      [
+        'schedule create with A campaign',
+        () => B.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4), campaign_id: ids.campaign }),
+      ],
+      [
+        'schedule create with A template',
+        () => B.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4), template_id: ids.template }),
+      ],
+      [
+        'schedule create with A template (upper case)',
+        () => B.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4), template_id: ids.template.toUpperCase() }),
+      ],
       ['schedule update to A campaign', () => B.put(`/schedule/${ownSchedule.id}`, { campaign_id: ids.campaign })],
       ['schedule update to A template', () => B.put(`/schedule/${ownSchedule.id}`, { template_id: ids.template })],
-      ['schedule update to A template with a rule change', () => B.put(`/schedule/${ownSchedule.id}`, { template_id: ids.template, scheduled_at: inHours(6) })],
+      [
+        'schedule update to A template with a rule change',
+        () => B.put(`/schedule/${ownSchedule.id}`, { template_id: ids.template, scheduled_at: inHours(6) }),
+      ],
     ];
     const outcomes: string[] = [];
     for (const [label, send] of attempts) {
@@ -491,7 +528,10 @@ describe('security: rate limits and X-Forwarded-For', () => {
     const user = newUserId();
     const statuses: number[] = [];
     for (let i = 0; i <= LIMIT; i++) {
-      const res = await request(proxied.app).get('/api/v1/campaigns').set('Authorization', proxied.auth(user)).set('X-Forwarded-For', freshV6());
+      const res = await request(proxied.app)
+        .get('/api/v1/campaigns')
+        .set('Authorization', proxied.auth(user))
+        .set('X-Forwarded-For', freshV6());
       statuses.push(res.status);
     }
     expect(statuses).toEqual([...Array(LIMIT).fill(200), 429]);
@@ -504,7 +544,10 @@ describe('security: request body size (BODY_LIMIT=1kb)', () => {
   const t = useTestApp({ BODY_LIMIT: '1kb' });
 
   it('a body under the limit is accepted (control)', async () => {
-    const res = await request(t.app).post('/api/v1/campaigns').set('Authorization', t.auth(newUserId())).send({ name: 'small', description: 'd'.repeat(900) });
+    const res = await request(t.app)
+      .post('/api/v1/campaigns')
+      .set('Authorization', t.auth(newUserId()))
+      .send({ name: 'small', description: 'd'.repeat(900) });
     expect(res.status).toBe(201);
   });
 
@@ -519,7 +562,10 @@ describe('security: request body size (BODY_LIMIT=1kb)', () => {
       await request(t.app).post('/api/v1/campaigns').set('Authorization', auth).send({ name: 'big', description: big }),
       await request(t.app).put(`/api/v1/campaigns/${campaign.id}`).set('Authorization', auth).send({ description: big }),
       await request(t.app).post(`/api/v1/templates/${template.id}/use`).set('Authorization', auth).send({ notes: big }),
-      await request(t.app).post('/api/v1/schedule').set('Authorization', auth).send({ name: 'n', schedule_type: 'daily', scheduled_at: inHours(2), job_config: { big } }),
+      await request(t.app)
+        .post('/api/v1/schedule')
+        .set('Authorization', auth)
+        .send({ name: 'n', schedule_type: 'daily', scheduled_at: inHours(2), job_config: { big } }),
       await request(t.app)
         .post('/api/v1/campaigns')
         .set('Authorization', auth)
@@ -548,7 +594,9 @@ describe('security: request body size (BODY_LIMIT=1kb)', () => {
   });
 
   it('an oversized body without a token is refused before anything else (413 or 401, never 5xx)', async () => {
-    const res = await request(t.app).post('/api/v1/campaigns').send({ name: 'x', description: 'y'.repeat(4096) });
+    const res = await request(t.app)
+      .post('/api/v1/campaigns')
+      .send({ name: 'x', description: 'y'.repeat(4096) });
     expect([401, 413]).toContain(res.status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
@@ -578,7 +626,11 @@ describe('security: server-kept fields cannot be set by a client', () => {
       ['schedule status', () => api.put(`/schedule/${schedule.id}`, { status: 'completed' }), 'status'],
       ['schedule version', () => api.put(`/schedule/${schedule.id}`, { version: 99 }), 'version'],
       ['schedule run_count', () => api.put(`/schedule/${schedule.id}`, { run_count: 99 }), 'run_count'],
-      ['schedule next_run_at', () => api.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(2), next_run_at: inHours(1) }), 'next_run_at'],
+      [
+        'schedule next_run_at',
+        () => api.post('/schedule', { name: 'x', schedule_type: 'daily', scheduled_at: inHours(2), next_run_at: inHours(1) }),
+        'next_run_at',
+      ],
       ['schedule recurrence_rule', () => api.put(`/schedule/${schedule.id}`, { recurrence_rule: { type: 'once' } }), 'recurrence_rule'],
       ['job user_id', () => api.patch(`/jobs/${job.id}`, { status: 'running', user_id: victim }), 'user_id'],
       ['job started_at', () => api.patch(`/jobs/${job.id}`, { started_at: '2000-01-01T00:00:00Z' }), 'started_at'],
@@ -625,10 +677,12 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
 
   async function tablesExist(): Promise<void> {
     for (const table of USER_TABLES) {
-      const [row] = await t.deps.dataSource.query<{
-        present: boolean;
-        readable: boolean;
-      }[]>(`SELECT to_regclass($1) IS NOT NULL AS present, (SELECT count(*) FROM ${table}) >= 0 AS readable`, [`public.${table}`]);
+      const [row] = await t.deps.dataSource.query<
+        {
+          present: boolean;
+          readable: boolean;
+        }[]
+      >(`SELECT to_regclass($1) IS NOT NULL AS present, (SELECT count(*) FROM ${table}) >= 0 AS readable`, [`public.${table}`]);
       expect(row).toEqual({ present: true, readable: true });
     }
   }
@@ -643,11 +697,13 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     expect(created.body).toMatchObject({ name: s, description: `before ${s} after`, tags: [s, `${s}2`] });
     const read = await api(user).get(`/campaigns/${created.body.id}`);
     expect(read.body).toMatchObject({ name: s, description: `before ${s} after`, tags: [s, `${s}2`] });
-    const [row] = await t.deps.dataSource.query<{
-      name: string;
-      description: string;
-      tags: string[];
-    }[]>('SELECT name, description, tags FROM campaigns WHERE id = $1', [created.body.id]);
+    const [row] = await t.deps.dataSource.query<
+      {
+        name: string;
+        description: string;
+        tags: string[];
+      }[]
+    >('SELECT name, description, tags FROM campaigns WHERE id = $1', [created.body.id]);
     expect(row).toEqual({ name: s, description: `before ${s} after`, tags: [s, `${s}2`] });
     const list = await api(user).get('/campaigns');
     expect(list.body.map((c: { name: string }) => c.name)).toEqual([s]);
@@ -658,11 +714,23 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     const user = newUserId();
     const metadata: Record<string, unknown> = { list: HOSTILE, nested: { deeper: HOSTILE.map((s) => ({ [s]: s })) } };
     for (const s of HOSTILE) metadata[s] = s;
-    const template = await api(user).post('/templates', { name: HOSTILE[0], description: HOSTILE[10], metadata, tags: HOSTILE.slice(0, 5) });
+    const template = await api(user).post('/templates', {
+      name: HOSTILE[0],
+      description: HOSTILE[10],
+      metadata,
+      tags: HOSTILE.slice(0, 5),
+    });
     expect(template.status).toBe(201);
     expect(template.body.metadata).toEqual(metadata);
-    expect((await api(user).get(`/templates/${template.body.id}`)).body).toMatchObject({ name: HOSTILE[0], description: HOSTILE[10], metadata, tags: HOSTILE.slice(0, 5) });
-    const [stored] = await t.deps.dataSource.query<{ metadata: unknown }[]>('SELECT metadata FROM job_templates WHERE id = $1', [template.body.id]);
+    expect((await api(user).get(`/templates/${template.body.id}`)).body).toMatchObject({
+      name: HOSTILE[0],
+      description: HOSTILE[10],
+      metadata,
+      tags: HOSTILE.slice(0, 5),
+    });
+    const [stored] = await t.deps.dataSource.query<{ metadata: unknown }[]>('SELECT metadata FROM job_templates WHERE id = $1', [
+      template.body.id,
+    ]);
     expect(stored.metadata).toEqual(metadata);
 
     const jobConfig: Record<string, unknown> = { values: HOSTILE };
@@ -677,11 +745,21 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     });
     expect(schedule.status).toBe(201);
     expect(schedule.body.job_config).toEqual(jobConfig);
-    expect((await api(user).get(`/schedule/${schedule.body.id}`)).body).toMatchObject({ name: HOSTILE[1], description: HOSTILE[12], job_config: jobConfig });
-    const [storedConfig] = await t.deps.dataSource.query<{ job_config: unknown }[]>('SELECT job_config FROM scheduled_jobs WHERE id = $1', [schedule.body.id]);
+    expect((await api(user).get(`/schedule/${schedule.body.id}`)).body).toMatchObject({
+      name: HOSTILE[1],
+      description: HOSTILE[12],
+      job_config: jobConfig,
+    });
+    const [storedConfig] = await t.deps.dataSource.query<{ job_config: unknown }[]>('SELECT job_config FROM scheduled_jobs WHERE id = $1', [
+      schedule.body.id,
+    ]);
     expect(storedConfig.job_config).toEqual(jobConfig);
 
-    const used = await api(user).post(`/templates/${template.body.id}/use`, { anchor_text: HOSTILE[0], notes: HOSTILE[13], keywords: HOSTILE.slice(0, 8) });
+    const used = await api(user).post(`/templates/${template.body.id}/use`, {
+      anchor_text: HOSTILE[0],
+      notes: HOSTILE[13],
+      keywords: HOSTILE.slice(0, 8),
+    });
     expect(used.status).toBe(201);
     expect(used.body.config).toMatchObject({ anchor_text: HOSTILE[0], notes: HOSTILE[13], keywords: HOSTILE.slice(0, 8), metadata });
     expect((await api(user).get(`/jobs/${used.body.id}`)).body.config).toEqual(used.body.config);
@@ -692,7 +770,13 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     const user = newUserId();
     for (const s of HOSTILE) {
       const q = encodeURIComponent(s);
-      for (const path of [`/campaigns?status=${q}`, `/jobs?campaign_id=${q}`, `/templates?campaign_id=${q}`, `/schedule?status_filter=${q}`, `/campaigns?limit=${q}`]) {
+      for (const path of [
+        `/campaigns?status=${q}`,
+        `/jobs?campaign_id=${q}`,
+        `/templates?campaign_id=${q}`,
+        `/schedule?status_filter=${q}`,
+        `/campaigns?limit=${q}`,
+      ]) {
         const res = await api(user).get(path);
         expectProblem(res, 422);
         expect(res.text).not.toMatch(/syntax error|QueryFailedError|pg_/i);

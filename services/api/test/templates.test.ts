@@ -17,9 +17,26 @@ import { JOB_FIELDS, useTestApp } from './helpers';
 const BASE = '/api/v1/templates';
 
 const TEMPLATE_FIELDS = [
-  'id', 'user_id', 'campaign_id', 'name', 'description', 'publisher_domain', 'llm_provider', 'llm_model',
-  'writing_strategy', 'country', 'language', 'max_retries', 'batch_size', 'metadata', 'tags', 'use_count',
-  'is_favorite', 'created_at', 'updated_at', 'last_used_at',
+  'id',
+  'user_id',
+  'campaign_id',
+  'name',
+  'description',
+  'publisher_domain',
+  'llm_provider',
+  'llm_model',
+  'writing_strategy',
+  'country',
+  'language',
+  'max_retries',
+  'batch_size',
+  'metadata',
+  'tags',
+  'use_count',
+  'is_favorite',
+  'created_at',
+  'updated_at',
+  'last_used_at',
 ].sort();
 
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -201,7 +218,11 @@ describe('POST /templates', () => {
 
     it('accepts country in any case and stores it as given, and BCP 47 languages', async () => {
       const user = newUserId();
-      for (const [country, language] of [['US', 'en'], ['gb', 'en-GB'], ['De', 'zh-Hant-TW']]) {
+      for (const [country, language] of [
+        ['US', 'en'],
+        ['gb', 'en-GB'],
+        ['De', 'zh-Hant-TW'],
+      ]) {
         const res = await api().post(BASE).set('Authorization', testApp.auth(user)).send({ name: 'x', country, language });
         expect(res.status).toBe(201);
         expect(res.body.country).toBe(country);
@@ -211,7 +232,10 @@ describe('POST /templates', () => {
 
     it('when the body is not a JSON object, then 422', async () => {
       const user = newUserId();
-      const res = await api().post(BASE).set('Authorization', testApp.auth(user)).send([{ name: 'x' }]);
+      const res = await api()
+        .post(BASE)
+        .set('Authorization', testApp.auth(user))
+        .send([{ name: 'x' }]);
       expectProblem(res, 422, { fields: ['body'] });
     });
   });

@@ -7,14 +7,18 @@ const secret = 'a-cli-secret-long-enough';
 
 describe('npm run token', () => {
   it('when given a user id, then it prints a one-hour HS256 token for it signed with JWT_SECRET', () => {
-    const out = execFileSync(process.execPath, [cli, 'alice'], { env: { ...process.env, JWT_SECRET: secret } }).toString().trim();
+    const out = execFileSync(process.execPath, [cli, 'alice'], { env: { ...process.env, JWT_SECRET: secret } })
+      .toString()
+      .trim();
     const payload = jwt.verify(out, secret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     expect(payload.sub).toBe('alice');
     expect(payload.exp! - payload.iat!).toBe(3600);
   });
 
   it('when --ttl is given, then the lifetime follows it', () => {
-    const out = execFileSync(process.execPath, [cli, 'bob', '--ttl', '120'], { env: { ...process.env, JWT_SECRET: secret } }).toString().trim();
+    const out = execFileSync(process.execPath, [cli, 'bob', '--ttl', '120'], { env: { ...process.env, JWT_SECRET: secret } })
+      .toString()
+      .trim();
     const payload = jwt.verify(out, secret) as jwt.JwtPayload;
     expect(payload.exp! - payload.iat!).toBe(120);
   });

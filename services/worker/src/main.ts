@@ -45,7 +45,10 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     schedulersInRedis: () => occurrenceQueue.getJobSchedulersCount(),
     queueDepth: async () => {
       const depth: { queue: string; state: string; count: number }[] = [];
-      for (const [name, queue] of [[OCCURRENCE_QUEUE, occurrenceQueue], [CONTENT_JOBS_QUEUE, contentQueue]] as const) {
+      for (const [name, queue] of [
+        [OCCURRENCE_QUEUE, occurrenceQueue],
+        [CONTENT_JOBS_QUEUE, contentQueue],
+      ] as const) {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
         for (const [state, count] of Object.entries(counts)) depth.push({ queue: name, state, count });
       }
@@ -106,7 +109,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       checks.postgres = await dataSource.query('SELECT 1').then(() => 'ok', unreachable('PostgreSQL'));
       checks.redis = await redis.ping().then(() => 'ok', unreachable('Redis'));
       const ready = Object.values(checks).every((v) => v === 'ok');
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
       return;
     }
     if (req.url === '/metrics') {

@@ -48,7 +48,14 @@ class RunFailure extends Error {}
 
 /** The run history row of an occurrence. */
 function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, fields: { reason?: string; error?: string }): RunValues {
-  return { scheduleId: schedule.id, userId: schedule.userId, occurrence, outcome, reason: fields.reason ?? null, error: fields.error ?? null };
+  return {
+    scheduleId: schedule.id,
+    userId: schedule.userId,
+    occurrence,
+    outcome,
+    reason: fields.reason ?? null,
+    error: fields.error ?? null,
+  };
 }
 
 /** True when `at` is itself an occurrence of the rule. */
@@ -81,12 +88,7 @@ export class MaterializeService {
     return this.dataSource.transaction(async (tx) => this.inTransaction(tx, scheduleId, version, occurrence));
   }
 
-  private async inTransaction(
-    tx: EntityManager,
-    scheduleId: string,
-    version: number | null,
-    occurrence: Date,
-  ): Promise<MaterializeResult> {
+  private async inTransaction(tx: EntityManager, scheduleId: string, version: number | null, occurrence: Date): Promise<MaterializeResult> {
     const rows: Record<string, unknown>[] = await tx.query(LOCK.text, LOCK.bind({ scheduleId, occurrence }));
     if (rows.length === 0) return { outcome: 'ignored', reason: 'schedule deleted', removeScheduler: true, missedRecorded: 0 };
     const schedule = lockedFrom(rows[0]);

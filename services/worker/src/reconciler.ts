@@ -3,14 +3,7 @@ import type { DataSource } from 'typeorm';
 import { IsNull, LessThan, MoreThan } from 'typeorm';
 import { Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
-import {
-  ContentJobPayload,
-  enqueueOccurrence,
-  handOverJob,
-  OccurrencePayload,
-  ReconcileReport,
-  syncScheduler,
-} from '@scheduler/queue';
+import { ContentJobPayload, enqueueOccurrence, handOverJob, OccurrencePayload, ReconcileReport, syncScheduler } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 
 const RECONCILE_LOCK_KEY = 827_364_002;

@@ -83,8 +83,16 @@ describe('catching up an outage in the materializer (injected clock)', () => {
     expect(result.caughtUp?.map((j) => j.id)).toEqual([jobs[0].id]);
     const runs = await runsOf(schedule.id);
     expect(runs.map((r) => [seconds([r.occurrenceAt])[0], r.outcome])).toEqual([
-      [1, 'missed'], [2, 'missed'], [3, 'missed'], [4, 'missed'], [5, 'missed'],
-      [6, 'missed'], [7, 'missed'], [8, 'missed'], [9, 'missed'], [10, 'materialized'],
+      [1, 'missed'],
+      [2, 'missed'],
+      [3, 'missed'],
+      [4, 'missed'],
+      [5, 'missed'],
+      [6, 'missed'],
+      [7, 'missed'],
+      [8, 'missed'],
+      [9, 'missed'],
+      [10, 'materialized'],
     ]);
     expect(runs[0].reason).toBe('processed 9s late, grace is 5s');
     expect(runs[8].reason).toBe(MISSED_REASONS.superseded);
@@ -204,7 +212,10 @@ describe('handing over catch-up Jobs, and the reconciler catching up', () => {
       now: clock,
     });
   const asJob = (schedule: ScheduledJob, occurrence: Date) =>
-    ({ id: `repeat:${schedule.id}:${occurrence.getTime()}`, data: { schedule_id: schedule.id, version: schedule.version } }) as QueueJob<OccurrencePayload>;
+    ({
+      id: `repeat:${schedule.id}:${occurrence.getTime()}`,
+      data: { schedule_id: schedule.id, version: schedule.version },
+    }) as QueueJob<OccurrencePayload>;
 
   it('when the catch-up fires other occurrences, then each Job is handed to the content queue and marked queued', async () => {
     const schedule = await insertSchedule(ds, everySecond(newUserId(), { catchupPolicy: 'all' }));
@@ -213,7 +224,8 @@ describe('handing over catch-up Jobs, and the reconciler catching up', () => {
     const jobs = await ds.getRepository(Job).find({ where: { scheduledJobId: schedule.id } });
     expect(jobs).toHaveLength(3);
     expect(jobs.every((j) => j.queuedAt !== null)).toBe(true);
-    for (const job of jobs) expect((await contentQueue.getJob(job.id))?.data).toMatchObject({ job_id: job.id, scheduled_job_id: schedule.id });
+    for (const job of jobs)
+      expect((await contentQueue.getJob(job.id))?.data).toMatchObject({ job_id: job.id, scheduled_job_id: schedule.id });
   });
 
   it('when handing over a catch-up Job fails after the commit, then the occurrence completes and the reconciler hands the Job over later', async () => {
@@ -230,7 +242,14 @@ describe('handing over catch-up Jobs, and the reconciler catching up', () => {
     }
     const [job] = await ds.getRepository(Job).find({ where: { scheduledJobId: schedule.id } });
     expect(job.queuedAt).toBeNull();
-    const report = await new Reconciler(ds, occurrenceQueue, contentQueue, silent, undefined, () => new Date(Date.now() + 60_000)).reconcile();
+    const report = await new Reconciler(
+      ds,
+      occurrenceQueue,
+      contentQueue,
+      silent,
+      undefined,
+      () => new Date(Date.now() + 60_000),
+    ).reconcile();
     expect(report.jobs_handed_over).toBeGreaterThanOrEqual(1);
     expect((await contentQueue.getJob(job.id))?.data.job_id).toBe(job.id);
     expect((await ds.getRepository(Job).findOneByOrFail({ id: job.id })).queuedAt).not.toBeNull();
@@ -241,22 +260,25 @@ describe('handing over catch-up Jobs, and the reconciler catching up', () => {
     ['latest', [20]],
     ['all', [16, 17, 18, 19, 20]],
     ['none', []],
-  ])('when Redis lost an overdue occurrence and the policy is %s, then the reconciler\'s catch-up fires what the policy says', async (policy, fired) => {
-    const schedule = await insertSchedule(ds, everySecond(newUserId(), { catchupPolicy: policy }));
-    const rule = parseSchedule({ schedule_type: 'cron', recurrence_pattern: '* * * * * *', scheduled_at: T0, timezone: 'UTC' });
-    if (!rule.ok) throw new Error('rule');
-    // The scheduler is there (as after a reconcile), but the occurrence PostgreSQL expects is gone.
-    await syncScheduler(occurrenceQueue, { id: schedule.id, version: 1, rule: rule.rule });
-    const clock = () => at(20 * SECOND + 300);
-    const report = await new Reconciler(ds, occurrenceQueue, contentQueue, silent, undefined, clock).reconcile();
-    expect(report.recreated_overdue).toBeGreaterThanOrEqual(1);
-    const queued = await occurrenceQueue.getJob(`catchup:${schedule.id}:${at(SECOND).getTime()}`);
-    expect(queued).toBeDefined();
-    await processorAt(clock)(queued as QueueJob<OccurrencePayload>);
-    const jobs = await ds.getRepository(Job).find({ where: { scheduledJobId: schedule.id }, order: { scheduledFor: 'ASC' } });
-    expect(jobs.map((j) => (j.scheduledFor!.getTime() - T0.getTime()) / SECOND)).toEqual(fired);
-    expect(iso((await ds.getRepository(ScheduledJob).findOneByOrFail({ id: schedule.id })).nextRunAt)).toBe(iso(at(21 * SECOND)));
-  });
+  ])(
+    "when Redis lost an overdue occurrence and the policy is %s, then the reconciler's catch-up fires what the policy says",
+    async (policy, fired) => {
+      const schedule = await insertSchedule(ds, everySecond(newUserId(), { catchupPolicy: policy }));
+      const rule = parseSchedule({ schedule_type: 'cron', recurrence_pattern: '* * * * * *', scheduled_at: T0, timezone: 'UTC' });
+      if (!rule.ok) throw new Error('rule');
+      // The scheduler is there (as after a reconcile), but the occurrence PostgreSQL expects is gone.
+      await syncScheduler(occurrenceQueue, { id: schedule.id, version: 1, rule: rule.rule });
+      const clock = () => at(20 * SECOND + 300);
+      const report = await new Reconciler(ds, occurrenceQueue, contentQueue, silent, undefined, clock).reconcile();
+      expect(report.recreated_overdue).toBeGreaterThanOrEqual(1);
+      const queued = await occurrenceQueue.getJob(`catchup:${schedule.id}:${at(SECOND).getTime()}`);
+      expect(queued).toBeDefined();
+      await processorAt(clock)(queued as QueueJob<OccurrencePayload>);
+      const jobs = await ds.getRepository(Job).find({ where: { scheduledJobId: schedule.id }, order: { scheduledFor: 'ASC' } });
+      expect(jobs.map((j) => (j.scheduledFor!.getTime() - T0.getTime()) / SECOND)).toEqual(fired);
+      expect(iso((await ds.getRepository(ScheduledJob).findOneByOrFail({ id: schedule.id })).nextRunAt)).toBe(iso(at(21 * SECOND)));
+    },
+  );
 });
 
 describe('a real worker process stopped and restarted (cron every second, grace 3 s)', () => {
@@ -341,7 +363,9 @@ describe('a real worker process stopped and restarted (cron every second, grace 
       for (let i = 1; i < runs.length; i++) expect(runs[i].at.getTime() - runs[i - 1].at.getTime()).toBe(SECOND);
       // The outage: the first occurrence after the last one fired before the stop. The worker
       // took it on its return and settled the backlog in that one transaction (same processed_at).
-      const lastBefore = Math.max(...runs.filter((r) => r.outcome === 'materialized' && r.at.getTime() < stoppedAt).map((r) => r.at.getTime()));
+      const lastBefore = Math.max(
+        ...runs.filter((r) => r.outcome === 'materialized' && r.at.getTime() < stoppedAt).map((r) => r.at.getTime()),
+      );
       const first = runs.find((r) => r.at.getTime() > lastBefore)!;
       const backlog = runs.filter((r) => r.processed.getTime() === first.processed.getTime());
       const late = (r: { at: Date }) => (first.processed.getTime() - r.at.getTime()) / SECOND;

@@ -43,7 +43,6 @@ import {
   WorkerProcesses,
 } from '@scheduler/testkit';
 
-
 let ds: DataSource;
 let redis: Redis;
 const procs = new WorkerProcesses();
@@ -151,7 +150,12 @@ describe('worker processes under faults and concurrency', () => {
     expect(Date.now()).toBeLessThan(dueAt.getTime());
 
     // Kill the victim the moment the burst shows in PostgreSQL.
-    const firstSeen = await pollUntil(() => jobCount(ds, userId), (n) => n > 0, dueAt.getTime() - Date.now() + 10_000, 10);
+    const firstSeen = await pollUntil(
+      () => jobCount(ds, userId),
+      (n) => n > 0,
+      dueAt.getTime() - Date.now() + 10_000,
+      10,
+    );
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect(firstSeen).toBeGreaterThan(0);
@@ -167,7 +171,11 @@ describe('worker processes under faults and concurrency', () => {
 
     // BullMQ hands a dead worker's jobs back once their lock (30 s) has expired and a stalled
     // check (every 30 s) has seen them twice: up to about 60 s after the kill.
-    await pollUntil(() => jobCount(ds, userId), (n) => n >= 300, killedAt + 80_000 - Date.now());
+    await pollUntil(
+      () => jobCount(ds, userId),
+      (n) => n >= 300,
+      killedAt + 80_000 - Date.now(),
+    );
     const recoveredAfter = ((Date.now() - killedAt) / 1000).toFixed(1);
     await sleep(1_500);
     const m = await measure(ds, userId, dueAt);
@@ -233,13 +241,16 @@ describe('worker processes under faults and concurrency', () => {
     const second = procs.spawn('after-flush', env);
     await waitUntilUp(redis, prefix, second);
 
-    const present = async () =>
-      (await Promise.all(ids.map((id) => queue.getJobScheduler(id)))).filter((s) => s !== undefined).length;
+    const present = async () => (await Promise.all(ids.map((id) => queue.getJobScheduler(id)))).filter((s) => s !== undefined).length;
     const schedulersBack = await pollUntil(present, (n) => n === 50, 15_000);
     const schedulersBackAfter = secondsSince(restartedAt);
     const schedulerCount = await queue.getJobSchedulersCount();
 
-    await pollUntil(() => jobCount(ds, userId), (n) => n >= 50, 45_000);
+    await pollUntil(
+      () => jobCount(ds, userId),
+      (n) => n >= 50,
+      45_000,
+    );
     const firedAfter = secondsSince(restartedAt);
     await sleep(1_000);
     const m = await measure(ds, userId, dueAt);

@@ -1,7 +1,16 @@
 import { createLogger } from '@scheduler/telemetry';
 import { loadConfig } from '@scheduler/config';
 import { Job, ScheduledJob } from '@scheduler/entities';
-import { createSchedule, newUserId, pollUntil, sleep, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName, wholeSecondAhead } from '@scheduler/testkit';
+import {
+  createSchedule,
+  newUserId,
+  pollUntil,
+  sleep,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  uniqueName,
+  wholeSecondAhead,
+} from '@scheduler/testkit';
 import { startWorker, RunningWorker } from '../src/main';
 import { startTestApp, TestApp } from '../../api/test/helpers';
 
@@ -36,8 +45,17 @@ describe('a worker firing schedules end to end', () => {
   it('when a once schedule is due in two seconds, then exactly one Job appears at its time and goes to the content queue', async () => {
     const user = newUserId();
     const at = wholeSecondAhead(2000);
-    const created = await createSchedule(api, user, { name: 'once', schedule_type: 'once', scheduled_at: at.toISOString(), job_config: { publisher_domain: 'forbes.com' } });
-    const jobs = await waitFor(() => jobsOf(created.id), (j) => j.length > 0, 10_000);
+    const created = await createSchedule(api, user, {
+      name: 'once',
+      schedule_type: 'once',
+      scheduled_at: at.toISOString(),
+      job_config: { publisher_domain: 'forbes.com' },
+    });
+    const jobs = await waitFor(
+      () => jobsOf(created.id),
+      (j) => j.length > 0,
+      10_000,
+    );
     expect(jobs).toHaveLength(1);
     expect(jobs[0].scheduledFor?.toISOString()).toBe(at.toISOString());
     expect(jobs[0].createdAt.getTime()).toBeGreaterThanOrEqual(at.getTime());

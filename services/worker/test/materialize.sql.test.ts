@@ -114,24 +114,88 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.schedul
     expect(at(Number(/run_count = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe(3);
     expect(at(Number(/last_error = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe('before');
     expect(bound).toHaveLength(Math.max(...[...MATERIALIZE.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))));
-    expect(SETTLE.bind(values)).toEqual(['schedule', 'user', new Date(1000), 'materialized', null, 'oops', 'active', new Date(2000), new Date(1000), 3, 1, 0, 'before']);
+    expect(SETTLE.bind(values)).toEqual([
+      'schedule',
+      'user',
+      new Date(1000),
+      'materialized',
+      null,
+      'oops',
+      'active',
+      new Date(2000),
+      new Date(1000),
+      3,
+      1,
+      0,
+      'before',
+    ]);
   });
 
   it('a locked row maps back onto the schedule, with its campaign only when it has one', () => {
     const row = {
-      id: 'S', user_id: 'U', campaign_id: null, template_id: null, schedule_type: 'daily', scheduled_at: new Date(0),
-      recurrence_pattern: null, recurrence_end_date: null, timezone: 'UTC', max_runs: 3, job_config: { a: 1 },
-      recurrence_rule: null, status: 'active', next_run_at: new Date(1), last_run_at: null, run_count: 2, error_count: 1,
-      consecutive_errors: 0, last_error: null, misfire_grace_seconds: 60, version: 4,
-      campaign_status: null, campaign_start_date: null, campaign_end_date: null, existing_job_id: null,
+      id: 'S',
+      user_id: 'U',
+      campaign_id: null,
+      template_id: null,
+      schedule_type: 'daily',
+      scheduled_at: new Date(0),
+      recurrence_pattern: null,
+      recurrence_end_date: null,
+      timezone: 'UTC',
+      max_runs: 3,
+      job_config: { a: 1 },
+      recurrence_rule: null,
+      status: 'active',
+      next_run_at: new Date(1),
+      last_run_at: null,
+      run_count: 2,
+      error_count: 1,
+      consecutive_errors: 0,
+      last_error: null,
+      misfire_grace_seconds: 60,
+      version: 4,
+      campaign_status: null,
+      campaign_start_date: null,
+      campaign_end_date: null,
+      existing_job_id: null,
     };
     expect(lockedFrom(row)).toEqual({
-      id: 'S', userId: 'U', campaignId: null, templateId: null, scheduleType: 'daily', scheduledAt: new Date(0),
-      recurrencePattern: null, recurrenceEndDate: null, timezone: 'UTC', maxRuns: 3, jobConfig: { a: 1 },
-      recurrenceRule: null, status: 'active', nextRunAt: new Date(1), lastRunAt: null, runCount: 2, errorCount: 1,
-      consecutiveErrors: 0, lastError: null, misfireGraceSeconds: 60, version: 4, campaign: null, existingJobId: null,
+      id: 'S',
+      userId: 'U',
+      campaignId: null,
+      templateId: null,
+      scheduleType: 'daily',
+      scheduledAt: new Date(0),
+      recurrencePattern: null,
+      recurrenceEndDate: null,
+      timezone: 'UTC',
+      maxRuns: 3,
+      jobConfig: { a: 1 },
+      recurrenceRule: null,
+      status: 'active',
+      nextRunAt: new Date(1),
+      lastRunAt: null,
+      runCount: 2,
+      errorCount: 1,
+      consecutiveErrors: 0,
+      lastError: null,
+      misfireGraceSeconds: 60,
+      version: 4,
+      campaign: null,
+      existingJobId: null,
     });
-    const inCampaign = lockedFrom({ ...row, campaign_id: 'C', campaign_status: 'paused', campaign_start_date: new Date(5), campaign_end_date: null, existing_job_id: 'J' });
-    expect(inCampaign).toMatchObject({ campaignId: 'C', campaign: { status: 'paused', startDate: new Date(5), endDate: null }, existingJobId: 'J' });
+    const inCampaign = lockedFrom({
+      ...row,
+      campaign_id: 'C',
+      campaign_status: 'paused',
+      campaign_start_date: new Date(5),
+      campaign_end_date: null,
+      existing_job_id: 'J',
+    });
+    expect(inCampaign).toMatchObject({
+      campaignId: 'C',
+      campaign: { status: 'paused', startDate: new Date(5), endDate: null },
+      existingJobId: 'J',
+    });
   });
 });

@@ -29,8 +29,18 @@ describe('materializing an occurrence', () => {
 
   it('when a daily occurrence is due, then one Job is created with the template merged under job_config, and the counters advance', async () => {
     const userId = newUserId();
-    const template = await insertTemplate(ds, { userId, publisherDomain: 'forbes.com', llmProvider: 'anthropic', writingStrategy: 'expert', country: 'us' });
-    const schedule = await insertSchedule(ds, { userId, templateId: template.id, jobConfig: { country: 'gb', target_url: 'https://x.test' } });
+    const template = await insertTemplate(ds, {
+      userId,
+      publisherDomain: 'forbes.com',
+      llmProvider: 'anthropic',
+      writingStrategy: 'expert',
+      country: 'us',
+    });
+    const schedule = await insertSchedule(ds, {
+      userId,
+      templateId: template.id,
+      jobConfig: { country: 'gb', target_url: 'https://x.test' },
+    });
     const result = await service.materialize(schedule.id, 1, T0);
     expect(result.outcome).toBe('materialized');
     expect(result.duplicate).toBeFalsy();
@@ -62,7 +72,13 @@ describe('materializing an occurrence', () => {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- applied below with the spied client as `this`
     const query = Client.prototype.query;
     const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      sent.push(String(typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text).trim().split(/\s+/).slice(0, 3).join(' '));
+      sent.push(
+        String(typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text)
+          .trim()
+          .split(/\s+/)
+          .slice(0, 3)
+          .join(' '),
+      );
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     });
     try {
@@ -202,7 +218,7 @@ describe('materializing an occurrence', () => {
   });
 
   it('when a run succeeds after failures, then the consecutive count resets but error_count stays', async () => {
-    const schedule = await insertSchedule(ds, { userId: newUserId(), jobConfig: {}, });
+    const schedule = await insertSchedule(ds, { userId: newUserId(), jobConfig: {} });
     await service.materialize(schedule.id, 1, T0);
     await ds.getRepository(ScheduledJob).update({ id: schedule.id }, { jobConfig: { publisher_domain: 'forbes.com' } });
     clock = at(DAY + 1000);

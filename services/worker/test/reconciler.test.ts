@@ -5,7 +5,17 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Job, ruleOf } from '@scheduler/entities';
 import { ContentJobPayload, createRedis, OccurrencePayload, syncScheduler } from '@scheduler/queue';
-import { insertJob, insertSchedule, newUserId, obliterateQueues, openDataSource, openQueues, PrefixQueues, TEST_REDIS_URL, uniqueName } from '@scheduler/testkit';
+import {
+  insertJob,
+  insertSchedule,
+  newUserId,
+  obliterateQueues,
+  openDataSource,
+  openQueues,
+  PrefixQueues,
+  TEST_REDIS_URL,
+  uniqueName,
+} from '@scheduler/testkit';
 import { Reconciler } from '../src/reconciler';
 
 const silent = createLogger('silent', 'test');
@@ -93,7 +103,12 @@ describe('the reconciler', () => {
     const fresh = await insertJob(ds, { userId, queuedAt: null });
     const report = await new Reconciler(ds, queue, contentQueue, silent).reconcile();
     expect(report.jobs_handed_over).toBeGreaterThanOrEqual(1);
-    expect((await contentQueue.getJob(lost.id))?.data).toEqual({ job_id: lost.id, user_id: userId, scheduled_job_id: null, campaign_id: null });
+    expect((await contentQueue.getJob(lost.id))?.data).toEqual({
+      job_id: lost.id,
+      user_id: userId,
+      scheduled_job_id: null,
+      campaign_id: null,
+    });
     expect((await jobs.findOneByOrFail({ id: lost.id })).queuedAt).not.toBeNull();
     expect(await contentQueue.getJob(handed.id)).toBeUndefined();
     expect(await contentQueue.getJob(fresh.id)).toBeUndefined(); // too new: its own hand-over may still be under way
@@ -115,5 +130,4 @@ describe('the reconciler', () => {
       await runner.release();
     }
   });
-
 });

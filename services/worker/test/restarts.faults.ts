@@ -208,7 +208,9 @@ async function restartRedis(downUntil = 0): Promise<{ stoppedAt: number; startIs
 }
 
 /** Stops PostgreSQL (fast: open sessions are cut), waits, starts it again, whatever happens. */
-async function restartPostgres(downUntil: (stoppedAt: number) => number): Promise<{ stopIssuedAt: number; stoppedAt: number; startIssuedAt: number; upAt: number }> {
+async function restartPostgres(
+  downUntil: (stoppedAt: number) => number,
+): Promise<{ stopIssuedAt: number; stoppedAt: number; startIssuedAt: number; upAt: number }> {
   const stopIssuedAt = Date.now();
   let stoppedAt: number;
   let startIssuedAt: number;
@@ -477,11 +479,23 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     expect(restart.upAt).toBeLessThan(dueB.getTime()); // up again before B's
     expect(jobsAtRestart).toBe(0);
 
-    const schedulersBack = await pollUntil(() => countSchedulers(conn.queue, ids), (n) => n === 50, 30_000);
+    const schedulersBack = await pollUntil(
+      () => countSchedulers(conn.queue, ids),
+      (n) => n === 50,
+      30_000,
+    );
     const schedulersBackAfter = secondsSince(restart.upAt);
     // A is overdue with nothing queued: caught up once it is 15 s late (the reconciler's slack).
-    await pollUntil(() => jobCount(db(), userA), (n) => n >= 25, dueA.getTime() + 45_000 - Date.now());
-    await pollUntil(() => jobCount(db(), userB), (n) => n >= 25, dueB.getTime() + 45_000 - Date.now());
+    await pollUntil(
+      () => jobCount(db(), userA),
+      (n) => n >= 25,
+      dueA.getTime() + 45_000 - Date.now(),
+    );
+    await pollUntil(
+      () => jobCount(db(), userB),
+      (n) => n >= 25,
+      dueB.getTime() + 45_000 - Date.now(),
+    );
     const allJobsAfterRestart = secondsSince(restart.upAt);
     await sleep(2_500); // a reconcile pass or more: room for a duplicate to land, were there one
     const mA = await measure(db(), userA, dueA);
@@ -498,7 +512,11 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const inContentQueue = (await Promise.all(jobIds.map((j) => conn.contentQueue.getJob(j.id)))).filter(Boolean).length;
     // Reconnected by themselves: the same processes, heartbeating into the new Redis.
     const alive = workers.filter((w) => w.exit === null).length;
-    const listed = await pollUntil(() => workersListed(conn.redis, prefix, workers), (n) => n === 2, 12_000);
+    const listed = await pollUntil(
+      () => workersListed(conn.redis, prefix, workers),
+      (n) => n === 2,
+      12_000,
+    );
     const split = perWorker(workers, new Set(ids));
     summary('R1 Redis restart (2 workers, 50 daily)', m, {
       workers_up_ms: upMs,
@@ -525,10 +543,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     expect(pathsA).toMatchObject({ scheduler: 0, catchup: 25 });
     expect(pathsB.scheduler + pathsB.catchup).toBe(25);
     expect(inContentQueue).toBe(50);
-    const wrong = [
-      ...rowsA.map((r) => ({ ...r, due: dueA })),
-      ...rowsB.map((r) => ({ ...r, due: dueB })),
-    ].filter(
+    const wrong = [...rowsA.map((r) => ({ ...r, due: dueA })), ...rowsB.map((r) => ({ ...r, due: dueB }))].filter(
       (r) =>
         r.status !== 'active' ||
         r.run_count !== 1 ||
@@ -577,7 +592,11 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     expect(outage.startIssuedAt).toBeGreaterThan(dueAt.getTime());
 
     // Backoff 0.5, 1, 2, 4, 8, 16 s: the attempt after PostgreSQL is back lands within ~16 s.
-    await pollUntil(() => jobCount(db(), userId), (n) => n >= 50, 60_000);
+    await pollUntil(
+      () => jobCount(db(), userId),
+      (n) => n >= 50,
+      60_000,
+    );
     const allJobsAfterUp = secondsSince(outage.upAt);
     await sleep(2_500);
     const m = await measure(db(), userId, dueAt);
@@ -585,7 +604,10 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const paths = await occurrencePaths(conn.queue, ids, dueAt);
     const nextQueued = await countDelayed(conn.queue, ids, new Date(dueAt.getTime() + DAY));
     const createdDuringOutage: number = (
-      await db().query('SELECT count(*)::int AS n FROM jobs WHERE user_id = $1 AND created_at < $2', [userId, new Date(outage.startIssuedAt)])
+      await db().query('SELECT count(*)::int AS n FROM jobs WHERE user_id = $1 AND created_at < $2', [
+        userId,
+        new Date(outage.startIssuedAt),
+      ])
     )[0].n;
     const failedAttempts = logged(workers, 'occurrence attempt failed');
     const alive = workers.filter((w) => w.exit === null).length;
@@ -629,7 +651,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     expect(nextQueued).toBe(50);
   }, 120_000);
 
-  it('3. an API process kill -9\'d amid concurrent POST /schedule: every row in PostgreSQL fires exactly once, no Job without its row', async () => {
+  it("3. an API process kill -9'd amid concurrent POST /schedule: every row in PostgreSQL fires exactly once, no Job without its row", async () => {
     const started = Date.now();
     const prefix = newPrefix();
     const userId = newUser();
@@ -705,7 +727,11 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const workerUpAt = Date.now();
     const ids = rowList.map((r) => r.id);
     const cutOffIds = rowList.filter((_, k) => !schedulerPresent[k]).map((r) => r.id);
-    await pollUntil(() => jobCount(db(), userId), (n) => n >= rowList.length, dueAt.getTime() + 50_000 - Date.now());
+    await pollUntil(
+      () => jobCount(db(), userId),
+      (n) => n >= rowList.length,
+      dueAt.getTime() + 50_000 - Date.now(),
+    );
     const allJobsAfterDue = secondsSince(dueAt.getTime());
     await sleep(2_500);
     const m = await measure(db(), userId, dueAt);
@@ -713,7 +739,10 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const paths = await occurrencePaths(conn.queue, ids, dueAt);
     const cutOffPaths = await occurrencePaths(conn.queue, cutOffIds, dueAt);
     const cutOffFired: number = (
-      await db().query('SELECT count(*)::int AS n FROM jobs WHERE scheduled_job_id = ANY($1::uuid[]) AND scheduled_for = $2', [cutOffIds, dueAt])
+      await db().query('SELECT count(*)::int AS n FROM jobs WHERE scheduled_job_id = ANY($1::uuid[]) AND scheduled_for = $2', [
+        cutOffIds,
+        dueAt,
+      ])
     )[0].n;
     const split = perWorker([worker], new Set(ids));
     summary('R3 API kill -9 mid-writes (then 1 worker, once)', m, {

@@ -21,7 +21,8 @@ async function holdPort(): Promise<{ port: number; server: Server }> {
   return { port: address.port, server };
 }
 
-const jsonLines = (lines: string[]) => lines.filter((l) => l.startsWith('{')).map((l) => ({ raw: l, entry: JSON.parse(l) as Record<string, unknown> }));
+const jsonLines = (lines: string[]) =>
+  lines.filter((l) => l.startsWith('{')).map((l) => ({ raw: l, entry: JSON.parse(l) as Record<string, unknown> }));
 
 describe('worker start-up', () => {
   const procs = new WorkerProcesses();
@@ -46,7 +47,11 @@ describe('worker start-up', () => {
 
   it('when a worker starts, then each log line carries pid once, as a base field', async () => {
     const worker = procs.spawn('logs', { QUEUE_PREFIX: newPrefix(), LOG_LEVEL: 'info' });
-    const lines = await pollUntil(() => jsonLines(worker.lines), (l) => l.some((x) => x.entry.msg === 'worker started') || worker.exit !== null, 20_000);
+    const lines = await pollUntil(
+      () => jsonLines(worker.lines),
+      (l) => l.some((x) => x.entry.msg === 'worker started') || worker.exit !== null,
+      20_000,
+    );
     expect(lines.map((l) => l.entry.msg)).toEqual(expect.arrayContaining(['worker starting', 'worker started']));
     for (const { raw, entry } of lines) {
       expect(raw.match(/"pid":/g)).toHaveLength(1);
@@ -90,7 +95,8 @@ describe('worker start-up', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const lines: string[] = [];
-      for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+      for (const stream of [child.stdout, child.stderr])
+        stream?.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
       const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
       const started = await pollUntil(
         () => jsonLines(lines).find((l) => l.entry.msg === 'worker started')?.entry,

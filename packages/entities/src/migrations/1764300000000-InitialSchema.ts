@@ -88,9 +88,7 @@ export class InitialSchema1764300000000 implements MigrationInterface {
     await q.query(`CREATE INDEX scheduled_jobs_campaign_idx ON scheduled_jobs (campaign_id)`);
     await q.query(`CREATE INDEX scheduled_jobs_template_idx ON scheduled_jobs (template_id)`);
     await q.query(`CREATE INDEX scheduled_jobs_scheduled_at_idx ON scheduled_jobs (scheduled_at)`);
-    await q.query(
-      `CREATE INDEX scheduled_jobs_active_next_run_idx ON scheduled_jobs (next_run_at) WHERE status = 'active'`,
-    );
+    await q.query(`CREATE INDEX scheduled_jobs_active_next_run_idx ON scheduled_jobs (next_run_at) WHERE status = 'active'`);
 
     await q.query(`
       CREATE TABLE jobs (

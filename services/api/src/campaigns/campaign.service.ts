@@ -153,7 +153,8 @@ export class CampaignService {
     const campaign = await this.get(userId, id);
     const ds = this.deps.dataSource;
     const [statusRows, totalScheduled, totalTemplates, costRow] = await Promise.all([
-      ds.getRepository(Job)
+      ds
+        .getRepository(Job)
         .createQueryBuilder('j')
         .select('j.status', 'status')
         .addSelect('COUNT(*)::int', 'count')
@@ -162,7 +163,8 @@ export class CampaignService {
         .getRawMany<{ status: string; count: number }>(),
       ds.getRepository(ScheduledJob).countBy({ campaignId: id }),
       ds.getRepository(JobTemplate).countBy({ campaignId: id }),
-      ds.getRepository(Job)
+      ds
+        .getRepository(Job)
         .createQueryBuilder('j')
         .select('COALESCE(SUM(j.cost_usd), 0)::float8', 'spent')
         .where('j.campaign_id = :id', { id })
@@ -176,9 +178,7 @@ export class CampaignService {
     }
     const now = this.deps.now();
     const spent = Math.round((costRow?.spent ?? 0) * 10_000) / 10_000;
-    const daysRemaining = campaign.endDate
-      ? Math.max(0, Math.floor((campaign.endDate.getTime() - now.getTime()) / 86_400_000))
-      : null;
+    const daysRemaining = campaign.endDate ? Math.max(0, Math.floor((campaign.endDate.getTime() - now.getTime()) / 86_400_000)) : null;
     return {
       campaign_id: campaign.id,
       total_jobs: totalJobs,

@@ -89,13 +89,11 @@ export function problemFor(code: ErrorCode, detail: string, errors?: FieldError[
   return problem;
 }
 
-export function sendProblem(
-  res: Parameters<RequestHandler>[1],
-  code: ErrorCode,
-  detail: string,
-  errors?: FieldError[],
-): void {
-  res.status(STATUS[code]).type('application/problem+json').send(JSON.stringify(problemFor(code, detail, errors)));
+export function sendProblem(res: Parameters<RequestHandler>[1], code: ErrorCode, detail: string, errors?: FieldError[]): void {
+  res
+    .status(STATUS[code])
+    .type('application/problem+json')
+    .send(JSON.stringify(problemFor(code, detail, errors)));
 }
 
 /** Body-parser and other http-errors style failures carry `status` and `type`. */

@@ -25,18 +25,13 @@ export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix
       keyGenerator: (req) => (req.userId ? `u:${req.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
       store: new RedisStore({
         prefix: `${prefix}${kind}:`,
-        sendCommand: (command: string, ...args: string[]) =>
-          redis.call(command, ...args) as Promise<never>,
+        sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<never>,
       }),
       handler: (_req, res) => {
         res
           .status(429)
           .type('application/problem+json')
-          .send(
-            JSON.stringify(
-              problemFor('rate_limited', `Rate limit of ${config[kind]} ${kind} per ${config.windowSeconds}s exceeded`),
-            ),
-          );
+          .send(JSON.stringify(problemFor('rate_limited', `Rate limit of ${config[kind]} ${kind} per ${config.windowSeconds}s exceeded`)));
       },
       // Redis unreachable: let the request through rather than fail every call.
       passOnStoreError: true,

@@ -74,7 +74,8 @@ function unsafeJson(value: unknown, path: string, depth: number, errors: FieldEr
   for (const key of Object.keys(value)) {
     const field = path ? `${path}.${key}` : key;
     if (key in Object.prototype) errors.push({ field, message: 'is a reserved name' });
-    else if (key.includes('\u0000') || LONE_SURROGATE.test(key)) errors.push({ field: path || 'body', message: 'has a key that is not well-formed text' });
+    else if (key.includes('\u0000') || LONE_SURROGATE.test(key))
+      errors.push({ field: path || 'body', message: 'has a key that is not well-formed text' });
     else unsafeJson((value as Record<string, unknown>)[key], field, depth + 1, errors);
   }
 }

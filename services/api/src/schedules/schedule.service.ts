@@ -91,7 +91,11 @@ export class ScheduleService {
    */
   private async sync(schedule: ScheduledJob, rule: RecurrenceRule | null): Promise<void> {
     const firing = firesAgain(schedule) ? rule : null;
-    await syncSchedulerAfterCommit(this.deps.occurrenceQueue, { id: schedule.id, version: schedule.version, rule: firing }, this.afterCommit);
+    await syncSchedulerAfterCommit(
+      this.deps.occurrenceQueue,
+      { id: schedule.id, version: schedule.version, rule: firing },
+      this.afterCommit,
+    );
   }
 
   private get afterCommit(): AfterCommitReport {
@@ -155,9 +159,7 @@ export class ScheduleService {
       skip: page.offset,
     });
     const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => !!id))];
-    const campaigns = campaignIds.length
-      ? await this.deps.dataSource.getRepository(Campaign).findBy({ userId, id: In(campaignIds) })
-      : [];
+    const campaigns = campaignIds.length ? await this.deps.dataSource.getRepository(Campaign).findBy({ userId, id: In(campaignIds) }) : [];
     return { cutoff, total, schedules, campaigns: new Map(campaigns.map((c) => [c.id, c])) };
   }
 
@@ -257,11 +259,13 @@ export class ScheduleService {
       if (!schedule) throw notFound('Scheduled job');
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
-      const campaign = schedule.campaignId
-        ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId })
-        : null;
+      const campaign = schedule.campaignId ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
       const runs = tx.getRepository(ScheduleRun);
-      const last = await runs.findOne({ select: { occurrenceAt: true }, where: { scheduledJobId: schedule.id }, order: { occurrenceAt: 'DESC' } });
+      const last = await runs.findOne({
+        select: { occurrenceAt: true },
+        where: { scheduledJobId: schedule.id },
+        order: { occurrenceAt: 'DESC' },
+      });
       const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
       const since = settled.length ? new Date(Math.max(...settled.map((d) => d.getTime()))) : null;
       const skipped = skippedWhilePaused(schedule, rule, since, now, campaign);
@@ -269,7 +273,15 @@ export class ScheduleService {
         await runs
           .createQueryBuilder()
           .insert()
-          .values(skipped.map((at) => ({ scheduledJobId: schedule.id, userId, occurrenceAt: at, outcome: 'skipped' as const, reason: notActiveReason('paused') })))
+          .values(
+            skipped.map((at) => ({
+              scheduledJobId: schedule.id,
+              userId,
+              occurrenceAt: at,
+              outcome: 'skipped' as const,
+              reason: notActiveReason('paused'),
+            })),
+          )
           .orIgnore()
           .execute();
       }
@@ -297,13 +309,8 @@ export class ScheduleService {
     if (!rule) return { timezone: schedule.timezone, occurrences: [] };
     const now = this.deps.now();
     // From the pending run if it is still due, else from now.
-    const from =
-      schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime()
-        ? new Date(schedule.nextRunAt.getTime() - 1)
-        : now;
-    const campaign = schedule.campaignId
-      ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId })
-      : null;
+    const from = schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime() ? new Date(schedule.nextRunAt.getTime() - 1) : now;
+    const campaign = schedule.campaignId ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
     // The runs it will really make: inside the campaign's dates, up to the runs left.
     return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count));
   }
@@ -356,4 +363,3 @@ export async function upcomingRunsOf(
   runs.sort((a, b) => a.at.getTime() - b.at.getTime());
   return runs.slice(0, count).map((r) => ({ scheduled_job_id: r.scheduled_job_id, name: r.name, run_at: r.at.toISOString() }));
 }
-

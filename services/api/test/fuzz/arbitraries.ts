@@ -253,7 +253,19 @@ export const junkDate: Arbitrary<JsonLike> = fc.oneof(
 
 /* -------------------------------------------------------------- zones, rules */
 
-export const GOOD_ZONES = ['UTC', 'America/New_York', 'Europe/London', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Kiritimati', 'Pacific/Chatham', 'Etc/GMT+12', 'Etc/GMT-14', 'America/Sao_Paulo', 'Asia/Gaza'];
+export const GOOD_ZONES = [
+  'UTC',
+  'America/New_York',
+  'Europe/London',
+  'Asia/Kolkata',
+  'Australia/Lord_Howe',
+  'Pacific/Kiritimati',
+  'Pacific/Chatham',
+  'Etc/GMT+12',
+  'Etc/GMT-14',
+  'America/Sao_Paulo',
+  'Asia/Gaza',
+];
 export const BAD_ZONES = [
   '',
   'utc',
@@ -323,7 +335,10 @@ export const junkPattern: Arbitrary<JsonLike> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .array(fc.oneof(fc.constant('*'), fc.integer({ min: -2, max: 70 }).map(String), fc.constantFrom('*/5', '1-5', '1,2', 'L', 'MON', '?')), { minLength: 4, maxLength: 7 })
+      .array(
+        fc.oneof(fc.constant('*'), fc.integer({ min: -2, max: 70 }).map(String), fc.constantFrom('*/5', '1-5', '1,2', 'L', 'MON', '?')),
+        { minLength: 4, maxLength: 7 },
+      )
       .map((f) => f.join(' ')),
   },
 );
@@ -347,7 +362,25 @@ export const junkKey: Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...PROTO_KEYS) },
   { weight: 2, arbitrary: fc.string({ maxLength: 10 }) },
   { weight: 1, arbitrary: specialString },
-  { weight: 1, arbitrary: fc.constantFrom('', ' ', 'id', 'user_id', 'created_at', 'updated_at', 'version', 'use_count', 'run_count', 'next_run_at', 'NAME', 'name ', 'shedule_type', 'Name') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'id',
+      'user_id',
+      'created_at',
+      'updated_at',
+      'version',
+      'use_count',
+      'run_count',
+      'next_run_at',
+      'NAME',
+      'name ',
+      'shedule_type',
+      'Name',
+    ),
+  },
 );
 
 /** Any JSON value, nested, with junk at every level. */
@@ -374,15 +407,21 @@ export const junkValue: Arbitrary<JsonLike> = fc.letrec<{ value: JsonLike; leaf:
 /** Deeply nested arrays or objects, as raw literal text (below the 100kb body limit). */
 export const deepNesting: Arbitrary<RawLiteral> = fc
   .tuple(fc.constantFrom(10, 100, 1000, 5000, 20_000), fc.constantFrom('array', 'object'))
-  .map(([depth, shape]) =>
-    new RawLiteral(shape === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+  .map(
+    ([depth, shape]) =>
+      new RawLiteral(shape === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
   );
 
 /** A JSON object value (for `metadata`, `job_config`): junk content, sometimes deep. */
 export const junkObject: Arbitrary<JsonLike> = fc.oneof(
   { weight: 4, arbitrary: fc.array(fc.tuple(junkKey, junkValue), { maxLength: 5 }).map((e) => new Entries(e)) },
   { weight: 1, arbitrary: deepNesting.map((d) => new Entries([['deep', d]])) },
-  { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom(...PROTO_KEYS), protoValue(junkValue)), { minLength: 1, maxLength: 2 }).map((e) => new Entries(e)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.tuple(fc.constantFrom(...PROTO_KEYS), protoValue(junkValue)), { minLength: 1, maxLength: 2 })
+      .map((e) => new Entries(e)),
+  },
 );
 
 /** A uuid-valued field: the user's own object, another user's, a random or malformed one. */
@@ -393,7 +432,18 @@ export const refTo = (...kinds: FixtureKind[]): Arbitrary<JsonLike> =>
     { weight: 1, arbitrary: fc.constantFrom(...kinds).map((k) => new Ref(k, 'other')) },
     { weight: 1, arbitrary: fc.constantFrom(...FIXTURE_KINDS).map((k) => new Ref(k, 'self')) },
     { weight: 1, arbitrary: fc.uuid() },
-    { weight: 1, arbitrary: fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'not-a-uuid', '{00000000-0000-0000-0000-000000000000}', '00000000000000000000000000000000', ' 6ba7b810-9dad-11d1-80b4-00c04fd430c8') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '00000000-0000-0000-0000-000000000000',
+        'ffffffff-ffff-ffff-ffff-ffffffffffff',
+        '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+        'not-a-uuid',
+        '{00000000-0000-0000-0000-000000000000}',
+        '00000000000000000000000000000000',
+        ' 6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+      ),
+    },
   );
 
 /* --------------------------------------------------------------- DTO bodies */
@@ -407,12 +457,23 @@ export function dtoBody(fields: FieldSpec, required: readonly string[] = []): Ar
   const mixed = (name: string): Arbitrary<JsonLike> =>
     fc.oneof({ weight: 6, arbitrary: fields[name] }, { weight: 1, arbitrary: junkValue }, { weight: 1, arbitrary: fc.constant(null) });
   // A third of the bodies use only the valid-looking generators, to get deep into the services.
-  return fc.oneof({ weight: 1, arbitrary: dtoBodyWith(fields, required, (name) => fields[name], names) }, { weight: 2, arbitrary: dtoBodyWith(fields, required, mixed, names) });
+  return fc.oneof(
+    { weight: 1, arbitrary: dtoBodyWith(fields, required, (name) => fields[name], names) },
+    { weight: 2, arbitrary: dtoBodyWith(fields, required, mixed, names) },
+  );
 }
 
-function dtoBodyWith(fields: FieldSpec, required: readonly string[], fieldValue: (name: string) => Arbitrary<JsonLike>, names: string[]): Arbitrary<Entries> {
+function dtoBodyWith(
+  fields: FieldSpec,
+  required: readonly string[],
+  fieldValue: (name: string) => Arbitrary<JsonLike>,
+  names: string[],
+): Arbitrary<Entries> {
   const present = (name: string): Arbitrary<[string, JsonLike] | null> =>
-    fc.option(fieldValue(name).map((v): [string, JsonLike] => [name, v]), { freq: required.includes(name) ? 10 : 2, nil: null });
+    fc.option(
+      fieldValue(name).map((v): [string, JsonLike] => [name, v]),
+      { freq: required.includes(name) ? 10 : 2, nil: null },
+    );
   const extra = fc.oneof(
     { weight: 3, arbitrary: fc.tuple(junkKey, junkValue) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...PROTO_KEYS), protoValue(junkValue)) },
@@ -420,7 +481,10 @@ function dtoBodyWith(fields: FieldSpec, required: readonly string[], fieldValue:
   return fc
     .tuple(
       fc.tuple(...names.map(present)),
-      fc.oneof({ weight: 5, arbitrary: fc.constant([] as [string, JsonLike][]) }, { weight: 1, arbitrary: fc.array(extra, { minLength: 1, maxLength: 2 }) }),
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constant([] as [string, JsonLike][]) },
+        { weight: 1, arbitrary: fc.array(extra, { minLength: 1, maxLength: 2 }) },
+      ),
       // A repeated key: the same field twice, the junk copy first or last.
       fc.option(fc.tuple(fc.constantFrom(...names), junkValue, fc.boolean()), { freq: 6, nil: null }),
     )
@@ -502,26 +566,35 @@ export const OTHER_CONTENT_TYPES = [
 ];
 
 export type BodyCase =
-  | { kind: 'none' }
-  | { kind: 'json'; value: JsonLike; contentType: string }
-  | { kind: 'raw'; text: string; contentType: string };
+  { kind: 'none' } | { kind: 'json'; value: JsonLike; contentType: string } | { kind: 'raw'; text: string; contentType: string };
 
 /** Every kind of body for an endpoint that reads one. */
 export function bodyCase(dto: Arbitrary<Entries>): Arbitrary<BodyCase> {
-  const ct = fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, { weight: 2, arbitrary: fc.constantFrom(...JSON_CONTENT_TYPES) });
+  const ct = fc.oneof(
+    { weight: 8, arbitrary: fc.constant('application/json') },
+    { weight: 2, arbitrary: fc.constantFrom(...JSON_CONTENT_TYPES) },
+  );
   return fc.oneof(
     { weight: 14, arbitrary: fc.tuple(dto, ct).map(([value, contentType]): BodyCase => ({ kind: 'json', value, contentType })) },
     { weight: 2, arbitrary: fc.tuple(randomObject, ct).map(([value, contentType]): BodyCase => ({ kind: 'json', value, contentType })) },
     {
       weight: 2,
-      arbitrary: fc.tuple(fc.oneof(junkValue, deepNesting), ct).map(([value, contentType]): BodyCase => ({ kind: 'json', value, contentType })),
+      arbitrary: fc
+        .tuple(fc.oneof(junkValue, deepNesting), ct)
+        .map(([value, contentType]): BodyCase => ({ kind: 'json', value, contentType })),
     },
     { weight: 2, arbitrary: fc.tuple(rawBody, ct).map(([text, contentType]): BodyCase => ({ kind: 'raw', text, contentType })) },
     {
       weight: 1,
-      arbitrary: fc.tuple(fc.oneof(rawBody, dto.map((d) => fc.stringify(d))), fc.constantFrom(...OTHER_CONTENT_TYPES)).map(
-        ([text, contentType]): BodyCase => ({ kind: 'raw', text, contentType }),
-      ),
+      arbitrary: fc
+        .tuple(
+          fc.oneof(
+            rawBody,
+            dto.map((d) => fc.stringify(d)),
+          ),
+          fc.constantFrom(...OTHER_CONTENT_TYPES),
+        )
+        .map(([text, contentType]): BodyCase => ({ kind: 'raw', text, contentType })),
     },
     { weight: 1, arbitrary: fc.constant<BodyCase>({ kind: 'none' }) },
   );
@@ -550,7 +623,25 @@ export const BAD_URL_TEXT = ['%', '%Z', '%ZZ', '%E0%A4%A', '%C0%AF', '%00', '%FF
 
 export type QueryParams = Record<string, Arbitrary<UrlPiece>>;
 
-export const LIMIT_VALUES = ['1', '50', '200', '0', '201', '-1', '-0', '1.5', '1e2', '0x10', ' 5', '５', '', '00000000000000000000050', '999999999999999999999999', 'NaN', 'null'];
+export const LIMIT_VALUES = [
+  '1',
+  '50',
+  '200',
+  '0',
+  '201',
+  '-1',
+  '-0',
+  '1.5',
+  '1e2',
+  '0x10',
+  ' 5',
+  '５',
+  '',
+  '00000000000000000000050',
+  '999999999999999999999999',
+  'NaN',
+  'null',
+];
 export const OFFSET_VALUES = ['0', '1', '-0', '1000000000', '1000000001', '-1', '9007199254740993', '1e3', '', 'abc'];
 export const BOOL_VALUES = ['true', 'false', '1', '0', 'TRUE', 'yes', '', 'on', 'null'];
 
@@ -570,14 +661,27 @@ export function queryCase(params: QueryParams): Arbitrary<[UrlPiece, UrlPiece][]
   // Names a list endpoint reads, plus the page parameters everywhere (ignored where unknown).
   const all = [...new Set([...names, 'limit', 'offset'])];
   const junk = fc.tuple(
-    fc.oneof(junkKey, fc.constantFrom(...BAD_URL_TEXT).map((t) => new UrlText(t))),
-    fc.oneof(junkString, fc.constantFrom(...BAD_URL_TEXT).map((t) => new UrlText(t))),
+    fc.oneof(
+      junkKey,
+      fc.constantFrom(...BAD_URL_TEXT).map((t) => new UrlText(t)),
+    ),
+    fc.oneof(
+      junkString,
+      fc.constantFrom(...BAD_URL_TEXT).map((t) => new UrlText(t)),
+    ),
   );
   const arrayStyle = fc
     .tuple(fc.constantFrom(...all), fc.constantFrom('[]', '[0]', '[a]', '.x', '[__proto__]'), fc.string({ maxLength: 4 }))
     .map(([n, s, v]): [UrlPiece, UrlPiece] => [new UrlText(`${n}${s}`), v]);
   // Each known parameter at most once (often valid), then junk and array-style extras.
-  const known = fc.tuple(...names.map((name) => fc.option(value(name).map((v): [UrlPiece, UrlPiece] => [name, v]), { freq: 2, nil: null })));
+  const known = fc.tuple(
+    ...names.map((name) =>
+      fc.option(
+        value(name).map((v): [UrlPiece, UrlPiece] => [name, v]),
+        { freq: 2, nil: null },
+      ),
+    ),
+  );
   const extras = fc.oneof(
     { weight: 4, arbitrary: fc.constant([] as [UrlPiece, UrlPiece][]) },
     { weight: 2, arbitrary: fc.array(fc.oneof(junk, arrayStyle), { minLength: 1, maxLength: 3 }) },

@@ -56,8 +56,18 @@ const hexColor: Arbitrary<string> = fc
   .map((s) => `#${s}`);
 
 const dateValue: Arbitrary<JsonLike> = fc.oneof(
-  { weight: 3, arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()) },
-  { weight: 1, arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
+  },
   { weight: 1, arbitrary: futureIso },
   { weight: 1, arbitrary: junkDate },
 );
@@ -67,7 +77,8 @@ const tags: Arbitrary<JsonLike> = fc.oneof(
   { weight: 1, arbitrary: fc.array(fc.constant('t'), { minLength: 50, maxLength: 51 }) },
 );
 
-const nullable = (arb: Arbitrary<JsonLike>): Arbitrary<JsonLike> => fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: fc.constant(null) });
+const nullable = (arb: Arbitrary<JsonLike>): Arbitrary<JsonLike> =>
+  fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: fc.constant(null) });
 
 const money = (max: number, decimals: number): Arbitrary<JsonLike> =>
   fc.oneof(
@@ -92,7 +103,18 @@ const jobSettingFields: FieldSpec = {
   publisher_domain: nullable(
     fc.oneof(
       { weight: 3, arbitrary: fc.domain() },
-      { weight: 1, arbitrary: fc.constantFrom('forbes.com', 'example.co.uk', 'xn--bcher-kva.example', 'bücher.example', 'localhost', `${'a'.repeat(63)}.com`, `${'a'.repeat(64)}.com`) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          'forbes.com',
+          'example.co.uk',
+          'xn--bcher-kva.example',
+          'bücher.example',
+          'localhost',
+          `${'a'.repeat(63)}.com`,
+          `${'a'.repeat(64)}.com`,
+        ),
+      },
     ),
   ),
   llm_provider: nullable(fc.constantFrom(...LLM_PROVIDERS)),
@@ -118,7 +140,17 @@ export const useFields: FieldSpec = {
   ...jobSettingFields,
   target_url: fc.oneof(
     { weight: 3, arbitrary: fc.webUrl() },
-    { weight: 1, arbitrary: fc.constantFrom('https://example.com/landing', 'http://localhost:8000/', 'ftp://example.com/x', 'javascript:alert(1)', 'https://', `https://example.com/${'a'.repeat(2040)}`) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'https://example.com/landing',
+        'http://localhost:8000/',
+        'ftp://example.com/x',
+        'javascript:alert(1)',
+        'https://',
+        `https://example.com/${'a'.repeat(2040)}`,
+      ),
+    },
   ),
   anchor_text: plainText(60),
   keywords: fc.array(plainText(20), { maxLength: 6 }),
@@ -137,7 +169,10 @@ export const scheduleFields: FieldSpec = {
   timezone: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...GOOD_ZONES) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_ZONES) }),
   max_runs: nullable(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(0, 2_147_483_647, 2_147_483_648))),
   job_config: junkObject,
-  misfire_grace_seconds: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 604_800 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 604_800, -1, 604_801) }),
+  misfire_grace_seconds: fc.oneof(
+    { weight: 5, arbitrary: fc.integer({ min: 0, max: 604_800 }) },
+    { weight: 1, arbitrary: fc.constantFrom(0, 604_800, -1, 604_801) },
+  ),
 };
 
 /** A schedule rule whose type, pattern and dates fit together. */
@@ -146,10 +181,23 @@ const validRule: Arbitrary<[string, JsonLike][]> = fc
     fc.oneof(
       fc.constant<[string, JsonLike][]>([['schedule_type', 'once']]),
       fc.constant<[string, JsonLike][]>([['schedule_type', 'daily']]),
-      fc.constantFrom('weekly:monday', 'weekly:monday,thursday', 'weekly:sunday,saturday', 'weekly:friday').map((p): [string, JsonLike][] => [['schedule_type', 'weekly'], ['recurrence_pattern', p]]),
+      fc
+        .constantFrom('weekly:monday', 'weekly:monday,thursday', 'weekly:sunday,saturday', 'weekly:friday')
+        .map((p): [string, JsonLike][] => [
+          ['schedule_type', 'weekly'],
+          ['recurrence_pattern', p],
+        ]),
       fc.constant<[string, JsonLike][]>([['schedule_type', 'weekly']]),
-      fc.constantFrom('monthly:1', 'monthly:31', 'monthly:last', 'monthly:1,15,last', 'monthly:29').map((p): [string, JsonLike][] => [['schedule_type', 'monthly'], ['recurrence_pattern', p]]),
-      fc.constantFrom('0 9 * * 1', '*/15 * * * *', '0 0 0 * * *', '30 2 * * *', '0 9 1 * *', '0 0 29 2 *').map((p): [string, JsonLike][] => [['schedule_type', 'cron'], ['recurrence_pattern', p]]),
+      fc.constantFrom('monthly:1', 'monthly:31', 'monthly:last', 'monthly:1,15,last', 'monthly:29').map((p): [string, JsonLike][] => [
+        ['schedule_type', 'monthly'],
+        ['recurrence_pattern', p],
+      ]),
+      fc
+        .constantFrom('0 9 * * 1', '*/15 * * * *', '0 0 0 * * *', '30 2 * * *', '0 9 1 * *', '0 0 29 2 *')
+        .map((p): [string, JsonLike][] => [
+          ['schedule_type', 'cron'],
+          ['recurrence_pattern', p],
+        ]),
     ),
     futureIso,
     fc.option(fc.constantFrom(...GOOD_ZONES), { nil: undefined }),
@@ -172,7 +220,18 @@ const validSchedule = (partial: boolean): Arbitrary<Entries> =>
       validRule,
       fc.option(fc.constantFrom<JsonLike>(new Ref('campaign'), new Ref('campaign', 'self', true), null), { nil: undefined }),
       fc.option(fc.constantFrom<JsonLike>(new Ref('template'), new Ref('blockedTemplate'), null), { nil: undefined }),
-      fc.option(fc.oneof(junkObject, fc.constant<JsonLike>(new Entries([['target_url', 'https://example.com/a'], ['anchor_text', 'a']]))), { nil: undefined }),
+      fc.option(
+        fc.oneof(
+          junkObject,
+          fc.constant<JsonLike>(
+            new Entries([
+              ['target_url', 'https://example.com/a'],
+              ['anchor_text', 'a'],
+            ]),
+          ),
+        ),
+        { nil: undefined },
+      ),
       fc.option(fc.integer({ min: 0, max: 604_800 }), { nil: undefined }),
       fc.nat(),
     )
@@ -213,29 +272,67 @@ const countParam: Arbitrary<UrlPiece> = fc.oneof(
 export const ENDPOINTS: Endpoint[] = [
   // campaigns
   { name: 'POST /campaigns', method: 'post', base: '/campaigns', body: { fields: campaignFields, required: ['name'] }, weight: 4 },
-  { name: 'GET /campaigns', method: 'get', base: '/campaigns', query: { ...pageParams, status: oneOf(CAMPAIGN_STATUSES), status_filter: oneOf(CAMPAIGN_STATUSES) }, weight: 2 },
+  {
+    name: 'GET /campaigns',
+    method: 'get',
+    base: '/campaigns',
+    query: { ...pageParams, status: oneOf(CAMPAIGN_STATUSES), status_filter: oneOf(CAMPAIGN_STATUSES) },
+    weight: 2,
+  },
   { name: 'GET /campaigns/{id}', method: 'get', base: '/campaigns', id: 'campaign', weight: 1 },
   { name: 'PUT /campaigns/{id}', method: 'put', base: '/campaigns', id: 'campaign', body: { fields: campaignFields }, weight: 4 },
   { name: 'DELETE /campaigns/{id}', method: 'delete', base: '/campaigns', id: 'campaign', weight: 1 },
   { name: 'GET /campaigns/{id}/stats', method: 'get', base: '/campaigns', id: 'campaign', suffix: '/stats', weight: 1 },
   // templates
   { name: 'POST /templates', method: 'post', base: '/templates', body: { fields: templateFields, required: ['name'] }, weight: 4 },
-  { name: 'GET /templates', method: 'get', base: '/templates', query: { ...pageParams, campaign_id: uuidParam('campaign'), favorites_only: fc.constantFrom(...BOOL_VALUES) }, weight: 2 },
+  {
+    name: 'GET /templates',
+    method: 'get',
+    base: '/templates',
+    query: { ...pageParams, campaign_id: uuidParam('campaign'), favorites_only: fc.constantFrom(...BOOL_VALUES) },
+    weight: 2,
+  },
   { name: 'GET /templates/{id}', method: 'get', base: '/templates', id: 'template', weight: 1 },
   { name: 'PUT /templates/{id}', method: 'put', base: '/templates', id: 'template', body: { fields: templateFields }, weight: 4 },
   { name: 'DELETE /templates/{id}', method: 'delete', base: '/templates', id: 'template', weight: 1 },
-  { name: 'POST /templates/{id}/use', method: 'post', base: '/templates', id: 'template', suffix: '/use', body: { fields: useFields, allowEmpty: true }, weight: 4 },
+  {
+    name: 'POST /templates/{id}/use',
+    method: 'post',
+    base: '/templates',
+    id: 'template',
+    suffix: '/use',
+    body: { fields: useFields, allowEmpty: true },
+    weight: 4,
+  },
   { name: 'POST /templates/{id}/favorite', method: 'post', base: '/templates', id: 'template', suffix: '/favorite', weight: 1 },
   // schedules
-  { name: 'POST /schedule', method: 'post', base: '/schedule', body: { fields: scheduleFields, required: ['name', 'schedule_type', 'scheduled_at'], valid: validSchedule(false) }, weight: 5 },
+  {
+    name: 'POST /schedule',
+    method: 'post',
+    base: '/schedule',
+    body: { fields: scheduleFields, required: ['name', 'schedule_type', 'scheduled_at'], valid: validSchedule(false) },
+    weight: 5,
+  },
   {
     name: 'GET /schedule',
     method: 'get',
     base: '/schedule',
-    query: { ...pageParams, campaign_id: uuidParam('campaign'), status_filter: oneOf(SCHEDULED_JOB_STATUSES), status: oneOf(SCHEDULED_JOB_STATUSES), upcoming_only: fc.constantFrom(...BOOL_VALUES) },
+    query: {
+      ...pageParams,
+      campaign_id: uuidParam('campaign'),
+      status_filter: oneOf(SCHEDULED_JOB_STATUSES),
+      status: oneOf(SCHEDULED_JOB_STATUSES),
+      upcoming_only: fc.constantFrom(...BOOL_VALUES),
+    },
     weight: 2,
   },
-  { name: 'GET /schedule/upcoming', method: 'get', base: '/schedule/upcoming', query: { ...pageParams, hours: fc.constantFrom('1', '24', '8760', '0', '8761', '-1', '1.5', '1e3', '') }, weight: 2 },
+  {
+    name: 'GET /schedule/upcoming',
+    method: 'get',
+    base: '/schedule/upcoming',
+    query: { ...pageParams, hours: fc.constantFrom('1', '24', '8760', '0', '8761', '-1', '1.5', '1e3', '') },
+    weight: 2,
+  },
   { name: 'GET /schedule/status', method: 'get', base: '/schedule/status', weight: 1 },
   {
     name: 'POST /schedule/preview',
@@ -246,9 +343,24 @@ export const ENDPOINTS: Endpoint[] = [
     weight: 4,
   },
   { name: 'GET /schedule/{id}', method: 'get', base: '/schedule', id: 'schedule', weight: 1 },
-  { name: 'GET /schedule/{id}/preview', method: 'get', base: '/schedule', id: 'schedule', suffix: '/preview', query: { count: countParam }, weight: 1 },
+  {
+    name: 'GET /schedule/{id}/preview',
+    method: 'get',
+    base: '/schedule',
+    id: 'schedule',
+    suffix: '/preview',
+    query: { count: countParam },
+    weight: 1,
+  },
   { name: 'GET /schedule/{id}/runs', method: 'get', base: '/schedule', id: 'schedule', suffix: '/runs', query: pageParams, weight: 1 },
-  { name: 'PUT /schedule/{id}', method: 'put', base: '/schedule', id: 'schedule', body: { fields: scheduleFields, valid: validSchedule(true) }, weight: 5 },
+  {
+    name: 'PUT /schedule/{id}',
+    method: 'put',
+    base: '/schedule',
+    id: 'schedule',
+    body: { fields: scheduleFields, valid: validSchedule(true) },
+    weight: 5,
+  },
   { name: 'POST /schedule/{id}/pause', method: 'post', base: '/schedule', id: 'schedule', suffix: '/pause', weight: 1 },
   { name: 'POST /schedule/{id}/resume', method: 'post', base: '/schedule', id: 'pausedSchedule', suffix: '/resume', weight: 1 },
   { name: 'DELETE /schedule/{id}', method: 'delete', base: '/schedule', id: 'schedule', weight: 1 },

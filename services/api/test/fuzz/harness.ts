@@ -28,7 +28,8 @@ import { encode, FIXTURE_KINDS, FixtureKind, pctEncode, Ref, topLevelKeys } from
 const READ_AS_JSON = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
 
 /** What must never appear in an error body: stack frames, SQL/driver messages, internals. */
-const LEAK = /QueryFailedError|EntityNotFound|node_modules|\n\s+at |\bat [\w$.<>]+ \(\/|duplicate key value|violates [a-z ]*constraint|relation "|column "|invalid input syntax|unsupported Unicode escape|numeric field overflow|value too long for type|TypeError|ReferenceError|Cannot read propert|\bpg_|typeorm/i;
+const LEAK =
+  /QueryFailedError|EntityNotFound|node_modules|\n\s+at |\bat [\w$.<>]+ \(\/|duplicate key value|violates [a-z ]*constraint|relation "|column "|invalid input syntax|unsupported Unicode escape|numeric field overflow|value too long for type|TypeError|ReferenceError|Cannot read propert|\bpg_|typeorm/i;
 
 export interface FuzzCase {
   id?: UrlPiece;
@@ -119,7 +120,14 @@ export class FuzzHarness {
     if (err === undefined) return null;
     if (err instanceof Error) {
       const frame = (err.stack ?? '').split('\n').find((l) => /\/src\/|node_modules/.test(l));
-      return `${err.name}: ${err.message}${frame ? ` (${frame.trim().replace(/^at /, 'at ').replace(/.*\/work\/main\//, '')})` : ''}`;
+      return `${err.name}: ${err.message}${
+        frame
+          ? ` (${frame
+              .trim()
+              .replace(/^at /, 'at ')
+              .replace(/.*\/work\/main\//, '')})`
+          : ''
+      }`;
     }
     return typeof err === 'string' ? err : (JSON.stringify(err) ?? 'undefined');
   }
@@ -207,7 +215,10 @@ export class FuzzHarness {
       missing.add('runningJob');
     }
     if (missing.has('blockedTemplate')) {
-      f.blockedTemplate = this.created(await api.post('/templates', { name: 'used by a schedule', campaign_id: f.campaign }), 'blockedTemplate');
+      f.blockedTemplate = this.created(
+        await api.post('/templates', { name: 'used by a schedule', campaign_id: f.campaign }),
+        'blockedTemplate',
+      );
       missing.add('schedule');
     }
     if (missing.has('schedule')) {
@@ -337,7 +348,10 @@ export class FuzzHarness {
     const cause = this.takeServerError();
     if (res.status >= 500) {
       const why = cause ? cause.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>') : 'no error logged';
-      problems.push([`${res.status} ${why.split(' (at ')[0].slice(0, 120)}`, `status ${res.status} (never >= 500 for any input); server logged: ${why}`]);
+      problems.push([
+        `${res.status} ${why.split(' (at ')[0].slice(0, 120)}`,
+        `status ${res.status} (never >= 500 for any input); server logged: ${why}`,
+      ]);
     }
     if (this.trace) {
       let detail: string;
@@ -357,13 +371,22 @@ export class FuzzHarness {
         problems.push(['unparsable problem', `a ${res.status} whose body is not JSON`]);
       }
       if (body) {
-        if (body.status !== res.status) problems.push(['problem.status', `problem status ${JSON.stringify(body.status)} != HTTP ${res.status}`]);
+        if (body.status !== res.status)
+          problems.push(['problem.status', `problem status ${JSON.stringify(body.status)} != HTTP ${res.status}`]);
         if (typeof body.detail !== 'string') problems.push(['problem.detail', 'problem has no string detail']);
-        if (typeof body.title !== 'string' || typeof body.type !== 'string') problems.push(['problem.title/type', 'problem lacks string title/type']);
+        if (typeof body.title !== 'string' || typeof body.type !== 'string')
+          problems.push(['problem.title/type', 'problem lacks string title/type']);
         if (res.status === 422) {
           const errors = body.errors;
-          const ok = Array.isArray(errors) && errors.length > 0 && errors.every((e) => e && typeof e.field === 'string' && typeof e.message === 'string');
-          if (!ok) problems.push(['422 errors[]', `422 without errors: [{field: string, message: string}] (got ${short(JSON.stringify(errors), 200)})`]);
+          const ok =
+            Array.isArray(errors) &&
+            errors.length > 0 &&
+            errors.every((e) => e && typeof e.field === 'string' && typeof e.message === 'string');
+          if (!ok)
+            problems.push([
+              '422 errors[]',
+              `422 without errors: [{field: string, message: string}] (got ${short(JSON.stringify(errors), 200)})`,
+            ]);
         }
       }
       if (LEAK.test(text)) problems.push(['leak', `error body leaks internals: ${short(text, 300)}`]);
@@ -376,10 +399,14 @@ export class FuzzHarness {
       if (c.body.kind === 'json' && readAsJson) {
         const keys = topLevelKeys(c.body.value) ?? [];
         const unknown = keys.filter((k) => !Object.prototype.hasOwnProperty.call(endpoint.body!.fields, k));
-        if (unknown.length) problems.push(['unknown field accepted', `unknown body field(s) ${JSON.stringify(unknown)} accepted with ${res.status}`]);
+        if (unknown.length)
+          problems.push(['unknown field accepted', `unknown body field(s) ${JSON.stringify(unknown)} accepted with ${res.status}`]);
       }
       if (sent.body !== undefined && sent.body.trim() !== '' && !readAsJson) {
-        problems.push(['unread body accepted', `a ${JSON.stringify(sent.contentType)} body was not read, yet the request succeeded with ${res.status}`]);
+        problems.push([
+          'unread body accepted',
+          `a ${JSON.stringify(sent.contentType)} body was not read, yet the request succeeded with ${res.status}`,
+        ]);
       }
     }
 
@@ -390,8 +417,16 @@ export class FuzzHarness {
     if (res.status >= 400 && res.status < 500) {
       const diff = diffRows(state.rows, rows);
       if (diff) problems.push(['write on 4xx', `a ${res.status} wrote to the database: ${diff}`]);
-      if (queuesAfter.schedulers !== queuesBefore.schedulers) problems.push(['scheduler on 4xx', `a ${res.status} changed the BullMQ schedulers (${queuesBefore.schedulers} -> ${queuesAfter.schedulers})`]);
-      if (queuesAfter.contentJobs !== queuesBefore.contentJobs) problems.push(['content job on 4xx', `a ${res.status} queued content jobs (${queuesBefore.contentJobs} -> ${queuesAfter.contentJobs})`]);
+      if (queuesAfter.schedulers !== queuesBefore.schedulers)
+        problems.push([
+          'scheduler on 4xx',
+          `a ${res.status} changed the BullMQ schedulers (${queuesBefore.schedulers} -> ${queuesAfter.schedulers})`,
+        ]);
+      if (queuesAfter.contentJobs !== queuesBefore.contentJobs)
+        problems.push([
+          'content job on 4xx',
+          `a ${res.status} queued content jobs (${queuesBefore.contentJobs} -> ${queuesAfter.contentJobs})`,
+        ]);
     }
     state.rows = rows;
     this.otherRows = otherRows;
@@ -449,7 +484,9 @@ export function diffRows(before: UserRows, after: UserRows): string | null {
         const o = JSON.parse(old) as Record<string, unknown>;
         const n = JSON.parse(row) as Record<string, unknown>;
         const changed = Object.keys(n).filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-        out.push(`${table} row ${id} changed: ${changed.map((k) => `${k} ${short(JSON.stringify(o[k]), 60)} -> ${short(JSON.stringify(n[k]), 60)}`).join(', ')}`);
+        out.push(
+          `${table} row ${id} changed: ${changed.map((k) => `${k} ${short(JSON.stringify(o[k]), 60)} -> ${short(JSON.stringify(n[k]), 60)}`).join(', ')}`,
+        );
       }
     }
     for (const id of a.keys()) if (!b.has(id)) out.push(`${table} row ${id} deleted`);
@@ -458,9 +495,11 @@ export function diffRows(before: UserRows, after: UserRows): string | null {
 }
 
 /** Arbitrary of whole cases for an endpoint. */
-export function caseArbitrary(
-  parts: { id?: fc.Arbitrary<UrlPiece>; query: fc.Arbitrary<[UrlPiece, UrlPiece][]>; body: fc.Arbitrary<BodyCase> },
-): fc.Arbitrary<FuzzCase> {
+export function caseArbitrary(parts: {
+  id?: fc.Arbitrary<UrlPiece>;
+  query: fc.Arbitrary<[UrlPiece, UrlPiece][]>;
+  body: fc.Arbitrary<BodyCase>;
+}): fc.Arbitrary<FuzzCase> {
   return fc.record({
     id: parts.id ?? fc.constant(undefined),
     query: parts.query,

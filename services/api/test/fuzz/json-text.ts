@@ -22,14 +22,7 @@ export class Entries {
   }
 }
 
-export type FixtureKind =
-  | 'campaign'
-  | 'template'
-  | 'blockedTemplate'
-  | 'schedule'
-  | 'pausedSchedule'
-  | 'job'
-  | 'runningJob';
+export type FixtureKind = 'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob';
 
 export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'campaign',

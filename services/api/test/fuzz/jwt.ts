@@ -23,7 +23,12 @@ export function hmacToken(payload: Claims, key: string | Buffer, header: Claims 
 }
 
 /** An RSASSA-PKCS1-v1_5 token (RS256 unless told otherwise). */
-export function rsaToken(payload: Claims, privateKey: KeyObject, header: Claims = { alg: 'RS256', typ: 'JWT' }, hash = 'RSA-SHA256'): string {
+export function rsaToken(
+  payload: Claims,
+  privateKey: KeyObject,
+  header: Claims = { alg: 'RS256', typ: 'JWT' },
+  hash = 'RSA-SHA256',
+): string {
   const data = `${part(header)}.${part(payload)}`;
   return `${data}.${createSign(hash).update(data).sign(privateKey).toString('base64url')}`;
 }
