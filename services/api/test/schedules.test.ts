@@ -357,6 +357,24 @@ describe('schedules', () => {
     expect(res.body.schedulers_in_redis).toBeGreaterThan(0);
     expect(res.body.active_schedules).toBeGreaterThan(0);
   });
+
+  it('when catchup_policy is left out it is latest; a create or PUT that sends one stores it for the worker; an unknown one is a 422', async () => {
+    const user = newUserId();
+    const base = { name: 'catch-up', schedule_type: 'daily', scheduled_at: inHours(2) };
+    expect((await post(user, '', base)).body).toMatchObject({ catchup_policy: 'latest', misfire_grace_seconds: 3600 });
+    const created = await post(user, '', { ...base, catchup_policy: 'all' });
+    expect(created.status).toBe(201);
+    expect(created.body.catchup_policy).toBe('all');
+    const updated = await request(t.app)
+      .put(`/api/v1/schedule/${created.body.id}`)
+      .set('Authorization', t.auth(user))
+      .send({ catchup_policy: 'none' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ catchup_policy: 'none', version: 1 });
+    const row = await t.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: created.body.id as string });
+    expect(row.catchupPolicy).toBe('none');
+    expectProblem(await post(user, '', { ...base, catchup_policy: 'sometimes' }), 422, { fields: ['catchup_policy'] });
+  });
 });
 
 describe('a schedule whose first run falls in a DST gap', () => {

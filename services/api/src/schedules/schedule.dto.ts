@@ -1,6 +1,6 @@
-import { Allow, IsInt, IsObject, IsString, IsUUID, Max, Min } from 'class-validator';
+import { Allow, IsIn, IsInt, IsObject, IsString, IsUUID, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { DEFAULT_MISFIRE_GRACE_SECONDS } from '@scheduler/entities';
+import { CATCHUP_POLICIES, DEFAULT_CATCHUP_POLICY, DEFAULT_MISFIRE_GRACE_SECONDS, type CatchupPolicy } from '@scheduler/entities';
 import {
   DEFAULT_TIME_ZONE,
   ISO_DATE_TIME_PATTERN,
@@ -139,11 +139,21 @@ class ScheduleFieldsDto {
   @Max(MAX_MISFIRE_GRACE_SECONDS)
   @JSONSchema({ description: 'How late a run missed while no worker was up may still fire.' })
   misfire_grace_seconds?: number;
+
+  @Optional()
+  @IsIn(CATCHUP_POLICIES)
+  @JSONSchema({
+    description:
+      'Which runs missed while no worker was up fire once one is back: `latest` the most recent one still within ' +
+      '`misfire_grace_seconds`, once; `all` every one within grace, oldest first, each once; `none` none. The others ' +
+      'are recorded `missed` in the run history.',
+  })
+  catchup_policy?: CatchupPolicy;
 }
 
 @JSONSchema({
   description: RULE_DESCRIPTION,
-  properties: { misfire_grace_seconds: { default: DEFAULT_MISFIRE_GRACE_SECONDS } },
+  properties: { misfire_grace_seconds: { default: DEFAULT_MISFIRE_GRACE_SECONDS }, catchup_policy: { default: DEFAULT_CATCHUP_POLICY } },
   allOf: [
     when(
       SCHEDULE_TYPES.filter((t) => t !== 'cron'),

@@ -1,4 +1,11 @@
-import { RUN_OUTCOMES, SCHEDULED_JOB_STATUSES, type Campaign, type ScheduledJob, type ScheduleRun } from '@scheduler/entities';
+import {
+  CATCHUP_POLICIES,
+  RUN_OUTCOMES,
+  SCHEDULED_JOB_STATUSES,
+  type Campaign,
+  type ScheduledJob,
+  type ScheduleRun,
+} from '@scheduler/entities';
 import { SCHEDULE_TYPES, type OccurrenceView } from '@scheduler/recurrence';
 import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
@@ -30,6 +37,7 @@ const scheduleProperties = {
   error_count: Type.Integer({ minimum: 0 }),
   last_error: Nullable(Type.String()),
   misfire_grace_seconds: Type.Integer({ minimum: 0, maximum: MAX_MISFIRE_GRACE_SECONDS }),
+  catchup_policy: OneOf(CATCHUP_POLICIES),
   version: Type.Integer({ minimum: 1, description: 'Bumped whenever what or when the schedule fires changes.' }),
   created_at: Instant(),
   updated_at: Instant(),
@@ -61,6 +69,7 @@ export function scheduleResponse(s: ScheduledJob): ScheduleResponse {
     error_count: s.errorCount,
     last_error: s.lastError,
     misfire_grace_seconds: s.misfireGraceSeconds,
+    catchup_policy: s.catchupPolicy,
     version: s.version,
     created_at: iso(s.createdAt),
     updated_at: iso(s.updatedAt),

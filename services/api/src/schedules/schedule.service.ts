@@ -1,7 +1,6 @@
 import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
 import {
   Campaign,
-  DEFAULT_MISFIRE_GRACE_SECONDS,
   JobTemplate,
   afterEdit,
   canPause,
@@ -23,6 +22,7 @@ import {
 import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
+import { copySentFields } from '../http/fields';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
 import { CreateScheduleDto, RULE_FIELDS, UpdateScheduleDto } from './schedule.dto';
@@ -114,18 +114,17 @@ export class ScheduleService {
         : { field: 'recurrence_end_date', message: 'the schedule has no run before its end date' };
       throw validationFailed([field]);
     }
+    // Fields the body left out take their column's default (returned by the insert).
     const schedule = this.repo.create({
       userId,
-      name: dto.name,
-      description: dto.description ?? null,
-      campaignId: dto.campaign_id ?? null,
-      templateId: dto.template_id ?? null,
-      jobConfig: dto.job_config ?? {},
-      misfireGraceSeconds: dto.misfire_grace_seconds ?? DEFAULT_MISFIRE_GRACE_SECONDS,
+      description: null,
+      campaignId: null,
+      templateId: null,
       status: 'active',
       nextRunAt,
       version: 1,
     });
+    copySentFields(schedule, dto, RULE_FIELDS);
     applyRule(schedule, rule, dto.max_runs);
     const saved = await this.repo.save(schedule);
     await this.sync(saved, rule);
@@ -204,12 +203,7 @@ export class ScheduleService {
         rule = ruleOrThrow(input, now, requireFuture);
         applyRule(schedule, rule, input.max_runs);
       }
-      if (dto.name !== undefined) schedule.name = dto.name;
-      if (dto.description !== undefined) schedule.description = dto.description;
-      if (dto.campaign_id !== undefined) schedule.campaignId = dto.campaign_id;
-      if (dto.template_id !== undefined) schedule.templateId = dto.template_id;
-      if (dto.job_config !== undefined) schedule.jobConfig = dto.job_config;
-      if (dto.misfire_grace_seconds !== undefined) schedule.misfireGraceSeconds = dto.misfire_grace_seconds;
+      copySentFields(schedule, dto, RULE_FIELDS);
 
       const edit: ScheduleEdit = {
         ruleChanged,
