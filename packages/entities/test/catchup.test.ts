@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { nextOccurrence, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
+import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
 import {
   CATCHUP_POLICIES,
   catchUpPlan,
@@ -12,19 +12,12 @@ import {
   ScheduledJob,
   settleOccurrences,
 } from '../src';
+import { at, iso, occurrenceSchedule, ruleFrom, T0 } from './fixtures';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const T0 = new Date('2030-01-01T09:00:00Z');
-const at = (ms: number) => new Date(T0.getTime() + ms);
-const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
-function ruleFrom(input: ScheduleInput): RecurrenceRule {
-  const parsed = parseSchedule(input);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.rule;
-}
 const cron = (pattern: string) =>
   ruleFrom({ schedule_type: 'cron', recurrence_pattern: pattern, scheduled_at: T0.toISOString(), timezone: 'UTC' });
 const everySecond = cron('* * * * * *');
@@ -33,22 +26,9 @@ const everyMinute = cron('0 * * * * *');
 const daily = ruleFrom({ schedule_type: 'daily', scheduled_at: T0.toISOString(), timezone: 'UTC' });
 const once = ruleFrom({ schedule_type: 'once', scheduled_at: T0.toISOString(), timezone: 'UTC' });
 
-function schedule(fields: Partial<OccurrenceSchedule> = {}): OccurrenceSchedule {
-  return {
-    status: 'active',
-    nextRunAt: T0,
-    lastRunAt: null,
-    runCount: 0,
-    errorCount: 0,
-    consecutiveErrors: 0,
-    lastError: null,
-    maxRuns: null,
-    misfireGraceSeconds: 5,
-    catchupPolicy: 'latest',
-    campaign: null,
-    ...fields,
-  };
-}
+/** The catch-up tests' schedules: a 5 s grace and the default policy unless overridden. */
+const schedule = (fields: Partial<OccurrenceSchedule> = {}): OccurrenceSchedule =>
+  occurrenceSchedule({ misfireGraceSeconds: 5, catchupPolicy: 'latest', ...fields });
 
 /** The rule's occurrences in [from, to]. */
 function occurrencesIn(rule: RecurrenceRule, from: Date, to: Date): Date[] {

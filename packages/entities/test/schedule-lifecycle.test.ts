@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { nextOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
+import { nextOccurrence, nextOccurrences, RecurrenceRule } from '@scheduler/recurrence';
 import {
   afterEdit,
   canPause,
@@ -24,18 +24,11 @@ import {
   SCHEDULED_JOB_STATUSES,
   upcomingRuns,
 } from '../src';
+import { at, iso, occurrenceSchedule as schedule, ruleFrom, T0 } from './fixtures';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const T0 = new Date('2030-01-01T09:00:00Z');
-const at = (ms: number) => new Date(T0.getTime() + ms);
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-function ruleFrom(input: ScheduleInput): RecurrenceRule {
-  const parsed = parseSchedule(input);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.rule;
-}
 /** Daily at 09:00 UTC from T0. */
 const daily = ruleFrom({ schedule_type: 'daily', scheduled_at: T0.toISOString(), timezone: 'UTC' });
 const dailyUntil = (end: Date) =>
@@ -48,22 +41,6 @@ const ended = ruleFrom({
   recurrence_end_date: new Date(T0.getTime() - 1000).toISOString(),
 });
 const once = ruleFrom({ schedule_type: 'once', scheduled_at: T0.toISOString(), timezone: 'UTC' });
-
-function schedule(fields: Partial<OccurrenceSchedule> = {}): OccurrenceSchedule {
-  return {
-    status: 'active',
-    nextRunAt: T0,
-    lastRunAt: null,
-    runCount: 0,
-    errorCount: 0,
-    consecutiveErrors: 0,
-    lastError: null,
-    maxRuns: null,
-    misfireGraceSeconds: 3600,
-    campaign: null,
-    ...fields,
-  };
-}
 
 const NO_EDIT: ScheduleEdit = { ruleChanged: false, campaignChanged: false, templateChanged: false, jobConfigChanged: false };
 const edit = (fields: Partial<ScheduleEdit>): ScheduleEdit => ({ ...NO_EDIT, ...fields });

@@ -1,30 +1,19 @@
-import request from 'supertest';
 import { MAX_MISSED_RECORDED, ScheduleRun } from '@scheduler/entities';
-import { newUserId, startTestApp, TestApp } from './helpers';
+import { apiAs, newUserId, PinnedClock } from '@scheduler/testkit';
+import { useTestApp } from './helpers';
 
 /**
  * Resuming a paused schedule: it goes on from the next run after now, and its run history says
  * what became of the runs it did not make while paused (`skipped`, `schedule paused`).
  */
 describe('resuming a paused schedule', () => {
-  let t: TestApp;
-  let clock = new Date('2030-01-01T08:00:00Z');
-  beforeAll(async () => {
-    t = await startTestApp({}, { now: () => clock });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(() => {
-    clock = new Date('2030-01-01T08:00:00Z');
-  });
+  const clock = new PinnedClock();
+  const t = useTestApp({}, { now: clock.now });
+  beforeEach(() => clock.pin('2030-01-01T08:00:00Z'));
+  afterEach(() => clock.reset());
 
-  const send = (user: string, method: 'post' | 'get', path: string, body?: object) => {
-    const req = request(t.app)[method](`/api/v1${path}`).set('Authorization', t.auth(user));
-    return body ? req.send(body) : req;
-  };
   const create = async (user: string, body: object) => {
-    const res = await send(user, 'post', '/schedule', {
+    const res = await apiAs(t, user).post('/schedule', {
       name: 's',
       timezone: 'UTC',
       job_config: { publisher_domain: 'forbes.com' },
@@ -34,17 +23,17 @@ describe('resuming a paused schedule', () => {
     return res.body.id as string;
   };
   const history = async (user: string, id: string) => {
-    const res = await send(user, 'get', `/schedule/${id}/runs?limit=200`);
+    const res = await apiAs(t, user).get(`/schedule/${id}/runs?limit=200`);
     expect(res.status).toBe(200);
     return (res.body as { occurrence_at: string; outcome: string; reason: string | null; job_id: string | null }[]).reverse();
   };
   const pauseAt = async (user: string, id: string, at: string) => {
-    clock = new Date(at);
-    expect((await send(user, 'post', `/schedule/${id}/pause`)).status).toBe(200);
+    clock.pin(at);
+    expect((await apiAs(t, user).post(`/schedule/${id}/pause`)).status).toBe(200);
   };
   const resumeAt = async (user: string, id: string, at: string) => {
-    clock = new Date(at);
-    const res = await send(user, 'post', `/schedule/${id}/resume`);
+    clock.pin(at);
+    const res = await apiAs(t, user).post(`/schedule/${id}/resume`);
     expect(res.status).toBe(200);
     return res.body as { status: string; next_run_at: string | null };
   };
@@ -110,7 +99,7 @@ describe('resuming a paused schedule', () => {
     const id = await create(user, { schedule_type: 'cron', recurrence_pattern: '* * * * * *', scheduled_at: '2030-01-01T09:00:00Z' });
     await pauseAt(user, id, '2030-01-01T08:30:00Z');
     await resumeAt(user, id, '2030-01-01T11:00:00Z');
-    const page = await send(user, 'get', `/schedule/${id}/runs?limit=1`);
+    const page = await apiAs(t, user).get(`/schedule/${id}/runs?limit=1`);
     expect(page.headers['x-total-count']).toBe(String(MAX_MISSED_RECORDED));
     expect(page.body[0].occurrence_at).toBe(new Date(Date.parse('2030-01-01T09:00:00Z') + (MAX_MISSED_RECORDED - 1) * 1000).toISOString());
   });
