@@ -1,14 +1,43 @@
-import type { FindOptionsWhere } from 'typeorm';
+import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
 import { Job, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
 import { conflict, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
+import type { SortOrder } from '../http/query';
+import { sortOrder, type SortColumn } from '../http/sorting';
 import type { UpdateJobDto } from './job.dto';
 
 export interface JobFilter {
   campaignId?: string;
   scheduledJobId?: string;
   status?: JobStatus;
+  templateId?: string;
+  /** `scheduled_for` in [from, to). */
+  scheduledFor?: Range;
+  /** `created_at` in [from, to). */
+  createdAt?: Range;
+  sort?: SortOrder<JobSortKey>;
+}
+
+/** An instant range, `from` inclusive, `to` exclusive; either end may be open. */
+export interface Range {
+  from?: Date;
+  to?: Date;
+}
+
+/** The keys of `GET /jobs?sort=` (manual Jobs, without `scheduled_for`, come last either way). */
+export const JOB_SORTS = {
+  created_at: { property: 'createdAt' },
+  scheduled_for: { property: 'scheduledFor', nullable: true },
+} satisfies Record<string, SortColumn>;
+export type JobSortKey = keyof typeof JOB_SORTS;
+export const JOB_SORT_KEYS = Object.keys(JOB_SORTS) as JobSortKey[];
+
+/** The TypeORM condition of a range, or undefined when both ends are open. */
+export function inRange(range: Range | undefined): FindOperator<Date> | undefined {
+  if (!range || (!range.from && !range.to)) return undefined;
+  if (range.from && range.to) return And(MoreThanOrEqual(range.from), LessThan(range.to));
+  return range.from ? MoreThanOrEqual(range.from) : LessThan(range.to as Date);
 }
 
 const isFinal = (status: JobStatus): boolean => JOB_TRANSITIONS[status].length === 0;
@@ -26,9 +55,14 @@ export class JobService {
     if (filter.campaignId) where.campaignId = filter.campaignId;
     if (filter.scheduledJobId) where.scheduledJobId = filter.scheduledJobId;
     if (filter.status) where.status = filter.status;
+    if (filter.templateId) where.templateId = filter.templateId;
+    const scheduledFor = inRange(filter.scheduledFor);
+    if (scheduledFor) where.scheduledFor = scheduledFor;
+    const createdAt = inRange(filter.createdAt);
+    if (createdAt) where.createdAt = createdAt;
     return this.repo.findAndCount({
       where,
-      order: { createdAt: 'DESC', id: 'DESC' },
+      order: filter.sort ? sortOrder(filter.sort, JOB_SORTS) : { createdAt: 'DESC', id: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });
