@@ -4,7 +4,14 @@
  * the fuzzer mixes them with junk).
  */
 import fc, { Arbitrary } from 'fast-check';
-import { CAMPAIGN_STATUSES, JOB_STATUSES, LLM_PROVIDERS, SCHEDULED_JOB_STATUSES, WRITING_STRATEGIES } from '@scheduler/entities';
+import {
+  CAMPAIGN_STATUSES,
+  JOB_STATUSES,
+  LLM_PROVIDERS,
+  RUN_OUTCOMES,
+  SCHEDULED_JOB_STATUSES,
+  WRITING_STRATEGIES,
+} from '@scheduler/entities';
 import {
   BAD_ZONES,
   BOOL_VALUES,
@@ -422,4 +429,19 @@ export const ENDPOINTS: Endpoint[] = [
   },
   { name: 'GET /jobs/{id}', method: 'get', base: '/jobs', id: 'job', weight: 1 },
   { name: 'PATCH /jobs/{id}', method: 'patch', base: '/jobs', id: 'job', body: { fields: jobPatchFields }, weight: 3 },
+  // runs across schedules
+  {
+    name: 'GET /runs',
+    method: 'get',
+    base: '/runs',
+    query: {
+      ...pageParams,
+      outcome: oneOf(RUN_OUTCOMES),
+      from: instantParam,
+      to: instantParam,
+      schedule_id: uuidParam('schedule'),
+      campaign_id: uuidParam('campaign'),
+    },
+    weight: 2,
+  },
 ];
