@@ -6,7 +6,7 @@ import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { Type } from '../openapi/schema';
 import { UpdateJobDto } from './job.dto';
-import { jobResponse, JobResponse } from './job.mapper';
+import { jobResponse, JobResponse, jobUpdateResponse, JobUpdateResponse } from './job.mapper';
 import { JOB_SORT_KEYS, JobService } from './job.service';
 
 export const jobApi = new RouteGroup<JobService>({ base: '/jobs', tag: 'jobs', resource: 'Job' });
@@ -69,13 +69,15 @@ jobApi.patch(
   {
     operationId: 'updateJob',
     summary: 'Report progress of a Job (content pipeline)',
-    description: 'The server sets `started_at` (first `running`) and `completed_at` (final status).',
+    description:
+      'The server sets `started_at` (first `running`) and `completed_at` (final status). A Job set to `cancelled` is ' +
+      'taken off the `content-jobs` queue after the commit if no pipeline has taken it (`dequeued`).',
     kind: 'writes',
     body: UpdateJobDto,
     conflict: 'Not an allowed transition, the same status again, or the Job is in a final status (completed, failed, cancelled).',
-    success: { status: 200, description: 'The updated Job.', schema: JobResponse },
+    success: { status: 200, description: 'The updated Job, and whether a cancel took it off the queue.', schema: JobUpdateResponse },
   },
-  async ({ userId, id, body }, service) => jobResponse(await service.update(userId, id, body)),
+  async ({ userId, id, body }, service) => jobUpdateResponse(await service.update(userId, id, body)),
 );
 
 export function jobRoutes(deps: AppDeps, limits: RateLimiters) {
