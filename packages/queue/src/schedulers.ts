@@ -110,35 +110,47 @@ export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: Sched
 
 /** A scheduler write that failed after its commit, as the failure counter labels it. */
 export type SchedulerWrite = 'upsert' | 'remove';
+/** Every Redis write made after a PostgreSQL commit, as the failure counter labels it. */
+export type AfterCommitWrite = SchedulerWrite | 'dequeue';
 
-/** Where a scheduler write made after a PostgreSQL commit reports a failure. */
+/** Where a Redis write made after a PostgreSQL commit reports a failure. */
 export interface AfterCommitReport {
   logger: { warn(fields: Record<string, unknown>, message: string): void };
   /** `scheduler_sync_failures_total` (see `@scheduler/telemetry`). */
-  syncFailures: { inc(labels: { operation: SchedulerWrite }): void };
+  syncFailures: { inc(labels: { operation: AfterCommitWrite }): void };
 }
+
+/** What a failed write was, and what it leaves behind. */
+interface Consequence {
+  what: string;
+  leaves: string;
+}
+/** A failed scheduler write: the reconciler repairs it. */
+const schedulerWrite = (operation: SchedulerWrite): Consequence => ({
+  what: `scheduler ${operation}`,
+  leaves: 'the reconciler will repair it',
+});
 
 /**
  * The one error policy for Redis writes made after a PostgreSQL commit: the change has happened
- * (PostgreSQL is the source of truth), so a Redis failure is logged, counted and left to the
- * reconciler, which creates, rewrites or removes the scheduler within one reconcile interval.
+ * (PostgreSQL is the source of truth), so a Redis failure is logged (with what it leaves
+ * behind: scheduler writes are repaired by the reconciler, which creates, rewrites or removes
+ * the scheduler within one reconcile interval), counted, and never fails the caller.
  * Never throws; false when the write failed.
  */
 async function afterCommit(
-  operation: SchedulerWrite,
-  scheduleId: string,
+  operation: AfterCommitWrite,
+  subject: Record<string, string>,
   report: AfterCommitReport,
   write: () => Promise<unknown>,
+  consequence: Consequence,
 ): Promise<boolean> {
   try {
     await write();
     return true;
   } catch (error) {
     report.syncFailures.inc({ operation });
-    report.logger.warn(
-      { schedule_id: scheduleId, operation, err: error },
-      `scheduler ${operation} failed after the commit; the reconciler will repair it`,
-    );
+    report.logger.warn({ ...subject, operation, err: error }, `${consequence.what} failed after the commit; ${consequence.leaves}`);
     return false;
   }
 }
@@ -149,7 +161,8 @@ export function syncSchedulerAfterCommit(
   spec: SchedulerSpec,
   report: AfterCommitReport,
 ): Promise<boolean> {
-  return afterCommit(spec.rule ? 'upsert' : 'remove', spec.id, report, () => syncScheduler(queue, spec));
+  const operation = spec.rule ? 'upsert' : 'remove';
+  return afterCommit(operation, { schedule_id: spec.id }, report, () => syncScheduler(queue, spec), schedulerWrite(operation));
 }
 
 /**
@@ -158,12 +171,42 @@ export function syncSchedulerAfterCommit(
  * removes the orphan). False when Redis failed.
  */
 export function removeScheduler(queue: Queue<OccurrencePayload>, scheduleId: string, report: AfterCommitReport): Promise<boolean> {
-  return afterCommit('remove', scheduleId, report, () => queue.removeJobScheduler(scheduleId));
+  return afterCommit('remove', { schedule_id: scheduleId }, report, () => queue.removeJobScheduler(scheduleId), schedulerWrite('remove'));
 }
 
 /** Hands a Job to the content pipeline; the Job id is the BullMQ job id, so a repeat is a no-op. */
 export async function enqueueContentJob(queue: Queue<ContentJobPayload>, payload: ContentJobPayload): Promise<void> {
   await queue.add(CONTENT_JOB_NAME, payload, { jobId: payload.job_id });
+}
+
+/** BullMQ states of a content job that no pipeline has taken yet. */
+const NOT_TAKEN_STATES: readonly string[] = ['waiting', 'delayed', 'prioritized', 'paused'];
+
+/**
+ * Takes a Job that was cancelled (committed) off the content queue if no pipeline has taken it:
+ * a waiting or delayed BullMQ job is removed; an active one (a pipeline holds it), one already
+ * finished, or one that is not there is left alone. True when it was removed. A BullMQ job a
+ * pipeline takes in the meantime is locked, and is left too. Under the after-commit policy: a
+ * Redis failure is logged and counted (operation `dequeue`), and gives false; the pipeline
+ * that later takes the Job finds it cancelled (its status reports are 409s).
+ */
+export async function dequeueContentJob(queue: Queue<ContentJobPayload>, jobId: string, report: AfterCommitReport): Promise<boolean> {
+  let removed = false;
+  await afterCommit(
+    'dequeue',
+    { job_id: jobId },
+    report,
+    async () => {
+      const job = await queue.getJob(jobId);
+      if (!job || !NOT_TAKEN_STATES.includes(await job.getState())) return;
+      removed = (await queue.remove(jobId)) === 1;
+    },
+    {
+      what: 'content-jobs dequeue',
+      leaves: 'the cancelled Job stays on the content queue, and the pipeline that takes it finds it cancelled',
+    },
+  );
+  return removed;
 }
 
 /** A Job as the content queue sees it, and how to record that it was handed over. */

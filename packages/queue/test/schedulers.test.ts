@@ -4,11 +4,16 @@ import type { Redis } from 'ioredis';
 import { parseSchedule, RecurrenceRule } from '@scheduler/recurrence';
 import {
   AfterCommitReport,
+  AfterCommitWrite,
+  CONTENT_JOB_NAME,
+  ContentJobPayload,
+  createContentQueue,
   createOccurrenceQueue,
   createRedis,
+  dequeueContentJob,
+  enqueueContentJob,
   OccurrencePayload,
   removeScheduler,
-  SchedulerWrite,
   syncSchedulerAfterCommit,
 } from '../src';
 
@@ -23,7 +28,7 @@ function daily(): RecurrenceRule {
 /** A report that keeps what it is told. */
 function recorder() {
   const warnings: { fields: Record<string, unknown>; message: string }[] = [];
-  const counted: SchedulerWrite[] = [];
+  const counted: AfterCommitWrite[] = [];
   const report: AfterCommitReport = {
     logger: { warn: (fields, message) => void warnings.push({ fields, message }) },
     syncFailures: { inc: ({ operation }) => void counted.push(operation) },
@@ -75,6 +80,53 @@ describe('scheduler writes after a PostgreSQL commit', () => {
         expect.objectContaining({ schedule_id: id, operation: 'remove' }),
       ]);
       expect(warnings[0].message).toMatch(/reconciler/);
+    } finally {
+      await broken.close().catch(() => undefined);
+    }
+  });
+});
+
+describe('dequeueContentJob: a cancelled Job leaves the content queue unless a pipeline took it', () => {
+  let redis: Redis;
+  let queue: Queue<ContentJobPayload>;
+  beforeAll(() => {
+    redis = createRedis(REDIS_URL);
+    queue = createContentQueue({ connection: redis, prefix: `test-${randomUUID().slice(0, 8)}` });
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await redis.quit();
+  });
+
+  const payload = (jobId: string): ContentJobPayload => ({ job_id: jobId, user_id: 'u', scheduled_job_id: null, campaign_id: null });
+
+  it('when the job is waiting or delayed, then it is removed (true); when it is not there, then false; nothing is logged', async () => {
+    const { report, warnings, counted } = recorder();
+    const waiting = randomUUID();
+    const delayed = randomUUID();
+    await enqueueContentJob(queue, payload(waiting));
+    await queue.add(CONTENT_JOB_NAME, payload(delayed), { jobId: delayed, delay: 60_000 });
+    expect(await dequeueContentJob(queue, waiting, report)).toBe(true);
+    expect(await dequeueContentJob(queue, delayed, report)).toBe(true);
+    expect([await queue.getJob(waiting), await queue.getJob(delayed)]).toEqual([undefined, undefined]);
+    expect(await dequeueContentJob(queue, randomUUID(), report)).toBe(false);
+    expect([warnings, counted]).toEqual([[], []]);
+  });
+
+  it('when Redis fails, then nothing throws: false, logged with the Job id and counted as a dequeue', async () => {
+    const connection = createRedis(REDIS_URL);
+    const broken = createContentQueue({ connection, prefix: `test-${randomUUID().slice(0, 8)}` });
+    broken.on('error', () => undefined);
+    await broken.waitUntilReady();
+    connection.disconnect();
+    try {
+      const { report, warnings, counted } = recorder();
+      const id = randomUUID();
+      expect(await dequeueContentJob(broken, id, report)).toBe(false);
+      expect(counted).toEqual(['dequeue']);
+      expect(warnings.map((w) => w.fields)).toEqual([expect.objectContaining({ job_id: id, operation: 'dequeue' })]);
+      expect(warnings[0].message).toMatch(/cancelled Job stays on the content queue/);
     } finally {
       await broken.close().catch(() => undefined);
     }

@@ -48,7 +48,7 @@ function schedulerSyncMetrics(registry: Registry) {
   return {
     syncFailures: new Counter({
       name: 'scheduler_sync_failures_total',
-      help: 'Scheduler writes to Redis that failed after their PostgreSQL commit, left to the reconciler, by operation (upsert, remove)',
+      help: 'Writes to Redis that failed after their PostgreSQL commit, by operation (upsert, remove: left to the reconciler; dequeue: a cancelled Job left on content-jobs)',
       labelNames: ['operation'] as const,
       registers: [registry],
     }),

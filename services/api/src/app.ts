@@ -9,6 +9,7 @@ import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
 import { jobApi, jobRoutes } from './jobs/job.routes';
+import { runApi, runRoutes } from './runs/run.routes';
 import { healthRoutes } from './health.routes';
 import { openapiRoutes } from './openapi';
 import { requestLogging, requestMetrics } from './http/observability';
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(templateApi.options.base, templateRoutes(deps, limits));
   api.use(scheduleApi.options.base, scheduleRoutes(deps, limits));
   api.use(jobApi.options.base, jobRoutes(deps, limits));
+  api.use(runApi.options.base, runRoutes(deps, limits));
   app.use(API_BASE, api);
 
   app.use(routeNotFound);

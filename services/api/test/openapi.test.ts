@@ -184,6 +184,7 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/schedule/upcoming',
         'GET /api/v1/schedule/{id}/runs',
         'GET /api/v1/jobs',
+        'GET /api/v1/runs',
       ].sort(),
     );
     for (const o of lists) {
@@ -688,6 +689,7 @@ describe('contract: jobs', () => {
     );
     expect(list.body).toHaveLength(1);
     expectMatchesContract('GET', '/api/v1/jobs', await api().get(`/api/v1/jobs?scheduled_job_id=${randomUUID()}`).set(as(user)));
+    expectMatchesContract('GET', '/api/v1/runs', await api().get('/api/v1/runs?outcome=missed').set(as(user)).expect(200));
     expectMatchesContract('GET', '/api/v1/jobs/{id}', await api().get(`/api/v1/jobs/${id}`).set(as(user)));
 
     const running = expectMatchesContract(

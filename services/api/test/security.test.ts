@@ -248,6 +248,7 @@ describe('security: tenancy', () => {
       '/templates',
       '/schedule',
       '/jobs',
+      '/runs',
     ];
     const responses: Record<string, string> = {};
     for (const path of paths) {
@@ -367,6 +368,9 @@ describe('security: tenancy', () => {
       '/jobs',
       `/jobs?campaign_id=${ids.campaign}`,
       `/jobs?scheduled_job_id=${ids.schedule}`,
+      '/runs',
+      `/runs?schedule_id=${ids.schedule}`,
+      `/runs?campaign_id=${ids.campaign}&outcome=skipped`,
     ];
     const allOfA = Object.values(ids);
     for (const path of lists) {

@@ -1,13 +1,13 @@
 import { CAMPAIGN_STATUSES } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
 import { pageOf, PAGE_QUERY } from '../http/pagination';
-import { query } from '../http/query';
+import { listQuery, query } from '../http/query';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { Type } from '../openapi/schema';
 import { CreateCampaignDto, UpdateCampaignDto } from './campaign.dto';
 import { campaignResponse, CampaignResponse, CampaignStatsResponse } from './campaign.mapper';
-import { CampaignService } from './campaign.service';
+import { CAMPAIGN_SORT_KEYS, CampaignService } from './campaign.service';
 
 export const campaignApi = new RouteGroup<CampaignService>({ base: '/campaigns', tag: 'campaigns', resource: 'Campaign' });
 
@@ -31,11 +31,16 @@ campaignApi.get(
     operationId: 'listCampaigns',
     summary: "List the caller's campaigns, newest first",
     kind: 'lists',
-    query: { status, status_filter: query.alias('status', status), ...PAGE_QUERY },
+    query: {
+      status,
+      status_filter: query.alias('status', status),
+      sort: listQuery.sort(CAMPAIGN_SORT_KEYS, 'Order of the list (default: newest `created_at` first).'),
+      ...PAGE_QUERY,
+    },
     success: { status: 200, description: 'One page of campaigns.', schema: Type.Array(CampaignResponse), paged: true },
   },
   async ({ userId, query }, service) => {
-    const [items, total] = await service.list(userId, query.status, pageOf(query));
+    const [items, total] = await service.list(userId, query.status, pageOf(query), query.sort);
     return { body: items.map(campaignResponse), total };
   },
 );

@@ -16,6 +16,8 @@ import type { AppDeps } from '../deps';
 import { FieldError, notFound, validationFailed } from '../http/errors';
 import { parseInstant } from '../http/format';
 import type { Page } from '../http/pagination';
+import type { SortOrder } from '../http/query';
+import { sortOrder, type SortColumn } from '../http/sorting';
 import { upcomingRunsOf } from '../schedules/schedule.service';
 import type { CreateCampaignDto, UpdateCampaignDto } from './campaign.dto';
 
@@ -42,6 +44,14 @@ function applyFields(campaign: Campaign, dto: CampaignFields): void {
   if (errors.length) throw validationFailed(errors);
 }
 
+/** The keys of `GET /campaigns?sort=`. */
+export const CAMPAIGN_SORTS = {
+  created_at: { property: 'createdAt' },
+  name: { property: 'name' },
+} satisfies Record<string, SortColumn>;
+export type CampaignSortKey = keyof typeof CAMPAIGN_SORTS;
+export const CAMPAIGN_SORT_KEYS = Object.keys(CAMPAIGN_SORTS) as CampaignSortKey[];
+
 export class CampaignService {
   constructor(private readonly deps: AppDeps) {}
 
@@ -59,10 +69,15 @@ export class CampaignService {
     return this.repo.save(campaign);
   }
 
-  async list(userId: string, status: CampaignStatus | undefined, page: Page): Promise<[Campaign[], number]> {
+  async list(
+    userId: string,
+    status: CampaignStatus | undefined,
+    page: Page,
+    sort?: SortOrder<CampaignSortKey>,
+  ): Promise<[Campaign[], number]> {
     return this.repo.findAndCount({
       where: status ? { userId, status } : { userId },
-      order: { createdAt: 'DESC', id: 'DESC' },
+      order: sort ? sortOrder(sort, CAMPAIGN_SORTS) : { createdAt: 'DESC', id: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });

@@ -1,4 +1,5 @@
 import type { Json } from '../openapi/schema';
+import { validationFailed, type FieldError } from './errors';
 import { FALSE_TEXTS, QueryReader, TRUE_TEXTS } from './validation';
 
 /**
@@ -90,3 +91,92 @@ export function readQuery<Q extends QuerySpec>(raw: Record<string, unknown>, spe
 
 /** `campaign_id`: the filter the lists of templates, schedules and Jobs share. */
 export const campaignIdFilter = query.uuid('Only items of this campaign.', { component: 'CampaignIdFilter' });
+
+/* ------------------------------------------------ list filters and sorts */
+
+/** An instant in a query: a date-time with `Z` or an offset (a wall-clock time names no instant). */
+const QUERY_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const INSTANT_MESSAGE = 'must be an ISO 8601 date-time with Z or an offset, such as 2026-01-05T14:00:00Z';
+/** The instants a query accepts (as the schedule rules do). */
+const MIN_QUERY_YEAR = 1900;
+const MAX_QUERY_YEAR = 9999;
+
+/** Parses a query instant; null for anything else (calendar fields range checked: no Feb 30, no 24:00). */
+export function parseQueryInstant(raw: string): Date | null {
+  const m = QUERY_INSTANT.exec(raw);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((part) => Number(part ?? 0));
+  if (year < MIN_QUERY_YEAR || year > MAX_QUERY_YEAR || hour > 23 || minute > 59 || second > 59) return null;
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return null;
+  const at = new Date(raw);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+/** A sort key as sent: `name` ascending, `-name` descending. */
+export interface SortOrder<K extends string> {
+  key: K;
+  descending: boolean;
+}
+
+/** The text of a sort parameter's values: each key, ascending and with `-` descending. */
+const sortValues = (keys: readonly string[]): string[] => keys.flatMap((k) => [k, `-${k}`]);
+
+/** The kinds of the list filters and sorts, declared like `query`'s. */
+export const listQuery = {
+  /** An instant (`Z` or an offset), or undefined when absent. */
+  instant(description: string): QueryParam<Date | undefined> {
+    return {
+      read: (reader, name) =>
+        reader.parsed(name, (raw) => {
+          const at = parseQueryInstant(raw);
+          return at ? { value: at } : { message: INSTANT_MESSAGE };
+        }),
+      description: `${description} An ISO 8601 date-time with \`Z\` or an offset.`,
+      schema: { type: 'string', format: 'date-time', pattern: QUERY_INSTANT.source },
+    };
+  },
+
+  /**
+   * `sort=`: one of `keys`, `-` in front for descending; undefined when absent (the list's
+   * default order). Ties are broken by id, so pages never overlap.
+   */
+  sort<K extends string>(keys: readonly K[], description: string): QueryParam<SortOrder<K> | undefined> {
+    const values = sortValues(keys);
+    return {
+      read: (reader, name) =>
+        reader.parsed(name, (raw) => {
+          if (!values.includes(raw)) return { message: `must be one of ${values.join(', ')}` };
+          const descending = raw.startsWith('-');
+          return { value: { key: (descending ? raw.slice(1) : raw) as K, descending } };
+        }),
+      description: `${description} A key sorts ascending, \`-key\` descending; ties are broken by id.`,
+      schema: { type: 'string', enum: values },
+    };
+  },
+
+  /** Free text of 1 to `maxLength` characters (trimmed; blank is absent). */
+  text(maxLength: number, description: string): QueryParam<string | undefined> {
+    return {
+      read: (reader, name) =>
+        reader.parsed(name, (raw) => {
+          const text = raw.trim();
+          if ([...text].length > maxLength) return { message: `must be at most ${maxLength} characters long` };
+          return { value: text === '' ? undefined : text };
+        }),
+      description,
+      schema: { type: 'string', maxLength },
+    };
+  },
+};
+
+/** `from` must not be after `to` (both given): else a 422 naming `from`. */
+export function checkRange(ranges: { from: [string, Date | undefined]; to: [string, Date | undefined] }[]): void {
+  const errors: FieldError[] = [];
+  for (const { from, to } of ranges) {
+    if (from[1] && to[1] && from[1].getTime() > to[1].getTime()) {
+      errors.push({ field: from[0], message: `must not be after ${to[0]}` });
+    }
+  }
+  if (errors.length) throw validationFailed(errors);
+}

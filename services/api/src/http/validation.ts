@@ -244,6 +244,18 @@ export class QueryReader {
     return raw as T;
   }
 
+  /** A value `parse` reads: its result, or its message as this parameter's 422 (undefined when absent or empty). */
+  parsed<T>(name: string, parse: (raw: string) => { value: T } | { message: string }): T | undefined {
+    const raw = this.single(name);
+    if (raw === undefined || raw === '') return undefined;
+    const result = parse(raw);
+    if ('message' in result) {
+      this.errors.push({ field: name, message: result.message });
+      return undefined;
+    }
+    return result.value;
+  }
+
   /** Throws the collected 422, if any. */
   done(): void {
     if (this.errors.length) throw validationFailed(this.errors);

@@ -3,6 +3,7 @@ import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
 import { Closed, Instant, JsonObject, Nullable, OneOf, Type, Uuid, named, type Static } from '../openapi/schema';
 import { HOSTNAME_LENGTH, LANGUAGE_LENGTH, LLM_MODEL_LENGTH } from '../templates/template.dto';
+import type { JobUpdate } from './job.service';
 
 /** The `varchar(32)` columns of a Job's provider and strategy. */
 const SETTING_NAME_LENGTH = 32;
@@ -60,4 +61,26 @@ export function jobResponse(j: Job): JobResponse {
     started_at: iso(j.startedAt),
     completed_at: iso(j.completedAt),
   };
+}
+
+/** The answer to a progress report (`PATCH /jobs/{id}`): the Job, and what a cancel did to the queue. */
+export const JobUpdateResponse = named(
+  'UpdatedJob',
+  Closed({
+    ...JobResponse.properties,
+    dequeued: Type.Optional(
+      Type.Boolean({
+        description:
+          'Present only when this report cancelled the Job: `true` if its entry was removed from the `content-jobs` ' +
+          'queue (no pipeline had taken it), `false` if it was left (a pipeline holds it, it was not on the queue, or ' +
+          'Redis failed).',
+      }),
+    ),
+  }),
+);
+export type JobUpdateResponse = Static<typeof JobUpdateResponse>;
+
+export function jobUpdateResponse(update: JobUpdate): JobUpdateResponse {
+  const job = jobResponse(update.job);
+  return update.dequeued === null ? job : { ...job, dequeued: update.dequeued };
 }

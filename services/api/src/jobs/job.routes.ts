@@ -1,13 +1,13 @@
 import { JOB_STATUSES } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
 import { pageOf, PAGE_QUERY } from '../http/pagination';
-import { campaignIdFilter, query } from '../http/query';
+import { campaignIdFilter, checkRange, listQuery, query } from '../http/query';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { Type } from '../openapi/schema';
 import { UpdateJobDto } from './job.dto';
-import { jobResponse, JobResponse } from './job.mapper';
-import { JobService } from './job.service';
+import { jobResponse, JobResponse, jobUpdateResponse, JobUpdateResponse } from './job.mapper';
+import { JOB_SORT_KEYS, JobService } from './job.service';
 
 export const jobApi = new RouteGroup<JobService>({ base: '/jobs', tag: 'jobs', resource: 'Job' });
 
@@ -21,12 +21,33 @@ jobApi.get(
       campaign_id: campaignIdFilter,
       scheduled_job_id: query.uuid('Only Jobs of this schedule.'),
       status: query.oneOf(JOB_STATUSES, 'Only Jobs with this status.'),
+      template_id: query.uuid('Only Jobs made from this template.'),
+      scheduled_from: listQuery.instant('Only Jobs whose `scheduled_for` is at or after this instant (manual Jobs have none).'),
+      scheduled_to: listQuery.instant('Only Jobs whose `scheduled_for` is before this instant (manual Jobs have none).'),
+      created_from: listQuery.instant('Only Jobs created at or after this instant.'),
+      created_to: listQuery.instant('Only Jobs created before this instant.'),
+      sort: listQuery.sort(
+        JOB_SORT_KEYS,
+        'Order of the list (default: newest `created_at` first). Manual Jobs (no `scheduled_for`) come last when sorted by it.',
+      ),
       ...PAGE_QUERY,
     },
     success: { status: 200, description: 'One page of Jobs.', schema: Type.Array(JobResponse), paged: true },
   },
   async ({ userId, query }, service) => {
-    const filter = { campaignId: query.campaign_id, scheduledJobId: query.scheduled_job_id, status: query.status };
+    checkRange([
+      { from: ['scheduled_from', query.scheduled_from], to: ['scheduled_to', query.scheduled_to] },
+      { from: ['created_from', query.created_from], to: ['created_to', query.created_to] },
+    ]);
+    const filter = {
+      campaignId: query.campaign_id,
+      scheduledJobId: query.scheduled_job_id,
+      status: query.status,
+      templateId: query.template_id,
+      scheduledFor: { from: query.scheduled_from, to: query.scheduled_to },
+      createdAt: { from: query.created_from, to: query.created_to },
+      sort: query.sort,
+    };
     const [items, total] = await service.list(userId, filter, pageOf(query));
     return { body: items.map(jobResponse), total };
   },
@@ -48,13 +69,15 @@ jobApi.patch(
   {
     operationId: 'updateJob',
     summary: 'Report progress of a Job (content pipeline)',
-    description: 'The server sets `started_at` (first `running`) and `completed_at` (final status).',
+    description:
+      'The server sets `started_at` (first `running`) and `completed_at` (final status). A Job set to `cancelled` is ' +
+      'taken off the `content-jobs` queue after the commit if no pipeline has taken it (`dequeued`).',
     kind: 'writes',
     body: UpdateJobDto,
     conflict: 'Not an allowed transition, the same status again, or the Job is in a final status (completed, failed, cancelled).',
-    success: { status: 200, description: 'The updated Job.', schema: JobResponse },
+    success: { status: 200, description: 'The updated Job, and whether a cancel took it off the queue.', schema: JobUpdateResponse },
   },
-  async ({ userId, id, body }, service) => jobResponse(await service.update(userId, id, body)),
+  async ({ userId, id, body }, service) => jobUpdateResponse(await service.update(userId, id, body)),
 );
 
 export function jobRoutes(deps: AppDeps, limits: RateLimiters) {

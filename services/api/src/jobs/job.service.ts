@@ -1,14 +1,51 @@
-import type { FindOptionsWhere } from 'typeorm';
+import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
 import { Job, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
+import { dequeueContentJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { conflict, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
+import type { SortOrder } from '../http/query';
+import { sortOrder, type SortColumn } from '../http/sorting';
 import type { UpdateJobDto } from './job.dto';
 
 export interface JobFilter {
   campaignId?: string;
   scheduledJobId?: string;
   status?: JobStatus;
+  templateId?: string;
+  /** `scheduled_for` in [from, to). */
+  scheduledFor?: Range;
+  /** `created_at` in [from, to). */
+  createdAt?: Range;
+  sort?: SortOrder<JobSortKey>;
+}
+
+/** An instant range, `from` inclusive, `to` exclusive; either end may be open. */
+export interface Range {
+  from?: Date;
+  to?: Date;
+}
+
+/** The keys of `GET /jobs?sort=` (manual Jobs, without `scheduled_for`, come last either way). */
+export const JOB_SORTS = {
+  created_at: { property: 'createdAt' },
+  scheduled_for: { property: 'scheduledFor', nullable: true },
+} satisfies Record<string, SortColumn>;
+export type JobSortKey = keyof typeof JOB_SORTS;
+export const JOB_SORT_KEYS = Object.keys(JOB_SORTS) as JobSortKey[];
+
+/** The TypeORM condition of a range, or undefined when both ends are open. */
+export function inRange(range: Range | undefined): FindOperator<Date> | undefined {
+  if (!range || (!range.from && !range.to)) return undefined;
+  if (range.from && range.to) return And(MoreThanOrEqual(range.from), LessThan(range.to));
+  return range.from ? MoreThanOrEqual(range.from) : LessThan(range.to as Date);
+}
+
+/** A progress report's result: the Job, and (when it cancelled the Job) whether it left the content queue. */
+export interface JobUpdate {
+  job: Job;
+  /** Null unless this report cancelled the Job. */
+  dequeued: boolean | null;
 }
 
 const isFinal = (status: JobStatus): boolean => JOB_TRANSITIONS[status].length === 0;
@@ -26,9 +63,14 @@ export class JobService {
     if (filter.campaignId) where.campaignId = filter.campaignId;
     if (filter.scheduledJobId) where.scheduledJobId = filter.scheduledJobId;
     if (filter.status) where.status = filter.status;
+    if (filter.templateId) where.templateId = filter.templateId;
+    const scheduledFor = inRange(filter.scheduledFor);
+    if (scheduledFor) where.scheduledFor = scheduledFor;
+    const createdAt = inRange(filter.createdAt);
+    if (createdAt) where.createdAt = createdAt;
     return this.repo.findAndCount({
       where,
-      order: { createdAt: 'DESC', id: 'DESC' },
+      order: filter.sort ? sortOrder(filter.sort, JOB_SORTS) : { createdAt: 'DESC', id: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });
@@ -46,11 +88,11 @@ export class JobService {
    * row lock, so two concurrent reports cannot both move it. A Job in a final status no longer
    * changes at all (409); the server keeps `started_at` and `completed_at`.
    */
-  async update(userId: string, id: string, dto: UpdateJobDto): Promise<Job> {
+  async update(userId: string, id: string, dto: UpdateJobDto): Promise<JobUpdate> {
     if (dto.status === undefined && dto.cost_usd === undefined && dto.error_message === undefined) {
       throw validationFailed([{ field: 'body', message: 'must set at least one of status, cost_usd, error_message' }]);
     }
-    return this.deps.dataSource.transaction(async (tx) => {
+    const job = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(Job);
       const job = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!job) throw notFound('Job');
@@ -70,5 +112,14 @@ export class JobService {
       if (dto.error_message !== undefined) job.errorMessage = dto.error_message;
       return repo.save(job);
     });
+    // After the commit: a cancelled Job that no pipeline has taken leaves the content queue.
+    const dequeued =
+      dto.status === 'cancelled'
+        ? await dequeueContentJob(this.deps.contentQueue, job.id, {
+            logger: this.deps.logger,
+            syncFailures: this.deps.metrics.api.syncFailures,
+          })
+        : null;
+    return { job, dequeued };
   }
 }

@@ -19,6 +19,7 @@ import type { QueryParam } from '../http/query';
 import type { LimitKind } from '../http/rate-limit';
 import { API_BASE, type RegisteredOperation, type RouteGroup } from '../http/route';
 import { jobApi } from '../jobs/job.routes';
+import { runApi } from '../runs/run.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
@@ -36,7 +37,7 @@ export interface OpenApiDocument extends Json {
 
 /** Every route group, in the order the document lists them. */
 type DocumentedGroup = Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>;
-const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi];
+const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   operations: 'Health, readiness and metrics (no auth).',
@@ -45,6 +46,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   templates: 'Reusable Job settings.',
   schedules: 'Schedules that materialize Jobs (once, daily, weekly, monthly, cron).',
   jobs: 'Units of content work, reported on by the content pipeline.',
+  runs: "The run history across the caller's schedules.",
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });

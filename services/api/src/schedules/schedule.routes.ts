@@ -1,10 +1,11 @@
 import { SCHEDULED_JOB_STATUSES } from '@scheduler/entities';
+import { SCHEDULE_TYPES } from '@scheduler/recurrence';
 import type { AppDeps } from '../deps';
 import { pageOf, PAGE_QUERY } from '../http/pagination';
-import { campaignIdFilter, query } from '../http/query';
+import { campaignIdFilter, listQuery, query } from '../http/query';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
-import { validateBody } from '../http/validation';
+import { NAME_LENGTH, validateBody } from '../http/validation';
 import { Type } from '../openapi/schema';
 import { TemplateJobFieldsDto } from '../templates/template.dto';
 import { CreateScheduleDto, UpdateScheduleDto } from './schedule.dto';
@@ -19,7 +20,7 @@ import {
   UpcomingSchedulesResponse,
   upcomingScheduleResponse,
 } from './schedule.mapper';
-import { ScheduleService } from './schedule.service';
+import { SCHEDULE_SORT_KEYS, ScheduleService } from './schedule.service';
 import { schedulerStatus, SchedulerStatusResponse } from './scheduler-status';
 
 /**
@@ -71,12 +72,27 @@ scheduleApi.get(
       status_filter: statusFilter,
       status: query.alias('status_filter', statusFilter),
       upcoming_only: query.bool('Only active schedules with a next run.'),
+      schedule_type: query.oneOf(SCHEDULE_TYPES, 'Only schedules of this type.'),
+      template_id: query.uuid('Only schedules using this template.'),
+      q: listQuery.text(NAME_LENGTH, 'Only schedules whose name contains this text (case-insensitive; blank is ignored).'),
+      sort: listQuery.sort(
+        SCHEDULE_SORT_KEYS,
+        'Order of the list (default: soonest `next_run_at` first, then newest). Schedules without a next run come last either way.',
+      ),
       ...PAGE_QUERY,
     },
     success: { status: 200, description: 'One page of schedules.', schema: Type.Array(ScheduleResponse), paged: true },
   },
   async ({ userId, query }, { service }) => {
-    const filters = { campaignId: query.campaign_id, status: query.status_filter, upcomingOnly: query.upcoming_only };
+    const filters = {
+      campaignId: query.campaign_id,
+      status: query.status_filter,
+      upcomingOnly: query.upcoming_only,
+      scheduleType: query.schedule_type,
+      templateId: query.template_id,
+      nameContains: query.q,
+      sort: query.sort,
+    };
     const [items, total] = await service.list(userId, filters, pageOf(query));
     return { body: items.map(scheduleResponse), total };
   },

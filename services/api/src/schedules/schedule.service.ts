@@ -19,19 +19,35 @@ import {
   skippedWhilePaused,
   upcomingRuns,
 } from '@scheduler/entities';
-import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
+import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { copySentFields } from '../http/fields';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
+import type { SortOrder } from '../http/query';
+import { containing, sortOrder, type SortColumn } from '../http/sorting';
 import { CreateScheduleDto, RULE_FIELDS, UpdateScheduleDto } from './schedule.dto';
 
 export interface ScheduleFilters {
   campaignId?: string;
   status?: ScheduledJobStatus;
   upcomingOnly: boolean;
+  scheduleType?: ScheduleType;
+  templateId?: string;
+  /** Case-insensitive substring of the name. */
+  nameContains?: string;
+  sort?: SortOrder<ScheduleSortKey>;
 }
+
+/** The keys of `GET /schedule?sort=` (schedules without a next run come last either way). */
+export const SCHEDULE_SORTS = {
+  next_run_at: { property: 'nextRunAt', nullable: true },
+  created_at: { property: 'createdAt' },
+  name: { property: 'name' },
+} satisfies Record<string, SortColumn>;
+export type ScheduleSortKey = keyof typeof SCHEDULE_SORTS;
+export const SCHEDULE_SORT_KEYS = Object.keys(SCHEDULE_SORTS) as ScheduleSortKey[];
 
 type RuleFields = Pick<CreateScheduleDto, (typeof RULE_FIELDS)[number]>;
 
@@ -135,6 +151,9 @@ export class ScheduleService {
     const where: FindOptionsWhere<ScheduledJob> = { userId };
     if (filters.campaignId) where.campaignId = filters.campaignId;
     if (filters.status) where.status = filters.status;
+    if (filters.scheduleType) where.scheduleType = filters.scheduleType;
+    if (filters.templateId) where.templateId = filters.templateId;
+    if (filters.nameContains) where.name = containing(filters.nameContains);
     if (filters.upcomingOnly) {
       if (filters.status && filters.status !== 'active') return [[], 0];
       where.status = 'active';
@@ -142,7 +161,9 @@ export class ScheduleService {
     }
     return this.repo.findAndCount({
       where,
-      order: { nextRunAt: { direction: 'ASC', nulls: 'LAST' }, createdAt: 'DESC', id: 'ASC' },
+      order: filters.sort
+        ? sortOrder(filters.sort, SCHEDULE_SORTS)
+        : { nextRunAt: { direction: 'ASC', nulls: 'LAST' }, createdAt: 'DESC', id: 'ASC' },
       take: page.limit,
       skip: page.offset,
     });

@@ -4,7 +4,14 @@
  * the fuzzer mixes them with junk).
  */
 import fc, { Arbitrary } from 'fast-check';
-import { CAMPAIGN_STATUSES, JOB_STATUSES, LLM_PROVIDERS, SCHEDULED_JOB_STATUSES, WRITING_STRATEGIES } from '@scheduler/entities';
+import {
+  CAMPAIGN_STATUSES,
+  JOB_STATUSES,
+  LLM_PROVIDERS,
+  RUN_OUTCOMES,
+  SCHEDULED_JOB_STATUSES,
+  WRITING_STRATEGIES,
+} from '@scheduler/entities';
 import {
   BAD_ZONES,
   BOOL_VALUES,
@@ -21,6 +28,9 @@ import {
   SCHEDULE_TYPES,
   UrlPiece,
 } from './arbitraries';
+import { CAMPAIGN_SORT_KEYS } from '../../src/campaigns/campaign.service';
+import { JOB_SORT_KEYS } from '../../src/jobs/job.service';
+import { SCHEDULE_SORT_KEYS } from '../../src/schedules/schedule.service';
 import { Entries, FixtureKind, JsonLike, Ref } from './json-text';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -267,6 +277,31 @@ const countParam: Arbitrary<UrlPiece> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('0', '101', '-1', '1e2', '5.5', ' 5') },
 );
 
+/** An instant parameter: valid instants (with `Z` or an offset) and near misses. */
+const instantParam: Arbitrary<UrlPiece> = fc.oneof(
+  { weight: 3, arbitrary: futureIso },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '2026-01-05T14:00:00Z',
+      '2026-01-05T14:00:00.123+02:00',
+      '2026-01-05T14:00:00',
+      '2026-01-05',
+      '2026-02-30T00:00:00Z',
+      '2026-01-05T24:00:00Z',
+      '0001-01-01T00:00:00Z',
+      '1e12',
+      '',
+    ),
+  },
+);
+const sortParam = (keys: readonly string[]): Arbitrary<UrlPiece> =>
+  fc.constantFrom(...keys.flatMap((k) => [k, `-${k}`]), '', '--name', 'id', 'name,-created_at', ' name');
+const textParam: Arbitrary<UrlPiece> = fc.oneof(
+  { weight: 3, arbitrary: plainText(20) },
+  { weight: 1, arbitrary: fc.constantFrom('%', '_', '\\', "' OR 1=1 --", 'x'.repeat(256), '  ') },
+);
+
 /* ------------------------------------------------------------- endpoints */
 
 export const ENDPOINTS: Endpoint[] = [
@@ -276,7 +311,12 @@ export const ENDPOINTS: Endpoint[] = [
     name: 'GET /campaigns',
     method: 'get',
     base: '/campaigns',
-    query: { ...pageParams, status: oneOf(CAMPAIGN_STATUSES), status_filter: oneOf(CAMPAIGN_STATUSES) },
+    query: {
+      ...pageParams,
+      status: oneOf(CAMPAIGN_STATUSES),
+      status_filter: oneOf(CAMPAIGN_STATUSES),
+      sort: sortParam(CAMPAIGN_SORT_KEYS),
+    },
     weight: 2,
   },
   { name: 'GET /campaigns/{id}', method: 'get', base: '/campaigns', id: 'campaign', weight: 1 },
@@ -323,6 +363,10 @@ export const ENDPOINTS: Endpoint[] = [
       status_filter: oneOf(SCHEDULED_JOB_STATUSES),
       status: oneOf(SCHEDULED_JOB_STATUSES),
       upcoming_only: fc.constantFrom(...BOOL_VALUES),
+      schedule_type: oneOf(SCHEDULE_TYPES),
+      template_id: uuidParam('template'),
+      q: textParam,
+      sort: sortParam(SCHEDULE_SORT_KEYS),
     },
     weight: 2,
   },
@@ -369,9 +413,35 @@ export const ENDPOINTS: Endpoint[] = [
     name: 'GET /jobs',
     method: 'get',
     base: '/jobs',
-    query: { ...pageParams, campaign_id: uuidParam('campaign'), scheduled_job_id: uuidParam('schedule'), status: oneOf(JOB_STATUSES) },
+    query: {
+      ...pageParams,
+      campaign_id: uuidParam('campaign'),
+      scheduled_job_id: uuidParam('schedule'),
+      status: oneOf(JOB_STATUSES),
+      template_id: uuidParam('template'),
+      scheduled_from: instantParam,
+      scheduled_to: instantParam,
+      created_from: instantParam,
+      created_to: instantParam,
+      sort: sortParam(JOB_SORT_KEYS),
+    },
     weight: 2,
   },
   { name: 'GET /jobs/{id}', method: 'get', base: '/jobs', id: 'job', weight: 1 },
   { name: 'PATCH /jobs/{id}', method: 'patch', base: '/jobs', id: 'job', body: { fields: jobPatchFields }, weight: 3 },
+  // runs across schedules
+  {
+    name: 'GET /runs',
+    method: 'get',
+    base: '/runs',
+    query: {
+      ...pageParams,
+      outcome: oneOf(RUN_OUTCOMES),
+      from: instantParam,
+      to: instantParam,
+      schedule_id: uuidParam('schedule'),
+      campaign_id: uuidParam('campaign'),
+    },
+    weight: 2,
+  },
 ];
