@@ -3,7 +3,7 @@ import { JSONSchema } from 'class-validator-jsonschema';
 import { CAMPAIGN_STATUSES, CampaignStatus } from '@scheduler/entities';
 import type { FieldError } from '../http/errors';
 import { parseInstant } from '../http/format';
-import { BodyCheck, CodePoints, DecimalPlaces, NAME_LENGTH, Nullable, Optional, Tags, TEXT_LENGTH } from '../http/validation';
+import { BodyCheck, CodePoints, DecimalPlaces, Name, Nullable, Optional, Tags, TEXT_LENGTH } from '../http/validation';
 
 export const HEX_COLOR = /^#[0-9A-Fa-f]{6}$/;
 /** A new campaign's status when the body names none. */
@@ -82,15 +82,13 @@ class CampaignFieldsDto {
   properties: { status: { default: DEFAULT_CAMPAIGN_STATUS } },
 })
 export class CreateCampaignDto extends CampaignFieldsDto {
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name: string;
 }
 
 @JSONSchema({ description: 'Partial update: only the fields sent change; `null` clears a nullable field.' })
 export class UpdateCampaignDto extends CampaignFieldsDto {
   @Optional()
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name?: string;
 }

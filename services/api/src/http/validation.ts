@@ -1,5 +1,6 @@
 import {
   ArrayMaxSize,
+  ArrayUnique,
   getMetadataStorage,
   IsArray,
   IsNumber,
@@ -202,18 +203,63 @@ async function examineBody<T extends object>(
   return { instance: instance as T, problems };
 }
 
-/** Optional list of up to `MAX_TAGS` tags, each 1 to `TAG_LENGTH` characters (campaigns and templates). */
+/**
+ * Optional list of up to `MAX_TAGS` distinct tags, each 1 to `TAG_LENGTH` characters (campaigns
+ * and templates). Distinct as JSON Schema's `uniqueItems` compares them: exactly.
+ */
 export function Tags(): PropertyDecorator {
   return (target, property) => {
     for (const decorate of [
       Optional(),
       IsArray(),
       ArrayMaxSize(MAX_TAGS),
+      ArrayUnique({ message: (args) => `${args.property} must not contain a tag twice (${repeatedOf(args.value)})` }),
       IsString({ each: true }),
       CodePoints(1, TAG_LENGTH, { each: true }),
     ]) {
       decorate(target, property);
     }
+  };
+}
+
+/** The first value an array holds twice, as JSON (for the message naming it). */
+function repeatedOf(value: unknown): string {
+  if (!Array.isArray(value)) return '';
+  const seen = new Set<unknown>();
+  const repeated = (value as unknown[]).find((item) => seen.has(item) || !seen.add(item));
+  return JSON.stringify(repeated) ?? '';
+}
+
+/**
+ * Characters that show nothing: white space, and the invisible format and filler characters
+ * (zero-width space and joiners, word joiner, BOM, soft hyphen, bidi marks and isolates, Hangul
+ * and Braille blanks, Mongolian vowel separator). Written without `\p{...}` so that the same
+ * class is a valid JSON Schema pattern with or without the `u` flag.
+ */
+const INVISIBLE =
+  '\\s\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0';
+/** Text with at least one character that shows: the `NotBlank()` rule, and its JSON Schema pattern. */
+// eslint-disable-next-line no-misleading-character-class -- it lists invisible combining marks (U+034F, variation selectors) one by one, on purpose
+export const VISIBLE_TEXT = new RegExp(`[^${INVISIBLE}]`);
+
+/** A string that is not only spaces or invisible characters. */
+export function NotBlank(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'notBlank',
+      validator: {
+        validate: (value) => typeof value === 'string' && VISIBLE_TEXT.test(value),
+        defaultMessage: (args) => `${args?.property} must not be blank (only spaces or invisible characters)`,
+      },
+    },
+    options,
+  );
+}
+
+/** A name (campaign, template, schedule): a string of 1 to `NAME_LENGTH` characters, not blank. */
+export function Name(): PropertyDecorator {
+  return (target, property) => {
+    for (const decorate of [IsString(), CodePoints(1, NAME_LENGTH), NotBlank()]) decorate(target, property);
   };
 }
 
@@ -261,6 +307,82 @@ export function DecimalPlaces(places: number): PropertyDecorator {
       },
     })(target, property);
   };
+}
+
+/** The registry's name of a code, or undefined when it has none (`of` throws on some codes: `und`). */
+function registryName(names: Intl.DisplayNames, code: string): string | undefined {
+  try {
+    return names.of(code);
+  } catch {
+    return undefined;
+  }
+}
+
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+const SCRIPT_NAMES = new Intl.DisplayNames(['en'], { type: 'script', fallback: 'none' });
+/**
+ * Region codes that CLDR names but that are no country: unknown (`ZZ`), groupings (`EU`, `EZ`,
+ * `UN`, `QO`) and pseudo-locales (`XA`, `XB`).
+ */
+export const NOT_COUNTRIES: readonly string[] = ['ZZ', 'EU', 'EZ', 'UN', 'QO', 'XA', 'XB'];
+
+/**
+ * A two-letter code (any case) of a country or territory that the runtime's region registry
+ * (ICU/CLDR, through `Intl.DisplayNames`) knows under that code: not a retired code that it maps
+ * to another (`UK` → `GB`, `YU`), nor one of `NOT_COUNTRIES`.
+ */
+export function isCountryCode(value: string): boolean {
+  if (!/^[A-Za-z]{2}$/.test(value)) return false;
+  const code = value.toUpperCase();
+  if (NOT_COUNTRIES.includes(code) || registryName(REGION_NAMES, code) === undefined) return false;
+  return new Intl.Locale(`und-${code}`).region === code;
+}
+
+/**
+ * A BCP 47 language tag whose language (and script and region, when present) the runtime's
+ * registries know: `en`, `en-GB`, `zh-Hant-TW`; not `klingon`, `xx` or `und`.
+ */
+export function isLanguageTag(value: string): boolean {
+  let locale: Intl.Locale;
+  try {
+    locale = new Intl.Locale(value);
+  } catch {
+    return false; // not well-formed BCP 47
+  }
+  if (locale.language === 'und' || registryName(LANGUAGE_NAMES, locale.language) === undefined) return false;
+  if (locale.script !== undefined && registryName(SCRIPT_NAMES, locale.script) === undefined) return false;
+  if (locale.region === undefined) return true;
+  // A UN M.49 area (`es-419`) or a country.
+  return /^\d{3}$/.test(locale.region) ? registryName(REGION_NAMES, locale.region) !== undefined : isCountryCode(locale.region);
+}
+
+/** `isCountryCode` as a decorator (the value is stored as sent). */
+export function IsCountryCode(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCountryCode',
+      validator: {
+        validate: (value) => typeof value === 'string' && isCountryCode(value),
+        defaultMessage: (args) => `${args?.property} must be a 2-letter country code such as US`,
+      },
+    },
+    options,
+  );
+}
+
+/** `isLanguageTag` as a decorator (the value is stored as sent). */
+export function IsLanguageTag(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isLanguageTag',
+      validator: {
+        validate: (value) => typeof value === 'string' && isLanguageTag(value),
+        defaultMessage: (args) => `${args?.property} must be a BCP 47 language tag of a known language, such as en or en-GB`,
+      },
+    },
+    options,
+  );
 }
 
 type Query = Record<string, unknown>;
@@ -321,6 +443,11 @@ export class QueryReader {
       return undefined;
     }
     return raw as T;
+  }
+
+  /** Records a 422 for `name` that no reader above found (an unknown or contradictory parameter). */
+  refuse(name: string, message: string): void {
+    this.errors.push({ field: name, message });
   }
 
   /** Throws the collected 422, if any. */

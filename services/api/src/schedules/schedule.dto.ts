@@ -11,7 +11,7 @@ import {
   SCHEDULE_TYPES,
   type ScheduleType,
 } from '@scheduler/recurrence';
-import { BodyCheck, bodyErrors, CodePoints, NAME_LENGTH, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
+import { BodyCheck, bodyErrors, CodePoints, Name, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
 import { dtoSchema } from '../openapi/request-schemas';
 import { TemplateJobFieldsDto } from '../templates/template.dto';
 
@@ -198,8 +198,7 @@ class ScheduleFieldsDto {
 })
 @checkRuleWithFields
 export class CreateScheduleDto extends ScheduleFieldsDto {
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name: string;
 
   @Allow()
@@ -217,8 +216,7 @@ export class CreateScheduleDto extends ScheduleFieldsDto {
 })
 export class UpdateScheduleDto extends ScheduleFieldsDto {
   @Optional()
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name?: string;
 
   @Optional()
