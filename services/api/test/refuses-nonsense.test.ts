@@ -53,7 +53,8 @@ describe('the API refuses nonsense it used to accept', () => {
       [{ country: 'ZZ' }, 'country'],
       [{ country: 'AA' }, 'country'],
       [{ country: 'EU' }, 'country'],
-      [{ country: 'UK' }, 'country'],
+      [{ country: 'YU' }, 'country'],
+      [{ country: 'su' }, 'country'],
     ])('when a template is created with %j, then 422 names it', async (fields, field) => {
       const res = await apiAs(t, newUserId()).post('/templates', { name: 't', ...fields });
       expectProblem(res, 422, { fields: [field] });
@@ -66,6 +67,7 @@ describe('the API refuses nonsense it used to accept', () => {
       { language: 'es-419', country: 'mx' },
       { language: 'pt-BR', country: 'Br' },
       { language: 'tlh', country: 'XK' },
+      { language: 'en-GB', country: 'uk' },
     ])('when a template names a real language and country %j, then they are stored as sent', async (fields) => {
       const res = await apiAs(t, newUserId()).post('/templates', { name: 't', ...fields });
       expect(res.status).toBe(201);

@@ -328,15 +328,22 @@ const SCRIPT_NAMES = new Intl.DisplayNames(['en'], { type: 'script', fallback: '
 export const NOT_COUNTRIES: readonly string[] = ['ZZ', 'EU', 'EZ', 'UN', 'QO', 'XA', 'XB'];
 
 /**
+ * Codes that the registry maps to another but that ISO 3166 reserves exceptionally for the same
+ * country, in everyday use: `UK` (for `GB`).
+ */
+export const EXCEPTIONAL_COUNTRY_CODES: readonly string[] = ['UK'];
+
+/**
  * A two-letter code (any case) of a country or territory that the runtime's region registry
  * (ICU/CLDR, through `Intl.DisplayNames`) knows under that code: not a retired code that it maps
- * to another (`UK` → `GB`, `YU`), nor one of `NOT_COUNTRIES`.
+ * to another (`YU` → `RS`, `SU`, `AN`) unless it is one of `EXCEPTIONAL_COUNTRY_CODES`, nor one
+ * of `NOT_COUNTRIES`.
  */
 export function isCountryCode(value: string): boolean {
   if (!/^[A-Za-z]{2}$/.test(value)) return false;
   const code = value.toUpperCase();
   if (NOT_COUNTRIES.includes(code) || registryName(REGION_NAMES, code) === undefined) return false;
-  return new Intl.Locale(`und-${code}`).region === code;
+  return EXCEPTIONAL_COUNTRY_CODES.includes(code) || new Intl.Locale(`und-${code}`).region === code;
 }
 
 /**
