@@ -4,7 +4,7 @@ import { PatternCheck, checkPattern, compileRule, compiled, isScheduleType } fro
 import { inInstantRange, parseIsoParts, partsToInstant } from './iso';
 import { firstOccurrenceMs } from './occurrences';
 import { FieldError, ParseOptions, ParseResult, RecurrenceRule, SCHEDULE_TYPES, ScheduleInput, ScheduleType } from './types';
-import { TimeZone, getTimeZone } from './zone';
+import { TimeZone, canonicalTimeZone, getTimeZone } from './zone';
 
 /** Largest max_runs accepted (fits a PostgreSQL integer column). */
 export const MAX_RUNS_LIMIT = 2_147_483_647;
@@ -97,7 +97,7 @@ function parseUnsafe(input: ScheduleInput, options?: ParseOptions): ParseResult 
     zone = getTimeZone(rawTz);
     if (zone === null) {
       errors.push({ field: 'timezone', message: 'must be a valid IANA time zone such as "America/New_York" or "UTC"' });
-    } else timezone = rawTz;
+    } else timezone = canonicalTimeZone(rawTz) ?? rawTz;
   }
 
   // scheduled_at

@@ -232,6 +232,19 @@ export function getTimeZone(name: string): TimeZone | null {
   return zone;
 }
 
+/**
+ * The name to store for a zone name that Intl knows, in its canonical spelling: Intl's name when
+ * the two differ only in case (`america/new_york` → `America/New_York`, `utc` → `UTC`). A link
+ * to another zone (`Asia/Kolkata`, `US/Eastern`, `Etc/UTC`) is kept as sent, because this
+ * runtime's Intl resolves some current IANA names to retired ones (`Asia/Kolkata` →
+ * `Asia/Calcutta`). Null for a name Intl does not know.
+ */
+export function canonicalTimeZone(name: string): string | null {
+  const zone = typeof name === 'string' ? getTimeZone(name) : null;
+  if (zone === null) return null;
+  return zone.id.toLowerCase() === name.toLowerCase() ? zone.id : name;
+}
+
 /** True when `tz` is an IANA time-zone name that this runtime's Intl knows ('UTC' and 'Etc/UTC' included). */
 export function isValidTimeZone(tz: string): boolean {
   return typeof tz === 'string' && getTimeZone(tz) !== null;

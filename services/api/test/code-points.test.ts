@@ -82,7 +82,13 @@ const cases: Case[] = [
     limit: TEXT_LENGTH,
     body: (v) => ({ error_message: v }),
   },
-  { field: 'name', dto: CreateScheduleDto, limit: NAME_LENGTH, body: (v) => ({ name: v }) },
+  {
+    field: 'name',
+    dto: CreateScheduleDto,
+    limit: NAME_LENGTH,
+    // A valid rule: a bad name alone is then the 422's one field (the rule's errors join it).
+    body: (v) => ({ name: v, schedule_type: 'cron', recurrence_pattern: '0 9 * * *' }),
+  },
 ];
 
 /** The fields a body's 422 names, or [] when it is valid. */

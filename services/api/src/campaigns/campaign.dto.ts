@@ -1,7 +1,9 @@
 import { IsIn, IsInt, IsISO8601, IsString, Matches, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { CAMPAIGN_STATUSES, CampaignStatus } from '@scheduler/entities';
-import { CodePoints, DecimalPlaces, NAME_LENGTH, Nullable, Optional, Tags, TEXT_LENGTH } from '../http/validation';
+import type { FieldError } from '../http/errors';
+import { parseInstant } from '../http/format';
+import { BodyCheck, CodePoints, DecimalPlaces, Name, Nullable, Optional, Tags, TEXT_LENGTH } from '../http/validation';
 
 export const HEX_COLOR = /^#[0-9A-Fa-f]{6}$/;
 /** A new campaign's status when the body names none. */
@@ -16,7 +18,22 @@ const campaignDate = (what: string) =>
     examples: ['2026-01-01T00:00:00Z', '2026-03-31'],
   });
 
+/** `end_date` after `start_date`: checked on a body's own dates here, on the stored ones by the service. */
+export function dateOrderErrors(start: Date | null | undefined, end: Date | null | undefined): FieldError[] {
+  return start && end && end <= start ? [{ field: 'end_date', message: 'end_date must be after start_date' }] : [];
+}
+
+/** A body that sends both dates has them checked in the same 422 as its other fields. */
+const checkDateOrder = BodyCheck((body, failed) => {
+  const { start_date: start, end_date: end } = body;
+  if (typeof start !== 'string' || typeof end !== 'string' || failed.has('start_date') || failed.has('end_date')) return [];
+  const errors: FieldError[] = [];
+  const order = dateOrderErrors(parseInstant(start, 'start_date', errors), parseInstant(end, 'end_date', errors));
+  return [...errors, ...order];
+});
+
 /** Campaign fields other than `name`, shared by create and update. */
+@checkDateOrder
 class CampaignFieldsDto {
   @Nullable()
   @IsString()
@@ -65,15 +82,13 @@ class CampaignFieldsDto {
   properties: { status: { default: DEFAULT_CAMPAIGN_STATUS } },
 })
 export class CreateCampaignDto extends CampaignFieldsDto {
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name: string;
 }
 
 @JSONSchema({ description: 'Partial update: only the fields sent change; `null` clears a nullable field.' })
 export class UpdateCampaignDto extends CampaignFieldsDto {
   @Optional()
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name?: string;
 }

@@ -19,7 +19,7 @@ import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { sortOrder, type SortColumn } from '../http/sorting';
 import { upcomingRunsOf } from '../schedules/schedule.service';
-import type { CreateCampaignDto, UpdateCampaignDto } from './campaign.dto';
+import { dateOrderErrors, type CreateCampaignDto, type UpdateCampaignDto } from './campaign.dto';
 
 type CampaignFields = CreateCampaignDto | UpdateCampaignDto;
 
@@ -38,9 +38,7 @@ function applyFields(campaign: Campaign, dto: CampaignFields): void {
   if (dto.end_date !== undefined) {
     campaign.endDate = dto.end_date === null ? null : parseInstant(dto.end_date, 'end_date', errors);
   }
-  if (campaign.startDate && campaign.endDate && campaign.endDate <= campaign.startDate) {
-    errors.push({ field: 'end_date', message: 'end_date must be after start_date' });
-  }
+  errors.push(...dateOrderErrors(campaign.startDate, campaign.endDate));
   if (errors.length) throw validationFailed(errors);
 }
 

@@ -66,27 +66,47 @@ export const query = {
     };
   },
 
-  /** `param`, read only when `primary` is absent, as `primary` (`status_filter` for `status`). */
+  /** `param`, read only when `primary` is absent, as `primary` (`status_filter` for `status`); one that contradicts it is a 422. */
   alias<T>(primary: string, param: QueryParam<T>): QueryParam<undefined> {
     return {
       read: (reader, name) => param.read(reader, name) as undefined,
-      description: `Alias of \`${primary}\` (used when \`${primary}\` is absent).`,
+      description: `Alias of \`${primary}\` (used when \`${primary}\` is absent; both with different values is a 422).`,
       schema: param.schema,
       aliasOf: primary,
     };
   },
 };
 
-/** Reads every parameter of the spec, in its order; throws one 422 naming each bad one. */
+/**
+ * Reads every parameter of the spec, in its order; throws one 422 naming each bad one: a bad
+ * value, a parameter the spec does not declare (a typo such as `stauts` must not be ignored),
+ * and an alias whose value contradicts its primary (`status=active&status_filter=paused`).
+ */
 export function readQuery<Q extends QuerySpec>(raw: Record<string, unknown>, spec: Q): QueryValues<Q> {
   const reader = new QueryReader(raw);
   const out: Record<string, unknown> = {};
   for (const [name, param] of Object.entries(spec)) {
-    if (param.aliasOf === undefined) out[name] = param.read(reader, name);
-    else if (out[param.aliasOf] === undefined) out[param.aliasOf] = param.read(reader, name);
+    if (param.aliasOf === undefined) {
+      out[name] = param.read(reader, name);
+      continue;
+    }
+    const value = param.read(reader, name);
+    if (out[param.aliasOf] === undefined) out[param.aliasOf] = value;
+    else if (value !== undefined && value !== out[param.aliasOf]) reader.refuse(name, `contradicts ${param.aliasOf} (an alias of it)`);
+  }
+  for (const name of Object.keys(raw)) {
+    if (!Object.hasOwn(spec, name)) reader.refuse(name, unknownParameter(spec));
   }
   reader.done();
   return out as QueryValues<Q>;
+}
+
+/** The message for a parameter the route does not take, listing those it does. */
+function unknownParameter(spec: QuerySpec): string {
+  const names = Object.keys(spec);
+  return names.length
+    ? `unknown query parameter (this route takes ${names.join(', ')})`
+    : 'unknown query parameter (this route takes none)';
 }
 
 /** `campaign_id`: the filter the lists of templates, schedules and Jobs share. */

@@ -10,7 +10,7 @@ import type { ValidationMetadata } from 'class-validator/types/metadata/Validati
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 import type { ISchemaConverters } from 'class-validator-jsonschema/build/defaultConverters';
 import { ISO8601_DATE_OR_DATE_TIME } from '../http/format';
-import { UUID, unlessAbsentOrNull } from '../http/validation';
+import { UUID, unlessAbsentOrNull, VISIBLE_TEXT } from '../http/validation';
 import type { Json } from './schema';
 
 /** Set by the `Nullable()` converter, then turned into `type: [T, 'null']`. */
@@ -28,6 +28,11 @@ const converters: ISchemaConverters = {
     const [min, max] = meta.constraints as [number, number];
     return { type: 'string', ...(min > 0 ? { minLength: min } : {}), maxLength: max };
   },
+  /** Not only spaces or invisible characters: at least one character outside that class. */
+  notBlank: { type: 'string', pattern: VISIBLE_TEXT.source },
+  /** Checked against the runtime's registries (`Matches` beside them gives the document its pattern). */
+  isCountryCode: { type: 'string' },
+  isLanguageTag: { type: 'string' },
   decimalPlaces: (meta: ValidationMetadata) => ({ type: 'number', [DECIMAL_PLACES]: meta.constraints[0] as number }),
   [MATCHES]: (meta: ValidationMetadata) => {
     const regex = meta.constraints[0] as RegExp;

@@ -3,13 +3,15 @@ import { JSONSchema } from 'class-validator-jsonschema';
 import { CATCHUP_POLICIES, DEFAULT_CATCHUP_POLICY, DEFAULT_MISFIRE_GRACE_SECONDS, type CatchupPolicy } from '@scheduler/entities';
 import {
   DEFAULT_TIME_ZONE,
+  parseSchedule,
+  type ScheduleInput,
   ISO_DATE_TIME_PATTERN,
   MAX_ISO_TEXT_LENGTH,
   MAX_RUNS_LIMIT,
   SCHEDULE_TYPES,
   type ScheduleType,
 } from '@scheduler/recurrence';
-import { CodePoints, NAME_LENGTH, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
+import { BodyCheck, bodyErrors, CodePoints, Name, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
 import { dtoSchema } from '../openapi/request-schemas';
 import { TemplateJobFieldsDto } from '../templates/template.dto';
 
@@ -70,10 +72,41 @@ const when = (types: readonly ScheduleType[], then: object): SchemaObject =>
   ({ if: { type: 'object', properties: { schedule_type: { enum: [...types] } }, required: ['schedule_type'] }, then }) as SchemaObject;
 
 /**
+ * `job_config` is open-ended (job inputs such as `target_url` ride along), but the generation
+ * settings it may override follow the template's rules, so a bad one is a 422 now rather than a
+ * failed run later — in the same 422 as the body's other fields.
+ */
+const checkJobConfig = BodyCheck((body, failed) =>
+  body.job_config === undefined || failed.has('job_config')
+    ? []
+    : bodyErrors(TemplateJobFieldsDto, body.job_config, { allowUnknown: true, field: 'job_config' }),
+);
+
+/**
+ * The rule's errors (`parseSchedule`) beside the other fields' errors, so that one 422 names
+ * every bad field. Only when another field is bad: otherwise the service parses the rule itself,
+ * against its clock (`scheduled_at` in the future, a cron start of now), and reports it alone.
+ */
+const checkRuleWithFields = BodyCheck((body, failed) => {
+  if (failed.size === 0) return [];
+  const input: ScheduleInput = {
+    schedule_type: body.schedule_type,
+    scheduled_at: body.scheduled_at,
+    recurrence_pattern: body.recurrence_pattern,
+    recurrence_end_date: body.recurrence_end_date,
+    timezone: body.timezone,
+    max_runs: body.max_runs,
+  };
+  const parsed = parseSchedule(input, { requireFutureStart: false });
+  return parsed.ok ? [] : parsed.errors.filter((error) => !failed.has(error.field));
+});
+
+/**
  * Schedule fields other than `name` and `schedule_type`, shared by create and update. The rule
  * fields (`schedule_type`, `scheduled_at`, `recurrence_pattern`, `timezone`,
  * `recurrence_end_date`, `max_runs`) are only declared (`@Allow`): see `RULE_SCHEMAS`.
  */
+@checkJobConfig
 class ScheduleFieldsDto {
   @Nullable()
   @IsString()
@@ -163,9 +196,9 @@ class ScheduleFieldsDto {
     when(['cron'], { type: 'object', properties: { recurrence_pattern: { type: 'string' } }, required: ['recurrence_pattern'] }),
   ],
 })
+@checkRuleWithFields
 export class CreateScheduleDto extends ScheduleFieldsDto {
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name: string;
 
   @Allow()
@@ -183,8 +216,7 @@ export class CreateScheduleDto extends ScheduleFieldsDto {
 })
 export class UpdateScheduleDto extends ScheduleFieldsDto {
   @Optional()
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name?: string;
 
   @Optional()

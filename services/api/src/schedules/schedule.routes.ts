@@ -5,9 +5,8 @@ import { pageOf, PAGE_QUERY } from '../http/pagination';
 import { campaignIdFilter, listQuery, query } from '../http/query';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
-import { NAME_LENGTH, validateBody } from '../http/validation';
+import { NAME_LENGTH } from '../http/validation';
 import { Type } from '../openapi/schema';
-import { TemplateJobFieldsDto } from '../templates/template.dto';
 import { CreateScheduleDto, UpdateScheduleDto } from './schedule.dto';
 import {
   MAX_PREVIEW_COUNT,
@@ -22,15 +21,6 @@ import {
 } from './schedule.mapper';
 import { SCHEDULE_SORT_KEYS, ScheduleService } from './schedule.service';
 import { schedulerStatus, SchedulerStatusResponse } from './scheduler-status';
-
-/**
- * `job_config` is open-ended (job inputs such as `target_url` ride along), but the generation
- * settings it may override follow the template's rules, so a bad one is a 422 now rather than a
- * failed run later.
- */
-async function validateJobConfig(jobConfig: Record<string, unknown> | undefined): Promise<void> {
-  if (jobConfig !== undefined) await validateBody(TemplateJobFieldsDto, jobConfig, { allowUnknown: true, field: 'job_config' });
-}
 
 interface Context {
   service: ScheduleService;
@@ -53,7 +43,6 @@ scheduleApi.post(
     success: { status: 201, description: 'The created (active) schedule.', schema: ScheduleResponse },
   },
   async ({ userId, body }, { service }) => {
-    await validateJobConfig(body.job_config);
     return scheduleResponse(await service.create(userId, body));
   },
 );
@@ -161,7 +150,6 @@ scheduleApi.post(
     success: { status: 200, description: 'The next `count` fire instants.', schema: SchedulePreviewResponse },
   },
   async ({ userId, query, body }, { service }) => {
-    await validateJobConfig(body.job_config);
     return service.previewOf(userId, body, query.count);
   },
 );
@@ -215,7 +203,6 @@ scheduleApi.put(
     success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
   },
   async ({ userId, id, body }, { service }) => {
-    await validateJobConfig(body.job_config);
     return scheduleResponse(await service.update(userId, id, body));
   },
 );

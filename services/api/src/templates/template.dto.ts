@@ -22,7 +22,7 @@ import {
   WRITING_STRATEGIES,
   WritingStrategy,
 } from '@scheduler/entities';
-import { CodePoints, NAME_LENGTH, Nullable, Optional, Tags, TEXT_LENGTH, UUID } from '../http/validation';
+import { CodePoints, IsCountryCode, IsLanguageTag, Name, Nullable, Optional, Tags, TEXT_LENGTH, UUID } from '../http/validation';
 
 export const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 /** BCP 47 separates subtags with hyphens only (IsLocale alone also lets `en_US` through). */
@@ -68,7 +68,11 @@ export class TemplateJobFieldsDto {
   @Nullable()
   @IsString()
   @Matches(COUNTRY_CODE, { message: 'country must be a 2-letter country code such as US' })
-  @JSONSchema({ description: 'Two-letter country code, stored as sent.', examples: ['US'] })
+  @IsCountryCode()
+  @JSONSchema({
+    description: 'Two-letter code of a country or territory (ISO 3166-1 as the runtime knows it; any case), stored as sent.',
+    examples: ['US'],
+  })
   country?: string | null;
 
   @Nullable()
@@ -76,7 +80,11 @@ export class TemplateJobFieldsDto {
   @CodePoints(0, LANGUAGE_LENGTH)
   @Matches(HYPHENATED_TAG, { message: 'language must be a BCP 47 language tag such as en or en-GB' })
   @IsLocale({ message: 'language must be a BCP 47 language tag such as en or en-GB' })
-  @JSONSchema({ description: 'BCP 47 language tag with hyphens (`en`, `en-GB`).', examples: ['en', 'en-GB'] })
+  @IsLanguageTag()
+  @JSONSchema({
+    description: 'BCP 47 language tag with hyphens (`en`, `en-GB`) of a known language (and script and region, when given).',
+    examples: ['en', 'en-GB'],
+  })
   language?: string | null;
 
   @Optional()
@@ -125,16 +133,14 @@ class TemplateFieldsDto extends TemplateJobFieldsDto {
   },
 })
 export class CreateTemplateDto extends TemplateFieldsDto {
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name: string;
 }
 
 @JSONSchema({ description: 'Partial update: only the fields sent change; `null` clears a nullable field.' })
 export class UpdateTemplateDto extends TemplateFieldsDto {
   @Optional()
-  @IsString()
-  @CodePoints(1, NAME_LENGTH)
+  @Name()
   name?: string;
 }
 

@@ -658,7 +658,7 @@ export function queryCase(params: QueryParams): Arbitrary<[UrlPiece, UrlPiece][]
       { weight: 1, arbitrary: junkString },
       { weight: 1, arbitrary: fc.constantFrom(...BAD_URL_TEXT).map((t) => new UrlText(t)) },
     );
-  // Names a list endpoint reads, plus the page parameters everywhere (ignored where unknown).
+  // Names a list endpoint reads, plus the page parameters everywhere (a 422 where a query spec lacks them).
   const all = [...new Set([...names, 'limit', 'offset'])];
   const junk = fc.tuple(
     fc.oneof(
