@@ -159,6 +159,7 @@ export class MaterializeService {
           ...step.state,
           campaignId: schedule.campaignId,
           templateId: job.templateId,
+          scheduledJobName: schedule.name,
           config: JSON.stringify(job.config),
           ...s,
           country: s.country?.slice(0, 2) ?? null,

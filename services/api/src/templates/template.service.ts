@@ -185,6 +185,7 @@ export class TemplateService {
           campaignId: template.campaignId,
           templateId: template.id,
           scheduledJobId: null,
+          scheduledJobName: null,
           scheduledFor: null,
           status: 'pending',
           config,
