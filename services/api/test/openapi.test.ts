@@ -335,6 +335,7 @@ describe('contract: campaigns', () => {
     const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
       name: 'tpl',
       campaign_id: id,
+      publisher_domain: 'example.com',
       llm_provider: 'openai',
     });
     expect(template.status).toBe(201);
@@ -422,7 +423,7 @@ describe('contract: templates', () => {
     const bare = expectMatchesContract(
       'POST',
       '/api/v1/templates',
-      await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'Bare' }),
+      await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'Bare', publisher_domain: 'example.com' }),
     );
 
     const list = expectMatchesContract(
@@ -676,6 +677,7 @@ describe('contract: jobs', () => {
     const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
       name: 'tpl',
       campaign_id: campaign.body.id,
+      publisher_domain: 'example.com',
       country: 'us',
     });
     const job = await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user, {});
@@ -919,7 +921,9 @@ describe('request schemas agree with the API', () => {
     const user = newUserId();
     const ids: Record<string, string> = {
       '/api/v1/campaigns/{id}': (await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'c' })).body.id,
-      '/api/v1/templates/{id}/use': (await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 't' })).body.id,
+      '/api/v1/templates/{id}/use': (
+        await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 't', publisher_domain: 'example.com' })
+      ).body.id,
       '/api/v1/schedule/{id}': (
         await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 's', schedule_type: 'once', scheduled_at: future() })
       ).body.id,

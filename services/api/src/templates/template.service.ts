@@ -3,6 +3,7 @@ import {
   Campaign,
   FINISHED_SCHEDULE_STATUSES,
   Job,
+  jobConfigProblem,
   JobTemplate,
   jobSettingsOf,
   jobQueuedMarker,
@@ -11,7 +12,7 @@ import {
 } from '@scheduler/entities';
 import { handOverJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
 import type { CreateTemplateDto, UpdateTemplateDto, UseTemplateDto } from './template.dto';
 
@@ -152,6 +153,8 @@ export class TemplateService {
   /**
    * Creates a pending Job from the template with the overrides on top (`mergeJobConfig`),
    * counts the use atomically in the same transaction, then hands the Job to the content queue.
+   * Refused, with nothing written, when the merged config fails the worker's own check
+   * (`jobConfigProblem`: no `publisher_domain`, 422).
    */
   async use(userId: string, id: string, overrides: UseTemplateDto): Promise<Job> {
     const now = this.deps.now();
@@ -178,6 +181,9 @@ export class TemplateService {
       if (!counted.affected) throw notFound('Template');
       const template = await templates.findOneByOrFail({ id });
       const config = mergeJobConfig(template, { ...overrides });
+      // The transaction rolls back the counted use with it.
+      const problem = jobConfigProblem(config);
+      if (problem) throw validationFailed([problem]);
       const jobs = tx.getRepository(Job);
       return jobs.save(
         jobs.create({
