@@ -19,7 +19,7 @@ import {
   skippedWhilePaused,
   upcomingRuns,
 } from '@scheduler/entities';
-import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
+import { describeOccurrence, nextOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { copySentFields } from '../http/fields';
@@ -50,6 +50,39 @@ function ruleOrThrow(input: ScheduleInput, now: Date, requireFutureStart: boolea
   const parsed = parseSchedule(input, { now, requireFutureStart });
   if (!parsed.ok) throw validationFailed(parsed.errors);
   return parsed.rule;
+}
+
+/**
+ * The rule's first run when it has already passed: `scheduled_at` was in the future, but runs
+ * fall on whole seconds, so one a few hundred milliseconds ahead whose second has begun is not.
+ */
+function passedFirstRun(rule: RecurrenceRule, now: Date): Date | null {
+  const first = nextOccurrence(rule, new Date(new Date(rule.start).getTime() - 1));
+  return first && first.getTime() <= now.getTime() ? first : null;
+}
+
+function firstRunPassed(first: Date): FieldError {
+  return {
+    field: 'scheduled_at',
+    message: `must be in the future: the first run would be at ${first.toISOString()} (runs fall on whole seconds), which has passed`,
+  };
+}
+
+/**
+ * A rule whose `scheduled_at` must be in the future (create, or a PUT that sends it), after the
+ * recurrence package parsed it: its first run must be too. 422 naming `scheduled_at` when not.
+ */
+function refusePassedFirstRun(rule: RecurrenceRule, now: Date): void {
+  const first = passedFirstRun(rule, now);
+  if (first) throw validationFailed([firstRunPassed(first)]);
+}
+
+/** Why a new rule with a future first run has no run after now (the 422 of a create). */
+function noRunError(rule: RecurrenceRule, now: Date, campaign: Campaign | null): FieldError {
+  if (campaign && nextOccurrence(rule, now)) {
+    return { field: 'campaign_id', message: "the schedule has no run inside the campaign's start and end dates" };
+  }
+  return { field: 'recurrence_end_date', message: 'the schedule has no run before its end date' };
 }
 
 /** Writes the rule's fields onto the row exactly as the recurrence package normalized them. */
@@ -105,15 +138,11 @@ export class ScheduleService {
   async create(userId: string, dto: CreateScheduleDto): Promise<ScheduledJob> {
     const now = this.deps.now();
     const rule = ruleOrThrow(scheduleInputOf(dto), now, true);
+    refusePassedFirstRun(rule, now);
     const campaign = await this.ownCampaign(userId, dto.campaign_id);
     await this.ownTemplate(userId, dto.template_id);
     const nextRunAt = nextRunAfter(rule, now, campaign);
-    if (!nextRunAt) {
-      const field: FieldError = campaign
-        ? { field: 'campaign_id', message: "the schedule has no run inside the campaign's start and end dates" }
-        : { field: 'recurrence_end_date', message: 'the schedule has no run before its end date' };
-      throw validationFailed([field]);
-    }
+    if (!nextRunAt) throw validationFailed([noRunError(rule, now, campaign)]);
     // Fields the body left out take their column's default (returned by the insert).
     const schedule = this.repo.create({
       userId,
@@ -201,6 +230,7 @@ export class ScheduleService {
         // A changed type, pattern or zone is a new rule: its start must be in the future too.
         const requireFuture = dto.scheduled_at !== undefined;
         rule = ruleOrThrow(input, now, requireFuture);
+        if (requireFuture) refusePassedFirstRun(rule, now);
         applyRule(schedule, rule, input.max_runs);
       }
       copySentFields(schedule, dto, RULE_FIELDS);
