@@ -943,6 +943,26 @@ describe('request schemas agree with the API', () => {
   });
 });
 
+describe('contract: a completed or archived campaign takes no new work', () => {
+  it('a schedule created in it or moved into it by PUT, and a use of its template → 409', async () => {
+    const user = newUserId();
+    const closed = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'done', status: 'completed' });
+    const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
+      name: 't',
+      campaign_id: closed.body.id,
+      publisher_domain: 'example.com',
+    });
+    const use = await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user);
+    expect(expectMatchesContract('POST', '/api/v1/templates/{id}/use', use).status).toBe(409);
+    const body = { name: 's', schedule_type: 'daily', scheduled_at: inHours(1) };
+    const created = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { ...body, campaign_id: closed.body.id });
+    expect(expectMatchesContract('POST', '/api/v1/schedule', created).status).toBe(409);
+    const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, body);
+    const moved = await api().put(`/api/v1/schedule/${schedule.body.id}`).set(as(user)).send({ campaign_id: closed.body.id });
+    expect(expectMatchesContract('PUT', '/api/v1/schedule/{id}', moved).status).toBe(409);
+  });
+});
+
 /* ===================================================================== coverage */
 
 describe('contract coverage', () => {

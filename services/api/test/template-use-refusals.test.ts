@@ -1,11 +1,11 @@
 import { Job, JobTemplate } from '@scheduler/entities';
-import { apiAs, createTemplate, expectProblem, newUserId } from '@scheduler/testkit';
+import { apiAs, createCampaign, createTemplate, expectProblem, newUserId } from '@scheduler/testkit';
 import { useTestApp } from './helpers';
 
 /**
  * A template use that would make a Job the pipeline cannot run (no `publisher_domain` after the
- * merge: the worker's own check, `jobConfigProblem`) is a 422 naming `publisher_domain`, and
- * writes nothing.
+ * merge: the worker's own check, `jobConfigProblem`) is a 422 naming `publisher_domain`; one in a
+ * completed or archived campaign is a 409 naming its status. Neither writes anything.
  */
 describe('refused template uses', () => {
   const t = useTestApp();
@@ -40,5 +40,25 @@ describe('refused template uses', () => {
     const res = await apiAs(t, user).post(`/templates/${template.id}/use`, { publisher_domain: 'forbes.com' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ publisher_domain: 'forbes.com', scheduled_job_id: null, scheduled_job_name: null });
+  });
+
+  it.each(['completed', 'archived'])(
+    'when the template’s campaign is %s, then the use is a 409 naming the status and writes nothing',
+    async (status) => {
+      const user = newUserId();
+      const campaign = await createCampaign(t, user);
+      const template = await createTemplate(t, user, { campaign_id: campaign.id });
+      expect((await apiAs(t, user).put(`/campaigns/${campaign.id}`, { status })).status).toBe(200);
+      const res = await apiAs(t, user).post(`/templates/${template.id}/use`);
+      expectProblem(res, 409, { detail: new RegExp(`campaign is ${status}`) });
+      await nothingWritten(user, template.id as string);
+    },
+  );
+
+  it('when the template’s campaign is paused, then a use (a manual action) still creates the Job', async () => {
+    const user = newUserId();
+    const campaign = await createCampaign(t, user, { status: 'paused' });
+    const template = await createTemplate(t, user, { campaign_id: campaign.id });
+    expect((await apiAs(t, user).post(`/templates/${template.id}/use`)).status).toBe(201);
   });
 });

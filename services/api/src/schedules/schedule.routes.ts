@@ -49,6 +49,7 @@ scheduleApi.post(
     kind: 'writes',
     body: CreateScheduleDto,
     notFound: true,
+    conflict: 'The campaign is completed or archived: it takes no new schedules.',
     success: { status: 201, description: 'The created (active) schedule.', schema: ScheduleResponse },
   },
   async ({ userId, body }, { service }) => {
@@ -196,6 +197,7 @@ scheduleApi.put(
     summary: 'Update a schedule (partial)',
     kind: 'writes',
     body: UpdateScheduleDto,
+    conflict: 'The new `campaign_id` names a completed or archived campaign: it takes no new schedules.',
     success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
   },
   async ({ userId, id, body }, { service }) => {

@@ -21,6 +21,7 @@ import {
 } from '@scheduler/entities';
 import { describeOccurrence, nextOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
+import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
 import { copySentFields } from '../http/fields';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
@@ -140,6 +141,7 @@ export class ScheduleService {
     const rule = ruleOrThrow(scheduleInputOf(dto), now, true);
     refusePassedFirstRun(rule, now);
     const campaign = await this.ownCampaign(userId, dto.campaign_id);
+    refuseClosedCampaign(campaign, 'schedules');
     await this.ownTemplate(userId, dto.template_id);
     const nextRunAt = nextRunAfter(rule, now, campaign);
     if (!nextRunAt) throw validationFailed([noRunError(rule, now, campaign)]);
@@ -213,6 +215,7 @@ export class ScheduleService {
       const ruleChanged = RULE_FIELDS.some((f) => dto[f] !== undefined);
       const campaignChanged = dto.campaign_id !== undefined && dto.campaign_id !== schedule.campaignId;
       const campaign = await this.ownCampaign(userId, dto.campaign_id === undefined ? schedule.campaignId : dto.campaign_id);
+      if (campaignChanged) refuseClosedCampaign(campaign, 'schedules');
       if (dto.template_id !== undefined) await this.ownTemplate(userId, dto.template_id);
 
       let rule = ruleOf(schedule);

@@ -12,6 +12,7 @@ import {
 } from '@scheduler/entities';
 import { handOverJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
+import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import { conflict, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
 import type { CreateTemplateDto, UpdateTemplateDto, UseTemplateDto } from './template.dto';
@@ -153,8 +154,8 @@ export class TemplateService {
   /**
    * Creates a pending Job from the template with the overrides on top (`mergeJobConfig`),
    * counts the use atomically in the same transaction, then hands the Job to the content queue.
-   * Refused, with nothing written, when the merged config fails the worker's own check
-   * (`jobConfigProblem`: no `publisher_domain`, 422).
+   * Refused, with nothing written: in a completed or archived campaign (409), and when the merged
+   * config fails the worker's own check (`jobConfigProblem`: no `publisher_domain`, 422).
    */
   async use(userId: string, id: string, overrides: UseTemplateDto): Promise<Job> {
     const now = this.deps.now();
@@ -165,11 +166,12 @@ export class TemplateService {
       // Lock order campaign -> template, as a campaign's cascading delete takes them; the other
       // order deadlocks with it (the Job's foreign key needs the campaign row).
       if (found.campaignId) {
-        await tx.getRepository(Campaign).findOne({
-          select: { id: true },
+        const campaign = await tx.getRepository(Campaign).findOne({
+          select: { id: true, status: true },
           where: { id: found.campaignId },
           lock: { mode: 'pessimistic_read' },
         });
+        refuseClosedCampaign(campaign, 'Jobs');
       }
       const counted = await templates
         .createQueryBuilder()
