@@ -33,4 +33,14 @@ describe('schedules in a completed or archived campaign', () => {
       });
     },
   );
+
+  it('when a schedule already in a campaign that was completed is renamed, then the rename is accepted', async () => {
+    const user = newUserId();
+    const campaign = await createCampaign(t, user);
+    const schedule = await createSchedule(t, user, { ...body, campaign_id: campaign.id });
+    await apiAs(t, user).put(`/campaigns/${campaign.id}`, { status: 'completed' });
+    const res = await apiAs(t, user).put(`/schedule/${schedule.id}`, { name: 'renamed' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'renamed', status: 'expired' });
+  });
 });

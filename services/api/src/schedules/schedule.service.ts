@@ -1,4 +1,4 @@
-import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
+import { EntityManager, In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
 import {
   Campaign,
   JobTemplate,
@@ -7,11 +7,14 @@ import {
   canResume,
   changesFiring,
   firesAgain,
+  heldByCampaign,
   nextRunAfter,
   notActiveReason,
+  notRunningReason,
   paused,
   resumed,
   ruleOf,
+  NotRunningReason,
   ScheduledJob,
   ScheduledJobStatus,
   ScheduleEdit,
@@ -86,6 +89,46 @@ function noRunError(rule: RecurrenceRule, now: Date, campaign: Campaign | null):
   return { field: 'recurrence_end_date', message: 'the schedule has no run before its end date' };
 }
 
+/**
+ * Records the runs a paused schedule did not make (`skippedWhilePaused`: after its last settled
+ * occurrence, up to now) as `skipped` with `reason`, in the caller's transaction; rows already
+ * there are kept. Used by a schedule's resume (`schedule paused`) and by its campaign's
+ * (`campaign paused`, for the schedules the campaign held).
+ */
+export async function recordSkippedWhilePaused(
+  tx: EntityManager,
+  schedule: ScheduledJob,
+  rule: RecurrenceRule | null,
+  now: Date,
+  campaign: Campaign | null,
+  reason: string,
+): Promise<void> {
+  const runs = tx.getRepository(ScheduleRun);
+  const last = await runs.findOne({
+    select: { occurrenceAt: true },
+    where: { scheduledJobId: schedule.id },
+    order: { occurrenceAt: 'DESC' },
+  });
+  const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
+  const since = settled.length ? new Date(Math.max(...settled.map((d) => d.getTime()))) : null;
+  const skipped = skippedWhilePaused(schedule, rule, since, now, campaign);
+  if (skipped.length === 0) return;
+  await runs
+    .createQueryBuilder()
+    .insert()
+    .values(
+      skipped.map((at) => ({
+        scheduledJobId: schedule.id,
+        userId: schedule.userId,
+        occurrenceAt: at,
+        outcome: 'skipped' as const,
+        reason,
+      })),
+    )
+    .orIgnore()
+    .execute();
+}
+
 /** Writes the rule's fields onto the row exactly as the recurrence package normalized them. */
 function applyRule(schedule: ScheduledJob, rule: RecurrenceRule, maxRuns: unknown): void {
   schedule.recurrenceRule = rule;
@@ -143,15 +186,17 @@ export class ScheduleService {
     const campaign = await this.ownCampaign(userId, dto.campaign_id);
     refuseClosedCampaign(campaign, 'schedules');
     await this.ownTemplate(userId, dto.template_id);
-    const nextRunAt = nextRunAfter(rule, now, campaign);
-    if (!nextRunAt) throw validationFailed([noRunError(rule, now, campaign)]);
+    const next = nextRunAfter(rule, now, campaign);
+    if (!next) throw validationFailed([noRunError(rule, now, campaign)]);
+    // Active, but without a next run while its campaign is paused.
+    const { status, nextRunAt } = heldByCampaign({ status: 'active' as const, nextRunAt: next }, campaign);
     // Fields the body left out take their column's default (returned by the insert).
     const schedule = this.repo.create({
       userId,
       description: null,
       campaignId: null,
       templateId: null,
-      status: 'active',
+      status,
       nextRunAt,
       version: 1,
     });
@@ -287,31 +332,7 @@ export class ScheduleService {
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
       const campaign = schedule.campaignId ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
-      const runs = tx.getRepository(ScheduleRun);
-      const last = await runs.findOne({
-        select: { occurrenceAt: true },
-        where: { scheduledJobId: schedule.id },
-        order: { occurrenceAt: 'DESC' },
-      });
-      const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
-      const since = settled.length ? new Date(Math.max(...settled.map((d) => d.getTime()))) : null;
-      const skipped = skippedWhilePaused(schedule, rule, since, now, campaign);
-      if (skipped.length > 0) {
-        await runs
-          .createQueryBuilder()
-          .insert()
-          .values(
-            skipped.map((at) => ({
-              scheduledJobId: schedule.id,
-              userId,
-              occurrenceAt: at,
-              outcome: 'skipped' as const,
-              reason: notActiveReason('paused'),
-            })),
-          )
-          .orIgnore()
-          .execute();
-      }
+      await recordSkippedWhilePaused(tx, schedule, rule, now, campaign, notActiveReason('paused'));
       Object.assign(schedule, resumed(schedule, rule, now, campaign));
       schedule.version += 1;
       return { schedule: await repo.save(schedule), rule };
@@ -327,19 +348,24 @@ export class ScheduleService {
     await this.ownCampaign(userId, dto.campaign_id);
     await this.ownTemplate(userId, dto.template_id);
     const from = new Date(new Date(rule.start).getTime() - 1);
-    return previewResponse(rule, nextOccurrences(rule, from, count));
+    return previewResponse(rule, nextOccurrences(rule, from, count), null);
   }
 
+  /**
+   * The runs the schedule will really make. None while it does not run (paused, in error,
+   * finished, or held by its paused campaign): `not_running_reason` says why.
+   */
   async preview(userId: string, id: string, count: number) {
     const schedule = await this.get(userId, id);
+    const reason = notRunningReason(schedule);
     const rule = ruleOf(schedule);
-    if (!rule) return { timezone: schedule.timezone, occurrences: [] };
+    if (!rule || reason) return { timezone: schedule.timezone, occurrences: [], not_running_reason: reason ?? 'schedule_error' };
     const now = this.deps.now();
     // From the pending run if it is still due, else from now.
     const from = schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime() ? new Date(schedule.nextRunAt.getTime() - 1) : now;
     const campaign = schedule.campaignId ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
     // The runs it will really make: inside the campaign's dates, up to the runs left.
-    return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count));
+    return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count), null);
   }
 
   async runs(userId: string, id: string, page: Page): Promise<[ScheduleRun[], number]> {
@@ -353,8 +379,8 @@ export class ScheduleService {
   }
 }
 
-function previewResponse(rule: RecurrenceRule, occurrences: Date[]) {
-  return { timezone: rule.timezone, occurrences: occurrences.map((at) => describeOccurrence(rule, at)) };
+function previewResponse(rule: RecurrenceRule, occurrences: Date[], reason: NotRunningReason | null) {
+  return { timezone: rule.timezone, occurrences: occurrences.map((at) => describeOccurrence(rule, at)), not_running_reason: reason };
 }
 
 /**
