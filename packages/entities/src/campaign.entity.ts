@@ -3,6 +3,12 @@ import { numericTransformer } from './columns';
 
 export const CAMPAIGN_STATUSES = ['active', 'paused', 'completed', 'archived'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+/** Statuses that stop a campaign's schedules for good: it takes no new schedules or template uses. */
+export const CLOSED_CAMPAIGN_STATUSES = ['completed', 'archived'] as const satisfies readonly CampaignStatus[];
+
+export function isClosedCampaign(status: CampaignStatus): boolean {
+  return (CLOSED_CAMPAIGN_STATUSES as readonly CampaignStatus[]).includes(status);
+}
 
 @Entity({ name: 'campaigns' })
 export class Campaign {

@@ -10,6 +10,7 @@ import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSc
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
 import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-ScheduleRecurrenceRule';
 import { ScheduleCatchupPolicy1764300000003 } from './migrations/1764300000003-ScheduleCatchupPolicy';
+import { JobKeepsSchedule1764300000004 } from './migrations/1764300000004-JobKeepsSchedule';
 import { ListFiltersAndSorts1764300000005 } from './migrations/1764300000005-ListFiltersAndSorts';
 
 export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun];
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   JobQueuedAt1764300000001,
   ScheduleRecurrenceRule1764300000002,
   ScheduleCatchupPolicy1764300000003,
+  JobKeepsSchedule1764300000004,
   ListFiltersAndSorts1764300000005,
 ];
 

@@ -26,6 +26,23 @@ export function mergeJobConfig(template: JobTemplate | null, overrides: Record<s
   return { ...(template ? templateConfig(template) : {}), ...overrides };
 }
 
+/** Why a merged config cannot make a Job the content pipeline can run: the field and the reason. */
+export interface JobConfigProblem {
+  field: 'publisher_domain';
+  message: string;
+}
+
+/**
+ * The one check that a merged config (`mergeJobConfig`) can make a runnable Job: it needs a
+ * non-empty `publisher_domain`. The worker fails a run that does not pass it (a schedule error);
+ * a template use refuses it (422). Null when the config passes.
+ */
+export function jobConfigProblem(config: Record<string, unknown>): JobConfigProblem | null {
+  const domain = config.publisher_domain;
+  if (typeof domain === 'string' && domain.length > 0) return null;
+  return { field: 'publisher_domain', message: 'the merged job config has no publisher_domain' };
+}
+
 /** The Job columns that mirror config fields (null where the config lacks a string). */
 export function jobSettingsOf(
   config: Record<string, unknown>,

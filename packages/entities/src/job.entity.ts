@@ -27,8 +27,16 @@ export class Job {
   @Column({ name: 'template_id', type: 'uuid', nullable: true })
   templateId: string | null;
 
+  /**
+   * The schedule that materialized this Job; null for manual Jobs. Kept when the schedule is
+   * deleted (no foreign key: the id then names no schedule), so its history stays findable.
+   */
   @Column({ name: 'scheduled_job_id', type: 'uuid', nullable: true })
   scheduledJobId: string | null;
+
+  /** The schedule's name when it materialized this Job (a snapshot, kept after a rename or delete). */
+  @Column({ name: 'scheduled_job_name', type: 'varchar', length: 255, nullable: true })
+  scheduledJobName: string | null;
 
   /** The occurrence instant this Job materializes; null for manual jobs. */
   @Column({ name: 'scheduled_for', type: 'timestamptz', nullable: true })

@@ -1,5 +1,5 @@
 import { nextOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
-import type { Campaign } from './campaign.entity';
+import { isClosedCampaign, type Campaign } from './campaign.entity';
 import type { RunOutcome } from './schedule-run.entity';
 import { CatchupPolicy, DEFAULT_CATCHUP_POLICY, MAX_CONSECUTIVE_ERRORS, ScheduledJob, ScheduledJobStatus } from './scheduled-job.entity';
 import { CampaignWindow, nextRunAfter } from './schedule-rule';
@@ -11,7 +11,8 @@ import { CampaignWindow, nextRunAfter } from './schedule-rule';
  * so both always agree. No I/O.
  *
  * Statuses:
- * - `active`: fires at `next_run_at` (null only on its way to another status).
+ * - `active`: fires at `next_run_at`. It is null only on its way to another status, or while its
+ *   campaign is paused (`heldByCampaign`: the schedule is active but held, and makes no run).
  * - `paused`: by the user; `resume` starts it again from the next occurrence after now.
  * - `completed`: it made all its runs (`max_runs` reached), or its rule ran out as it fired
  *   after at least one run.
@@ -53,6 +54,45 @@ function lifecycleOf(schedule: ScheduleLifecycle): ScheduleLifecycle {
 /** How many runs `max_runs` still allows (Infinity without a limit; never negative). */
 export function runsLeft(schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>): number {
   return schedule.maxRuns === null ? Infinity : Math.max(0, schedule.maxRuns - schedule.runCount);
+}
+
+/**
+ * A campaign's hold on its schedules, applied wherever the lifecycle gives an active schedule a
+ * next run (create, edit, resume, a campaign's changes, the worker's occurrence checks), so that
+ * `next_run_at` always says what will happen:
+ * - campaign paused: the schedule stays `active` but has no next run (nothing is advertised and
+ *   it has no BullMQ scheduler); the campaign's resume records the runs it did not make as
+ *   `skipped` and gives it its next run again (`skippedWhilePaused`, `resumed`);
+ * - campaign completed or archived: the schedule ends, `expired`, as the worker would end it at
+ *   its next occurrence;
+ * - campaign active (or none, or a window without status): unchanged.
+ * A schedule that is not active is left as it is (its own status already says it does not run).
+ */
+export function heldByCampaign<S extends Pick<ScheduledJob, 'status' | 'nextRunAt'>>(state: S, campaign: CampaignWindow): S {
+  if (state.status !== 'active' || !campaign?.status || campaign.status === 'active') return state;
+  if (campaign.status === 'paused') return { ...state, nextRunAt: null };
+  return { ...state, status: 'expired', nextRunAt: null };
+}
+
+/** Why a schedule makes no run, as its responses and previews say it (`not_running_reason`). */
+export const NOT_RUNNING_REASONS = [
+  'schedule_paused',
+  'schedule_error',
+  'schedule_completed',
+  'schedule_expired',
+  'campaign_paused',
+] as const;
+export type NotRunningReason = (typeof NOT_RUNNING_REASONS)[number];
+
+/**
+ * Why the schedule will not run (null when it runs at `next_run_at`): its own status when it is
+ * not active; `campaign_paused` for an active schedule without a next run, which only its paused
+ * campaign leaves so (`heldByCampaign`; every other way an active schedule loses its next run
+ * also changes its status).
+ */
+export function notRunningReason(schedule: Pick<ScheduledJob, 'status' | 'nextRunAt'>): NotRunningReason | null {
+  if (schedule.status !== 'active') return `schedule_${schedule.status}`;
+  return schedule.nextRunAt === null ? 'campaign_paused' : null;
 }
 
 /** True while the schedule has a BullMQ scheduler to keep: active with a next run. */
@@ -107,10 +147,18 @@ export function endedStatus(schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>
   return 'expired';
 }
 
-/** The next run from now, and `active` when there is one, else the status it ended with. */
+/**
+ * The next run from now, and `active` when there is one, else the status it ended with; then the
+ * campaign's hold (`heldByCampaign`).
+ */
 function rescheduled(schedule: LifecycleInput, rule: RecurrenceRule | null, now: Date, campaign: CampaignWindow): ScheduleLifecycle {
   const next = nextRunOf(schedule, rule, now, campaign);
-  return { ...lifecycleOf(schedule), nextRunAt: next, status: next ? 'active' : endedStatus(schedule, 'rescheduled') };
+  const state: ScheduleLifecycle = {
+    ...lifecycleOf(schedule),
+    nextRunAt: next,
+    status: next ? 'active' : endedStatus(schedule, 'rescheduled'),
+  };
+  return heldByCampaign(state, campaign);
 }
 
 /** Only an active schedule can be paused. */
@@ -127,6 +175,12 @@ export function canResume(status: ScheduledJobStatus): boolean {
 export function paused(schedule: ScheduleLifecycle): ScheduleLifecycle {
   return { ...lifecycleOf(schedule), status: 'paused', nextRunAt: null };
 }
+
+/**
+ * Why an occurrence of a schedule its paused campaign holds is `skipped`: as the worker says of
+ * one it finds so, and as the campaign's resume records the runs the schedule did not make.
+ */
+export const CAMPAIGN_PAUSED_REASON = 'campaign paused';
 
 /** Why the worker skips an occurrence of a schedule that is not active (`schedule paused`, ...). */
 export function notActiveReason(status: ScheduledJobStatus): string {
@@ -160,7 +214,11 @@ export function skippedWhilePaused(
   return skipped;
 }
 
-/** Resuming a paused schedule: from the next run after now (runs missed while paused are not made up). */
+/**
+ * Resuming a paused schedule: from the next run after now (runs missed while paused are not made
+ * up), held while its campaign is paused. A schedule its paused campaign held is resumed the same
+ * way when the campaign is active again.
+ */
 export function resumed(schedule: LifecycleInput, rule: RecurrenceRule | null, now: Date, campaign: CampaignWindow): ScheduleLifecycle {
   return rescheduled(schedule, rule, now, campaign);
 }
@@ -211,7 +269,7 @@ export function afterEdit(
   if (!changesFiring(edit)) return state;
   if (schedule.status !== 'active' && !revives(schedule.status, edit)) return state;
   const next = nextRunOf(schedule, rule, now, campaign);
-  if (next) return { ...state, status: 'active', nextRunAt: next, consecutiveErrors: 0 };
+  if (next) return heldByCampaign({ ...state, status: 'active', nextRunAt: next, consecutiveErrors: 0 }, campaign);
   return { ...state, nextRunAt: null, status: schedule.status === 'active' ? endedStatus(schedule, 'rescheduled') : schedule.status };
 }
 
@@ -246,10 +304,10 @@ export function reopenedByCampaignWindow(
   after: Pick<Campaign, 'status' | 'startDate' | 'endDate'>,
 ): ScheduleLifecycle | null {
   if (schedule.status !== 'expired' && schedule.status !== 'completed') return null;
-  if (after.status === 'completed' || after.status === 'archived') return null;
+  if (isClosedCampaign(after.status)) return null;
   if (nextRunOf(schedule, rule, now, before)) return null;
   const next = nextRunOf(schedule, rule, now, after);
-  return next ? { ...lifecycleOf(schedule), status: 'active', nextRunAt: next } : null;
+  return next ? heldByCampaign({ ...lifecycleOf(schedule), status: 'active', nextRunAt: next }, after) : null;
 }
 
 /**
@@ -435,10 +493,10 @@ export function decideOccurrence(
   const campaign = schedule.campaign;
   if (campaign) {
     if (campaign.endDate && at > campaign.endDate.getTime()) return ends('expired', 'skipped', { reason: 'after campaign end_date' });
-    if (campaign.status === 'completed' || campaign.status === 'archived') {
-      return ends('expired', 'skipped', { reason: `campaign ${campaign.status}` });
-    }
-    if (campaign.status === 'paused') return goesOn('skipped', 'campaign paused');
+    if (isClosedCampaign(campaign.status)) return ends('expired', 'skipped', { reason: `campaign ${campaign.status}` });
+    // Held: no next run until the campaign's resume (which records the rest as skipped).
+    if (campaign.status === 'paused')
+      return { fire: false, outcome: 'skipped', reason: CAMPAIGN_PAUSED_REASON, state: heldByCampaign(state, campaign) };
     if (campaign.startDate && at < campaign.startDate.getTime()) return goesOn('skipped', 'before campaign start_date');
   }
   const verdict = plan ?? catchUpPlan(schedule, rule, occurrence, now);

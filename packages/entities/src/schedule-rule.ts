@@ -26,7 +26,11 @@ export function ruleOf(
   return parsed.ok ? parsed.rule : null;
 }
 
-export type CampaignWindow = Pick<Campaign, 'startDate' | 'endDate'> | null | undefined;
+/**
+ * What the schedule lifecycle reads of a schedule's campaign: its dates and, where known, its
+ * status (a window without one is an active campaign's; see `heldByCampaign`).
+ */
+export type CampaignWindow = (Pick<Campaign, 'startDate' | 'endDate'> & Partial<Pick<Campaign, 'status'>>) | null | undefined;
 
 /**
  * The schedule's next fire instant strictly after `after`: the rule's next occurrence that

@@ -337,7 +337,7 @@ describe('an occurrence in the worker', () => {
       'skipped',
       'campaign paused',
       'active',
-      at(DAY),
+      null, // held: no next run until the campaign's resume (issue 10)
     ],
     [
       'it is before the campaign start',

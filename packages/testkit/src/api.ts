@@ -45,9 +45,9 @@ export async function createCampaign(t: ApiTarget, userId: string, body: JsonObj
   return created(await apiAs(t, userId).post('/campaigns', { name: 'Campaign', ...body }), 'campaign');
 }
 
-/** POST /templates (name "Template" unless given); the created template. */
+/** POST /templates (name "Template", publisher_domain "example.com" unless given: a usable template); the created template. */
 export async function createTemplate(t: ApiTarget, userId: string, body: JsonObject = {}): Promise<JsonObject> {
-  return created(await apiAs(t, userId).post('/templates', { name: 'Template', ...body }), 'template');
+  return created(await apiAs(t, userId).post('/templates', { name: 'Template', publisher_domain: 'example.com', ...body }), 'template');
 }
 
 /** POST /schedule: a daily schedule starting in an hour unless the body says otherwise. */

@@ -251,6 +251,6 @@ describe('campaigns', () => {
     expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeUndefined();
     const kept = await t.deps.dataSource.getRepository(Job).findOneByOrFail({ id: job.id });
     expect(kept.campaignId).toBeNull();
-    expect(kept.scheduledJobId).toBeNull();
+    expect(kept.scheduledJobId).toBe(schedule.id); // kept after the schedule's delete (issue 10)
   });
 });

@@ -63,6 +63,7 @@ export const JOB_FIELDS = [
   'campaign_id',
   'template_id',
   'scheduled_job_id',
+  'scheduled_job_name',
   'scheduled_for',
   'status',
   'config',

@@ -336,6 +336,7 @@ describe('contract: campaigns', () => {
     const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
       name: 'tpl',
       campaign_id: id,
+      publisher_domain: 'example.com',
       llm_provider: 'openai',
     });
     expect(template.status).toBe(201);
@@ -423,7 +424,7 @@ describe('contract: templates', () => {
     const bare = expectMatchesContract(
       'POST',
       '/api/v1/templates',
-      await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'Bare' }),
+      await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 'Bare', publisher_domain: 'example.com' }),
     );
 
     const list = expectMatchesContract(
@@ -677,6 +678,7 @@ describe('contract: jobs', () => {
     const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
       name: 'tpl',
       campaign_id: campaign.body.id,
+      publisher_domain: 'example.com',
       country: 'us',
     });
     const job = await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user, {});
@@ -921,7 +923,9 @@ describe('request schemas agree with the API', () => {
     const user = newUserId();
     const ids: Record<string, string> = {
       '/api/v1/campaigns/{id}': (await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'c' })).body.id,
-      '/api/v1/templates/{id}/use': (await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 't' })).body.id,
+      '/api/v1/templates/{id}/use': (
+        await send('post', '/api/v1/templates', '/api/v1/templates', user, { name: 't', publisher_domain: 'example.com' })
+      ).body.id,
       '/api/v1/schedule/{id}': (
         await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 's', schedule_type: 'once', scheduled_at: future() })
       ).body.id,
@@ -938,6 +942,26 @@ describe('request schemas agree with the API', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe('contract: a completed or archived campaign takes no new work', () => {
+  it('a schedule created in it or moved into it by PUT, and a use of its template → 409', async () => {
+    const user = newUserId();
+    const closed = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'done', status: 'completed' });
+    const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
+      name: 't',
+      campaign_id: closed.body.id,
+      publisher_domain: 'example.com',
+    });
+    const use = await send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user);
+    expect(expectMatchesContract('POST', '/api/v1/templates/{id}/use', use).status).toBe(409);
+    const body = { name: 's', schedule_type: 'daily', scheduled_at: inHours(1) };
+    const created = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { ...body, campaign_id: closed.body.id });
+    expect(expectMatchesContract('POST', '/api/v1/schedule', created).status).toBe(409);
+    const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, body);
+    const moved = await api().put(`/api/v1/schedule/${schedule.body.id}`).set(as(user)).send({ campaign_id: closed.body.id });
+    expect(expectMatchesContract('PUT', '/api/v1/schedule/{id}', moved).status).toBe(409);
   });
 });
 

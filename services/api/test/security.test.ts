@@ -269,7 +269,12 @@ describe('security: tenancy', () => {
       end_date: inHours(24 * 365),
     });
     ids.campaign = campaign.body.id;
-    const template = await A.post('/templates', { name: 'A template', campaign_id: ids.campaign, metadata: { secret: 'A only' } });
+    const template = await A.post('/templates', {
+      name: 'A template',
+      campaign_id: ids.campaign,
+      publisher_domain: 'a.example.com',
+      metadata: { secret: 'A only' },
+    });
     ids.template = template.body.id;
     const schedule = await A.post('/schedule', {
       name: 'A schedule',
@@ -616,7 +621,7 @@ describe('security: server-kept fields cannot be set by a client', () => {
     const victim = newUserId();
     const api = apiAs(t, user);
     const campaign = (await api.post('/campaigns', { name: 'c' })).body;
-    const template = (await api.post('/templates', { name: 't' })).body;
+    const template = (await api.post('/templates', { name: 't', publisher_domain: 'example.com' })).body;
     const schedule = (await api.post('/schedule', { name: 's', schedule_type: 'daily', scheduled_at: inHours(2) })).body;
     const job = (await api.post(`/templates/${template.id}/use`, {})).body;
     const before = await rowsOf(t, user);
@@ -760,6 +765,7 @@ describe('security: SQL-, script- and template-looking strings are plain data', 
     expect(storedConfig.job_config).toEqual(jobConfig);
 
     const used = await api(user).post(`/templates/${template.body.id}/use`, {
+      publisher_domain: 'example.com',
       anchor_text: HOSTILE[0],
       notes: HOSTILE[13],
       keywords: HOSTILE.slice(0, 8),

@@ -3,6 +3,7 @@ import {
   catchUpPlan,
   firesAgain,
   JobTemplate,
+  jobConfigProblem,
   jobQueuedMarker,
   jobSettingsOf,
   mergeJobConfig,
@@ -115,9 +116,8 @@ export class MaterializeService {
       try {
         const template = schedule.templateId ? await tx.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
         const config = mergeJobConfig(template, schedule.jobConfig);
-        if (typeof config.publisher_domain !== 'string' || config.publisher_domain.length === 0) {
-          throw new RunFailure('the merged job config has no publisher_domain');
-        }
+        const problem = jobConfigProblem(config);
+        if (problem) throw new RunFailure(problem.message);
         job = { config, templateId: template?.id ?? null };
       } catch (error) {
         if (!(error instanceof RunFailure)) throw error; // PostgreSQL trouble: retried, not a schedule error
@@ -159,6 +159,7 @@ export class MaterializeService {
           ...step.state,
           campaignId: schedule.campaignId,
           templateId: job.templateId,
+          scheduledJobName: schedule.name,
           config: JSON.stringify(job.config),
           ...s,
           country: s.country?.slice(0, 2) ?? null,

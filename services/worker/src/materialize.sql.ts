@@ -93,6 +93,7 @@ const LOCKED_SCHEDULE_FIELDS = [
   'userId',
   'campaignId',
   'templateId',
+  'name',
   'scheduleType',
   'scheduledAt',
   'recurrencePattern',
@@ -180,7 +181,15 @@ export interface RunValues {
  */
 export type JobValues = Pick<
   Job,
-  'campaignId' | 'templateId' | 'publisherDomain' | 'llmProvider' | 'llmModel' | 'writingStrategy' | 'country' | 'language'
+  | 'campaignId'
+  | 'templateId'
+  | 'scheduledJobName'
+  | 'publisherDomain'
+  | 'llmProvider'
+  | 'llmModel'
+  | 'writingStrategy'
+  | 'country'
+  | 'language'
 > & { config: string; queuedNow: boolean };
 
 /** The run row's columns; `jobId` is the statement's to give. */
@@ -258,6 +267,7 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
     ['campaignId', { param: 'campaignId' }],
     ['templateId', { param: 'templateId' }],
     ['scheduledJobId', { param: 'scheduleId' }],
+    ['scheduledJobName', { param: 'scheduledJobName' }],
     ['scheduledFor', { param: 'occurrence' }],
     ['status', { sql: "'pending'" }],
     ['config', { param: 'config' }],

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { IsNull, LessThan, MoreThan } from 'typeorm';
+import { IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
 import { ContentJobPayload, enqueueOccurrence, handOverJob, OccurrencePayload, ReconcileReport, syncScheduler } from '@scheduler/queue';
@@ -65,7 +65,9 @@ export class Reconciler {
     let lastId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const batch = await repo.find({
-        where: { status: 'active', id: MoreThan(lastId) },
+        // An active schedule without a next run (held by its paused campaign) has no scheduler
+        // and nothing overdue: its campaign's resume gives it both.
+        where: { status: 'active', nextRunAt: Not(IsNull()), id: MoreThan(lastId) },
         order: { id: 'ASC' },
         take: BATCH,
       });

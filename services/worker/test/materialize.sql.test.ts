@@ -8,7 +8,7 @@ describe('the materializer statements', () => {
   it('the lock reads the schedule row, its campaign and the existing Job, with two parameters', () => {
     expect(LOCK.text).toMatchInlineSnapshot(`
 "
-SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.scheduled_at,
+SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s.scheduled_at,
        s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs, s.job_config,
        s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count, s.error_count,
        s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy, s.version,
@@ -46,25 +46,26 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.schedul
     expect(MATERIALIZE.text).toMatchInlineSnapshot(`
 "
   WITH job AS (
-    INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_for, status, config,
-      publisher_domain, llm_provider, llm_model, writing_strategy, country, language, queued_at)
-    VALUES ($1::text, $2::uuid, $3::uuid, $4::uuid, $5::timestamptz, 'pending', $6::jsonb,
-            $7::varchar, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::varchar,
-            CASE WHEN $13::boolean THEN now() END)
+    INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_job_name, scheduled_for, status,
+      config, publisher_domain, llm_provider, llm_model, writing_strategy, country, language,
+      queued_at)
+    VALUES ($1::text, $2::uuid, $3::uuid, $4::uuid, $5::varchar, $6::timestamptz, 'pending',
+            $7::jsonb, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::varchar,
+            $13::varchar, CASE WHEN $14::boolean THEN now() END)
     ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
     RETURNING id
   ), run AS (
     INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
-    SELECT $4::uuid, $1::text, $5::timestamptz, $14::varchar, $15::text, $16::text, job.id, now() FROM job
+    SELECT $4::uuid, $1::text, $6::timestamptz, $15::varchar, $16::text, $17::text, job.id, now() FROM job
     ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
       SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
           job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
       WHERE schedule_runs.outcome <> 'materialized'
   ), settled AS (
     UPDATE scheduled_jobs
-       SET status = $17::varchar, next_run_at = $18::timestamptz, last_run_at = $19::timestamptz,
-           run_count = $20::integer, error_count = $21::integer, consecutive_errors = $22::integer,
-           last_error = $23::text, updated_at = now()
+       SET status = $18::varchar, next_run_at = $19::timestamptz, last_run_at = $20::timestamptz,
+           run_count = $21::integer, error_count = $22::integer, consecutive_errors = $23::integer,
+           last_error = $24::text, updated_at = now()
      WHERE id = $4::uuid AND EXISTS (SELECT 1 FROM job)
   )
   SELECT id FROM job"
@@ -98,6 +99,7 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.schedule_type, s.schedul
       lastError: 'before',
       campaignId: 'campaign',
       templateId: 'template',
+      scheduledJobName: 'name',
       config: '{}',
       publisherDomain: 'forbes.com',
       llmProvider: 'anthropic',

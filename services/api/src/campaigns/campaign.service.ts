@@ -1,12 +1,14 @@
 import { In, MoreThan } from 'typeorm';
 import {
   Campaign,
+  CAMPAIGN_PAUSED_REASON,
   CampaignStatus,
   firesAgain,
   intoCampaignWindow,
   Job,
   JobTemplate,
   reopenedByCampaignWindow,
+  resumed,
   ruleOf,
   ScheduledJob,
 } from '@scheduler/entities';
@@ -18,7 +20,7 @@ import { parseInstant } from '../http/format';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { sortOrder, type SortColumn } from '../http/sorting';
-import { upcomingRunsOf } from '../schedules/schedule.service';
+import { recordSkippedWhilePaused, upcomingRunsOf } from '../schedules/schedule.service';
 import { dateOrderErrors, type CreateCampaignDto, type UpdateCampaignDto } from './campaign.dto';
 
 type CampaignFields = CreateCampaignDto | UpdateCampaignDto;
@@ -93,6 +95,10 @@ export class CampaignService {
    * schedules into the new window; a schedule left with no run inside it expires (and its
    * scheduler goes after the commit). A schedule the old window had stopped that has runs in the
    * new one comes back (`reopenedByCampaignWindow`; its scheduler is written after the commit).
+   * A new status applies to the active schedules at once (`heldByCampaign`): `paused` holds them
+   * (no next run, no scheduler); `active` again records the runs the held ones did not make as
+   * `skipped` (`campaign paused`) and gives them their next run and scheduler back; `completed`
+   * or `archived` expires them.
    */
   async update(userId: string, id: string, dto: UpdateCampaignDto): Promise<Campaign> {
     const now = this.deps.now();
@@ -100,11 +106,12 @@ export class CampaignService {
       const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('Campaign');
       const before = { startDate: campaign.startDate, endDate: campaign.endDate };
+      const statusBefore = campaign.status;
       applyFields(campaign, dto);
       const saved = await tx.getRepository(Campaign).save(campaign);
       const expired: string[] = [];
       const reopened: { id: string; version: number; rule: RecurrenceRule | null }[] = [];
-      if (dto.start_date !== undefined || dto.end_date !== undefined) {
+      if (dto.start_date !== undefined || dto.end_date !== undefined || saved.status !== statusBefore) {
         const schedules = tx.getRepository(ScheduledJob);
         let lastId = '00000000-0000-0000-0000-000000000000';
         for (;;) {
@@ -124,6 +131,15 @@ export class CampaignService {
               const version = schedule.version + 1;
               await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
               reopened.push({ id: schedule.id, version, rule });
+              continue;
+            }
+            if (schedule.nextRunAt === null && saved.status !== 'paused') {
+              // Held by the campaign's pause until now: resumed as a paused schedule is.
+              await recordSkippedWhilePaused(tx, schedule, rule, now, saved, CAMPAIGN_PAUSED_REASON);
+              const back = resumed(schedule, rule, now, saved);
+              const version = schedule.version + 1;
+              await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
+              if (firesAgain(back)) reopened.push({ id: schedule.id, version, rule });
               continue;
             }
             const moved = intoCampaignWindow(schedule, rule, now, saved);

@@ -2,6 +2,7 @@ import { JOB_STATUSES, type Job } from '@scheduler/entities';
 import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
 import { Closed, Instant, JsonObject, Nullable, OneOf, Type, Uuid, named, type Static } from '../openapi/schema';
+import { NAME_LENGTH } from '../http/validation';
 import { HOSTNAME_LENGTH, LANGUAGE_LENGTH, LLM_MODEL_LENGTH } from '../templates/template.dto';
 import type { JobUpdate } from './job.service';
 
@@ -16,7 +17,19 @@ export const JobResponse = named(
     user_id: Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH }),
     campaign_id: Nullable(Uuid('`null` for a Job without campaign, or once its campaign was deleted.')),
     template_id: Nullable(Uuid()),
-    scheduled_job_id: Nullable(Uuid('The schedule that materialized it; `null` for manual Jobs (template use).')),
+    scheduled_job_id: Nullable(
+      Uuid(
+        'The schedule that materialized it; `null` for manual Jobs (template use). Kept after the schedule is deleted ' +
+          '(it then names no schedule), so `GET /jobs?scheduled_job_id=` still finds its Jobs.',
+      ),
+    ),
+    scheduled_job_name: Nullable(
+      Type.String({
+        minLength: 1,
+        maxLength: NAME_LENGTH,
+        description: "The schedule's name when it materialized the Job (kept after a rename or delete); `null` for manual Jobs.",
+      }),
+    ),
     scheduled_for: Nullable(Instant('The occurrence instant it materializes; `null` for manual Jobs.')),
     status: OneOf(JOB_STATUSES),
     config: JsonObject({ description: 'The merged job configuration: template fields, then overrides / `job_config` on top.' }),
@@ -46,6 +59,7 @@ export function jobResponse(j: Job): JobResponse {
     campaign_id: j.campaignId,
     template_id: j.templateId,
     scheduled_job_id: j.scheduledJobId,
+    scheduled_job_name: j.scheduledJobName,
     scheduled_for: iso(j.scheduledFor),
     status: j.status,
     config: j.config,

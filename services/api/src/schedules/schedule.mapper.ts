@@ -1,5 +1,7 @@
 import {
   CATCHUP_POLICIES,
+  NOT_RUNNING_REASONS,
+  notRunningReason,
   RUN_OUTCOMES,
   SCHEDULED_JOB_STATUSES,
   type Campaign,
@@ -12,6 +14,17 @@ import { iso } from '../http/format';
 import { NAME_LENGTH } from '../http/validation';
 import { Closed, Instant, JsonObject, Nullable, OneOf, Type, Uuid, named, type Same, type Static } from '../openapi/schema';
 import { MAX_MISFIRE_GRACE_SECONDS } from './schedule.dto';
+
+/** Why a schedule will not run; `null` when it runs at `next_run_at`. */
+const NotRunningReasonSchema = () =>
+  Nullable(
+    OneOf(NOT_RUNNING_REASONS, {
+      description:
+        'Why the schedule makes no run: its own status (`schedule_paused`, `schedule_error`, `schedule_completed`, ' +
+        '`schedule_expired`), or `campaign_paused` for an active schedule its paused campaign holds (no next run ' +
+        'until the campaign is active again). `null` when it runs at `next_run_at`.',
+    }),
+  );
 
 /** The `varchar(64)` time zone column. */
 const TIME_ZONE_LENGTH = 64;
@@ -31,7 +44,8 @@ const scheduleProperties = {
   max_runs: Nullable(Type.Integer({ minimum: 1 })),
   job_config: JsonObject(),
   status: OneOf(SCHEDULED_JOB_STATUSES),
-  next_run_at: Nullable(Instant('The true next fire instant; `null` while paused and once finished.')),
+  next_run_at: Nullable(Instant('The true next fire instant; `null` when the schedule will not run (`not_running_reason` says why).')),
+  not_running_reason: NotRunningReasonSchema(),
   last_run_at: Nullable(Instant()),
   run_count: Type.Integer({ minimum: 0 }),
   error_count: Type.Integer({ minimum: 0 }),
@@ -64,6 +78,7 @@ export function scheduleResponse(s: ScheduledJob): ScheduleResponse {
     job_config: s.jobConfig,
     status: s.status,
     next_run_at: iso(s.nextRunAt),
+    not_running_reason: notRunningReason(s),
     last_run_at: iso(s.lastRunAt),
     run_count: s.runCount,
     error_count: s.errorCount,
@@ -135,7 +150,11 @@ export const SchedulePreviewResponse = named(
   'SchedulePreview',
   Closed({
     timezone: Type.String(),
-    occurrences: Type.Array(OccurrenceResponse, { maxItems: MAX_PREVIEW_COUNT }),
+    occurrences: Type.Array(OccurrenceResponse, {
+      maxItems: MAX_PREVIEW_COUNT,
+      description: 'Empty when the schedule will not run (`not_running_reason`).',
+    }),
+    not_running_reason: NotRunningReasonSchema(),
   }),
 );
 

@@ -40,7 +40,12 @@ scheduleApi.post(
     kind: 'writes',
     body: CreateScheduleDto,
     notFound: true,
-    success: { status: 201, description: 'The created (active) schedule.', schema: ScheduleResponse },
+    conflict: 'The campaign is completed or archived: it takes no new schedules.',
+    success: {
+      status: 201,
+      description: 'The created (active) schedule; in a paused campaign it has no `next_run_at` until the campaign is active.',
+      schema: ScheduleResponse,
+    },
   },
   async ({ userId, body }, { service }) => {
     return scheduleResponse(await service.create(userId, body));
@@ -170,7 +175,9 @@ scheduleApi.get(
   {
     operationId: 'previewSchedule',
     summary: 'Preview the next fire instants of a schedule',
-    description: 'Starts from the pending run (else from now) and is capped by the runs left under `max_runs`.',
+    description:
+      'Starts from the pending run (else from now) and is capped by the runs left under `max_runs`. Empty, with ' +
+      '`not_running_reason`, while the schedule will not run (paused, in error, finished, or held by its paused campaign).',
     kind: 'reads',
     query: { count: COUNT },
     success: { status: 200, description: 'The next fire instants (at most `count`).', schema: SchedulePreviewResponse },
@@ -200,6 +207,7 @@ scheduleApi.put(
     summary: 'Update a schedule (partial)',
     kind: 'writes',
     body: UpdateScheduleDto,
+    conflict: 'The new `campaign_id` names a completed or archived campaign: it takes no new schedules.',
     success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
   },
   async ({ userId, id, body }, { service }) => {

@@ -1,4 +1,4 @@
-import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
+import { EntityManager, In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
 import {
   Campaign,
   JobTemplate,
@@ -7,11 +7,14 @@ import {
   canResume,
   changesFiring,
   firesAgain,
+  heldByCampaign,
   nextRunAfter,
   notActiveReason,
+  notRunningReason,
   paused,
   resumed,
   ruleOf,
+  NotRunningReason,
   ScheduledJob,
   ScheduledJobStatus,
   ScheduleEdit,
@@ -19,8 +22,9 @@ import {
   skippedWhilePaused,
   upcomingRuns,
 } from '@scheduler/entities';
-import { describeOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
+import { describeOccurrence, nextOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
+import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
 import { copySentFields } from '../http/fields';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
@@ -66,6 +70,79 @@ function ruleOrThrow(input: ScheduleInput, now: Date, requireFutureStart: boolea
   const parsed = parseSchedule(input, { now, requireFutureStart });
   if (!parsed.ok) throw validationFailed(parsed.errors);
   return parsed.rule;
+}
+
+/**
+ * The rule's first run when it has already passed: `scheduled_at` was in the future, but runs
+ * fall on whole seconds, so one a few hundred milliseconds ahead whose second has begun is not.
+ */
+function passedFirstRun(rule: RecurrenceRule, now: Date): Date | null {
+  const first = nextOccurrence(rule, new Date(new Date(rule.start).getTime() - 1));
+  return first && first.getTime() <= now.getTime() ? first : null;
+}
+
+function firstRunPassed(first: Date): FieldError {
+  return {
+    field: 'scheduled_at',
+    message: `must be in the future: the first run would be at ${first.toISOString()} (runs fall on whole seconds), which has passed`,
+  };
+}
+
+/**
+ * A rule whose `scheduled_at` must be in the future (create, or a PUT that sends it), after the
+ * recurrence package parsed it: its first run must be too. 422 naming `scheduled_at` when not.
+ */
+function refusePassedFirstRun(rule: RecurrenceRule, now: Date): void {
+  const first = passedFirstRun(rule, now);
+  if (first) throw validationFailed([firstRunPassed(first)]);
+}
+
+/** Why a new rule with a future first run has no run after now (the 422 of a create). */
+function noRunError(rule: RecurrenceRule, now: Date, campaign: Campaign | null): FieldError {
+  if (campaign && nextOccurrence(rule, now)) {
+    return { field: 'campaign_id', message: "the schedule has no run inside the campaign's start and end dates" };
+  }
+  return { field: 'recurrence_end_date', message: 'the schedule has no run before its end date' };
+}
+
+/**
+ * Records the runs a paused schedule did not make (`skippedWhilePaused`: after its last settled
+ * occurrence, up to now) as `skipped` with `reason`, in the caller's transaction; rows already
+ * there are kept. Used by a schedule's resume (`schedule paused`) and by its campaign's
+ * (`campaign paused`, for the schedules the campaign held).
+ */
+export async function recordSkippedWhilePaused(
+  tx: EntityManager,
+  schedule: ScheduledJob,
+  rule: RecurrenceRule | null,
+  now: Date,
+  campaign: Campaign | null,
+  reason: string,
+): Promise<void> {
+  const runs = tx.getRepository(ScheduleRun);
+  const last = await runs.findOne({
+    select: { occurrenceAt: true },
+    where: { scheduledJobId: schedule.id },
+    order: { occurrenceAt: 'DESC' },
+  });
+  const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
+  const since = settled.length ? new Date(Math.max(...settled.map((d) => d.getTime()))) : null;
+  const skipped = skippedWhilePaused(schedule, rule, since, now, campaign);
+  if (skipped.length === 0) return;
+  await runs
+    .createQueryBuilder()
+    .insert()
+    .values(
+      skipped.map((at) => ({
+        scheduledJobId: schedule.id,
+        userId: schedule.userId,
+        occurrenceAt: at,
+        outcome: 'skipped' as const,
+        reason,
+      })),
+    )
+    .orIgnore()
+    .execute();
 }
 
 /** Writes the rule's fields onto the row exactly as the recurrence package normalized them. */
@@ -121,22 +198,21 @@ export class ScheduleService {
   async create(userId: string, dto: CreateScheduleDto): Promise<ScheduledJob> {
     const now = this.deps.now();
     const rule = ruleOrThrow(scheduleInputOf(dto), now, true);
+    refusePassedFirstRun(rule, now);
     const campaign = await this.ownCampaign(userId, dto.campaign_id);
+    refuseClosedCampaign(campaign, 'schedules');
     await this.ownTemplate(userId, dto.template_id);
-    const nextRunAt = nextRunAfter(rule, now, campaign);
-    if (!nextRunAt) {
-      const field: FieldError = campaign
-        ? { field: 'campaign_id', message: "the schedule has no run inside the campaign's start and end dates" }
-        : { field: 'recurrence_end_date', message: 'the schedule has no run before its end date' };
-      throw validationFailed([field]);
-    }
+    const next = nextRunAfter(rule, now, campaign);
+    if (!next) throw validationFailed([noRunError(rule, now, campaign)]);
+    // Active, but without a next run while its campaign is paused.
+    const { status, nextRunAt } = heldByCampaign({ status: 'active' as const, nextRunAt: next }, campaign);
     // Fields the body left out take their column's default (returned by the insert).
     const schedule = this.repo.create({
       userId,
       description: null,
       campaignId: null,
       templateId: null,
-      status: 'active',
+      status,
       nextRunAt,
       version: 1,
     });
@@ -205,6 +281,7 @@ export class ScheduleService {
       const ruleChanged = RULE_FIELDS.some((f) => dto[f] !== undefined);
       const campaignChanged = dto.campaign_id !== undefined && dto.campaign_id !== schedule.campaignId;
       const campaign = await this.ownCampaign(userId, dto.campaign_id === undefined ? schedule.campaignId : dto.campaign_id);
+      if (campaignChanged) refuseClosedCampaign(campaign, 'schedules');
       if (dto.template_id !== undefined) await this.ownTemplate(userId, dto.template_id);
 
       let rule = ruleOf(schedule);
@@ -222,6 +299,7 @@ export class ScheduleService {
         // A changed type, pattern or zone is a new rule: its start must be in the future too.
         const requireFuture = dto.scheduled_at !== undefined;
         rule = ruleOrThrow(input, now, requireFuture);
+        if (requireFuture) refusePassedFirstRun(rule, now);
         applyRule(schedule, rule, input.max_runs);
       }
       copySentFields(schedule, dto, RULE_FIELDS);
@@ -275,31 +353,7 @@ export class ScheduleService {
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
       const campaign = schedule.campaignId ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
-      const runs = tx.getRepository(ScheduleRun);
-      const last = await runs.findOne({
-        select: { occurrenceAt: true },
-        where: { scheduledJobId: schedule.id },
-        order: { occurrenceAt: 'DESC' },
-      });
-      const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
-      const since = settled.length ? new Date(Math.max(...settled.map((d) => d.getTime()))) : null;
-      const skipped = skippedWhilePaused(schedule, rule, since, now, campaign);
-      if (skipped.length > 0) {
-        await runs
-          .createQueryBuilder()
-          .insert()
-          .values(
-            skipped.map((at) => ({
-              scheduledJobId: schedule.id,
-              userId,
-              occurrenceAt: at,
-              outcome: 'skipped' as const,
-              reason: notActiveReason('paused'),
-            })),
-          )
-          .orIgnore()
-          .execute();
-      }
+      await recordSkippedWhilePaused(tx, schedule, rule, now, campaign, notActiveReason('paused'));
       Object.assign(schedule, resumed(schedule, rule, now, campaign));
       schedule.version += 1;
       return { schedule: await repo.save(schedule), rule };
@@ -315,19 +369,24 @@ export class ScheduleService {
     await this.ownCampaign(userId, dto.campaign_id);
     await this.ownTemplate(userId, dto.template_id);
     const from = new Date(new Date(rule.start).getTime() - 1);
-    return previewResponse(rule, nextOccurrences(rule, from, count));
+    return previewResponse(rule, nextOccurrences(rule, from, count), null);
   }
 
+  /**
+   * The runs the schedule will really make. None while it does not run (paused, in error,
+   * finished, or held by its paused campaign): `not_running_reason` says why.
+   */
   async preview(userId: string, id: string, count: number) {
     const schedule = await this.get(userId, id);
+    const reason = notRunningReason(schedule);
     const rule = ruleOf(schedule);
-    if (!rule) return { timezone: schedule.timezone, occurrences: [] };
+    if (!rule || reason) return { timezone: schedule.timezone, occurrences: [], not_running_reason: reason ?? 'schedule_error' };
     const now = this.deps.now();
     // From the pending run if it is still due, else from now.
     const from = schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime() ? new Date(schedule.nextRunAt.getTime() - 1) : now;
     const campaign = schedule.campaignId ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
     // The runs it will really make: inside the campaign's dates, up to the runs left.
-    return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count));
+    return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count), null);
   }
 
   async runs(userId: string, id: string, page: Page): Promise<[ScheduleRun[], number]> {
@@ -341,8 +400,8 @@ export class ScheduleService {
   }
 }
 
-function previewResponse(rule: RecurrenceRule, occurrences: Date[]) {
-  return { timezone: rule.timezone, occurrences: occurrences.map((at) => describeOccurrence(rule, at)) };
+function previewResponse(rule: RecurrenceRule, occurrences: Date[], reason: NotRunningReason | null) {
+  return { timezone: rule.timezone, occurrences: occurrences.map((at) => describeOccurrence(rule, at)), not_running_reason: reason };
 }
 
 /**

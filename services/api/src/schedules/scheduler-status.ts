@@ -1,3 +1,4 @@
+import { IsNull, Not } from 'typeorm';
 import { ScheduledJob } from '@scheduler/entities';
 import { ReconcileReport, statusKeys, WORKER_STALE_MS } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
@@ -39,7 +40,11 @@ export const SchedulerStatusResponse = named(
       { description: 'Job counts of the occurrence queue.' },
     ),
     schedulers_in_redis: count(),
-    active_schedules: Type.Integer({ minimum: 0, description: 'Active schedules of all users.' }),
+    active_schedules: Type.Integer({
+      minimum: 0,
+      description:
+        'Active schedules of all users that have a next run (each has a scheduler; a paused campaign holds its schedules without one).',
+    }),
     last_reconcile: Type.Unsafe<ReconcileReport | null>({ oneOf: [ReconcileReportResponse, { type: 'null' }] }),
     oldest_overdue_run_at: Nullable(
       Instant(`The oldest \`next_run_at\` of an active schedule more than ${OVERDUE_AFTER_MS / 1000} s overdue.`),
@@ -61,7 +66,7 @@ export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusRes
     deps.redis.get(keys.lastReconcile),
     deps.occurrenceQueue.getJobSchedulersCount(),
     deps.occurrenceQueue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
-    deps.dataSource.getRepository(ScheduledJob).countBy({ status: 'active' }),
+    deps.dataSource.getRepository(ScheduledJob).countBy({ status: 'active', nextRunAt: Not(IsNull()) }),
     deps.dataSource
       .getRepository(ScheduledJob)
       .createQueryBuilder('s')

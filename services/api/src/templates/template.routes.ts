@@ -99,6 +99,7 @@ templateApi.post(
     kind: 'writes',
     body: UseTemplateDto,
     bodyOptional: true,
+    conflict: "The template's campaign is completed or archived: it takes no new Jobs.",
     success: { status: 201, description: 'The created (pending) Job.', schema: JobResponse },
   },
   async ({ userId, id, body }, service) => jobResponse(await service.use(userId, id, body)),

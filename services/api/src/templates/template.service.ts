@@ -3,6 +3,7 @@ import {
   Campaign,
   FINISHED_SCHEDULE_STATUSES,
   Job,
+  jobConfigProblem,
   JobTemplate,
   jobSettingsOf,
   jobQueuedMarker,
@@ -11,7 +12,8 @@ import {
 } from '@scheduler/entities';
 import { handOverJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
-import { conflict, notFound } from '../http/errors';
+import { refuseClosedCampaign } from '../campaigns/closed-campaign';
+import { conflict, notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
 import type { CreateTemplateDto, UpdateTemplateDto, UseTemplateDto } from './template.dto';
 
@@ -152,6 +154,8 @@ export class TemplateService {
   /**
    * Creates a pending Job from the template with the overrides on top (`mergeJobConfig`),
    * counts the use atomically in the same transaction, then hands the Job to the content queue.
+   * Refused, with nothing written: in a completed or archived campaign (409), and when the merged
+   * config fails the worker's own check (`jobConfigProblem`: no `publisher_domain`, 422).
    */
   async use(userId: string, id: string, overrides: UseTemplateDto): Promise<Job> {
     const now = this.deps.now();
@@ -162,11 +166,12 @@ export class TemplateService {
       // Lock order campaign -> template, as a campaign's cascading delete takes them; the other
       // order deadlocks with it (the Job's foreign key needs the campaign row).
       if (found.campaignId) {
-        await tx.getRepository(Campaign).findOne({
-          select: { id: true },
+        const campaign = await tx.getRepository(Campaign).findOne({
+          select: { id: true, status: true },
           where: { id: found.campaignId },
           lock: { mode: 'pessimistic_read' },
         });
+        refuseClosedCampaign(campaign, 'Jobs');
       }
       const counted = await templates
         .createQueryBuilder()
@@ -178,6 +183,9 @@ export class TemplateService {
       if (!counted.affected) throw notFound('Template');
       const template = await templates.findOneByOrFail({ id });
       const config = mergeJobConfig(template, { ...overrides });
+      // The transaction rolls back the counted use with it.
+      const problem = jobConfigProblem(config);
+      if (problem) throw validationFailed([problem]);
       const jobs = tx.getRepository(Job);
       return jobs.save(
         jobs.create({
@@ -185,6 +193,7 @@ export class TemplateService {
           campaignId: template.campaignId,
           templateId: template.id,
           scheduledJobId: null,
+          scheduledJobName: null,
           scheduledFor: null,
           status: 'pending',
           config,
