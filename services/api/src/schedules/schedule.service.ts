@@ -22,7 +22,15 @@ import {
   skippedWhilePaused,
   upcomingRuns,
 } from '@scheduler/entities';
-import { describeOccurrence, nextOccurrence, nextOccurrences, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
+import {
+  describeOccurrence,
+  nextOccurrence,
+  nextOccurrences,
+  parseSchedule,
+  RecurrenceRule,
+  ScheduleInput,
+  ScheduleType,
+} from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
