@@ -4,13 +4,14 @@ import { authenticate } from './http/auth';
 import { createErrorHandler, requireJsonBody, routeNotFound } from './http/errors';
 import { createRateLimiters } from './http/rate-limit';
 import type { AppDeps } from './deps';
-import { API_BASE } from './http/route';
+import { API_BASE, methodNotAllowed } from './http/route';
 import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
 import { jobApi, jobRoutes } from './jobs/job.routes';
 import { healthRoutes } from './health.routes';
 import { openapiRoutes } from './openapi';
+import { GROUPS } from './openapi/document';
 import { requestLogging, requestMetrics } from './http/observability';
 
 export function createApp(deps: AppDeps): Express {
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(jobApi.options.base, jobRoutes(deps, limits));
   app.use(API_BASE, api);
 
+  app.use(methodNotAllowed(GROUPS));
   app.use(routeNotFound);
   app.use(createErrorHandler((message, error) => deps.logger.error({ err: error }, message)));
   return app;

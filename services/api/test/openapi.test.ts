@@ -843,6 +843,33 @@ describe('contract: errors on every operation', () => {
     expectMatchesContract(method, path, res);
   });
 
+  /** One object of the caller's for a `/{id}` path (a Job through a template use). */
+  const ownedObject = async (path: string, user: string): Promise<string> => {
+    const post = (url: string, body: object) => api().post(url).set(as(user)).send(body);
+    if (path.startsWith('/api/v1/jobs')) {
+      const template = await post('/api/v1/templates', { name: 't', publisher_domain: 'example.com' });
+      return (await post(`/api/v1/templates/${template.body.id}/use`, {})).body.id as string;
+    }
+    const collection = path.slice(0, path.indexOf('/{id}'));
+    const body = collection.endsWith('/schedule') ? { name: 's', schedule_type: 'once', scheduled_at: inHours(1) } : { name: 'x' };
+    return (await post(collection, body)).body.id as string;
+  };
+
+  it.each(operations.filter((o) => hasStatus(o, 412)).map((o) => [o.method, o.path]))(
+    '%s %s with a stale If-Match → 412',
+    async (method, path) => {
+      const user = newUserId();
+      const req = api()
+        [method.toLowerCase() as 'put'](urlOf(path, await ownedObject(path, user)))
+        .set(as(user))
+        .set('If-Match', '"stale"');
+      const body = validBody[`${method} ${path}`];
+      const res = body ? await req.send(body) : await req;
+      expect(res.status).toBe(412);
+      expectMatchesContract(method, path, res);
+    },
+  );
+
   describe('rate limits', () => {
     let limited: TestApp;
     beforeAll(async () => {

@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'malformed_json'
   | 'malformed_url'
+  | 'method_not_allowed'
+  | 'precondition_failed'
   | 'rate_limited'
+  | 'service_unavailable'
   | 'internal';
 
 const STATUS = {
@@ -29,7 +32,10 @@ const STATUS = {
   unsupported_media_type: 415,
   malformed_json: 400,
   malformed_url: 400,
+  method_not_allowed: 405,
+  precondition_failed: 412,
   rate_limited: 429,
+  service_unavailable: 503,
   internal: 500,
 } satisfies Record<ErrorCode, number>;
 
@@ -43,7 +49,10 @@ const TITLE = {
   unsupported_media_type: 'Unsupported Media Type',
   malformed_json: 'Bad Request',
   malformed_url: 'Bad Request',
+  method_not_allowed: 'Method Not Allowed',
+  precondition_failed: 'Precondition Failed',
   rate_limited: 'Too Many Requests',
+  service_unavailable: 'Service Unavailable',
   internal: 'Internal Server Error',
 } satisfies Record<ErrorCode, string>;
 

@@ -2,6 +2,7 @@ import type { FindOptionsWhere } from 'typeorm';
 import { Job, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
 import { conflict, notFound, validationFailed } from '../http/errors';
+import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { UpdateJobDto } from './job.dto';
 
@@ -46,7 +47,7 @@ export class JobService {
    * row lock, so two concurrent reports cannot both move it. A Job in a final status no longer
    * changes at all (409); the server keeps `started_at` and `completed_at`.
    */
-  async update(userId: string, id: string, dto: UpdateJobDto): Promise<Job> {
+  async update(userId: string, id: string, dto: UpdateJobDto, expected?: IfMatch): Promise<Job> {
     if (dto.status === undefined && dto.cost_usd === undefined && dto.error_message === undefined) {
       throw validationFailed([{ field: 'body', message: 'must set at least one of status, cost_usd, error_message' }]);
     }
@@ -54,6 +55,7 @@ export class JobService {
       const repo = tx.getRepository(Job);
       const job = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!job) throw notFound('Job');
+      assertMatches(expected, job, 'Job');
       if (isFinal(job.status)) throw conflict(`Job is ${job.status}, a final status: it can no longer change`);
       if (dto.status !== undefined) {
         if (dto.status === job.status) throw conflict(`Job is already ${job.status}`);

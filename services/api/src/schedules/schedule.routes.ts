@@ -196,11 +196,12 @@ scheduleApi.put(
     summary: 'Update a schedule (partial)',
     kind: 'writes',
     body: UpdateScheduleDto,
+    ifMatch: true,
     success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
   },
-  async ({ userId, id, body }, { service }) => {
+  async ({ userId, id, body, ifMatch }, { service }) => {
     await validateJobConfig(body.job_config);
-    return scheduleResponse(await service.update(userId, id, body));
+    return scheduleResponse(await service.update(userId, id, body, ifMatch));
   },
 );
 
@@ -239,9 +240,10 @@ scheduleApi.delete(
     summary: 'Delete a schedule',
     description: 'Its Jobs are kept.',
     kind: 'writes',
+    ifMatch: true,
     success: { status: 204, description: 'Deleted.' },
   },
-  async ({ userId, id }, { service }) => service.remove(userId, id),
+  async ({ userId, id, ifMatch }, { service }) => service.remove(userId, id, ifMatch),
 );
 
 export function scheduleRoutes(deps: AppDeps, limits: RateLimiters) {
