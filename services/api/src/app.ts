@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cors from 'cors';
 import express, { Express } from 'express';
 import { authenticate } from './http/auth';
 import { createErrorHandler, requireJsonBody, routeNotFound } from './http/errors';
@@ -14,6 +15,28 @@ import { openapiRoutes } from './openapi';
 import { GROUPS } from './openapi/document';
 import { requestLogging, requestMetrics } from './http/observability';
 
+/** What a browser on another origin may send (preflight) and read (`Access-Control-Expose-Headers`). */
+export const CORS_ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'];
+export const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'X-Total-Count'];
+/** How long a browser may cache a preflight answer, in seconds. */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/**
+ * CORS for the configured origins (`CORS_ORIGINS`), with the maintained `cors` package: preflights
+ * are answered (204) with the methods and headers above; other origins get no CORS headers, so the
+ * browser keeps the response from them. Bearer tokens, not cookies: no credentials mode.
+ */
+function corsFor(origins: string[]) {
+  return cors({
+    origin: origins[0] === '*' ? '*' : origins,
+    methods: CORS_ALLOWED_METHODS,
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: CORS_MAX_AGE_SECONDS,
+  });
+}
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -22,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics.api));
+  if (deps.config.corsOrigins.length) app.use(corsFor(deps.config.corsOrigins));
   app.use(healthRoutes(deps));
   app.use(openapiRoutes());
 
