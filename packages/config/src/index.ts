@@ -27,6 +27,8 @@ export interface JwtConfig {
   algorithms: ('HS256' | 'RS256' | 'ES256')[];
   issuer: string | null;
   audience: string | null;
+  /** Refuse tokens without an `exp` claim (`JWT_REQUIRE_EXP`, default true). */
+  requireExp: boolean;
   /** True when no secret was configured and the development secret is in use. */
   usingDevelopmentSecret: boolean;
 }
@@ -118,6 +120,14 @@ class Reader {
     return value;
   }
 
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name);
+    if (raw === null) return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const value = this.string(name, fallback);
     if (!allowed.includes(value as T)) {
@@ -199,6 +209,7 @@ export function loadConfig(env: Env): Config {
       algorithms,
       issuer: r.optional('JWT_ISSUER'),
       audience: r.optional('JWT_AUDIENCE'),
+      requireExp: r.bool('JWT_REQUIRE_EXP', true),
       usingDevelopmentSecret: !secret && !publicKey,
     },
     rateLimit: {

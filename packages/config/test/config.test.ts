@@ -83,4 +83,10 @@ describe('configuration', () => {
       expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must be/);
     }
   });
+
+  it('when JWT_REQUIRE_EXP is unset, then tokens need exp; false allows them without; another value is refused', () => {
+    expect(loadConfig({}).jwt.requireExp).toBe(true);
+    expect(loadConfig({ JWT_REQUIRE_EXP: 'false' }).jwt.requireExp).toBe(false);
+    expect(() => loadConfig({ JWT_REQUIRE_EXP: 'no' })).toThrow(/JWT_REQUIRE_EXP must be true or false/);
+  });
 });

@@ -213,9 +213,14 @@ const responses: Record<string, Json> = {
   MalformedJson: problemResponse(['malformed_json'], BAD_BODY),
   MalformedUrl: problemResponse(['malformed_url'], BAD_URL),
   MalformedJsonOrUrl: problemResponse(['malformed_json', 'malformed_url'], `${BAD_BODY} Or: ${BAD_URL}`),
-  Unauthorized: problemResponse(['unauthorized'], 'Missing, malformed, expired or wrongly signed token, or one without `sub`.', {
-    headers: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate'), ...rateLimitHeaders },
-  }),
+  Unauthorized: problemResponse(
+    ['unauthorized'],
+    'Missing, malformed, expired or wrongly signed token, one without `exp` (unless `JWT_REQUIRE_EXP=false`), ' +
+      'or one whose `sub` is missing, longer than 255 characters or not valid text (control characters).',
+    {
+      headers: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate'), ...rateLimitHeaders },
+    },
+  ),
   NotFound: problemResponse(
     ['not_found'],
     "No such object of the caller: missing, another user's (never 403), or an id that is not a UUID; also a " +
