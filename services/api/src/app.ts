@@ -62,6 +62,14 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(methodNotAllowed(GROUPS));
   app.use(routeNotFound);
-  app.use(createErrorHandler((message, error) => deps.logger.error({ err: error }, message)));
+  app.use(
+    createErrorHandler({
+      log: (message, error) => deps.logger.error({ err: error }, message),
+      unavailable: (dependency, error) => {
+        deps.metrics.api.dependencyUnavailable.inc({ dependency });
+        deps.logger.warn({ err: error, dependency }, 'dependency unavailable: answered 503');
+      },
+    }),
+  );
   return app;
 }

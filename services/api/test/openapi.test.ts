@@ -21,6 +21,7 @@ import {
   validatorAt,
 } from './contract';
 import { newUserId, startTestApp, TestApp } from './helpers';
+import { unreachableDataSource } from './unavailable';
 
 const HOUR = 3_600_000;
 /** An instant `h` hours from now, whole seconds (schedules drop milliseconds). */
@@ -869,6 +870,37 @@ describe('contract: errors on every operation', () => {
       expectMatchesContract(method, path, res);
     },
   );
+
+  describe('PostgreSQL unreachable', () => {
+    let deadDb: DataSource;
+    beforeAll(async () => {
+      deadDb = await unreachableDataSource(t.deps.dataSource);
+    });
+    afterAll(async () => {
+      await deadDb.destroy().catch(() => undefined);
+    });
+    /** Bodies that pass validation, so that the database is what fails. */
+    const acceptedBody: Record<string, object> = {
+      ...validBody,
+      'POST /api/v1/campaigns': { name: 'x' },
+      'POST /api/v1/templates': { name: 'x' },
+      'POST /api/v1/schedule': { name: 'x', schedule_type: 'once', scheduled_at: inHours(1) },
+      'POST /api/v1/schedule/preview': { name: 'x', schedule_type: 'daily', scheduled_at: inHours(1), campaign_id: randomUUID() },
+    };
+
+    it.each(securedOperations.filter((o) => hasStatus(o, 503)).map((o) => [o.method, o.path]))(
+      '%s %s → 503 with Retry-After',
+      async (method, path) => {
+        const body = acceptedBody[`${method} ${path}`];
+        const req = request(createApp({ ...t.deps, dataSource: deadDb }))
+          [method.toLowerCase() as 'post'](urlOf(path))
+          .set(as(newUserId()));
+        const res = body ? await req.send(body) : await req;
+        expect(res.status).toBe(503);
+        expectMatchesContract(method, path, res);
+      },
+    );
+  });
 
   describe('rate limits', () => {
     let limited: TestApp;

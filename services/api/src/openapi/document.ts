@@ -13,7 +13,7 @@
 import { DEFAULT_RATE_LIMIT } from '@scheduler/config';
 import { campaignApi } from '../campaigns/campaign.routes';
 import { healthApi } from '../health.routes';
-import { problemKind, type ErrorCode, type FieldError, type Problem } from '../http/errors';
+import { problemKind, UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorCode, type FieldError, type Problem } from '../http/errors';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../http/pagination';
 import type { QueryParam } from '../http/query';
 import type { LimitKind } from '../http/rate-limit';
@@ -165,6 +165,11 @@ const headers: Record<string, Json> = {
     schema: { type: 'string', examples: [`"reads";q=${DEFAULT_RATE_LIMIT.reads};w=${DEFAULT_RATE_LIMIT.windowSeconds}`] },
   },
   'Retry-After': { description: 'Seconds until the budget is renewed.', required: true, schema: { type: 'integer', minimum: 0 } },
+  'Retry-After-Unavailable': {
+    description: 'Seconds to wait before retrying while a dependency is away.',
+    required: true,
+    schema: { type: 'integer', minimum: 0, examples: [UNAVAILABLE_RETRY_AFTER_SECONDS] },
+  },
   'WWW-Authenticate': { description: 'Always `Bearer`.', required: true, schema: { type: 'string', const: 'Bearer' } },
   ETag: {
     description: "The object's strong entity tag (from its `updated_at`, and `version` for a schedule): send it back in `If-Match`.",
@@ -250,6 +255,11 @@ const responses: Record<string, Json> = {
       '`Allow` lists the methods it serves.',
     { headers: { Allow: ref('headers', 'Allow') } },
   ),
+  ServiceUnavailable: problemResponse(
+    ['service_unavailable'],
+    `PostgreSQL or Redis is unreachable (restarting, connection refused or dropped): retry after \`Retry-After\` seconds (${UNAVAILABLE_RETRY_AFTER_SECONDS}).`,
+    { headers: { 'Retry-After': ref('headers', 'Retry-After-Unavailable') } },
+  ),
   RateLimited: problemResponse(
     ['rate_limited'],
     "The caller's budget for this kind of request (per user, or per client address without a valid token) is used up.",
@@ -311,6 +321,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   }
   if (takesBody || query.length) res['422'] = ref('responses', 'ValidationFailed');
   res['429'] = ref('responses', 'RateLimited');
+  res['503'] = ref('responses', 'ServiceUnavailable');
   out.responses = Object.fromEntries(Object.entries(res).sort(([a], [b]) => Number(a) - Number(b)));
   return out;
 }
