@@ -53,6 +53,8 @@ describe('PostgreSQL or Redis unreachable', () => {
     await createCampaign(t, user);
   });
 
+  // The terminated connection fails its next query with 57P01, or TypeORM has already released the
+  // runner on the client's error event (QueryRunnerAlreadyReleasedError): both are a 503.
   it('when a connection is terminated mid-request (57P01, as a restart does), then 503', async () => {
     const app = createApp({
       ...t.deps,
@@ -109,6 +111,11 @@ describe('PostgreSQL or Redis unreachable', () => {
       'postgres',
     ],
     ['AggregateError', new AggregateError([Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })], 'connect'), 'postgres'],
+    [
+      'TypeORM releasing the runner of a broken connection',
+      Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), { name: 'QueryRunnerAlreadyReleasedError' }),
+      'postgres',
+    ],
     [
       'ioredis retries',
       Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' }),

@@ -138,6 +138,13 @@ const CONNECTION_ERRNOS = new Set([
 const UNAVAILABLE_SQLSTATE = /^(57P0[123]|08[0-9A-Z]{3})$/;
 /** pg's own messages when a connection drops or cannot be had. */
 const PG_CONNECTION_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+/**
+ * TypeORM releases a query runner whose connection broke (it listens to the pg client's `error`,
+ * e.g. the server's "terminating connection" during a restart); the transaction's next query then
+ * fails with this. Our services only use runners through `dataSource.transaction`, so nothing else
+ * releases one under a request.
+ */
+const PG_RUNNER_RELEASED = 'QueryRunnerAlreadyReleasedError';
 /** ioredis: a command given up while the connection is down (`maxRetriesPerRequest`), or sent on a closed one. */
 const REDIS_CONNECTION_MESSAGE = /^(Reached the max retries per request limit|Connection is closed|Stream isn't writeable)/;
 
@@ -152,7 +159,7 @@ export function unavailableDependency(err: unknown, depth = 0): Dependency | nul
   const text = typeof message === 'string' ? message : '';
   if (name === 'MaxRetriesPerRequestError' || REDIS_CONNECTION_MESSAGE.test(text)) return 'redis';
   if (typeof code === 'string' && (CONNECTION_ERRNOS.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return 'postgres';
-  if (PG_CONNECTION_MESSAGE.test(text)) return 'postgres';
+  if (PG_CONNECTION_MESSAGE.test(text) || name === PG_RUNNER_RELEASED) return 'postgres';
   const nested = [
     (err as { driverError?: unknown }).driverError,
     (err as { cause?: unknown }).cause,
