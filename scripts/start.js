@@ -1,5 +1,6 @@
 // `npm start`: creates the database if missing, migrates, then runs the API and one worker
-// until Ctrl-C (or SIGTERM), which stops both. Their logs share this terminal.
+// until Ctrl-C (or SIGTERM), which stops both. A child that dies is restarted with backoff (and
+// the other keeps running). Their logs share this terminal.
 const { spawn } = require('node:child_process');
 const net = require('node:net');
 const path = require('node:path');
@@ -44,29 +45,78 @@ async function main() {
   const workerEnv = { ...process.env, WORKER_PORT: String(await workerPort(config.worker.port)) };
 
   const root = path.resolve(__dirname, '..');
-  const children = [
-    spawn(process.execPath, [path.join(root, 'services/api/dist/main.js')], { stdio: 'inherit' }),
-    spawn(process.execPath, [path.join(root, 'services/worker/dist/main.js')], { stdio: 'inherit', env: workerEnv }),
-  ];
-  let exiting = false;
+  const supervisor = supervise([
+    { name: 'api', args: [path.join(root, 'services/api/dist/main.js')], env: process.env },
+    { name: 'worker', args: [path.join(root, 'services/worker/dist/main.js')], env: workerEnv },
+  ]);
+  process.on('SIGINT', () => supervisor.stop('SIGINT'));
+  process.on('SIGTERM', () => supervisor.stop('SIGTERM'));
+}
+
+/** First restart delay of a crashed child; doubled on each crash in a row, up to the maximum. */
+const RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A child that ran this long before it died starts again from the first delay. */
+const STABLE_AFTER_MS = 30_000;
+
+const say = (message) => console.error(`npm start: ${message}`);
+
+/**
+ * Runs each child and keeps it running: one that dies (a crash, kill -9, an exit of its own) is
+ * started again after a delay that doubles with each crash in a row (1 s, 2 s, 4 s ... 30 s), and
+ * the other one is left alone. Only `stop` (Ctrl-C or SIGTERM) ends them: SIGTERM to each, which
+ * finish their work and exit; a second Ctrl-C kills them. Exits with the worst exit code seen
+ * after the stop (0 when both stopped cleanly).
+ */
+function supervise(specs) {
+  let stopping = false;
   let worst = 0;
-  let alive = children.length;
-  const stopAll = (signal) => {
-    if (exiting) return;
-    exiting = true;
-    for (const child of children) if (child.exitCode === null) child.kill(signal);
+  const states = specs.map((spec) => ({ spec, child: null, timer: null, crashes: 0, startedAt: 0 }));
+
+  const finishIfDone = () => {
+    if (stopping && states.every((s) => s.child === null && s.timer === null)) process.exit(worst);
   };
-  for (const child of children) {
+
+  const start = (state) => {
+    state.timer = null;
+    state.startedAt = Date.now();
+    const child = spawn(process.execPath, state.spec.args, { stdio: 'inherit', env: state.spec.env });
+    state.child = child;
     child.on('exit', (code, signal) => {
-      alive -= 1;
-      if (code) worst = Math.max(worst, code);
-      if (signal && !exiting) worst = Math.max(worst, 1);
-      stopAll('SIGTERM'); // one stopped: stop the other too
-      if (alive === 0) process.exit(worst);
+      state.child = null;
+      if (stopping) {
+        if (code) worst = Math.max(worst, code);
+        if (signal && signal !== 'SIGTERM' && signal !== 'SIGINT') worst = Math.max(worst, 1);
+        finishIfDone();
+        return;
+      }
+      state.crashes = Date.now() - state.startedAt >= STABLE_AFTER_MS ? 1 : state.crashes + 1;
+      const delay = Math.min(RESTART_DELAY_MS * 2 ** (state.crashes - 1), MAX_RESTART_DELAY_MS);
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      say(`${state.spec.name} (pid ${child.pid}) ${how}; restarting it in ${delay / 1000} s (crash ${state.crashes} in a row)`);
+      state.timer = setTimeout(() => start(state), delay);
     });
-  }
-  process.on('SIGINT', () => stopAll('SIGTERM'));
-  process.on('SIGTERM', () => stopAll('SIGTERM'));
+  };
+
+  for (const state of states) start(state);
+
+  return {
+    stop(signal) {
+      if (stopping) {
+        say(`${signal} again: killing what is still running`);
+        for (const { child } of states) if (child) child.kill('SIGKILL');
+        return;
+      }
+      stopping = true;
+      say(`${signal}: stopping ${states.map((s) => s.spec.name).join(' and ')}`);
+      for (const state of states) {
+        if (state.timer) clearTimeout(state.timer);
+        state.timer = null;
+        if (state.child) state.child.kill('SIGTERM');
+      }
+      finishIfDone();
+    },
+  };
 }
 
 main().catch((error) => {

@@ -27,6 +27,8 @@ export interface JwtConfig {
   algorithms: ('HS256' | 'RS256' | 'ES256')[];
   issuer: string | null;
   audience: string | null;
+  /** Refuse tokens without an `exp` claim (`JWT_REQUIRE_EXP`, default true). */
+  requireExp: boolean;
   /** True when no secret was configured and the development secret is in use. */
   usingDevelopmentSecret: boolean;
 }
@@ -44,6 +46,11 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Largest accepted JSON body, e.g. `100kb`. */
   bodyLimit: string;
+  /**
+   * Browser origins allowed to call the API across origins (CORS), `scheme://host[:port]`; empty
+   * (the default) sends no CORS headers at all; `['*']` allows any origin.
+   */
+  corsOrigins: string[];
   logLevel: string;
   worker: {
     /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
@@ -113,6 +120,14 @@ class Reader {
     return value;
   }
 
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name);
+    if (raw === null) return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const value = this.string(name, fallback);
     if (!allowed.includes(value as T)) {
@@ -121,6 +136,31 @@ class Reader {
     }
     return value as T;
   }
+}
+
+/** `CORS_ORIGINS`: comma-separated origins (`https://app.example.com,http://localhost:5173`), or `*`. */
+function parseCorsOrigins(reader: Reader, raw: string | null): string[] {
+  if (raw === null) return [];
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (origins.length === 1 && origins[0] === '*') return origins;
+  const bad = origins.filter((origin) => {
+    try {
+      const url = new URL(origin);
+      return !['http:', 'https:'].includes(url.protocol) || url.origin !== origin;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length) {
+    reader.problems.push(
+      `CORS_ORIGINS must be * or comma-separated origins such as https://app.example.com (scheme, host, optional port; ` +
+        `no path or trailing slash); not ${bad.map((b) => `"${b}"`).join(', ')}`,
+    );
+  }
+  return origins;
 }
 
 function parseTrustProxy(reader: Reader, raw: string | null): boolean | number | string {
@@ -169,6 +209,7 @@ export function loadConfig(env: Env): Config {
       algorithms,
       issuer: r.optional('JWT_ISSUER'),
       audience: r.optional('JWT_AUDIENCE'),
+      requireExp: r.bool('JWT_REQUIRE_EXP', true),
       usingDevelopmentSecret: !secret && !publicKey,
     },
     rateLimit: {
@@ -179,6 +220,7 @@ export function loadConfig(env: Env): Config {
     },
     trustProxy: parseTrustProxy(r, r.optional('TRUST_PROXY')),
     bodyLimit: r.string('BODY_LIMIT', '100kb'),
+    corsOrigins: parseCorsOrigins(r, r.optional('CORS_ORIGINS')),
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),

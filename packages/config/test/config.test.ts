@@ -62,4 +62,31 @@ describe('configuration', () => {
   it('when the public key is not a PEM key, then start-up is refused naming it', () => {
     expect(() => loadConfig({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----' })).toThrow(/JWT_PUBLIC_KEY/);
   });
+
+  it('when CORS_ORIGINS is unset, then no origin is allowed; when set, then its origins are read', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example.com, http://localhost:5173 ' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+  });
+
+  it('when CORS_ORIGINS holds something that is not an origin, then start-up is refused naming it', () => {
+    for (const bad of [
+      'https://app.example.com/',
+      'app.example.com',
+      'ftp://files.example.com',
+      'https://a.example/path',
+      '*,https://a.example',
+    ]) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must be/);
+    }
+  });
+
+  it('when JWT_REQUIRE_EXP is unset, then tokens need exp; false allows them without; another value is refused', () => {
+    expect(loadConfig({}).jwt.requireExp).toBe(true);
+    expect(loadConfig({ JWT_REQUIRE_EXP: 'false' }).jwt.requireExp).toBe(false);
+    expect(() => loadConfig({ JWT_REQUIRE_EXP: 'no' })).toThrow(/JWT_REQUIRE_EXP must be true or false/);
+  });
 });

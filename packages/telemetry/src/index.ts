@@ -58,6 +58,12 @@ function schedulerSyncMetrics(registry: Registry) {
 export function apiMetrics(registry: Registry) {
   return {
     ...schedulerSyncMetrics(registry),
+    dependencyUnavailable: new Counter({
+      name: 'api_dependency_unavailable_total',
+      help: 'Requests answered 503 because PostgreSQL or Redis was unreachable (connection refused, terminated, shutting down), by dependency',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
     requestDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route and status',

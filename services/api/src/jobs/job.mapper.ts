@@ -48,6 +48,7 @@ export const JobResponse = named(
     created_at: Instant(),
     started_at: Nullable(Instant('Set by the server when the Job first becomes `running`.')),
     completed_at: Nullable(Instant('Set by the server when the Job reaches a final status.')),
+    updated_at: Instant('The last change (its `ETag` is made from it).'),
   }),
 );
 export type JobResponse = Static<typeof JobResponse>;
@@ -74,6 +75,7 @@ export function jobResponse(j: Job): JobResponse {
     created_at: iso(j.createdAt),
     started_at: iso(j.startedAt),
     completed_at: iso(j.completedAt),
+    updated_at: iso(j.updatedAt),
   };
 }
 

@@ -75,9 +75,10 @@ jobApi.patch(
     kind: 'writes',
     body: UpdateJobDto,
     conflict: 'Not an allowed transition, the same status again, or the Job is in a final status (completed, failed, cancelled).',
+    ifMatch: true,
     success: { status: 200, description: 'The updated Job, and whether a cancel took it off the queue.', schema: JobUpdateResponse },
   },
-  async ({ userId, id, body }, service) => jobUpdateResponse(await service.update(userId, id, body)),
+  async ({ userId, id, body, ifMatch }, service) => jobUpdateResponse(await service.update(userId, id, body, ifMatch)),
 );
 
 export function jobRoutes(deps: AppDeps, limits: RateLimiters) {

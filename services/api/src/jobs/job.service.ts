@@ -3,6 +3,7 @@ import { Job, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
 import { dequeueContentJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { conflict, notFound, validationFailed } from '../http/errors';
+import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { sortOrder, type SortColumn } from '../http/sorting';
@@ -88,7 +89,7 @@ export class JobService {
    * row lock, so two concurrent reports cannot both move it. A Job in a final status no longer
    * changes at all (409); the server keeps `started_at` and `completed_at`.
    */
-  async update(userId: string, id: string, dto: UpdateJobDto): Promise<JobUpdate> {
+  async update(userId: string, id: string, dto: UpdateJobDto, expected?: IfMatch): Promise<JobUpdate> {
     if (dto.status === undefined && dto.cost_usd === undefined && dto.error_message === undefined) {
       throw validationFailed([{ field: 'body', message: 'must set at least one of status, cost_usd, error_message' }]);
     }
@@ -96,6 +97,7 @@ export class JobService {
       const repo = tx.getRepository(Job);
       const job = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!job) throw notFound('Job');
+      assertMatches(expected, job, 'Job');
       if (isFinal(job.status)) throw conflict(`Job is ${job.status}, a final status: it can no longer change`);
       if (dto.status !== undefined) {
         if (dto.status === job.status) throw conflict(`Job is already ${job.status}`);

@@ -13,11 +13,11 @@
 import { DEFAULT_RATE_LIMIT } from '@scheduler/config';
 import { campaignApi } from '../campaigns/campaign.routes';
 import { healthApi } from '../health.routes';
-import { problemKind, type ErrorCode, type FieldError, type Problem } from '../http/errors';
+import { problemKind, UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorCode, type FieldError, type Problem } from '../http/errors';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../http/pagination';
 import type { QueryParam } from '../http/query';
 import type { LimitKind } from '../http/rate-limit';
-import { API_BASE, type RegisteredOperation, type RouteGroup } from '../http/route';
+import { sendsEntityTag, servedPath, type RegisteredOperation, type RouteGroup } from '../http/route';
 import { jobApi } from '../jobs/job.routes';
 import { runApi } from '../runs/run.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
@@ -37,7 +37,7 @@ export interface OpenApiDocument extends Json {
 
 /** Every route group, in the order the document lists them. */
 type DocumentedGroup = Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>;
-const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi];
+export const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   operations: 'Health, readiness and metrics (no auth).',
@@ -85,6 +85,10 @@ const ValidationProblemSchema = named(
   'ValidationProblem',
   Closed({ ...problemProperties, errors: fieldErrors }, { description: 'A 422: problem details naming every bad field in `errors`.' }),
 );
+const NoBodySchema = named(
+  'NoBody',
+  Closed({}, { description: 'This operation takes no body: leave it out, or send `{}`. Any field is a 422 (unknown field).' }),
+);
 // The schemas follow the types `http/errors.ts` sends.
 const problemIsTheSentType: Same<Static<typeof ProblemSchema>, Problem> = true;
 const fieldErrorIsTheSentType: Same<Static<typeof FieldErrorSchema>, FieldError> = true;
@@ -102,6 +106,15 @@ class DocumentBuilder {
       required: true,
       description: "The object's id. A value that is not a UUID cannot name anything: 404.",
       schema: { type: 'string', format: 'uuid' },
+    },
+    IfMatch: {
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description:
+        'Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has ' +
+        'it (`*`: any version), else 412 and nothing changes. Without it the last write wins.',
+      schema: { type: 'string', examples: ['"1-mabc123"'] },
     },
   };
 
@@ -154,7 +167,22 @@ const headers: Record<string, Json> = {
     schema: { type: 'string', examples: [`"reads";q=${DEFAULT_RATE_LIMIT.reads};w=${DEFAULT_RATE_LIMIT.windowSeconds}`] },
   },
   'Retry-After': { description: 'Seconds until the budget is renewed.', required: true, schema: { type: 'integer', minimum: 0 } },
+  'Retry-After-Unavailable': {
+    description: 'Seconds to wait before retrying while a dependency is away.',
+    required: true,
+    schema: { type: 'integer', minimum: 0, examples: [UNAVAILABLE_RETRY_AFTER_SECONDS] },
+  },
   'WWW-Authenticate': { description: 'Always `Bearer`.', required: true, schema: { type: 'string', const: 'Bearer' } },
+  ETag: {
+    description: "The object's strong entity tag (from its `updated_at`, and `version` for a schedule): send it back in `If-Match`.",
+    required: true,
+    schema: { type: 'string', pattern: '^"[^"]*"$' },
+  },
+  Allow: {
+    description: 'The methods the path serves.',
+    required: true,
+    schema: { type: 'string', examples: ['DELETE, GET, HEAD, OPTIONS, PUT'] },
+  },
 };
 const rateLimitHeaders: Json = { RateLimit: ref('headers', 'RateLimit'), 'RateLimit-Policy': ref('headers', 'RateLimit-Policy') };
 
@@ -192,9 +220,14 @@ const responses: Record<string, Json> = {
   MalformedJson: problemResponse(['malformed_json'], BAD_BODY),
   MalformedUrl: problemResponse(['malformed_url'], BAD_URL),
   MalformedJsonOrUrl: problemResponse(['malformed_json', 'malformed_url'], `${BAD_BODY} Or: ${BAD_URL}`),
-  Unauthorized: problemResponse(['unauthorized'], 'Missing, malformed, expired or wrongly signed token, or one without `sub`.', {
-    headers: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate'), ...rateLimitHeaders },
-  }),
+  Unauthorized: problemResponse(
+    ['unauthorized'],
+    'Missing, malformed, expired or wrongly signed token, one without `exp` (unless `JWT_REQUIRE_EXP=false`), ' +
+      'or one whose `sub` is missing, longer than 255 characters or not valid text (control characters).',
+    {
+      headers: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate'), ...rateLimitHeaders },
+    },
+  ),
   NotFound: problemResponse(
     ['not_found'],
     "No such object of the caller: missing, another user's (never 403), or an id that is not a UUID; also a " +
@@ -213,6 +246,22 @@ const responses: Record<string, Json> = {
       'non-nullable field, a body that is not a JSON object (field `body`) and a query parameter given twice are 422s.',
     { validation: true, headers: rateLimitHeaders },
   ),
+  PreconditionFailed: problemResponse(
+    ['precondition_failed'],
+    '`If-Match` names a version the object no longer has: nothing changed. `ETag` carries the current one.',
+    { headers: { ETag: ref('headers', 'ETag'), ...rateLimitHeaders } },
+  ),
+  MethodNotAllowed: problemResponse(
+    ['method_not_allowed'],
+    'Any path of this document called with a method it does not list (e.g. `PATCH /api/v1/campaigns/{id}`): ' +
+      '`Allow` lists the methods it serves.',
+    { headers: { Allow: ref('headers', 'Allow') } },
+  ),
+  ServiceUnavailable: problemResponse(
+    ['service_unavailable'],
+    `PostgreSQL or Redis is unreachable (restarting, connection refused or dropped): retry after \`Retry-After\` seconds (${UNAVAILABLE_RETRY_AFTER_SECONDS}).`,
+    { headers: { 'Retry-After': ref('headers', 'Retry-After-Unavailable') } },
+  ),
   RateLimited: problemResponse(
     ['rate_limited'],
     "The caller's budget for this kind of request (per user, or per client address without a valid token) is used up.",
@@ -225,11 +274,10 @@ const rateLimitText = (kind: LimitKind) =>
 
 /** `/campaigns` + `/:id/stats` → `/api/v1/campaigns/{id}/stats`. */
 function openapiPath(group: DocumentedGroup, path: string): string {
-  const full = `${group.secured ? API_BASE : ''}${group.options.base}${path === '/' ? '' : path}`;
-  return full.replace(/:(\w+)/g, '{$1}');
+  return servedPath(group, path).replace(/:(\w+)/g, '{$1}');
 }
 
-function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { path, spec }: RegisteredOperation): Json {
+function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method, path, spec }: RegisteredOperation): Json {
   const head = { tags: [group.options.tag], operationId: spec.operationId, summary: spec.summary };
   if ('raw' in spec) {
     const rawResponses = Object.fromEntries(Object.entries(spec.responses).map(([status, response]) => [status, builder.schema(response)]));
@@ -237,33 +285,45 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { path, s
   }
   const out: Json = { ...head, description: [spec.description, rateLimitText(spec.kind)].filter(Boolean).join('\n\n') };
   const query = Object.entries(spec.query ?? {});
-  if (query.length) out.parameters = query.map(([name, param]) => builder.queryParameter(name, param));
+  const parameters = query.map(([name, param]) => builder.queryParameter(name, param));
+  if (spec.ifMatch) parameters.push(ref('parameters', 'IfMatch'));
+  if (parameters.length) out.parameters = parameters;
+  // A write without a body DTO takes none: `{}` at most (any field is a 422), see `refuseBody`.
+  const takesBody = Boolean(spec.body) || method !== 'get';
   if (spec.body) {
     out.requestBody = {
       required: !spec.bodyOptional,
       content: { 'application/json': { schema: builder.component(bodySchemaName(spec.body), bodySchema(spec.body)) } },
     };
+  } else if (takesBody) {
+    out.requestBody = { required: false, content: { 'application/json': { schema: ref('schemas', 'NoBody') } } };
   }
   const { status, description, schema, paged } = spec.success;
   const success: Json = {
     description,
-    headers: { ...(paged ? { 'X-Total-Count': ref('headers', 'X-Total-Count') } : {}), ...rateLimitHeaders },
+    headers: {
+      ...(paged ? { 'X-Total-Count': ref('headers', 'X-Total-Count') } : {}),
+      ...(sendsEntityTag(spec.success) ? { ETag: ref('headers', 'ETag') } : {}),
+      ...rateLimitHeaders,
+    },
   };
   if (schema) success.content = { 'application/json': { schema: builder.schema(schema) } };
 
   const hasId = path.includes(':id');
   const res: Record<string, Json> = { [String(status)]: success };
-  if (spec.body || hasId)
-    res['400'] = ref('responses', spec.body && hasId ? 'MalformedJsonOrUrl' : spec.body ? 'MalformedJson' : 'MalformedUrl');
+  if (takesBody || hasId)
+    res['400'] = ref('responses', takesBody && hasId ? 'MalformedJsonOrUrl' : takesBody ? 'MalformedJson' : 'MalformedUrl');
   res['401'] = ref('responses', 'Unauthorized');
   if (hasId || spec.notFound) res['404'] = ref('responses', 'NotFound');
   if (spec.conflict) res['409'] = { ...ref('responses', 'Conflict'), description: spec.conflict };
-  if (spec.body) {
+  if (spec.ifMatch) res['412'] = ref('responses', 'PreconditionFailed');
+  if (takesBody) {
     res['413'] = ref('responses', 'PayloadTooLarge');
     res['415'] = ref('responses', 'UnsupportedMediaType');
   }
-  if (spec.body || query.length) res['422'] = ref('responses', 'ValidationFailed');
+  if (takesBody || query.length) res['422'] = ref('responses', 'ValidationFailed');
   res['429'] = ref('responses', 'RateLimited');
+  res['503'] = ref('responses', 'ServiceUnavailable');
   out.responses = Object.fromEntries(Object.entries(res).sort(([a], [b]) => Number(a) - Number(b)));
   return out;
 }
@@ -271,7 +331,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { path, s
 /** Builds the document from the route groups. */
 export function buildOpenApiDocument(): OpenApiDocument {
   const builder = new DocumentBuilder();
-  for (const schema of [FieldErrorSchema, ProblemSchema, ValidationProblemSchema]) builder.schema(schema);
+  for (const schema of [FieldErrorSchema, ProblemSchema, ValidationProblemSchema, NoBodySchema]) builder.schema(schema);
   const paths: Record<string, Record<string, Json>> = {};
   for (const group of GROUPS) {
     for (const operation of group.operations) {

@@ -208,10 +208,11 @@ scheduleApi.put(
     kind: 'writes',
     body: UpdateScheduleDto,
     conflict: 'The new `campaign_id` names a completed or archived campaign: it takes no new schedules.',
+    ifMatch: true,
     success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
   },
-  async ({ userId, id, body }, { service }) => {
-    return scheduleResponse(await service.update(userId, id, body));
+  async ({ userId, id, body, ifMatch }, { service }) => {
+    return scheduleResponse(await service.update(userId, id, body, ifMatch));
   },
 );
 
@@ -250,9 +251,10 @@ scheduleApi.delete(
     summary: 'Delete a schedule',
     description: 'Its Jobs are kept.',
     kind: 'writes',
+    ifMatch: true,
     success: { status: 204, description: 'Deleted.' },
   },
-  async ({ userId, id }, { service }) => service.remove(userId, id),
+  async ({ userId, id, ifMatch }, { service }) => service.remove(userId, id, ifMatch),
 );
 
 export function scheduleRoutes(deps: AppDeps, limits: RateLimiters) {

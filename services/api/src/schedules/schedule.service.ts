@@ -36,6 +36,7 @@ import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
 import { copySentFields } from '../http/fields';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
+import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { containing, sortOrder, type SortColumn } from '../http/sorting';
@@ -280,12 +281,13 @@ export class ScheduleService {
    * (completed or expired) schedule whose new rule has runs left becomes active again, and so
    * does one in `error` whose rule, campaign, template or `job_config` is changed.
    */
-  async update(userId: string, id: string, dto: UpdateScheduleDto): Promise<ScheduledJob> {
+  async update(userId: string, id: string, dto: UpdateScheduleDto, expected?: IfMatch): Promise<ScheduledJob> {
     const now = this.deps.now();
     const { schedule, rule } = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(ScheduledJob);
       const schedule = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
+      assertMatches(expected, schedule, 'Schedule');
       const ruleChanged = RULE_FIELDS.some((f) => dto[f] !== undefined);
       const campaignChanged = dto.campaign_id !== undefined && dto.campaign_id !== schedule.campaignId;
       const campaign = await this.ownCampaign(userId, dto.campaign_id === undefined ? schedule.campaignId : dto.campaign_id);
@@ -326,8 +328,14 @@ export class ScheduleService {
     return schedule;
   }
 
-  async remove(userId: string, id: string): Promise<void> {
-    const result = await this.repo.delete({ id, userId });
+  async remove(userId: string, id: string, expected?: IfMatch): Promise<void> {
+    const result = await this.deps.dataSource.transaction(async (tx) => {
+      if (expected !== undefined) {
+        const schedule = await tx.getRepository(ScheduledJob).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+        if (schedule) assertMatches(expected, schedule, 'Schedule');
+      }
+      return tx.getRepository(ScheduledJob).delete({ id, userId });
+    });
     if (!result.affected) throw notFound('Scheduled job');
     await removeScheduler(this.deps.occurrenceQueue, id, this.afterCommit);
   }

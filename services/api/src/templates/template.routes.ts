@@ -58,9 +58,10 @@ templateApi.put(
     summary: 'Update a template (partial)',
     kind: 'writes',
     body: UpdateTemplateDto,
+    ifMatch: true,
     success: { status: 200, description: 'The updated template.', schema: TemplateResponse },
   },
-  async ({ userId, id, body }, service) => templateResponse(await service.update(userId, id, body)),
+  async ({ userId, id, body, ifMatch }, service) => templateResponse(await service.update(userId, id, body, ifMatch)),
 );
 
 templateApi.delete(
@@ -71,9 +72,10 @@ templateApi.delete(
     description: 'Finished schedules and Jobs made from it lose the link (`template_id` null).',
     kind: 'writes',
     conflict: 'A schedule that can still run uses the template; `detail` names those schedules.',
+    ifMatch: true,
     success: { status: 204, description: 'Deleted.' },
   },
-  async ({ userId, id }, service) => service.remove(userId, id),
+  async ({ userId, id, ifMatch }, service) => service.remove(userId, id, ifMatch),
 );
 
 templateApi.post(

@@ -14,6 +14,7 @@ import { handOverJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import { conflict, notFound, validationFailed } from '../http/errors';
+import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { CreateTemplateDto, UpdateTemplateDto, UseTemplateDto } from './template.dto';
 
@@ -95,11 +96,12 @@ export class TemplateService {
   }
 
   /** Row-locked read-modify-write, so a concurrent use's `use_count + 1` is never written over. */
-  async update(userId: string, id: string, dto: UpdateTemplateDto): Promise<JobTemplate> {
+  async update(userId: string, id: string, dto: UpdateTemplateDto, expected?: IfMatch): Promise<JobTemplate> {
     return this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(JobTemplate);
       const template = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
       if (!template) throw notFound('Template');
+      assertMatches(expected, template, 'Template');
       // Only a move to another campaign needs the check (and its lock): the current one is the
       // user's, and locking it here could deadlock with that campaign's cascading delete.
       if (dto.campaign_id && dto.campaign_id.toLowerCase() !== template.campaignId) {
@@ -126,14 +128,15 @@ export class TemplateService {
    * as do Jobs made from it. The row lock makes a schedule created meanwhile wait for the
    * delete (its foreign key check then fails) instead of being unlinked silently.
    */
-  async remove(userId: string, id: string): Promise<void> {
+  async remove(userId: string, id: string, expected?: IfMatch): Promise<void> {
     await this.deps.dataSource.transaction(async (tx) => {
       const template = await tx.getRepository(JobTemplate).findOne({
-        select: { id: true },
+        select: { id: true, updatedAt: true },
         where: { id, userId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!template) throw notFound('Template');
+      assertMatches(expected, template, 'Template');
       const blocking = await tx.getRepository(ScheduledJob).find({
         select: { id: true, name: true },
         where: { templateId: id, userId, status: Not(In([...FINISHED_SCHEDULE_STATUSES])) },
