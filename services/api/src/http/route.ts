@@ -203,7 +203,8 @@ export class RouteGroup<C> {
       kind: spec.kind,
       handle: async (req, res, ctx) => {
         const id = path.includes(':id') ? pathId(req.params.id, resource) : '';
-        const query = (spec.query ? readQuery(req.query as Record<string, unknown>, spec.query) : {}) as QueryValues<Q>;
+        // A route without a query spec takes no parameters: any one is a 422, as an unknown one is elsewhere.
+        const query = readQuery(req.query as Record<string, unknown>, spec.query ?? {}) as QueryValues<Q>;
         if (!spec.body && method !== 'get') refuseBody(req.body);
         const body = (spec.body ? await validateBody(spec.body, req.body, { allowEmpty: spec.bodyOptional }) : undefined) as B;
         const ifMatch = spec.ifMatch ? parseIfMatch(req.headers['if-match']) : undefined;

@@ -243,7 +243,8 @@ const responses: Record<string, Json> = {
   ValidationFailed: problemResponse(
     ['validation_failed'],
     'Invalid input: `errors` names every bad field or query parameter. Unknown body fields, explicit `null` on a ' +
-      'non-nullable field, a body that is not a JSON object (field `body`) and a query parameter given twice are 422s.',
+      'non-nullable field, a body that is not a JSON object (field `body`), a query parameter the operation does not ' +
+      'declare and one given twice are 422s.',
     { validation: true, headers: rateLimitHeaders },
   ),
   PreconditionFailed: problemResponse(
@@ -321,7 +322,8 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
     res['413'] = ref('responses', 'PayloadTooLarge');
     res['415'] = ref('responses', 'UnsupportedMediaType');
   }
-  if (takesBody || query.length) res['422'] = ref('responses', 'ValidationFailed');
+  // Every operation refuses query parameters it does not declare (`readQuery`), so every one can 422.
+  res['422'] = ref('responses', 'ValidationFailed');
   res['429'] = ref('responses', 'RateLimited');
   res['503'] = ref('responses', 'ServiceUnavailable');
   out.responses = Object.fromEntries(Object.entries(res).sort(([a], [b]) => Number(a) - Number(b)));
