@@ -18,6 +18,18 @@ import { TemplateJobFieldsDto } from '../templates/template.dto';
 /** Fields of a schedule that decide when it fires. */
 export const RULE_FIELDS = ['schedule_type', 'scheduled_at', 'recurrence_pattern', 'recurrence_end_date', 'timezone', 'max_runs'] as const;
 
+/** The rule fields of a body, as the recurrence package reads them. */
+export function scheduleInputOf(body: { [F in (typeof RULE_FIELDS)[number]]?: unknown }): ScheduleInput {
+  return {
+    schedule_type: body.schedule_type,
+    scheduled_at: body.scheduled_at,
+    recurrence_pattern: body.recurrence_pattern,
+    recurrence_end_date: body.recurrence_end_date,
+    timezone: body.timezone,
+    max_runs: body.max_runs,
+  };
+}
+
 /** Longest `misfire_grace_seconds`: a week. */
 export const MAX_MISFIRE_GRACE_SECONDS = 604_800;
 
@@ -89,15 +101,7 @@ const checkJobConfig = BodyCheck((body, failed) =>
  */
 const checkRuleWithFields = BodyCheck((body, failed) => {
   if (failed.size === 0) return [];
-  const input: ScheduleInput = {
-    schedule_type: body.schedule_type,
-    scheduled_at: body.scheduled_at,
-    recurrence_pattern: body.recurrence_pattern,
-    recurrence_end_date: body.recurrence_end_date,
-    timezone: body.timezone,
-    max_runs: body.max_runs,
-  };
-  const parsed = parseSchedule(input, { requireFutureStart: false });
+  const parsed = parseSchedule(scheduleInputOf(body), { requireFutureStart: false });
   return parsed.ok ? [] : parsed.errors.filter((error) => !failed.has(error.field));
 });
 

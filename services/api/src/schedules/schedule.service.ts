@@ -40,7 +40,7 @@ import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { containing, sortOrder, type SortColumn } from '../http/sorting';
-import { CreateScheduleDto, RULE_FIELDS, UpdateScheduleDto } from './schedule.dto';
+import { CreateScheduleDto, RULE_FIELDS, scheduleInputOf, UpdateScheduleDto } from './schedule.dto';
 
 export interface ScheduleFilters {
   campaignId?: string;
@@ -61,19 +61,6 @@ export const SCHEDULE_SORTS = {
 } satisfies Record<string, SortColumn>;
 export type ScheduleSortKey = keyof typeof SCHEDULE_SORTS;
 export const SCHEDULE_SORT_KEYS = Object.keys(SCHEDULE_SORTS) as ScheduleSortKey[];
-
-type RuleFields = Pick<CreateScheduleDto, (typeof RULE_FIELDS)[number]>;
-
-function scheduleInputOf(dto: RuleFields): ScheduleInput {
-  return {
-    schedule_type: dto.schedule_type,
-    scheduled_at: dto.scheduled_at,
-    recurrence_pattern: dto.recurrence_pattern,
-    recurrence_end_date: dto.recurrence_end_date,
-    timezone: dto.timezone,
-    max_runs: dto.max_runs,
-  };
-}
 
 function ruleOrThrow(input: ScheduleInput, now: Date, requireFutureStart: boolean): RecurrenceRule {
   const parsed = parseSchedule(input, { now, requireFutureStart });
