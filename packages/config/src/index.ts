@@ -29,6 +29,14 @@ export interface JwtConfig {
   audience: string | null;
   /** Refuse tokens without an `exp` claim (`JWT_REQUIRE_EXP`, default true). */
   requireExp: boolean;
+  /**
+   * The claim naming the caller's team workspace (`JWT_WORKSPACE_CLAIM`, default `workspace_id`);
+   * a token without it works in its `sub`'s personal workspace. A top-level claim of that exact
+   * name, else a dotted path (`org.id`).
+   */
+  workspaceClaim: string;
+  /** The claim listing the caller's roles (`JWT_ROLES_CLAIM`, default `roles`; a dotted path such as `realm_access.roles` too). */
+  rolesClaim: string;
   /** True when no secret was configured and the development secret is in use. */
   usingDevelopmentSecret: boolean;
 }
@@ -210,6 +218,8 @@ export function loadConfig(env: Env): Config {
       issuer: r.optional('JWT_ISSUER'),
       audience: r.optional('JWT_AUDIENCE'),
       requireExp: r.bool('JWT_REQUIRE_EXP', true),
+      workspaceClaim: r.string('JWT_WORKSPACE_CLAIM', 'workspace_id'),
+      rolesClaim: r.string('JWT_ROLES_CLAIM', 'roles'),
       usingDevelopmentSecret: !secret && !publicKey,
     },
     rateLimit: {

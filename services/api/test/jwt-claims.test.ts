@@ -43,7 +43,9 @@ describe('token claims the API refuses', () => {
   it('the tokens the API mints (npm run token) carry exp', () => {
     const decoded = jwt.decode(signToken('someone', t.config.jwt)) as { exp?: number; iat: number };
     expect(decoded.exp).toBe(decoded.iat + 3600);
-    expect(verifyToken(signToken('someone', t.config.jwt), t.config.jwt)).toEqual({ userId: 'someone' });
+    expect(verifyToken(signToken('someone', t.config.jwt), t.config.jwt)).toEqual({
+      caller: { userId: 'someone', workspaceId: 'user:someone', roles: ['viewer', 'editor', 'approver', 'admin'] },
+    });
   });
 });
 

@@ -6,8 +6,8 @@ import { AppError } from './errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    /** The authenticated user's id (`sub`), set by `authenticate`. */
-    userId?: string;
+    /** Who is calling (member, workspace, roles), set by `authenticate` from a valid token. */
+    caller?: Caller;
     /** Why authentication failed, when it did. */
     authFailure?: string;
   }
@@ -31,8 +31,55 @@ function keysOf(config: JwtConfig) {
   return keys;
 }
 
-/** Longest user id (`sub`) accepted. */
+/** Longest user id (`sub`) and workspace id accepted. */
 export const MAX_SUBJECT_LENGTH = 255;
+
+/**
+ * The roles a token can carry (its `roles` claim, `JWT_ROLES_CLAIM`): a `viewer` only reads, an
+ * `editor` changes everything but approves nothing, an `approver` reads and approves or rejects
+ * Jobs, an `admin` does all. A token without the claim has every role (personal use); names
+ * the service does not know (a provider's `offline_access`) are ignored.
+ */
+export const ROLES = ['viewer', 'editor', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * What an operation needs, declared beside each route (`access` in `route.ts`): `read` any role,
+ * `write` an editor or admin, `approve` an approver or admin. The one authorization check.
+ */
+export type Access = 'read' | 'write' | 'approve';
+export const ROLES_FOR: Record<Access, readonly Role[]> = {
+  read: ROLES,
+  write: ['editor', 'admin'],
+  approve: ['approver', 'admin'],
+};
+
+/**
+ * The authenticated caller, resolved once per request from the token; nothing else reads it.
+ * `workspaceId` is the tenancy key every query is scoped by: `team:<claim>` for a token with a
+ * workspace claim, `user:<sub>` (the personal workspace) without one, so a team named like a user
+ * never meets that user's personal data. `userId` is the member (`sub`): who created or changed.
+ */
+export interface Caller {
+  userId: string;
+  workspaceId: string;
+  roles: readonly Role[];
+}
+
+/** The personal workspace of a member: where a token without a workspace claim works. */
+export function personalWorkspace(userId: string): string {
+  return `user:${userId}`;
+}
+
+/** The workspace key of a team workspace claim. */
+export function teamWorkspace(claim: string): string {
+  return `team:${claim}`;
+}
+
+/** Whether the caller's roles allow an operation of that access. */
+export function allows(caller: Pick<Caller, 'roles'>, access: Access): boolean {
+  return caller.roles.some((role) => ROLES_FOR[access].includes(role));
+}
 
 /**
  * Every reason a 401 gives (`Authentication required: <reason>`), as docs/API.md lists them. The
@@ -49,6 +96,8 @@ export const AUTH_FAILURES = {
   noSubject: 'token has no subject',
   subjectTooLong: 'token subject is too long',
   subjectNotText: 'token subject is not valid text',
+  workspaceInvalid: 'token workspace claim is not valid text',
+  rolesInvalid: 'token roles claim is not a list of role names',
 } as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[keyof typeof AUTH_FAILURES];
 
@@ -59,8 +108,49 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /** Text PostgreSQL can store: no control characters, no unpaired UTF-16 surrogate (lost in UTF-8). */
 const isStorableText = (text: string): boolean => !CONTROL_CHARACTERS.test(text) && Buffer.from(text, 'utf8').toString('utf8') === text;
 
-/** Verifies a bearer token with the pinned algorithms; returns the user id or a reason. */
-export function verifyToken(token: string, config: JwtConfig): { userId: string } | { failure: AuthFailure } {
+/** A claim by its configured name: a top-level claim of exactly that name, else a dotted path. */
+export function claimOf(payload: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(payload, name)) return payload[name];
+  if (!name.includes('.')) return undefined;
+  let value: unknown = payload;
+  for (const part of name.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/**
+ * The caller a verified token names: its member (`sub`), its workspace (the workspace claim, else
+ * the personal one) and its roles (the roles claim: a list of names, or one string of names
+ * separated by spaces or commas; absent = every role).
+ */
+export function callerOf(payload: Record<string, unknown>, config: Pick<JwtConfig, 'workspaceClaim' | 'rolesClaim'>): Caller | AuthFailure {
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || sub.length === 0) return AUTH_FAILURES.noSubject;
+  if (sub.length > MAX_SUBJECT_LENGTH) return AUTH_FAILURES.subjectTooLong;
+  if (!isStorableText(sub)) return AUTH_FAILURES.subjectNotText;
+  let workspaceId = personalWorkspace(sub);
+  const workspace = claimOf(payload, config.workspaceClaim);
+  if (workspace !== undefined && workspace !== null) {
+    const text = typeof workspace === 'number' && Number.isSafeInteger(workspace) ? String(workspace) : workspace;
+    if (typeof text !== 'string' || text.length === 0 || text.length > MAX_SUBJECT_LENGTH || !isStorableText(text)) {
+      return AUTH_FAILURES.workspaceInvalid;
+    }
+    workspaceId = teamWorkspace(text);
+  }
+  let roles: readonly Role[] = ROLES;
+  const claimed = claimOf(payload, config.rolesClaim);
+  if (claimed !== undefined && claimed !== null) {
+    const names = typeof claimed === 'string' ? claimed.split(/[\s,]+/) : claimed;
+    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) return AUTH_FAILURES.rolesInvalid;
+    roles = ROLES.filter((role) => (names as string[]).includes(role));
+  }
+  return { userId: sub, workspaceId, roles };
+}
+
+/** Verifies a bearer token with the pinned algorithms; returns the caller or a reason. */
+export function verifyToken(token: string, config: JwtConfig): { caller: Caller } | { failure: AuthFailure } {
   const hmac = config.algorithms.filter((a) => a === 'HS256');
   const asymmetric = config.algorithms.filter((a) => a !== 'HS256');
   let header: { alg?: string } | undefined;
@@ -89,10 +179,8 @@ export function verifyToken(token: string, config: JwtConfig): { userId: string 
     });
     if (typeof payload === 'string') return { failure: AUTH_FAILURES.invalid };
     if (config.requireExp && payload.exp === undefined) return { failure: AUTH_FAILURES.noExpiry };
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) return { failure: AUTH_FAILURES.noSubject };
-    if (payload.sub.length > MAX_SUBJECT_LENGTH) return { failure: AUTH_FAILURES.subjectTooLong };
-    if (!isStorableText(payload.sub)) return { failure: AUTH_FAILURES.subjectNotText };
-    return { userId: payload.sub };
+    const caller = callerOf(payload, config);
+    return typeof caller === 'string' ? { failure: caller } : { caller };
   } catch (error) {
     // A coarse reason only: the library's messages name the expected issuer and audience.
     if (error instanceof jwt.TokenExpiredError) return { failure: AUTH_FAILURES.expired };
@@ -101,9 +189,18 @@ export function verifyToken(token: string, config: JwtConfig): { userId: string 
   }
 }
 
-export function signToken(userId: string, config: JwtConfig, ttlSeconds = 3600): string {
+/** What a minted token says besides its member: a team workspace, roles (absent: personal, every role). */
+export interface TokenClaims {
+  workspace?: string;
+  roles?: readonly Role[];
+}
+
+export function signToken(userId: string, config: JwtConfig, ttlSeconds = 3600, claims: TokenClaims = {}): string {
   if (!config.secret) throw new Error('Tokens can only be minted with JWT_SECRET (HS256) configured');
-  return jwt.sign({}, config.secret, {
+  const payload: Record<string, unknown> = {};
+  if (claims.workspace !== undefined) payload[config.workspaceClaim] = claims.workspace;
+  if (claims.roles !== undefined) payload[config.rolesClaim] = [...claims.roles];
+  return jwt.sign(payload, config.secret, {
     algorithm: 'HS256',
     subject: userId,
     expiresIn: ttlSeconds,
@@ -121,7 +218,7 @@ export function authenticate(config: JwtConfig): RequestHandler {
       req.authFailure = AUTH_FAILURES.missing;
     } else {
       const result = verifyToken(match[1], config);
-      if ('userId' in result) req.userId = result.userId;
+      if ('caller' in result) req.caller = result.caller;
       else req.authFailure = result.failure;
     }
     next();
@@ -129,15 +226,15 @@ export function authenticate(config: JwtConfig): RequestHandler {
 }
 
 export const requireUser: RequestHandler = (req, _res, next) => {
-  if (!req.userId) {
+  if (!req.caller) {
     next(new AppError('unauthorized', `Authentication required: ${req.authFailure ?? AUTH_FAILURES.invalid}`));
     return;
   }
   next();
 };
 
-/** The authenticated user's id; only call behind `requireUser`. */
-export function userIdOf(req: { userId?: string }): string {
-  if (!req.userId) throw new AppError('unauthorized', 'Authentication required');
-  return req.userId;
+/** The authenticated caller; only call behind `requireUser`. */
+export function callerOfRequest(req: { caller?: Caller }): Caller {
+  if (!req.caller) throw new AppError('unauthorized', 'Authentication required');
+  return req.caller;
 }

@@ -8,6 +8,7 @@ export interface FieldError {
 /** Every failure a client can cause, each with one HTTP status (the map below). */
 export type ErrorCode =
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'route_not_found'
   | 'validation_failed'
@@ -24,6 +25,7 @@ export type ErrorCode =
 
 const STATUS = {
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   route_not_found: 404,
   validation_failed: 422,
@@ -41,6 +43,7 @@ const STATUS = {
 
 const TITLE = {
   unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
   not_found: 'Not Found',
   route_not_found: 'Not Found',
   validation_failed: 'Unprocessable Content',

@@ -22,7 +22,7 @@ export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       identifier: kind,
-      keyGenerator: (req) => (req.userId ? `u:${req.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
+      keyGenerator: (req) => (req.caller ? `u:${req.caller.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
       store: new RedisStore({
         prefix: `${prefix}${kind}:`,
         sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<never>,

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Json, Static, TSchema } from '../openapi/schema';
-import { userIdOf } from './auth';
+import { allows, callerOfRequest, ROLES_FOR, type Access, type Caller } from './auth';
 import { AppError, validationFailed } from './errors';
 import { entityTag, parseIfMatch, type IfMatch } from './etag';
 import { guard, type LimitKind, type RateLimiters } from './rate-limit';
@@ -48,6 +48,8 @@ export interface OperationSpec<Q extends QuerySpec, B extends object, R extends 
   description?: string;
   /** The rate-limit budget it counts against (and the token check every `/api/v1` route has). */
   kind: LimitKind;
+  /** The roles it needs (`auth.ts` `ROLES_FOR`): a caller without one gets a 403 before anything else is read. */
+  access: Access;
   query?: Q;
   /** The body's DTO class, validated with `validateBody`. */
   body?: new () => B;
@@ -68,6 +70,9 @@ export interface OperationSpec<Q extends QuerySpec, B extends object, R extends 
 export interface Input<Q extends QuerySpec, B> {
   req: Request;
   res: Response;
+  /** Who calls: the member (`userId`), the workspace every query is scoped by, the roles. */
+  caller: Caller;
+  /** The member's id (`caller.userId`). */
   userId: string;
   /** The path id (lower-cased UUID) for `/:id` routes, else ''. */
   id: string;
@@ -202,13 +207,20 @@ export class RouteGroup<C> {
       path,
       kind: spec.kind,
       handle: async (req, res, ctx) => {
+        const caller = callerOfRequest(req);
+        if (!allows(caller, spec.access)) {
+          throw new AppError(
+            'forbidden',
+            `This needs the role ${ROLES_FOR[spec.access].join(' or ')}; the token has ${caller.roles.join(', ') || 'none of the roles'}`,
+          );
+        }
         const id = path.includes(':id') ? pathId(req.params.id, resource) : '';
         // A route without a query spec takes no parameters: any one is a 422, as an unknown one is elsewhere.
         const query = readQuery(req.query as Record<string, unknown>, spec.query ?? {}) as QueryValues<Q>;
         if (!spec.body && method !== 'get') refuseBody(req.body);
         const body = (spec.body ? await validateBody(spec.body, req.body, { allowEmpty: spec.bodyOptional }) : undefined) as B;
         const ifMatch = spec.ifMatch ? parseIfMatch(req.headers['if-match']) : undefined;
-        const result = await handler({ req, res, userId: userIdOf(req), id, query, body, ifMatch }, ctx);
+        const result = await handler({ req, res, caller, userId: caller.userId, id, query, body, ifMatch }, ctx);
         const { status, paged } = spec.success;
         if (status === 204) {
           res.status(204).end();

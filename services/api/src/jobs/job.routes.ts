@@ -17,6 +17,7 @@ jobApi.get(
     operationId: 'listJobs',
     summary: "List the caller's Jobs, newest first",
     kind: 'lists',
+    access: 'read',
     query: {
       campaign_id: campaignIdFilter,
       scheduled_job_id: query.uuid('Only Jobs of this schedule.'),
@@ -59,6 +60,7 @@ jobApi.get(
     operationId: 'getJob',
     summary: 'Get a Job',
     kind: 'reads',
+    access: 'read',
     success: { status: 200, description: 'The Job.', schema: JobResponse },
   },
   async ({ userId, id }, service) => jobResponse(await service.get(userId, id)),
@@ -73,6 +75,7 @@ jobApi.patch(
       'The server sets `started_at` (first `running`) and `completed_at` (final status). A Job set to `cancelled` is ' +
       'taken off the `content-jobs` queue after the commit if no pipeline has taken it (`dequeued`).',
     kind: 'writes',
+    access: 'write',
     body: UpdateJobDto,
     conflict: 'Not an allowed transition, the same status again, or the Job is in a final status (completed, failed, cancelled).',
     ifMatch: true,

@@ -19,6 +19,7 @@ runApi.get(
       'Every recorded occurrence of every schedule of the caller (the rows of `GET /schedule/{id}/runs`, each with its ' +
       'schedule), newest `occurrence_at` first: `?outcome=missed&from=…&to=…` is "what did not happen this week".',
     kind: 'lists',
+    access: 'read',
     query: {
       outcome: query.oneOf(RUN_OUTCOMES, 'Only runs with this outcome.'),
       from: listQuery.instant('Only occurrences at or after this instant.'),
