@@ -1,3 +1,4 @@
+import type { Caller } from './auth';
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -20,7 +21,10 @@ export function requestLogging(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customProps: (req) => ({ user_id: (req as { userId?: string }).userId }),
+    customProps: (req) => {
+      const caller = (req as { caller?: Caller }).caller;
+      return { user_id: caller?.userId, workspace_id: caller?.workspaceId };
+    },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
