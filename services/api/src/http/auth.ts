@@ -78,7 +78,13 @@ class ProviderKeys {
     const jwks = this.remote.fresh ? this.remote.jwks() : undefined;
     if (!jwks) throw new KeySetUnavailable('key set unavailable');
     if (this.fallback?.jwks !== jwks) this.fallback = { jwks, getKey: createLocalJWKSet(jwks) };
-    return this.fallback.getKey(header, token);
+    try {
+      return await this.fallback.getKey(header, token);
+    } catch (error) {
+      // A kid the cached set lacks may be a new key the provider could not be asked about.
+      if (error instanceof joseErrors.JWKSNoMatchingKey) throw new KeySetUnavailable('key set unavailable', { cause: error });
+      throw error;
+    }
   };
 }
 
