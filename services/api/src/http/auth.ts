@@ -295,7 +295,12 @@ export interface TokenClaims {
 }
 
 export function signToken(userId: string, config: JwtConfig, ttlSeconds = 3600, claims: TokenClaims = {}): string {
-  if (!config.secret) throw new Error('Tokens can only be minted with JWT_SECRET (HS256) configured');
+  if (!config.secret) {
+    throw new Error(
+      'Tokens can only be minted with JWT_SECRET (HS256) configured; with only JWT_PUBLIC_KEY or JWT_JWKS_URL, ' +
+        'tokens come from your identity provider (or set JWT_SECRET beside it)',
+    );
+  }
   const payload: Record<string, unknown> = {};
   if (claims.workspace !== undefined) payload[config.workspaceClaim] = claims.workspace;
   if (claims.roles !== undefined) payload[config.rolesClaim] = [...claims.roles];
