@@ -166,6 +166,13 @@ describe('JWT_JWKS_URL: tokens of an identity provider (Keycloak claims: org_id,
     await expect401(t, await sign(rsa, { sub: newUserId(), exp: Math.floor(realNow() / 1000) - 5 }), AUTH_FAILURES.expired);
   });
 
+  it('a token without kid is checked with the one key of its type in the set', async () => {
+    const token = await new SignJWT({ sub: newUserId(), iss: ISSUER, aud: AUDIENCE, exp: inAnHour() })
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign(rsa.privateKey);
+    expect((await call(t, token)).status).toBe(200);
+  });
+
   describe('algorithm confusion is refused', () => {
     it('HS256 tokens signed with the public key bytes (PEM, JWK, modulus), or with a secret the set publishes: the algorithm is not accepted', async () => {
       const claims = { sub: newUserId() };
