@@ -18,13 +18,30 @@ export interface RateLimitConfig {
   reads: number;
 }
 
+/** Algorithms a JWKS key may sign with (`JWT_JWKS_ALGORITHMS`). */
+export const JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
+export type JwksAlgorithm = (typeof JWKS_ALGORITHMS)[number];
+
+export interface JwksConfig {
+  /** `JWT_JWKS_URL`: where the provider publishes its signing keys (https, or http for a local provider). */
+  url: string;
+  /** The pinned algorithms of tokens checked against the key set. */
+  algorithms: JwksAlgorithm[];
+}
+
 export interface JwtConfig {
-  /** HS256 secret; null when only a public key is configured. */
+  /** HS256 secret; null when only a public key or a key set (JWKS) is configured. */
   secret: string | null;
   /** PEM public key for RS256/ES256 tokens, or null. */
   publicKey: string | null;
-  /** The pinned list of accepted algorithms. */
+  /** The pinned list of accepted algorithms (all key sources together). */
   algorithms: ('HS256' | 'RS256' | 'ES256')[];
+  /**
+   * The identity provider's key set (`JWT_JWKS_URL`), or null: tokens whose `alg` is one of
+   * `algorithms` (`JWT_JWKS_ALGORITHMS`, default `RS256,ES256`) are checked with the key its `kid`
+   * names there. Never HS256: a key set holds public keys.
+   */
+  jwks: JwksConfig | null;
   issuer: string | null;
   audience: string | null;
   /** Refuse tokens without an `exp` claim (`JWT_REQUIRE_EXP`, default true). */
@@ -171,6 +188,41 @@ function parseCorsOrigins(reader: Reader, raw: string | null): string[] {
   return origins;
 }
 
+/**
+ * `JWT_JWKS_URL` (an http or https URL without credentials) and `JWT_JWKS_ALGORITHMS` (comma-separated,
+ * from RS256 and ES256; default both), or null without a URL.
+ */
+function parseJwks(reader: Reader, url: string | null, algorithmsText: string | null): JwksConfig | null {
+  if (url === null) {
+    if (algorithmsText !== null) reader.problems.push('JWT_JWKS_ALGORITHMS is set but JWT_JWKS_URL is not');
+    return null;
+  }
+  try {
+    const parsed = new URL(url);
+    if (!['http:', 'https:'].includes(parsed.protocol)) {
+      reader.problems.push(`JWT_JWKS_URL must be an https or http URL (got "${parsed.protocol}")`);
+    } else if (parsed.username || parsed.password) {
+      reader.problems.push('JWT_JWKS_URL must not carry a user name or password');
+    }
+  } catch {
+    reader.problems.push('JWT_JWKS_URL is not a valid URL');
+  }
+  let algorithms: JwksAlgorithm[] = [...JWKS_ALGORITHMS];
+  if (algorithmsText !== null) {
+    const names = algorithmsText
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    const bad = names.filter((name) => !(JWKS_ALGORITHMS as readonly string[]).includes(name));
+    if (names.length === 0 || bad.length > 0) {
+      reader.problems.push(`JWT_JWKS_ALGORITHMS must be a comma-separated list of ${JWKS_ALGORITHMS.join(', ')} (got "${algorithmsText}")`);
+    } else {
+      algorithms = [...new Set(names as JwksAlgorithm[])];
+    }
+  }
+  return { url, algorithms };
+}
+
 function parseTrustProxy(reader: Reader, raw: string | null): boolean | number | string {
   if (raw === null || raw === 'false') return false;
   if (raw === 'true') return true;
@@ -185,8 +237,12 @@ export function loadConfig(env: Env): Config {
   const nodeEnv = r.string('NODE_ENV', 'development');
   const secret = r.optional('JWT_SECRET');
   const publicKey = r.optional('JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n') ?? null;
-  if (nodeEnv === 'production' && !secret && !publicKey) {
-    r.problems.push('JWT_SECRET (or JWT_PUBLIC_KEY) is required when NODE_ENV=production');
+  const jwks = parseJwks(r, r.optional('JWT_JWKS_URL'), r.optional('JWT_JWKS_ALGORITHMS'));
+  if (nodeEnv === 'production' && !secret && !publicKey && !jwks) {
+    r.problems.push('JWT_SECRET (or JWT_PUBLIC_KEY or JWT_JWKS_URL) is required when NODE_ENV=production');
+  }
+  if (publicKey && jwks) {
+    r.problems.push('JWT_PUBLIC_KEY and JWT_JWKS_URL are both set: configure one source of public keys');
   }
   if (secret !== null && secret.length < 16) {
     r.problems.push('JWT_SECRET must be at least 16 characters');
@@ -199,11 +255,13 @@ export function loadConfig(env: Env): Config {
     }
   }
   const algorithms: JwtConfig['algorithms'] = [];
-  if (secret || !publicKey) algorithms.push('HS256');
+  // HS256 only with a secret, or with no public key source at all (the development secret).
+  if (secret || (!publicKey && !jwks)) algorithms.push('HS256');
   if (publicKey) {
     const alg = r.oneOf('JWT_PUBLIC_KEY_ALGORITHM', 'RS256', ['RS256', 'ES256'] as const);
     algorithms.push(alg);
   }
+  if (jwks) for (const alg of jwks.algorithms) if (!algorithms.includes(alg)) algorithms.push(alg);
 
   const config: Config = {
     nodeEnv,
@@ -212,15 +270,16 @@ export function loadConfig(env: Env): Config {
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
     jwt: {
-      secret: secret ?? (publicKey ? null : DEVELOPMENT_JWT_SECRET),
+      secret: secret ?? (publicKey || jwks ? null : DEVELOPMENT_JWT_SECRET),
       publicKey,
       algorithms,
+      jwks,
       issuer: r.optional('JWT_ISSUER'),
       audience: r.optional('JWT_AUDIENCE'),
       requireExp: r.bool('JWT_REQUIRE_EXP', true),
       workspaceClaim: r.string('JWT_WORKSPACE_CLAIM', 'workspace_id'),
       rolesClaim: r.string('JWT_ROLES_CLAIM', 'roles'),
-      usingDevelopmentSecret: !secret && !publicKey,
+      usingDevelopmentSecret: !secret && !publicKey && !jwks,
     },
     rateLimit: {
       windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMIT.windowSeconds, 1, 86_400),

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import path from 'node:path';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src';
 
 describe('configuration', () => {
@@ -88,5 +90,77 @@ describe('configuration', () => {
     expect(loadConfig({}).jwt.requireExp).toBe(true);
     expect(loadConfig({ JWT_REQUIRE_EXP: 'false' }).jwt.requireExp).toBe(false);
     expect(() => loadConfig({ JWT_REQUIRE_EXP: 'no' })).toThrow(/JWT_REQUIRE_EXP must be true or false/);
+  });
+});
+
+describe('configuration: JWT_JWKS_URL, JWT_JWKS_ALGORITHMS', () => {
+  const JWKS_URL = 'https://idp.example.com/realms/content/protocol/openid-connect/certs';
+  const rsaPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+  it('when JWT_JWKS_URL is unset, then there is no key set', () => {
+    expect(loadConfig({}).jwt.jwks).toBeNull();
+  });
+
+  it('when only JWT_JWKS_URL is set, then RS256 and ES256 are accepted from it, HS256 is off and no development secret is used', () => {
+    const config = loadConfig({ JWT_JWKS_URL: JWKS_URL });
+    expect(config.jwt).toMatchObject({
+      jwks: { url: JWKS_URL, algorithms: ['RS256', 'ES256'] },
+      algorithms: ['RS256', 'ES256'],
+      secret: null,
+      usingDevelopmentSecret: false,
+    });
+  });
+
+  it('when JWT_SECRET is set too, then HS256 is accepted beside the key set', () => {
+    const config = loadConfig({ JWT_JWKS_URL: JWKS_URL, JWT_SECRET: 'a-secret-of-sufficient-length' });
+    expect(config.jwt).toMatchObject({ secret: 'a-secret-of-sufficient-length', algorithms: ['HS256', 'RS256', 'ES256'] });
+  });
+
+  it('a local provider over http is accepted (tests, a provider beside the API)', () => {
+    expect(loadConfig({ JWT_JWKS_URL: 'http://127.0.0.1:8080/certs' }).jwt.jwks?.url).toBe('http://127.0.0.1:8080/certs');
+  });
+
+  it('JWT_JWKS_ALGORITHMS pins the list (spaces and repeats tolerated)', () => {
+    expect(loadConfig({ JWT_JWKS_URL: JWKS_URL, JWT_JWKS_ALGORITHMS: 'ES256' }).jwt).toMatchObject({
+      jwks: { algorithms: ['ES256'] },
+      algorithms: ['ES256'],
+    });
+    expect(loadConfig({ JWT_JWKS_URL: JWKS_URL, JWT_JWKS_ALGORITHMS: ' RS256 , RS256' }).jwt.jwks?.algorithms).toEqual(['RS256']);
+  });
+
+  it('production may run with only a key set', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: JWKS_URL }).jwt.jwks?.url).toBe(JWKS_URL);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_JWKS_URL/);
+  });
+
+  it.each([
+    ['not a URL', 'idp.example.com/certs', /JWT_JWKS_URL is not a valid URL/],
+    ['another scheme', 'ftp://idp.example.com/certs', /JWT_JWKS_URL must be an https or http URL \(got "ftp:"\)/],
+    ['credentials in it', 'https://user:pw@idp.example.com/certs', /JWT_JWKS_URL must not carry a user name or password/],
+  ])('when JWT_JWKS_URL is %s, then start-up is refused naming it', (_what, url, message) => {
+    expect(() => loadConfig({ JWT_JWKS_URL: url })).toThrow(message);
+  });
+
+  it.each([['HS256'], ['RS256,none'], ['PS256'], [',']])('when JWT_JWKS_ALGORITHMS is %s, then start-up is refused naming it', (value) => {
+    expect(() => loadConfig({ JWT_JWKS_URL: JWKS_URL, JWT_JWKS_ALGORITHMS: value })).toThrow(
+      /JWT_JWKS_ALGORITHMS must be a comma-separated list of RS256, ES256/,
+    );
+  });
+
+  it('when JWT_JWKS_ALGORITHMS is set without JWT_JWKS_URL, then start-up is refused', () => {
+    expect(() => loadConfig({ JWT_JWKS_ALGORITHMS: 'RS256' })).toThrow(/JWT_JWKS_ALGORITHMS is set but JWT_JWKS_URL is not/);
+  });
+
+  it('when JWT_PUBLIC_KEY and JWT_JWKS_URL are both set, then start-up is refused: one source of public keys', () => {
+    expect(() => loadConfig({ JWT_PUBLIC_KEY: rsaPem(), JWT_JWKS_URL: JWKS_URL })).toThrow(/JWT_PUBLIC_KEY and JWT_JWKS_URL are both set/);
+  });
+
+  it('a bad JWT_JWKS_URL stops an entry point with exit code 2 and the message naming it, as any bad variable', () => {
+    const dist = path.resolve(__dirname, '../dist/index.js');
+    const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(dist)}).loadConfigOrExit(process.env)`], {
+      env: { PATH: process.env.PATH, JWT_JWKS_URL: 'ldap://idp.example.com' },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr.toString()).toContain('JWT_JWKS_URL must be an https or http URL (got "ldap:")');
   });
 });

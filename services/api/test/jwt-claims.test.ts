@@ -40,10 +40,10 @@ describe('token claims the API refuses', () => {
     expect(res.body.detail).toBe(`Authentication required: ${AUTH_FAILURES.algorithm}`);
   });
 
-  it('the tokens the API mints (npm run token) carry exp', () => {
+  it('the tokens the API mints (npm run token) carry exp', async () => {
     const decoded = jwt.decode(signToken('someone', t.config.jwt)) as { exp?: number; iat: number };
     expect(decoded.exp).toBe(decoded.iat + 3600);
-    expect(verifyToken(signToken('someone', t.config.jwt), t.config.jwt)).toEqual({
+    expect(await verifyToken(signToken('someone', t.config.jwt), t.config.jwt)).toEqual({
       caller: { userId: 'someone', workspaceId: 'user:someone', roles: ['viewer', 'editor', 'approver', 'admin'] },
     });
   });

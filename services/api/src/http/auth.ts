@@ -1,8 +1,17 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import jwt, { Algorithm } from 'jsonwebtoken';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
+import jwt from 'jsonwebtoken';
 import type { JwtConfig } from '@scheduler/config';
-import { AppError } from './errors';
+import { AppError, UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -13,18 +22,91 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const keyCache = new WeakMap<JwtConfig, { secret: KeyObject | null; publicKey: KeyObject | null }>();
+/**
+ * How long a fetched key set (`JWT_JWKS_URL`) is used before it is fetched again, whatever the
+ * tokens say: a key the provider withdrew is refused at the latest this long after.
+ */
+export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
+/** A token naming a `kid` the key set lacks fetches the set again at most once in this time. */
+export const JWKS_COOLDOWN_MS = 60_000;
+/** How long one fetch of the key set may take. */
+export const JWKS_TIMEOUT_MS = 5_000;
+/**
+ * After a failed fetch the set is not asked again for this long (the `Retry-After` of the 503):
+ * a provider that is down is not hammered once per request, and requests do not each wait for it.
+ */
+export const JWKS_RETRY_AFTER_MS = UNAVAILABLE_RETRY_AFTER_SECONDS * 1000;
+
+/** The key set could not be fetched or read (provider down, not 200, not a JWKS, timeout). */
+class KeySetUnavailable extends Error {}
 
 /**
- * Key objects made once per configuration: handed a string, jsonwebtoken first tries (and
- * fails) to parse it as a public key on every request, a tenth of the API's CPU under load.
+ * The provider's signing keys: jose's remote JWKS (cached `JWKS_CACHE_MAX_AGE_MS`, fetched again
+ * on an unknown `kid` at most once per `JWKS_COOLDOWN_MS`), plus a pause of `JWKS_RETRY_AFTER_MS`
+ * after a failed fetch, in which only the keys of a still-fresh set are used and nothing is fetched.
  */
-function keysOf(config: JwtConfig) {
+class ProviderKeys {
+  private readonly remote: ReturnType<typeof createRemoteJWKSet>;
+  private failedAt: number | null = null;
+  private fallback: { jwks: JSONWebKeySet; getKey: JWTVerifyGetKey } | null = null;
+
+  constructor(url: string) {
+    this.remote = createRemoteJWKSet(new URL(url), {
+      cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+      cooldownDuration: JWKS_COOLDOWN_MS,
+      timeoutDuration: JWKS_TIMEOUT_MS,
+    });
+  }
+
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    if (this.failedAt !== null && Date.now() - this.failedAt < JWKS_RETRY_AFTER_MS) return this.withoutFetching(header, token);
+    try {
+      const key = await this.remote(header, token);
+      this.failedAt = null;
+      return key;
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+        this.failedAt = null;
+        throw error;
+      }
+      this.failedAt = Date.now();
+      throw new KeySetUnavailable('key set unavailable', { cause: error });
+    }
+  };
+
+  private withoutFetching: JWTVerifyGetKey = async (header, token) => {
+    const jwks = this.remote.fresh ? this.remote.jwks() : undefined;
+    if (!jwks) throw new KeySetUnavailable('key set unavailable');
+    if (this.fallback?.jwks !== jwks) this.fallback = { jwks, getKey: createLocalJWKSet(jwks) };
+    try {
+      return await this.fallback.getKey(header, token);
+    } catch (error) {
+      // A kid the cached set lacks may be a new key the provider could not be asked about.
+      if (error instanceof joseErrors.JWKSNoMatchingKey) throw new KeySetUnavailable('key set unavailable', { cause: error });
+      throw error;
+    }
+  };
+}
+
+interface Keys {
+  secret: KeyObject | null;
+  publicKey: KeyObject | null;
+  provider: ProviderKeys | null;
+}
+
+const keyCache = new WeakMap<JwtConfig, Keys>();
+
+/**
+ * Key objects made once per configuration (parsing a PEM or a secret on every request costs a
+ * tenth of the API's CPU under load), and one key set per configuration (its cache and cooldown).
+ */
+function keysOf(config: JwtConfig): Keys {
   let keys = keyCache.get(config);
   if (!keys) {
     keys = {
       secret: config.secret ? createSecretKey(Buffer.from(config.secret, 'utf8')) : null,
       publicKey: config.publicKey ? createPublicKey(config.publicKey) : null,
+      provider: config.jwks ? new ProviderKeys(config.jwks.url) : null,
     };
     keyCache.set(config, keys);
   }
@@ -98,6 +180,10 @@ export const AUTH_FAILURES = {
   subjectNotText: 'token subject is not valid text',
   workspaceInvalid: 'token workspace claim is not valid text',
   rolesInvalid: 'token roles claim is not a list of role names',
+  /** The key set (`JWT_JWKS_URL`), fetched again if the cooldown allows, has no key of the token's `kid` and `alg`. */
+  unknownKey: 'unknown signing key',
+  /** The key set cannot be fetched: answered 503 with `Retry-After`, not 401 (the token may be fine). */
+  keySetUnavailable: 'key set unavailable',
 } as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[keyof typeof AUTH_FAILURES];
 
@@ -149,42 +235,55 @@ export function callerOf(payload: Record<string, unknown>, config: Pick<JwtConfi
   return { userId: sub, workspaceId, roles };
 }
 
-/** Verifies a bearer token with the pinned algorithms; returns the caller or a reason. */
-export function verifyToken(token: string, config: JwtConfig): { caller: Caller } | { failure: AuthFailure } {
-  const hmac = config.algorithms.filter((a) => a === 'HS256');
-  const asymmetric = config.algorithms.filter((a) => a !== 'HS256');
-  let header: { alg?: string } | undefined;
-  try {
-    header = jwt.decode(token, { complete: true })?.header;
-  } catch {
-    header = undefined;
-  }
-  if (!header || typeof header.alg !== 'string') return { failure: AUTH_FAILURES.malformed };
+/** The key and the pinned algorithms a token of that `alg` is checked with, or null when none is configured. */
+function keyFor(alg: string, config: JwtConfig): { key: KeyObject | JWTVerifyGetKey; algorithms: string[] } | null {
+  const keys = keysOf(config);
   // Each algorithm family is checked only with its own key: no HS/RS confusion, no `none`.
-  let key: KeyObject | null = null;
-  let algorithms: Algorithm[] = [];
-  if ((hmac as string[]).includes(header.alg) && config.secret) {
-    key = keysOf(config).secret;
-    algorithms = hmac;
-  } else if ((asymmetric as string[]).includes(header.alg) && config.publicKey) {
-    key = keysOf(config).publicKey;
-    algorithms = asymmetric;
+  if (alg === 'HS256' && config.algorithms.includes('HS256') && keys.secret) return { key: keys.secret, algorithms: ['HS256'] };
+  if (config.jwks && keys.provider && (config.jwks.algorithms as string[]).includes(alg)) {
+    return { key: keys.provider.getKey, algorithms: config.jwks.algorithms };
   }
-  if (!key) return { failure: AUTH_FAILURES.algorithm };
+  const asymmetric = config.algorithms.filter((a) => a !== 'HS256');
+  if (keys.publicKey && (asymmetric as string[]).includes(alg)) return { key: keys.publicKey, algorithms: asymmetric };
+  return null;
+}
+
+/**
+ * Verifies a bearer token with the pinned algorithms (jose, one path for the secret, the PEM
+ * public key and the provider's key set); returns the caller or a reason.
+ */
+export async function verifyToken(token: string, config: JwtConfig): Promise<{ caller: Caller } | { failure: AuthFailure }> {
+  let header: { alg?: unknown };
   try {
-    const payload = jwt.verify(token, key, {
-      algorithms,
+    if (token.split('.').length !== 3) return { failure: AUTH_FAILURES.malformed };
+    header = decodeProtectedHeader(token);
+  } catch {
+    return { failure: AUTH_FAILURES.malformed };
+  }
+  if (typeof header.alg !== 'string') return { failure: AUTH_FAILURES.malformed };
+  const source = keyFor(header.alg, config);
+  if (!source) return { failure: AUTH_FAILURES.algorithm };
+  try {
+    const options = {
+      algorithms: source.algorithms,
       ...(config.issuer ? { issuer: config.issuer } : {}),
       ...(config.audience ? { audience: config.audience } : {}),
-    });
-    if (typeof payload === 'string') return { failure: AUTH_FAILURES.invalid };
+    };
+    const { payload } =
+      source.key instanceof KeyObject ? await jwtVerify(token, source.key, options) : await jwtVerify(token, source.key, options);
     if (config.requireExp && payload.exp === undefined) return { failure: AUTH_FAILURES.noExpiry };
     const caller = callerOf(payload, config);
     return typeof caller === 'string' ? { failure: caller } : { caller };
   } catch (error) {
     // A coarse reason only: the library's messages name the expected issuer and audience.
-    if (error instanceof jwt.TokenExpiredError) return { failure: AUTH_FAILURES.expired };
-    if (error instanceof jwt.NotBeforeError) return { failure: AUTH_FAILURES.notYetValid };
+    if (error instanceof joseErrors.JWTExpired) return { failure: AUTH_FAILURES.expired };
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf' && error.reason === 'check_failed') {
+      return { failure: AUTH_FAILURES.notYetValid };
+    }
+    if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+      return { failure: AUTH_FAILURES.unknownKey };
+    }
+    if (error instanceof KeySetUnavailable) return { failure: AUTH_FAILURES.keySetUnavailable };
     return { failure: AUTH_FAILURES.invalid };
   }
 }
@@ -196,7 +295,12 @@ export interface TokenClaims {
 }
 
 export function signToken(userId: string, config: JwtConfig, ttlSeconds = 3600, claims: TokenClaims = {}): string {
-  if (!config.secret) throw new Error('Tokens can only be minted with JWT_SECRET (HS256) configured');
+  if (!config.secret) {
+    throw new Error(
+      'Tokens can only be minted with JWT_SECRET (HS256) configured; with only JWT_PUBLIC_KEY or JWT_JWKS_URL, ' +
+        'tokens come from your identity provider (or set JWT_SECRET beside it)',
+    );
+  }
   const payload: Record<string, unknown> = {};
   if (claims.workspace !== undefined) payload[config.workspaceClaim] = claims.workspace;
   if (claims.roles !== undefined) payload[config.rolesClaim] = [...claims.roles];
@@ -211,13 +315,13 @@ export function signToken(userId: string, config: JwtConfig, ttlSeconds = 3600, 
 
 /** Reads the bearer token if any; never rejects, so the rate limiter can key on the user. */
 export function authenticate(config: JwtConfig): RequestHandler {
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       req.authFailure = AUTH_FAILURES.missing;
     } else {
-      const result = verifyToken(match[1], config);
+      const result = await verifyToken(match[1], config);
       if ('caller' in result) req.caller = result.caller;
       else req.authFailure = result.failure;
     }
@@ -227,6 +331,15 @@ export function authenticate(config: JwtConfig): RequestHandler {
 
 export const requireUser: RequestHandler = (req, _res, next) => {
   if (!req.caller) {
+    if (req.authFailure === AUTH_FAILURES.keySetUnavailable) {
+      // The token may well be valid: the identity provider's keys cannot be had right now.
+      next(
+        new AppError('service_unavailable', `Authentication unavailable: ${AUTH_FAILURES.keySetUnavailable}`, undefined, {
+          'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+        }),
+      );
+      return;
+    }
     next(new AppError('unauthorized', `Authentication required: ${req.authFailure ?? AUTH_FAILURES.invalid}`));
     return;
   }

@@ -223,7 +223,9 @@ const responses: Record<string, Json> = {
   Unauthorized: problemResponse(
     ['unauthorized'],
     'Missing, malformed, expired or wrongly signed token, one without `exp` (unless `JWT_REQUIRE_EXP=false`), ' +
-      'or one whose `sub` is missing, longer than 255 characters or not valid text (control characters).',
+      'one whose `sub` is missing, longer than 255 characters or not valid text (control characters), whose workspace ' +
+      'or roles claim is malformed, whose algorithm is not accepted, or whose `kid` names no key of the identity ' +
+      "provider's key set (`unknown signing key`; a key set that cannot be fetched is a 503, `key set unavailable`).",
     {
       headers: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate'), ...rateLimitHeaders },
     },
