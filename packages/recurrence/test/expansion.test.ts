@@ -1,4 +1,4 @@
-import { Blackout, ExpandedOccurrence, ExpansionInput, expandOccurrences, nextFiring, RecurrenceRule } from '../src';
+import { Blackout, ExpandedOccurrence, ExpansionInput, expandOccurrences, MAX_EXPANDED, nextFiring, RecurrenceRule } from '../src';
 import { rule } from './helpers/rules';
 
 /** The occurrences of an expansion as plain rows (ISO instants). */
@@ -329,5 +329,22 @@ describe('nextFiring', () => {
     const once = rule({ schedule_type: 'once', scheduled_at: '2027-12-23T09:00:00' });
     expect(nextFiring({ rule: once }, after)).toBeNull();
     expect(nextFiring({ rule: once }, new Date('2027-12-23T08:59:59Z'))?.toISOString()).toBe('2027-12-23T09:00:00.000Z');
+  });
+});
+
+describe('expandOccurrences: caps', () => {
+  it('when a window holds more than MAX_EXPANDED occurrences, then it stops at the cap (or the smaller limit)', () => {
+    const everySecond = rule({ schedule_type: 'cron', scheduled_at: '2027-01-01T00:00:00', recurrence_pattern: '* * * * * *' });
+    const window = { from: new Date('2027-01-02T00:00:00Z'), to: new Date('2027-01-05T00:00:00Z') };
+    let n = 0;
+    for (const o of expandOccurrences({ rule: everySecond }, { ...window, limit: 1e9 })) n += o.state === 'planned' ? 1 : 0;
+    expect(n).toBe(MAX_EXPANDED);
+    expect([...expandOccurrences({ rule: everySecond }, { ...window, limit: 7.9 })]).toHaveLength(7);
+    expect([...expandOccurrences({ rule: everySecond }, { ...window, limit: -1 })]).toHaveLength(0);
+  });
+
+  it('when the window or since is not a valid Date, then it throws a TypeError', () => {
+    expect(() => [...expandOccurrences({ rule: dailyUtc }, { from: new Date(NaN) })]).toThrow(TypeError);
+    expect(() => nextFiring({ rule: dailyUtc, since: new Date('nope') }, new Date())).toThrow(TypeError);
   });
 });
