@@ -253,7 +253,8 @@ export function* expandOccurrences(input: ExpansionInput, window: ExpansionWindo
   const c = compiled(input.rule);
   const fromMs = timeOf(window.from, 'from');
   const toMs = window.to === null || window.to === undefined ? Infinity : timeOf(window.to, 'to');
-  const limit = Math.min(MAX_EXPANDED, window.limit === undefined ? MAX_EXPANDED : Math.max(0, Math.floor(window.limit)));
+  const asked = window.limit ?? MAX_EXPANDED;
+  const limit = asked > 0 ? Math.min(MAX_EXPANDED, Math.floor(asked)) : 0; // NaN, 0 or negative: none
   const sinceMs = input.since === undefined ? fromMs - 1 : timeOf(input.since, 'since');
   const maxRuns = input.maxRuns ?? null;
   const left = maxRuns === null ? Infinity : Math.max(0, maxRuns - (input.runCount ?? 0));

@@ -341,6 +341,7 @@ describe('expandOccurrences: caps', () => {
     expect(n).toBe(MAX_EXPANDED);
     expect([...expandOccurrences({ rule: everySecond }, { ...window, limit: 7.9 })]).toHaveLength(7);
     expect([...expandOccurrences({ rule: everySecond }, { ...window, limit: -1 })]).toHaveLength(0);
+    expect([...expandOccurrences({ rule: everySecond }, { ...window, limit: NaN })]).toHaveLength(0);
   });
 
   it('when the window or since is not a valid Date, then it throws a TypeError', () => {
