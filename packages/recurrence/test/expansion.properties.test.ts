@@ -104,9 +104,13 @@ function reference(input: ExpansionInput, fromMs: number, toMs: number): Ref[] {
     }
     // Shift: the nominal wall time (an occurrence moved by a DST gap keeps the wall it came from)
     // on the first later day whose instant no blackout covers.
-    let nominal = local(n, rule.timezone);
-    if (describeOccurrence(rule, new Date(n)).dst_adjusted)
-      nominal = local(n - (offsetAt(n, rule.timezone) - offsetAt(n - 6 * HOUR, rule.timezone)), rule.timezone);
+    let nominal: { date: string; time: string } = local(n, rule.timezone);
+    if (describeOccurrence(rule, new Date(n)).dst_adjusted) {
+      // The wall it was moved from: its own wall minus the gap (02:30 for 03:30 after a 1-hour gap).
+      const gap = offsetAt(n, rule.timezone) - offsetAt(n - 6 * HOUR, rule.timezone);
+      const wall = new Date(local(n, rule.timezone).wall - gap).toISOString();
+      nominal = { date: wall.slice(0, 10), time: wall.slice(11, 19) };
+    }
     let target: number | null = null;
     for (let i = 1; i < 400 && target === null; i++) {
       const t = resolveInstant(`${addDays(nominal.date, i)}T${nominal.time}`, rule.timezone)!.getTime();
@@ -182,7 +186,8 @@ const blackoutArb = (day0: string) =>
   fc
     .record({
       name: fc.constantFrom('A', 'B', 'C'),
-      offset: fc.integer({ min: -3, max: 100 }),
+      // Mostly in the first days, where the start days' DST changes are.
+      offset: fc.oneof(fc.integer({ min: -3, max: 6 }), fc.integer({ min: -3, max: 100 })),
       length: fc.integer({ min: 0, max: 6 }),
       timezone: fc.constantFrom(...ZONES),
       policy: fc.constantFrom('skip' as const, 'shift' as const),
@@ -252,6 +257,43 @@ describe('expandOccurrences properties', () => {
         expect(expand(input, fromMs, toMs)).toEqual(reference(input, fromMs, toMs));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('when a shift blackout covers a DST gap day, then shifted occurrences keep the wall time the gap moved (reference)', () => {
+    // Spring-forward days of 2027 and a wall time inside each gap.
+    const gaps = [
+      { zone: 'Europe/Berlin', day: '2027-03-28', hour: '02' },
+      { zone: 'America/New_York', day: '2027-03-14', hour: '02' },
+      { zone: 'Australia/Sydney', day: '2027-10-03', hour: '02' },
+      { zone: 'America/Santiago', day: '2027-09-05', hour: '00' },
+    ];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...gaps),
+        fc.constantFrom('00', '15', '30', '59'),
+        fc.constantFrom('daily', 'cron'),
+        fc.integer({ min: 0, max: 2 }),
+        fc.option(fc.integer({ min: 1, max: 8 }), { nil: null }),
+        (gap, minute, type, length, maxRuns) => {
+          const start = addDays(gap.day, -3);
+          const parsed = parseSchedule({
+            schedule_type: type,
+            scheduled_at: `${start}T${gap.hour}:${minute}:00`,
+            timezone: gap.zone,
+            recurrence_pattern: type === 'cron' ? `${+minute} ${+gap.hour} * * *` : null,
+          });
+          if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+          const input: ExpansionInput = {
+            rule: parsed.rule,
+            maxRuns,
+            blackouts: [{ name: 'Gap', start_date: gap.day, end_date: addDays(gap.day, length), timezone: gap.zone, policy: 'shift' }],
+          };
+          const fromMs = Date.parse(parsed.rule.start);
+          expect(expand(input, fromMs, fromMs + 12 * DAY)).toEqual(reference(input, fromMs, fromMs + 12 * DAY));
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
