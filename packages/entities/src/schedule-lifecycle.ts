@@ -1,8 +1,8 @@
-import { nextOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
+import { expandOccurrences, nextFiring, nextOccurrence, type ExpansionInput, type RecurrenceRule } from '@scheduler/recurrence';
 import { isClosedCampaign, type Campaign } from './campaign.entity';
 import type { RunOutcome } from './schedule-run.entity';
 import { CatchupPolicy, DEFAULT_CATCHUP_POLICY, MAX_CONSECUTIVE_ERRORS, ScheduledJob, ScheduledJobStatus } from './scheduled-job.entity';
-import { CampaignWindow, nextRunAfter } from './schedule-rule';
+import { CampaignWindow, expansionCampaignOf } from './schedule-rule';
 
 /**
  * The schedule lifecycle: when a schedule runs next, when it stops and with which status, and
@@ -112,7 +112,34 @@ export function nextRunOf(
   campaign?: CampaignWindow,
 ): Date | null {
   if (!rule || runsLeft(schedule) === 0) return null;
-  return nextRunAfter(rule, after, campaign);
+  return nextFiring(expansionOf(schedule, rule, after, campaign), after);
+}
+
+/**
+ * What the recurrence package's expansion reads of a schedule: its rule (with its end date), its
+ * runs made up to `since` and `max_runs`, its campaign's window. (Skips, blackouts and pauses
+ * are not passed yet: those come with their tables.)
+ */
+export function expansionOf(
+  schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>,
+  rule: RecurrenceRule,
+  since: Date,
+  campaign?: CampaignWindow,
+): ExpansionInput {
+  return { rule, runCount: schedule.runCount, maxRuns: schedule.maxRuns, since, campaign: expansionCampaignOf(campaign) };
+}
+
+/** The planned runs of an expansion strictly after `after` and up to `until` (inclusive), at most `count`. */
+function plannedRuns(input: ExpansionInput, after: Date, until: Date | null, count: number): Date[] {
+  const runs: Date[] = [];
+  if (!(count > 0)) return runs;
+  const window = { from: new Date(after.getTime() + 1), to: until ? new Date(until.getTime() + 1) : null };
+  for (const o of expandOccurrences(input, window)) {
+    if (o.state !== 'planned') continue;
+    runs.push(o.at);
+    if (runs.length >= count) break;
+  }
+  return runs;
 }
 
 /**
@@ -126,13 +153,8 @@ export function upcomingRuns(
   campaign: CampaignWindow,
   count: number,
 ): Date[] {
-  const runs: Date[] = [];
-  if (!rule) return runs;
-  const limit = Math.min(count, runsLeft(schedule));
-  for (let at = nextRunAfter(rule, after, campaign); at && runs.length < limit; at = nextRunAfter(rule, at, campaign)) {
-    runs.push(at);
-  }
-  return runs;
+  if (!rule) return [];
+  return plannedRuns(expansionOf(schedule, rule, after, campaign), after, null, count);
 }
 
 /**
@@ -201,17 +223,9 @@ export function skippedWhilePaused(
   now: Date,
   campaign: CampaignWindow,
 ): Date[] {
-  const skipped: Date[] = [];
-  if (!rule) return skipped;
-  const limit = Math.min(MAX_MISSED_RECORDED, runsLeft(schedule));
-  let cursor = since ?? new Date(new Date(rule.start).getTime() - 1);
-  while (skipped.length < limit) {
-    const next = nextRunAfter(rule, cursor, campaign);
-    if (!next || next.getTime() > now.getTime()) break;
-    skipped.push(next);
-    cursor = next;
-  }
-  return skipped;
+  if (!rule) return [];
+  const cursor = since ?? new Date(new Date(rule.start).getTime() - 1);
+  return plannedRuns(expansionOf(schedule, rule, cursor, campaign), cursor, now, MAX_MISSED_RECORDED);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { deserializeRule, nextOccurrence, parseSchedule, RecurrenceRule } from '@scheduler/recurrence';
+import { deserializeRule, ExpansionCampaign, nextFiring, parseSchedule, RecurrenceRule } from '@scheduler/recurrence';
 import type { Campaign } from './campaign.entity';
 import type { ScheduledJob } from './scheduled-job.entity';
 
@@ -32,17 +32,16 @@ export function ruleOf(
  */
 export type CampaignWindow = (Pick<Campaign, 'startDate' | 'endDate'> & Partial<Pick<Campaign, 'status'>>) | null | undefined;
 
+/** The campaign's start/end window as the recurrence package's expansion reads it. */
+export function expansionCampaignOf(campaign: CampaignWindow): ExpansionCampaign | null {
+  return campaign ? { start: campaign.startDate, end: campaign.endDate } : null;
+}
+
 /**
  * The schedule's next fire instant strictly after `after`: the rule's next occurrence that
- * falls inside the campaign's start/end window, or null when there is none.
+ * falls inside the campaign's start/end window, or null when there is none
+ * (`nextFiring` of the recurrence package's expansion).
  */
 export function nextRunAfter(rule: RecurrenceRule, after: Date, campaign?: CampaignWindow): Date | null {
-  let from = after;
-  if (campaign?.startDate && campaign.startDate.getTime() > from.getTime()) {
-    from = new Date(campaign.startDate.getTime() - 1);
-  }
-  const next = nextOccurrence(rule, from);
-  if (!next) return null;
-  if (campaign?.endDate && next.getTime() > campaign.endDate.getTime()) return null;
-  return next;
+  return nextFiring({ rule, campaign: expansionCampaignOf(campaign) }, after);
 }

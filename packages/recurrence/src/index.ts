@@ -7,3 +7,22 @@ export type { FieldError, OccurrenceView, ParseOptions, ParseResult, RecurrenceR
 export { parseSchedule, serializeRule, deserializeRule, DEFAULT_TIME_ZONE, MAX_RUNS_LIMIT } from './rule';
 export { ISO_DATE_TIME_PATTERN, MAX_ISO_TEXT_LENGTH } from './iso';
 export { nextOccurrence, nextOccurrences, describeOccurrence } from './occurrences';
+export {
+  expandOccurrences,
+  nextFiring,
+  blackoutReason,
+  BLACKOUT_POLICIES,
+  MAX_EXPANDED,
+  MAX_EXPANSION_STEPS,
+  SKIPPED_REASON,
+} from './expansion';
+export type {
+  Blackout,
+  BlackoutPolicy,
+  ExpandedOccurrence,
+  ExpandedState,
+  ExpansionCampaign,
+  ExpansionInput,
+  ExpansionPause,
+  ExpansionWindow,
+} from './expansion';

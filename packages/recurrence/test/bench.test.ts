@@ -1,5 +1,5 @@
 import { nextOccurrences, SCHEDULE_TYPES } from '../src';
-import { runRecurrenceBench } from '../src/bench';
+import { runExpansionBench, runRecurrenceBench } from '../src/bench';
 import { rule } from './helpers/rules';
 
 describe('speed', () => {
@@ -35,5 +35,20 @@ describe('speed', () => {
     expect(runs[0].toISOString()).toBe('2104-02-28T23:00:00.000Z');
     expect(runs).toHaveLength(20);
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('expansion speed (a figure, printed, not asserted)', () => {
+  it('when a month of 500 schedules is expanded (npm run bench: 2,000), then every occurrence is counted and the rate reported', () => {
+    const results = runExpansionBench({ schedules: 500, rounds: 1 });
+    expect(results).toHaveLength(2);
+    // 100 of each type: daily 31, weekly 13-14, monthly 3, cron 9-17 on 23 weekdays, once 1 (in March 2027).
+    expect(results[0].occurrences).toBeGreaterThan(100 * (31 + 13 + 3 + 23 * 9));
+    for (const r of results) expect(r.occurrences_per_second).toBeGreaterThan(0);
+    console.log(
+      results
+        .map((r) => `${r.case}: ${r.occurrences} occurrences, ${Math.round(r.occurrences_per_second).toLocaleString('en')}/s`)
+        .join('\n'),
+    );
   });
 });

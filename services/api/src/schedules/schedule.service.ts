@@ -22,15 +22,7 @@ import {
   skippedWhilePaused,
   upcomingRuns,
 } from '@scheduler/entities';
-import {
-  describeOccurrence,
-  nextOccurrence,
-  nextOccurrences,
-  parseSchedule,
-  RecurrenceRule,
-  ScheduleInput,
-  ScheduleType,
-} from '@scheduler/recurrence';
+import { describeOccurrence, nextOccurrence, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
@@ -372,7 +364,8 @@ export class ScheduleService {
     await this.ownCampaign(userId, dto.campaign_id);
     await this.ownTemplate(userId, dto.template_id);
     const from = new Date(new Date(rule.start).getTime() - 1);
-    return previewResponse(rule, nextOccurrences(rule, from, count), null);
+    // The rule's own occurrences (the recurrence package's expansion, without a run count).
+    return previewResponse(rule, upcomingRuns({ maxRuns: null, runCount: 0 }, rule, from, null, count), null);
   }
 
   /**
