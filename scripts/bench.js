@@ -13,7 +13,7 @@ const { randomBytes } = require('node:crypto');
 const { Client, Pool } = require('pg');
 const { prepareDatabase } = require('../packages/entities/dist');
 const { createRedis } = require('../packages/queue/dist');
-const { runRecurrenceBench } = require('../packages/recurrence/dist/bench');
+const { runExpansionBench, runRecurrenceBench } = require('../packages/recurrence/dist/bench');
 const { machineInfo, deleteKeys, fmt, cpuSnapshot, cpuBusy, sleep } = require('./bench/util');
 const { insertCampaigns, insertSchedules, mixedRows, truncateAll } = require('./bench/data');
 const { ourRound, ceilingRound, pollerRound, storagePerOccurrence, stopChild } = require('./bench/fire');
@@ -125,6 +125,7 @@ async function main() {
 
     log('1. recurrence');
     results.recurrence = runRecurrenceBench(SIZES.recurrenceSteps ? { steps: SIZES.recurrenceSteps } : {});
+    results.expansion = runExpansionBench({ schedules: SIZES.owned });
 
     log('2. fire lag and throughput');
     const rounds = [];

@@ -53,6 +53,19 @@ function recurrenceSection(r) {
     'schedule type in America/New_York on one thread (warm caches, as in a long-running worker).',
     '',
     mdTable(['type', 'occurrences/s', 'target', 'status'], rows),
+    ...(r.expansion
+      ? [
+          '',
+          '`runExpansionBench()`: `expandOccurrences` over a 31-day month (March 2027, a DST change in two of its',
+          'five zones) for every schedule, as the calendar will call it: plain, and with `max_runs`, two blackouts',
+          '(one skip, one shift) and three skips each.',
+          '',
+          mdTable(
+            ['case', 'schedules', 'occurrences', 'seconds', 'occurrences/s'],
+            r.expansion.map((x) => [x.case, num(x.schedules), num(x.occurrences), x.seconds.toFixed(3), num(x.occurrences_per_second)]),
+          ),
+        ]
+      : []),
   ].join('\n');
 }
 
