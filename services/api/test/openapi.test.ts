@@ -582,16 +582,37 @@ describe('contract: schedules', () => {
     const runs = t.deps.dataSource.getRepository(ScheduleRun);
     const base = Date.parse('2099-01-05T14:00:00Z');
     await runs.save([
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base), outcome: 'materialized', jobId: job.body.id }),
       runs.create({
         scheduledJobId: id,
         userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date(base),
+        outcome: 'materialized',
+        jobId: job.body.id,
+      }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        workspaceId: `user:${user}`,
         occurrenceAt: new Date(base + 1 * HOUR),
         outcome: 'skipped',
         reason: 'campaign paused',
       }),
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base + 2 * HOUR), outcome: 'missed' }),
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base + 3 * HOUR), outcome: 'failed', error: 'boom' }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date(base + 2 * HOUR),
+        outcome: 'missed',
+      }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date(base + 3 * HOUR),
+        outcome: 'failed',
+        error: 'boom',
+      }),
     ]);
     const history = expectMatchesContract(
       'GET',
@@ -724,6 +745,17 @@ describe('contract: errors on every operation', () => {
     expect(res.status).toBe(401);
     expectMatchesContract(method, path, res);
   });
+
+  it.each(securedOperations.map((o) => [o.method, o.path]))(
+    "%s %s with a token whose roles claim names none of the service's roles → 403",
+    async (method, path) => {
+      const res = await api()
+        [method.toLowerCase() as 'get'](urlOf(path))
+        .set('Authorization', t.auth(newUserId(), { roles: ['offline_access'] }));
+      expect(res.status).toBe(403);
+      expectMatchesContract(method, path, res);
+    },
+  );
 
   it('a malformed or wrongly signed token → 401', async () => {
     for (const header of ['Bearer not-a-jwt', 'Basic dXNlcjpwYXNz', `Bearer ${t.token(newUserId()).slice(0, -2)}xx`]) {

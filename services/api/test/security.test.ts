@@ -292,7 +292,7 @@ describe('security: tenancy', () => {
     ids.job = job.body.id;
     for (const res of [campaign, template, schedule, paused, job]) expect(res.status).toBe(201);
     await t.deps.dataSource.query(
-      `INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason) VALUES ($1, $2, now() - interval '1 day', 'skipped', 'campaign paused')`,
+      `INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason) VALUES ($1, $2, 'user:' || $2, now() - interval '1 day', 'skipped', 'campaign paused')`,
       [ids.schedule, a],
     );
   });
