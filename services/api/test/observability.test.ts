@@ -38,7 +38,7 @@ describe('logs and metrics of the API', () => {
     expect(res.headers['x-request-id']).toBe('req-abc-123');
     await new Promise((r) => setTimeout(r, 50));
     const line = lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'req-abc-123');
-    expect(line).toMatchObject({ level: 'info', service: 'api', user_id: user, res: { status: 200 } });
+    expect(line).toMatchObject({ level: 'info', service: 'api', user_id: user, workspace_id: `user:${user}`, res: { status: 200 } });
     expect(JSON.stringify(lines)).not.toContain(token);
   });
 

@@ -20,7 +20,8 @@ export function requestLogging(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customProps: (req) => ({ user_id: (req as { userId?: string }).userId }),
+    // The caller `authenticate` resolved (none on a 401): the member and the workspace acted in.
+    customProps: (req) => ({ user_id: req.caller?.userId, workspace_id: req.caller?.workspaceId }),
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),

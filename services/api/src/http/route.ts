@@ -13,7 +13,7 @@ import { pathId, validateBody } from './validation';
  *
  *   campaignApi.get('/:id', { operationId: 'getCampaign', summary: 'Get a campaign', kind: 'reads',
  *     success: { status: 200, description: 'The campaign.', schema: CampaignResponse } },
- *     async ({ userId, id }, service) => campaignResponse(await service.get(userId, id)));
+ *     async ({ caller, id }, service) => campaignResponse(await service.get(caller, id)));
  *
  * The wrapper does what the metadata says, so it cannot drift from the document: the rate
  * limit and token check of `kind`, the path id (not a UUID: 404), the query spec (a bad value:
