@@ -63,7 +63,8 @@ describe('the README use cases, run as written against `npm start`', () => {
       'curl() { command curl --fail-with-body "$@"; }',
       tryItScript()
         .replace(/http:\/\/localhost:8000/g, `http://127.0.0.1:${port}`)
-        .replace('npm run -s token -- alice', `npm run -s token -- ${user}`),
+        .replace('npm run -s token -- alice', `npm run -s token -- ${user}`)
+        .replace('TEAM=acme', `TEAM=acme-${randomUUID()}`),
     ].join('\n');
     const result = spawnSync('bash', ['-c', script], { cwd: root, env: { ...process.env, JWT_SECRET: '' }, timeout: 120_000 });
     const stdout = result.stdout.toString();
@@ -72,5 +73,9 @@ describe('the README use cases, run as written against `npm start`', () => {
     expect(stdout).toMatch(/"scheduled_for":"\d{4}-[^"]+Z","status":"pending"/);
     expect(stdout).toContain('"country":"uk"');
     expect(stdout).toContain('"name":"Forbes Q1 2027"');
+    // Working as a team: the editor's change seen by the viewer, whose delete is refused; alice sees nothing.
+    expect(stdout).toContain('"description":"Edited by Dave"');
+    expect(stdout).toMatch(/"title":"Forbidden","status":403/);
+    expect(stdout).toMatch(/404\s*$/); // alice's read, the last line
   }, 150_000);
 });

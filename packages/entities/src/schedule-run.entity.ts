@@ -12,8 +12,13 @@ export class ScheduleRun {
   @Column({ name: 'scheduled_job_id', type: 'uuid' })
   scheduledJobId: string;
 
+  /** The member who created it (a Job or run of a schedule: the schedule's creator). */
   @Column({ name: 'user_id', type: 'text' })
   userId: string;
+
+  /** The workspace it belongs to, the tenancy key: `team:<claim>` or `user:<sub>` (personal). */
+  @Column({ name: 'workspace_id', type: 'text' })
+  workspaceId: string;
 
   @Column({ name: 'occurrence_at', type: 'timestamptz' })
   occurrenceAt: Date;

@@ -28,8 +28,13 @@ export class ScheduledJob {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
+  /** The member who created it (a Job or run of a schedule: the schedule's creator). */
   @Column({ name: 'user_id', type: 'text' })
   userId: string;
+
+  /** The workspace it belongs to, the tenancy key: `team:<claim>` or `user:<sub>` (personal). */
+  @Column({ name: 'workspace_id', type: 'text' })
+  workspaceId: string;
 
   @Column({ name: 'campaign_id', type: 'uuid', nullable: true })
   campaignId: string | null;

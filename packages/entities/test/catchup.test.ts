@@ -350,6 +350,7 @@ describe('the catchup_policy column', () => {
       const repo = ds.getRepository(ScheduledJob);
       const base = {
         userId,
+        workspaceId: `user:${userId}`,
         name: 'c',
         scheduleType: 'once',
         scheduledAt: T0,
@@ -366,7 +367,7 @@ describe('the catchup_policy column', () => {
       }
       await expect(
         client.query(
-          `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, catchup_policy) VALUES ($1, 'c', 'once', now(), 'some')`,
+          `INSERT INTO scheduled_jobs (user_id, workspace_id, name, schedule_type, scheduled_at, catchup_policy) VALUES ($1, 'user:' || $1, 'c', 'once', now(), 'some')`,
           [userId],
         ),
       ).rejects.toThrow(/scheduled_jobs_catchup_policy_check/);

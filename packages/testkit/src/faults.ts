@@ -32,8 +32,8 @@ export async function insertSchedules(
     recurrence_end_date: Date | null;
     max_runs: number | null;
   }[] = await ds.query(
-    `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, timezone, job_config, status, next_run_at, version)
-     SELECT $1, 'fault test ' || g, $2, $3, 'UTC', '{"publisher_domain": "x.com"}', 'active', $3, 1
+    `INSERT INTO scheduled_jobs (user_id, workspace_id, name, schedule_type, scheduled_at, timezone, job_config, status, next_run_at, version)
+     SELECT $1, 'user:' || $1, 'fault test ' || g, $2, $3, 'UTC', '{"publisher_domain": "x.com"}', 'active', $3, 1
      FROM generate_series(1, $4::int) AS g
      RETURNING id, version, schedule_type, scheduled_at, recurrence_pattern, timezone, recurrence_end_date, max_runs`,
     [userId, type, at, count],

@@ -15,8 +15,13 @@ export async function openDataSource(options: { poolSize?: number; url?: string 
   return ds;
 }
 
-/** A row's fields: the owner, and anything else to set. */
+/** A row's fields: the owner, and anything else to set (the workspace defaults to the owner's personal one). */
 type Fields<T> = Partial<T> & { userId: string };
+
+/** The fields with `workspaceId` defaulted to the owner's personal workspace (`user:<userId>`), as a personal token stores it. */
+function owned<T extends { workspaceId?: string }>(fields: T & { userId: string }): T & { workspaceId: string } {
+  return { ...fields, workspaceId: fields.workspaceId ?? `user:${fields.userId}` };
+}
 
 /** Inserts a schedule row directly: daily at 09:00 UTC from 2030-01-01, active, with a publisher. */
 export async function insertSchedule(ds: DataSource, fields: Fields<ScheduledJob>): Promise<ScheduledJob> {
@@ -30,25 +35,25 @@ export async function insertSchedule(ds: DataSource, fields: Fields<ScheduledJob
       jobConfig: { publisher_domain: 'forbes.com' },
       status: 'active',
       nextRunAt: new Date('2030-01-01T09:00:00Z'),
-      ...fields,
+      ...owned(fields),
     }),
   );
 }
 
 export async function insertCampaign(ds: DataSource, fields: Fields<Campaign>): Promise<Campaign> {
   const repo = ds.getRepository(Campaign);
-  return repo.save(repo.create({ name: 'campaign', status: 'active', tags: [], ...fields }));
+  return repo.save(repo.create({ name: 'campaign', status: 'active', tags: [], ...owned(fields) }));
 }
 
 export async function insertTemplate(ds: DataSource, fields: Fields<JobTemplate>): Promise<JobTemplate> {
   const repo = ds.getRepository(JobTemplate);
-  return repo.save(repo.create({ name: 'template', metadata: {}, tags: [], ...fields }));
+  return repo.save(repo.create({ name: 'template', metadata: {}, tags: [], ...owned(fields) }));
 }
 
 /** Inserts a Job directly: pending, empty config, not yet handed to the content queue. */
 export async function insertJob(ds: DataSource, fields: Fields<Job>): Promise<Job> {
   const repo = ds.getRepository(Job);
-  return repo.save(repo.create({ status: 'pending', config: {}, ...fields }));
+  return repo.save(repo.create({ status: 'pending', config: {}, ...owned(fields) }));
 }
 
 /** The tables whose rows belong to a user (each has `user_id`). */

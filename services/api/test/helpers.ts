@@ -3,7 +3,7 @@ import { loadConfig, Config } from '@scheduler/config';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, uniqueName } from '@scheduler/testkit';
 import { createApp } from '../src/app';
 import { createDeps, type AppDeps } from '../src/deps';
-import { signToken } from '../src/http/auth';
+import { signToken, type Role } from '../src/http/auth';
 import { contractErrors, operationOf } from './contract';
 
 /**
@@ -81,6 +81,15 @@ export const JOB_FIELDS = [
   'updated_at',
 ].sort();
 
+/** What a test token says besides its member: a team workspace, and roles (any names: a provider's `offline_access` too). */
+export interface TestClaims {
+  workspace?: string;
+  roles?: readonly (Role | (string & {}))[];
+}
+
+const sign = (config: Config, userId: string, claims: TestClaims = {}) =>
+  signToken(userId, config.jwt, 3600, claims as { workspace?: string; roles?: readonly Role[] });
+
 export interface TestApp {
   /** The app behind a recorder that checks every response against the OpenAPI document. */
   app: Express;
@@ -88,10 +97,10 @@ export interface TestApp {
   unwrapped: Express;
   deps: AppDeps;
   config: Config;
-  /** A valid token for the user. */
-  token(userId: string): string;
-  /** `Authorization` header value for the user. */
-  auth(userId: string): string;
+  /** A valid token for the user (a personal one, every role, unless `claims` names a workspace or roles). */
+  token(userId: string, claims?: TestClaims): string;
+  /** `Authorization` header value for the user (with `claims`: a team workspace, roles). */
+  auth(userId: string, claims?: TestClaims): string;
   close(): Promise<void>;
 }
 
@@ -120,8 +129,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     unwrapped,
     deps,
     config,
-    token: (userId) => signToken(userId, config.jwt),
-    auth: (userId) => `Bearer ${signToken(userId, config.jwt)}`,
+    token: (userId, claims) => sign(config, userId, claims),
+    auth: (userId, claims) => `Bearer ${sign(config, userId, claims)}`,
     close: async () => {
       await deps.occurrenceQueue.obliterate({ force: true }).catch(() => undefined);
       await deps.contentQueue.obliterate({ force: true }).catch(() => undefined);

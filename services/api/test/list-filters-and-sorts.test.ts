@@ -199,15 +199,15 @@ describe('the list filters read an index (EXPLAIN on 20,000 rows of 200 users)',
   beforeAll(async () => {
     const ds = t.deps.dataSource;
     await ds.query(
-      `INSERT INTO scheduled_jobs (user_id, name, schedule_type, scheduled_at, status, next_run_at, created_at)
-       SELECT u, 'schedule ' || g || ' ' || md5(g::text), (ARRAY['once','daily','weekly','monthly','cron'])[1 + g % 5],
+      `INSERT INTO scheduled_jobs (user_id, workspace_id, name, schedule_type, scheduled_at, status, next_run_at, created_at)
+       SELECT u, 'user:' || u, 'schedule ' || g || ' ' || md5(g::text), (ARRAY['once','daily','weekly','monthly','cron'])[1 + g % 5],
               now(), 'expired', now() + g * interval '1 minute', now() - g * interval '1 minute'
          FROM unnest($1::text[]) AS u, generate_series(1, 100) AS g`,
       [users],
     );
     await ds.query(
-      `INSERT INTO jobs (user_id, status, scheduled_for, created_at)
-       SELECT u, 'completed', now() + g * interval '1 hour', now() - g * interval '1 hour'
+      `INSERT INTO jobs (user_id, workspace_id, status, scheduled_for, created_at)
+       SELECT u, 'user:' || u, 'completed', now() + g * interval '1 hour', now() - g * interval '1 hour'
          FROM unnest($1::text[]) AS u, generate_series(1, 100) AS g`,
       [users],
     );
@@ -223,22 +223,24 @@ describe('the list filters read an index (EXPLAIN on 20,000 rows of 200 users)',
   it.each([
     [
       'schedules by type, soonest first',
-      `SELECT id FROM scheduled_jobs WHERE user_id = $1 AND schedule_type = 'weekly' ORDER BY next_run_at, id LIMIT 50`,
+      `SELECT id FROM scheduled_jobs WHERE workspace_id = $1 AND schedule_type = 'weekly' ORDER BY next_run_at, id LIMIT 50`,
     ],
-    ['schedules by name substring', `SELECT count(*) FROM scheduled_jobs WHERE user_id = $1 AND name ILIKE '%' || $2 || '%'`],
-    ['schedules by name', `SELECT id FROM scheduled_jobs WHERE user_id = $1 ORDER BY name, id LIMIT 50`],
+    ['schedules by name substring', `SELECT count(*) FROM scheduled_jobs WHERE workspace_id = $1 AND name ILIKE '%' || $2 || '%'`],
+    ['schedules by name', `SELECT id FROM scheduled_jobs WHERE workspace_id = $1 ORDER BY name, id LIMIT 50`],
     [
       'schedules latest next run first',
-      `SELECT id FROM scheduled_jobs WHERE user_id = $1 ORDER BY next_run_at DESC NULLS LAST, id DESC LIMIT 50`,
+      `SELECT id FROM scheduled_jobs WHERE workspace_id = $1 ORDER BY next_run_at DESC NULLS LAST, id DESC LIMIT 50`,
     ],
     [
       'Jobs in a scheduled_for range',
-      `SELECT id FROM jobs WHERE user_id = $1 AND scheduled_for >= now() AND scheduled_for < now() + interval '1 day' ORDER BY created_at DESC, id DESC LIMIT 50`,
+      `SELECT id FROM jobs WHERE workspace_id = $1 AND scheduled_for >= now() AND scheduled_for < now() + interval '1 day' ORDER BY created_at DESC, id DESC LIMIT 50`,
     ],
-    ['Jobs by scheduled_for', `SELECT id FROM jobs WHERE user_id = $1 ORDER BY scheduled_for DESC NULLS LAST, id DESC LIMIT 50`],
+    ['Jobs by scheduled_for', `SELECT id FROM jobs WHERE workspace_id = $1 ORDER BY scheduled_for DESC NULLS LAST, id DESC LIMIT 50`],
   ])('%s: an index scan, no sequential scan', async (_label, sql) => {
     // $2: a substring of one generated name (the md5 of its number).
-    const params = sql.includes('$2') ? [user, createHash('md5').update('37').digest('hex').slice(0, 12)] : [user];
+    // The lists are scoped by the workspace: a personal token's is `user:<sub>`.
+    const workspace = `user:${user}`;
+    const params = sql.includes('$2') ? [workspace, createHash('md5').update('37').digest('hex').slice(0, 12)] : [workspace];
     const text = await plan(sql, params);
     expect(text).toMatch(/Index|Bitmap Index Scan/);
     expect(text).not.toMatch(/Seq Scan/);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
 import Ajv2020 from 'ajv/dist/2020';
@@ -21,6 +20,7 @@ import {
   validatorAt,
 } from './contract';
 import { newUserId, startTestApp, TestApp } from './helpers';
+import { servedRoutes } from './routes';
 import { unreachableDataSource } from './unavailable';
 
 const HOUR = 3_600_000;
@@ -34,43 +34,6 @@ const hasStatus = (o: { operation: Json }, status: number) => Boolean((o.operati
 const bodyOperations = operations.filter((o) => o.operation.requestBody);
 
 /* ======================================================================== routes */
-
-interface RouterLayer {
-  route?: { path: unknown; methods: Record<string, boolean> };
-  handle?: { stack?: RouterLayer[] };
-  rawPath?: unknown;
-}
-
-/**
- * Every (METHOD, path) the Express app serves, read from its router stack: Express 5 keeps the
- * app's layers in `app.router.stack`; a layer is a route (`layer.route`) or a mounted router
- * (`layer.handle.stack`, mount path in `layer.rawPath`). Paths come out in OpenAPI form.
- */
-function servedRoutes(app: Express): string[] {
-  const root = (app as unknown as { router?: { stack?: RouterLayer[] } }).router;
-  if (!root?.stack) throw new Error('app.router.stack not found: is this Express 5?');
-  const join = (prefix: string, path: string) => {
-    const joined = `${prefix}/${path}`.replace(/\/{2,}/g, '/');
-    return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
-  };
-  const out: string[] = [];
-  const walk = (stack: RouterLayer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        if (typeof layer.route.path !== 'string') throw new Error(`Route path ${String(layer.route.path)} is not a string`);
-        const path = join(prefix, layer.route.path).replace(/:(\w+)/g, '{$1}');
-        for (const [method, enabled] of Object.entries(layer.route.methods)) {
-          if (enabled && method !== '_all') out.push(`${method.toUpperCase()} ${path}`);
-        }
-      } else if (layer.handle?.stack) {
-        if (typeof layer.rawPath !== 'string') throw new Error('A mounted router has no string mount path (layer.rawPath)');
-        walk(layer.handle.stack, join(prefix, layer.rawPath));
-      }
-    }
-  };
-  walk(root.stack, '');
-  return out;
-}
 
 /* ====================================================================== the app */
 
@@ -582,16 +545,37 @@ describe('contract: schedules', () => {
     const runs = t.deps.dataSource.getRepository(ScheduleRun);
     const base = Date.parse('2099-01-05T14:00:00Z');
     await runs.save([
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base), outcome: 'materialized', jobId: job.body.id }),
       runs.create({
         scheduledJobId: id,
         userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date(base),
+        outcome: 'materialized',
+        jobId: job.body.id,
+      }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        workspaceId: `user:${user}`,
         occurrenceAt: new Date(base + 1 * HOUR),
         outcome: 'skipped',
         reason: 'campaign paused',
       }),
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base + 2 * HOUR), outcome: 'missed' }),
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date(base + 3 * HOUR), outcome: 'failed', error: 'boom' }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date(base + 2 * HOUR),
+        outcome: 'missed',
+      }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date(base + 3 * HOUR),
+        outcome: 'failed',
+        error: 'boom',
+      }),
     ]);
     const history = expectMatchesContract(
       'GET',
@@ -724,6 +708,17 @@ describe('contract: errors on every operation', () => {
     expect(res.status).toBe(401);
     expectMatchesContract(method, path, res);
   });
+
+  it.each(securedOperations.map((o) => [o.method, o.path]))(
+    "%s %s with a token whose roles claim names none of the service's roles → 403",
+    async (method, path) => {
+      const res = await api()
+        [method.toLowerCase() as 'get'](urlOf(path))
+        .set('Authorization', t.auth(newUserId(), { roles: ['offline_access'] }));
+      expect(res.status).toBe(403);
+      expectMatchesContract(method, path, res);
+    },
+  );
 
   it('a malformed or wrongly signed token → 401', async () => {
     for (const header of ['Bearer not-a-jwt', 'Basic dXNlcjpwYXNz', `Bearer ${t.token(newUserId()).slice(0, -2)}xx`]) {

@@ -24,7 +24,7 @@ describe('GET /runs: run history across schedules', () => {
     s.foreign = (await createSchedule(t, other, { name: 'Not yours', scheduled_at: inHours(1) })).id;
     const runs = t.deps.dataSource.getRepository(ScheduleRun);
     const row = (scheduledJobId: string, userId: string, days: number, outcome: RunOutcome, extra: Partial<ScheduleRun> = {}) =>
-      runs.create({ scheduledJobId, userId, occurrenceAt: at(days), outcome, ...extra });
+      runs.create({ scheduledJobId, userId, workspaceId: `user:${userId}`, occurrenceAt: at(days), outcome, ...extra });
     await runs.save([
       row(s.inCampaign, user, 0, 'missed'),
       row(s.inCampaign, user, 1, 'skipped', { reason: 'campaign paused' }),

@@ -62,7 +62,13 @@ describe('resuming a paused schedule', () => {
     // It ran on the 1st (the worker's row), then was paused.
     const runs = t.deps.dataSource.getRepository(ScheduleRun);
     await runs.save(
-      runs.create({ scheduledJobId: id, userId: user, occurrenceAt: new Date('2030-01-01T09:00:00Z'), outcome: 'materialized' }),
+      runs.create({
+        scheduledJobId: id,
+        userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date('2030-01-01T09:00:00Z'),
+        outcome: 'materialized',
+      }),
     );
     await pauseAt(user, id, '2030-01-01T12:00:00Z');
     expect(await resumeAt(user, id, '2030-01-04T10:00:00Z')).toMatchObject({ status: 'active', next_run_at: '2030-01-05T09:00:00.000Z' });

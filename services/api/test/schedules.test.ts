@@ -329,6 +329,7 @@ describe('schedules', () => {
       runs.create({
         scheduledJobId: created.id,
         userId: user,
+        workspaceId: `user:${user}`,
         occurrenceAt: new Date('2026-01-01T09:00:00Z'),
         outcome: 'missed',
         reason: 'late',
@@ -336,6 +337,7 @@ describe('schedules', () => {
       runs.create({
         scheduledJobId: created.id,
         userId: user,
+        workspaceId: `user:${user}`,
         occurrenceAt: new Date('2026-01-02T09:00:00Z'),
         outcome: 'skipped',
         reason: 'campaign paused',

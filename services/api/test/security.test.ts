@@ -1,10 +1,11 @@
 /**
  * Security properties of the API: authentication (pinned algorithms, claims), tenancy (another
- * user's objects are 404 for every method and stay untouched), rate limits that
+ * workspace's objects, another user's, another team's, a member's personal workspace against the
+ * team's, are 404 for every method and stay untouched), rate limits that
  * X-Forwarded-For cannot dodge, the body size limit, mass assignment, and hostile strings
  * (SQL, script, template) stored and returned as plain data.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -21,6 +22,8 @@ import {
   TEST_JWT_SECRET,
   USER_TABLES,
   userRows,
+  type UserRows,
+  type UserTable,
 } from '@scheduler/testkit';
 import { startTestApp, TestApp, useTestApp } from './helpers';
 import { claims, ecToken, hmacToken, rsaToken, unsignedToken } from './fuzz/jwt';
@@ -225,17 +228,70 @@ describe('security: JWT verification', () => {
 
 /* --------------------------------------------------------------- tenancy */
 
-describe('security: tenancy', () => {
+/** Who calls: a member (`sub`) and, for a team, its workspace claim (absent: the personal workspace `user:<sub>`). */
+interface Tenant {
+  sub: string;
+  workspace?: string;
+}
+const workspaceOf = (tenant: Tenant) => (tenant.workspace === undefined ? `user:${tenant.sub}` : `team:${tenant.workspace}`);
+
+/**
+ * The isolation matrix runs for each pair: the owner A makes objects, the intruder B (another
+ * workspace in every case) must see and change none of them. A team claim equal to a user's
+ * `sub`, and a member's own personal workspace, are other workspaces too.
+ */
+const TENANCY_CASES: [string, () => { owner: Tenant; intruder: Tenant }][] = [
+  ['another user', () => ({ owner: { sub: newUserId() }, intruder: { sub: newUserId() } })],
+  [
+    'another team workspace',
+    () => ({
+      owner: { sub: newUserId(), workspace: `team-a-${randomUUID()}` },
+      intruder: { sub: newUserId(), workspace: `team-b-${randomUUID()}` },
+    }),
+  ],
+  [
+    "the owner's own personal workspace (a team member without the claim)",
+    () => {
+      const sub = newUserId();
+      return { owner: { sub, workspace: `team-${randomUUID()}` }, intruder: { sub } };
+    },
+  ],
+  [
+    "a team whose claim equals the owner's sub",
+    () => {
+      const sub = newUserId();
+      return { owner: { sub }, intruder: { sub: newUserId(), workspace: sub } };
+    },
+  ],
+];
+
+/** Every row of a workspace, as JSON text by table and id (as `userRows`, by `workspace_id`). */
+async function workspaceRows(t: TestApp, workspaceId: string): Promise<UserRows> {
+  const sql = USER_TABLES.map(
+    (table) => `SELECT '${table}' AS tbl, t.id::text AS id, row_to_json(t)::text AS row FROM ${table} t WHERE t.workspace_id = $1`,
+  ).join(' UNION ALL ');
+  const rows = await t.deps.dataSource.query<{ tbl: UserTable; id: string; row: string }[]>(sql, [workspaceId]);
+  const out = Object.fromEntries(USER_TABLES.map((table) => [table, new Map<string, string>()])) as UserRows;
+  for (const r of rows.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))) out[r.tbl].set(r.id, r.row);
+  return out;
+}
+
+describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) => {
   const t = useTestApp();
-  const a = newUserId();
-  const b = newUserId();
+  const { owner, intruder } = tenants();
+  const a = owner.sub;
   const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '' };
 
-  const as = (user: string) => apiAs(t, user);
+  const asTenant = (tenant: Tenant) => apiAs({ app: t.app, auth: (u) => t.auth(u, { workspace: tenant.workspace }) }, tenant.sub);
+  const asOwner = () => asTenant(owner);
+  /** Requests as the intruder, or as another member `sub` of the intruder's workspace (its personal one, for a personal intruder). */
+  const asIntruder = (sub = intruder.sub) => asTenant({ ...intruder, sub });
+  const ownerRows = () => workspaceRows(t, workspaceOf(owner));
+  const intruderRows = (sub = intruder.sub) => workspaceRows(t, workspaceOf({ ...intruder, sub }));
 
   /** Everything A can read of their objects: what must not change whatever B does. */
   async function viewOfA() {
-    const A = as(a);
+    const A = asOwner();
     const paths = [
       `/campaigns/${ids.campaign}`,
       `/campaigns/${ids.campaign}/stats`,
@@ -257,11 +313,11 @@ describe('security: tenancy', () => {
       responses[path] = res.text;
     }
     const scheduler = await t.deps.occurrenceQueue.getJobScheduler(ids.schedule);
-    return { responses, rows: await rowsOf(t, a), scheduler: JSON.stringify(scheduler ?? null) };
+    return { responses, rows: await ownerRows(), scheduler: JSON.stringify(scheduler ?? null) };
   }
 
   beforeAll(async () => {
-    const A = as(a);
+    const A = asOwner();
     const campaign = await A.post('/campaigns', {
       name: 'A campaign',
       color: '#123456',
@@ -292,14 +348,14 @@ describe('security: tenancy', () => {
     ids.job = job.body.id;
     for (const res of [campaign, template, schedule, paused, job]) expect(res.status).toBe(201);
     await t.deps.dataSource.query(
-      `INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason) VALUES ($1, $2, now() - interval '1 day', 'skipped', 'campaign paused')`,
-      [ids.schedule, a],
+      `INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason) VALUES ($1, $2, $3, now() - interval '1 day', 'skipped', 'campaign paused')`,
+      [ids.schedule, a, workspaceOf(owner)],
     );
   });
 
   it("B gets 404 for every id of A with every method of every endpoint, and A's objects stay byte-for-byte unchanged", async () => {
     const before = await viewOfA();
-    const B = as(b);
+    const B = asIntruder();
     const variants = (id: string) => [id, id.toUpperCase()];
     const attempts: [string, () => request.Test][] = [];
     for (const id of variants(ids.campaign)) {
@@ -353,11 +409,11 @@ describe('security: tenancy', () => {
     expect(after.rows).toEqual(before.rows);
     expect(after.scheduler).toEqual(before.scheduler);
     // B got nothing either.
-    expect(allRows(await rowsOf(t, b))).toEqual([]);
+    expect(allRows(await intruderRows())).toEqual([]);
   });
 
   it("B's lists, filtered by A's ids or not, never include anything of A", async () => {
-    const B = as(b);
+    const B = asIntruder();
     await B.post('/campaigns', { name: 'B campaign' });
     const lists = [
       '/campaigns',
@@ -382,7 +438,8 @@ describe('security: tenancy', () => {
       const res = await B.get(path);
       expect(res.status).toBe(200);
       for (const id of allOfA) expect({ path, leaked: res.text.includes(id) }).toEqual({ path, leaked: false });
-      expect(res.text).not.toContain(a);
+      // B's own objects carry B's sub, which is A's when B is A's personal workspace.
+      if (intruder.sub !== a) expect(res.text).not.toContain(a);
       expect(res.text).not.toContain('A only');
     }
     const filtered = await B.get(`/jobs?campaign_id=${ids.campaign}`);
@@ -391,10 +448,10 @@ describe('security: tenancy', () => {
 
   it("a body of B that references A's campaign or template is a 404 and writes nothing", async () => {
     const user = newUserId();
-    const B = as(user);
+    const B = asIntruder(user);
     const own = (await B.post('/templates', { name: 'B template' })).body;
     const ownSchedule = (await B.post('/schedule', { name: 'B schedule', schedule_type: 'daily', scheduled_at: inHours(4) })).body;
-    const before = await rowsOf(t, user);
+    const before = await intruderRows(user);
     const attempts: [string, () => request.Test][] = [
       ['template create with A campaign', () => B.post('/templates', { name: 'x', campaign_id: ids.campaign })],
       ['template create with A campaign (upper case)', () => B.post('/templates', { name: 'x', campaign_id: ids.campaign.toUpperCase() })],
@@ -425,11 +482,11 @@ describe('security: tenancy', () => {
       else expectProblem(res, 404);
     }
     expect(outcomes).toEqual([]);
-    expect(await rowsOf(t, user)).toEqual(before);
+    expect(await intruderRows(user)).toEqual(before);
   });
 
   it("a schedule preview body of B that references A's campaign or template is a 404 (validated like a create)", async () => {
-    const B = as(newUserId());
+    const B = asIntruder(newUserId());
     const body = { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4) };
     const withCampaign = await B.post('/schedule/preview', { ...body, campaign_id: ids.campaign });
     const withTemplate = await B.post('/schedule/preview', { ...body, template_id: ids.template });

@@ -52,6 +52,7 @@ function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, 
   return {
     scheduleId: schedule.id,
     userId: schedule.userId,
+    workspaceId: schedule.workspaceId,
     occurrence,
     outcome,
     reason: fields.reason ?? null,
@@ -132,6 +133,7 @@ export class MaterializeService {
         RECORD_MISSED.bind({
           scheduleId: schedule.id,
           userId: schedule.userId,
+          workspaceId: schedule.workspaceId,
           missed: settlement.missed.map((m) => m.at),
           reasons: settlement.missed.map((m) => m.reason),
         }),

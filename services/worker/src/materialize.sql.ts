@@ -91,6 +91,7 @@ function writeList<E, V>(entity: EntityClass<E>, p: Parameters<V>, sources: [key
 const LOCKED_SCHEDULE_FIELDS = [
   'id',
   'userId',
+  'workspaceId',
   'campaignId',
   'templateId',
   'name',
@@ -165,7 +166,9 @@ export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
 /** The run history row of an occurrence (its `job_id` is set by the statement). */
 export interface RunValues {
   scheduleId: string;
+  /** The schedule's creator and workspace, copied onto the run row (and the Job). */
   userId: string;
+  workspaceId: string;
   occurrence: Date;
   outcome: RunOutcome;
   reason: string | null;
@@ -197,6 +200,7 @@ function runSources<V extends RunValues>(jobId: string): [keyof ScheduleRun, Sou
   return [
     ['scheduledJobId', { param: 'scheduleId' }],
     ['userId', { param: 'userId' }],
+    ['workspaceId', { param: 'workspaceId' }],
     ['occurrenceAt', { param: 'occurrence' }],
     ['outcome', { param: 'outcome' }],
     ['reason', { param: 'reason' }],
@@ -214,8 +218,8 @@ function runUpsert<V extends RunValues>(p: Parameters<V>, jobId: string, from?: 
   const list = writeList(ScheduleRun, p, sources);
   const key = RUN_KEY.map((f) => columnOf(ScheduleRun, f).name);
   const outcome = columnOf(ScheduleRun, 'outcome').name;
-  // A conflict is the same schedule and occurrence, so the same user: the rest is overwritten.
-  const kept = [...key, columnOf(ScheduleRun, 'userId').name];
+  // A conflict is the same schedule and occurrence, so the same user and workspace: the rest is overwritten.
+  const kept = [...key, columnOf(ScheduleRun, 'userId').name, columnOf(ScheduleRun, 'workspaceId').name];
   const updates = list.columns.filter((c) => !kept.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
   const values = from ? `SELECT ${wrap(list.values, '           ')} FROM ${from}` : `VALUES (${wrap(list.values, '            ')})`;
   return `INSERT INTO ${tableOf(ScheduleRun)} (${wrap(list.columns, '      ')})
@@ -264,6 +268,7 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
   const p = new Parameters<MaterializeValues>();
   const job = writeList<Job, MaterializeValues>(Job, p, [
     ['userId', { param: 'userId' }],
+    ['workspaceId', { param: 'workspaceId' }],
     ['campaignId', { param: 'campaignId' }],
     ['templateId', { param: 'templateId' }],
     ['scheduledJobId', { param: 'scheduleId' }],
@@ -300,6 +305,7 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
 export interface MissedValues {
   scheduleId: string;
   userId: string;
+  workspaceId: string;
   /** The occurrences, and each one's reason at the same index. */
   missed: Date[];
   reasons: string[];
@@ -311,6 +317,7 @@ export const RECORD_MISSED = ((): Statement<MissedValues> => {
   const list = writeList<ScheduleRun, MissedValues>(ScheduleRun, p, [
     ['scheduledJobId', { param: 'scheduleId' }],
     ['userId', { param: 'userId' }],
+    ['workspaceId', { param: 'workspaceId' }],
     ['occurrenceAt', { sql: 'm.at' }],
     ['outcome', { sql: "'missed'" }],
     ['reason', { sql: 'm.reason' }],

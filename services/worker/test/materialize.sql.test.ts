@@ -7,85 +7,90 @@ import { LOCK, lockedFrom, MATERIALIZE, RECORD_MISSED, SETTLE } from '../src/mat
 describe('the materializer statements', () => {
   it('the lock reads the schedule row, its campaign and the existing Job, with two parameters', () => {
     expect(LOCK.text).toMatchInlineSnapshot(`
-"
-SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s.scheduled_at,
-       s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs, s.job_config,
-       s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count, s.error_count,
-       s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy, s.version,
-       c.status AS campaign_status, c.start_date AS campaign_start_date,
-       c.end_date AS campaign_end_date,
-       (SELECT j.id FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz) AS existing_job_id
-  FROM scheduled_jobs s
-  LEFT JOIN campaigns c ON c.id = s.campaign_id
- WHERE s.id = $1::uuid
-   FOR UPDATE OF s"
-`);
+     "
+     SELECT s.id, s.user_id, s.workspace_id, s.campaign_id, s.template_id, s.name, s.schedule_type,
+            s.scheduled_at, s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs,
+            s.job_config, s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count,
+            s.error_count, s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy,
+            s.version, c.status AS campaign_status, c.start_date AS campaign_start_date,
+            c.end_date AS campaign_end_date,
+            (SELECT j.id FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz) AS existing_job_id
+       FROM scheduled_jobs s
+       LEFT JOIN campaigns c ON c.id = s.campaign_id
+      WHERE s.id = $1::uuid
+        FOR UPDATE OF s"
+    `);
     expect(LOCK.bind({ scheduleId: 'S', occurrence: new Date(0) })).toEqual(['S', new Date(0)]);
   });
 
   it('the settle writes the run row and the lifecycle columns', () => {
     expect(SETTLE.text).toMatchInlineSnapshot(`
-"
-  WITH run AS (
-    INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
-    VALUES ($1::uuid, $2::text, $3::timestamptz, $4::varchar, $5::text, $6::text, NULL, now())
-    ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
-      SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
-          job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
-      WHERE schedule_runs.outcome <> 'materialized'
-  )
-  UPDATE scheduled_jobs
-       SET status = $7::varchar, next_run_at = $8::timestamptz, last_run_at = $9::timestamptz,
-           run_count = $10::integer, error_count = $11::integer, consecutive_errors = $12::integer,
-           last_error = $13::text, updated_at = now()
-     WHERE id = $1::uuid"
-`);
+     "
+       WITH run AS (
+         INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, error, job_id,
+           processed_at)
+         VALUES ($1::uuid, $2::text, $3::text, $4::timestamptz, $5::varchar, $6::text, $7::text, NULL,
+                 now())
+         ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
+           SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
+               job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
+           WHERE schedule_runs.outcome <> 'materialized'
+       )
+       UPDATE scheduled_jobs
+            SET status = $8::varchar, next_run_at = $9::timestamptz, last_run_at = $10::timestamptz,
+                run_count = $11::integer, error_count = $12::integer, consecutive_errors = $13::integer,
+                last_error = $14::text, updated_at = now()
+          WHERE id = $1::uuid"
+    `);
   });
 
   it('the materialize inserts the Job, the run row and the lifecycle columns in one statement', () => {
     expect(MATERIALIZE.text).toMatchInlineSnapshot(`
-"
-  WITH job AS (
-    INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_job_name, scheduled_for, status,
-      config, publisher_domain, llm_provider, llm_model, writing_strategy, country, language,
-      queued_at)
-    VALUES ($1::text, $2::uuid, $3::uuid, $4::uuid, $5::varchar, $6::timestamptz, 'pending',
-            $7::jsonb, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::varchar,
-            $13::varchar, CASE WHEN $14::boolean THEN now() END)
-    ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
-    RETURNING id
-  ), run AS (
-    INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
-    SELECT $4::uuid, $1::text, $6::timestamptz, $15::varchar, $16::text, $17::text, job.id, now() FROM job
-    ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
-      SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
-          job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
-      WHERE schedule_runs.outcome <> 'materialized'
-  ), settled AS (
-    UPDATE scheduled_jobs
-       SET status = $18::varchar, next_run_at = $19::timestamptz, last_run_at = $20::timestamptz,
-           run_count = $21::integer, error_count = $22::integer, consecutive_errors = $23::integer,
-           last_error = $24::text, updated_at = now()
-     WHERE id = $4::uuid AND EXISTS (SELECT 1 FROM job)
-  )
-  SELECT id FROM job"
-`);
+     "
+       WITH job AS (
+         INSERT INTO jobs (user_id, workspace_id, campaign_id, template_id, scheduled_job_id, scheduled_job_name,
+           scheduled_for, status, config, publisher_domain, llm_provider, llm_model, writing_strategy,
+           country, language, queued_at)
+         VALUES ($1::text, $2::text, $3::uuid, $4::uuid, $5::uuid, $6::varchar, $7::timestamptz,
+                 'pending', $8::jsonb, $9::varchar, $10::varchar, $11::varchar, $12::varchar,
+                 $13::varchar, $14::varchar, CASE WHEN $15::boolean THEN now() END)
+         ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
+         RETURNING id
+       ), run AS (
+         INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, error, job_id,
+           processed_at)
+         SELECT $5::uuid, $1::text, $2::text, $7::timestamptz, $16::varchar, $17::text, $18::text, job.id,
+                now() FROM job
+         ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
+           SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
+               job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
+           WHERE schedule_runs.outcome <> 'materialized'
+       ), settled AS (
+         UPDATE scheduled_jobs
+            SET status = $19::varchar, next_run_at = $20::timestamptz, last_run_at = $21::timestamptz,
+                run_count = $22::integer, error_count = $23::integer, consecutive_errors = $24::integer,
+                last_error = $25::text, updated_at = now()
+          WHERE id = $5::uuid AND EXISTS (SELECT 1 FROM job)
+       )
+       SELECT id FROM job"
+    `);
   });
 
   it('the missed occurrences go in with one statement', () => {
     expect(RECORD_MISSED.text).toMatchInlineSnapshot(`
-"
-  INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, processed_at)
-  SELECT $1::uuid, $2::text, m.at, 'missed', m.reason, now()
-    FROM unnest($3::timestamptz[], $4::text[]) AS m(at, reason)
-  ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
-`);
+     "
+       INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, processed_at)
+       SELECT $1::uuid, $2::text, $3::text, m.at, 'missed', m.reason, now()
+         FROM unnest($4::timestamptz[], $5::text[]) AS m(at, reason)
+       ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
+    `);
   });
 
   it('binding puts each named value at its number, a value used twice once', () => {
     const values = {
       scheduleId: 'schedule',
       userId: 'user',
+      workspaceId: 'user:user',
       occurrence: new Date(1000),
       outcome: 'materialized' as const,
       reason: null,
@@ -119,6 +124,7 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s
     expect(SETTLE.bind(values)).toEqual([
       'schedule',
       'user',
+      'user:user',
       new Date(1000),
       'materialized',
       null,
@@ -137,6 +143,7 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s
     const row = {
       id: 'S',
       user_id: 'U',
+      workspace_id: 'team:T',
       campaign_id: null,
       template_id: null,
       schedule_type: 'daily',
@@ -164,6 +171,7 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s
     expect(lockedFrom(row)).toEqual({
       id: 'S',
       userId: 'U',
+      workspaceId: 'team:T',
       campaignId: null,
       templateId: null,
       scheduleType: 'daily',

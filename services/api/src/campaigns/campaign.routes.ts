@@ -21,7 +21,7 @@ campaignApi.post(
     body: CreateCampaignDto,
     success: { status: 201, description: 'The created campaign.', schema: CampaignResponse },
   },
-  async ({ userId, body }, service) => campaignResponse(await service.create(userId, body)),
+  async ({ caller, body }, service) => campaignResponse(await service.create(caller, body)),
 );
 
 const status = query.oneOf(CAMPAIGN_STATUSES, 'Only campaigns with this status.');
@@ -41,8 +41,8 @@ campaignApi.get(
     },
     success: { status: 200, description: 'One page of campaigns.', schema: Type.Array(CampaignResponse), paged: true },
   },
-  async ({ userId, query }, service) => {
-    const [items, total] = await service.list(userId, query.status, pageOf(query), query.sort);
+  async ({ caller, query }, service) => {
+    const [items, total] = await service.list(caller, query.status, pageOf(query), query.sort);
     return { body: items.map(campaignResponse), total };
   },
 );
@@ -56,7 +56,7 @@ campaignApi.get(
     access: 'read',
     success: { status: 200, description: 'The campaign.', schema: CampaignResponse },
   },
-  async ({ userId, id }, service) => campaignResponse(await service.get(userId, id)),
+  async ({ caller, id }, service) => campaignResponse(await service.get(caller, id)),
 );
 
 campaignApi.get(
@@ -68,7 +68,7 @@ campaignApi.get(
     access: 'read',
     success: { status: 200, description: "The campaign's statistics.", schema: CampaignStatsResponse },
   },
-  async ({ userId, id }, service) => service.stats(userId, id),
+  async ({ caller, id }, service) => service.stats(caller, id),
 );
 
 campaignApi.put(
@@ -85,7 +85,7 @@ campaignApi.put(
     ifMatch: true,
     success: { status: 200, description: 'The updated campaign.', schema: CampaignResponse },
   },
-  async ({ userId, id, body, ifMatch }, service) => campaignResponse(await service.update(userId, id, body, ifMatch)),
+  async ({ caller, id, body, ifMatch }, service) => campaignResponse(await service.update(caller, id, body, ifMatch)),
 );
 
 campaignApi.delete(
@@ -99,7 +99,7 @@ campaignApi.delete(
     ifMatch: true,
     success: { status: 204, description: 'Deleted.' },
   },
-  async ({ userId, id, ifMatch }, service) => service.remove(userId, id, ifMatch),
+  async ({ caller, id, ifMatch }, service) => service.remove(caller, id, ifMatch),
 );
 
 export function campaignRoutes(deps: AppDeps, limits: RateLimiters) {

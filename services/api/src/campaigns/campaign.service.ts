@@ -15,6 +15,7 @@ import {
 import type { RecurrenceRule } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
+import type { Caller } from '../http/auth';
 import { FieldError, notFound, validationFailed } from '../http/errors';
 import { assertMatches, type IfMatch } from '../http/etag';
 import { parseInstant } from '../http/format';
@@ -64,29 +65,29 @@ export class CampaignService {
     return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
   }
 
-  async create(userId: string, dto: CreateCampaignDto): Promise<Campaign> {
-    const campaign = this.repo.create({ userId, status: 'active', tags: [] });
+  async create(caller: Caller, dto: CreateCampaignDto): Promise<Campaign> {
+    const campaign = this.repo.create({ userId: caller.userId, workspaceId: caller.workspaceId, status: 'active', tags: [] });
     applyFields(campaign, dto);
     return this.repo.save(campaign);
   }
 
   async list(
-    userId: string,
+    caller: Caller,
     status: CampaignStatus | undefined,
     page: Page,
     sort?: SortOrder<CampaignSortKey>,
   ): Promise<[Campaign[], number]> {
     return this.repo.findAndCount({
-      where: status ? { userId, status } : { userId },
+      where: status ? { workspaceId: caller.workspaceId, status } : { workspaceId: caller.workspaceId },
       order: sort ? sortOrder(sort, CAMPAIGN_SORTS) : { createdAt: 'DESC', id: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });
   }
 
-  /** The user's campaign, or a 404 (also for another user's campaign). */
-  async get(userId: string, id: string): Promise<Campaign> {
-    const campaign = await this.repo.findOneBy({ id, userId });
+  /** The workspace's campaign, or a 404 (also for another workspace's campaign). */
+  async get(caller: Caller, id: string): Promise<Campaign> {
+    const campaign = await this.repo.findOneBy({ id, workspaceId: caller.workspaceId });
     if (!campaign) throw notFound('Campaign');
     return campaign;
   }
@@ -101,10 +102,12 @@ export class CampaignService {
    * `skipped` (`campaign paused`) and gives them their next run and scheduler back; `completed`
    * or `archived` expires them.
    */
-  async update(userId: string, id: string, dto: UpdateCampaignDto, expected?: IfMatch): Promise<Campaign> {
+  async update(caller: Caller, id: string, dto: UpdateCampaignDto, expected?: IfMatch): Promise<Campaign> {
     const now = this.deps.now();
     const { campaign, expired, reopened } = await this.deps.dataSource.transaction(async (tx) => {
-      const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const campaign = await tx
+        .getRepository(Campaign)
+        .findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('Campaign');
       assertMatches(expected, campaign, 'Campaign');
       const before = { startDate: campaign.startDate, endDate: campaign.endDate };
@@ -169,9 +172,11 @@ export class CampaignService {
    * Redis failing or a crash leaves behind is an orphan the reconciler removes (the delete has
    * happened, so it still answers 204).
    */
-  async remove(userId: string, id: string, expected?: IfMatch): Promise<void> {
+  async remove(caller: Caller, id: string, expected?: IfMatch): Promise<void> {
     const scheduleIds = await this.deps.dataSource.transaction(async (tx) => {
-      const campaign = await tx.getRepository(Campaign).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const campaign = await tx
+        .getRepository(Campaign)
+        .findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('Campaign');
       assertMatches(expected, campaign, 'Campaign');
       const schedules = await tx.getRepository(ScheduledJob).find({ select: { id: true }, where: { campaignId: id } });
@@ -181,8 +186,8 @@ export class CampaignService {
     for (const scheduleId of scheduleIds) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
   }
 
-  async stats(userId: string, id: string) {
-    const campaign = await this.get(userId, id);
+  async stats(caller: Caller, id: string) {
+    const campaign = await this.get(caller, id);
     const ds = this.deps.dataSource;
     const [statusRows, totalScheduled, totalTemplates, costRow] = await Promise.all([
       ds
@@ -221,7 +226,7 @@ export class CampaignService {
       status_distribution: statusDistribution,
       budget_spent_usd: spent,
       budget_progress: campaign.targetBudgetUsd ? spent / campaign.targetBudgetUsd : null,
-      upcoming_runs: await upcomingRunsOf(this.deps, { userId, campaign }, 5),
+      upcoming_runs: await upcomingRunsOf(this.deps, { workspaceId: caller.workspaceId, campaign }, 5),
     };
   }
 }

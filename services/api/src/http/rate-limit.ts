@@ -12,7 +12,8 @@ export type RateLimiters = Record<LimitKind, RequestHandler>;
 
 /**
  * One limiter per kind of request, each counted in Redis so that every API instance shares
- * the budget. Keyed by user (`sub`) when authenticated, else by client address.
+ * the budget. Keyed by the caller's workspace when authenticated (`w:<workspace id>`: the members
+ * of a team share one budget, a personal token has its own `w:user:<sub>`), else by client address.
  */
 export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix: string): RateLimiters {
   const make = (kind: LimitKind): RequestHandler =>
@@ -22,7 +23,7 @@ export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       identifier: kind,
-      keyGenerator: (req) => (req.caller ? `u:${req.caller.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
+      keyGenerator: (req) => (req.caller ? `w:${req.caller.workspaceId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
       store: new RedisStore({
         prefix: `${prefix}${kind}:`,
         sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<never>,
@@ -40,7 +41,7 @@ export function createRateLimiters(redis: Redis, config: RateLimitConfig, prefix
 }
 
 /**
- * The middleware pair every `/api/v1` route starts with: its rate limit (keyed by user, or by
+ * The middleware pair every `/api/v1` route starts with: its rate limit (keyed by workspace, or by
  * address for unauthenticated calls), then the 401 for a missing or bad token.
  */
 export function guard(limits: RateLimiters, kind: LimitKind): RequestHandler[] {

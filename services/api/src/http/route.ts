@@ -13,7 +13,7 @@ import { pathId, validateBody } from './validation';
  *
  *   campaignApi.get('/:id', { operationId: 'getCampaign', summary: 'Get a campaign', kind: 'reads',
  *     success: { status: 200, description: 'The campaign.', schema: CampaignResponse } },
- *     async ({ userId, id }, service) => campaignResponse(await service.get(userId, id)));
+ *     async ({ caller, id }, service) => campaignResponse(await service.get(caller, id)));
  *
  * The wrapper does what the metadata says, so it cannot drift from the document: the rate
  * limit and token check of `kind`, the path id (not a UUID: 404), the query spec (a bad value:
@@ -199,6 +199,9 @@ export class RouteGroup<C> {
     handler: (input: Input<Q, B>, ctx: C) => Promise<Result<R, P>>,
   ): void {
     if (!this.secured) throw new Error('Public route groups declare raw routes only');
+    // The one authorization check needs the access declared (TypeScript asks for it; this also stops plain JS).
+    if (!Object.hasOwn(ROLES_FOR, spec.access))
+      throw new Error(`${method.toUpperCase()} ${path}: declare its access (${Object.keys(ROLES_FOR).join(', ')})`);
     if (path.includes(':id') && !this.options.resource) throw new Error(`${path}: the group names no resource for its ids`);
     this.operations.push({ method, path, spec });
     const resource = this.options.resource ?? '';
@@ -257,6 +260,8 @@ export class RouteGroup<C> {
 
   /** A route that answers by itself (`res`), documented by its own `responses`. */
   raw(method: HttpMethod, path: string, spec: RawSpec, handler: AnyHandler<C>): void {
+    if (this.secured)
+      throw new Error(`${method.toUpperCase()} ${path}: a secured group has no raw routes (they would skip the token and role checks)`);
     this.operations.push({ method, path, spec: { ...spec, raw: true } });
     this.handlers.push({ method, path, handle: handler });
   }

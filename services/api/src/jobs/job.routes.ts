@@ -35,7 +35,7 @@ jobApi.get(
     },
     success: { status: 200, description: 'One page of Jobs.', schema: Type.Array(JobResponse), paged: true },
   },
-  async ({ userId, query }, service) => {
+  async ({ caller, query }, service) => {
     checkRange([
       { from: ['scheduled_from', query.scheduled_from], to: ['scheduled_to', query.scheduled_to] },
       { from: ['created_from', query.created_from], to: ['created_to', query.created_to] },
@@ -49,7 +49,7 @@ jobApi.get(
       createdAt: { from: query.created_from, to: query.created_to },
       sort: query.sort,
     };
-    const [items, total] = await service.list(userId, filter, pageOf(query));
+    const [items, total] = await service.list(caller, filter, pageOf(query));
     return { body: items.map(jobResponse), total };
   },
 );
@@ -63,7 +63,7 @@ jobApi.get(
     access: 'read',
     success: { status: 200, description: 'The Job.', schema: JobResponse },
   },
-  async ({ userId, id }, service) => jobResponse(await service.get(userId, id)),
+  async ({ caller, id }, service) => jobResponse(await service.get(caller, id)),
 );
 
 jobApi.patch(
@@ -81,7 +81,7 @@ jobApi.patch(
     ifMatch: true,
     success: { status: 200, description: 'The updated Job, and whether a cancel took it off the queue.', schema: JobUpdateResponse },
   },
-  async ({ userId, id, body, ifMatch }, service) => jobUpdateResponse(await service.update(userId, id, body, ifMatch)),
+  async ({ caller, id, body, ifMatch }, service) => jobUpdateResponse(await service.update(caller, id, body, ifMatch)),
 );
 
 export function jobRoutes(deps: AppDeps, limits: RateLimiters) {

@@ -2,6 +2,7 @@ import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWher
 import { Job, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
 import { dequeueContentJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
+import type { Caller } from '../http/auth';
 import { conflict, notFound, validationFailed } from '../http/errors';
 import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
@@ -59,8 +60,8 @@ export class JobService {
   }
 
   /** Newest first. */
-  async list(userId: string, filter: JobFilter, page: Page): Promise<[Job[], number]> {
-    const where: FindOptionsWhere<Job> = { userId };
+  async list(caller: Caller, filter: JobFilter, page: Page): Promise<[Job[], number]> {
+    const where: FindOptionsWhere<Job> = { workspaceId: caller.workspaceId };
     if (filter.campaignId) where.campaignId = filter.campaignId;
     if (filter.scheduledJobId) where.scheduledJobId = filter.scheduledJobId;
     if (filter.status) where.status = filter.status;
@@ -77,9 +78,9 @@ export class JobService {
     });
   }
 
-  /** The user's Job, or a 404 (also for another user's Job). */
-  async get(userId: string, id: string): Promise<Job> {
-    const job = await this.repo.findOneBy({ id, userId });
+  /** The workspace's Job, or a 404 (also for another workspace's Job). */
+  async get(caller: Caller, id: string): Promise<Job> {
+    const job = await this.repo.findOneBy({ id, workspaceId: caller.workspaceId });
     if (!job) throw notFound('Job');
     return job;
   }
@@ -89,13 +90,13 @@ export class JobService {
    * row lock, so two concurrent reports cannot both move it. A Job in a final status no longer
    * changes at all (409); the server keeps `started_at` and `completed_at`.
    */
-  async update(userId: string, id: string, dto: UpdateJobDto, expected?: IfMatch): Promise<JobUpdate> {
+  async update(caller: Caller, id: string, dto: UpdateJobDto, expected?: IfMatch): Promise<JobUpdate> {
     if (dto.status === undefined && dto.cost_usd === undefined && dto.error_message === undefined) {
       throw validationFailed([{ field: 'body', message: 'must set at least one of status, cost_usd, error_message' }]);
     }
     const job = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(Job);
-      const job = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const job = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!job) throw notFound('Job');
       assertMatches(expected, job, 'Job');
       if (isFinal(job.status)) throw conflict(`Job is ${job.status}, a final status: it can no longer change`);

@@ -12,6 +12,7 @@
  */
 import { DEFAULT_RATE_LIMIT } from '@scheduler/config';
 import { campaignApi } from '../campaigns/campaign.routes';
+import { ROLES_FOR, type Access } from '../http/auth';
 import { healthApi } from '../health.routes';
 import { problemKind, UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorCode, type FieldError, type Problem } from '../http/errors';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../http/pagination';
@@ -230,10 +231,17 @@ const responses: Record<string, Json> = {
       headers: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate'), ...rateLimitHeaders },
     },
   ),
+  Forbidden: problemResponse(
+    ['forbidden'],
+    "The token's roles do not allow the operation (a `viewer` writing; a roles claim naming none of `viewer`, " +
+      '`editor`, `approver`, `admin`, on any operation). `detail` names the roles it needs. A token without a roles ' +
+      'claim has every role.',
+    { headers: rateLimitHeaders },
+  ),
   NotFound: problemResponse(
     ['not_found'],
-    "No such object of the caller: missing, another user's (never 403), or an id that is not a UUID; also a " +
-      "campaign or template named in the body that is not the caller's.",
+    "No such object in the caller's workspace: missing, another workspace's (never 403), or an id that is not a " +
+      "UUID; also a campaign or template named in the body that is not the workspace's.",
     { headers: rateLimitHeaders },
   ),
   Conflict: problemResponse(['conflict'], "The object's state does not allow the change.", { headers: rateLimitHeaders }),
@@ -267,10 +275,17 @@ const responses: Record<string, Json> = {
   ),
   RateLimited: problemResponse(
     ['rate_limited'],
-    "The caller's budget for this kind of request (per user, or per client address without a valid token) is used up.",
+    "The caller's budget for this kind of request (per workspace, or per client address without a valid token) is used up.",
     { headers: { 'Retry-After': ref('headers', 'Retry-After'), ...rateLimitHeaders } },
   ),
 };
+
+/** The 403 of an operation: the roles its access needs (`ROLES_FOR`). */
+const forbiddenText = (access: Access) =>
+  `The token's roles include none of ${ROLES_FOR[access].map((role) => `\`${role}\``).join(', ')} (this operation's access: ` +
+  `\`${access}\`); a token without a roles claim has every role.`;
+
+const accessText = (access: Access) => `Roles: ${ROLES_FOR[access].map((role) => `\`${role}\``).join(', ')} (access \`${access}\`).`;
 
 const rateLimitText = (kind: LimitKind) =>
   `Rate limit: ${kind} (default ${DEFAULT_RATE_LIMIT[kind]} per ${DEFAULT_RATE_LIMIT.windowSeconds} s).`;
@@ -286,7 +301,10 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
     const rawResponses = Object.fromEntries(Object.entries(spec.responses).map(([status, response]) => [status, builder.schema(response)]));
     return { ...head, description: spec.description, security: [], responses: rawResponses };
   }
-  const out: Json = { ...head, description: [spec.description, rateLimitText(spec.kind)].filter(Boolean).join('\n\n') };
+  const out: Json = {
+    ...head,
+    description: [spec.description, accessText(spec.access), rateLimitText(spec.kind)].filter(Boolean).join('\n\n'),
+  };
   const query = Object.entries(spec.query ?? {});
   const parameters = query.map(([name, param]) => builder.queryParameter(name, param));
   if (spec.ifMatch) parameters.push(ref('parameters', 'IfMatch'));
@@ -317,6 +335,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   if (takesBody || hasId)
     res['400'] = ref('responses', takesBody && hasId ? 'MalformedJsonOrUrl' : takesBody ? 'MalformedJson' : 'MalformedUrl');
   res['401'] = ref('responses', 'Unauthorized');
+  res['403'] = { ...ref('responses', 'Forbidden'), description: forbiddenText(spec.access) };
   if (hasId || spec.notFound) res['404'] = ref('responses', 'NotFound');
   if (spec.conflict) res['409'] = { ...ref('responses', 'Conflict'), description: spec.conflict };
   if (spec.ifMatch) res['412'] = ref('responses', 'PreconditionFailed');

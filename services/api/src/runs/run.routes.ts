@@ -30,7 +30,7 @@ runApi.get(
     },
     success: { status: 200, description: 'One page of runs.', schema: Type.Array(RunResponse), paged: true },
   },
-  async ({ userId, query }, service) => {
+  async ({ caller, query }, service) => {
     checkRange([{ from: ['from', query.from], to: ['to', query.to] }]);
     const filter = {
       outcome: query.outcome,
@@ -38,7 +38,7 @@ runApi.get(
       scheduleId: query.schedule_id,
       campaignId: query.campaign_id,
     };
-    const { runs, total, names } = await service.list(userId, filter, pageOf(query));
+    const { runs, total, names } = await service.list(caller, filter, pageOf(query));
     return { body: runs.map((r) => crossScheduleRunResponse(r, names.get(r.scheduledJobId) ?? null)), total };
   },
 );

@@ -1,6 +1,7 @@
 import { In, Raw, type FindOptionsWhere } from 'typeorm';
 import { RunOutcome, ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
+import type { Caller } from '../http/auth';
 import type { Page } from '../http/pagination';
 import { inRange, type Range } from '../jobs/job.service';
 
@@ -19,27 +20,27 @@ export interface RunsPage {
   names: Map<string, string>;
 }
 
-/** The run history of all of a user's schedules. */
+/** The run history of all of a workspace's schedules. */
 export class RunService {
   constructor(private readonly deps: AppDeps) {}
 
-  /** Newest occurrence first (ties by id); only the user's own runs. */
-  async list(userId: string, filter: RunFilter, page: Page): Promise<RunsPage> {
-    const where: FindOptionsWhere<ScheduleRun> = { userId };
+  /** Newest occurrence first (ties by id); only the workspace's own runs. */
+  async list(caller: Caller, filter: RunFilter, page: Page): Promise<RunsPage> {
+    const where: FindOptionsWhere<ScheduleRun> = { workspaceId: caller.workspaceId };
     if (filter.outcome) where.outcome = filter.outcome;
     const occurrenceAt = inRange(filter.occurrenceAt);
     if (occurrenceAt) where.occurrenceAt = occurrenceAt;
     if (filter.scheduleId) where.scheduledJobId = filter.scheduleId;
     if (filter.campaignId) {
       const inCampaign = (column: string) =>
-        `${column} IN (SELECT s.id FROM scheduled_jobs s WHERE s.user_id = :userId AND s.campaign_id = :campaignId)`;
+        `${column} IN (SELECT s.id FROM scheduled_jobs s WHERE s.workspace_id = :workspaceId AND s.campaign_id = :campaignId)`;
       where.scheduledJobId = filter.scheduleId
         ? Raw((column) => `${column} = :scheduleId AND ${inCampaign(column)}`, {
             scheduleId: filter.scheduleId,
-            userId,
+            workspaceId: caller.workspaceId,
             campaignId: filter.campaignId,
           })
-        : Raw(inCampaign, { userId, campaignId: filter.campaignId });
+        : Raw(inCampaign, { workspaceId: caller.workspaceId, campaignId: filter.campaignId });
     }
     const [runs, total] = await this.deps.dataSource.getRepository(ScheduleRun).findAndCount({
       where,
@@ -51,7 +52,7 @@ export class RunService {
     const schedules = scheduleIds.length
       ? await this.deps.dataSource
           .getRepository(ScheduledJob)
-          .find({ select: { id: true, name: true }, where: { userId, id: In(scheduleIds) } })
+          .find({ select: { id: true, name: true }, where: { workspaceId: caller.workspaceId, id: In(scheduleIds) } })
       : [];
     return { runs, total, names: new Map(schedules.map((s) => [s.id, s.name])) };
   }

@@ -48,8 +48,8 @@ scheduleApi.post(
       schema: ScheduleResponse,
     },
   },
-  async ({ userId, body }, { service }) => {
-    return scheduleResponse(await service.create(userId, body));
+  async ({ caller, body }, { service }) => {
+    return scheduleResponse(await service.create(caller, body));
   },
 );
 
@@ -79,7 +79,7 @@ scheduleApi.get(
     },
     success: { status: 200, description: 'One page of schedules.', schema: Type.Array(ScheduleResponse), paged: true },
   },
-  async ({ userId, query }, { service }) => {
+  async ({ caller, query }, { service }) => {
     const filters = {
       campaignId: query.campaign_id,
       status: query.status_filter,
@@ -89,7 +89,7 @@ scheduleApi.get(
       nameContains: query.q,
       sort: query.sort,
     };
-    const [items, total] = await service.list(userId, filters, pageOf(query));
+    const [items, total] = await service.list(caller, filters, pageOf(query));
     return { body: items.map(scheduleResponse), total };
   },
 );
@@ -112,8 +112,8 @@ scheduleApi.get(
       paged: true,
     },
   },
-  async ({ userId, query }, { service }) => {
-    const result = await service.upcoming(userId, query.hours, pageOf(query));
+  async ({ caller, query }, { service }) => {
+    const result = await service.upcoming(caller, query.hours, pageOf(query));
     const campaignOf = (id: string | null) => (id ? result.campaigns.get(id) : undefined);
     return {
       total: result.total,
@@ -159,8 +159,8 @@ scheduleApi.post(
     notFound: true,
     success: { status: 200, description: 'The next `count` fire instants.', schema: SchedulePreviewResponse },
   },
-  async ({ userId, query, body }, { service }) => {
-    return service.previewOf(userId, body, query.count);
+  async ({ caller, query, body }, { service }) => {
+    return service.previewOf(caller, body, query.count);
   },
 );
 
@@ -173,7 +173,7 @@ scheduleApi.get(
     access: 'read',
     success: { status: 200, description: 'The schedule.', schema: ScheduleResponse },
   },
-  async ({ userId, id }, { service }) => scheduleResponse(await service.get(userId, id)),
+  async ({ caller, id }, { service }) => scheduleResponse(await service.get(caller, id)),
 );
 
 scheduleApi.get(
@@ -189,7 +189,7 @@ scheduleApi.get(
     query: { count: COUNT },
     success: { status: 200, description: 'The next fire instants (at most `count`).', schema: SchedulePreviewResponse },
   },
-  async ({ userId, id, query }, { service }) => service.preview(userId, id, query.count),
+  async ({ caller, id, query }, { service }) => service.preview(caller, id, query.count),
 );
 
 scheduleApi.get(
@@ -202,8 +202,8 @@ scheduleApi.get(
     query: PAGE_QUERY,
     success: { status: 200, description: 'One page of runs.', schema: Type.Array(ScheduleRunResponse), paged: true },
   },
-  async ({ userId, id, query }, { service }) => {
-    const [runs, total] = await service.runs(userId, id, pageOf(query));
+  async ({ caller, id, query }, { service }) => {
+    const [runs, total] = await service.runs(caller, id, pageOf(query));
     return { body: runs.map(runResponse), total };
   },
 );
@@ -220,8 +220,8 @@ scheduleApi.put(
     ifMatch: true,
     success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
   },
-  async ({ userId, id, body, ifMatch }, { service }) => {
-    return scheduleResponse(await service.update(userId, id, body, ifMatch));
+  async ({ caller, id, body, ifMatch }, { service }) => {
+    return scheduleResponse(await service.update(caller, id, body, ifMatch));
   },
 );
 
@@ -236,7 +236,7 @@ scheduleApi.post(
     conflict: 'The schedule is not active.',
     success: { status: 200, description: 'The paused schedule.', schema: ScheduleResponse },
   },
-  async ({ userId, id }, { service }) => scheduleResponse(await service.pause(userId, id)),
+  async ({ caller, id }, { service }) => scheduleResponse(await service.pause(caller, id)),
 );
 
 scheduleApi.post(
@@ -252,7 +252,7 @@ scheduleApi.post(
     conflict: 'The schedule is not paused.',
     success: { status: 200, description: 'The resumed schedule.', schema: ScheduleResponse },
   },
-  async ({ userId, id }, { service }) => scheduleResponse(await service.resume(userId, id)),
+  async ({ caller, id }, { service }) => scheduleResponse(await service.resume(caller, id)),
 );
 
 scheduleApi.delete(
@@ -266,7 +266,7 @@ scheduleApi.delete(
     ifMatch: true,
     success: { status: 204, description: 'Deleted.' },
   },
-  async ({ userId, id, ifMatch }, { service }) => service.remove(userId, id, ifMatch),
+  async ({ caller, id, ifMatch }, { service }) => service.remove(caller, id, ifMatch),
 );
 
 export function scheduleRoutes(deps: AppDeps, limits: RateLimiters) {

@@ -26,6 +26,7 @@ import { describeOccurrence, nextOccurrence, parseSchedule, RecurrenceRule, Sche
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
+import type { Caller } from '../http/auth';
 import { copySentFields } from '../http/fields';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
 import { assertMatches, type IfMatch } from '../http/etag';
@@ -124,6 +125,7 @@ export async function recordSkippedWhilePaused(
       skipped.map((at) => ({
         scheduledJobId: schedule.id,
         userId: schedule.userId,
+        workspaceId: schedule.workspaceId,
         occurrenceAt: at,
         outcome: 'skipped' as const,
         reason,
@@ -151,16 +153,18 @@ export class ScheduleService {
     return this.deps.dataSource.getRepository(ScheduledJob);
   }
 
-  private async ownCampaign(userId: string, id: string | null | undefined): Promise<Campaign | null> {
+  /** A campaign named in a body: the caller's workspace's, else a 404. */
+  private async ownCampaign(caller: Caller, id: string | null | undefined): Promise<Campaign | null> {
     if (!id) return null;
-    const campaign = await this.deps.dataSource.getRepository(Campaign).findOneBy({ id, userId });
+    const campaign = await this.deps.dataSource.getRepository(Campaign).findOneBy({ id, workspaceId: caller.workspaceId });
     if (!campaign) throw notFound('Campaign');
     return campaign;
   }
 
-  private async ownTemplate(userId: string, id: string | null | undefined): Promise<void> {
+  /** A template named in a body: the caller's workspace's, else a 404. */
+  private async ownTemplate(caller: Caller, id: string | null | undefined): Promise<void> {
     if (!id) return;
-    const found = await this.deps.dataSource.getRepository(JobTemplate).existsBy({ id, userId });
+    const found = await this.deps.dataSource.getRepository(JobTemplate).existsBy({ id, workspaceId: caller.workspaceId });
     if (!found) throw notFound('Template');
   }
 
@@ -183,20 +187,21 @@ export class ScheduleService {
     return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
   }
 
-  async create(userId: string, dto: CreateScheduleDto): Promise<ScheduledJob> {
+  async create(caller: Caller, dto: CreateScheduleDto): Promise<ScheduledJob> {
     const now = this.deps.now();
     const rule = ruleOrThrow(scheduleInputOf(dto), now, true);
     refusePassedFirstRun(rule, now);
-    const campaign = await this.ownCampaign(userId, dto.campaign_id);
+    const campaign = await this.ownCampaign(caller, dto.campaign_id);
     refuseClosedCampaign(campaign, 'schedules');
-    await this.ownTemplate(userId, dto.template_id);
+    await this.ownTemplate(caller, dto.template_id);
     const next = nextRunAfter(rule, now, campaign);
     if (!next) throw validationFailed([noRunError(rule, now, campaign)]);
     // Active, but without a next run while its campaign is paused.
     const { status, nextRunAt } = heldByCampaign({ status: 'active' as const, nextRunAt: next }, campaign);
     // Fields the body left out take their column's default (returned by the insert).
     const schedule = this.repo.create({
-      userId,
+      userId: caller.userId,
+      workspaceId: caller.workspaceId,
       description: null,
       campaignId: null,
       templateId: null,
@@ -211,8 +216,8 @@ export class ScheduleService {
     return saved;
   }
 
-  async list(userId: string, filters: ScheduleFilters, page: Page): Promise<[ScheduledJob[], number]> {
-    const where: FindOptionsWhere<ScheduledJob> = { userId };
+  async list(caller: Caller, filters: ScheduleFilters, page: Page): Promise<[ScheduledJob[], number]> {
+    const where: FindOptionsWhere<ScheduledJob> = { workspaceId: caller.workspaceId };
     if (filters.campaignId) where.campaignId = filters.campaignId;
     if (filters.status) where.status = filters.status;
     if (filters.scheduleType) where.scheduleType = filters.scheduleType;
@@ -233,23 +238,25 @@ export class ScheduleService {
     });
   }
 
-  async upcoming(userId: string, hours: number, page: Page) {
+  async upcoming(caller: Caller, hours: number, page: Page) {
     const now = this.deps.now();
     const cutoff = new Date(now.getTime() + hours * 3_600_000);
     const [schedules, total] = await this.repo.findAndCount({
-      where: { userId, status: 'active', nextRunAt: LessThanOrEqual(cutoff) },
+      where: { workspaceId: caller.workspaceId, status: 'active', nextRunAt: LessThanOrEqual(cutoff) },
       order: { nextRunAt: 'ASC', id: 'ASC' },
       take: page.limit,
       skip: page.offset,
     });
     const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => !!id))];
-    const campaigns = campaignIds.length ? await this.deps.dataSource.getRepository(Campaign).findBy({ userId, id: In(campaignIds) }) : [];
+    const campaigns = campaignIds.length
+      ? await this.deps.dataSource.getRepository(Campaign).findBy({ workspaceId: caller.workspaceId, id: In(campaignIds) })
+      : [];
     return { cutoff, total, schedules, campaigns: new Map(campaigns.map((c) => [c.id, c])) };
   }
 
-  /** The user's schedule, or a 404 (also for another user's schedule). */
-  async get(userId: string, id: string): Promise<ScheduledJob> {
-    const schedule = await this.repo.findOneBy({ id, userId });
+  /** The workspace's schedule, or a 404 (also for another workspace's schedule). */
+  async get(caller: Caller, id: string): Promise<ScheduledJob> {
+    const schedule = await this.repo.findOneBy({ id, workspaceId: caller.workspaceId });
     if (!schedule) throw notFound('Scheduled job');
     return schedule;
   }
@@ -260,18 +267,18 @@ export class ScheduleService {
    * (completed or expired) schedule whose new rule has runs left becomes active again, and so
    * does one in `error` whose rule, campaign, template or `job_config` is changed.
    */
-  async update(userId: string, id: string, dto: UpdateScheduleDto, expected?: IfMatch): Promise<ScheduledJob> {
+  async update(caller: Caller, id: string, dto: UpdateScheduleDto, expected?: IfMatch): Promise<ScheduledJob> {
     const now = this.deps.now();
     const { schedule, rule } = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(ScheduledJob);
-      const schedule = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const schedule = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
       assertMatches(expected, schedule, 'Schedule');
       const ruleChanged = RULE_FIELDS.some((f) => dto[f] !== undefined);
       const campaignChanged = dto.campaign_id !== undefined && dto.campaign_id !== schedule.campaignId;
-      const campaign = await this.ownCampaign(userId, dto.campaign_id === undefined ? schedule.campaignId : dto.campaign_id);
+      const campaign = await this.ownCampaign(caller, dto.campaign_id === undefined ? schedule.campaignId : dto.campaign_id);
       if (campaignChanged) refuseClosedCampaign(campaign, 'schedules');
-      if (dto.template_id !== undefined) await this.ownTemplate(userId, dto.template_id);
+      if (dto.template_id !== undefined) await this.ownTemplate(caller, dto.template_id);
 
       let rule = ruleOf(schedule);
       if (ruleChanged) {
@@ -307,23 +314,25 @@ export class ScheduleService {
     return schedule;
   }
 
-  async remove(userId: string, id: string, expected?: IfMatch): Promise<void> {
+  async remove(caller: Caller, id: string, expected?: IfMatch): Promise<void> {
     const result = await this.deps.dataSource.transaction(async (tx) => {
       if (expected !== undefined) {
-        const schedule = await tx.getRepository(ScheduledJob).findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+        const schedule = await tx
+          .getRepository(ScheduledJob)
+          .findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
         if (schedule) assertMatches(expected, schedule, 'Schedule');
       }
-      return tx.getRepository(ScheduledJob).delete({ id, userId });
+      return tx.getRepository(ScheduledJob).delete({ id, workspaceId: caller.workspaceId });
     });
     if (!result.affected) throw notFound('Scheduled job');
     await removeScheduler(this.deps.occurrenceQueue, id, this.afterCommit);
   }
 
   /** Stops an active schedule; its runs until resume are skipped. */
-  async pause(userId: string, id: string): Promise<ScheduledJob> {
+  async pause(caller: Caller, id: string): Promise<ScheduledJob> {
     const schedule = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(ScheduledJob);
-      const schedule = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const schedule = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
       if (!canPause(schedule.status)) throw conflict(`Only an active schedule can be paused (status is ${schedule.status})`);
       Object.assign(schedule, paused(schedule));
@@ -339,11 +348,11 @@ export class ScheduleService {
    * while paused are not made up; they are recorded in its run history as `skipped` (`schedule
    * paused`, at most `MAX_MISSED_RECORDED`), in the same transaction: `skippedWhilePaused`.
    */
-  async resume(userId: string, id: string): Promise<ScheduledJob> {
+  async resume(caller: Caller, id: string): Promise<ScheduledJob> {
     const now = this.deps.now();
     const { schedule, rule } = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(ScheduledJob);
-      const schedule = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const schedule = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
@@ -358,11 +367,11 @@ export class ScheduleService {
   }
 
   /** The next `count` fire instants of a create body (its `scheduled_at` may be in the past). */
-  async previewOf(userId: string, dto: CreateScheduleDto, count: number) {
+  async previewOf(caller: Caller, dto: CreateScheduleDto, count: number) {
     const rule = ruleOrThrow(scheduleInputOf(dto), this.deps.now(), false);
-    // Validated like a create: references must be the user's own.
-    await this.ownCampaign(userId, dto.campaign_id);
-    await this.ownTemplate(userId, dto.template_id);
+    // Validated like a create: references must be the workspace's own.
+    await this.ownCampaign(caller, dto.campaign_id);
+    await this.ownTemplate(caller, dto.template_id);
     const from = new Date(new Date(rule.start).getTime() - 1);
     // The rule's own occurrences (the recurrence package's expansion, without a run count).
     return previewResponse(rule, upcomingRuns({ maxRuns: null, runCount: 0 }, rule, from, null, count), null);
@@ -372,8 +381,8 @@ export class ScheduleService {
    * The runs the schedule will really make. None while it does not run (paused, in error,
    * finished, or held by its paused campaign): `not_running_reason` says why.
    */
-  async preview(userId: string, id: string, count: number) {
-    const schedule = await this.get(userId, id);
+  async preview(caller: Caller, id: string, count: number) {
+    const schedule = await this.get(caller, id);
     const reason = notRunningReason(schedule);
     const rule = ruleOf(schedule);
     if (!rule || reason) return { timezone: schedule.timezone, occurrences: [], not_running_reason: reason ?? 'schedule_error' };
@@ -385,10 +394,10 @@ export class ScheduleService {
     return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count), null);
   }
 
-  async runs(userId: string, id: string, page: Page): Promise<[ScheduleRun[], number]> {
-    await this.get(userId, id);
+  async runs(caller: Caller, id: string, page: Page): Promise<[ScheduleRun[], number]> {
+    await this.get(caller, id);
     return this.deps.dataSource.getRepository(ScheduleRun).findAndCount({
-      where: { scheduledJobId: id, userId },
+      where: { scheduledJobId: id, workspaceId: caller.workspaceId },
       order: { occurrenceAt: 'DESC' },
       take: page.limit,
       skip: page.offset,
@@ -401,17 +410,17 @@ function previewResponse(rule: RecurrenceRule, occurrences: Date[], reason: NotR
 }
 
 /**
- * The next `count` runs of a user's active schedules (optionally of one campaign), soonest
+ * The next `count` runs of a workspace's active schedules (optionally of one campaign), soonest
  * first: each schedule contributes its own next few occurrences, so a daily schedule shows
  * several days.
  */
 export async function upcomingRunsOf(
   deps: AppDeps,
-  scope: { userId: string; campaign?: Campaign },
+  scope: { workspaceId: string; campaign?: Campaign },
   count: number,
 ): Promise<{ scheduled_job_id: string; name: string; run_at: string }[]> {
   const where: FindOptionsWhere<ScheduledJob> = {
-    userId: scope.userId,
+    workspaceId: scope.workspaceId,
     status: 'active',
     nextRunAt: Not(IsNull()),
   };

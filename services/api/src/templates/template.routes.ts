@@ -22,7 +22,7 @@ templateApi.post(
     notFound: true,
     success: { status: 201, description: 'The created template.', schema: TemplateResponse },
   },
-  async ({ userId, body }, service) => templateResponse(await service.create(userId, body)),
+  async ({ caller, body }, service) => templateResponse(await service.create(caller, body)),
 );
 
 templateApi.get(
@@ -35,9 +35,9 @@ templateApi.get(
     query: { campaign_id: campaignIdFilter, favorites_only: query.bool('Only favorite templates.'), ...PAGE_QUERY },
     success: { status: 200, description: 'One page of templates.', schema: Type.Array(TemplateResponse), paged: true },
   },
-  async ({ userId, query }, service) => {
+  async ({ caller, query }, service) => {
     const filter = { campaignId: query.campaign_id, favoritesOnly: query.favorites_only };
-    const [items, total] = await service.list(userId, filter, pageOf(query));
+    const [items, total] = await service.list(caller, filter, pageOf(query));
     return { body: items.map(templateResponse), total };
   },
 );
@@ -51,7 +51,7 @@ templateApi.get(
     access: 'read',
     success: { status: 200, description: 'The template.', schema: TemplateResponse },
   },
-  async ({ userId, id }, service) => templateResponse(await service.get(userId, id)),
+  async ({ caller, id }, service) => templateResponse(await service.get(caller, id)),
 );
 
 templateApi.put(
@@ -65,7 +65,7 @@ templateApi.put(
     ifMatch: true,
     success: { status: 200, description: 'The updated template.', schema: TemplateResponse },
   },
-  async ({ userId, id, body, ifMatch }, service) => templateResponse(await service.update(userId, id, body, ifMatch)),
+  async ({ caller, id, body, ifMatch }, service) => templateResponse(await service.update(caller, id, body, ifMatch)),
 );
 
 templateApi.delete(
@@ -80,7 +80,7 @@ templateApi.delete(
     ifMatch: true,
     success: { status: 204, description: 'Deleted.' },
   },
-  async ({ userId, id, ifMatch }, service) => service.remove(userId, id, ifMatch),
+  async ({ caller, id, ifMatch }, service) => service.remove(caller, id, ifMatch),
 );
 
 templateApi.post(
@@ -93,7 +93,7 @@ templateApi.post(
     access: 'write',
     success: { status: 200, description: 'The template with `is_favorite` flipped.', schema: TemplateResponse },
   },
-  async ({ userId, id }, service) => templateResponse(await service.toggleFavorite(userId, id)),
+  async ({ caller, id }, service) => templateResponse(await service.toggleFavorite(caller, id)),
 );
 
 templateApi.post(
@@ -111,7 +111,7 @@ templateApi.post(
     conflict: "The template's campaign is completed or archived: it takes no new Jobs.",
     success: { status: 201, description: 'The created (pending) Job.', schema: JobResponse },
   },
-  async ({ userId, id, body }, service) => jobResponse(await service.use(userId, id, body)),
+  async ({ caller, id, body }, service) => jobResponse(await service.use(caller, id, body)),
 );
 
 export function templateRoutes(deps: AppDeps, limits: RateLimiters) {

@@ -12,6 +12,7 @@ import {
 } from '@scheduler/entities';
 import { handOverJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
+import type { Caller } from '../http/auth';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import { conflict, notFound, validationFailed } from '../http/errors';
 import { assertMatches, type IfMatch } from '../http/etag';
@@ -46,13 +47,13 @@ function applyFields(template: JobTemplate, dto: TemplateFields): void {
 }
 
 /**
- * Checks that the campaign is the user's (else 404) and holds a share lock on it until the
+ * Checks that the campaign is the workspace's (else 404) and holds a share lock on it until the
  * transaction ends, so a concurrent campaign delete cannot remove it under the new reference.
  */
-async function lockOwnCampaign(tx: EntityManager, userId: string, campaignId: string): Promise<void> {
+async function lockOwnCampaign(tx: EntityManager, workspaceId: string, campaignId: string): Promise<void> {
   const campaign = await tx.getRepository(Campaign).findOne({
     select: { id: true },
-    where: { id: campaignId, userId },
+    where: { id: campaignId, workspaceId },
     lock: { mode: 'pessimistic_read' },
   });
   if (!campaign) throw notFound('Campaign');
@@ -65,19 +66,19 @@ export class TemplateService {
     return this.deps.dataSource.getRepository(JobTemplate);
   }
 
-  async create(userId: string, dto: CreateTemplateDto): Promise<JobTemplate> {
+  async create(caller: Caller, dto: CreateTemplateDto): Promise<JobTemplate> {
     return this.deps.dataSource.transaction(async (tx) => {
-      if (dto.campaign_id) await lockOwnCampaign(tx, userId, dto.campaign_id.toLowerCase());
+      if (dto.campaign_id) await lockOwnCampaign(tx, caller.workspaceId, dto.campaign_id.toLowerCase());
       const repo = tx.getRepository(JobTemplate);
-      const template = repo.create({ userId, tags: [], metadata: {} });
+      const template = repo.create({ userId: caller.userId, workspaceId: caller.workspaceId, tags: [], metadata: {} });
       applyFields(template, dto);
       return repo.save(template);
     });
   }
 
   /** Favorites first, then most recently used (never-used last), then newest. */
-  async list(userId: string, filter: TemplateFilter, page: Page): Promise<[JobTemplate[], number]> {
-    const where: FindOptionsWhere<JobTemplate> = { userId };
+  async list(caller: Caller, filter: TemplateFilter, page: Page): Promise<[JobTemplate[], number]> {
+    const where: FindOptionsWhere<JobTemplate> = { workspaceId: caller.workspaceId };
     if (filter.campaignId) where.campaignId = filter.campaignId;
     if (filter.favoritesOnly) where.isFavorite = true;
     return this.repo.findAndCount({
@@ -88,34 +89,34 @@ export class TemplateService {
     });
   }
 
-  /** The user's template, or a 404 (also for another user's template). */
-  async get(userId: string, id: string): Promise<JobTemplate> {
-    const template = await this.repo.findOneBy({ id, userId });
+  /** The workspace's template, or a 404 (also for another workspace's template). */
+  async get(caller: Caller, id: string): Promise<JobTemplate> {
+    const template = await this.repo.findOneBy({ id, workspaceId: caller.workspaceId });
     if (!template) throw notFound('Template');
     return template;
   }
 
   /** Row-locked read-modify-write, so a concurrent use's `use_count + 1` is never written over. */
-  async update(userId: string, id: string, dto: UpdateTemplateDto, expected?: IfMatch): Promise<JobTemplate> {
+  async update(caller: Caller, id: string, dto: UpdateTemplateDto, expected?: IfMatch): Promise<JobTemplate> {
     return this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(JobTemplate);
-      const template = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const template = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!template) throw notFound('Template');
       assertMatches(expected, template, 'Template');
       // Only a move to another campaign needs the check (and its lock): the current one is the
-      // user's, and locking it here could deadlock with that campaign's cascading delete.
+      // workspace's, and locking it here could deadlock with that campaign's cascading delete.
       if (dto.campaign_id && dto.campaign_id.toLowerCase() !== template.campaignId) {
-        await lockOwnCampaign(tx, userId, dto.campaign_id.toLowerCase());
+        await lockOwnCampaign(tx, caller.workspaceId, dto.campaign_id.toLowerCase());
       }
       applyFields(template, dto);
       return repo.save(template);
     });
   }
 
-  async toggleFavorite(userId: string, id: string): Promise<JobTemplate> {
+  async toggleFavorite(caller: Caller, id: string): Promise<JobTemplate> {
     return this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(JobTemplate);
-      const template = await repo.findOne({ where: { id, userId }, lock: { mode: 'pessimistic_write' } });
+      const template = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!template) throw notFound('Template');
       template.isFavorite = !template.isFavorite;
       return repo.save(template);
@@ -123,23 +124,23 @@ export class TemplateService {
   }
 
   /**
-   * Deletes the template unless a schedule of the user that can still fire uses it (409 naming
+   * Deletes the template unless a schedule of the workspace that can still fire uses it (409 naming
    * them). Finished schedules keep their history and just lose the link (ON DELETE SET NULL),
    * as do Jobs made from it. The row lock makes a schedule created meanwhile wait for the
    * delete (its foreign key check then fails) instead of being unlinked silently.
    */
-  async remove(userId: string, id: string, expected?: IfMatch): Promise<void> {
+  async remove(caller: Caller, id: string, expected?: IfMatch): Promise<void> {
     await this.deps.dataSource.transaction(async (tx) => {
       const template = await tx.getRepository(JobTemplate).findOne({
         select: { id: true, updatedAt: true },
-        where: { id, userId },
+        where: { id, workspaceId: caller.workspaceId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!template) throw notFound('Template');
       assertMatches(expected, template, 'Template');
       const blocking = await tx.getRepository(ScheduledJob).find({
         select: { id: true, name: true },
-        where: { templateId: id, userId, status: Not(In([...FINISHED_SCHEDULE_STATUSES])) },
+        where: { templateId: id, workspaceId: caller.workspaceId, status: Not(In([...FINISHED_SCHEDULE_STATUSES])) },
         order: { createdAt: 'ASC', id: 'ASC' },
       });
       if (blocking.length > 0) {
@@ -160,11 +161,11 @@ export class TemplateService {
    * Refused, with nothing written: in a completed or archived campaign (409), and when the merged
    * config fails the worker's own check (`jobConfigProblem`: no `publisher_domain`, 422).
    */
-  async use(userId: string, id: string, overrides: UseTemplateDto): Promise<Job> {
+  async use(caller: Caller, id: string, overrides: UseTemplateDto): Promise<Job> {
     const now = this.deps.now();
     const job = await this.deps.dataSource.transaction(async (tx) => {
       const templates = tx.getRepository(JobTemplate);
-      const found = await templates.findOne({ select: { id: true, campaignId: true }, where: { id, userId } });
+      const found = await templates.findOne({ select: { id: true, campaignId: true }, where: { id, workspaceId: caller.workspaceId } });
       if (!found) throw notFound('Template');
       // Lock order campaign -> template, as a campaign's cascading delete takes them; the other
       // order deadlocks with it (the Job's foreign key needs the campaign row).
@@ -181,7 +182,7 @@ export class TemplateService {
         .update()
         // A use is not an edit: `updated_at` stays as it was.
         .set({ useCount: () => 'use_count + 1', lastUsedAt: now, updatedAt: () => 'updated_at' })
-        .where('id = :id AND user_id = :userId', { id, userId })
+        .where('id = :id AND workspace_id = :workspaceId', { id, workspaceId: caller.workspaceId })
         .execute();
       if (!counted.affected) throw notFound('Template');
       const template = await templates.findOneByOrFail({ id });
@@ -192,7 +193,9 @@ export class TemplateService {
       const jobs = tx.getRepository(Job);
       return jobs.save(
         jobs.create({
-          userId,
+          // The member who used the template, in the workspace's Jobs.
+          userId: caller.userId,
+          workspaceId: caller.workspaceId,
           campaignId: template.campaignId,
           templateId: template.id,
           scheduledJobId: null,
@@ -210,7 +213,7 @@ export class TemplateService {
     });
     try {
       await handOverJob(this.deps.contentQueue, {
-        payload: { job_id: job.id, user_id: userId, scheduled_job_id: null, campaign_id: job.campaignId },
+        payload: { job_id: job.id, user_id: caller.userId, scheduled_job_id: null, campaign_id: job.campaignId },
         markQueued: jobQueuedMarker(this.deps.dataSource),
       });
     } catch (error) {

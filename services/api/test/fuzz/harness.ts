@@ -236,7 +236,7 @@ export class FuzzHarness {
         'schedule',
       );
       await this.t.deps.dataSource.query(
-        `INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason) VALUES ($1, $2, $3, 'skipped', 'campaign paused')`,
+        `INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason) VALUES ($1, $2, 'user:' || $2, $3, 'skipped', 'campaign paused')`,
         [f.schedule, state.user, new Date(Date.now() - 24 * HOUR)],
       );
     }
