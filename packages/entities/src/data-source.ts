@@ -12,6 +12,7 @@ import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-
 import { ScheduleCatchupPolicy1764300000003 } from './migrations/1764300000003-ScheduleCatchupPolicy';
 import { JobKeepsSchedule1764300000004 } from './migrations/1764300000004-JobKeepsSchedule';
 import { ListFiltersAndSorts1764300000005 } from './migrations/1764300000005-ListFiltersAndSorts';
+import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGate';
 
 export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun];
 export const MIGRATIONS = [
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   ScheduleCatchupPolicy1764300000003,
   JobKeepsSchedule1764300000004,
   ListFiltersAndSorts1764300000005,
+  ApprovalGate1764300000007,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */
