@@ -7,79 +7,83 @@ import { LOCK, lockedFrom, MATERIALIZE, RECORD_MISSED, SETTLE } from '../src/mat
 describe('the materializer statements', () => {
   it('the lock reads the schedule row, its campaign and the existing Job, with two parameters', () => {
     expect(LOCK.text).toMatchInlineSnapshot(`
-"
-SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s.scheduled_at,
-       s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs, s.job_config,
-       s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count, s.error_count,
-       s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy, s.version,
-       c.status AS campaign_status, c.start_date AS campaign_start_date,
-       c.end_date AS campaign_end_date,
-       (SELECT j.id FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz) AS existing_job_id
-  FROM scheduled_jobs s
-  LEFT JOIN campaigns c ON c.id = s.campaign_id
- WHERE s.id = $1::uuid
-   FOR UPDATE OF s"
-`);
+     "
+     SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s.scheduled_at,
+            s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs, s.job_config,
+            s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count, s.error_count,
+            s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy,
+            s.requires_approval, s.approval_timeout_hours, s.version, c.status AS campaign_status,
+            c.start_date AS campaign_start_date, c.end_date AS campaign_end_date,
+            c.requires_approval AS campaign_requires_approval,
+            c.approval_timeout_hours AS campaign_approval_timeout_hours,
+            j.id AS existing_job_id, j.status AS existing_job_status
+       FROM scheduled_jobs s
+       LEFT JOIN campaigns c ON c.id = s.campaign_id
+       LEFT JOIN jobs j ON j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz
+      WHERE s.id = $1::uuid
+        FOR UPDATE OF s"
+    `);
     expect(LOCK.bind({ scheduleId: 'S', occurrence: new Date(0) })).toEqual(['S', new Date(0)]);
   });
 
   it('the settle writes the run row and the lifecycle columns', () => {
     expect(SETTLE.text).toMatchInlineSnapshot(`
-"
-  WITH run AS (
-    INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
-    VALUES ($1::uuid, $2::text, $3::timestamptz, $4::varchar, $5::text, $6::text, NULL, now())
-    ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
-      SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
-          job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
-      WHERE schedule_runs.outcome <> 'materialized'
-  )
-  UPDATE scheduled_jobs
-       SET status = $7::varchar, next_run_at = $8::timestamptz, last_run_at = $9::timestamptz,
-           run_count = $10::integer, error_count = $11::integer, consecutive_errors = $12::integer,
-           last_error = $13::text, updated_at = now()
-     WHERE id = $1::uuid"
-`);
+     "
+       WITH run AS (
+         INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
+         VALUES ($1::uuid, $2::text, $3::timestamptz, $4::varchar, $5::text, $6::text, NULL, now())
+         ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
+           SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
+               job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
+           WHERE schedule_runs.outcome <> 'materialized'
+       )
+       UPDATE scheduled_jobs
+            SET status = $7::varchar, next_run_at = $8::timestamptz, last_run_at = $9::timestamptz,
+                run_count = $10::integer, error_count = $11::integer, consecutive_errors = $12::integer,
+                last_error = $13::text, updated_at = now()
+          WHERE id = $1::uuid"
+    `);
   });
 
   it('the materialize inserts the Job, the run row and the lifecycle columns in one statement', () => {
     expect(MATERIALIZE.text).toMatchInlineSnapshot(`
-"
-  WITH job AS (
-    INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_job_name, scheduled_for, status,
-      config, publisher_domain, llm_provider, llm_model, writing_strategy, country, language,
-      queued_at)
-    VALUES ($1::text, $2::uuid, $3::uuid, $4::uuid, $5::varchar, $6::timestamptz, 'pending',
-            $7::jsonb, $8::varchar, $9::varchar, $10::varchar, $11::varchar, $12::varchar,
-            $13::varchar, CASE WHEN $14::boolean THEN now() END)
-    ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
-    RETURNING id
-  ), run AS (
-    INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
-    SELECT $4::uuid, $1::text, $6::timestamptz, $15::varchar, $16::text, $17::text, job.id, now() FROM job
-    ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
-      SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
-          job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
-      WHERE schedule_runs.outcome <> 'materialized'
-  ), settled AS (
-    UPDATE scheduled_jobs
-       SET status = $18::varchar, next_run_at = $19::timestamptz, last_run_at = $20::timestamptz,
-           run_count = $21::integer, error_count = $22::integer, consecutive_errors = $23::integer,
-           last_error = $24::text, updated_at = now()
-     WHERE id = $4::uuid AND EXISTS (SELECT 1 FROM job)
-  )
-  SELECT id FROM job"
-`);
+     "
+       WITH job AS (
+         INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_job_name, scheduled_for, status,
+           config, publisher_domain, llm_provider, llm_model, writing_strategy, country, language,
+           queued_at, approval_deadline)
+         VALUES ($1::text, $2::uuid, $3::uuid, $4::uuid, $5::varchar, $6::timestamptz, $7::varchar,
+                 $8::jsonb, $9::varchar, $10::varchar, $11::varchar, $12::varchar, $13::varchar,
+                 $14::varchar, CASE WHEN $15::boolean THEN now() END,
+                 now() + $16::integer * interval '1 hour')
+         ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
+         RETURNING id
+       ), run AS (
+         INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, error, job_id, processed_at)
+         SELECT $4::uuid, $1::text, $6::timestamptz, $17::varchar, $18::text, $19::text, job.id, now() FROM job
+         ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
+           SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
+               job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
+           WHERE schedule_runs.outcome <> 'materialized'
+       ), settled AS (
+         UPDATE scheduled_jobs
+            SET status = $20::varchar, next_run_at = $21::timestamptz, last_run_at = $22::timestamptz,
+                run_count = $23::integer, error_count = $24::integer, consecutive_errors = $25::integer,
+                last_error = $26::text, updated_at = now()
+          WHERE id = $4::uuid AND EXISTS (SELECT 1 FROM job)
+       )
+       SELECT id FROM job"
+    `);
   });
 
   it('the missed occurrences go in with one statement', () => {
     expect(RECORD_MISSED.text).toMatchInlineSnapshot(`
-"
-  INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, processed_at)
-  SELECT $1::uuid, $2::text, m.at, 'missed', m.reason, now()
-    FROM unnest($3::timestamptz[], $4::text[]) AS m(at, reason)
-  ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
-`);
+     "
+       INSERT INTO schedule_runs (scheduled_job_id, user_id, occurrence_at, outcome, reason, processed_at)
+       SELECT $1::uuid, $2::text, m.at, 'missed', m.reason, now()
+         FROM unnest($3::timestamptz[], $4::text[]) AS m(at, reason)
+       ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
+    `);
   });
 
   it('binding puts each named value at its number, a value used twice once', () => {
@@ -155,11 +159,16 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s
       consecutive_errors: 0,
       last_error: null,
       misfire_grace_seconds: 60,
+      requires_approval: true,
+      approval_timeout_hours: 24,
       version: 4,
       campaign_status: null,
       campaign_start_date: null,
       campaign_end_date: null,
+      campaign_requires_approval: null,
+      campaign_approval_timeout_hours: null,
       existing_job_id: null,
+      existing_job_status: null,
     };
     expect(lockedFrom(row)).toEqual({
       id: 'S',
@@ -182,9 +191,12 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s
       consecutiveErrors: 0,
       lastError: null,
       misfireGraceSeconds: 60,
+      requiresApproval: true,
+      approvalTimeoutHours: 24,
       version: 4,
       campaign: null,
       existingJobId: null,
+      existingJobStatus: null,
     });
     const inCampaign = lockedFrom({
       ...row,
@@ -192,12 +204,16 @@ SELECT s.id, s.user_id, s.campaign_id, s.template_id, s.name, s.schedule_type, s
       campaign_status: 'paused',
       campaign_start_date: new Date(5),
       campaign_end_date: null,
+      campaign_requires_approval: true,
+      campaign_approval_timeout_hours: 48,
       existing_job_id: 'J',
+      existing_job_status: 'awaiting_approval',
     });
     expect(inCampaign).toMatchObject({
       campaignId: 'C',
-      campaign: { status: 'paused', startDate: new Date(5), endDate: null },
+      campaign: { status: 'paused', startDate: new Date(5), endDate: null, requiresApproval: true, approvalTimeoutHours: 48 },
       existingJobId: 'J',
+      existingJobStatus: 'awaiting_approval',
     });
   });
 });
