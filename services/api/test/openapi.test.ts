@@ -9,6 +9,7 @@ import oas31Schema from '@seriousme/openapi-schema-validator/schemas/v3.1/schema
 import { ScheduleRun } from '@scheduler/entities';
 import { statusKeys } from '@scheduler/queue';
 import { createApp } from '../src/app';
+import { signToken } from '../src/http/auth';
 import { openApiDocument, type Json } from '../src/openapi/document';
 import { DOCS_PATH, OPENAPI_JSON_PATH } from '../src/openapi';
 import {
@@ -760,6 +761,16 @@ describe('contract: errors on every operation', () => {
     expect(res.status).toBe(401);
     expectMatchesContract(method, path, res);
   });
+
+  it.each(operations.filter((o) => hasStatus(o, 403)).map((o) => [o.method, o.path]))(
+    '%s %s with a token whose roles do not allow it (viewer) → 403',
+    async (method, path) => {
+      const auth = `Bearer ${signToken(newUserId(), t.config.jwt, 3600, { roles: ['viewer'] })}`;
+      const res = await api()[method.toLowerCase() as 'post'](urlOf(path)).set('Authorization', auth);
+      expect(res.status).toBe(403);
+      expectMatchesContract(method, path, res);
+    },
+  );
 
   it('a malformed or wrongly signed token → 401', async () => {
     for (const header of ['Bearer not-a-jwt', 'Basic dXNlcjpwYXNz', `Bearer ${t.token(newUserId()).slice(0, -2)}xx`]) {

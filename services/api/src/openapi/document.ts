@@ -13,6 +13,7 @@
 import { DEFAULT_RATE_LIMIT } from '@scheduler/config';
 import { campaignApi } from '../campaigns/campaign.routes';
 import { healthApi } from '../health.routes';
+import { ROLES, ROLES_FOR } from '../http/auth';
 import { problemKind, UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorCode, type FieldError, type Problem } from '../http/errors';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../http/pagination';
 import type { QueryParam } from '../http/query';
@@ -235,6 +236,7 @@ const responses: Record<string, Json> = {
     { headers: rateLimitHeaders },
   ),
   Conflict: problemResponse(['conflict'], "The object's state does not allow the change.", { headers: rateLimitHeaders }),
+  Forbidden: problemResponse(['forbidden'], "The token's roles do not allow the operation.", { headers: rateLimitHeaders }),
   PayloadTooLarge: problemResponse(['payload_too_large'], 'The body is larger than `BODY_LIMIT` (default 100kb).'),
   UnsupportedMediaType: problemResponse(
     ['unsupported_media_type'],
@@ -315,6 +317,13 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   if (takesBody || hasId)
     res['400'] = ref('responses', takesBody && hasId ? 'MalformedJsonOrUrl' : takesBody ? 'MalformedJson' : 'MalformedUrl');
   res['401'] = ref('responses', 'Unauthorized');
+  const roles = ROLES_FOR[spec.access];
+  if (roles.length < ROLES.length) {
+    res['403'] = {
+      ...ref('responses', 'Forbidden'),
+      description: `The token's roles claim names none of ${roles.map((r) => `\`${r}\``).join(', ')} (a token without the claim has every role).`,
+    };
+  }
   if (hasId || spec.notFound) res['404'] = ref('responses', 'NotFound');
   if (spec.conflict) res['409'] = { ...ref('responses', 'Conflict'), description: spec.conflict };
   if (spec.ifMatch) res['412'] = ref('responses', 'PreconditionFailed');
