@@ -174,10 +174,12 @@ export class Reconciler {
   async cancelTimedOutApprovals(): Promise<number> {
     let cancelled = 0;
     for (;;) {
-      const [rows] = (await this.dataSource.query(CANCEL_TIMED_OUT, [this.now(), BATCH, approvalTimedOutReason('%s')])) as [
-        { id: string }[],
-        number,
-      ];
+      // An UPDATE … RETURNING comes back as [rows, affected count].
+      const [rows] = await this.dataSource.query<[{ id: string }[], number]>(CANCEL_TIMED_OUT, [
+        this.now(),
+        BATCH,
+        approvalTimedOutReason('%s'),
+      ]);
       cancelled += rows.length;
       if (rows.length < BATCH) return cancelled;
     }

@@ -85,12 +85,12 @@ function newQueues(): PrefixQueues {
 
 /** Content-jobs entries in any state. */
 const contentEntries = async (contentQueue: Queue<ContentJobPayload>) =>
-  contentQueue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed', 'paused']);
+  contentQueue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
 
 describe('the gate in the materializer and the processor (in process)', () => {
   let queues: PrefixQueues;
   let clock: Date;
-  const metrics = () => workerMetrics(createRegistry());
+  const metrics = () => workerMetrics(createRegistry('worker'));
   beforeEach(() => {
     queues = newQueues();
   });

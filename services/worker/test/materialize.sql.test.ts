@@ -111,6 +111,8 @@ describe('the materializer statements', () => {
       writingStrategy: 'expert',
       country: 'us',
       language: 'en',
+      jobStatus: 'pending' as const,
+      approvalTimeoutHours: null,
       queuedNow: true,
     };
     const bound = MATERIALIZE.bind(values);
