@@ -63,7 +63,7 @@ describe('the README use cases, run as written against `npm start`', () => {
       'curl() { command curl --fail-with-body "$@"; }',
       tryItScript()
         .replace(/http:\/\/localhost:8000/g, `http://127.0.0.1:${port}`)
-        .replace('npm run -s token -- alice', `npm run -s token -- ${user}`),
+        .replace(/npm run -s token -- alice/g, `npm run -s token -- ${user}`),
     ].join('\n');
     const result = spawnSync('bash', ['-c', script], { cwd: root, env: { ...process.env, JWT_SECRET: '' }, timeout: 120_000 });
     const stdout = result.stdout.toString();
@@ -72,5 +72,9 @@ describe('the README use cases, run as written against `npm start`', () => {
     expect(stdout).toMatch(/"scheduled_for":"\d{4}-[^"]+Z","status":"pending"/);
     expect(stdout).toContain('"country":"uk"');
     expect(stdout).toContain('"name":"Forbes Q1 2027"');
+    // The approval block: one Job approved by the approver token, one rejected with the reason.
+    expect(stdout).toContain(`"status":"pending"`);
+    expect(stdout).toContain(`"decided_by":"${user}"`);
+    expect(stdout).toContain('"status_reason":"Off-brand tone for this client"');
   }, 150_000);
 });
