@@ -63,7 +63,7 @@ describe('the README use cases, run as written against `npm start`', () => {
       'curl() { command curl --fail-with-body "$@"; }',
       tryItScript()
         .replace(/http:\/\/localhost:8000/g, `http://127.0.0.1:${port}`)
-        .replace('npm run -s token -- alice', `npm run -s token -- ${user}`)
+        .replace(/npm run -s token -- alice/g, `npm run -s token -- ${user}`)
         .replace('TEAM=acme', `TEAM=acme-${randomUUID()}`),
     ].join('\n');
     const result = spawnSync('bash', ['-c', script], { cwd: root, env: { ...process.env, JWT_SECRET: '' }, timeout: 120_000 });
@@ -77,5 +77,9 @@ describe('the README use cases, run as written against `npm start`', () => {
     expect(stdout).toContain('"description":"Edited by Dave"');
     expect(stdout).toMatch(/"title":"Forbidden","status":403/);
     expect(stdout).toMatch(/404\s*$/); // alice's read, the last line
+    // The approval block: one Job approved by the approver token, one rejected with the reason.
+    expect(stdout).toContain(`"status":"pending"`);
+    expect(stdout).toContain(`"decided_by":"${user}"`);
+    expect(stdout).toContain('"status_reason":"Off-brand tone for this client"');
   }, 150_000);
 });

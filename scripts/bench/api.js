@@ -125,8 +125,8 @@ async function apiSection(ctx, { benchUser, durationSeconds, connections }) {
   pool.on('error', () => undefined); // an idle client dropped at the end
   const minimal = express();
   minimal.get('/schedules', async (req, res) => {
-    const { rows } = await pool.query('SELECT * FROM scheduled_jobs WHERE user_id = $1 ORDER BY next_run_at, id LIMIT 50 OFFSET $2', [
-      benchUser,
+    const { rows } = await pool.query('SELECT * FROM scheduled_jobs WHERE workspace_id = $1 ORDER BY next_run_at, id LIMIT 50 OFFSET $2', [
+      `user:${benchUser}`,
       Number(req.query.offset || 0),
     ]);
     res.json(rows);

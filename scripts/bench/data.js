@@ -18,9 +18,9 @@ async function insertSchedules(pg, rows, chunk = 5000) {
     const part = rows.slice(start, start + chunk);
     const col = (f) => part.map(f);
     await pg.query(
-      `INSERT INTO scheduled_jobs (id, user_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern,
+      `INSERT INTO scheduled_jobs (id, user_id, workspace_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern,
                                    timezone, status, next_run_at, job_config${hasRule ? ', recurrence_rule' : ''})
-       SELECT id, user_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern, timezone, status, next_run_at,
+       SELECT id, user_id, 'user:' || user_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern, timezone, status, next_run_at,
               $11::jsonb${hasRule ? ', rule::jsonb' : ''}
          FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
                      $8::text[], $9::text[], $10::timestamptz[], $12::text[])
@@ -110,8 +110,8 @@ function mixedRows(total, { benchUser, owned, campaignIds, runId, now = new Date
 
 async function insertCampaigns(pg, userId, count) {
   const { rows } = await pg.query(
-    `INSERT INTO campaigns (user_id, name, status, tags)
-     SELECT $1, 'bench campaign ' || g, 'active', ARRAY['bench'] FROM generate_series(1, $2) g RETURNING id`,
+    `INSERT INTO campaigns (user_id, workspace_id, name, status, tags)
+     SELECT $1, 'user:' || $1, 'bench campaign ' || g, 'active', ARRAY['bench'] FROM generate_series(1, $2) g RETURNING id`,
     [userId, count],
   );
   return rows.map((r) => r.id);

@@ -460,9 +460,9 @@ async function pollerRound(ctx, { n }) {
         return at ? at.toISOString() : null;
       });
       await client.query(
-        `INSERT INTO jobs (user_id, campaign_id, template_id, scheduled_job_id, scheduled_for, status, config,
+        `INSERT INTO jobs (user_id, workspace_id, campaign_id, template_id, scheduled_job_id, scheduled_for, status, config,
                            publisher_domain, llm_provider, writing_strategy, language)
-         SELECT s.user_id, s.campaign_id, s.template_id, s.id, s.next_run_at, 'pending', s.job_config,
+         SELECT s.user_id, s.workspace_id, s.campaign_id, s.template_id, s.id, s.next_run_at, 'pending', s.job_config,
                 s.job_config->>'publisher_domain', s.job_config->>'llm_provider', s.job_config->>'writing_strategy',
                 s.job_config->>'language'
            FROM scheduled_jobs s WHERE s.id = ANY($1::uuid[])

@@ -253,7 +253,7 @@ function apiSection(r) {
     `Token from \`signToken\`. autocannon (in a child process, so it does not share the server’s event`,
     `loop) with ${a.connections} connections for ${a.durationSeconds} s per endpoint after a 2 s warm-up. The minimal`,
     'route is Express + pg (pool of 10), no auth, no rate limit, no DTOs:',
-    '`SELECT * FROM scheduled_jobs WHERE user_id = $1 ORDER BY next_run_at, id LIMIT 50 OFFSET $2`.',
+    '`SELECT * FROM scheduled_jobs WHERE workspace_id = $1 ORDER BY next_run_at, id LIMIT 50 OFFSET $2`.',
     `POST runs last; it created ${num(a.campaignsAfter - r.dataset.campaigns)} campaigns.`,
     '',
     mdTable(

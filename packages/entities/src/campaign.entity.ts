@@ -50,6 +50,14 @@ export class Campaign {
   @Column({ name: 'end_date', type: 'timestamptz', nullable: true })
   endDate: Date | null;
 
+  /** Its Jobs wait for an approval (`awaiting_approval`) before they go to the content pipeline. */
+  @Column({ name: 'requires_approval', type: 'boolean', default: false })
+  requiresApproval: boolean;
+
+  /** Hours an awaiting Job waits for a decision before it is cancelled; null = no timeout. */
+  @Column({ name: 'approval_timeout_hours', type: 'integer', nullable: true })
+  approvalTimeoutHours: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -13,6 +13,7 @@ import { ScheduleCatchupPolicy1764300000003 } from './migrations/1764300000003-S
 import { JobKeepsSchedule1764300000004 } from './migrations/1764300000004-JobKeepsSchedule';
 import { ListFiltersAndSorts1764300000005 } from './migrations/1764300000005-ListFiltersAndSorts';
 import { TeamWorkspaces1764300000006 } from './migrations/1764300000006-TeamWorkspaces';
+import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGate';
 
 export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun];
 export const MIGRATIONS = [
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   JobKeepsSchedule1764300000004,
   ListFiltersAndSorts1764300000005,
   TeamWorkspaces1764300000006,
+  ApprovalGate1764300000007,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */

@@ -7,3 +7,4 @@ export * from './data-source';
 export * from './job-config';
 export * from './schedule-rule';
 export * from './schedule-lifecycle';
+export * from './approval';

@@ -1,11 +1,16 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { numericTransformer } from './columns';
 
-export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const JOB_STATUSES = ['awaiting_approval', 'pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Allowed status changes; completed, failed and cancelled are final. */
+/**
+ * Allowed status changes; completed, failed and cancelled are final. `awaiting_approval` (a Job
+ * of a schedule or campaign with `requires_approval`) becomes `pending` only by an approval
+ * (`POST /jobs/{id}/approve`), and `cancelled` by a rejection, its approval timeout or a cancel.
+ */
 export const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
+  awaiting_approval: ['pending', 'cancelled'],
   pending: ['running', 'cancelled'],
   running: ['completed', 'failed', 'cancelled'],
   completed: [],
@@ -47,7 +52,7 @@ export class Job {
   @Column({ name: 'scheduled_for', type: 'timestamptz', nullable: true })
   scheduledFor: Date | null;
 
-  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  @Column({ type: 'varchar', length: 32, default: 'pending' })
   status: JobStatus;
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
@@ -88,6 +93,22 @@ export class Job {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt: Date | null;
+
+  /** An awaiting Job not decided by then is cancelled by the worker's sweep; null = it waits for ever. */
+  @Column({ name: 'approval_deadline', type: 'timestamptz', nullable: true })
+  approvalDeadline: Date | null;
+
+  /** The member (`sub`) who approved or rejected the Job; null otherwise. */
+  @Column({ name: 'decided_by', type: 'text', nullable: true })
+  decidedBy: string | null;
+
+  /** When it was approved or rejected; null otherwise. */
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt: Date | null;
+
+  /** Why the Job is in its status, when the server knows: a rejection's reason, an approval timeout. */
+  @Column({ name: 'status_reason', type: 'text', nullable: true })
+  statusReason: string | null;
 
   /** When the Job was handed to the content-jobs queue; null until then. */
   @Column({ name: 'queued_at', type: 'timestamptz', nullable: true })

@@ -101,6 +101,14 @@ export class ScheduledJob {
   @Column({ name: 'catchup_policy', type: 'varchar', length: 16, default: DEFAULT_CATCHUP_POLICY })
   catchupPolicy: CatchupPolicy;
 
+  /** Its Jobs wait for an approval (`awaiting_approval`) before they go to the content pipeline. */
+  @Column({ name: 'requires_approval', type: 'boolean', default: false })
+  requiresApproval: boolean;
+
+  /** Hours an awaiting Job waits for a decision before it is cancelled; null = no timeout. */
+  @Column({ name: 'approval_timeout_hours', type: 'integer', nullable: true })
+  approvalTimeoutHours: number | null;
+
   /** Bumped whenever what the schedule fires (rule, config, status) changes. */
   @Column({ type: 'integer', default: 1 })
   version: number;

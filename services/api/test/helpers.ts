@@ -78,6 +78,10 @@ export const JOB_FIELDS = [
   'created_at',
   'started_at',
   'completed_at',
+  'approval_deadline',
+  'decided_by',
+  'decided_at',
+  'status_reason',
   'updated_at',
 ].sort();
 

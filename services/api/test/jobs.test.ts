@@ -61,8 +61,10 @@ async function getJob(userId: string, id: string): Promise<JsonObject> {
 
 /** Drives a fresh Job to `status` through the API. */
 async function jobIn(userId: string, status: JobStatus): Promise<JsonObject> {
+  // Only the approval gate makes an awaiting Job (approval.test.ts); PATCH cannot.
+  if (status === 'awaiting_approval') throw new Error('jobIn cannot make an awaiting_approval Job');
   const job = await createJob(userId);
-  const path: Record<JobStatus, JobStatus[]> = {
+  const path: Record<Exclude<JobStatus, 'awaiting_approval'>, JobStatus[]> = {
     pending: [],
     running: ['running'],
     completed: ['running', 'completed'],

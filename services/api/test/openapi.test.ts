@@ -8,6 +8,7 @@ import oas31Schema from '@seriousme/openapi-schema-validator/schemas/v3.1/schema
 import { ScheduleRun } from '@scheduler/entities';
 import { statusKeys } from '@scheduler/queue';
 import { createApp } from '../src/app';
+import { signToken } from '../src/http/auth';
 import { openApiDocument, type Json } from '../src/openapi/document';
 import { DOCS_PATH, OPENAPI_JSON_PATH } from '../src/openapi';
 import {
@@ -169,6 +170,8 @@ describe('the OpenAPI document', () => {
       target_budget_usd: null,
       start_date: null,
       end_date: null,
+      requires_approval: false,
+      approval_timeout_hours: null,
       created_at: '2026-01-05T14:00:00.000Z',
       updated_at: '2026-01-05T14:00:00.000Z',
     };
@@ -698,6 +701,40 @@ describe('contract: jobs', () => {
     );
     expect(final.status).toBe(409);
   });
+
+  it('approve and reject a Job awaiting approval (and the 409s once decided)', async () => {
+    const user = newUserId();
+    const campaign = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'gated', requires_approval: true });
+    expect(campaign.body).toMatchObject({ requires_approval: true, approval_timeout_hours: null });
+    const template = await send('post', '/api/v1/templates', '/api/v1/templates', user, {
+      name: 'tpl',
+      campaign_id: campaign.body.id,
+      publisher_domain: 'example.com',
+    });
+    const use = () => send('post', '/api/v1/templates/{id}/use', `/api/v1/templates/${template.body.id}/use`, user, {});
+    const [first, second] = [(await use()).body, (await use()).body];
+    expect(first.status).toBe('awaiting_approval');
+    const queue = expectMatchesContract('GET', '/api/v1/jobs', await api().get('/api/v1/jobs?status=awaiting_approval').set(as(user)));
+    expect(queue.body.map((j: { id: string }) => j.id)).toEqual([first.id, second.id]);
+
+    const approved = expectMatchesContract(
+      'POST',
+      '/api/v1/jobs/{id}/approve',
+      await send('post', '/api/v1/jobs/{id}/approve', `/api/v1/jobs/${first.id}/approve`, user),
+    );
+    expect(approved.body).toMatchObject({ status: 'pending', decided_by: user });
+    const again = await send('post', '/api/v1/jobs/{id}/approve', `/api/v1/jobs/${first.id}/approve`, user);
+    expect(expectMatchesContract('POST', '/api/v1/jobs/{id}/approve', again).status).toBe(409);
+
+    const rejected = expectMatchesContract(
+      'POST',
+      '/api/v1/jobs/{id}/reject',
+      await send('post', '/api/v1/jobs/{id}/reject', `/api/v1/jobs/${second.id}/reject`, user, { reason: 'off-brand' }),
+    );
+    expect(rejected.body).toMatchObject({ status: 'cancelled', status_reason: 'off-brand', decided_by: user });
+    const late = await send('post', '/api/v1/jobs/{id}/reject', `/api/v1/jobs/${first.id}/reject`, user, { reason: 'too late' });
+    expect(expectMatchesContract('POST', '/api/v1/jobs/{id}/reject', late).status).toBe(409);
+  });
 });
 
 /* ============================================================= contract: errors */
@@ -735,6 +772,7 @@ describe('contract: errors on every operation', () => {
     'POST /api/v1/templates/{id}/use': {},
     'PUT /api/v1/schedule/{id}': { name: 'x' },
     'PATCH /api/v1/jobs/{id}': { status: 'running' },
+    'POST /api/v1/jobs/{id}/reject': { reason: 'x' },
   };
 
   it.each(operations.filter((o) => hasStatus(o, 404) && o.path.includes('{id}')).map((o) => [o.method, o.path]))(
@@ -971,6 +1009,12 @@ describe('request schemas agree with the API', () => {
     ['PATCH', '/api/v1/jobs/{id}', { status: 'done' }],
     ['PATCH', '/api/v1/jobs/{id}', { cost_usd: -1 }],
     ['PATCH', '/api/v1/jobs/{id}', { cost_usd: '1.5' }],
+    ['POST', '/api/v1/jobs/{id}/reject', {}],
+    ['POST', '/api/v1/jobs/{id}/reject', { reason: '' }],
+    ['POST', '/api/v1/jobs/{id}/reject', { reason: 'x'.repeat(1001) }],
+    ['POST', '/api/v1/campaigns', { name: 'x', requires_approval: 'yes' }],
+    ['POST', '/api/v1/campaigns', { name: 'x', approval_timeout_hours: 0 }],
+    ['POST', '/api/v1/schedule', { name: 'x', schedule_type: 'once', scheduled_at: future(), approval_timeout_hours: 8761 }],
   ];
 
   it('rejects what the API rejects', async () => {

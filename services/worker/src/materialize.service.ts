@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  approvalGateOf,
   catchUpPlan,
   firesAgain,
   JobTemplate,
@@ -14,12 +15,17 @@ import {
 import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
 import { LOCK, LockedSchedule, lockedFrom, MATERIALIZE, RECORD_MISSED, RunValues, SETTLE } from './materialize.sql';
 
-/** The Job to hand to the content queue. */
+/** The Job the occurrence made (or found again), for the content queue. */
 export interface MaterializedJob {
   id: string;
   userId: string;
   scheduledJobId: string | null;
   campaignId: string | null;
+  /**
+   * True when it must not go to the content queue: it awaits an approval (the approval hands
+   * it over), or it was rejected, timed out or cancelled before a redelivery found it again.
+   */
+  withheld?: boolean;
 }
 
 /** A Job the catch-up made for another occurrence than the processed one. */
@@ -31,7 +37,7 @@ export interface CaughtUpJob extends MaterializedJob {
 export interface MaterializeResult {
   outcome: RunOutcome | 'ignored';
   reason?: string;
-  /** The Job to hand to the content queue (new, or found again on a redelivery). */
+  /** The Job of the occurrence (new, or found again on a redelivery); handed over unless `withheld`. */
   job?: MaterializedJob;
   /** True when the Job already existed: a repeated occurrence. */
   duplicate?: boolean;
@@ -96,8 +102,16 @@ export class MaterializeService {
     const schedule = lockedFrom(rows[0]);
 
     // A duplicate delivery of an occurrence that already produced its Job: hand the same Job on.
+    // One awaiting approval, or cancelled (rejected, timed out) before it was approved, is not.
     if (schedule.existingJobId) {
-      const job = { id: schedule.existingJobId, userId: schedule.userId, scheduledJobId: schedule.id, campaignId: schedule.campaignId };
+      const withheld = schedule.existingJobStatus === 'awaiting_approval' || schedule.existingJobStatus === 'cancelled';
+      const job = {
+        id: schedule.existingJobId,
+        userId: schedule.userId,
+        scheduledJobId: schedule.id,
+        campaignId: schedule.campaignId,
+        withheld,
+      };
       return { outcome: 'materialized', job, duplicate: true, removeScheduler: false, missedRecorded: 0 };
     }
     const rule = ruleOf(schedule);
@@ -144,6 +158,8 @@ export class MaterializeService {
     const own = settlement.missed.find((m) => m.at.getTime() === occurrence.getTime());
     if (own) result.reason = own.reason;
     const caughtUp: CaughtUpJob[] = [];
+    // A gated Job is written `awaiting_approval` with its deadline, and is not handed over.
+    const gate = approvalGateOf(schedule, schedule.campaign);
 
     for (const step of settlement.settled) {
       const processed = step.at.getTime() === occurrence.getTime();
@@ -166,7 +182,9 @@ export class MaterializeService {
           ...s,
           country: s.country?.slice(0, 2) ?? null,
           language: s.language?.slice(0, 35) ?? null,
-          queuedNow: processed,
+          jobStatus: gate.gated ? 'awaiting_approval' : 'pending',
+          approvalTimeoutHours: gate.timeoutHours,
+          queuedNow: processed && !gate.gated,
         }),
       );
       if (inserted.length === 0) {
@@ -174,7 +192,13 @@ export class MaterializeService {
         // schedule's state was not written either): stop here.
         return { ...result, outcome: 'materialized', reason: undefined, duplicate: processed, caughtUp };
       }
-      const made = { id: inserted[0].id, userId: schedule.userId, scheduledJobId: schedule.id, campaignId: schedule.campaignId };
+      const made = {
+        id: inserted[0].id,
+        userId: schedule.userId,
+        scheduledJobId: schedule.id,
+        campaignId: schedule.campaignId,
+        withheld: gate.gated,
+      };
       if (processed) Object.assign(result, { outcome: 'materialized', reason: undefined, job: made });
       else caughtUp.push({ ...made, occurrence: step.at });
     }

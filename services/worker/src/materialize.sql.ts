@@ -1,5 +1,5 @@
 import { getMetadataArgsStorage } from 'typeorm';
-import { Campaign, Job, LIFECYCLE_FIELDS, RunOutcome, ScheduledJob, ScheduleLifecycle, ScheduleRun } from '@scheduler/entities';
+import { Campaign, Job, JobStatus, LIFECYCLE_FIELDS, RunOutcome, ScheduledJob, ScheduleLifecycle, ScheduleRun } from '@scheduler/entities';
 
 /**
  * The materializer's statements, generated once at module load from one description of the
@@ -106,15 +106,25 @@ const LOCKED_SCHEDULE_FIELDS = [
   ...LIFECYCLE_FIELDS,
   'misfireGraceSeconds',
   'catchupPolicy',
+  'requiresApproval',
+  'approvalTimeoutHours',
   'version',
 ] as const satisfies readonly (keyof ScheduledJob)[];
-/** What the checks need of the schedule's campaign. */
-const LOCKED_CAMPAIGN_FIELDS = ['status', 'startDate', 'endDate'] as const satisfies readonly (keyof Campaign)[];
+/** What the checks (and the approval gate) need of the schedule's campaign. */
+const LOCKED_CAMPAIGN_FIELDS = [
+  'status',
+  'startDate',
+  'endDate',
+  'requiresApproval',
+  'approvalTimeoutHours',
+] as const satisfies readonly (keyof Campaign)[];
 
 /** The schedule row, locked, with what the checks need from its campaign and Job table. */
 export type LockedSchedule = Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[number]> & {
   campaign: Pick<Campaign, (typeof LOCKED_CAMPAIGN_FIELDS)[number]> | null;
   existingJobId: string | null;
+  /** The status of that Job (an awaiting or cancelled one is not handed on again). */
+  existingJobStatus: JobStatus | null;
 };
 
 const campaignAlias = (column: string) => `campaign_${column}`;
@@ -125,17 +135,19 @@ function buildLock(): Statement<{ scheduleId: string; occurrence: Date }> {
   const campaign = LOCKED_CAMPAIGN_FIELDS.map((f) => `c.${columnOf(Campaign, f).name} AS ${campaignAlias(columnOf(Campaign, f).name)}`);
   const job = {
     id: columnOf(Job, 'id').name,
+    status: columnOf(Job, 'status').name,
     schedule: columnOf(Job, 'scheduledJobId'),
     occurrence: columnOf(Job, 'scheduledFor'),
   };
   const scheduleId = columnOf(ScheduledJob, 'id');
   const where = `s.${scheduleId.name} = ${p.ref('scheduleId', scheduleId.type)}`;
-  const existing = `(SELECT j.${job.id} FROM ${tableOf(Job)} j WHERE j.${job.schedule.name} = s.${scheduleId.name} AND j.${job.occurrence.name} = ${p.ref('occurrence', job.occurrence.type)}) AS existing_job_id`;
+  const existing = `LEFT JOIN ${tableOf(Job)} j ON j.${job.schedule.name} = s.${scheduleId.name} AND j.${job.occurrence.name} = ${p.ref('occurrence', job.occurrence.type)}`;
   return p.statement(`
 SELECT ${wrap([...schedule, ...campaign], '       ')},
-       ${existing}
+       j.${job.id} AS existing_job_id, j.${job.status} AS existing_job_status
   FROM ${tableOf(ScheduledJob)} s
   LEFT JOIN ${tableOf(Campaign)} c ON c.${columnOf(Campaign, 'id').name} = s.${columnOf(ScheduledJob, 'campaignId').name}
+  ${existing}
  WHERE ${where}
    FOR UPDATE OF s`);
 }
@@ -158,6 +170,7 @@ export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
     ...(schedule as Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[number]>),
     campaign: schedule.campaignId ? (campaign as LockedSchedule['campaign']) : null,
     existingJobId: (row.existing_job_id as string | null) ?? null,
+    existingJobStatus: (row.existing_job_status as JobStatus | null) ?? null,
   };
 }
 
@@ -193,7 +206,14 @@ export type JobValues = Pick<
   | 'writingStrategy'
   | 'country'
   | 'language'
-> & { config: string; queuedNow: boolean };
+> & {
+  config: string;
+  /** The Job's status (`status` is the schedule's, in `ScheduleLifecycle`): pending, or awaiting_approval when gated. */
+  jobStatus: Extract<JobStatus, 'pending' | 'awaiting_approval'>;
+  queuedNow: boolean;
+  /** Hours from now to the approval deadline of an awaiting Job; null: no deadline. */
+  approvalTimeoutHours: number | null;
+};
 
 /** The run row's columns; `jobId` is the statement's to give. */
 function runSources<V extends RunValues>(jobId: string): [keyof ScheduleRun, Source<V>][] {
@@ -274,7 +294,7 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
     ['scheduledJobId', { param: 'scheduleId' }],
     ['scheduledJobName', { param: 'scheduledJobName' }],
     ['scheduledFor', { param: 'occurrence' }],
-    ['status', { sql: "'pending'" }],
+    ['status', { param: 'jobStatus' }],
     ['config', { param: 'config' }],
     ['publisherDomain', { param: 'publisherDomain' }],
     ['llmProvider', { param: 'llmProvider' }],
@@ -283,6 +303,7 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
     ['country', { param: 'country' }],
     ['language', { param: 'language' }],
     ['queuedAt', { expr: (q) => `CASE WHEN ${q.ref('queuedNow', 'boolean')} THEN now() END` }],
+    ['approvalDeadline', { expr: (q) => `now() + ${q.ref('approvalTimeoutHours', 'integer')} * interval '1 hour'` }],
   ]);
   const unique = (['scheduledJobId', 'scheduledFor'] as const).map((f) => columnOf(Job, f).name);
   const id = columnOf(Job, 'id').name;

@@ -55,11 +55,12 @@ export function createOccurrenceProcessor(deps: {
       deps.metrics.jobsMaterialized.inc();
       deps.metrics.fireLag.observe(Math.max(0, (now().getTime() - job.occurrence.getTime()) / 1000));
     }
-    if (result.job) {
+    if (result.job && !result.job.withheld) {
       // Until this succeeds the occurrence is not acknowledged; a retry hands the same Job on.
       await enqueueContentJob(deps.contentQueue, payloadOf(result.job));
     }
     for (const job of caughtUp) {
+      if (job.withheld) continue; // awaits its approval, which hands it over
       try {
         await handOverJob(deps.contentQueue, { payload: payloadOf(job), markQueued: deps.materialize.markQueued });
       } catch (error) {
@@ -76,6 +77,7 @@ export function createOccurrenceProcessor(deps: {
         occurrence_at: occurrence.toISOString(),
         outcome: result.outcome,
         job_id: result.job?.id,
+        awaiting_approval: result.job?.withheld ?? false,
         duplicate: result.duplicate ?? false,
         reason: result.reason,
         missed_recorded: result.missedRecorded,

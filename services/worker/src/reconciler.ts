@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { IsNull, LessThan, MoreThan, Not } from 'typeorm';
-import { Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { approvalTimedOutReason, Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
 import { ContentJobPayload, enqueueOccurrence, handOverJob, OccurrencePayload, ReconcileReport, syncScheduler } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
@@ -12,6 +12,29 @@ const BATCH = 500;
 const OVERDUE_SLACK_MS = 15_000;
 /** A pending Job not handed to the content queue after this long is handed over again. */
 const UNQUEUED_SLACK_MS = 30_000;
+
+/**
+ * Cancels up to `$2` Jobs still awaiting approval at `$1` past their deadline, most overdue first,
+ * with the reason (its hours are the deadline's distance from the Job's creation). The status
+ * condition is repeated in the UPDATE: a Job approved or rejected meanwhile (the API's
+ * conditional UPDATE) is left as it is, and a Job is cancelled once however many passes run.
+ * Reads `jobs_approval_deadline_idx`.
+ */
+const CANCEL_TIMED_OUT = `
+  WITH due AS (
+    SELECT id FROM jobs
+     WHERE status = 'awaiting_approval' AND approval_deadline IS NOT NULL AND approval_deadline <= $1
+     ORDER BY approval_deadline
+     LIMIT $2
+       FOR UPDATE SKIP LOCKED
+  )
+  UPDATE jobs j
+     SET status = 'cancelled',
+         status_reason = format($3, round(extract(epoch FROM j.approval_deadline - j.created_at) / 3600)::int),
+         completed_at = $1, updated_at = now()
+    FROM due
+   WHERE j.id = due.id AND j.status = 'awaiting_approval'
+  RETURNING j.id`;
 
 /**
  * Makes Redis agree with PostgreSQL: every active schedule has exactly one job scheduler with
@@ -78,11 +101,14 @@ export class Reconciler {
     }
     await this.removeOrphans(report);
     await this.handOverUnqueuedJobs(report);
+    const timedOut = await this.cancelTimedOutApprovals();
     report.duration_ms = Date.now() - started;
     report.finished_at = new Date().toISOString();
     const fixes = report.created + report.updated + report.removed + report.recreated_overdue + report.jobs_handed_over;
     if (fixes > 0) this.logger.warn({ ...report }, 'reconcile repaired schedulers and jobs');
+    if (timedOut > 0) this.logger.info({ approvals_timed_out: timedOut }, 'Jobs awaiting approval past their deadline cancelled');
     if (this.metrics) {
+      if (timedOut) this.metrics.reconcileFixes.inc({ kind: 'approvals_timed_out' }, timedOut);
       this.metrics.reconcileDuration.observe(report.duration_ms / 1000);
       for (const kind of ['created', 'updated', 'removed', 'recreated_overdue', 'jobs_handed_over'] as const) {
         if (report[kind]) this.metrics.reconcileFixes.inc({ kind }, report[kind]);
@@ -137,6 +163,25 @@ export class Reconciler {
         report.jobs_handed_over += 1;
       }
       if (jobs.length < BATCH) break;
+    }
+  }
+
+  /**
+   * Cancels the Jobs nobody approved or rejected before their `approval_deadline`, in chunks
+   * (`status_reason` `approval timed out after N h`). Runs in the leader's pass; the conditional
+   * UPDATE also makes it exactly once should two passes overlap. Returns how many it cancelled.
+   */
+  async cancelTimedOutApprovals(): Promise<number> {
+    let cancelled = 0;
+    for (;;) {
+      // An UPDATE … RETURNING comes back as [rows, affected count].
+      const [rows] = await this.dataSource.query<[{ id: string }[], number]>(CANCEL_TIMED_OUT, [
+        this.now(),
+        BATCH,
+        approvalTimedOutReason('%s'),
+      ]);
+      cancelled += rows.length;
+      if (rows.length < BATCH) return cancelled;
     }
   }
 

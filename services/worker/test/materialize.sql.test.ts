@@ -12,11 +12,14 @@ describe('the materializer statements', () => {
             s.scheduled_at, s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs,
             s.job_config, s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count,
             s.error_count, s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy,
-            s.version, c.status AS campaign_status, c.start_date AS campaign_start_date,
-            c.end_date AS campaign_end_date,
-            (SELECT j.id FROM jobs j WHERE j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz) AS existing_job_id
+            s.requires_approval, s.approval_timeout_hours, s.version, c.status AS campaign_status,
+            c.start_date AS campaign_start_date, c.end_date AS campaign_end_date,
+            c.requires_approval AS campaign_requires_approval,
+            c.approval_timeout_hours AS campaign_approval_timeout_hours,
+            j.id AS existing_job_id, j.status AS existing_job_status
        FROM scheduled_jobs s
        LEFT JOIN campaigns c ON c.id = s.campaign_id
+       LEFT JOIN jobs j ON j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz
       WHERE s.id = $1::uuid
         FOR UPDATE OF s"
     `);
@@ -50,16 +53,17 @@ describe('the materializer statements', () => {
        WITH job AS (
          INSERT INTO jobs (user_id, workspace_id, campaign_id, template_id, scheduled_job_id, scheduled_job_name,
            scheduled_for, status, config, publisher_domain, llm_provider, llm_model, writing_strategy,
-           country, language, queued_at)
+           country, language, queued_at, approval_deadline)
          VALUES ($1::text, $2::text, $3::uuid, $4::uuid, $5::uuid, $6::varchar, $7::timestamptz,
-                 'pending', $8::jsonb, $9::varchar, $10::varchar, $11::varchar, $12::varchar,
-                 $13::varchar, $14::varchar, CASE WHEN $15::boolean THEN now() END)
+                 $8::varchar, $9::jsonb, $10::varchar, $11::varchar, $12::varchar, $13::varchar,
+                 $14::varchar, $15::varchar, CASE WHEN $16::boolean THEN now() END,
+                 now() + $17::integer * interval '1 hour')
          ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
          RETURNING id
        ), run AS (
          INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, error, job_id,
            processed_at)
-         SELECT $5::uuid, $1::text, $2::text, $7::timestamptz, $16::varchar, $17::text, $18::text, job.id,
+         SELECT $5::uuid, $1::text, $2::text, $7::timestamptz, $18::varchar, $19::text, $20::text, job.id,
                 now() FROM job
          ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
            SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
@@ -67,9 +71,9 @@ describe('the materializer statements', () => {
            WHERE schedule_runs.outcome <> 'materialized'
        ), settled AS (
          UPDATE scheduled_jobs
-            SET status = $19::varchar, next_run_at = $20::timestamptz, last_run_at = $21::timestamptz,
-                run_count = $22::integer, error_count = $23::integer, consecutive_errors = $24::integer,
-                last_error = $25::text, updated_at = now()
+            SET status = $21::varchar, next_run_at = $22::timestamptz, last_run_at = $23::timestamptz,
+                run_count = $24::integer, error_count = $25::integer, consecutive_errors = $26::integer,
+                last_error = $27::text, updated_at = now()
           WHERE id = $5::uuid AND EXISTS (SELECT 1 FROM job)
        )
        SELECT id FROM job"
@@ -112,6 +116,8 @@ describe('the materializer statements', () => {
       writingStrategy: 'expert',
       country: 'us',
       language: 'en',
+      jobStatus: 'pending' as const,
+      approvalTimeoutHours: null,
       queuedNow: true,
     };
     const bound = MATERIALIZE.bind(values);
@@ -162,11 +168,16 @@ describe('the materializer statements', () => {
       consecutive_errors: 0,
       last_error: null,
       misfire_grace_seconds: 60,
+      requires_approval: true,
+      approval_timeout_hours: 24,
       version: 4,
       campaign_status: null,
       campaign_start_date: null,
       campaign_end_date: null,
+      campaign_requires_approval: null,
+      campaign_approval_timeout_hours: null,
       existing_job_id: null,
+      existing_job_status: null,
     };
     expect(lockedFrom(row)).toEqual({
       id: 'S',
@@ -190,9 +201,12 @@ describe('the materializer statements', () => {
       consecutiveErrors: 0,
       lastError: null,
       misfireGraceSeconds: 60,
+      requiresApproval: true,
+      approvalTimeoutHours: 24,
       version: 4,
       campaign: null,
       existingJobId: null,
+      existingJobStatus: null,
     });
     const inCampaign = lockedFrom({
       ...row,
@@ -200,12 +214,16 @@ describe('the materializer statements', () => {
       campaign_status: 'paused',
       campaign_start_date: new Date(5),
       campaign_end_date: null,
+      campaign_requires_approval: true,
+      campaign_approval_timeout_hours: 48,
       existing_job_id: 'J',
+      existing_job_status: 'awaiting_approval',
     });
     expect(inCampaign).toMatchObject({
       campaignId: 'C',
-      campaign: { status: 'paused', startDate: new Date(5), endDate: null },
+      campaign: { status: 'paused', startDate: new Date(5), endDate: null, requiresApproval: true, approvalTimeoutHours: 48 },
       existingJobId: 'J',
+      existingJobStatus: 'awaiting_approval',
     });
   });
 });

@@ -1,6 +1,6 @@
-import { IsIn, IsInt, IsISO8601, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsString, Matches, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { CAMPAIGN_STATUSES, CampaignStatus } from '@scheduler/entities';
+import { CAMPAIGN_STATUSES, CampaignStatus, MAX_APPROVAL_TIMEOUT_HOURS } from '@scheduler/entities';
 import type { FieldError } from '../http/errors';
 import { parseInstant } from '../http/format';
 import { BodyCheck, CodePoints, DecimalPlaces, Name, Nullable, Optional, Tags, TEXT_LENGTH } from '../http/validation';
@@ -75,11 +75,31 @@ class CampaignFieldsDto {
   @IsISO8601({ strict: true, strictSeparator: true })
   @campaignDate('End of the campaign, after `start_date`')
   end_date?: string | null;
+
+  @Optional()
+  @IsBoolean()
+  @JSONSchema({
+    description:
+      'Every Job of the campaign (its schedules and template uses) waits as `awaiting_approval` until an approver approves ' +
+      '(`POST /jobs/{id}/approve`) or rejects it. Jobs already made keep their status when this changes.',
+  })
+  requires_approval?: boolean;
+
+  @Nullable()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_APPROVAL_TIMEOUT_HOURS)
+  @JSONSchema({
+    description:
+      'Hours a gated Job waits for a decision before it is cancelled (`status_reason` `approval timed out after N h`); a ' +
+      "schedule's own `approval_timeout_hours` wins. `null`: no timeout.",
+  })
+  approval_timeout_hours?: number | null;
 }
 
 @JSONSchema({
   description: 'A new campaign. `end_date` must be after `start_date`.',
-  properties: { status: { default: DEFAULT_CAMPAIGN_STATUS } },
+  properties: { status: { default: DEFAULT_CAMPAIGN_STATUS }, requires_approval: { default: false } },
 })
 export class CreateCampaignDto extends CampaignFieldsDto {
   @Name()

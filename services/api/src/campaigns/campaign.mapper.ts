@@ -1,4 +1,4 @@
-import { CAMPAIGN_STATUSES, JOB_STATUSES, type Campaign } from '@scheduler/entities';
+import { CAMPAIGN_STATUSES, JOB_STATUSES, MAX_APPROVAL_TIMEOUT_HOURS, type Campaign } from '@scheduler/entities';
 import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
 import { NAME_LENGTH } from '../http/validation';
@@ -19,6 +19,8 @@ export const CampaignResponse = named(
     target_budget_usd: Nullable(Type.Number({ minimum: 0 })),
     start_date: Nullable(Instant()),
     end_date: Nullable(Instant()),
+    requires_approval: Type.Boolean({ description: 'Every Job of the campaign waits for an approval.' }),
+    approval_timeout_hours: Nullable(Type.Integer({ minimum: 1, maximum: MAX_APPROVAL_TIMEOUT_HOURS })),
     created_at: Instant(),
     updated_at: Instant(),
   }),
@@ -38,6 +40,8 @@ export function campaignResponse(c: Campaign): CampaignResponse {
     target_budget_usd: c.targetBudgetUsd,
     start_date: iso(c.startDate),
     end_date: iso(c.endDate),
+    requires_approval: c.requiresApproval,
+    approval_timeout_hours: c.approvalTimeoutHours,
     created_at: iso(c.createdAt),
     updated_at: iso(c.updatedAt),
   };
@@ -65,6 +69,10 @@ export const CampaignStatsResponse = named(
       description: 'Job count per Job status (statuses without Jobs are left out).',
       propertyNames: { enum: [...JOB_STATUSES] },
       additionalProperties: { type: 'integer', minimum: 1 },
+    }),
+    awaiting_approval: Type.Integer({
+      minimum: 0,
+      description: 'Jobs of the campaign waiting for an approval (`status_distribution.awaiting_approval`, 0 when none).',
     }),
     budget_spent_usd: Type.Number({ minimum: 0, description: "Sum of the `cost_usd` of the campaign's Jobs." }),
     budget_progress: Nullable(Type.Number({ minimum: 0 }), {

@@ -36,6 +36,8 @@ function applyFields(campaign: Campaign, dto: CampaignFields): void {
   if (dto.tags !== undefined) campaign.tags = dto.tags;
   if (dto.target_job_count !== undefined) campaign.targetJobCount = dto.target_job_count;
   if (dto.target_budget_usd !== undefined) campaign.targetBudgetUsd = dto.target_budget_usd;
+  if (dto.requires_approval !== undefined) campaign.requiresApproval = dto.requires_approval;
+  if (dto.approval_timeout_hours !== undefined) campaign.approvalTimeoutHours = dto.approval_timeout_hours;
   if (dto.start_date !== undefined) {
     campaign.startDate = dto.start_date === null ? null : parseInstant(dto.start_date, 'start_date', errors);
   }
@@ -66,7 +68,14 @@ export class CampaignService {
   }
 
   async create(caller: Caller, dto: CreateCampaignDto): Promise<Campaign> {
-    const campaign = this.repo.create({ userId: caller.userId, workspaceId: caller.workspaceId, status: 'active', tags: [] });
+    const campaign = this.repo.create({
+      userId: caller.userId,
+      workspaceId: caller.workspaceId,
+      status: 'active',
+      tags: [],
+      requiresApproval: false,
+      approvalTimeoutHours: null,
+    });
     applyFields(campaign, dto);
     return this.repo.save(campaign);
   }
@@ -224,6 +233,7 @@ export class CampaignService {
       job_count_progress: campaign.targetJobCount ? totalJobs / campaign.targetJobCount : null,
       days_remaining: daysRemaining,
       status_distribution: statusDistribution,
+      awaiting_approval: statusDistribution.awaiting_approval ?? 0,
       budget_spent_usd: spent,
       budget_progress: campaign.targetBudgetUsd ? spent / campaign.targetBudgetUsd : null,
       upcoming_runs: await upcomingRunsOf(this.deps, { workspaceId: caller.workspaceId, campaign }, 5),

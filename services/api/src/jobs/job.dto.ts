@@ -1,7 +1,7 @@
 import { IsIn, IsString, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { JOB_STATUSES, JobStatus } from '@scheduler/entities';
-import { CodePoints, DecimalPlaces, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
+import { CodePoints, DecimalPlaces, NotBlank, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
 
 /** The largest cost `numeric(14,4)` holds. */
 export const MAX_COST_USD = 9_999_999_999;
@@ -13,8 +13,8 @@ export class UpdateJobDto {
   @IsIn(JOB_STATUSES)
   @JSONSchema({
     description:
-      'pending → running | cancelled; running → completed | failed | cancelled. Other changes, and any change ' +
-      'to a Job in a final status, are a 409.',
+      'pending → running | cancelled; running → completed | failed | cancelled; awaiting_approval → cancelled (only ' +
+      '`POST /jobs/{id}/approve` makes it pending). Other changes, and any change to a Job in a final status, are a 409.',
   })
   status?: JobStatus;
 
@@ -29,4 +29,17 @@ export class UpdateJobDto {
   @IsString()
   @CodePoints(0, TEXT_LENGTH)
   error_message?: string | null;
+}
+
+/** The longest reason of a rejection. */
+export const MAX_REJECT_REASON_LENGTH = 1000;
+
+/** `POST /jobs/{id}/reject`. */
+@JSONSchema({ description: 'Why the Job is rejected: kept as its `status_reason`.' })
+export class RejectJobDto {
+  @IsString()
+  @CodePoints(1, MAX_REJECT_REASON_LENGTH)
+  @NotBlank()
+  @JSONSchema({ examples: ['Off-brand tone for this client'] })
+  reason: string;
 }

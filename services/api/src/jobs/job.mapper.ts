@@ -48,6 +48,19 @@ export const JobResponse = named(
     created_at: Instant(),
     started_at: Nullable(Instant('Set by the server when the Job first becomes `running`.')),
     completed_at: Nullable(Instant('Set by the server when the Job reaches a final status.')),
+    approval_deadline: Nullable(
+      Instant(
+        'An `awaiting_approval` Job not approved or rejected by then is cancelled (`status_reason` `approval timed out after N ' +
+          'h`); `null` without a timeout or for a Job that was never gated.',
+      ),
+    ),
+    decided_by: Nullable(
+      Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH, description: 'The member (`sub`) who approved or rejected it.' }),
+    ),
+    decided_at: Nullable(Instant('When it was approved or rejected.')),
+    status_reason: Nullable(
+      Type.String({ description: 'Why it is in its status, when the server knows: the rejection reason, an approval timeout.' }),
+    ),
     updated_at: Instant('The last change (its `ETag` is made from it).'),
   }),
 );
@@ -75,6 +88,10 @@ export function jobResponse(j: Job): JobResponse {
     created_at: iso(j.createdAt),
     started_at: iso(j.startedAt),
     completed_at: iso(j.completedAt),
+    approval_deadline: iso(j.approvalDeadline),
+    decided_by: j.decidedBy,
+    decided_at: iso(j.decidedAt),
+    status_reason: j.statusReason,
     updated_at: iso(j.updatedAt),
   };
 }

@@ -5,7 +5,7 @@ import { campaignIdFilter, checkRange, listQuery, query } from '../http/query';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { Type } from '../openapi/schema';
-import { UpdateJobDto } from './job.dto';
+import { RejectJobDto, UpdateJobDto } from './job.dto';
 import { jobResponse, JobResponse, jobUpdateResponse, JobUpdateResponse } from './job.mapper';
 import { JOB_SORT_KEYS, JobService } from './job.service';
 
@@ -21,7 +21,11 @@ jobApi.get(
     query: {
       campaign_id: campaignIdFilter,
       scheduled_job_id: query.uuid('Only Jobs of this schedule.'),
-      status: query.oneOf(JOB_STATUSES, 'Only Jobs with this status.'),
+      status: query.oneOf(
+        JOB_STATUSES,
+        'Only Jobs with this status. `awaiting_approval` is the approval queue: without `sort=` it lists the nearest ' +
+          '`approval_deadline` first (Jobs without one after them), each oldest first.',
+      ),
       template_id: query.uuid('Only Jobs made from this template.'),
       scheduled_from: listQuery.instant('Only Jobs whose `scheduled_for` is at or after this instant (manual Jobs have none).'),
       scheduled_to: listQuery.instant('Only Jobs whose `scheduled_for` is before this instant (manual Jobs have none).'),
@@ -82,6 +86,42 @@ jobApi.patch(
     success: { status: 200, description: 'The updated Job, and whether a cancel took it off the queue.', schema: JobUpdateResponse },
   },
   async ({ caller, id, body, ifMatch }, service) => jobUpdateResponse(await service.update(caller, id, body, ifMatch)),
+);
+
+const DECISION_CONFLICT = 'The Job is not `awaiting_approval` (already approved, rejected, timed out, cancelled, or never gated).';
+
+jobApi.post(
+  '/:id/approve',
+  {
+    operationId: 'approveJob',
+    summary: 'Approve a Job awaiting approval: it becomes pending and goes to the content pipeline',
+    description:
+      'For approvers and admins. The Job becomes `pending` (`decided_by`, `decided_at` set) and is handed to the ' +
+      '`content-jobs` queue after the commit, once (its id is the BullMQ job id); should that fail, the worker hands it ' +
+      'over later. Of two concurrent approvals one succeeds, the other is a 409.',
+    kind: 'writes',
+    access: 'approve',
+    conflict: DECISION_CONFLICT,
+    success: { status: 200, description: 'The approved (pending) Job.', schema: JobResponse },
+  },
+  async ({ caller, id }, service) => jobResponse(await service.approve(caller, id)),
+);
+
+jobApi.post(
+  '/:id/reject',
+  {
+    operationId: 'rejectJob',
+    summary: 'Reject a Job awaiting approval: it is cancelled with the reason',
+    description:
+      'For approvers and admins. The Job becomes `cancelled` with `status_reason` = `reason` (`decided_by`, ' +
+      '`decided_at`, `completed_at` set); it never reaches the content pipeline.',
+    kind: 'writes',
+    access: 'approve',
+    body: RejectJobDto,
+    conflict: DECISION_CONFLICT,
+    success: { status: 200, description: 'The rejected (cancelled) Job.', schema: JobResponse },
+  },
+  async ({ caller, id, body }, service) => jobResponse(await service.reject(caller, id, body.reason)),
 );
 
 export function jobRoutes(deps: AppDeps, limits: RateLimiters) {

@@ -1,6 +1,6 @@
 import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
-import { Job, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
-import { dequeueContentJob } from '@scheduler/queue';
+import { Job, jobQueuedMarker, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
+import { dequeueContentJob, handOverJob } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { conflict, notFound, validationFailed } from '../http/errors';
@@ -32,7 +32,18 @@ export interface Range {
 export const JOB_SORTS = {
   created_at: { property: 'createdAt' },
   scheduled_for: { property: 'scheduledFor', nullable: true },
+  approval_deadline: { property: 'approvalDeadline', nullable: true },
 } satisfies Record<string, SortColumn>;
+
+/**
+ * The approval queue's order (`status=awaiting_approval` without `sort=`): the nearest deadline
+ * first, those without one after, each oldest first (`jobs_approval_queue_idx`).
+ */
+const APPROVAL_QUEUE_ORDER = {
+  approvalDeadline: { direction: 'ASC', nulls: 'LAST' },
+  createdAt: 'ASC',
+  id: 'ASC',
+} as const;
 export type JobSortKey = keyof typeof JOB_SORTS;
 export const JOB_SORT_KEYS = Object.keys(JOB_SORTS) as JobSortKey[];
 
@@ -72,7 +83,11 @@ export class JobService {
     if (createdAt) where.createdAt = createdAt;
     return this.repo.findAndCount({
       where,
-      order: filter.sort ? sortOrder(filter.sort, JOB_SORTS) : { createdAt: 'DESC', id: 'DESC' },
+      order: filter.sort
+        ? sortOrder(filter.sort, JOB_SORTS)
+        : filter.status === 'awaiting_approval'
+          ? APPROVAL_QUEUE_ORDER
+          : { createdAt: 'DESC', id: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });
@@ -102,6 +117,9 @@ export class JobService {
       if (isFinal(job.status)) throw conflict(`Job is ${job.status}, a final status: it can no longer change`);
       if (dto.status !== undefined) {
         if (dto.status === job.status) throw conflict(`Job is already ${job.status}`);
+        if (job.status === 'awaiting_approval' && dto.status !== 'cancelled') {
+          throw conflict(`Job is awaiting_approval: only POST /jobs/${job.id}/approve releases it (or cancel it)`);
+        }
         const allowed = JOB_TRANSITIONS[job.status];
         if (!allowed.includes(dto.status)) {
           throw conflict(`Job cannot go from ${job.status} to ${dto.status} (allowed: ${allowed.join(', ')})`);
@@ -124,5 +142,58 @@ export class JobService {
           })
         : null;
     return { job, dequeued };
+  }
+
+  /**
+   * Approves an awaiting Job: one conditional UPDATE (`WHERE status = 'awaiting_approval'`), so of
+   * two concurrent approvals (or an approval and the timeout sweep) exactly one changes the row,
+   * and only that one hands the Job to `content-jobs`, after the commit, with the Job id as the
+   * BullMQ job id; `queued_at` is set once it is there. A failed hand-over leaves it `pending`
+   * with `queued_at` null: the worker's reconciler hands it over.
+   */
+  async approve(caller: Caller, id: string): Promise<Job> {
+    const job = await this.decide(caller, id, { status: 'pending' });
+    try {
+      await handOverJob(this.deps.contentQueue, {
+        payload: { job_id: job.id, user_id: job.userId, scheduled_job_id: job.scheduledJobId, campaign_id: job.campaignId },
+        markQueued: jobQueuedMarker(this.deps.dataSource),
+      });
+    } catch (error) {
+      // The approval is committed; answering 500 would invite a retry that is a 409.
+      this.deps.metrics.api.syncFailures.inc({ operation: 'hand_over' });
+      this.deps.logger.warn({ job_id: job.id, err: error }, 'approved Job not handed over; the reconciler will');
+    }
+    return job;
+  }
+
+  /** Rejects an awaiting Job: `cancelled` with the reason (never on the content queue, nothing to dequeue). */
+  async reject(caller: Caller, id: string, reason: string): Promise<Job> {
+    return this.decide(caller, id, { status: 'cancelled', reason });
+  }
+
+  /**
+   * The conditional UPDATE of a decision, by the calling member (`decided_by`); 404 for a Job not
+   * in the caller's workspace, 409 unless it is awaiting.
+   */
+  private async decide(caller: Caller, id: string, decision: { status: 'pending' | 'cancelled'; reason?: string }) {
+    return this.deps.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(Job);
+      const now = this.deps.now();
+      const changed = await repo
+        .createQueryBuilder()
+        .update()
+        .set({
+          status: decision.status,
+          decidedBy: caller.userId,
+          decidedAt: now,
+          ...(decision.status === 'cancelled' ? { statusReason: decision.reason ?? null, completedAt: now } : {}),
+        })
+        .where("id = :id AND workspace_id = :workspaceId AND status = 'awaiting_approval'", { id, workspaceId: caller.workspaceId })
+        .execute();
+      const job = await repo.findOneBy({ id, workspaceId: caller.workspaceId });
+      if (!job) throw notFound('Job');
+      if (!changed.affected) throw conflict(`Job is ${job.status}, not awaiting_approval`);
+      return job;
+    });
   }
 }

@@ -85,10 +85,10 @@ export function bodySchema(dto: new () => object): Json {
 
 /**
  * A DTO's component name: `CreateCampaignDto` → `CampaignCreate`, `UseTemplateDto` →
- * `TemplateUse`, `UpdateJobDto` → `JobUpdate`.
+ * `TemplateUse`, `UpdateJobDto` → `JobUpdate`, `RejectJobDto` → `JobReject`.
  */
 export function bodySchemaName(dto: { name: string }): string {
-  const m = /^(Create|Update|Use)(\w+)Dto$/.exec(dto.name);
+  const m = /^(Create|Update|Use|Reject)(\w+)Dto$/.exec(dto.name);
   if (!m) throw new Error(`Cannot name the body schema of ${dto.name}`);
   return `${m[2]}${m[1]}`;
 }

@@ -1,6 +1,12 @@
-import { Allow, IsIn, IsInt, IsObject, IsString, IsUUID, Max, Min } from 'class-validator';
+import { Allow, IsBoolean, IsIn, IsInt, IsObject, IsString, IsUUID, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { CATCHUP_POLICIES, DEFAULT_CATCHUP_POLICY, DEFAULT_MISFIRE_GRACE_SECONDS, type CatchupPolicy } from '@scheduler/entities';
+import {
+  CATCHUP_POLICIES,
+  DEFAULT_CATCHUP_POLICY,
+  DEFAULT_MISFIRE_GRACE_SECONDS,
+  MAX_APPROVAL_TIMEOUT_HOURS,
+  type CatchupPolicy,
+} from '@scheduler/entities';
 import {
   DEFAULT_TIME_ZONE,
   parseSchedule,
@@ -186,11 +192,35 @@ class ScheduleFieldsDto {
       'are recorded `missed` in the run history.',
   })
   catchup_policy?: CatchupPolicy;
+
+  @Optional()
+  @IsBoolean()
+  @JSONSchema({
+    description:
+      "Its Jobs wait as `awaiting_approval` until an approver approves (`POST /jobs/{id}/approve`) or rejects them. Its campaign's " +
+      '`requires_approval: true` gates them too. Jobs already made keep their status when this changes.',
+  })
+  requires_approval?: boolean;
+
+  @Nullable()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_APPROVAL_TIMEOUT_HOURS)
+  @JSONSchema({
+    description:
+      'Hours a gated Job waits for a decision before it is cancelled (`status_reason` `approval timed out after N h`). When set ' +
+      "it wins over the campaign's; `null`: the campaign's, else no timeout.",
+  })
+  approval_timeout_hours?: number | null;
 }
 
 @JSONSchema({
   description: RULE_DESCRIPTION,
-  properties: { misfire_grace_seconds: { default: DEFAULT_MISFIRE_GRACE_SECONDS }, catchup_policy: { default: DEFAULT_CATCHUP_POLICY } },
+  properties: {
+    misfire_grace_seconds: { default: DEFAULT_MISFIRE_GRACE_SECONDS },
+    catchup_policy: { default: DEFAULT_CATCHUP_POLICY },
+    requires_approval: { default: false },
+  },
   allOf: [
     when(
       SCHEDULE_TYPES.filter((t) => t !== 'cron'),

@@ -205,6 +205,7 @@ export class ScheduleService {
       description: null,
       campaignId: null,
       templateId: null,
+      approvalTimeoutHours: null,
       status,
       nextRunAt,
       version: 1,

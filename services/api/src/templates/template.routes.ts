@@ -103,13 +103,19 @@ templateApi.post(
     summary: 'Create a Job from the template',
     description:
       "The Job's config is the template's fields with the overrides on top (override wins); the template's " +
-      '`use_count` goes up by one and `last_used_at` becomes now. The Job is handed to the content pipeline.',
+      '`use_count` goes up by one and `last_used_at` becomes now. The Job is handed to the content pipeline, unless the ' +
+      "template's campaign has `requires_approval`: it is then `awaiting_approval` (with the campaign's timeout) until " +
+      'approved.',
     kind: 'writes',
     access: 'write',
     body: UseTemplateDto,
     bodyOptional: true,
     conflict: "The template's campaign is completed or archived: it takes no new Jobs.",
-    success: { status: 201, description: 'The created (pending) Job.', schema: JobResponse },
+    success: {
+      status: 201,
+      description: 'The created Job: pending, or awaiting_approval in a campaign that requires approval.',
+      schema: JobResponse,
+    },
   },
   async ({ caller, id, body }, service) => jobResponse(await service.use(caller, id, body)),
 );

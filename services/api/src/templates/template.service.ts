@@ -1,5 +1,6 @@
 import { EntityManager, FindOptionsWhere, In, Not } from 'typeorm';
 import {
+  approvalGateOf,
   Campaign,
   FINISHED_SCHEDULE_STATUSES,
   Job,
@@ -169,13 +170,15 @@ export class TemplateService {
       if (!found) throw notFound('Template');
       // Lock order campaign -> template, as a campaign's cascading delete takes them; the other
       // order deadlocks with it (the Job's foreign key needs the campaign row).
+      let gate = approvalGateOf(null, null);
       if (found.campaignId) {
         const campaign = await tx.getRepository(Campaign).findOne({
-          select: { id: true, status: true },
+          select: { id: true, status: true, requiresApproval: true, approvalTimeoutHours: true },
           where: { id: found.campaignId },
           lock: { mode: 'pessimistic_read' },
         });
         refuseClosedCampaign(campaign, 'Jobs');
+        gate = approvalGateOf(null, campaign);
       }
       const counted = await templates
         .createQueryBuilder()
@@ -201,7 +204,12 @@ export class TemplateService {
           scheduledJobId: null,
           scheduledJobName: null,
           scheduledFor: null,
-          status: 'pending',
+          // A campaign that requires approval gates its template uses too.
+          status: gate.gated ? 'awaiting_approval' : 'pending',
+          approvalDeadline: gate.timeoutHours === null ? null : new Date(now.getTime() + gate.timeoutHours * 3_600_000),
+          decidedBy: null,
+          decidedAt: null,
+          statusReason: null,
           config,
           ...jobSettingsOf(config),
           costUsd: null,
@@ -211,6 +219,7 @@ export class TemplateService {
         }),
       );
     });
+    if (job.status === 'awaiting_approval') return job; // its approval hands it over
     try {
       await handOverJob(this.deps.contentQueue, {
         payload: { job_id: job.id, user_id: caller.userId, scheduled_job_id: null, campaign_id: job.campaignId },

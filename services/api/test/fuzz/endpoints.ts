@@ -97,6 +97,16 @@ const money = (max: number, decimals: number): Arbitrary<JsonLike> =>
     { weight: 1, arbitrary: fc.constantFrom(0, 0.01, max, max - 0.01, max + 1) },
   );
 
+/** `approval_timeout_hours`: 1–8760 or null, and the values just outside. */
+function approvalTimeout(): Arbitrary<JsonLike> {
+  return nullable(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 8760 }) },
+      { weight: 1, arbitrary: fc.constantFrom<JsonLike>(0, 1, 8760, 8761, 1.5, '24', -1) },
+    ),
+  );
+}
+
 export const campaignFields: FieldSpec = {
   name: fc.oneof({ weight: 5, arbitrary: plainText(40) }, { weight: 1, arbitrary: fc.constantFrom('x'.repeat(255), '😀'.repeat(255)) }),
   description: nullable(plainText(200)),
@@ -107,6 +117,8 @@ export const campaignFields: FieldSpec = {
   target_budget_usd: nullable(money(1_000_000_000_000, 2)),
   start_date: nullable(dateValue),
   end_date: nullable(dateValue),
+  requires_approval: fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<JsonLike>('true', 1, null) }),
+  approval_timeout_hours: approvalTimeout(),
 };
 
 const jobSettingFields: FieldSpec = {
@@ -183,6 +195,8 @@ export const scheduleFields: FieldSpec = {
     { weight: 5, arbitrary: fc.integer({ min: 0, max: 604_800 }) },
     { weight: 1, arbitrary: fc.constantFrom(0, 604_800, -1, 604_801) },
   ),
+  requires_approval: fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<JsonLike>('true', 1, null) }),
+  approval_timeout_hours: approvalTimeout(),
 };
 
 /** A schedule rule whose type, pattern and dates fit together. */
@@ -429,6 +443,24 @@ export const ENDPOINTS: Endpoint[] = [
   },
   { name: 'GET /jobs/{id}', method: 'get', base: '/jobs', id: 'job', weight: 1 },
   { name: 'PATCH /jobs/{id}', method: 'patch', base: '/jobs', id: 'job', body: { fields: jobPatchFields }, weight: 3 },
+  { name: 'POST /jobs/{id}/approve', method: 'post', base: '/jobs', id: 'job', suffix: '/approve', weight: 1 },
+  {
+    name: 'POST /jobs/{id}/reject',
+    method: 'post',
+    base: '/jobs',
+    id: 'job',
+    suffix: '/reject',
+    body: {
+      fields: {
+        reason: fc.oneof(
+          { weight: 3, arbitrary: plainText(200) },
+          { weight: 1, arbitrary: fc.constantFrom<JsonLike>('', ' ', 'x'.repeat(1001), 7) },
+        ),
+      },
+      required: ['reason'],
+    },
+    weight: 1,
+  },
   // runs across schedules
   {
     name: 'GET /runs',
