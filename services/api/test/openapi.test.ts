@@ -8,7 +8,6 @@ import oas31Schema from '@seriousme/openapi-schema-validator/schemas/v3.1/schema
 import { ScheduleRun } from '@scheduler/entities';
 import { statusKeys } from '@scheduler/queue';
 import { createApp } from '../src/app';
-import { signToken } from '../src/http/auth';
 import { openApiDocument, type Json } from '../src/openapi/document';
 import { DOCS_PATH, OPENAPI_JSON_PATH } from '../src/openapi';
 import {

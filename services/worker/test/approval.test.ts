@@ -226,8 +226,8 @@ describe('the gate in the materializer and the processor (in process)', () => {
     const now = Date.now();
     // 1 100 overdue (three chunks of 500), created 6 h before a deadline that passed an hour ago.
     await ds.query(
-      `INSERT INTO jobs (user_id, status, created_at, approval_deadline)
-       SELECT $1, 'awaiting_approval', $2::timestamptz - interval '6 hours', $2 FROM generate_series(1, 1100)`,
+      `INSERT INTO jobs (user_id, workspace_id, status, created_at, approval_deadline)
+       SELECT $1, 'user:' || $1, 'awaiting_approval', $2::timestamptz - interval '6 hours', $2 FROM generate_series(1, 1100)`,
       [user, new Date(now - HOUR)],
     );
     const future = await insertJob(ds, { userId: user, status: 'awaiting_approval', approvalDeadline: new Date(now + HOUR) });
@@ -346,8 +346,8 @@ describe('gated schedules under three worker processes, approved through a real 
     const now = Date.now();
     // 1 200 awaiting Jobs whose 2 h deadline passed a minute ago, and some that must stay.
     await ds.query(
-      `INSERT INTO jobs (user_id, status, created_at, approval_deadline)
-       SELECT $1, 'awaiting_approval', $2::timestamptz - interval '2 hours', $2 FROM generate_series(1, 1200)`,
+      `INSERT INTO jobs (user_id, workspace_id, status, created_at, approval_deadline)
+       SELECT $1, 'user:' || $1, 'awaiting_approval', $2::timestamptz - interval '2 hours', $2 FROM generate_series(1, 1200)`,
       [user, new Date(now - 60_000)],
     );
     const future = await insertJob(ds, { userId: user, status: 'awaiting_approval', approvalDeadline: new Date(now + HOUR) });
