@@ -60,7 +60,7 @@ export function apiMetrics(registry: Registry) {
     ...schedulerSyncMetrics(registry),
     dependencyUnavailable: new Counter({
       name: 'api_dependency_unavailable_total',
-      help: 'Requests answered 503 because PostgreSQL or Redis was unreachable (connection refused, terminated, shutting down), by dependency',
+      help: 'Requests answered 503 because PostgreSQL or Redis was unreachable (connection refused, terminated, shutting down), or the identity provider key set could not be fetched (jwks), by dependency',
       labelNames: ['dependency'] as const,
       registers: [registry],
     }),

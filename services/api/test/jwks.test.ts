@@ -281,6 +281,9 @@ describe('JWT_JWKS_URL: tokens of an identity provider (Keycloak claims: org_id,
       expect((await call(t, await sign(key, { sub: newUserId() }))).status).toBe(200);
       advance(JWKS_COOLDOWN_MS);
       await expect503(await sign({ ...key, kid: randomUUID() }, { sub: newUserId() }));
+      // Counted with the database's and the queue's 503s, by dependency.
+      const metrics = await request(t.app).get('/metrics');
+      expect(metrics.text).toMatch(/api_dependency_unavailable_total\{[^}]*dependency="jwks"[^}]*\} [1-9]/);
     });
 
     it('after the failed fetch the provider is not asked again for JWKS_RETRY_AFTER_MS; fresh keys still work meanwhile', async () => {

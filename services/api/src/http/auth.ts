@@ -11,7 +11,7 @@ import {
 } from 'jose';
 import jwt from 'jsonwebtoken';
 import type { JwtConfig } from '@scheduler/config';
-import { AppError, UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors';
+import { AppError, DependencyUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -333,11 +333,7 @@ export const requireUser: RequestHandler = (req, _res, next) => {
   if (!req.caller) {
     if (req.authFailure === AUTH_FAILURES.keySetUnavailable) {
       // The token may well be valid: the identity provider's keys cannot be had right now.
-      next(
-        new AppError('service_unavailable', `Authentication unavailable: ${AUTH_FAILURES.keySetUnavailable}`, undefined, {
-          'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
-        }),
-      );
+      next(new DependencyUnavailable('jwks', `Authentication unavailable: ${AUTH_FAILURES.keySetUnavailable}`));
       return;
     }
     next(new AppError('unauthorized', `Authentication required: ${req.authFailure ?? AUTH_FAILURES.invalid}`));

@@ -124,7 +124,18 @@ function fromHttpError(err: { status?: number; type?: string }): AppError | null
 /** What a client is told to wait before retrying while PostgreSQL or Redis is away (`Retry-After`). */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
-export type Dependency = 'postgres' | 'redis';
+/** What a 503 can be waiting for: the database, the queue, or the identity provider's key set (`JWT_JWKS_URL`). */
+export type Dependency = 'postgres' | 'redis' | 'jwks';
+
+/** A 503 for a dependency the code knows is away (not a driver's error): answered and counted like one. */
+export class DependencyUnavailable extends AppError {
+  constructor(
+    readonly dependency: Dependency,
+    message: string,
+  ) {
+    super('service_unavailable', message, undefined, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+  }
+}
 
 /** Socket-level failures of a connection (node's `code`), from the pg driver in practice. */
 const CONNECTION_ERRNOS = new Set([
@@ -186,6 +197,7 @@ export function createErrorHandler({ log, unavailable }: ErrorReporting): ErrorR
   return (err, _req, res, _next) => {
     const appError = err instanceof AppError ? err : fromHttpError((err ?? {}) as { status?: number; type?: string });
     if (appError) {
+      if (appError instanceof DependencyUnavailable) unavailable?.(appError.dependency, err);
       if (appError.headers) res.set(appError.headers);
       if (appError.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer');
       sendProblem(res, appError.code, appError.message, appError.errors);

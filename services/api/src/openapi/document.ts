@@ -270,7 +270,8 @@ const responses: Record<string, Json> = {
   ),
   ServiceUnavailable: problemResponse(
     ['service_unavailable'],
-    `PostgreSQL or Redis is unreachable (restarting, connection refused or dropped): retry after \`Retry-After\` seconds (${UNAVAILABLE_RETRY_AFTER_SECONDS}).`,
+    'PostgreSQL or Redis is unreachable (restarting, connection refused or dropped), or the identity provider key set ' +
+      `(\`JWT_JWKS_URL\`) cannot be fetched to check the token: retry after \`Retry-After\` seconds (${UNAVAILABLE_RETRY_AFTER_SECONDS}).`,
     { headers: { 'Retry-After': ref('headers', 'Retry-After-Unavailable') } },
   ),
   RateLimited: problemResponse(
