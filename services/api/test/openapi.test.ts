@@ -1062,6 +1062,23 @@ describe('contract: a completed or archived campaign takes no new work', () => {
   });
 });
 
+describe('contract: run now and skip', () => {
+  it('run now → 201 with the Job (the same one for a retried Idempotency-Key); in a completed campaign → 409', async () => {
+    const user = newUserId();
+    const body = { name: 's', schedule_type: 'daily', scheduled_at: inHours(1), job_config: { publisher_domain: 'example.com' } };
+    const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, body);
+    const run = () => api().post(`/api/v1/schedule/${schedule.body.id}/run`).set(as(user)).set('Idempotency-Key', 'contract');
+    const first = expectMatchesContract('POST', '/api/v1/schedule/{id}/run', await run());
+    expect(first.status).toBe(201);
+    expect(expectMatchesContract('POST', '/api/v1/schedule/{id}/run', await run()).body.id).toBe(first.body.id);
+    const campaign = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'c' });
+    const inCampaign = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { ...body, campaign_id: campaign.body.id });
+    await send('put', '/api/v1/campaigns/{id}', `/api/v1/campaigns/${campaign.body.id}`, user, { status: 'completed' });
+    const closed = await send('post', '/api/v1/schedule/{id}/run', `/api/v1/schedule/${inCampaign.body.id}/run`, user);
+    expect(expectMatchesContract('POST', '/api/v1/schedule/{id}/run', closed).status).toBe(409);
+  });
+});
+
 /* ===================================================================== coverage */
 
 describe('contract coverage', () => {

@@ -3,13 +3,11 @@ import {
   approvalGateOf,
   catchUpPlan,
   firesAgain,
-  JobTemplate,
-  jobConfigProblem,
   jobQueuedMarker,
   jobSettingsOf,
-  mergeJobConfig,
   ruleOf,
   RunOutcome,
+  scheduleJobConfig,
   settleOccurrences,
 } from '@scheduler/entities';
 import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
@@ -50,8 +48,6 @@ export interface MaterializeResult {
   removeScheduler: boolean;
   missedRecorded: number;
 }
-
-class RunFailure extends Error {}
 
 /** The run history row of an occurrence. */
 function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, fields: { reason?: string; error?: string }): RunValues {
@@ -128,16 +124,10 @@ export class MaterializeService {
     let job: { config: Record<string, unknown>; templateId: string | null } | null = null;
     let configError: string | null = null;
     if (plan && plan.fire.length > 0) {
-      try {
-        const template = schedule.templateId ? await tx.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
-        const config = mergeJobConfig(template, schedule.jobConfig);
-        const problem = jobConfigProblem(config);
-        if (problem) throw new RunFailure(problem.message);
-        job = { config, templateId: template?.id ?? null };
-      } catch (error) {
-        if (!(error instanceof RunFailure)) throw error; // PostgreSQL trouble: retried, not a schedule error
-        configError = error.message;
-      }
+      // PostgreSQL trouble throws: retried, not a schedule error.
+      const made = await scheduleJobConfig(tx, schedule);
+      if (made.problem) configError = made.problem.message;
+      else job = { config: made.config, templateId: made.templateId };
     }
 
     const settlement = settleOccurrences(schedule, rule, occurrence, now, configError, plan);

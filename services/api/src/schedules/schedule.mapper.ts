@@ -4,6 +4,7 @@ import {
   NOT_RUNNING_REASONS,
   notRunningReason,
   RUN_OUTCOMES,
+  RUN_TRIGGERS,
   SCHEDULED_JOB_STATUSES,
   type Campaign,
   type ScheduledJob,
@@ -174,6 +175,10 @@ export const ScheduleRunResponse = named(
     job_id: Nullable(Uuid()),
     reason: Nullable(Type.String({ examples: ['campaign paused'] })),
     error: Nullable(Type.String()),
+    trigger: OneOf(RUN_TRIGGERS, {
+      description:
+        '`schedule`: one of its occurrences; `manual`: a run now (`POST /schedule/{id}/run`), whose `occurrence_at` is when it was made.',
+    }),
     processed_at: Instant(),
   }),
 );
@@ -186,6 +191,7 @@ export function runResponse(r: ScheduleRun): ScheduleRunResponse {
     job_id: r.jobId,
     reason: r.reason,
     error: r.error,
+    trigger: r.trigger,
     processed_at: iso(r.processedAt),
   };
 }

@@ -7,6 +7,8 @@ import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { NAME_LENGTH } from '../http/validation';
 import { Type } from '../openapi/schema';
+import { jobResponse, JobResponse } from '../jobs/job.mapper';
+import { idempotencyKeyOf, IDEMPOTENCY_KEY_PARAMETER, runNow } from './run-now';
 import { CreateScheduleDto, UpdateScheduleDto } from './schedule.dto';
 import {
   MAX_PREVIEW_COUNT,
@@ -253,6 +255,33 @@ scheduleApi.post(
     success: { status: 200, description: 'The resumed schedule.', schema: ScheduleResponse },
   },
   async ({ caller, id }, { service }) => scheduleResponse(await service.resume(caller, id)),
+);
+
+scheduleApi.post(
+  '/:id/run',
+  {
+    operationId: 'runScheduleNow',
+    summary: 'Run a schedule now',
+    description:
+      "Takes no body. Makes one Job at once from the schedule's merged config (template fields, `job_config` on top, as " +
+      'its occurrences get), with `scheduled_for` null, and records it in the run history with `trigger: manual`. It does ' +
+      'not count toward `max_runs` and does not move `next_run_at`; any schedule status is fine. The Job goes to the ' +
+      'content pipeline, unless the schedule or its campaign requires approval (then `awaiting_approval`). With ' +
+      '`Idempotency-Key`, a retry answers with the same Job and makes none.',
+    kind: 'writes',
+    access: 'write',
+    parameters: [IDEMPOTENCY_KEY_PARAMETER],
+    conflict: "The schedule's campaign is completed or archived: it takes no new Jobs.",
+    success: {
+      status: 201,
+      description: 'The Job (pending, or awaiting_approval when gated); a retry with the same key: the same Job.',
+      schema: JobResponse,
+    },
+  },
+  async ({ caller, id, req }, { deps }) => {
+    const key = idempotencyKeyOf(req.headers['idempotency-key']);
+    return jobResponse((await runNow(deps, caller, id, key)).job);
+  },
 );
 
 scheduleApi.delete(

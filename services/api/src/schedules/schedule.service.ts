@@ -111,7 +111,8 @@ export async function recordSkippedWhilePaused(
   const runs = tx.getRepository(ScheduleRun);
   const last = await runs.findOne({
     select: { occurrenceAt: true },
-    where: { scheduledJobId: schedule.id },
+    // A run now is no occurrence: it settles none of the rule's.
+    where: { scheduledJobId: schedule.id, trigger: 'schedule' },
     order: { occurrenceAt: 'DESC' },
   });
   const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
