@@ -1,8 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-/** The reason a run row and the expansion give an occurrence the user skipped. */
-export const USER_SKIP_REASON = 'skipped';
-
 /** One future occurrence of a schedule that the user skipped: it will not fire (one row per schedule and instant). */
 @Entity({ name: 'schedule_skips' })
 export class ScheduleSkip {

@@ -11,7 +11,7 @@ import {
   settleOccurrences,
 } from '@scheduler/entities';
 import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
-import { LOCK, LockedSchedule, lockedFrom, MATERIALIZE, RECORD_MISSED, RunValues, SETTLE } from './materialize.sql';
+import { LOCK, LockedSchedule, lockedFrom, MATERIALIZE, RECORD_MISSED, RunValues, SETTLE, SKIPS } from './materialize.sql';
 
 /** The Job the occurrence made (or found again), for the content queue. */
 export interface MaterializedJob {
@@ -74,8 +74,8 @@ function isOccurrenceOf(rule: RecurrenceRule, at: Date): boolean {
  * occurrence's outcome goes into `schedule_runs`. The occurrences of the schedule no worker
  * processed in time are settled in the same transaction under its `catchup_policy` (the
  * lifecycle's `settleOccurrences`): recorded missed in one statement, and those it fires made
- * into Jobs one after another. A typical occurrence costs four round trips (begin,
- * lock-and-read, write, commit).
+ * into Jobs one after another. A typical occurrence costs five round trips (begin,
+ * lock-and-read, the user's skips, write, commit).
  */
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
@@ -118,6 +118,11 @@ export class MaterializeService {
       return { outcome: 'ignored', reason: 'stale version', removeScheduler: false, missedRecorded: 0 };
     }
 
+    // The user's skips the settlement can reach, read under the lock (a skip and an occurrence serialize on it).
+    const from = new Date(Math.min(occurrence.getTime(), schedule.nextRunAt?.getTime() ?? Infinity));
+    const skipRows: { at: Date }[] = await tx.query(SKIPS.text, SKIPS.bind({ scheduleId: schedule.id, from }));
+    schedule.skips = skipRows.map((r) => r.at);
+
     const now = this.now();
     const plan = schedule.status === 'active' && rule ? catchUpPlan(schedule, rule, occurrence, now) : null;
     // The Job's config, needed only when something fires.
@@ -140,13 +145,14 @@ export class MaterializeService {
           workspaceId: schedule.workspaceId,
           missed: settlement.missed.map((m) => m.at),
           reasons: settlement.missed.map((m) => m.reason),
+          outcomes: settlement.missed.map((m) => m.outcome ?? 'missed'),
         }),
       );
     }
     const missedRecorded = settlement.missed.filter((m) => m.at.getTime() !== occurrence.getTime()).length;
     const result: MaterializeResult = { outcome: 'missed', removeScheduler: false, missedRecorded };
     const own = settlement.missed.find((m) => m.at.getTime() === occurrence.getTime());
-    if (own) result.reason = own.reason;
+    if (own) Object.assign(result, { outcome: own.outcome ?? 'missed', reason: own.reason });
     const caughtUp: CaughtUpJob[] = [];
     // A gated Job is written `awaiting_approval` with its deadline, and is not handed over.
     const gate = approvalGateOf(schedule, schedule.campaign);
