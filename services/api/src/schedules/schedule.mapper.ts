@@ -9,6 +9,7 @@ import {
   type Campaign,
   type ScheduledJob,
   type ScheduleRun,
+  type ScheduleSkip,
 } from '@scheduler/entities';
 import { SCHEDULE_TYPES, type OccurrenceView } from '@scheduler/recurrence';
 import { MAX_SUBJECT_LENGTH } from '../http/auth';
@@ -194,4 +195,20 @@ export function runResponse(r: ScheduleRun): ScheduleRunResponse {
     trigger: r.trigger,
     processed_at: iso(r.processedAt),
   };
+}
+
+/** A skipped occurrence of a schedule. */
+export const ScheduleSkipResponse = named(
+  'ScheduleSkip',
+  Closed({
+    schedule_id: Uuid(),
+    occurrence_at: Instant('The occurrence that will not fire.'),
+    created_by: Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH, description: 'The member (`sub`) who skipped it.' }),
+    created_at: Instant(),
+  }),
+);
+export type ScheduleSkipResponse = Static<typeof ScheduleSkipResponse>;
+
+export function skipResponse(s: ScheduleSkip): ScheduleSkipResponse {
+  return { schedule_id: s.scheduledJobId, occurrence_at: iso(s.occurrenceAt), created_by: s.createdBy, created_at: iso(s.createdAt) };
 }

@@ -9,7 +9,8 @@ import { NAME_LENGTH } from '../http/validation';
 import { Type } from '../openapi/schema';
 import { jobResponse, JobResponse } from '../jobs/job.mapper';
 import { idempotencyKeyOf, IDEMPOTENCY_KEY_PARAMETER, runNow } from './run-now';
-import { CreateScheduleDto, UpdateScheduleDto } from './schedule.dto';
+import { occurrenceOf, ScheduleSkips } from './schedule-skips';
+import { CreateScheduleDto, SkipOccurrenceDto, UpdateScheduleDto } from './schedule.dto';
 import {
   MAX_PREVIEW_COUNT,
   MAX_UPCOMING_HOURS,
@@ -18,6 +19,8 @@ import {
   scheduleResponse,
   SchedulePreviewResponse,
   ScheduleRunResponse,
+  ScheduleSkipResponse,
+  skipResponse,
   UpcomingSchedulesResponse,
   upcomingScheduleResponse,
 } from './schedule.mapper';
@@ -26,6 +29,7 @@ import { schedulerStatus, SchedulerStatusResponse } from './scheduler-status';
 
 interface Context {
   service: ScheduleService;
+  skips: ScheduleSkips;
   deps: AppDeps;
 }
 
@@ -284,6 +288,72 @@ scheduleApi.post(
   },
 );
 
+scheduleApi.post(
+  '/:id/skip',
+  {
+    operationId: 'skipOccurrence',
+    summary: 'Skip a future occurrence',
+    description:
+      "`occurrence_at` must be one of the schedule's future runs, exactly (as `next_run_at` or a preview gives it), and not " +
+      'its last one (else 422). It will not fire: the worker records it `skipped` (reason `skipped`) and makes no Job; ' +
+      'it consumes no run of `max_runs`. `next_run_at` and previews leave it out (skipping the next run moves ' +
+      '`next_run_at` and bumps `version`). Skipping an occurrence already skipped changes nothing (200).',
+    kind: 'writes',
+    access: 'write',
+    body: SkipOccurrenceDto,
+    success: { status: 200, description: 'The skipped occurrence.', schema: ScheduleSkipResponse },
+  },
+  async ({ caller, id, body }, { service, skips }) => {
+    const result = await skips.skip(caller, id, occurrenceOf(body.occurrence_at));
+    if (result.changed) await service.syncAfterCommit(result.schedule);
+    return skipResponse(result.skip);
+  },
+);
+
+scheduleApi.get(
+  '/:id/skips',
+  {
+    operationId: 'listSkippedOccurrences',
+    summary: 'Skipped future occurrences of a schedule, soonest first',
+    description: 'Past ones are in the run history (`skipped`, reason `skipped`).',
+    kind: 'lists',
+    access: 'read',
+    query: PAGE_QUERY,
+    success: { status: 200, description: 'One page of skipped occurrences.', schema: Type.Array(ScheduleSkipResponse), paged: true },
+  },
+  async ({ caller, id, query }, { skips }) => {
+    const [items, total] = await skips.list(caller, id, pageOf(query));
+    return { body: items.map(skipResponse), total };
+  },
+);
+
+scheduleApi.delete(
+  '/:id/skips/:occurrence_at',
+  {
+    operationId: 'unskipOccurrence',
+    summary: 'Un-skip an occurrence',
+    description:
+      'The occurrence fires again as planned; `next_run_at` comes back to it when it is the next run. 404 when it is not ' +
+      'skipped or already past; 422 when `occurrence_at` is no instant.',
+    kind: 'writes',
+    access: 'write',
+    parameters: [
+      {
+        name: 'occurrence_at',
+        in: 'path',
+        required: true,
+        description: 'The skipped occurrence, with `Z` or an offset (URL-encode a `+`).',
+        schema: { type: 'string', examples: ['2026-12-25T09:00:00Z'] },
+      },
+    ],
+    success: { status: 204, description: 'Un-skipped.' },
+  },
+  async ({ caller, id, req }, { service, skips }) => {
+    const schedule = await skips.unskip(caller, id, occurrenceOf(req.params.occurrence_at));
+    await service.syncAfterCommit(schedule);
+  },
+);
+
 scheduleApi.delete(
   '/:id',
   {
@@ -299,5 +369,5 @@ scheduleApi.delete(
 );
 
 export function scheduleRoutes(deps: AppDeps, limits: RateLimiters) {
-  return scheduleApi.router({ service: new ScheduleService(deps), deps }, limits);
+  return scheduleApi.router({ service: new ScheduleService(deps), skips: new ScheduleSkips(deps), deps }, limits);
 }
