@@ -114,6 +114,16 @@ describe('run now', () => {
     expect((await keys().findOneByOrFail({ key: 'old-key', workspaceId: `user:${schedule.user_id}` })).resourceId).toBe(again.body.id);
   });
 
+  it('when two workspaces send the same key, then each gets its own Job (keys are per workspace)', async () => {
+    const a = await scheduleWithTemplate();
+    const b = await scheduleWithTemplate();
+    const first = await a.api.post(`/schedule/${a.schedule.id}/run`).set('Idempotency-Key', 'shared-key');
+    const second = await b.api.post(`/schedule/${b.schedule.id}/run`).set('Idempotency-Key', 'shared-key');
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.body.scheduled_job_id).toBe(b.schedule.id);
+  });
+
   it.each([
     ['empty', ''],
     ['too long', 'k'.repeat(256)],
