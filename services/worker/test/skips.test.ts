@@ -28,16 +28,14 @@ describe('materializing a skipped occurrence', () => {
   const runsOf = (id: string) => ds.getRepository(ScheduleRun).find({ where: { scheduledJobId: id }, order: { occurrenceAt: 'ASC' } });
   const jobsOf = (id: string) => ds.getRepository(Job).find({ where: { scheduledJobId: id } });
   const skip = (schedule: ScheduledJob, ...instants: Date[]) =>
-    ds
-      .getRepository(ScheduleSkip)
-      .insert(
-        instants.map((occurrenceAt) => ({
-          scheduledJobId: schedule.id,
-          occurrenceAt,
-          workspaceId: schedule.workspaceId,
-          createdBy: schedule.userId,
-        })),
-      );
+    ds.getRepository(ScheduleSkip).insert(
+      instants.map((occurrenceAt) => ({
+        scheduledJobId: schedule.id,
+        occurrenceAt,
+        workspaceId: schedule.workspaceId,
+        createdBy: schedule.userId,
+      })),
+    );
   const runs = async (id: string) => (await runsOf(id)).map((r) => [r.occurrenceAt.getTime() - T0.getTime(), r.outcome, r.reason]);
 
   it('when the occurrence is skipped, then a skipped run (reason skipped), no Job, no run counted, and next_run_at is the next one', async () => {
