@@ -118,12 +118,13 @@ export class MaterializeService {
       return { outcome: 'ignored', reason: 'stale version', removeScheduler: false, missedRecorded: 0 };
     }
 
+    // Taken right after the lock, as before the skips' read (lateness is measured from here).
+    const now = this.now();
     // The user's skips the settlement can reach, read under the lock (a skip and an occurrence serialize on it).
     const from = new Date(Math.min(occurrence.getTime(), schedule.nextRunAt?.getTime() ?? Infinity));
     const skipRows: { at: Date }[] = await tx.query(SKIPS.text, SKIPS.bind({ scheduleId: schedule.id, from }));
     schedule.skips = skipRows.map((r) => r.at);
 
-    const now = this.now();
     const plan = schedule.status === 'active' && rule ? catchUpPlan(schedule, rule, occurrence, now) : null;
     // The Job's config, needed only when something fires.
     let job: { config: Record<string, unknown>; templateId: string | null } | null = null;
