@@ -81,5 +81,10 @@ describe('the README use cases, run as written against `npm start`', () => {
     expect(stdout).toContain(`"status":"pending"`);
     expect(stdout).toContain(`"decided_by":"${user}"`);
     expect(stdout).toContain('"status_reason":"Off-brand tone for this client"');
+    // Run now and skip: the manual run once, the skip moving next_run_at, the un-skip's 204.
+    expect(stdout.match(/"trigger":"manual"/g)).toHaveLength(1);
+    expect(stdout).toContain('"occurrence_at":"2027-12-25T08:00:00.000Z"');
+    expect(stdout).toContain('"next_run_at":"2027-12-26T08:00:00.000Z"');
+    expect(stdout).toMatch(/"next_run_at":"2027-12-26T08:00:00.000Z"[^\n]*\}204\n/);
   }, 150_000);
 });

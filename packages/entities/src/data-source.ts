@@ -4,7 +4,9 @@ import { DataSource } from 'typeorm';
 import { Campaign } from './campaign.entity';
 import { JobTemplate } from './job-template.entity';
 import { Job } from './job.entity';
+import { IdempotencyKey } from './idempotency-key.entity';
 import { ScheduleRun } from './schedule-run.entity';
+import { ScheduleSkip } from './schedule-skip.entity';
 import { ScheduledJob } from './scheduled-job.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
@@ -14,8 +16,9 @@ import { JobKeepsSchedule1764300000004 } from './migrations/1764300000004-JobKee
 import { ListFiltersAndSorts1764300000005 } from './migrations/1764300000005-ListFiltersAndSorts';
 import { TeamWorkspaces1764300000006 } from './migrations/1764300000006-TeamWorkspaces';
 import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGate';
+import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleSkips';
 
-export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun];
+export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun, ScheduleSkip, IdempotencyKey];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
   JobQueuedAt1764300000001,
@@ -25,6 +28,7 @@ export const MIGRATIONS = [
   ListFiltersAndSorts1764300000005,
   TeamWorkspaces1764300000006,
   ApprovalGate1764300000007,
+  ScheduleSkips1764300000008,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */

@@ -3,6 +3,8 @@ export * from './job-template.entity';
 export * from './scheduled-job.entity';
 export * from './job.entity';
 export * from './schedule-run.entity';
+export * from './schedule-skip.entity';
+export * from './idempotency-key.entity';
 export * from './data-source';
 export * from './job-config';
 export * from './schedule-rule';

@@ -1,5 +1,7 @@
+import type { EntityManager } from 'typeorm';
 import { JobSettingField, JobTemplate } from './job-template.entity';
 import { Job } from './job.entity';
+import type { ScheduledJob } from './scheduled-job.entity';
 
 /** A template's generation settings and defaults, as the flat snake_case object a Job's config holds. */
 export function templateConfig(template: JobTemplate): Record<string, unknown> {
@@ -64,4 +66,24 @@ export function jobSettingsOf(
 /** `markQueued` for `handOverJob`: records when a Job reached the content queue. */
 export function jobQueuedMarker(db: { query: (sql: string, params: unknown[]) => Promise<unknown> }) {
   return (jobId: string) => db.query('UPDATE jobs SET queued_at = now() WHERE id = $1 AND queued_at IS NULL', [jobId]);
+}
+
+/** What a schedule's run makes: its merged config and template, or why it cannot make a Job. */
+export type ScheduleJobConfig =
+  | { config: Record<string, unknown>; templateId: string | null; problem: null }
+  | { config: Record<string, unknown>; templateId: string | null; problem: JobConfigProblem };
+
+/**
+ * The config a schedule's Job gets, the one rule for the worker's occurrences and run now: its
+ * template's fields (read through `manager`, so inside the caller's transaction) with `job_config`
+ * on top (`mergeJobConfig`), checked by `jobConfigProblem`.
+ */
+export async function scheduleJobConfig(
+  manager: EntityManager,
+  schedule: Pick<ScheduledJob, 'templateId' | 'jobConfig'>,
+): Promise<ScheduleJobConfig> {
+  const template = schedule.templateId ? await manager.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
+  const config = mergeJobConfig(template, schedule.jobConfig);
+  const problem = jobConfigProblem(config);
+  return problem ? { config, templateId: template?.id ?? null, problem } : { config, templateId: template?.id ?? null, problem: null };
 }

@@ -1,4 +1,11 @@
-import { expandOccurrences, nextFiring, nextOccurrence, type ExpansionInput, type RecurrenceRule } from '@scheduler/recurrence';
+import {
+  expandOccurrences,
+  nextFiring,
+  nextOccurrence,
+  SKIPPED_REASON,
+  type ExpansionInput,
+  type RecurrenceRule,
+} from '@scheduler/recurrence';
 import { isClosedCampaign, type Campaign } from './campaign.entity';
 import type { RunOutcome } from './schedule-run.entity';
 import { CatchupPolicy, DEFAULT_CATCHUP_POLICY, MAX_CONSECUTIVE_ERRORS, ScheduledJob, ScheduledJobStatus } from './scheduled-job.entity';
@@ -34,8 +41,26 @@ export const LIFECYCLE_FIELDS = [
 ] as const satisfies readonly (keyof ScheduledJob)[];
 export type ScheduleLifecycle = Pick<ScheduledJob, (typeof LIFECYCLE_FIELDS)[number]>;
 
-/** What the lifecycle reads of a schedule: its lifecycle columns and its `max_runs`. */
-export type LifecycleInput = ScheduleLifecycle & Pick<ScheduledJob, 'maxRuns'>;
+/**
+ * The occurrences the user skipped (`schedule_skips`), which the expansion leaves out: callers
+ * load them with the schedule (the future ones, at least from its pending run) when they
+ * compute its runs. Absent: none.
+ */
+export interface UserSkips {
+  skips?: readonly Date[];
+}
+
+/** What the expansion reads of a schedule's counts: runs made, `max_runs`, and the user's skips. */
+export type RunCounts = Pick<ScheduledJob, 'maxRuns' | 'runCount'> & UserSkips;
+
+/** What the lifecycle reads of a schedule: its lifecycle columns, its `max_runs` and the user's skips. */
+export type LifecycleInput = ScheduleLifecycle & Pick<ScheduledJob, 'maxRuns'> & UserSkips;
+
+/** True when the user skipped this instant. */
+export function isSkipped(schedule: UserSkips, at: Date): boolean {
+  const ms = at.getTime();
+  return (schedule.skips ?? []).some((s) => s.getTime() === ms);
+}
 
 /** What the worker needs to know about an occurrence's campaign. */
 export type OccurrenceCampaign = Pick<Campaign, 'status' | 'startDate' | 'endDate'> | null;
@@ -105,28 +130,25 @@ export function firesAgain(schedule: Pick<ScheduledJob, 'status' | 'nextRunAt'>)
  * the end date) inside the campaign's window, while `max_runs` allows one; null when there is
  * none or the rule is unusable.
  */
-export function nextRunOf(
-  schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>,
-  rule: RecurrenceRule | null,
-  after: Date,
-  campaign?: CampaignWindow,
-): Date | null {
+export function nextRunOf(schedule: RunCounts, rule: RecurrenceRule | null, after: Date, campaign?: CampaignWindow): Date | null {
   if (!rule || runsLeft(schedule) === 0) return null;
   return nextFiring(expansionOf(schedule, rule, after, campaign), after);
 }
 
 /**
  * What the recurrence package's expansion reads of a schedule: its rule (with its end date), its
- * runs made up to `since` and `max_runs`, its campaign's window. (Skips, blackouts and pauses
- * are not passed yet: those come with their tables.)
+ * runs made up to `since` and `max_runs`, its campaign's window, the user's skips. (Blackouts and
+ * pauses are not passed yet: those come with their tables.)
  */
-export function expansionOf(
-  schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>,
-  rule: RecurrenceRule,
-  since: Date,
-  campaign?: CampaignWindow,
-): ExpansionInput {
-  return { rule, runCount: schedule.runCount, maxRuns: schedule.maxRuns, since, campaign: expansionCampaignOf(campaign) };
+export function expansionOf(schedule: RunCounts, rule: RecurrenceRule, since: Date, campaign?: CampaignWindow): ExpansionInput {
+  return {
+    rule,
+    runCount: schedule.runCount,
+    maxRuns: schedule.maxRuns,
+    since,
+    campaign: expansionCampaignOf(campaign),
+    skips: schedule.skips,
+  };
 }
 
 /** The planned runs of an expansion strictly after `after` and up to `until` (inclusive), at most `count`. */
@@ -147,7 +169,7 @@ function plannedRuns(input: ExpansionInput, after: Date, until: Date | null, cou
  * inside the campaign's window, up to the end date and the runs left under `max_runs`.
  */
 export function upcomingRuns(
-  schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>,
+  schedule: RunCounts,
   rule: RecurrenceRule | null,
   after: Date,
   campaign: CampaignWindow,
@@ -217,7 +239,7 @@ export function notActiveReason(status: ScheduledJobStatus): string {
  * under `max_runs`; oldest first, at most `MAX_MISSED_RECORDED`.
  */
 export function skippedWhilePaused(
-  schedule: Pick<ScheduledJob, 'maxRuns' | 'runCount'>,
+  schedule: RunCounts,
   rule: RecurrenceRule | null,
   since: Date | null,
   now: Date,
@@ -331,14 +353,14 @@ export function reopenedByCampaignWindow(
  */
 function advanced(
   state: ScheduleLifecycle,
-  maxRuns: number | null,
+  schedule: Pick<ScheduledJob, 'maxRuns'> & UserSkips,
   rule: RecurrenceRule,
   occurrence: Date,
   now: Date,
   campaign: CampaignWindow,
 ): ScheduleLifecycle {
   if (state.status !== 'active') return state;
-  const counts = { maxRuns, runCount: state.runCount };
+  const counts = { maxRuns: schedule.maxRuns, runCount: state.runCount, skips: schedule.skips };
   const after = new Date(Math.max(occurrence.getTime(), now.getTime()));
   const next = nextRunOf(counts, rule, after, campaign);
   return { ...state, nextRunAt: next, status: next ? 'active' : endedStatus(counts, 'fired') };
@@ -381,6 +403,8 @@ function lateReason(occurrence: Date, now: Date, graceSeconds: number): string {
 export interface MissedOccurrence {
   at: Date;
   reason: string;
+  /** `skipped` for an occurrence the user skipped (reason `skipped`); else missed. */
+  outcome?: 'missed' | 'skipped';
 }
 
 /** Which occurrences of a backlog fire and which are recorded missed. */
@@ -392,7 +416,9 @@ export interface CatchUpPlan {
 }
 
 /** What the catch-up plan reads of a schedule. */
-export type CatchUpSchedule = Pick<ScheduledJob, 'nextRunAt' | 'lastRunAt' | 'misfireGraceSeconds'> & { catchupPolicy?: CatchupPolicy };
+export type CatchUpSchedule = Pick<ScheduledJob, 'nextRunAt' | 'lastRunAt' | 'misfireGraceSeconds'> & {
+  catchupPolicy?: CatchupPolicy;
+} & UserSkips;
 
 /**
  * The catch-up plan for one processed occurrence of an active schedule. Its backlog is that
@@ -400,8 +426,9 @@ export type CatchUpSchedule = Pick<ScheduledJob, 'nextRunAt' | 'lastRunAt' | 'mi
  * now: the ones no worker processed in time (a worker normally processes each occurrence within
  * moments, and the scheduler produces only the next one after the instant it is taken, so after
  * an outage these reach the worker only here). Of the backlog, those more than
- * `misfire_grace_seconds` old, and any at or before the schedule's last run, are missed; of the
- * rest, the schedule's `catchup_policy` decides:
+ * `misfire_grace_seconds` old, and any at or before the schedule's last run, are missed, and those
+ * the user skipped are listed with them as `skipped` (they never fire); of the rest, the
+ * schedule's `catchup_policy` decides:
  * - `latest`: the most recent fires, once; the others are missed (superseded);
  * - `all`: each fires, oldest first (at most `MAX_MISSED_RECORDED`, the most recent);
  * - `none`: only the processed occurrence itself fires, and only while it is the most recent one
@@ -439,7 +466,8 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
   withinGrace.sort((a, b) => a - b);
 
   const newest = Math.max(pastGrace[pastGrace.length - 1] ?? -Infinity, withinGrace[withinGrace.length - 1] ?? -Infinity);
-  const eligible = withinGrace.filter((at) => at > lastRun);
+  const skipped = new Set((schedule.skips ?? []).map((d) => d.getTime()));
+  const eligible = withinGrace.filter((at) => at > lastRun && !skipped.has(at));
   let fire: number[];
   if (policy === 'all') fire = eligible.slice(-MAX_MISSED_RECORDED);
   else if (policy === 'latest') fire = eligible.slice(-1);
@@ -447,6 +475,7 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
 
   const firing = new Set(fire);
   const reasonFor = (at: number): string => {
+    if (skipped.has(at)) return SKIPPED_REASON;
     if (at <= lastRun) return MISSED_REASONS.alreadyPast;
     if (at < graceStart) return at === processed ? lateReason(occurrence, now, schedule.misfireGraceSeconds) : MISSED_REASONS.pastGrace;
     if (policy === 'all') return MISSED_REASONS.tooMany;
@@ -460,7 +489,7 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
       if (others >= MAX_MISSED_RECORDED) continue;
       others += 1;
     }
-    missed.push({ at: new Date(at), reason: reasonFor(at) });
+    missed.push({ at: new Date(at), reason: reasonFor(at), ...(skipped.has(at) ? { outcome: 'skipped' as const } : {}) });
   }
   missed.sort((a, b) => a.at.getTime() - b.at.getTime());
   return { fire: fire.map((at) => new Date(at)), missed };
@@ -469,7 +498,8 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
 /**
  * The worker's checks of an occurrence, in order: the schedule's status, a usable rule,
  * `max_runs`, the end date, the campaign (past its end or completed/archived: the schedule
- * expires; paused or before its start: skipped), then the catch-up plan (`catchUpPlan`: lateness
+ * expires; paused or before its start: skipped), the user's skip (skipped, reason `skipped`: the
+ * schedule goes on to its next run), then the catch-up plan (`catchUpPlan`: lateness
  * against `misfire_grace_seconds` and the schedule's `catchup_policy`; not to fire: missed). An
  * occurrence that passes them all fires (`firedRun` or `failedRun`). `plan` is the plan of the
  * occurrence being processed, when this is one of the others it fires.
@@ -497,7 +527,7 @@ export function decideOccurrence(
     fire: false,
     outcome,
     reason,
-    state: rule ? advanced(state, schedule.maxRuns, rule, occurrence, now, schedule.campaign) : state,
+    state: rule ? advanced(state, schedule, rule, occurrence, now, schedule.campaign) : state,
   });
 
   if (schedule.status !== 'active') return { fire: false, outcome: 'skipped', reason: notActiveReason(schedule.status), state };
@@ -513,6 +543,8 @@ export function decideOccurrence(
       return { fire: false, outcome: 'skipped', reason: CAMPAIGN_PAUSED_REASON, state: heldByCampaign(state, campaign) };
     if (campaign.startDate && at < campaign.startDate.getTime()) return goesOn('skipped', 'before campaign start_date');
   }
+  // The user skipped it (`POST /schedule/{id}/skip`): no Job, no run counted, on to the next one.
+  if (isSkipped(schedule, occurrence)) return goesOn('skipped', SKIPPED_REASON);
   const verdict = plan ?? catchUpPlan(schedule, rule, occurrence, now);
   if (verdict.fire.some((d) => d.getTime() === at)) return { fire: true, rule };
   const missed = verdict.missed.find((m) => m.at.getTime() === at);
@@ -522,7 +554,7 @@ export function decideOccurrence(
 /** The lifecycle after an occurrence made its Job: one more run, errors in a row reset, next run. */
 export function firedRun(schedule: OccurrenceSchedule, rule: RecurrenceRule, occurrence: Date, now: Date): ScheduleLifecycle {
   const state = { ...lifecycleOf(schedule), runCount: schedule.runCount + 1, lastRunAt: occurrence, consecutiveErrors: 0 };
-  return advanced(state, schedule.maxRuns, rule, occurrence, now, schedule.campaign);
+  return advanced(state, schedule, rule, occurrence, now, schedule.campaign);
 }
 
 /**
@@ -543,7 +575,7 @@ export function failedRun(
     lastError: error,
   };
   if (state.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) return { ...state, status: 'error', nextRunAt: null };
-  return advanced(state, schedule.maxRuns, rule, occurrence, now, schedule.campaign);
+  return advanced(state, schedule, rule, occurrence, now, schedule.campaign);
 }
 
 /** One occurrence of a settlement: its run row (a Job when `materialized`) and the schedule after it. */

@@ -3,6 +3,10 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 export const RUN_OUTCOMES = ['materialized', 'skipped', 'missed', 'failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
+/** What made a run: the schedule's own occurrence, or a run now (`POST /schedule/{id}/run`). */
+export const RUN_TRIGGERS = ['schedule', 'manual'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
 /** What became of one occurrence of a schedule: one row per (schedule, occurrence). */
 @Entity({ name: 'schedule_runs' })
 export class ScheduleRun {
@@ -34,6 +38,10 @@ export class ScheduleRun {
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  /** `schedule` (an occurrence) or `manual` (a run now: `occurrence_at` is when it was made, never a whole second). */
+  @Column({ type: 'varchar', length: 16, default: 'schedule' })
+  trigger: RunTrigger;
 
   @Column({ name: 'processed_at', type: 'timestamptz', default: () => 'now()' })
   processedAt: Date;

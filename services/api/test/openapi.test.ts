@@ -26,7 +26,8 @@ import { unreachableDataSource } from './unavailable';
 const HOUR = 3_600_000;
 /** An instant `h` hours from now, whole seconds (schedules drop milliseconds). */
 const inHours = (h: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + h * HOUR).toISOString();
-const urlOf = (path: string, id: string = randomUUID()) => path.replace('{id}', id);
+const urlOf = (path: string, id: string = randomUUID()) =>
+  path.replace('{id}', id).replace('{occurrence_at}', encodeURIComponent('2030-01-01T09:00:00Z'));
 
 const operations = documentedOperations();
 const securedOperations = operations.filter((o) => !Array.isArray(o.operation.security));
@@ -147,6 +148,7 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/schedule',
         'GET /api/v1/schedule/upcoming',
         'GET /api/v1/schedule/{id}/runs',
+        'GET /api/v1/schedule/{id}/skips',
         'GET /api/v1/jobs',
         'GET /api/v1/runs',
       ].sort(),
@@ -772,6 +774,7 @@ describe('contract: errors on every operation', () => {
     'PUT /api/v1/schedule/{id}': { name: 'x' },
     'PATCH /api/v1/jobs/{id}': { status: 'running' },
     'POST /api/v1/jobs/{id}/reject': { reason: 'x' },
+    'POST /api/v1/schedule/{id}/skip': { occurrence_at: '2030-01-01T09:00:00Z' },
   };
 
   it.each(operations.filter((o) => hasStatus(o, 404) && o.path.includes('{id}')).map((o) => [o.method, o.path]))(
@@ -1059,6 +1062,42 @@ describe('contract: a completed or archived campaign takes no new work', () => {
     const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, body);
     const moved = await api().put(`/api/v1/schedule/${schedule.body.id}`).set(as(user)).send({ campaign_id: closed.body.id });
     expect(expectMatchesContract('PUT', '/api/v1/schedule/{id}', moved).status).toBe(409);
+  });
+});
+
+describe('contract: run now and skip', () => {
+  it('run now → 201 with the Job (the same one for a retried Idempotency-Key); in a completed campaign → 409', async () => {
+    const user = newUserId();
+    const body = { name: 's', schedule_type: 'daily', scheduled_at: inHours(1), job_config: { publisher_domain: 'example.com' } };
+    const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, body);
+    const run = () => api().post(`/api/v1/schedule/${schedule.body.id}/run`).set(as(user)).set('Idempotency-Key', 'contract');
+    const first = expectMatchesContract('POST', '/api/v1/schedule/{id}/run', await run());
+    expect(first.status).toBe(201);
+    expect(expectMatchesContract('POST', '/api/v1/schedule/{id}/run', await run()).body.id).toBe(first.body.id);
+    const campaign = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'c' });
+    const inCampaign = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { ...body, campaign_id: campaign.body.id });
+    await send('put', '/api/v1/campaigns/{id}', `/api/v1/campaigns/${campaign.body.id}`, user, { status: 'completed' });
+    const closed = await send('post', '/api/v1/schedule/{id}/run', `/api/v1/schedule/${inCampaign.body.id}/run`, user);
+    expect(expectMatchesContract('POST', '/api/v1/schedule/{id}/run', closed).status).toBe(409);
+  });
+  it('skip → 200, its list → 200, un-skip → 204', async () => {
+    const user = newUserId();
+    const first = new Date(Math.ceil((Date.now() + 3_600_000) / 1000) * 1000).toISOString();
+    const schedule = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, {
+      name: 's',
+      schedule_type: 'daily',
+      scheduled_at: first,
+    });
+    const skipped = await send('post', '/api/v1/schedule/{id}/skip', `/api/v1/schedule/${schedule.body.id}/skip`, user, {
+      occurrence_at: first,
+    });
+    expect(expectMatchesContract('POST', '/api/v1/schedule/{id}/skip', skipped).status).toBe(200);
+    const list = await api().get(`/api/v1/schedule/${schedule.body.id}/skips`).set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/schedule/{id}/skips', list).body).toHaveLength(1);
+    const un = await api()
+      .delete(`/api/v1/schedule/${schedule.body.id}/skips/${encodeURIComponent(first)}`)
+      .set(as(user));
+    expect(expectMatchesContract('DELETE', '/api/v1/schedule/{id}/skips/{occurrence_at}', un).status).toBe(204);
   });
 });
 

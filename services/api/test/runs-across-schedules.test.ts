@@ -51,6 +51,7 @@ describe('GET /runs: run history across schedules', () => {
       job_id: null,
       reason: null,
       error: 'no publisher_domain',
+      trigger: 'schedule',
       processed_at: expect.any(String),
     });
     expect(res.text).not.toContain(s.foreign);

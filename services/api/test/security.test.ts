@@ -280,7 +280,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
   const t = useTestApp();
   const { owner, intruder } = tenants();
   const a = owner.sub;
-  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '' };
+  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '', skipped: '', nextRun: '' };
 
   const asTenant = (tenant: Tenant) => apiAs({ app: t.app, auth: (u) => t.auth(u, { workspace: tenant.workspace }) }, tenant.sub);
   const asOwner = () => asTenant(owner);
@@ -298,6 +298,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       `/templates/${ids.template}`,
       `/schedule/${ids.schedule}`,
       `/schedule/${ids.schedule}/runs`,
+      `/schedule/${ids.schedule}/skips`,
       `/schedule/${ids.pausedSchedule}`,
       `/jobs/${ids.job}`,
       '/campaigns',
@@ -313,7 +314,15 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       responses[path] = res.text;
     }
     const scheduler = await t.deps.occurrenceQueue.getJobScheduler(ids.schedule);
-    return { responses, rows: await ownerRows(), scheduler: JSON.stringify(scheduler ?? null) };
+    // The skips and idempotency keys (tables without `user_id`/`id`) of A's workspace.
+    const [skips, keys] = await Promise.all(
+      ['schedule_skips', 'idempotency_keys'].map((table) =>
+        t.deps.dataSource.query(`SELECT row_to_json(t)::text AS row FROM ${table} t WHERE t.workspace_id = $1 ORDER BY 1`, [
+          workspaceOf(owner),
+        ]),
+      ),
+    );
+    return { responses, rows: await ownerRows(), skips, keys, scheduler: JSON.stringify(scheduler ?? null) };
   }
 
   beforeAll(async () => {
@@ -347,6 +356,11 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     const job = await A.post(`/templates/${ids.template}/use`, { anchor_text: 'A only' });
     ids.job = job.body.id;
     for (const res of [campaign, template, schedule, paused, job]) expect(res.status).toBe(201);
+    // A skipped occurrence (the second run) and a run now with a key: B must not see or touch either.
+    ids.nextRun = schedule.body.next_run_at;
+    ids.skipped = new Date(new Date(ids.nextRun).getTime() + 86_400_000).toISOString();
+    expect((await A.post(`/schedule/${ids.schedule}/skip`, { occurrence_at: ids.skipped })).status).toBe(200);
+    expect((await A.post(`/schedule/${ids.schedule}/run`).set('Idempotency-Key', 'A key')).status).toBe(201);
     await t.deps.dataSource.query(
       `INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason) VALUES ($1, $2, $3, now() - interval '1 day', 'skipped', 'campaign paused')`,
       [ids.schedule, a, workspaceOf(owner)],
@@ -386,6 +400,11 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
         [`PUT schedule rule ${id}`, () => B.put(`/schedule/${id}`, { schedule_type: 'once', scheduled_at: inHours(5) })],
         [`pause schedule ${id}`, () => B.post(`/schedule/${id}/pause`)],
         [`resume schedule ${id}`, () => B.post(`/schedule/${id}/resume`)],
+        [`run schedule now ${id}`, () => B.post(`/schedule/${id}/run`)],
+        [`run schedule now with A's key ${id}`, () => B.post(`/schedule/${id}/run`).set('Idempotency-Key', 'A key')],
+        [`skip an occurrence ${id}`, () => B.post(`/schedule/${id}/skip`, { occurrence_at: ids.nextRun })],
+        [`GET schedule skips ${id}`, () => B.get(`/schedule/${id}/skips`)],
+        [`un-skip an occurrence ${id}`, () => B.delete(`/schedule/${id}/skips/${encodeURIComponent(ids.skipped)}`)],
         [`DELETE schedule ${id}`, () => B.delete(`/schedule/${id}`)],
       );
     }

@@ -3,17 +3,15 @@ import {
   approvalGateOf,
   catchUpPlan,
   firesAgain,
-  JobTemplate,
-  jobConfigProblem,
   jobQueuedMarker,
   jobSettingsOf,
-  mergeJobConfig,
   ruleOf,
   RunOutcome,
+  scheduleJobConfig,
   settleOccurrences,
 } from '@scheduler/entities';
 import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
-import { LOCK, LockedSchedule, lockedFrom, MATERIALIZE, RECORD_MISSED, RunValues, SETTLE } from './materialize.sql';
+import { LOCK, LockedSchedule, lockedFrom, MATERIALIZE, RECORD_MISSED, RunValues, SETTLE, SKIPS } from './materialize.sql';
 
 /** The Job the occurrence made (or found again), for the content queue. */
 export interface MaterializedJob {
@@ -51,8 +49,6 @@ export interface MaterializeResult {
   missedRecorded: number;
 }
 
-class RunFailure extends Error {}
-
 /** The run history row of an occurrence. */
 function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, fields: { reason?: string; error?: string }): RunValues {
   return {
@@ -78,8 +74,8 @@ function isOccurrenceOf(rule: RecurrenceRule, at: Date): boolean {
  * occurrence's outcome goes into `schedule_runs`. The occurrences of the schedule no worker
  * processed in time are settled in the same transaction under its `catchup_policy` (the
  * lifecycle's `settleOccurrences`): recorded missed in one statement, and those it fires made
- * into Jobs one after another. A typical occurrence costs four round trips (begin,
- * lock-and-read, write, commit).
+ * into Jobs one after another. A typical occurrence costs five round trips (begin,
+ * lock-and-read, the user's skips, write, commit).
  */
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
@@ -122,22 +118,22 @@ export class MaterializeService {
       return { outcome: 'ignored', reason: 'stale version', removeScheduler: false, missedRecorded: 0 };
     }
 
+    // Taken right after the lock, as before the skips' read (lateness is measured from here).
     const now = this.now();
+    // The user's skips the settlement can reach, read under the lock (a skip and an occurrence serialize on it).
+    const from = new Date(Math.min(occurrence.getTime(), schedule.nextRunAt?.getTime() ?? Infinity));
+    const skipRows: { at: Date }[] = await tx.query(SKIPS.text, SKIPS.bind({ scheduleId: schedule.id, from }));
+    schedule.skips = skipRows.map((r) => r.at);
+
     const plan = schedule.status === 'active' && rule ? catchUpPlan(schedule, rule, occurrence, now) : null;
     // The Job's config, needed only when something fires.
     let job: { config: Record<string, unknown>; templateId: string | null } | null = null;
     let configError: string | null = null;
     if (plan && plan.fire.length > 0) {
-      try {
-        const template = schedule.templateId ? await tx.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
-        const config = mergeJobConfig(template, schedule.jobConfig);
-        const problem = jobConfigProblem(config);
-        if (problem) throw new RunFailure(problem.message);
-        job = { config, templateId: template?.id ?? null };
-      } catch (error) {
-        if (!(error instanceof RunFailure)) throw error; // PostgreSQL trouble: retried, not a schedule error
-        configError = error.message;
-      }
+      // PostgreSQL trouble throws: retried, not a schedule error.
+      const made = await scheduleJobConfig(tx, schedule);
+      if (made.problem) configError = made.problem.message;
+      else job = { config: made.config, templateId: made.templateId };
     }
 
     const settlement = settleOccurrences(schedule, rule, occurrence, now, configError, plan);
@@ -150,13 +146,14 @@ export class MaterializeService {
           workspaceId: schedule.workspaceId,
           missed: settlement.missed.map((m) => m.at),
           reasons: settlement.missed.map((m) => m.reason),
+          outcomes: settlement.missed.map((m) => m.outcome ?? 'missed'),
         }),
       );
     }
     const missedRecorded = settlement.missed.filter((m) => m.at.getTime() !== occurrence.getTime()).length;
     const result: MaterializeResult = { outcome: 'missed', removeScheduler: false, missedRecorded };
     const own = settlement.missed.find((m) => m.at.getTime() === occurrence.getTime());
-    if (own) result.reason = own.reason;
+    if (own) Object.assign(result, { outcome: own.outcome ?? 'missed', reason: own.reason });
     const caughtUp: CaughtUpJob[] = [];
     // A gated Job is written `awaiting_approval` with its deadline, and is not handed over.
     const gate = approvalGateOf(schedule, schedule.campaign);

@@ -1,5 +1,15 @@
 import { getMetadataArgsStorage } from 'typeorm';
-import { Campaign, Job, JobStatus, LIFECYCLE_FIELDS, RunOutcome, ScheduledJob, ScheduleLifecycle, ScheduleRun } from '@scheduler/entities';
+import {
+  Campaign,
+  Job,
+  JobStatus,
+  LIFECYCLE_FIELDS,
+  RunOutcome,
+  ScheduledJob,
+  ScheduleLifecycle,
+  ScheduleRun,
+  ScheduleSkip,
+} from '@scheduler/entities';
 
 /**
  * The materializer's statements, generated once at module load from one description of the
@@ -125,6 +135,8 @@ export type LockedSchedule = Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[
   existingJobId: string | null;
   /** The status of that Job (an awaiting or cancelled one is not handed on again). */
   existingJobStatus: JobStatus | null;
+  /** The user's skips, read after the lock (`SKIPS`); absent until then. */
+  skips?: Date[];
 };
 
 const campaignAlias = (column: string) => `campaign_${column}`;
@@ -173,6 +185,21 @@ export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
     existingJobStatus: (row.existing_job_status as JobStatus | null) ?? null,
   };
 }
+
+/**
+ * The user's skips of the schedule from `from` on (the earliest occurrence the settlement can
+ * reach: the processed one or the pending run), read after the lock: a skip written while the
+ * lock was waited for is seen (the lock statement's own snapshot predates it).
+ */
+export const SKIPS = ((): Statement<{ scheduleId: string; from: Date }> => {
+  const p = new Parameters<{ scheduleId: string; from: Date }>();
+  const schedule = columnOf(ScheduleSkip, 'scheduledJobId');
+  const at = columnOf(ScheduleSkip, 'occurrenceAt');
+  return p.statement(`
+SELECT ${at.name} AS at
+  FROM ${tableOf(ScheduleSkip)}
+ WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}`);
+})();
 
 // ---- The writes: the run row, the schedule's lifecycle, the Job ----------------------------
 
@@ -327,12 +354,13 @@ export interface MissedValues {
   scheduleId: string;
   userId: string;
   workspaceId: string;
-  /** The occurrences, and each one's reason at the same index. */
+  /** The occurrences, and each one's reason and outcome (`missed`, or `skipped` for a user skip) at the same index. */
   missed: Date[];
   reasons: string[];
+  outcomes: RunOutcome[];
 }
 
-/** The occurrences a catch-up plan records as missed, each with its reason (existing rows win). */
+/** The occurrences a catch-up plan records as missed (or skipped), each with its reason (existing rows win). */
 export const RECORD_MISSED = ((): Statement<MissedValues> => {
   const p = new Parameters<MissedValues>();
   const list = writeList<ScheduleRun, MissedValues>(ScheduleRun, p, [
@@ -340,16 +368,17 @@ export const RECORD_MISSED = ((): Statement<MissedValues> => {
     ['userId', { param: 'userId' }],
     ['workspaceId', { param: 'workspaceId' }],
     ['occurrenceAt', { sql: 'm.at' }],
-    ['outcome', { sql: "'missed'" }],
+    ['outcome', { sql: 'm.outcome' }],
     ['reason', { sql: 'm.reason' }],
     ['processedAt', { sql: 'now()' }],
   ]);
   const key = RUN_KEY.map((f) => columnOf(ScheduleRun, f).name);
   const at = p.ref('missed', `${columnOf(ScheduleRun, 'occurrenceAt').type}[]`);
   const reasons = p.ref('reasons', `${columnOf(ScheduleRun, 'reason').type}[]`);
+  const outcomes = p.ref('outcomes', `${columnOf(ScheduleRun, 'outcome').type}[]`);
   return p.statement(`
   INSERT INTO ${tableOf(ScheduleRun)} (${list.columns.join(', ')})
   SELECT ${list.values.join(', ')}
-    FROM unnest(${at}, ${reasons}) AS m(at, reason)
+    FROM unnest(${at}, ${reasons}, ${outcomes}) AS m(at, reason, outcome)
   ON CONFLICT (${key.join(', ')}) DO NOTHING`);
 })();

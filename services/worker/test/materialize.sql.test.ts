@@ -84,8 +84,8 @@ describe('the materializer statements', () => {
     expect(RECORD_MISSED.text).toMatchInlineSnapshot(`
      "
        INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, processed_at)
-       SELECT $1::uuid, $2::text, $3::text, m.at, 'missed', m.reason, now()
-         FROM unnest($4::timestamptz[], $5::text[]) AS m(at, reason)
+       SELECT $1::uuid, $2::text, $3::text, m.at, m.outcome, m.reason, now()
+         FROM unnest($4::timestamptz[], $5::text[], $6::varchar[]) AS m(at, reason, outcome)
        ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
     `);
   });

@@ -115,8 +115,8 @@ export const campaignIdFilter = query.uuid('Only items of this campaign.', { com
 /* ------------------------------------------------ list filters and sorts */
 
 /** An instant in a query: a date-time with `Z` or an offset (a wall-clock time names no instant). */
-const QUERY_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-const INSTANT_MESSAGE = 'must be an ISO 8601 date-time with Z or an offset, such as 2026-01-05T14:00:00Z';
+export const QUERY_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+export const INSTANT_MESSAGE = 'must be an ISO 8601 date-time with Z or an offset, such as 2026-01-05T14:00:00Z';
 /** The instants a query accepts (as the schedule rules do). */
 const MIN_QUERY_YEAR = 1900;
 const MAX_QUERY_YEAR = 9999;

@@ -64,7 +64,21 @@ export interface OperationSpec<Q extends QuerySpec, B extends object, R extends 
    * service, which compares it with the row it locks (`assertMatches`): a stale tag is a 412.
    */
   ifMatch?: boolean;
+  /**
+   * Header or further path parameters the handler reads itself (`Idempotency-Key`, a path
+   * instant): documented as given (OpenAPI parameter objects).
+   */
+  parameters?: ParameterDoc[];
   success: Success<R, P>;
+}
+
+/** An OpenAPI parameter the handler reads from the request itself. */
+export interface ParameterDoc {
+  name: string;
+  in: 'header' | 'path';
+  required: boolean;
+  description: string;
+  schema: Json;
 }
 
 export interface Input<Q extends QuerySpec, B> {

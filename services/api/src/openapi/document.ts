@@ -309,6 +309,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   const query = Object.entries(spec.query ?? {});
   const parameters = query.map(([name, param]) => builder.queryParameter(name, param));
   if (spec.ifMatch) parameters.push(ref('parameters', 'IfMatch'));
+  for (const parameter of spec.parameters ?? []) parameters.push({ ...parameter, schema: builder.schema(parameter.schema) });
   if (parameters.length) out.parameters = parameters;
   // A write without a body DTO takes none: `{}` at most (any field is a 422), see `refuseBody`.
   const takesBody = Boolean(spec.body) || method !== 'get';

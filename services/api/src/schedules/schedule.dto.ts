@@ -1,4 +1,4 @@
-import { Allow, IsBoolean, IsIn, IsInt, IsObject, IsString, IsUUID, Max, Min } from 'class-validator';
+import { Allow, IsBoolean, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import {
   CATCHUP_POLICIES,
@@ -17,6 +17,7 @@ import {
   SCHEDULE_TYPES,
   type ScheduleType,
 } from '@scheduler/recurrence';
+import { INSTANT_MESSAGE, QUERY_INSTANT } from '../http/query';
 import { BodyCheck, bodyErrors, CodePoints, Name, Nullable, Optional, TEXT_LENGTH } from '../http/validation';
 import { dtoSchema } from '../openapi/request-schemas';
 import { TemplateJobFieldsDto } from '../templates/template.dto';
@@ -257,4 +258,17 @@ export class UpdateScheduleDto extends ScheduleFieldsDto {
   @Allow()
   @JSONSchema(RULE_SCHEMAS.schedule_type)
   schedule_type?: unknown;
+}
+
+/** `POST /schedule/{id}/skip`. */
+@JSONSchema({ description: 'The future occurrence that is not to fire.' })
+export class SkipOccurrenceDto {
+  @IsString()
+  @Matches(QUERY_INSTANT, { message: `occurrence_at ${INSTANT_MESSAGE}` })
+  @JSONSchema({
+    description:
+      "One of the schedule's future occurrences, exactly (as `next_run_at` or a preview's `at` gives it), with `Z` or an offset.",
+    examples: ['2026-12-25T09:00:00Z'],
+  })
+  occurrence_at: string;
 }

@@ -4,10 +4,12 @@ import {
   NOT_RUNNING_REASONS,
   notRunningReason,
   RUN_OUTCOMES,
+  RUN_TRIGGERS,
   SCHEDULED_JOB_STATUSES,
   type Campaign,
   type ScheduledJob,
   type ScheduleRun,
+  type ScheduleSkip,
 } from '@scheduler/entities';
 import { SCHEDULE_TYPES, type OccurrenceView } from '@scheduler/recurrence';
 import { MAX_SUBJECT_LENGTH } from '../http/auth';
@@ -174,6 +176,10 @@ export const ScheduleRunResponse = named(
     job_id: Nullable(Uuid()),
     reason: Nullable(Type.String({ examples: ['campaign paused'] })),
     error: Nullable(Type.String()),
+    trigger: OneOf(RUN_TRIGGERS, {
+      description:
+        '`schedule`: one of its occurrences; `manual`: a run now (`POST /schedule/{id}/run`), whose `occurrence_at` is when it was made.',
+    }),
     processed_at: Instant(),
   }),
 );
@@ -186,6 +192,23 @@ export function runResponse(r: ScheduleRun): ScheduleRunResponse {
     job_id: r.jobId,
     reason: r.reason,
     error: r.error,
+    trigger: r.trigger,
     processed_at: iso(r.processedAt),
   };
+}
+
+/** A skipped occurrence of a schedule. */
+export const ScheduleSkipResponse = named(
+  'ScheduleSkip',
+  Closed({
+    schedule_id: Uuid(),
+    occurrence_at: Instant('The occurrence that will not fire.'),
+    created_by: Type.String({ minLength: 1, maxLength: MAX_SUBJECT_LENGTH, description: 'The member (`sub`) who skipped it.' }),
+    created_at: Instant(),
+  }),
+);
+export type ScheduleSkipResponse = Static<typeof ScheduleSkipResponse>;
+
+export function skipResponse(s: ScheduleSkip): ScheduleSkipResponse {
+  return { schedule_id: s.scheduledJobId, occurrence_at: iso(s.occurrenceAt), created_by: s.createdBy, created_at: iso(s.createdAt) };
 }

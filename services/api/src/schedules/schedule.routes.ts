@@ -7,7 +7,10 @@ import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { NAME_LENGTH } from '../http/validation';
 import { Type } from '../openapi/schema';
-import { CreateScheduleDto, UpdateScheduleDto } from './schedule.dto';
+import { jobResponse, JobResponse } from '../jobs/job.mapper';
+import { idempotencyKeyOf, IDEMPOTENCY_KEY_PARAMETER, runNow } from './run-now';
+import { occurrenceOf, ScheduleSkips } from './schedule-skips';
+import { CreateScheduleDto, SkipOccurrenceDto, UpdateScheduleDto } from './schedule.dto';
 import {
   MAX_PREVIEW_COUNT,
   MAX_UPCOMING_HOURS,
@@ -16,6 +19,8 @@ import {
   scheduleResponse,
   SchedulePreviewResponse,
   ScheduleRunResponse,
+  ScheduleSkipResponse,
+  skipResponse,
   UpcomingSchedulesResponse,
   upcomingScheduleResponse,
 } from './schedule.mapper';
@@ -24,6 +29,7 @@ import { schedulerStatus, SchedulerStatusResponse } from './scheduler-status';
 
 interface Context {
   service: ScheduleService;
+  skips: ScheduleSkips;
   deps: AppDeps;
 }
 
@@ -255,6 +261,99 @@ scheduleApi.post(
   async ({ caller, id }, { service }) => scheduleResponse(await service.resume(caller, id)),
 );
 
+scheduleApi.post(
+  '/:id/run',
+  {
+    operationId: 'runScheduleNow',
+    summary: 'Run a schedule now',
+    description:
+      "Takes no body. Makes one Job at once from the schedule's merged config (template fields, `job_config` on top, as " +
+      'its occurrences get), with `scheduled_for` null, and records it in the run history with `trigger: manual`. It does ' +
+      'not count toward `max_runs` and does not move `next_run_at`; any schedule status is fine. The Job goes to the ' +
+      'content pipeline, unless the schedule or its campaign requires approval (then `awaiting_approval`). With ' +
+      '`Idempotency-Key`, a retry answers with the same Job and makes none.',
+    kind: 'writes',
+    access: 'write',
+    parameters: [IDEMPOTENCY_KEY_PARAMETER],
+    conflict: "The schedule's campaign is completed or archived: it takes no new Jobs.",
+    success: {
+      status: 201,
+      description: 'The Job (pending, or awaiting_approval when gated); a retry with the same key: the same Job.',
+      schema: JobResponse,
+    },
+  },
+  async ({ caller, id, req }, { deps }) => {
+    const key = idempotencyKeyOf(req.headers['idempotency-key']);
+    return jobResponse((await runNow(deps, caller, id, key)).job);
+  },
+);
+
+scheduleApi.post(
+  '/:id/skip',
+  {
+    operationId: 'skipOccurrence',
+    summary: 'Skip a future occurrence',
+    description:
+      "`occurrence_at` must be one of the schedule's future runs, exactly (as `next_run_at` or a preview gives it), and not " +
+      'its last one (else 422). It will not fire: the worker records it `skipped` (reason `skipped`) and makes no Job; ' +
+      'it consumes no run of `max_runs`. `next_run_at` and previews leave it out (skipping the next run moves ' +
+      '`next_run_at` and bumps `version`). Skipping an occurrence already skipped changes nothing (200).',
+    kind: 'writes',
+    access: 'write',
+    body: SkipOccurrenceDto,
+    success: { status: 200, description: 'The skipped occurrence.', schema: ScheduleSkipResponse },
+  },
+  async ({ caller, id, body }, { service, skips }) => {
+    const result = await skips.skip(caller, id, occurrenceOf(body.occurrence_at));
+    if (result.changed) await service.syncAfterCommit(result.schedule);
+    return skipResponse(result.skip);
+  },
+);
+
+scheduleApi.get(
+  '/:id/skips',
+  {
+    operationId: 'listSkippedOccurrences',
+    summary: 'Skipped future occurrences of a schedule, soonest first',
+    description: 'Past ones are in the run history (`skipped`, reason `skipped`).',
+    kind: 'lists',
+    access: 'read',
+    query: PAGE_QUERY,
+    success: { status: 200, description: 'One page of skipped occurrences.', schema: Type.Array(ScheduleSkipResponse), paged: true },
+  },
+  async ({ caller, id, query }, { skips }) => {
+    const [items, total] = await skips.list(caller, id, pageOf(query));
+    return { body: items.map(skipResponse), total };
+  },
+);
+
+scheduleApi.delete(
+  '/:id/skips/:occurrence_at',
+  {
+    operationId: 'unskipOccurrence',
+    summary: 'Un-skip an occurrence',
+    description:
+      'The occurrence fires again as planned; `next_run_at` comes back to it when it is the next run. 404 when it is not ' +
+      'skipped or already past; 422 when `occurrence_at` is no instant.',
+    kind: 'writes',
+    access: 'write',
+    parameters: [
+      {
+        name: 'occurrence_at',
+        in: 'path',
+        required: true,
+        description: 'The skipped occurrence, with `Z` or an offset (URL-encode a `+`).',
+        schema: { type: 'string', examples: ['2026-12-25T09:00:00Z'] },
+      },
+    ],
+    success: { status: 204, description: 'Un-skipped.' },
+  },
+  async ({ caller, id, req }, { service, skips }) => {
+    const schedule = await skips.unskip(caller, id, occurrenceOf(req.params.occurrence_at));
+    await service.syncAfterCommit(schedule);
+  },
+);
+
 scheduleApi.delete(
   '/:id',
   {
@@ -270,5 +369,5 @@ scheduleApi.delete(
 );
 
 export function scheduleRoutes(deps: AppDeps, limits: RateLimiters) {
-  return scheduleApi.router({ service: new ScheduleService(deps), deps }, limits);
+  return scheduleApi.router({ service: new ScheduleService(deps), skips: new ScheduleSkips(deps), deps }, limits);
 }

@@ -33,6 +33,7 @@ import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { containing, sortOrder, type SortColumn } from '../http/sorting';
+import { withSkips } from './schedule-skips';
 import { CreateScheduleDto, RULE_FIELDS, scheduleInputOf, UpdateScheduleDto } from './schedule.dto';
 
 export interface ScheduleFilters {
@@ -111,7 +112,8 @@ export async function recordSkippedWhilePaused(
   const runs = tx.getRepository(ScheduleRun);
   const last = await runs.findOne({
     select: { occurrenceAt: true },
-    where: { scheduledJobId: schedule.id },
+    // A run now is no occurrence: it settles none of the rule's.
+    where: { scheduledJobId: schedule.id, trigger: 'schedule' },
     order: { occurrenceAt: 'DESC' },
   });
   const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
@@ -181,6 +183,11 @@ export class ScheduleService {
       { id: schedule.id, version: schedule.version, rule: firing },
       this.afterCommit,
     );
+  }
+
+  /** After a commit that changed when the schedule fires (a skip, an un-skip): its scheduler in step with the row. */
+  async syncAfterCommit(schedule: ScheduledJob): Promise<void> {
+    await this.sync(schedule, ruleOf(schedule));
   }
 
   private get afterCommit(): AfterCommitReport {
@@ -308,7 +315,8 @@ export class ScheduleService {
         jobConfigChanged: dto.job_config !== undefined,
       };
       if (changesFiring(edit)) schedule.version += 1;
-      Object.assign(schedule, afterEdit(schedule, edit, rule, now, campaign));
+      // The user's skips stay: the new rule's next run passes over them too.
+      Object.assign(schedule, afterEdit(await withSkips(tx, schedule, now), edit, rule, now, campaign));
       return { schedule: await repo.save(schedule), rule };
     });
     await this.sync(schedule, rule);
@@ -358,6 +366,7 @@ export class ScheduleService {
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
       const campaign = schedule.campaignId ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
+      await withSkips(tx, schedule, now);
       await recordSkippedWhilePaused(tx, schedule, rule, now, campaign, notActiveReason('paused'));
       Object.assign(schedule, resumed(schedule, rule, now, campaign));
       schedule.version += 1;
@@ -392,7 +401,8 @@ export class ScheduleService {
     const from = schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime() ? new Date(schedule.nextRunAt.getTime() - 1) : now;
     const campaign = schedule.campaignId ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
     // The runs it will really make: inside the campaign's dates, up to the runs left.
-    return previewResponse(rule, upcomingRuns(schedule, rule, from, campaign, count), null);
+    const loaded = await withSkips(this.deps.dataSource.manager, schedule, now);
+    return previewResponse(rule, upcomingRuns(loaded, rule, from, campaign, count), null);
   }
 
   async runs(caller: Caller, id: string, page: Page): Promise<[ScheduleRun[], number]> {
@@ -436,7 +446,8 @@ export async function upcomingRunsOf(
     if (!schedule.nextRunAt) continue;
     // From the pending run on, inside the campaign's window, up to the runs left.
     const from = new Date(schedule.nextRunAt.getTime() - 1);
-    for (const at of upcomingRuns(schedule, ruleOf(schedule), from, scope.campaign, count)) {
+    const loaded = await withSkips(deps.dataSource.manager, schedule, deps.now());
+    for (const at of upcomingRuns(loaded, ruleOf(schedule), from, scope.campaign, count)) {
       runs.push({ scheduled_job_id: schedule.id, name: schedule.name, at });
     }
   }

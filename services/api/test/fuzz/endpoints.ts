@@ -421,6 +421,25 @@ export const ENDPOINTS: Endpoint[] = [
   },
   { name: 'POST /schedule/{id}/pause', method: 'post', base: '/schedule', id: 'schedule', suffix: '/pause', weight: 1 },
   { name: 'POST /schedule/{id}/resume', method: 'post', base: '/schedule', id: 'pausedSchedule', suffix: '/resume', weight: 1 },
+  { name: 'POST /schedule/{id}/run', method: 'post', base: '/schedule', id: 'schedule', suffix: '/run', weight: 1 },
+  {
+    name: 'POST /schedule/{id}/skip',
+    method: 'post',
+    base: '/schedule',
+    id: 'schedule',
+    suffix: '/skip',
+    body: { fields: { occurrence_at: dateValue }, required: ['occurrence_at'] },
+    weight: 2,
+  },
+  { name: 'GET /schedule/{id}/skips', method: 'get', base: '/schedule', id: 'schedule', suffix: '/skips', query: pageParams, weight: 1 },
+  {
+    name: 'DELETE /schedule/{id}/skips/{occurrence_at}',
+    method: 'delete',
+    base: '/schedule',
+    id: 'schedule',
+    suffix: `/skips/${encodeURIComponent('2030-01-01T09:00:00Z')}`,
+    weight: 1,
+  },
   { name: 'DELETE /schedule/{id}', method: 'delete', base: '/schedule', id: 'schedule', weight: 1 },
   // jobs
   {
