@@ -58,6 +58,14 @@ export class Campaign {
   @Column({ name: 'approval_timeout_hours', type: 'integer', nullable: true })
   approvalTimeoutHours: number | null;
 
+  /** Why it is paused (given on pause); null when not paused or no reason was given. */
+  @Column({ name: 'paused_reason', type: 'text', nullable: true })
+  pausedReason: string | null;
+
+  /** When a paused campaign becomes active again by itself (the leader's sweep); null: only by resume. */
+  @Column({ name: 'resume_at', type: 'timestamptz', nullable: true })
+  resumeAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -7,6 +7,8 @@ import { Job } from './job.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { ScheduleRun } from './schedule-run.entity';
 import { ScheduleSkip } from './schedule-skip.entity';
+import { Blackout } from './blackout.entity';
+import { CalendarFeed } from './calendar-feed.entity';
 import { ScheduledJob } from './scheduled-job.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
@@ -17,8 +19,9 @@ import { ListFiltersAndSorts1764300000005 } from './migrations/1764300000005-Lis
 import { TeamWorkspaces1764300000006 } from './migrations/1764300000006-TeamWorkspaces';
 import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGate';
 import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleSkips';
+import { Planning1764300000009 } from './migrations/1764300000009-Planning';
 
-export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun, ScheduleSkip, IdempotencyKey];
+export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun, ScheduleSkip, IdempotencyKey, Blackout, CalendarFeed];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
   JobQueuedAt1764300000001,
@@ -29,6 +32,7 @@ export const MIGRATIONS = [
   TeamWorkspaces1764300000006,
   ApprovalGate1764300000007,
   ScheduleSkips1764300000008,
+  Planning1764300000009,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */

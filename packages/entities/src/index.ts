@@ -5,6 +5,8 @@ export * from './job.entity';
 export * from './schedule-run.entity';
 export * from './schedule-skip.entity';
 export * from './idempotency-key.entity';
+export * from './blackout.entity';
+export * from './calendar-feed.entity';
 export * from './data-source';
 export * from './job-config';
 export * from './schedule-rule';

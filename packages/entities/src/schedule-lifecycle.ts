@@ -3,7 +3,9 @@ import {
   nextFiring,
   nextOccurrence,
   SKIPPED_REASON,
+  type Blackout,
   type ExpansionInput,
+  type ExpansionPause,
   type RecurrenceRule,
 } from '@scheduler/recurrence';
 import { isClosedCampaign, type Campaign } from './campaign.entity';
@@ -42,12 +44,14 @@ export const LIFECYCLE_FIELDS = [
 export type ScheduleLifecycle = Pick<ScheduledJob, (typeof LIFECYCLE_FIELDS)[number]>;
 
 /**
- * The occurrences the user skipped (`schedule_skips`), which the expansion leaves out: callers
- * load them with the schedule (the future ones, at least from its pending run) when they
- * compute its runs. Absent: none.
+ * What the user planned around a schedule, which the expansion applies: the occurrences they
+ * skipped (`schedule_skips`) and the blackouts that cover it (the workspace's and its campaign's,
+ * `blackoutsForCampaign`). Callers load them with the schedule (the skips at least from its
+ * pending run, the blackouts that have not ended) when they compute its runs. Absent: none.
  */
 export interface UserSkips {
   skips?: readonly Date[];
+  blackouts?: readonly Blackout[];
 }
 
 /** What the expansion reads of a schedule's counts: runs made, `max_runs`, and the user's skips. */
@@ -137,8 +141,9 @@ export function nextRunOf(schedule: RunCounts, rule: RecurrenceRule | null, afte
 
 /**
  * What the recurrence package's expansion reads of a schedule: its rule (with its end date), its
- * runs made up to `since` and `max_runs`, its campaign's window, the user's skips. (Blackouts and
- * pauses are not passed yet: those come with their tables.)
+ * runs made up to `since` and `max_runs`, its campaign's window, the user's skips and the
+ * blackouts loaded with it. Pauses are not passed: an active schedule's next run is what these
+ * compute (a paused one has none); views of the plan (calendar, feeds, forecast) add `pauseOf`.
  */
 export function expansionOf(schedule: RunCounts, rule: RecurrenceRule, since: Date, campaign?: CampaignWindow): ExpansionInput {
   return {
@@ -148,7 +153,28 @@ export function expansionOf(schedule: RunCounts, rule: RecurrenceRule, since: Da
     since,
     campaign: expansionCampaignOf(campaign),
     skips: schedule.skips,
+    blackouts: schedule.blackouts,
   };
+}
+
+/** Why a campaign's pause holds an occurrence: `campaign paused`, or `campaign paused: <reason>` given on pause. */
+export function campaignPausedReason(campaign: Pick<Campaign, 'pausedReason'>): string {
+  return campaign.pausedReason ? `${CAMPAIGN_PAUSED_REASON}: ${campaign.pausedReason}` : CAMPAIGN_PAUSED_REASON;
+}
+
+/**
+ * The pause the plan of a schedule shows (calendar, feeds, forecast): a paused schedule's
+ * (`schedule paused`, no known end), else its paused campaign's (the campaign's reason; until
+ * its `resume_at`, when it has one); null when neither is paused. Other statuses are not pauses:
+ * a schedule that is not active or paused has no plan at all.
+ */
+export function pauseOf(
+  schedule: Pick<ScheduledJob, 'status'>,
+  campaign: Pick<Campaign, 'status' | 'pausedReason' | 'resumeAt'> | null | undefined,
+): ExpansionPause | null {
+  if (schedule.status === 'paused') return { reason: notActiveReason('paused') };
+  if (campaign?.status === 'paused') return { reason: campaignPausedReason(campaign), until: campaign.resumeAt };
+  return null;
 }
 
 /** The planned runs of an expansion strictly after `after` and up to `until` (inclusive), at most `count`. */
