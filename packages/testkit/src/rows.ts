@@ -57,7 +57,15 @@ export async function insertJob(ds: DataSource, fields: Fields<Job>): Promise<Jo
 }
 
 /** The tables whose rows belong to a user (each has `user_id`). */
-export const USER_TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'blackouts', 'calendar_feeds'] as const;
+export const USER_TABLES = [
+  'campaigns',
+  'job_templates',
+  'scheduled_jobs',
+  'jobs',
+  'schedule_runs',
+  'blackouts',
+  'calendar_feeds',
+] as const;
 export type UserTable = (typeof USER_TABLES)[number];
 
 /** Every row of a user, as JSON text by table and id: equal snapshots mean byte-for-byte unchanged rows. */
