@@ -23,7 +23,7 @@ import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { sortOrder, type SortColumn } from '../http/sorting';
 import { recordSkippedWhilePaused, upcomingRunsOf } from '../schedules/schedule.service';
-import { withSkipsAll } from '../schedules/schedule-skips';
+import { withPlanningAll } from '../schedules/planning';
 import { dateOrderErrors, type CreateCampaignDto, type UpdateCampaignDto } from './campaign.dto';
 
 type CampaignFields = CreateCampaignDto | UpdateCampaignDto;
@@ -139,7 +139,7 @@ export class CampaignService {
           if (batch.length === 0) break;
           lastId = batch[batch.length - 1].id;
           // The user's skips: the runs computed below pass over them.
-          await withSkipsAll(tx, batch, now);
+          await withPlanningAll(tx, batch, now);
           for (const schedule of batch) {
             const rule = ruleOf(schedule);
             if (schedule.status !== 'active') {

@@ -1,7 +1,8 @@
-import { In, MoreThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
+import { MoreThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
 import { Campaign, endedStatus, expansionOf, nextRunOf, ruleOf, ScheduledJob, ScheduleSkip } from '@scheduler/entities';
 import { expandOccurrences } from '@scheduler/recurrence';
 import type { AppDeps } from '../deps';
+import { withPlanning } from './planning';
 import type { Caller } from '../http/auth';
 import { notFound, validationFailed } from '../http/errors';
 import type { Page } from '../http/pagination';
@@ -18,32 +19,6 @@ export async function skipsOf(manager: EntityManager, schedule: Pick<ScheduledJo
     where: { scheduledJobId: schedule.id, occurrenceAt: MoreThanOrEqual(from) },
   });
   return rows.map((r) => r.occurrenceAt);
-}
-
-/** The schedule with its skips loaded, for the lifecycle's functions. */
-export async function withSkips<S extends Pick<ScheduledJob, 'id' | 'nextRunAt'>>(
-  manager: EntityManager,
-  schedule: S,
-  now: Date,
-): Promise<S & { skips: Date[] }> {
-  return Object.assign(schedule, { skips: await skipsOf(manager, schedule, now) });
-}
-
-/** `withSkips` for a batch of schedules, in one query. */
-export async function withSkipsAll<S extends Pick<ScheduledJob, 'id' | 'nextRunAt'>>(
-  manager: EntityManager,
-  schedules: S[],
-  now: Date,
-): Promise<void> {
-  if (schedules.length === 0) return;
-  const from = new Date(Math.min(now.getTime(), ...schedules.map((s) => s.nextRunAt?.getTime() ?? Infinity)));
-  const rows = await manager.getRepository(ScheduleSkip).find({
-    select: { scheduledJobId: true, occurrenceAt: true },
-    where: { scheduledJobId: In(schedules.map((s) => s.id)), occurrenceAt: MoreThanOrEqual(from) },
-  });
-  for (const schedule of schedules) {
-    Object.assign(schedule, { skips: rows.filter((r) => r.scheduledJobId === schedule.id).map((r) => r.occurrenceAt) });
-  }
 }
 
 /** Where the schedule's next run is searched from: just before its pending run while that is due, else now. */
@@ -111,7 +86,7 @@ export class ScheduleSkips {
       const rule = ruleOf(schedule);
       if (!rule) throw notAnOccurrence("is not an occurrence: the schedule's stored rule is no longer valid");
       const campaign = await this.campaignOf(tx, schedule);
-      const loaded = await withSkips(tx, schedule, now);
+      const loaded = await withPlanning(tx, schedule, now);
       // One of the runs it will make (the expansion: campaign window, end date, max_runs, the other skips).
       let found = false;
       let later = false;
@@ -145,7 +120,7 @@ export class ScheduleSkips {
         .getRepository(ScheduleSkip)
         .delete({ scheduledJobId: schedule.id, occurrenceAt: at, workspaceId: caller.workspaceId });
       if (!deleted.affected || at.getTime() <= now.getTime()) throw notFound('Skipped occurrence');
-      const loaded = await withSkips(tx, schedule, now);
+      const loaded = await withPlanning(tx, schedule, now);
       await this.rescheduled(tx, loaded, now);
       return tx.getRepository(ScheduledJob).save(loaded);
     });

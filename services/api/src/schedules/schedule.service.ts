@@ -33,7 +33,7 @@ import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { containing, sortOrder, type SortColumn } from '../http/sorting';
-import { withSkips } from './schedule-skips';
+import { withPlanning } from './planning';
 import { CreateScheduleDto, RULE_FIELDS, scheduleInputOf, UpdateScheduleDto } from './schedule.dto';
 
 export interface ScheduleFilters {
@@ -316,7 +316,7 @@ export class ScheduleService {
       };
       if (changesFiring(edit)) schedule.version += 1;
       // The user's skips stay: the new rule's next run passes over them too.
-      Object.assign(schedule, afterEdit(await withSkips(tx, schedule, now), edit, rule, now, campaign));
+      Object.assign(schedule, afterEdit(await withPlanning(tx, schedule, now), edit, rule, now, campaign));
       return { schedule: await repo.save(schedule), rule };
     });
     await this.sync(schedule, rule);
@@ -366,7 +366,7 @@ export class ScheduleService {
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
       const campaign = schedule.campaignId ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
-      await withSkips(tx, schedule, now);
+      await withPlanning(tx, schedule, now);
       await recordSkippedWhilePaused(tx, schedule, rule, now, campaign, notActiveReason('paused'));
       Object.assign(schedule, resumed(schedule, rule, now, campaign));
       schedule.version += 1;
@@ -401,7 +401,7 @@ export class ScheduleService {
     const from = schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime() ? new Date(schedule.nextRunAt.getTime() - 1) : now;
     const campaign = schedule.campaignId ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
     // The runs it will really make: inside the campaign's dates, up to the runs left.
-    const loaded = await withSkips(this.deps.dataSource.manager, schedule, now);
+    const loaded = await withPlanning(this.deps.dataSource.manager, schedule, now);
     return previewResponse(rule, upcomingRuns(loaded, rule, from, campaign, count), null);
   }
 
@@ -446,7 +446,7 @@ export async function upcomingRunsOf(
     if (!schedule.nextRunAt) continue;
     // From the pending run on, inside the campaign's window, up to the runs left.
     const from = new Date(schedule.nextRunAt.getTime() - 1);
-    const loaded = await withSkips(deps.dataSource.manager, schedule, deps.now());
+    const loaded = await withPlanning(deps.dataSource.manager, schedule, deps.now());
     for (const at of upcomingRuns(loaded, ruleOf(schedule), from, scope.campaign, count)) {
       runs.push({ scheduled_job_id: schedule.id, name: schedule.name, at });
     }
