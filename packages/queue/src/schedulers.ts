@@ -111,7 +111,7 @@ export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: Sched
 /** A scheduler write that failed after its commit, as the failure counter labels it. */
 export type SchedulerWrite = 'upsert' | 'remove';
 /** Every Redis write made after a PostgreSQL commit, as the failure counter labels it. */
-export type AfterCommitWrite = SchedulerWrite | 'dequeue';
+export type AfterCommitWrite = SchedulerWrite | 'dequeue' | 'hand_over';
 
 /** Where a Redis write made after a PostgreSQL commit reports a failure. */
 export interface AfterCommitReport {
@@ -223,4 +223,18 @@ export interface HandOver {
 export async function handOverJob(queue: Queue<ContentJobPayload>, handOver: HandOver): Promise<void> {
   await enqueueContentJob(queue, handOver.payload);
   await handOver.markQueued(handOver.payload.job_id);
+}
+
+/**
+ * Hands a Job committed by an API request (template use, run now, an approval) to the content
+ * pipeline, under the after-commit policy: the Job is recorded, so a Redis failure is logged,
+ * counted (operation `hand_over`) and never fails the request (answering 500 would invite a
+ * retry that makes a second Job, or a 409); the Job stays `pending` with `queued_at` null and
+ * the reconciler hands it over. False when the hand-over failed.
+ */
+export function handOverAfterCommit(queue: Queue<ContentJobPayload>, handOver: HandOver, report: AfterCommitReport): Promise<boolean> {
+  return afterCommit('hand_over', { job_id: handOver.payload.job_id }, report, () => handOverJob(queue, handOver), {
+    what: 'content-jobs hand-over',
+    leaves: 'the Job stays pending and the reconciler hands it over',
+  });
 }

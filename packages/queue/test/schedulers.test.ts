@@ -12,6 +12,7 @@ import {
   createRedis,
   dequeueContentJob,
   enqueueContentJob,
+  handOverAfterCommit,
   OccurrencePayload,
   removeScheduler,
   syncSchedulerAfterCommit,
@@ -127,6 +128,33 @@ describe('dequeueContentJob: a cancelled Job leaves the content queue unless a p
       expect(counted).toEqual(['dequeue']);
       expect(warnings.map((w) => w.fields)).toEqual([expect.objectContaining({ job_id: id, operation: 'dequeue' })]);
       expect(warnings[0].message).toMatch(/cancelled Job stays on the content queue/);
+    } finally {
+      await broken.close().catch(() => undefined);
+    }
+  });
+
+  it('when a committed Job is handed over, then it is on the content queue and marked; when Redis fails, then false, counted hand_over, unmarked', async () => {
+    const marked: string[] = [];
+    const markQueued = (jobId: string) => Promise.resolve(void marked.push(jobId));
+    const ok = recorder();
+    const id = randomUUID();
+    expect(await handOverAfterCommit(queue, { payload: payload(id), markQueued }, ok.report)).toBe(true);
+    expect((await queue.getJob(id))?.data).toEqual(payload(id));
+    expect([marked, ok.warnings, ok.counted]).toEqual([[id], [], []]);
+
+    const connection = createRedis(REDIS_URL);
+    const broken = createContentQueue({ connection, prefix: `test-${randomUUID().slice(0, 8)}` });
+    broken.on('error', () => undefined);
+    await broken.waitUntilReady();
+    connection.disconnect();
+    try {
+      const failed = recorder();
+      const lost = randomUUID();
+      expect(await handOverAfterCommit(broken, { payload: payload(lost), markQueued }, failed.report)).toBe(false);
+      expect(marked).toEqual([id]);
+      expect(failed.counted).toEqual(['hand_over']);
+      expect(failed.warnings.map((w) => w.fields)).toEqual([expect.objectContaining({ job_id: lost, operation: 'hand_over' })]);
+      expect(failed.warnings[0].message).toMatch(/reconciler hands it over/);
     } finally {
       await broken.close().catch(() => undefined);
     }

@@ -48,7 +48,7 @@ function schedulerSyncMetrics(registry: Registry) {
   return {
     syncFailures: new Counter({
       name: 'scheduler_sync_failures_total',
-      help: 'Writes to Redis that failed after their PostgreSQL commit, by operation (upsert, remove: left to the reconciler; dequeue: a cancelled Job left on content-jobs)',
+      help: 'Writes to Redis that failed after their PostgreSQL commit, by operation (upsert, remove: left to the reconciler; dequeue: a cancelled Job left on content-jobs; hand_over: a Job the API committed (template use, run now, approval) left to the reconciler)',
       labelNames: ['operation'] as const,
       registers: [registry],
     }),

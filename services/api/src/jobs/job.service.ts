@@ -1,6 +1,6 @@
 import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
 import { Job, jobQueuedMarker, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
-import { dequeueContentJob, handOverJob } from '@scheduler/queue';
+import { dequeueContentJob, handOverAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { conflict, notFound, validationFailed } from '../http/errors';
@@ -153,16 +153,14 @@ export class JobService {
    */
   async approve(caller: Caller, id: string): Promise<Job> {
     const job = await this.decide(caller, id, { status: 'pending' });
-    try {
-      await handOverJob(this.deps.contentQueue, {
+    await handOverAfterCommit(
+      this.deps.contentQueue,
+      {
         payload: { job_id: job.id, user_id: job.userId, scheduled_job_id: job.scheduledJobId, campaign_id: job.campaignId },
         markQueued: jobQueuedMarker(this.deps.dataSource),
-      });
-    } catch (error) {
-      // The approval is committed; answering 500 would invite a retry that is a 409.
-      this.deps.metrics.api.syncFailures.inc({ operation: 'hand_over' });
-      this.deps.logger.warn({ job_id: job.id, err: error }, 'approved Job not handed over; the reconciler will');
-    }
+      },
+      { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures },
+    );
     return job;
   }
 

@@ -11,7 +11,7 @@ import {
   ScheduledJob,
   ScheduleRun,
 } from '@scheduler/entities';
-import { handOverJob } from '@scheduler/queue';
+import { handOverAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
@@ -169,14 +169,13 @@ export async function runNow(deps: AppDeps, caller: Caller, id: string, key: str
   const { job } = result;
   // Gated: its approval hands it over. A replay's Job is handed over again only while pending and unqueued.
   if (job.status !== 'pending' || (result.replayed && job.queuedAt !== null)) return result;
-  try {
-    await handOverJob(deps.contentQueue, {
+  await handOverAfterCommit(
+    deps.contentQueue,
+    {
       payload: { job_id: job.id, user_id: job.userId, scheduled_job_id: job.scheduledJobId, campaign_id: job.campaignId },
       markQueued: jobQueuedMarker(deps.dataSource),
-    });
-  } catch (error) {
-    // Recorded and pending: the reconciler hands over pending Jobs whose `queued_at` is null (as template use).
-    deps.logger.error({ job_id: job.id, err: error }, 'could not enqueue content job');
-  }
+    },
+    { logger: deps.logger, syncFailures: deps.metrics.api.syncFailures },
+  );
   return result;
 }

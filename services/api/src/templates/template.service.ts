@@ -11,7 +11,7 @@ import {
   mergeJobConfig,
   ScheduledJob,
 } from '@scheduler/entities';
-import { handOverJob } from '@scheduler/queue';
+import { handOverAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
@@ -220,17 +220,14 @@ export class TemplateService {
       );
     });
     if (job.status === 'awaiting_approval') return job; // its approval hands it over
-    try {
-      await handOverJob(this.deps.contentQueue, {
+    await handOverAfterCommit(
+      this.deps.contentQueue,
+      {
         payload: { job_id: job.id, user_id: caller.userId, scheduled_job_id: null, campaign_id: job.campaignId },
         markQueued: jobQueuedMarker(this.deps.dataSource),
-      });
-    } catch (error) {
-      // The Job is recorded (PostgreSQL is the source of truth) and stays pending; answering
-      // 500 would invite a retry that creates a second Job. Enqueueing is idempotent by Job id,
-      // and the worker's reconciler hands over pending Jobs whose `queued_at` is still null.
-      this.deps.logger.error({ job_id: job.id, err: error }, 'could not enqueue content job');
-    }
+      },
+      { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures },
+    );
     return job;
   }
 }
