@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { JobSettingField, JobTemplate } from './job-template.entity';
 import { Job } from './job.entity';
+import type { ApprovalGate } from './approval';
 import type { ScheduledJob } from './scheduled-job.entity';
 
 /** A template's generation settings and defaults, as the flat snake_case object a Job's config holds. */
@@ -60,6 +61,34 @@ export function jobSettingsOf(
     writingStrategy: pick('writing_strategy'),
     country: pick('country'),
     language: pick('language'),
+  };
+}
+
+/** Who and what a Job the API makes (a template use, a run now) belongs to. */
+export type NewJobOwner = Pick<
+  Job,
+  'userId' | 'workspaceId' | 'campaignId' | 'templateId' | 'scheduledJobId' | 'scheduledJobName' | 'config'
+>;
+
+/**
+ * The columns of a Job the API makes now (a template use, a run now): not yet started, and
+ * `awaiting_approval` with its deadline (`now` + the gate's timeout) when the gate holds it,
+ * else `pending`. The worker writes the same values in SQL (`materialize.sql.ts`).
+ */
+export function newJobValues(owner: NewJobOwner, gate: ApprovalGate, now: Date): Omit<Job, 'id' | 'createdAt' | 'updatedAt' | 'queuedAt'> {
+  return {
+    ...owner,
+    scheduledFor: null,
+    status: gate.gated ? 'awaiting_approval' : 'pending',
+    approvalDeadline: gate.timeoutHours === null ? null : new Date(now.getTime() + gate.timeoutHours * 3_600_000),
+    decidedBy: null,
+    decidedAt: null,
+    statusReason: null,
+    ...jobSettingsOf(owner.config),
+    costUsd: null,
+    errorMessage: null,
+    startedAt: null,
+    completedAt: null,
   };
 }
 

@@ -6,10 +6,10 @@ import {
   IdempotencyKey,
   Job,
   jobQueuedMarker,
-  jobSettingsOf,
   scheduleJobConfig,
   ScheduledJob,
   ScheduleRun,
+  newJobValues,
 } from '@scheduler/entities';
 import { handOverAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
@@ -136,26 +136,21 @@ export async function runNow(deps: AppDeps, caller: Caller, id: string, key: str
     const now = deps.now();
     const jobs = tx.getRepository(Job);
     const job = await jobs.save(
-      jobs.create({
-        userId: caller.userId,
-        workspaceId: caller.workspaceId,
-        campaignId: schedule.campaignId,
-        templateId: made.templateId,
-        scheduledJobId: schedule.id,
-        scheduledJobName: schedule.name,
-        scheduledFor: null,
-        status: gate.gated ? 'awaiting_approval' : 'pending',
-        approvalDeadline: gate.timeoutHours === null ? null : new Date(now.getTime() + gate.timeoutHours * 3_600_000),
-        decidedBy: null,
-        decidedAt: null,
-        statusReason: null,
-        config: made.config,
-        ...jobSettingsOf(made.config),
-        costUsd: null,
-        errorMessage: null,
-        startedAt: null,
-        completedAt: null,
-      }),
+      jobs.create(
+        newJobValues(
+          {
+            userId: caller.userId,
+            workspaceId: caller.workspaceId,
+            campaignId: schedule.campaignId,
+            templateId: made.templateId,
+            scheduledJobId: schedule.id,
+            scheduledJobName: schedule.name,
+            config: made.config,
+          },
+          gate,
+          now,
+        ),
+      ),
     );
     const runs = tx.getRepository(ScheduleRun).metadata.tableName;
     await tx.query(

@@ -6,10 +6,10 @@ import {
   Job,
   jobConfigProblem,
   JobTemplate,
-  jobSettingsOf,
   jobQueuedMarker,
   mergeJobConfig,
   ScheduledJob,
+  newJobValues,
 } from '@scheduler/entities';
 import { handOverAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
@@ -195,28 +195,23 @@ export class TemplateService {
       if (problem) throw validationFailed([problem]);
       const jobs = tx.getRepository(Job);
       return jobs.save(
-        jobs.create({
-          // The member who used the template, in the workspace's Jobs.
-          userId: caller.userId,
-          workspaceId: caller.workspaceId,
-          campaignId: template.campaignId,
-          templateId: template.id,
-          scheduledJobId: null,
-          scheduledJobName: null,
-          scheduledFor: null,
-          // A campaign that requires approval gates its template uses too.
-          status: gate.gated ? 'awaiting_approval' : 'pending',
-          approvalDeadline: gate.timeoutHours === null ? null : new Date(now.getTime() + gate.timeoutHours * 3_600_000),
-          decidedBy: null,
-          decidedAt: null,
-          statusReason: null,
-          config,
-          ...jobSettingsOf(config),
-          costUsd: null,
-          errorMessage: null,
-          startedAt: null,
-          completedAt: null,
-        }),
+        jobs.create(
+          // The member who used the template, in the workspace's Jobs; a campaign that requires
+          // approval gates its template uses too.
+          newJobValues(
+            {
+              userId: caller.userId,
+              workspaceId: caller.workspaceId,
+              campaignId: template.campaignId,
+              templateId: template.id,
+              scheduledJobId: null,
+              scheduledJobName: null,
+              config,
+            },
+            gate,
+            now,
+          ),
+        ),
       );
     });
     if (job.status === 'awaiting_approval') return job; // its approval hands it over
