@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { IsNull, LessThan, MoreThan, Not } from 'typeorm';
-import { approvalTimedOutReason, Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { approvalTimedOutReason, IDEMPOTENCY_KEY_TTL_HOURS, Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
 import { ContentJobPayload, enqueueOccurrence, handOverJob, OccurrencePayload, ReconcileReport, syncScheduler } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
@@ -35,6 +35,16 @@ const CANCEL_TIMED_OUT = `
     FROM due
    WHERE j.id = due.id AND j.status = 'awaiting_approval'
   RETURNING j.id`;
+
+/**
+ * Deletes up to `$2` `Idempotency-Key`s older than `$1` (they are ignored from then on, so
+ * nothing answers from them any more), oldest first, on `idempotency_keys_created_at_idx`.
+ */
+const DELETE_EXPIRED_KEYS = `
+  DELETE FROM idempotency_keys
+   WHERE (workspace_id, key) IN (
+     SELECT workspace_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2
+   )`;
 
 /**
  * Makes Redis agree with PostgreSQL: every active schedule has exactly one job scheduler with
@@ -102,11 +112,13 @@ export class Reconciler {
     await this.removeOrphans(report);
     await this.handOverUnqueuedJobs(report);
     const timedOut = await this.cancelTimedOutApprovals();
+    const expiredKeys = await this.deleteExpiredIdempotencyKeys();
     report.duration_ms = Date.now() - started;
     report.finished_at = new Date().toISOString();
     const fixes = report.created + report.updated + report.removed + report.recreated_overdue + report.jobs_handed_over;
     if (fixes > 0) this.logger.warn({ ...report }, 'reconcile repaired schedulers and jobs');
     if (timedOut > 0) this.logger.info({ approvals_timed_out: timedOut }, 'Jobs awaiting approval past their deadline cancelled');
+    if (expiredKeys > 0) this.logger.info({ idempotency_keys_deleted: expiredKeys }, 'expired Idempotency-Keys deleted');
     if (this.metrics) {
       if (timedOut) this.metrics.reconcileFixes.inc({ kind: 'approvals_timed_out' }, timedOut);
       this.metrics.reconcileDuration.observe(report.duration_ms / 1000);
@@ -182,6 +194,21 @@ export class Reconciler {
       ]);
       cancelled += rows.length;
       if (rows.length < BATCH) return cancelled;
+    }
+  }
+
+  /**
+   * Deletes the `Idempotency-Key`s past their 24 hours, in chunks, so the table holds about a
+   * day of keys. Runs in the leader's pass. Returns how many it deleted.
+   */
+  async deleteExpiredIdempotencyKeys(): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000);
+    let deleted = 0;
+    for (;;) {
+      // A DELETE comes back as [rows, affected count].
+      const [, count] = await this.dataSource.query<[unknown[], number]>(DELETE_EXPIRED_KEYS, [cutoff, BATCH]);
+      deleted += count;
+      if (count < BATCH) return deleted;
     }
   }
 

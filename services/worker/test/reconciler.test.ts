@@ -42,6 +42,27 @@ describe('the reconciler', () => {
     await ds.destroy();
   });
 
+  it('when Idempotency-Keys are older than 24 hours, then the pass deletes them and keeps the younger ones', async () => {
+    const workspace = `user:${newUserId()}`;
+    const now = new Date();
+    const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
+    for (const [key, age] of [
+      ['old-1', 25],
+      ['old-2', 24.01],
+      ['young', 23.9],
+    ] as const) {
+      await ds.query(
+        `INSERT INTO idempotency_keys (workspace_id, key, operation, target_id, resource_id, created_at)
+         VALUES ($1, $2, 'schedule.run', $3, $4, $5)`,
+        [workspace, key, randomUUID(), randomUUID(), hoursAgo(age)],
+      );
+    }
+    const reconciler = new Reconciler(ds, queue, contentQueue, silent, undefined, () => now);
+    expect(await reconciler.deleteExpiredIdempotencyKeys()).toBeGreaterThanOrEqual(2);
+    const left = await ds.query<{ key: string }[]>('SELECT key FROM idempotency_keys WHERE workspace_id = $1 ORDER BY key', [workspace]);
+    expect(left.map((r) => r.key)).toEqual(['young']);
+  });
+
   it('when Redis lost every scheduler, then one pass re-creates them with the right rule and version, and queues the overdue occurrence', async () => {
     const userId = newUserId();
     const soon = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
