@@ -85,6 +85,31 @@ describe('optimistic concurrency with ETag and If-Match', () => {
     },
   );
 
+  it('when a schedule changed after it was read, then pause and resume with the old ETag are 412 and change nothing; with the current one they work', async () => {
+    const user = newUserId();
+    const id = (await createSchedule(t, user)).id as string;
+    const etag = (await apiAs(t, user).get(`/schedule/${id}`)).headers.etag;
+    const renamed = await write('schedule', user, id, etag);
+    expect(renamed.status).toBe(200);
+    const action = (verb: 'pause' | 'resume', tag: string) =>
+      request(t.app).post(`/api/v1/schedule/${id}/${verb}`).set('Authorization', t.auth(user)).set('If-Match', tag);
+
+    const stalePause = await action('pause', etag);
+    expectProblem(stalePause, 412);
+    expect((await apiAs(t, user).get(`/schedule/${id}`)).body.status).toBe('active');
+    const paused = await action('pause', renamed.headers.etag);
+    expect(paused.status).toBe(200);
+    expect(paused.body.status).toBe('paused');
+
+    const staleResume = await action('resume', renamed.headers.etag);
+    expectProblem(staleResume, 412);
+    expect(staleResume.headers.etag).toBe(paused.headers.etag);
+    expect((await apiAs(t, user).get(`/schedule/${id}`)).body.status).toBe('paused');
+    const resumed = await action('resume', paused.headers.etag);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.status).toBe('active');
+  });
+
   it("when the object is missing or another user's, then 404 whatever If-Match says (no existence leak)", async () => {
     const owner = newUserId();
     const id = await make('campaign', owner);

@@ -240,9 +240,10 @@ scheduleApi.post(
     kind: 'writes',
     access: 'write',
     conflict: 'The schedule is not active.',
+    ifMatch: true,
     success: { status: 200, description: 'The paused schedule.', schema: ScheduleResponse },
   },
-  async ({ caller, id }, { service }) => scheduleResponse(await service.pause(caller, id)),
+  async ({ caller, id, ifMatch }, { service }) => scheduleResponse(await service.pause(caller, id, ifMatch)),
 );
 
 scheduleApi.post(
@@ -256,9 +257,10 @@ scheduleApi.post(
     kind: 'writes',
     access: 'write',
     conflict: 'The schedule is not paused.',
+    ifMatch: true,
     success: { status: 200, description: 'The resumed schedule.', schema: ScheduleResponse },
   },
-  async ({ caller, id }, { service }) => scheduleResponse(await service.resume(caller, id)),
+  async ({ caller, id, ifMatch }, { service }) => scheduleResponse(await service.resume(caller, id, ifMatch)),
 );
 
 scheduleApi.post(

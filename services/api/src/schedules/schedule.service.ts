@@ -338,11 +338,12 @@ export class ScheduleService {
   }
 
   /** Stops an active schedule; its runs until resume are skipped. */
-  async pause(caller: Caller, id: string): Promise<ScheduledJob> {
+  async pause(caller: Caller, id: string, expected?: IfMatch): Promise<ScheduledJob> {
     const schedule = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(ScheduledJob);
       const schedule = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
+      assertMatches(expected, schedule, 'Schedule');
       if (!canPause(schedule.status)) throw conflict(`Only an active schedule can be paused (status is ${schedule.status})`);
       Object.assign(schedule, paused(schedule));
       schedule.version += 1;
@@ -357,12 +358,13 @@ export class ScheduleService {
    * while paused are not made up; they are recorded in its run history as `skipped` (`schedule
    * paused`, at most `MAX_MISSED_RECORDED`), in the same transaction: `skippedWhilePaused`.
    */
-  async resume(caller: Caller, id: string): Promise<ScheduledJob> {
+  async resume(caller: Caller, id: string, expected?: IfMatch): Promise<ScheduledJob> {
     const now = this.deps.now();
     const { schedule, rule } = await this.deps.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(ScheduledJob);
       const schedule = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
+      assertMatches(expected, schedule, 'Schedule');
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
       const rule = ruleOf(schedule);
       const campaign = schedule.campaignId ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
