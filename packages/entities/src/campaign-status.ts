@@ -127,15 +127,9 @@ const BATCH = 500;
  *   and gives them their next run and scheduler back; `completed` or `archived` expires them.
  * Nothing happens to the schedules when neither the dates nor the status changed.
  */
-export async function applyCampaignChange(
-  tx: EntityManager,
-  saved: Campaign,
-  before: CampaignBefore,
-  now: Date,
-): Promise<CampaignSync> {
+export async function applyCampaignChange(tx: EntityManager, saved: Campaign, before: CampaignBefore, now: Date): Promise<CampaignSync> {
   const sync: CampaignSync = { expired: [], reopened: [] };
-  const datesChanged =
-    saved.startDate?.getTime() !== before.startDate?.getTime() || saved.endDate?.getTime() !== before.endDate?.getTime();
+  const datesChanged = saved.startDate?.getTime() !== before.startDate?.getTime() || saved.endDate?.getTime() !== before.endDate?.getTime();
   if (!datesChanged && saved.status === before.status) return sync;
   const reason = campaignPausedReason(before);
   const schedules = tx.getRepository(ScheduledJob);

@@ -34,10 +34,7 @@ export function* plannedRuns(input: ExpansionInput, after: Date, to: Date): Gene
   for (;;) {
     let yielded = 0;
     let last: number | null = null;
-    const expansion = expandOccurrences(
-      { ...input, since, runCount },
-      { from: new Date(since.getTime() + 1), to, limit: MAX_EXPANDED },
-    );
+    const expansion = expandOccurrences({ ...input, since, runCount }, { from: new Date(since.getTime() + 1), to, limit: MAX_EXPANDED });
     for (const o of expansion) {
       yielded += 1;
       last = o.at.getTime();
@@ -136,7 +133,12 @@ export async function forecastOf(ds: DataSource, campaign: Campaign, totalJobs: 
   if (to > now) {
     const repo = ds.getRepository(ScheduledJob);
     for (let offset = 0; ; offset += BATCH) {
-      const batch = await repo.find({ where: { campaignId: campaign.id, status: 'active' }, order: { id: 'ASC' }, skip: offset, take: BATCH });
+      const batch = await repo.find({
+        where: { campaignId: campaign.id, status: 'active' },
+        order: { id: 'ASC' },
+        skip: offset,
+        take: BATCH,
+      });
       if (batch.length === 0) break;
       await withPlanningAll(ds.manager, batch, now);
       for (const schedule of batch) {
@@ -162,7 +164,13 @@ export async function forecastOf(ds: DataSource, campaign: Campaign, totalJobs: 
     target !== null && needed === null
       ? ds
           .getRepository(Job)
-          .find({ select: { createdAt: true }, where: { campaignId: campaign.id }, order: { createdAt: 'ASC', id: 'ASC' }, skip: target - 1, take: 1 })
+          .find({
+            select: { createdAt: true },
+            where: { campaignId: campaign.id },
+            order: { createdAt: 'ASC', id: 'ASC' },
+            skip: target - 1,
+            take: 1,
+          })
       : Promise.resolve([]),
   ]);
   const projected = campaign.endDate ? totalJobs + count : null;

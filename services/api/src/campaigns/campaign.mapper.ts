@@ -70,7 +70,7 @@ export const CampaignForecastResponse = named(
       projected_jobs_by_end_date: Nullable(Type.Integer({ minimum: 0 }), {
         description:
           "`total_jobs` plus the runs the campaign's active schedules will still make up to `end_date` (recurrence, " +
-          '`max_runs`, skips, blackouts and the campaign\'s pause until its `resume_at` applied; a paused schedule, or a ' +
+          "`max_runs`, skips, blackouts and the campaign's pause until its `resume_at` applied; a paused schedule, or a " +
           'campaign paused without `resume_at`, makes none). `null` without an end date.',
       }),
       will_meet_target: Nullable(Type.Boolean(), {
@@ -84,7 +84,7 @@ export const CampaignForecastResponse = named(
       }),
       projected_spend_usd: Nullable(Type.Number({ minimum: 0 }), {
         description:
-          '`projected_jobs_by_end_date` × the mean `cost_usd` of the campaign\'s completed Jobs (4 decimals); `null` ' +
+          "`projected_jobs_by_end_date` × the mean `cost_usd` of the campaign's completed Jobs (4 decimals); `null` " +
           'without an end date or without a completed Job with a cost.',
       }),
     },

@@ -94,8 +94,8 @@ campaignApi.post(
     operationId: 'pauseCampaign',
     summary: 'Pause a campaign',
     description:
-      "Its active schedules make no run until it is active again (they keep status `active` with `next_run_at` null and " +
-      '`not_running_reason: campaign_paused`). On resume (this campaign\'s `POST …/resume`, `PUT` with `status: active`, ' +
+      'Its active schedules make no run until it is active again (they keep status `active` with `next_run_at` null and ' +
+      "`not_running_reason: campaign_paused`). On resume (this campaign's `POST …/resume`, `PUT` with `status: active`, " +
       'or by itself at `resume_at`, once whatever the number of workers) the runs they did not make are recorded ' +
       '`skipped` with reason `campaign paused` or `campaign paused: <reason>`, and they go on from their next run after ' +
       'the resume. Pausing a paused campaign replaces its `reason` and `resume_at`.',
@@ -117,7 +117,7 @@ campaignApi.post(
     summary: 'Resume a paused campaign',
     description:
       'Takes no body. The campaign becomes `active`, `paused_reason` and `resume_at` are cleared; the runs its schedules ' +
-      'did not make during the pause are recorded `skipped` with the pause\'s reason, and they go on from their next run.',
+      "did not make during the pause are recorded `skipped` with the pause's reason, and they go on from their next run.",
     kind: 'writes',
     access: 'write',
     ifMatch: true,
