@@ -1,5 +1,44 @@
+import { parseSchedule, type RecurrenceRule } from '@scheduler/recurrence';
 import { apiAs, newUserId, PinnedClock, type UserApi } from '@scheduler/testkit';
+import { countRuns, plannedRuns } from '../src/campaigns/campaign-forecast';
 import { useTestApp } from './helpers';
+
+describe('counting the runs of a forecast', () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const ruleOf = (input: Record<string, unknown>): RecurrenceRule => {
+    const parsed = parseSchedule({ timezone: 'UTC', ...input } as never, { now: new Date('2029-12-31T00:00:00Z') });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    return parsed.rule;
+  };
+
+  it('when a schedule has more runs than one expansion yields, then they are all counted and max_runs still holds', () => {
+    const everyMinute = ruleOf({ schedule_type: 'cron', recurrence_pattern: '* * * * *', scheduled_at: '2030-01-01T00:01:00Z' });
+    // Every minute from 00:01 on Jan 1 to before 00:00 100 days later: 144,000 - 1.
+    const to = new Date(now.getTime() + 100 * 86_400_000);
+    let n = 0;
+    for (const _ of plannedRuns({ rule: everyMinute }, now, to)) n += 1;
+    expect(n).toBe(100 * 24 * 60 - 1);
+    expect(countRuns([{ rule: everyMinute, maxRuns: 120_000, runCount: 0 }], now, to, null).count).toBe(120_000);
+  });
+
+  it('when several schedules run, then the needed-th run is the needed-th of their runs in time order', () => {
+    const inputs = [9, 13, 17].map((hour, i) => ({
+      rule: ruleOf({ schedule_type: 'daily', scheduled_at: `2030-01-0${i + 1}T${String(hour).padStart(2, '0')}:00:00Z` }),
+      maxRuns: 5 + i,
+    }));
+    const all: number[] = [];
+    inputs.forEach(({ maxRuns }, i) => {
+      const hour = [9, 13, 17][i];
+      for (let d = 0; d < maxRuns; d++) all.push(Date.UTC(2030, 0, 1 + i + d, hour));
+    });
+    all.sort((a, b) => a - b);
+    const to = new Date('2031-01-01T00:00:00Z');
+    for (const needed of [1, 7, all.length]) {
+      expect(countRuns(inputs, now, to, needed)).toEqual({ count: all.length, reachedAt: new Date(all[needed - 1]), capped: false });
+    }
+    expect(countRuns(inputs, now, to, all.length + 1).reachedAt).toBeNull();
+  });
+});
 
 /**
  * The forecast of `GET /campaigns/{id}/stats`: Jobs so far plus the runs the campaign's active

@@ -64,6 +64,18 @@ class RunHeap {
     }
   }
 
+  /** Counts the runs left in the heap (at most `max`), in no order, and empties it. */
+  drain(max: number): number {
+    let count = 0;
+    for (const item of this.items) {
+      if (count >= max) break;
+      count += 1;
+      while (count < max && !item.runs.next().done) count += 1;
+    }
+    this.items.length = 0;
+    return count;
+  }
+
   /** The soonest run of all, and its schedule's next one takes its place. */
   pop(): number | null {
     if (this.items.length === 0) return null;
@@ -94,9 +106,10 @@ class RunHeap {
 }
 
 /**
- * Counts the runs of the given expansions after `after` and before `to`, soonest first across
- * all of them, and the instant of the `needed`-th (null when `needed` is null or never reached).
- * `capped` when it stopped at `MAX_FORECAST_RUNS`.
+ * Counts the runs of the given expansions after `after` and before `to`, and the instant of the
+ * `needed`-th across all of them, soonest first (null when `needed` is null or never reached):
+ * merged in time order until that run, counted schedule by schedule after it. `capped` when it
+ * stopped at `MAX_FORECAST_RUNS`.
  */
 export function countRuns(
   inputs: readonly ExpansionInput[],
@@ -108,13 +121,14 @@ export function countRuns(
   for (const input of inputs) heap.push(plannedRuns(input, after, to));
   let count = 0;
   let reachedAt: Date | null = null;
-  for (;;) {
-    if (count >= MAX_FORECAST_RUNS) return { count, reachedAt, capped: true };
+  while (needed !== null && reachedAt === null && count < MAX_FORECAST_RUNS) {
     const at = heap.pop();
     if (at === null) return { count, reachedAt, capped: false };
     count += 1;
-    if (needed !== null && count === needed) reachedAt = new Date(at);
+    if (count === needed) reachedAt = new Date(at);
   }
+  count += heap.drain(MAX_FORECAST_RUNS - count);
+  return { count, reachedAt, capped: count >= MAX_FORECAST_RUNS };
 }
 
 /**
@@ -162,15 +176,13 @@ export async function forecastOf(ds: DataSource, campaign: Campaign, totalJobs: 
       .getRawOne<{ mean: number | null }>(),
     // Reached already: the Job that reached it.
     target !== null && needed === null
-      ? ds
-          .getRepository(Job)
-          .find({
-            select: { createdAt: true },
-            where: { campaignId: campaign.id },
-            order: { createdAt: 'ASC', id: 'ASC' },
-            skip: target - 1,
-            take: 1,
-          })
+      ? ds.getRepository(Job).find({
+          select: { createdAt: true },
+          where: { campaignId: campaign.id },
+          order: { createdAt: 'ASC', id: 'ASC' },
+          skip: target - 1,
+          take: 1,
+        })
       : Promise.resolve([]),
   ]);
   const projected = campaign.endDate ? totalJobs + count : null;
