@@ -190,7 +190,7 @@ export async function resumeOneDueCampaign(
   tx: EntityManager,
   now: Date,
 ): Promise<{ campaign: Campaign; resumeAt: Date; sync: CampaignSync } | null> {
-  const rows = (await tx.query(
+  const rows = await tx.query<[{ id: string; paused_reason: string | null; resume_at: Date }[], number]>(
     `WITH due AS (
        SELECT id, paused_reason, resume_at FROM campaigns
         WHERE status = 'paused' AND resume_at IS NOT NULL AND resume_at <= $1
@@ -204,7 +204,7 @@ export async function resumeOneDueCampaign(
       WHERE c.id = due.id AND c.status = 'paused' AND c.resume_at = due.resume_at
      RETURNING c.id, due.paused_reason AS paused_reason, due.resume_at AS resume_at`,
     [now],
-  )) as [{ id: string; paused_reason: string | null; resume_at: Date }[], number];
+  );
   const row = rows[0]?.[0];
   if (!row) return null;
   const campaign = await tx.getRepository(Campaign).findOneByOrFail({ id: row.id });

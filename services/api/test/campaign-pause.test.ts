@@ -164,13 +164,13 @@ describe('campaign pause and resume', () => {
     const campaign = await campaignOf(user);
     const auth = t.auth(user);
     const read = await request(t.app).get(`/api/v1/campaigns/${campaign}`).set('Authorization', auth);
-    const tag = read.headers.etag as string;
+    const tag = read.headers.etag;
     await apiAs(t, user).put(`/campaigns/${campaign}`, { name: 'renamed' }).expect(200);
     const stale = await request(t.app).post(`/api/v1/campaigns/${campaign}/pause`).set('Authorization', auth).set('If-Match', tag).send({});
     expectProblem(stale, 412);
     expect((await campaignRow(campaign)).status).toBe('active');
 
-    const fresh = (await request(t.app).get(`/api/v1/campaigns/${campaign}`).set('Authorization', auth)).headers.etag as string;
+    const fresh = (await request(t.app).get(`/api/v1/campaigns/${campaign}`).set('Authorization', auth)).headers.etag;
     const paused = await request(t.app)
       .post(`/api/v1/campaigns/${campaign}/pause`)
       .set('Authorization', auth)
@@ -182,7 +182,7 @@ describe('campaign pause and resume', () => {
     const resumed = await request(t.app)
       .post(`/api/v1/campaigns/${campaign}/resume`)
       .set('Authorization', auth)
-      .set('If-Match', paused.headers.etag as string);
+      .set('If-Match', paused.headers.etag);
     expect(resumed.status).toBe(200);
     expect(resumed.body.status).toBe('active');
   });

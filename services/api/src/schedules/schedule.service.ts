@@ -1,4 +1,4 @@
-import { EntityManager, In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
+import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
 import {
   Campaign,
   JobTemplate,
