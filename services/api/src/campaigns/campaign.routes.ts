@@ -78,7 +78,8 @@ campaignApi.put(
     summary: 'Update a campaign (partial)',
     description:
       'Only the fields sent change. Pausing a campaign (`paused`) stops its schedules from producing Jobs until it is ' +
-      'active again; `completed` / `archived` stop them for good.',
+      'active again (as `POST /campaigns/{id}/pause` without a reason or `resume_at`; a paused campaign keeps its pause); ' +
+      'any other status clears `paused_reason` and `resume_at`. `completed` / `archived` stop the schedules for good.',
     kind: 'writes',
     access: 'write',
     body: UpdateCampaignDto,

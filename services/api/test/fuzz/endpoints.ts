@@ -349,6 +349,9 @@ export const ENDPOINTS: Endpoint[] = [
         resume_at: nullable(dateValue),
       },
       allowEmpty: true,
+      valid: fc
+        .tuple(plainText(60), futureIso)
+        .map(([reason, at]) => new Entries([...(reason.trim() ? [['reason', reason] as [string, JsonLike]] : []), ['resume_at', at]])),
     },
     weight: 2,
   },
