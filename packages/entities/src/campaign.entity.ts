@@ -62,7 +62,7 @@ export class Campaign {
   @Column({ name: 'paused_reason', type: 'text', nullable: true })
   pausedReason: string | null;
 
-  /** When a paused campaign becomes active again by itself (the leader's sweep); null: only by resume. */
+  /** When a paused campaign becomes active again by itself (the workers' due-resume sweep); null: only by resume. */
   @Column({ name: 'resume_at', type: 'timestamptz', nullable: true })
   resumeAt: Date | null;
 

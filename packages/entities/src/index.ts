@@ -12,3 +12,5 @@ export * from './job-config';
 export * from './schedule-rule';
 export * from './schedule-lifecycle';
 export * from './approval';
+export * from './planning';
+export * from './campaign-status';

@@ -106,6 +106,11 @@ export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = 
       help: 'Occurrences recorded as missed because no worker processed them in time',
       registers: [registry],
     }),
+    campaignsAutoResumed: new Counter({
+      name: 'scheduler_campaigns_auto_resumed_total',
+      help: 'Paused campaigns made active again by the due-resume sweep at their resume_at (each pause once across all workers)',
+      registers: [registry],
+    }),
     reconcileFixes: new Counter({
       name: 'scheduler_reconcile_fixes_total',
       help: 'Repairs made by the reconciler, by kind',

@@ -173,6 +173,8 @@ describe('the OpenAPI document', () => {
       end_date: null,
       requires_approval: false,
       approval_timeout_hours: null,
+      paused_reason: null,
+      resume_at: null,
       created_at: '2026-01-05T14:00:00.000Z',
       updated_at: '2026-01-05T14:00:00.000Z',
     };
@@ -360,6 +362,40 @@ describe('contract: campaigns', () => {
 
     const deleted = expectMatchesContract('DELETE', '/api/v1/campaigns/{id}', await api().delete(`/api/v1/campaigns/${id}`).set(as(user)));
     expect(deleted.status).toBe(204);
+  });
+
+  it('pause, resume (and the 409s)', async () => {
+    const user = newUserId();
+    const created = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'Pausable' });
+    const id = created.body.id;
+    const paused = expectMatchesContract(
+      'POST',
+      '/api/v1/campaigns/{id}/pause',
+      await send('post', '/api/v1/campaigns/{id}/pause', `/api/v1/campaigns/${id}/pause`, user, {
+        reason: 'brand review',
+        resume_at: inHours(2),
+      }),
+    );
+    expect(paused.body).toMatchObject({ status: 'paused', paused_reason: 'brand review' });
+    const resumed = expectMatchesContract(
+      'POST',
+      '/api/v1/campaigns/{id}/resume',
+      await api().post(`/api/v1/campaigns/${id}/resume`).set(as(user)),
+    );
+    expect(resumed.body).toMatchObject({ status: 'active', paused_reason: null, resume_at: null });
+    const again = expectMatchesContract(
+      'POST',
+      '/api/v1/campaigns/{id}/resume',
+      await api().post(`/api/v1/campaigns/${id}/resume`).set(as(user)),
+    );
+    expect(again.status).toBe(409);
+    await api().put(`/api/v1/campaigns/${id}`).set(as(user)).send({ status: 'archived' }).expect(200);
+    const closed = expectMatchesContract(
+      'POST',
+      '/api/v1/campaigns/{id}/pause',
+      await api().post(`/api/v1/campaigns/${id}/pause`).set(as(user)),
+    );
+    expect(closed.status).toBe(409);
   });
 });
 

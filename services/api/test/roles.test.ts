@@ -91,6 +91,7 @@ describe('roles: the route walk', () => {
 const BODIES: Record<string, object> = {
   'POST /api/v1/campaigns': { name: 'by role' },
   'PUT /api/v1/campaigns/{id}': { name: 'renamed by role' },
+  'POST /api/v1/campaigns/{id}/pause': { reason: 'by role' },
   'POST /api/v1/templates': { name: 'by role', publisher_domain: 'example.com' },
   'PUT /api/v1/templates/{id}': { name: 'renamed by role' },
   'POST /api/v1/templates/{id}/use': {},

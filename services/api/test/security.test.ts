@@ -379,6 +379,8 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
         [`PUT campaign ${id}`, () => B.put(`/campaigns/${id}`, { name: 'stolen', status: 'archived' })],
         [`PUT campaign (empty) ${id}`, () => B.put(`/campaigns/${id}`, {})],
         [`DELETE campaign ${id}`, () => B.delete(`/campaigns/${id}`)],
+        [`pause campaign ${id}`, () => B.post(`/campaigns/${id}/pause`, { reason: 'stolen', resume_at: inHours(5) })],
+        [`resume campaign ${id}`, () => B.post(`/campaigns/${id}/resume`)],
       );
     }
     for (const id of variants(ids.template)) {

@@ -19,6 +19,7 @@ import { MaterializeService } from './materialize.service';
 import { createLogger, createRegistry, Logger, workerMetrics } from '@scheduler/telemetry';
 import { createOccurrenceProcessor } from './occurrence.processor';
 import { Reconciler } from './reconciler';
+import { CampaignResumeSweep, RESUME_SWEEP_INTERVAL_MS } from './campaign-resume.sweep';
 
 export interface RunningWorker {
   id: string;
@@ -26,7 +27,10 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts one worker process's parts: the BullMQ worker, the reconciler loop, heartbeats and health. */
+/**
+ * Starts one worker process's parts: the BullMQ worker, the reconciler loop, the campaigns'
+ * due-resume sweep, heartbeats and health.
+ */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
   await prepareDatabase(config.databaseUrl);
@@ -94,6 +98,21 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   void reconcileOnce();
   const reconcileTimer = setInterval(() => void reconcileOnce(), config.worker.reconcileIntervalSeconds * 1000);
 
+  // Paused campaigns whose resume_at has come: every worker sweeps, PostgreSQL makes each resume once.
+  const resumeSweep = new CampaignResumeSweep(dataSource, occurrenceQueue, logger, metrics);
+  let sweeping: Promise<unknown> | null = null;
+  const sweepOnce = () => {
+    if (sweeping) return; // the one before is still at it
+    sweeping = resumeSweep
+      .sweep()
+      .catch((error) => logger.warn({ err: error }, 'campaign resume sweep failed; will retry'))
+      .finally(() => {
+        sweeping = null;
+      });
+  };
+  sweepOnce();
+  const resumeTimer = setInterval(sweepOnce, RESUME_SWEEP_INTERVAL_MS);
+
   // Never rejects: each check turns its own failure into an answer.
   const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.url === '/healthz') {
@@ -129,9 +148,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const stop = async () => {
     clearInterval(heartbeatTimer);
     clearInterval(reconcileTimer);
+    clearInterval(resumeTimer);
     // Finishes the occurrences in hand; those not started stay in Redis for another worker.
     await worker.close();
     await reconciling;
+    await sweeping;
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     await redis.hdel(keys.workers, id).catch(() => undefined);
     await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);

@@ -112,3 +112,35 @@ export class UpdateCampaignDto extends CampaignFieldsDto {
   @Name()
   name?: string;
 }
+
+/** The longest `reason` a pause takes (code points); it is repeated on every run the pause skips. */
+export const MAX_PAUSED_REASON_LENGTH = 500;
+
+@JSONSchema({
+  description:
+    'A pause. Pausing a paused campaign replaces its `reason` and `resume_at` with the ones sent (a field left out ' +
+    'becomes null). The body may be left out.',
+})
+export class PauseCampaignDto {
+  @Nullable()
+  @IsString()
+  @CodePoints(1, MAX_PAUSED_REASON_LENGTH)
+  @JSONSchema({
+    description:
+      'Why it is paused: the runs the pause skips are recorded with reason `campaign paused: <reason>` (without one: ' +
+      '`campaign paused`).',
+    examples: ['waiting for the new brand guidelines'],
+  })
+  reason?: string | null;
+
+  @Nullable()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  @JSONSchema({
+    description:
+      'When the campaign becomes active again by itself: ISO 8601 (without an offset it is read as UTC), in the future ' +
+      "and before the campaign's `end_date`. Null or left out: only `POST /campaigns/{id}/resume` (or `PUT` with " +
+      '`status: active`) resumes it.',
+    examples: ['2026-01-05T09:00:00Z'],
+  })
+  resume_at?: string | null;
+}

@@ -2,6 +2,8 @@ import { CAMPAIGN_STATUSES, JOB_STATUSES, MAX_APPROVAL_TIMEOUT_HOURS, type Campa
 import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
 import { NAME_LENGTH } from '../http/validation';
+import { MAX_PAUSED_REASON_LENGTH } from './campaign.dto';
+import { FORECAST_HORIZON_DAYS } from './campaign-forecast';
 import { Closed, Instant, Nullable, OneOf, Type, Uuid, named, type Static } from '../openapi/schema';
 
 /** What a client sees of a campaign. */
@@ -21,6 +23,12 @@ export const CampaignResponse = named(
     end_date: Nullable(Instant()),
     requires_approval: Type.Boolean({ description: 'Every Job of the campaign waits for an approval.' }),
     approval_timeout_hours: Nullable(Type.Integer({ minimum: 1, maximum: MAX_APPROVAL_TIMEOUT_HOURS })),
+    paused_reason: Nullable(Type.String({ minLength: 1, maxLength: MAX_PAUSED_REASON_LENGTH }), {
+      description: 'Why it is paused (given on pause); null when it is not paused or no reason was given.',
+    }),
+    resume_at: Nullable(Instant(), {
+      description: 'When the paused campaign becomes active again by itself; null when it is not paused or only a resume ends the pause.',
+    }),
     created_at: Instant(),
     updated_at: Instant(),
   }),
@@ -42,6 +50,8 @@ export function campaignResponse(c: Campaign): CampaignResponse {
     end_date: iso(c.endDate),
     requires_approval: c.requiresApproval,
     approval_timeout_hours: c.approvalTimeoutHours,
+    paused_reason: c.pausedReason,
+    resume_at: iso(c.resumeAt),
     created_at: iso(c.createdAt),
     updated_at: iso(c.updatedAt),
   };
@@ -50,6 +60,36 @@ export function campaignResponse(c: Campaign): CampaignResponse {
 export const UpcomingRunResponse = named(
   'UpcomingRun',
   Closed({ scheduled_job_id: Uuid(), name: Type.String({ minLength: 1, maxLength: NAME_LENGTH }), run_at: Instant() }),
+);
+
+/** The forecast of `GET /campaigns/{id}/stats` (`forecastOf`). */
+export const CampaignForecastResponse = named(
+  'CampaignForecast',
+  Closed(
+    {
+      projected_jobs_by_end_date: Nullable(Type.Integer({ minimum: 0 }), {
+        description:
+          "`total_jobs` plus the runs the campaign's active schedules will still make up to `end_date` (recurrence, " +
+          "`max_runs`, skips, blackouts and the campaign's pause until its `resume_at` applied; a paused schedule, or a " +
+          'campaign paused without `resume_at`, makes none). `null` without an end date.',
+      }),
+      will_meet_target: Nullable(Type.Boolean(), {
+        description: '`projected_jobs_by_end_date >= target_job_count`; `null` without a target or an end date.',
+      }),
+      projected_target_date: Nullable(Instant(), {
+        description:
+          'When the Job count reaches `target_job_count`: the run that reaches it (within `end_date`, or ' +
+          `${FORECAST_HORIZON_DAYS} days ahead without one), or the creation of the Job that reached it when it is ` +
+          'reached already; `null` without a target or when it is never reached.',
+      }),
+      projected_spend_usd: Nullable(Type.Number({ minimum: 0 }), {
+        description:
+          "`projected_jobs_by_end_date` × the mean `cost_usd` of the campaign's completed Jobs (4 decimals); `null` " +
+          'without an end date or without a completed Job with a cost.',
+      }),
+    },
+    { description: 'What the campaign will reach by its end date at its current plan.' },
+  ),
 );
 
 /** `GET /campaigns/{id}/stats` (computed by `CampaignService.stats`). */
@@ -82,6 +122,7 @@ export const CampaignStatsResponse = named(
       maxItems: 5,
       description: "The next 5 runs of the campaign's active schedules, soonest first.",
     }),
+    forecast: CampaignForecastResponse,
   }),
 );
 export type CampaignStatsResponse = Static<typeof CampaignStatsResponse>;

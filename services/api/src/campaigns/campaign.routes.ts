@@ -5,7 +5,7 @@ import { listQuery, query } from '../http/query';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { Type } from '../openapi/schema';
-import { CreateCampaignDto, UpdateCampaignDto } from './campaign.dto';
+import { CreateCampaignDto, PauseCampaignDto, UpdateCampaignDto } from './campaign.dto';
 import { campaignResponse, CampaignResponse, CampaignStatsResponse } from './campaign.mapper';
 import { CAMPAIGN_SORT_KEYS, CampaignService } from './campaign.service';
 
@@ -78,7 +78,8 @@ campaignApi.put(
     summary: 'Update a campaign (partial)',
     description:
       'Only the fields sent change. Pausing a campaign (`paused`) stops its schedules from producing Jobs until it is ' +
-      'active again; `completed` / `archived` stop them for good.',
+      'active again (as `POST /campaigns/{id}/pause` without a reason or `resume_at`; a paused campaign keeps its pause); ' +
+      'any other status clears `paused_reason` and `resume_at`. `completed` / `archived` stop the schedules for good.',
     kind: 'writes',
     access: 'write',
     body: UpdateCampaignDto,
@@ -86,6 +87,45 @@ campaignApi.put(
     success: { status: 200, description: 'The updated campaign.', schema: CampaignResponse },
   },
   async ({ caller, id, body, ifMatch }, service) => campaignResponse(await service.update(caller, id, body, ifMatch)),
+);
+
+campaignApi.post(
+  '/:id/pause',
+  {
+    operationId: 'pauseCampaign',
+    summary: 'Pause a campaign',
+    description:
+      'Its active schedules make no run until it is active again (they keep status `active` with `next_run_at` null and ' +
+      "`not_running_reason: campaign_paused`). On resume (this campaign's `POST …/resume`, `PUT` with `status: active`, " +
+      'or by itself at `resume_at`, once whatever the number of workers) the runs they did not make are recorded ' +
+      '`skipped` with reason `campaign paused` or `campaign paused: <reason>`, and they go on from their next run after ' +
+      'the resume. Pausing a paused campaign replaces its `reason` and `resume_at`.',
+    kind: 'writes',
+    access: 'write',
+    body: PauseCampaignDto,
+    bodyOptional: true,
+    ifMatch: true,
+    conflict: 'The campaign is completed or archived.',
+    success: { status: 200, description: 'The paused campaign.', schema: CampaignResponse },
+  },
+  async ({ caller, id, body, ifMatch }, service) => campaignResponse(await service.pause(caller, id, body, ifMatch)),
+);
+
+campaignApi.post(
+  '/:id/resume',
+  {
+    operationId: 'resumeCampaign',
+    summary: 'Resume a paused campaign',
+    description:
+      'Takes no body. The campaign becomes `active`, `paused_reason` and `resume_at` are cleared; the runs its schedules ' +
+      "did not make during the pause are recorded `skipped` with the pause's reason, and they go on from their next run.",
+    kind: 'writes',
+    access: 'write',
+    ifMatch: true,
+    conflict: 'The campaign is not paused.',
+    success: { status: 200, description: 'The resumed campaign.', schema: CampaignResponse },
+  },
+  async ({ caller, id, ifMatch }, service) => campaignResponse(await service.resume(caller, id, ifMatch)),
 );
 
 campaignApi.delete(

@@ -1,30 +1,27 @@
-import { In, MoreThan } from 'typeorm';
 import {
+  applyCampaignChange,
   Campaign,
-  CAMPAIGN_PAUSED_REASON,
+  campaignBefore,
   CampaignStatus,
-  firesAgain,
-  intoCampaignWindow,
+  isClosedCampaign,
   Job,
   JobTemplate,
-  reopenedByCampaignWindow,
-  resumed,
-  ruleOf,
   ScheduledJob,
+  setCampaignStatus,
+  type CampaignSync,
 } from '@scheduler/entities';
-import type { RecurrenceRule } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
-import { FieldError, notFound, validationFailed } from '../http/errors';
+import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
 import { assertMatches, type IfMatch } from '../http/etag';
 import { parseInstant } from '../http/format';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { sortOrder, type SortColumn } from '../http/sorting';
-import { recordSkippedWhilePaused, upcomingRunsOf } from '../schedules/schedule.service';
-import { withPlanningAll } from '../schedules/planning';
-import { dateOrderErrors, type CreateCampaignDto, type UpdateCampaignDto } from './campaign.dto';
+import { upcomingRunsOf } from '../schedules/schedule.service';
+import { forecastOf } from './campaign-forecast';
+import { dateOrderErrors, type CreateCampaignDto, type PauseCampaignDto, type UpdateCampaignDto } from './campaign.dto';
 
 type CampaignFields = CreateCampaignDto | UpdateCampaignDto;
 
@@ -32,7 +29,7 @@ function applyFields(campaign: Campaign, dto: CampaignFields): void {
   const errors: FieldError[] = [];
   if (dto.name !== undefined) campaign.name = dto.name;
   if (dto.description !== undefined) campaign.description = dto.description;
-  if (dto.status !== undefined) campaign.status = dto.status;
+  if (dto.status !== undefined) setCampaignStatus(campaign, dto.status);
   if (dto.color !== undefined) campaign.color = dto.color ? dto.color.toUpperCase() : null;
   if (dto.tags !== undefined) campaign.tags = dto.tags;
   if (dto.target_job_count !== undefined) campaign.targetJobCount = dto.target_job_count;
@@ -103,79 +100,72 @@ export class CampaignService {
   }
 
   /**
-   * Partial update. New start or end dates move the `next_run_at` of the campaign's active
-   * schedules into the new window; a schedule left with no run inside it expires (and its
-   * scheduler goes after the commit). A schedule the old window had stopped that has runs in the
-   * new one comes back (`reopenedByCampaignWindow`; its scheduler is written after the commit).
-   * A new status applies to the active schedules at once (`heldByCampaign`): `paused` holds them
-   * (no next run, no scheduler); `active` again records the runs the held ones did not make as
-   * `skipped` (`campaign paused`) and gives them their next run and scheduler back; `completed`
-   * or `archived` expires them.
+   * Partial update. New dates or a new status apply to the campaign's schedules at once, in the
+   * same transaction (`applyCampaignChange`, shared with the worker's auto-resume): see there. A
+   * status other than `paused` clears `paused_reason` and `resume_at`; `paused` sent to an active
+   * campaign pauses it without either (a paused one keeps its own).
    */
   async update(caller: Caller, id: string, dto: UpdateCampaignDto, expected?: IfMatch): Promise<Campaign> {
+    return this.change(caller, id, expected, (campaign) => applyFields(campaign, dto));
+  }
+
+  /**
+   * `POST /campaigns/{id}/pause`: the campaign's status becomes `paused` with the body's `reason`
+   * and `resume_at` (a paused campaign gets them replaced). 409 for a completed or archived
+   * campaign; 422 for a `resume_at` not in the future or not before the campaign's `end_date`.
+   */
+  async pause(caller: Caller, id: string, dto: PauseCampaignDto, expected?: IfMatch): Promise<Campaign> {
+    return this.change(caller, id, expected, (campaign, now) => {
+      if (isClosedCampaign(campaign.status)) throw conflict(`The campaign is ${campaign.status}: it cannot be paused`);
+      const errors: FieldError[] = [];
+      const resumeAt = typeof dto.resume_at === 'string' ? parseInstant(dto.resume_at, 'resume_at', errors) : null;
+      if (resumeAt && resumeAt <= now) errors.push({ field: 'resume_at', message: 'resume_at must be in the future' });
+      if (resumeAt && campaign.endDate && resumeAt >= campaign.endDate) {
+        errors.push({ field: 'resume_at', message: "resume_at must be before the campaign's end_date" });
+      }
+      if (errors.length) throw validationFailed(errors);
+      setCampaignStatus(campaign, 'paused', { reason: dto.reason ?? null, resumeAt });
+    });
+  }
+
+  /** `POST /campaigns/{id}/resume`: a paused campaign becomes active (as `PUT` with `status: active`); 409 unless paused. */
+  async resume(caller: Caller, id: string, expected?: IfMatch): Promise<Campaign> {
+    return this.change(caller, id, expected, (campaign) => {
+      if (campaign.status !== 'paused') throw conflict(`The campaign is ${campaign.status}, not paused`);
+      setCampaignStatus(campaign, 'active');
+    });
+  }
+
+  /**
+   * The one way the API changes a campaign: under its row lock (and `If-Match`), `edit` changes
+   * the row (throwing a 4xx writes nothing), then the change applies to its schedules in the same
+   * transaction (`applyCampaignChange`); the schedulers are put in step after the commit.
+   */
+  private async change(
+    caller: Caller,
+    id: string,
+    expected: IfMatch | undefined,
+    edit: (campaign: Campaign, now: Date) => void,
+  ): Promise<Campaign> {
     const now = this.deps.now();
-    const { campaign, expired, reopened } = await this.deps.dataSource.transaction(async (tx) => {
+    const { campaign, sync } = await this.deps.dataSource.transaction(async (tx) => {
       const campaign = await tx
         .getRepository(Campaign)
         .findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!campaign) throw notFound('Campaign');
       assertMatches(expected, campaign, 'Campaign');
-      const before = { startDate: campaign.startDate, endDate: campaign.endDate };
-      const statusBefore = campaign.status;
-      applyFields(campaign, dto);
+      const before = campaignBefore(campaign);
+      edit(campaign, now);
       const saved = await tx.getRepository(Campaign).save(campaign);
-      const expired: string[] = [];
-      const reopened: { id: string; version: number; rule: RecurrenceRule | null }[] = [];
-      if (dto.start_date !== undefined || dto.end_date !== undefined || saved.status !== statusBefore) {
-        const schedules = tx.getRepository(ScheduledJob);
-        let lastId = '00000000-0000-0000-0000-000000000000';
-        for (;;) {
-          const batch = await schedules.find({
-            where: { campaignId: id, status: In(['active', 'expired', 'completed']), id: MoreThan(lastId) },
-            order: { id: 'ASC' },
-            take: 500,
-            lock: { mode: 'pessimistic_write' },
-          });
-          if (batch.length === 0) break;
-          lastId = batch[batch.length - 1].id;
-          // The user's skips: the runs computed below pass over them.
-          await withPlanningAll(tx, batch, now);
-          for (const schedule of batch) {
-            const rule = ruleOf(schedule);
-            if (schedule.status !== 'active') {
-              const back = reopenedByCampaignWindow(schedule, rule, now, before, saved);
-              if (!back) continue;
-              const version = schedule.version + 1;
-              await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
-              reopened.push({ id: schedule.id, version, rule });
-              continue;
-            }
-            if (schedule.nextRunAt === null && saved.status !== 'paused') {
-              // Held by the campaign's pause until now: resumed as a paused schedule is.
-              await recordSkippedWhilePaused(tx, schedule, rule, now, saved, CAMPAIGN_PAUSED_REASON);
-              const back = resumed(schedule, rule, now, saved);
-              const version = schedule.version + 1;
-              await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
-              if (firesAgain(back)) reopened.push({ id: schedule.id, version, rule });
-              continue;
-            }
-            const moved = intoCampaignWindow(schedule, rule, now, saved);
-            if (moved.status === schedule.status && moved.nextRunAt?.getTime() === schedule.nextRunAt?.getTime()) continue;
-            await schedules.update(
-              { id: schedule.id },
-              firesAgain(moved)
-                ? { nextRunAt: moved.nextRunAt }
-                : { nextRunAt: moved.nextRunAt, status: moved.status, version: schedule.version + 1 },
-            );
-            if (!firesAgain(moved)) expired.push(schedule.id);
-          }
-        }
-      }
-      return { campaign: saved, expired, reopened };
+      return { campaign: saved, sync: await applyCampaignChange(tx, saved, before, now) };
     });
-    for (const scheduleId of expired) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
-    for (const spec of reopened) await syncSchedulerAfterCommit(this.deps.occurrenceQueue, spec, this.afterCommit);
+    await this.syncAfterCommit(sync);
     return campaign;
+  }
+
+  private async syncAfterCommit(sync: CampaignSync): Promise<void> {
+    for (const scheduleId of sync.expired) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
+    for (const spec of sync.reopened) await syncSchedulerAfterCommit(this.deps.occurrenceQueue, spec, this.afterCommit);
   }
 
   /**
@@ -240,6 +230,7 @@ export class CampaignService {
       budget_spent_usd: spent,
       budget_progress: campaign.targetBudgetUsd ? spent / campaign.targetBudgetUsd : null,
       upcoming_runs: await upcomingRunsOf(this.deps, { workspaceId: caller.workspaceId, campaign }, 5),
+      forecast: await forecastOf(ds, campaign, totalJobs, now),
     };
   }
 }

@@ -1,20 +1,12 @@
-import { In, MoreThanOrEqual, type EntityManager } from 'typeorm';
-import { blackoutsForCampaign, blackoutsFrom, expansionBlackoutOf, ScheduledJob, ScheduleSkip } from '@scheduler/entities';
-import type { Blackout } from '@scheduler/recurrence';
+import type { EntityManager } from 'typeorm';
+import { blackoutsForCampaign, blackoutsFrom, expansionBlackoutOf, planFrom, type Planned, type Planning } from '@scheduler/entities';
 import { skipsOf } from './schedule-skips';
 
 /** What a schedule's runs are computed with besides its own columns (the lifecycle's `UserSkips`). */
-export interface Planning {
-  skips: Date[];
-  blackouts: Blackout[];
-}
+export type { Planning };
 
-type Planned = Pick<ScheduledJob, 'id' | 'nextRunAt' | 'workspaceId' | 'campaignId'>;
-
-/** Where a schedule's plan starts: its pending run while that is due, else now. */
-function planFrom(schedules: readonly Pick<ScheduledJob, 'nextRunAt'>[], now: Date): Date {
-  return new Date(Math.min(now.getTime(), ...schedules.map((s) => s.nextRunAt?.getTime() ?? Infinity)));
-}
+/** `withPlanning` for a batch of schedules of one workspace, in two queries (shared with the worker). */
+export { loadPlanningAll as withPlanningAll } from '@scheduler/entities';
 
 /**
  * The schedule with what the user planned around it loaded, for the lifecycle's functions: its
@@ -27,23 +19,4 @@ export async function withPlanning<S extends Planned>(manager: EntityManager, sc
     blackoutsFrom(manager, schedule.workspaceId, planFrom([schedule], now)),
   ]);
   return Object.assign(schedule, { skips, blackouts: blackoutsForCampaign(blackouts, schedule.campaignId).map(expansionBlackoutOf) });
-}
-
-/** `withPlanning` for a batch of schedules of one workspace, in two queries. */
-export async function withPlanningAll<S extends Planned>(manager: EntityManager, schedules: S[], now: Date): Promise<void> {
-  if (schedules.length === 0) return;
-  const from = planFrom(schedules, now);
-  const [rows, blackouts] = await Promise.all([
-    manager.getRepository(ScheduleSkip).find({
-      select: { scheduledJobId: true, occurrenceAt: true },
-      where: { scheduledJobId: In(schedules.map((s) => s.id)), occurrenceAt: MoreThanOrEqual(from) },
-    }),
-    blackoutsFrom(manager, schedules[0].workspaceId, from),
-  ]);
-  for (const schedule of schedules) {
-    Object.assign(schedule, {
-      skips: rows.filter((r) => r.scheduledJobId === schedule.id).map((r) => r.occurrenceAt),
-      blackouts: blackoutsForCampaign(blackouts, schedule.campaignId).map(expansionBlackoutOf),
-    });
-  }
 }

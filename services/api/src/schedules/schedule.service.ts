@@ -1,4 +1,4 @@
-import { EntityManager, In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
+import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
 import {
   Campaign,
   JobTemplate,
@@ -18,8 +18,8 @@ import {
   ScheduledJob,
   ScheduledJobStatus,
   ScheduleEdit,
+  recordSkippedWhilePaused,
   ScheduleRun,
-  skippedWhilePaused,
   upcomingRuns,
 } from '@scheduler/entities';
 import { describeOccurrence, nextOccurrence, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
@@ -95,47 +95,8 @@ function noRunError(rule: RecurrenceRule, now: Date, campaign: Campaign | null):
   return { field: 'recurrence_end_date', message: 'the schedule has no run before its end date' };
 }
 
-/**
- * Records the runs a paused schedule did not make (`skippedWhilePaused`: after its last settled
- * occurrence, up to now) as `skipped` with `reason`, in the caller's transaction; rows already
- * there are kept. Used by a schedule's resume (`schedule paused`) and by its campaign's
- * (`campaign paused`, for the schedules the campaign held).
- */
-export async function recordSkippedWhilePaused(
-  tx: EntityManager,
-  schedule: ScheduledJob,
-  rule: RecurrenceRule | null,
-  now: Date,
-  campaign: Campaign | null,
-  reason: string,
-): Promise<void> {
-  const runs = tx.getRepository(ScheduleRun);
-  const last = await runs.findOne({
-    select: { occurrenceAt: true },
-    // A run now is no occurrence: it settles none of the rule's.
-    where: { scheduledJobId: schedule.id, trigger: 'schedule' },
-    order: { occurrenceAt: 'DESC' },
-  });
-  const settled = [last?.occurrenceAt, schedule.lastRunAt].filter((d): d is Date => d instanceof Date);
-  const since = settled.length ? new Date(Math.max(...settled.map((d) => d.getTime()))) : null;
-  const skipped = skippedWhilePaused(schedule, rule, since, now, campaign);
-  if (skipped.length === 0) return;
-  await runs
-    .createQueryBuilder()
-    .insert()
-    .values(
-      skipped.map((at) => ({
-        scheduledJobId: schedule.id,
-        userId: schedule.userId,
-        workspaceId: schedule.workspaceId,
-        occurrenceAt: at,
-        outcome: 'skipped' as const,
-        reason,
-      })),
-    )
-    .orIgnore()
-    .execute();
-}
+/** Shared with the campaign's status change (`@scheduler/entities` `campaign-status`). */
+export { recordSkippedWhilePaused };
 
 /** Writes the rule's fields onto the row exactly as the recurrence package normalized them. */
 function applyRule(schedule: ScheduledJob, rule: RecurrenceRule, maxRuns: unknown): void {

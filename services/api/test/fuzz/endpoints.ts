@@ -337,6 +337,25 @@ export const ENDPOINTS: Endpoint[] = [
   { name: 'PUT /campaigns/{id}', method: 'put', base: '/campaigns', id: 'campaign', body: { fields: campaignFields }, weight: 4 },
   { name: 'DELETE /campaigns/{id}', method: 'delete', base: '/campaigns', id: 'campaign', weight: 1 },
   { name: 'GET /campaigns/{id}/stats', method: 'get', base: '/campaigns', id: 'campaign', suffix: '/stats', weight: 1 },
+  {
+    name: 'POST /campaigns/{id}/pause',
+    method: 'post',
+    base: '/campaigns',
+    id: 'campaign',
+    suffix: '/pause',
+    body: {
+      fields: {
+        reason: nullable(fc.oneof({ weight: 4, arbitrary: plainText(60) }, { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(501)) })),
+        resume_at: nullable(dateValue),
+      },
+      allowEmpty: true,
+      valid: fc
+        .tuple(plainText(60), futureIso)
+        .map(([reason, at]) => new Entries([...(reason.trim() ? [['reason', reason] as [string, JsonLike]] : []), ['resume_at', at]])),
+    },
+    weight: 2,
+  },
+  { name: 'POST /campaigns/{id}/resume', method: 'post', base: '/campaigns', id: 'campaign', suffix: '/resume', weight: 1 },
   // templates
   { name: 'POST /templates', method: 'post', base: '/templates', body: { fields: templateFields, required: ['name'] }, weight: 4 },
   {
