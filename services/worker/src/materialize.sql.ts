@@ -9,7 +9,9 @@ import {
   ScheduleLifecycle,
   ScheduleRun,
   ScheduleSkip,
+  Blackout,
 } from '@scheduler/entities';
+import type { Blackout as ExpansionBlackout } from '@scheduler/recurrence';
 
 /**
  * The materializer's statements, generated once at module load from one description of the
@@ -135,8 +137,10 @@ export type LockedSchedule = Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[
   existingJobId: string | null;
   /** The status of that Job (an awaiting or cancelled one is not handed on again). */
   existingJobStatus: JobStatus | null;
-  /** The user's skips, read after the lock (`SKIPS`); absent until then. */
+  /** The user's skips, read after the lock (`PLANNING`); absent until then. */
   skips?: Date[];
+  /** The blackouts that cover it (the workspace's and its campaign's), read with the skips. */
+  blackouts?: ExpansionBlackout[];
 };
 
 const campaignAlias = (column: string) => `campaign_${column}`;
@@ -186,20 +190,68 @@ export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
   };
 }
 
+/** A row of `PLANNING`: a skip (`at`) or a blackout (the other columns). */
+export interface PlanningRow {
+  at: Date | null;
+  name: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  timezone: string | null;
+  policy: ExpansionBlackout['policy'] | null;
+}
+
 /**
- * The user's skips of the schedule from `from` on (the earliest occurrence the settlement can
- * reach: the processed one or the pending run), read after the lock: a skip written while the
- * lock was waited for is seen (the lock statement's own snapshot predates it).
+ * What the user planned around the schedule, in one round trip, read after the lock (a skip or
+ * a blackout written while the lock was waited for is seen: the lock statement's own snapshot
+ * predates it): the user's skips from `from` on (the earliest occurrence the settlement can
+ * reach: the processed one or the pending run), and the blackouts that cover the schedule (the
+ * workspace's, and its campaign's) whose end date is not wholly before `fromDate` (two days
+ * before `from`: a local date ends at most 14 h after its UTC day, as `blackoutsFrom` reads).
  */
-export const SKIPS = ((): Statement<{ scheduleId: string; from: Date }> => {
-  const p = new Parameters<{ scheduleId: string; from: Date }>();
+export const PLANNING = ((): Statement<{
+  scheduleId: string;
+  from: Date;
+  workspaceId: string;
+  campaignId: string | null;
+  fromDate: string;
+}> => {
+  const p = new Parameters<{ scheduleId: string; from: Date; workspaceId: string; campaignId: string | null; fromDate: string }>();
   const schedule = columnOf(ScheduleSkip, 'scheduledJobId');
   const at = columnOf(ScheduleSkip, 'occurrenceAt');
+  const b = (f: keyof Blackout) => columnOf(Blackout, f);
+  const campaign = b('campaignId');
   return p.statement(`
-SELECT ${at.name} AS at
+SELECT ${at.name} AS at, NULL AS name, NULL AS start_date, NULL AS end_date, NULL AS timezone, NULL AS policy, NULL AS id
   FROM ${tableOf(ScheduleSkip)}
- WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}`);
+ WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}
+UNION ALL
+SELECT NULL, ${b('name').name}, ${b('startDate').name}::text, ${b('endDate').name}::text, ${b('timezone').name}, ${b('policy').name},
+       ${b('id').name}::text
+  FROM ${tableOf(Blackout)}
+ WHERE ${b('workspaceId').name} = ${p.ref('workspaceId', b('workspaceId').type)}
+   AND (${campaign.name} IS NULL OR ${campaign.name} = ${p.ref('campaignId', campaign.type)})
+   AND ${b('endDate').name} >= ${p.ref('fromDate', b('endDate').type)}
+ ORDER BY start_date, id`);
 })();
+
+/** The skips and blackouts of `PLANNING`'s rows. */
+export function planningFrom(rows: PlanningRow[]): { skips: Date[]; blackouts: ExpansionBlackout[] } {
+  const skips: Date[] = [];
+  const blackouts: ExpansionBlackout[] = [];
+  for (const r of rows) {
+    if (r.at !== null) skips.push(r.at);
+    else {
+      blackouts.push({
+        name: r.name as string,
+        start_date: r.start_date as string,
+        end_date: r.end_date as string,
+        timezone: r.timezone as string,
+        policy: r.policy as ExpansionBlackout['policy'],
+      });
+    }
+  }
+  return { skips, blackouts };
+}
 
 // ---- The writes: the run row, the schedule's lifecycle, the Job ----------------------------
 

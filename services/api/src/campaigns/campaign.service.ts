@@ -125,7 +125,7 @@ export class CampaignService {
       applyFields(campaign, dto);
       const saved = await tx.getRepository(Campaign).save(campaign);
       const expired: string[] = [];
-      const reopened: { id: string; version: number; rule: RecurrenceRule | null }[] = [];
+      const reopened: { id: string; version: number; rule: RecurrenceRule | null; nextRunAt: Date | null }[] = [];
       if (dto.start_date !== undefined || dto.end_date !== undefined || saved.status !== statusBefore) {
         const schedules = tx.getRepository(ScheduledJob);
         let lastId = '00000000-0000-0000-0000-000000000000';
@@ -147,7 +147,7 @@ export class CampaignService {
               if (!back) continue;
               const version = schedule.version + 1;
               await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
-              reopened.push({ id: schedule.id, version, rule });
+              reopened.push({ id: schedule.id, version, rule, nextRunAt: back.nextRunAt });
               continue;
             }
             if (schedule.nextRunAt === null && saved.status !== 'paused') {
@@ -156,7 +156,7 @@ export class CampaignService {
               const back = resumed(schedule, rule, now, saved);
               const version = schedule.version + 1;
               await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
-              if (firesAgain(back)) reopened.push({ id: schedule.id, version, rule });
+              if (firesAgain(back)) reopened.push({ id: schedule.id, version, rule, nextRunAt: back.nextRunAt });
               continue;
             }
             const moved = intoCampaignWindow(schedule, rule, now, saved);

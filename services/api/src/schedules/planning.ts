@@ -47,3 +47,13 @@ export async function withPlanningAll<S extends Planned>(manager: EntityManager,
     });
   }
 }
+
+/** The blackouts that cover a schedule of `campaignId` in the workspace (not ended before `since`): for a schedule not yet written. */
+export async function blackoutsCovering(
+  manager: EntityManager,
+  workspaceId: string,
+  campaignId: string | null,
+  since: Date,
+): Promise<Blackout[]> {
+  return blackoutsForCampaign(await blackoutsFrom(manager, workspaceId, since), campaignId).map(expansionBlackoutOf);
+}
