@@ -200,37 +200,56 @@ export interface PlanningRow {
   policy: ExpansionBlackout['policy'] | null;
 }
 
-/**
- * What the user planned around the schedule, in one round trip, read after the lock (a skip or
- * a blackout written while the lock was waited for is seen: the lock statement's own snapshot
- * predates it): the user's skips from `from` on (the earliest occurrence the settlement can
- * reach: the processed one or the pending run), and the blackouts that cover the schedule (the
- * workspace's, and its campaign's) whose end date is not wholly before `fromDate` (two days
- * before `from`: a local date ends at most 14 h after its UTC day, as `blackoutsFrom` reads).
- */
-export const PLANNING = ((): Statement<{
+/** The `PLANNING` statement's parameters. */
+export interface PlanningValues {
   scheduleId: string;
   from: Date;
   workspaceId: string;
   campaignId: string | null;
   fromDate: string;
-}> => {
-  const p = new Parameters<{ scheduleId: string; from: Date; workspaceId: string; campaignId: string | null; fromDate: string }>();
+}
+
+/**
+ * What the user planned around the schedule, in one round trip, read after the lock (a skip or
+ * a blackout written while the lock was waited for is seen: the lock statement's own snapshot
+ * predates it): the user's skips from `from` on (the earliest occurrence the settlement can
+ * reach: the processed one or the pending run), and the blackouts that cover the schedule (the
+ * workspace's, and its campaign's) that can still decide an occurrence from `from` on: those
+ * whose end date is not wholly before `fromDate` (two days before `from`: a local date ends at
+ * most 14 h after its UTC day), and, recursively, older ones that end at most two days before one of
+ * them starts (a chain of blackouts a `shift` walks over: an occurrence shifted out of an earlier
+ * one can still land after `from`).
+ */
+export const PLANNING = ((): Statement<PlanningValues> => {
+  const p = new Parameters<PlanningValues>();
   const schedule = columnOf(ScheduleSkip, 'scheduledJobId');
   const at = columnOf(ScheduleSkip, 'occurrenceAt');
-  const b = (f: keyof Blackout) => columnOf(Blackout, f);
-  const campaign = b('campaignId');
+  const b = (f: keyof Blackout) => columnOf(Blackout, f).name;
+  const workspace = p.ref('workspaceId', columnOf(Blackout, 'workspaceId').type);
+  const campaign = p.ref('campaignId', columnOf(Blackout, 'campaignId').type);
+  const covers = (a: string) =>
+    `${a}.${b('workspaceId')} = ${workspace}\n       AND (${a}.${b('campaignId')} IS NULL OR ${a}.${b('campaignId')} = ${campaign})`;
+  const fields = (alias: string) =>
+    ['id', 'name', 'startDate', 'endDate', 'timezone', 'policy'].map((f) => `${alias}.${b(f as keyof Blackout)}`).join(', ');
   return p.statement(`
+WITH RECURSIVE reaching AS (
+    SELECT ${fields('x')}
+      FROM ${tableOf(Blackout)} x
+     WHERE ${covers('x')}
+       AND x.${b('endDate')} >= ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
+  UNION
+    SELECT ${fields('y')}
+      FROM ${tableOf(Blackout)} y
+      JOIN reaching r ON y.${b('endDate')} >= r.${b('startDate')} - 2
+     WHERE ${covers('y')}
+       AND y.${b('endDate')} < ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
+)
 SELECT ${at.name} AS at, NULL AS name, NULL AS start_date, NULL AS end_date, NULL AS timezone, NULL AS policy, NULL AS id
   FROM ${tableOf(ScheduleSkip)}
  WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}
 UNION ALL
-SELECT NULL, ${b('name').name}, ${b('startDate').name}::text, ${b('endDate').name}::text, ${b('timezone').name}, ${b('policy').name},
-       ${b('id').name}::text
-  FROM ${tableOf(Blackout)}
- WHERE ${b('workspaceId').name} = ${p.ref('workspaceId', b('workspaceId').type)}
-   AND (${campaign.name} IS NULL OR ${campaign.name} = ${p.ref('campaignId', campaign.type)})
-   AND ${b('endDate').name} >= ${p.ref('fromDate', b('endDate').type)}
+SELECT NULL, ${b('name')}, ${b('startDate')}::text, ${b('endDate')}::text, ${b('timezone')}, ${b('policy')}, ${b('id')}::text
+  FROM reaching
  ORDER BY start_date, id`);
 })();
 

@@ -1,5 +1,11 @@
 import { In, MoreThanOrEqual, type EntityManager } from 'typeorm';
-import { blackoutsForCampaign, blackoutsFrom, expansionBlackoutOf, ScheduledJob, ScheduleSkip } from '@scheduler/entities';
+import {
+  blackoutsForCampaign,
+  expansionBlackoutOf,
+  ScheduledJob,
+  ScheduleSkip,
+  type Blackout as StoredBlackout,
+} from '@scheduler/entities';
 import type { Blackout } from '@scheduler/recurrence';
 import { skipsOf } from './schedule-skips';
 
@@ -10,6 +16,50 @@ export interface Planning {
 }
 
 type Planned = Pick<ScheduledJob, 'id' | 'nextRunAt' | 'workspaceId' | 'campaignId'>;
+
+type LoadedBlackout = Pick<StoredBlackout, 'campaignId' | 'name' | 'startDate' | 'endDate' | 'timezone' | 'policy'>;
+
+/**
+ * The workspace's blackouts that can still decide an occurrence at or after `since`, oldest
+ * first, in one query: those whose end date is not wholly before it (two days of slack: a local
+ * date ends at most 14 h after its UTC day), and, recursively, older ones ending at most two days
+ * before one of them starts: a chain of blackouts a `shift` walks over, out of which an earlier
+ * occurrence can still land after `since` (the worker's `PLANNING` reads the same set).
+ */
+export async function blackoutsReaching(manager: EntityManager, workspaceId: string, since: Date): Promise<LoadedBlackout[]> {
+  const fromDate = new Date(since.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
+  const rows: {
+    campaign_id: string | null;
+    name: string;
+    start_date: string;
+    end_date: string;
+    timezone: string;
+    policy: LoadedBlackout['policy'];
+  }[] = await manager.query(
+    `WITH RECURSIVE reaching AS (
+           SELECT x.id, x.campaign_id, x.name, x.start_date, x.end_date, x.timezone, x.policy
+             FROM blackouts x
+            WHERE x.workspace_id = $1 AND x.end_date >= $2::date
+         UNION
+           SELECT y.id, y.campaign_id, y.name, y.start_date, y.end_date, y.timezone, y.policy
+             FROM blackouts y
+             JOIN reaching r ON y.end_date >= r.start_date - 2
+            WHERE y.workspace_id = $1 AND y.end_date < $2::date
+       )
+       SELECT campaign_id, name, start_date::text AS start_date, end_date::text AS end_date, timezone, policy
+         FROM reaching
+        ORDER BY reaching.start_date, reaching.id`,
+    [workspaceId, fromDate],
+  );
+  return rows.map((r) => ({
+    campaignId: r.campaign_id,
+    name: r.name,
+    startDate: r.start_date,
+    endDate: r.end_date,
+    timezone: r.timezone,
+    policy: r.policy,
+  }));
+}
 
 /** Where a schedule's plan starts: its pending run while that is due, else now. */
 function planFrom(schedules: readonly Pick<ScheduledJob, 'nextRunAt'>[], now: Date): Date {
@@ -24,7 +74,7 @@ function planFrom(schedules: readonly Pick<ScheduledJob, 'nextRunAt'>[], now: Da
 export async function withPlanning<S extends Planned>(manager: EntityManager, schedule: S, now: Date): Promise<S & Planning> {
   const [skips, blackouts] = await Promise.all([
     skipsOf(manager, schedule, now),
-    blackoutsFrom(manager, schedule.workspaceId, planFrom([schedule], now)),
+    blackoutsReaching(manager, schedule.workspaceId, planFrom([schedule], now)),
   ]);
   return Object.assign(schedule, { skips, blackouts: blackoutsForCampaign(blackouts, schedule.campaignId).map(expansionBlackoutOf) });
 }
@@ -38,7 +88,7 @@ export async function withPlanningAll<S extends Planned>(manager: EntityManager,
       select: { scheduledJobId: true, occurrenceAt: true },
       where: { scheduledJobId: In(schedules.map((s) => s.id)), occurrenceAt: MoreThanOrEqual(from) },
     }),
-    blackoutsFrom(manager, schedules[0].workspaceId, from),
+    blackoutsReaching(manager, schedules[0].workspaceId, from),
   ]);
   for (const schedule of schedules) {
     Object.assign(schedule, {
@@ -55,5 +105,5 @@ export async function blackoutsCovering(
   campaignId: string | null,
   since: Date,
 ): Promise<Blackout[]> {
-  return blackoutsForCampaign(await blackoutsFrom(manager, workspaceId, since), campaignId).map(expansionBlackoutOf);
+  return blackoutsForCampaign(await blackoutsReaching(manager, workspaceId, since), campaignId).map(expansionBlackoutOf);
 }
