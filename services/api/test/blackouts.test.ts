@@ -7,7 +7,7 @@
  * or the whole workspace's; a shifted next run has its delayed occurrence job in Redis.
  */
 import { Blackout, ScheduledJob } from '@scheduler/entities';
-import { apiAs, createCampaign, createSchedule, expectProblem, newUserId, type JsonObject } from '@scheduler/testkit';
+import { apiAs, createCampaign, createSchedule, expectProblem, newUserId, PinnedClock, type JsonObject } from '@scheduler/testkit';
 import { MAX_BLACKOUTS_PER_WORKSPACE } from '../src/blackouts/blackout.dto';
 import { useTestApp } from './helpers';
 
@@ -243,5 +243,32 @@ describe('blackouts', () => {
     // A `once` whose only run a skip blackout covers has no run: 422.
     const once = await api.post('/schedule', { name: 'once', schedule_type: 'once', scheduled_at: day(2) });
     expectProblem(once, 422, { fields: ['scheduled_at'] });
+  });
+});
+
+describe('blackouts: a run shifted out of a blackout that has ended', () => {
+  const clock = new PinnedClock();
+  const t = useTestApp({}, { now: clock.now });
+  afterEach(() => clock.reset());
+
+  it('when the schedule is edited after the shift blackout ended but before its shifted run, then next_run_at keeps the shifted run', async () => {
+    const user = newUserId();
+    const api = apiAs(t, user);
+    const first = new Date(Math.ceil((Date.now() + 3_600_000) / 1000) * 1000);
+    const day = (n: number) => new Date(first.getTime() + n * DAY);
+    const schedule = await createSchedule(t, user, { scheduled_at: first.toISOString(), schedule_type: 'weekly' });
+    // Day 0 shifts; days 1..4 are skipped, so the shifted run lands on day 5.
+    await api.post('/blackouts', { name: 'Shift', start_date: dateOf(day(0)), end_date: dateOf(day(0)), timezone: 'UTC', policy: 'shift' });
+    await api.post('/blackouts', { name: 'Skip', start_date: dateOf(day(1)), end_date: dateOf(day(4)), timezone: 'UTC', policy: 'skip' });
+    expect((await api.get(`/schedule/${schedule.id}`)).body.next_run_at).toBe(day(5).toISOString());
+    // Four days on, the shift blackout ended more than two days ago; an edit recomputes next_run_at.
+    clock.pin(day(4));
+    const edited = await api.put(`/schedule/${schedule.id}`, { job_config: { publisher_domain: 'example.com' } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.next_run_at).toBe(day(5).toISOString());
+    const preview = await api.get(`/schedule/${schedule.id}/preview?count=1`);
+    expect(preview.body.occurrences).toEqual([
+      { at: day(5).toISOString(), local: expect.any(String), dst_adjusted: false, blackout: 'Shift', shifted_from: day(0).toISOString() },
+    ]);
   });
 });

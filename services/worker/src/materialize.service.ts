@@ -82,7 +82,7 @@ function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, 
 /** True when `at` is itself an occurrence of the rule. */
 const isOccurrenceOf = isRuleOccurrence;
 
-/** Two days: a local date ends at most 14 h after its UTC day (as `blackoutsFrom` reads blackouts). */
+/** Two days: a local date ends at most 14 h after its UTC day (as the API reads blackouts). */
 const BLACKOUT_SLACK_MS = 2 * 86_400_000;
 
 /**
