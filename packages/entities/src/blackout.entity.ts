@@ -58,20 +58,48 @@ export function blackoutsForCampaign<B extends Pick<Blackout, 'campaignId'>>(all
   return all.filter((b) => b.campaignId === null || b.campaignId === campaignId);
 }
 
+/** What the expansion and `blackoutsForCampaign` read of a stored blackout. */
+export type LoadedBlackout = Pick<Blackout, 'campaignId' | 'name' | 'startDate' | 'endDate' | 'timezone' | 'policy'>;
+
 /**
- * The workspace's blackouts that can still affect an occurrence at or after `since` (those whose
- * end date, in any zone, is not wholly before it), oldest first: what a schedule's expansion
- * needs from `since` on, before `blackoutsForCampaign` picks a schedule's own. One indexed read
- * (`blackouts_workspace_idx`).
+ * The workspace's blackouts that can still decide an occurrence at or after `since`, oldest
+ * first, in one query: those whose end date is not wholly before it (two days of slack: a local
+ * date ends at most 14 h after its UTC day), and, recursively, older ones ending at most two days
+ * before one of them starts: a chain of blackouts a `shift` walks over, out of which an earlier
+ * occurrence can still land after `since` (the worker's `PLANNING` statement reads the same set).
+ * Reads `blackouts_workspace_idx`.
  */
-export async function blackoutsFrom(manager: EntityManager, workspaceId: string, since: Date): Promise<Blackout[]> {
-  // A local date ends at most 14 h after its UTC day ends (UTC+14); two days of slack covers every zone.
+export async function blackoutsFrom(manager: EntityManager, workspaceId: string, since: Date): Promise<LoadedBlackout[]> {
   const fromDate = new Date(since.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
-  return manager
-    .getRepository(Blackout)
-    .createQueryBuilder('b')
-    .where('b.workspace_id = :workspaceId AND b.end_date >= :fromDate', { workspaceId, fromDate })
-    .orderBy('b.start_date', 'ASC')
-    .addOrderBy('b.id', 'ASC')
-    .getMany();
+  const rows: {
+    campaign_id: string | null;
+    name: string;
+    start_date: string;
+    end_date: string;
+    timezone: string;
+    policy: LoadedBlackout['policy'];
+  }[] = await manager.query(
+    `WITH RECURSIVE reaching AS (
+           SELECT x.id, x.campaign_id, x.name, x.start_date, x.end_date, x.timezone, x.policy
+             FROM blackouts x
+            WHERE x.workspace_id = $1 AND x.end_date >= $2::date
+         UNION
+           SELECT y.id, y.campaign_id, y.name, y.start_date, y.end_date, y.timezone, y.policy
+             FROM blackouts y
+             JOIN reaching r ON y.end_date >= r.start_date - 2
+            WHERE y.workspace_id = $1 AND y.end_date < $2::date
+       )
+       SELECT campaign_id, name, start_date::text AS start_date, end_date::text AS end_date, timezone, policy
+         FROM reaching
+        ORDER BY reaching.start_date, reaching.id`,
+    [workspaceId, fromDate],
+  );
+  return rows.map((r) => ({
+    campaignId: r.campaign_id,
+    name: r.name,
+    startDate: r.start_date,
+    endDate: r.end_date,
+    timezone: r.timezone,
+    policy: r.policy,
+  }));
 }

@@ -34,6 +34,8 @@ export interface ScheduleToSync {
   id: string;
   version: number;
   rule: RecurrenceRule | null;
+  /** Its next run: a shifted one (not an occurrence of the rule) gets its delayed occurrence job. */
+  nextRunAt: Date | null;
 }
 
 /** What to put in step in Redis once the change committed. */
@@ -152,7 +154,7 @@ export async function applyCampaignChange(tx: EntityManager, saved: Campaign, be
         if (!back) continue;
         const version = schedule.version + 1;
         await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
-        sync.reopened.push({ id: schedule.id, version, rule });
+        sync.reopened.push({ id: schedule.id, version, rule, nextRunAt: back.nextRunAt });
         continue;
       }
       if (schedule.nextRunAt === null && saved.status !== 'paused') {
@@ -161,7 +163,7 @@ export async function applyCampaignChange(tx: EntityManager, saved: Campaign, be
         const back = resumed(schedule, rule, now, saved);
         const version = schedule.version + 1;
         await schedules.update({ id: schedule.id }, { status: back.status, nextRunAt: back.nextRunAt, version });
-        if (firesAgain(back)) sync.reopened.push({ id: schedule.id, version, rule });
+        if (firesAgain(back)) sync.reopened.push({ id: schedule.id, version, rule, nextRunAt: back.nextRunAt });
         continue;
       }
       const moved = intoCampaignWindow(schedule, rule, now, saved);
@@ -173,6 +175,8 @@ export async function applyCampaignChange(tx: EntityManager, saved: Campaign, be
           : { nextRunAt: moved.nextRunAt, status: moved.status, version: schedule.version + 1 },
       );
       if (!firesAgain(moved)) sync.expired.push(schedule.id);
+      // Still firing, at a moved run: rewritten so a shifted run gets its delayed occurrence job.
+      else sync.reopened.push({ id: schedule.id, version: schedule.version, rule, nextRunAt: moved.nextRunAt });
     }
   }
   return sync;

@@ -1,9 +1,12 @@
 import {
+  blackoutFate,
+  blackoutReason,
   expandOccurrences,
   nextFiring,
   nextOccurrence,
   SKIPPED_REASON,
   type Blackout,
+  type ExpandedOccurrence,
   type ExpansionInput,
   type ExpansionPause,
   type RecurrenceRule,
@@ -177,17 +180,37 @@ export function pauseOf(
   return null;
 }
 
-/** The planned runs of an expansion strictly after `after` and up to `until` (inclusive), at most `count`. */
-function plannedRuns(input: ExpansionInput, after: Date, until: Date | null, count: number): Date[] {
-  const runs: Date[] = [];
+/** The planned occurrences of an expansion strictly after `after` and up to `until` (inclusive), at most `count`. */
+function plannedOccurrences(input: ExpansionInput, after: Date, until: Date | null, count: number): ExpandedOccurrence[] {
+  const runs: ExpandedOccurrence[] = [];
   if (!(count > 0)) return runs;
   const window = { from: new Date(after.getTime() + 1), to: until ? new Date(until.getTime() + 1) : null };
   for (const o of expandOccurrences(input, window)) {
     if (o.state !== 'planned') continue;
-    runs.push(o.at);
+    runs.push(o);
     if (runs.length >= count) break;
   }
   return runs;
+}
+
+/** The planned runs of an expansion strictly after `after` and up to `until` (inclusive), at most `count`. */
+function plannedRuns(input: ExpansionInput, after: Date, until: Date | null, count: number): Date[] {
+  return plannedOccurrences(input, after, until, count).map((o) => o.at);
+}
+
+/**
+ * `upcomingRuns` with what the expansion says of each run: a run a `shift` blackout moved has
+ * `shifted_from` (its nominal instant) and `blackout` (the blackout's name), for previews.
+ */
+export function upcomingOccurrences(
+  schedule: RunCounts,
+  rule: RecurrenceRule | null,
+  after: Date,
+  campaign: CampaignWindow,
+  count: number,
+): ExpandedOccurrence[] {
+  if (!rule) return [];
+  return plannedOccurrences(expansionOf(schedule, rule, after, campaign), after, null, count);
 }
 
 /**
@@ -386,7 +409,7 @@ function advanced(
   campaign: CampaignWindow,
 ): ScheduleLifecycle {
   if (state.status !== 'active') return state;
-  const counts = { maxRuns: schedule.maxRuns, runCount: state.runCount, skips: schedule.skips };
+  const counts = { maxRuns: schedule.maxRuns, runCount: state.runCount, skips: schedule.skips, blackouts: schedule.blackouts };
   const after = new Date(Math.max(occurrence.getTime(), now.getTime()));
   const next = nextRunOf(counts, rule, after, campaign);
   return { ...state, nextRunAt: next, status: next ? 'active' : endedStatus(counts, 'fired') };
@@ -444,7 +467,27 @@ export interface CatchUpPlan {
 /** What the catch-up plan reads of a schedule. */
 export type CatchUpSchedule = Pick<ScheduledJob, 'nextRunAt' | 'lastRunAt' | 'misfireGraceSeconds'> & {
   catchupPolicy?: CatchupPolicy;
+  /** Its campaign's window (a shift landing past the campaign's end does not happen). */
+  campaign?: CampaignWindow;
 } & UserSkips;
+
+/** Why a nominal occurrence a `shift` blackout moved is recorded `skipped` at its own instant. */
+export function shiftedReason(to: Date, blackout: string): string {
+  return `shifted to ${to.toISOString()} (${blackoutReason(blackout)})`;
+}
+
+/**
+ * What the blackouts loaded with the schedule make of its nominal occurrence `at`: null when none
+ * covers it, else the reason it is recorded `skipped` with (no Job, no run counted): a `skip`
+ * blackout's `blackout: <name>`; a `shift` one's `shifted to <instant> (blackout: <name>)` (the
+ * run happens at that instant instead), or `blackout: <name>` when the shift lands nowhere.
+ */
+export function blackoutSkipReason(schedule: UserSkips & { campaign?: CampaignWindow }, rule: RecurrenceRule, at: Date): string | null {
+  if (!schedule.blackouts || schedule.blackouts.length === 0) return null;
+  const fate = blackoutFate({ rule, blackouts: schedule.blackouts, campaign: expansionCampaignOf(schedule.campaign) }, at);
+  if (fate === null) return null;
+  return fate.shifted_to ? shiftedReason(fate.shifted_to, fate.blackout) : blackoutReason(fate.blackout);
+}
 
 /**
  * The catch-up plan for one processed occurrence of an active schedule. Its backlog is that
@@ -493,7 +536,15 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
 
   const newest = Math.max(pastGrace[pastGrace.length - 1] ?? -Infinity, withinGrace[withinGrace.length - 1] ?? -Infinity);
   const skipped = new Set((schedule.skips ?? []).map((d) => d.getTime()));
-  const eligible = withinGrace.filter((at) => at > lastRun && !skipped.has(at));
+  // The blackouts' skipped and shifted-away occurrences never fire at their own instant.
+  const blackedOut = new Map<number, string>();
+  for (const at of [...pastGrace, ...withinGrace]) {
+    if (skipped.has(at)) continue;
+    const reason = blackoutSkipReason(schedule, rule, new Date(at));
+    if (reason !== null) blackedOut.set(at, reason);
+  }
+  const skippedReason = (at: number): string | undefined => (skipped.has(at) ? SKIPPED_REASON : blackedOut.get(at));
+  const eligible = withinGrace.filter((at) => at > lastRun && skippedReason(at) === undefined);
   let fire: number[];
   if (policy === 'all') fire = eligible.slice(-MAX_MISSED_RECORDED);
   else if (policy === 'latest') fire = eligible.slice(-1);
@@ -501,7 +552,8 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
 
   const firing = new Set(fire);
   const reasonFor = (at: number): string => {
-    if (skipped.has(at)) return SKIPPED_REASON;
+    const skip = skippedReason(at);
+    if (skip !== undefined) return skip;
     if (at <= lastRun) return MISSED_REASONS.alreadyPast;
     if (at < graceStart) return at === processed ? lateReason(occurrence, now, schedule.misfireGraceSeconds) : MISSED_REASONS.pastGrace;
     if (policy === 'all') return MISSED_REASONS.tooMany;
@@ -515,7 +567,7 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
       if (others >= MAX_MISSED_RECORDED) continue;
       others += 1;
     }
-    missed.push({ at: new Date(at), reason: reasonFor(at), ...(skipped.has(at) ? { outcome: 'skipped' as const } : {}) });
+    missed.push({ at: new Date(at), reason: reasonFor(at), ...(skippedReason(at) !== undefined ? { outcome: 'skipped' as const } : {}) });
   }
   missed.sort((a, b) => a.at.getTime() - b.at.getTime());
   return { fire: fire.map((at) => new Date(at)), missed };
@@ -571,6 +623,9 @@ export function decideOccurrence(
   }
   // The user skipped it (`POST /schedule/{id}/skip`): no Job, no run counted, on to the next one.
   if (isSkipped(schedule, occurrence)) return goesOn('skipped', SKIPPED_REASON);
+  // A blackout covers it: skipped (`skip`), or moved to a later instant (`shift`), which fires instead.
+  const blackedOut = blackoutSkipReason(schedule, rule, occurrence);
+  if (blackedOut !== null) return goesOn('skipped', blackedOut);
   const verdict = plan ?? catchUpPlan(schedule, rule, occurrence, now);
   if (verdict.fire.some((d) => d.getTime() === at)) return { fire: true, rule };
   const missed = verdict.missed.find((m) => m.at.getTime() === at);
@@ -661,4 +716,18 @@ export function settleOccurrences(
     state = { ...state, ...step.state };
   }
   return { missed: plan.missed, settled };
+}
+
+/**
+ * True when the schedule fires at `at` (a planned occurrence of its expansion: a shifted one
+ * among them). The worker asks it of an instant that is not one of its rule's occurrences (a
+ * delayed job for a shifted run): one that is no longer planned (its blackout was deleted or
+ * changed meanwhile) is ignored.
+ */
+export function plansRunAt(schedule: RunCounts, rule: RecurrenceRule, at: Date, campaign?: CampaignWindow): boolean {
+  const t = at.getTime();
+  for (const o of expandOccurrences(expansionOf(schedule, rule, new Date(t - 1), campaign), { from: at, to: new Date(t + 1), limit: 1 })) {
+    return o.state === 'planned' && o.at.getTime() === t;
+  }
+  return false;
 }

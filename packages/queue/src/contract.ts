@@ -15,6 +15,11 @@ export interface OccurrencePayload {
   version: number;
   /** Set on catch-up occurrences the reconciler queues; scheduler jobs carry it in their id. */
   occurrence_at?: string;
+  /**
+   * True on the delayed job of a run a `shift` blackout moved off the rule's occurrences
+   * (`enqueueShiftedOccurrence`): the processor ignores it unless the schedule still fires then.
+   */
+  shifted?: boolean;
 }
 
 /** Data of a Job handed to the content pipeline. */

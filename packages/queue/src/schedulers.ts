@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { RecurrenceRule, serializeRule } from '@scheduler/recurrence';
+import { nextOccurrence, RecurrenceRule, serializeRule } from '@scheduler/recurrence';
 import {
   CONTENT_JOB_NAME,
   CONTENT_JOBS_QUEUE,
@@ -76,12 +76,44 @@ export function occurrenceInstantOf(job: { id?: string; data: OccurrencePayload 
   return Number.isFinite(millis) && millis > 0 ? new Date(millis) : null;
 }
 
+/**
+ * Queues the run of a schedule at an instant its rule does not fire at (a blackout's `shift`
+ * moved an occurrence there), delayed until then. BullMQ's scheduler only produces the rule's
+ * own occurrences, so this job is what makes the shifted run happen. Its id has the form a
+ * scheduler's jobs have (`repeat:<schedule>:<epoch ms>`), so the reconciler's overdue check finds
+ * it, and queuing it twice is a no-op. The processor ignores it when the instant is no longer
+ * one the schedule fires at (the blackout was deleted meanwhile).
+ */
+export async function enqueueShiftedOccurrence(
+  queue: Queue<OccurrencePayload>,
+  scheduleId: string,
+  version: number,
+  at: Date,
+  now: Date = new Date(),
+): Promise<void> {
+  await queue.add(
+    OCCURRENCE_JOB_NAME,
+    { schedule_id: scheduleId, version, occurrence_at: at.toISOString(), shifted: true },
+    { ...OCCURRENCE_JOB_OPTIONS, jobId: `repeat:${scheduleId}:${at.getTime()}`, delay: Math.max(0, at.getTime() - now.getTime()) },
+  );
+}
+
+/** True when `at` is one of the rule's own occurrences (what its BullMQ scheduler produces). */
+export function isRuleOccurrence(rule: RecurrenceRule, at: Date): boolean {
+  return nextOccurrence(rule, new Date(at.getTime() - 1))?.getTime() === at.getTime();
+}
+
 /** What a scheduler needs to know about a schedule. */
 export interface SchedulerSpec {
   id: string;
   version: number;
   /** Null when the schedule must not fire (paused, finished, deleted). */
   rule: RecurrenceRule | null;
+  /**
+   * The schedule's `next_run_at`, when known: one that is not an occurrence of the rule (a
+   * shifted run) gets its delayed job (`enqueueShiftedOccurrence`) besides the scheduler.
+   */
+  nextRunAt?: Date | null;
 }
 
 /**
@@ -105,6 +137,10 @@ export async function syncScheduler(queue: Queue<OccurrencePayload>, spec: Sched
       opts: OCCURRENCE_JOB_OPTIONS,
     },
   );
+  if (spec.nextRunAt && !isRuleOccurrence(spec.rule, spec.nextRunAt)) {
+    await enqueueShiftedOccurrence(queue, spec.id, spec.version, spec.nextRunAt);
+    return true;
+  }
   return next !== undefined;
 }
 

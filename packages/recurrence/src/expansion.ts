@@ -349,3 +349,30 @@ export function nextFiring(input: ExpansionInput, after: Date): Date | null {
   }
   return null;
 }
+
+/** What the blackouts make of one of the rule's nominal occurrences (`blackoutFate`). */
+export interface BlackoutFate {
+  /** The blackout that covers it (a `skip` one wins over a `shift` one). */
+  blackout: string;
+  policy: BlackoutPolicy;
+  /** For `shift`: the instant it moves to; null when it does not happen (past the rule's or the campaign's end, or no free day). */
+  shifted_to: Date | null;
+}
+
+/**
+ * What the blackouts of `input` make of the nominal occurrence `at` (the same checks as step 3
+ * of the expansion, for one instant): null when none covers it. The worker asks this of an
+ * occurrence the scheduler delivered, which the expansion then does not yield at that instant.
+ */
+export function blackoutFate(input: Pick<ExpansionInput, 'rule' | 'blackouts' | 'campaign'>, at: Date): BlackoutFate | null {
+  if (!input.blackouts || input.blackouts.length === 0) return null;
+  const n = timeOf(at, 'at');
+  const blackouts = compileBlackouts(input.blackouts);
+  const b = coveringBlackout(blackouts, n);
+  if (b === null) return null;
+  if (b.policy === 'skip') return { blackout: b.name, policy: 'skip', shifted_to: null };
+  const c = compiled(input.rule);
+  const campEnd = input.campaign?.end ? timeOf(input.campaign.end, 'campaign.end') : Infinity;
+  const t = shiftTarget(c, n, blackouts);
+  return { blackout: b.name, policy: 'shift', shifted_to: t === null || t > Math.min(c.endMs, campEnd) ? null : new Date(t) };
+}

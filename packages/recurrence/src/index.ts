@@ -7,9 +7,11 @@ export type { FieldError, OccurrenceView, ParseOptions, ParseResult, RecurrenceR
 export { parseSchedule, serializeRule, deserializeRule, DEFAULT_TIME_ZONE, MAX_RUNS_LIMIT } from './rule';
 export { ISO_DATE_TIME_PATTERN, MAX_ISO_TEXT_LENGTH } from './iso';
 export { nextOccurrence, nextOccurrences, describeOccurrence } from './occurrences';
+export { canonicalTimeZone } from './zone';
 export {
   expandOccurrences,
   nextFiring,
+  blackoutFate,
   blackoutReason,
   BLACKOUT_POLICIES,
   MAX_EXPANDED,
@@ -18,6 +20,7 @@ export {
 } from './expansion';
 export type {
   Blackout,
+  BlackoutFate,
   BlackoutPolicy,
   ExpandedOccurrence,
   ExpandedState,

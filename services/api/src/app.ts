@@ -6,6 +6,7 @@ import { createErrorHandler, requireJsonBody, routeNotFound } from './http/error
 import { createRateLimiters } from './http/rate-limit';
 import type { AppDeps } from './deps';
 import { API_BASE, methodNotAllowed } from './http/route';
+import { blackoutApi, blackoutRoutes } from './blackouts/blackout.routes';
 import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(scheduleApi.options.base, scheduleRoutes(deps, limits));
   api.use(jobApi.options.base, jobRoutes(deps, limits));
   api.use(runApi.options.base, runRoutes(deps, limits));
+  api.use(blackoutApi.options.base, blackoutRoutes(deps, limits));
   app.use(API_BASE, api);
 
   app.use(methodNotAllowed(GROUPS));

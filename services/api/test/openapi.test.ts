@@ -8,6 +8,7 @@ import oas31Schema from '@seriousme/openapi-schema-validator/schemas/v3.1/schema
 import { ScheduleRun } from '@scheduler/entities';
 import { statusKeys } from '@scheduler/queue';
 import { createApp } from '../src/app';
+import { MAX_BLACKOUTS_PER_WORKSPACE } from '../src/blackouts/blackout.dto';
 import { openApiDocument, type Json } from '../src/openapi/document';
 import { DOCS_PATH, OPENAPI_JSON_PATH } from '../src/openapi';
 import {
@@ -39,6 +40,8 @@ const bodyOperations = operations.filter((o) => o.operation.requestBody);
 /* ====================================================================== the app */
 
 let t: TestApp;
+/** A blackout body the API takes (far ahead: it moves no run). */
+const BLACKOUT_BODY = { name: 'x', start_date: '2099-12-24', end_date: '2099-12-26', timezone: 'UTC', policy: 'skip' };
 const api = () => request(t.app);
 const as = (user: string) => ({ Authorization: t.auth(user) });
 
@@ -151,6 +154,7 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/schedule/{id}/skips',
         'GET /api/v1/jobs',
         'GET /api/v1/runs',
+        'GET /api/v1/blackouts',
       ].sort(),
     );
     for (const o of lists) {
@@ -811,6 +815,7 @@ describe('contract: errors on every operation', () => {
     'PATCH /api/v1/jobs/{id}': { status: 'running' },
     'POST /api/v1/jobs/{id}/reject': { reason: 'x' },
     'POST /api/v1/schedule/{id}/skip': { occurrence_at: '2030-01-01T09:00:00Z' },
+    'PUT /api/v1/blackouts/{id}': { name: 'x' },
   };
 
   it.each(operations.filter((o) => hasStatus(o, 404) && o.path.includes('{id}')).map((o) => [o.method, o.path]))(
@@ -927,7 +932,11 @@ describe('contract: errors on every operation', () => {
       return (await post(`/api/v1/templates/${template.body.id}/use`, {})).body.id as string;
     }
     const collection = path.slice(0, path.indexOf('/{id}'));
-    const body = collection.endsWith('/schedule') ? { name: 's', schedule_type: 'once', scheduled_at: inHours(1) } : { name: 'x' };
+    const body = collection.endsWith('/schedule')
+      ? { name: 's', schedule_type: 'once', scheduled_at: inHours(1) }
+      : collection.endsWith('/blackouts')
+        ? BLACKOUT_BODY
+        : { name: 'x' };
     return (await post(collection, body)).body.id as string;
   };
 
@@ -961,6 +970,7 @@ describe('contract: errors on every operation', () => {
       'POST /api/v1/templates': { name: 'x' },
       'POST /api/v1/schedule': { name: 'x', schedule_type: 'once', scheduled_at: inHours(1) },
       'POST /api/v1/schedule/preview': { name: 'x', schedule_type: 'daily', scheduled_at: inHours(1), campaign_id: randomUUID() },
+      'POST /api/v1/blackouts': BLACKOUT_BODY,
     };
 
     it.each(securedOperations.filter((o) => hasStatus(o, 503)).map((o) => [o.method, o.path]))(
@@ -1134,6 +1144,35 @@ describe('contract: run now and skip', () => {
       .delete(`/api/v1/schedule/${schedule.body.id}/skips/${encodeURIComponent(first)}`)
       .set(as(user));
     expect(expectMatchesContract('DELETE', '/api/v1/schedule/{id}/skips/{occurrence_at}', un).status).toBe(204);
+  });
+});
+
+describe('contract: blackouts', () => {
+  it('create → 201, list → 200, get → 200, update → 200, delete → 204; another workspace campaign → 404; past the cap → 409', async () => {
+    const user = newUserId();
+    const created = await send('post', '/api/v1/blackouts', '/api/v1/blackouts', user, { ...BLACKOUT_BODY, policy: 'shift' });
+    expect(expectMatchesContract('POST', '/api/v1/blackouts', created).status).toBe(201);
+    const list = await api().get('/api/v1/blackouts?active_on=2099-12-25').set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/blackouts', list).body).toHaveLength(1);
+    const one = await api().get(`/api/v1/blackouts/${created.body.id}`).set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/blackouts/{id}', one).status).toBe(200);
+    const put = await send('put', '/api/v1/blackouts/{id}', `/api/v1/blackouts/${created.body.id}`, user, { policy: 'skip' });
+    expect(expectMatchesContract('PUT', '/api/v1/blackouts/{id}', put).status).toBe(200);
+    const gone = await api().delete(`/api/v1/blackouts/${created.body.id}`).set(as(user));
+    expect(expectMatchesContract('DELETE', '/api/v1/blackouts/{id}', gone).status).toBe(204);
+    const other = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', newUserId(), { name: 'theirs' });
+    const foreign = await api()
+      .post('/api/v1/blackouts')
+      .set(as(user))
+      .send({ ...BLACKOUT_BODY, campaign_id: other.body.id });
+    expect(expectMatchesContract('POST', '/api/v1/blackouts', foreign).status).toBe(404);
+    await t.deps.dataSource.query(
+      `INSERT INTO blackouts (user_id, workspace_id, name, start_date, end_date, timezone, policy)
+       SELECT $1, 'user:' || $1, 'b', '2099-01-01', '2099-01-01', 'UTC', 'skip' FROM generate_series(1, $2)`,
+      [user, MAX_BLACKOUTS_PER_WORKSPACE],
+    );
+    const capped = await api().post('/api/v1/blackouts').set(as(user)).send(BLACKOUT_BODY);
+    expect(expectMatchesContract('POST', '/api/v1/blackouts', capped).status).toBe(409);
   });
 });
 

@@ -99,18 +99,20 @@ const BODIES: Record<string, object> = {
   'POST /api/v1/schedule/preview': { name: 'preview', schedule_type: 'daily', scheduled_at: inHours(2) },
   'PUT /api/v1/schedule/{id}': { name: 'renamed by role' },
   'PATCH /api/v1/jobs/{id}': { status: 'running' },
+  'POST /api/v1/blackouts': { name: 'by role', start_date: '2099-01-01', end_date: '2099-01-02', timezone: 'UTC', policy: 'skip' },
+  'PUT /api/v1/blackouts/{id}': { name: 'renamed by role' },
 };
 
 /** What a `{id}` names, by the path's first segment. */
-type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs', string>;
+type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts', string>;
 
 const securedOperations = declared.filter((o) => o.secured);
-const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs'];
+const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'blackouts'];
 
 describe('roles: the matrix over every operation', () => {
   const t = useTestApp();
 
-  /** A fresh team workspace with a campaign, a template, a schedule and a Job, made by an editor. */
+  /** A fresh team workspace with a campaign, a template, a schedule, a Job and a blackout, made by an editor. */
   async function teamWithObjects(): Promise<{ workspace: string; ids: Fixture }> {
     const workspace = `roles-${randomUUID()}`;
     const editor = { Authorization: t.auth(newUserId(), { workspace, roles: ['editor'] }) };
@@ -129,7 +131,15 @@ describe('roles: the matrix over every operation', () => {
       scheduled_at: inHours(3),
     });
     const jobs = await post(`/templates/${templates}/use`, {});
-    return { workspace, ids: { campaigns, templates, schedule, jobs } };
+    const blackouts = await post('/blackouts', {
+      name: 'team freeze',
+      start_date: '2099-12-24',
+      end_date: '2099-12-26',
+      timezone: 'UTC',
+      campaign_id: campaigns,
+      policy: 'shift',
+    });
+    return { workspace, ids: { campaigns, templates, schedule, jobs, blackouts } };
   }
 
   /** Every row of the workspace, as JSON text: equal snapshots mean nothing was written. */

@@ -280,7 +280,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
   const t = useTestApp();
   const { owner, intruder } = tenants();
   const a = owner.sub;
-  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '', skipped: '', nextRun: '' };
+  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '', skipped: '', nextRun: '', blackout: '' };
 
   const asTenant = (tenant: Tenant) => apiAs({ app: t.app, auth: (u) => t.auth(u, { workspace: tenant.workspace }) }, tenant.sub);
   const asOwner = () => asTenant(owner);
@@ -300,7 +300,10 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       `/schedule/${ids.schedule}/runs`,
       `/schedule/${ids.schedule}/skips`,
       `/schedule/${ids.pausedSchedule}`,
+      `/schedule/${ids.schedule}/preview?count=5`,
       `/jobs/${ids.job}`,
+      `/blackouts/${ids.blackout}`,
+      '/blackouts',
       '/campaigns',
       '/templates',
       '/schedule',
@@ -355,7 +358,17 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     expect((await A.post(`/schedule/${ids.pausedSchedule}/pause`)).status).toBe(200);
     const job = await A.post(`/templates/${ids.template}/use`, { anchor_text: 'A only' });
     ids.job = job.body.id;
-    for (const res of [campaign, template, schedule, paused, job]) expect(res.status).toBe(201);
+    // A campaign blackout far ahead (it moves none of the runs the matrix looks at).
+    const blackout = await A.post('/blackouts', {
+      name: 'A freeze',
+      start_date: '2099-12-24',
+      end_date: '2099-12-26',
+      timezone: 'Europe/Berlin',
+      campaign_id: ids.campaign,
+      policy: 'skip',
+    });
+    ids.blackout = blackout.body.id;
+    for (const res of [campaign, template, schedule, paused, job, blackout]) expect(res.status).toBe(201);
     // A skipped occurrence (the second run) and a run now with a key: B must not see or touch either.
     ids.nextRun = schedule.body.next_run_at;
     ids.skipped = new Date(new Date(ids.nextRun).getTime() + 86_400_000).toISOString();
@@ -410,6 +423,14 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
         [`DELETE schedule ${id}`, () => B.delete(`/schedule/${id}`)],
       );
     }
+    for (const id of variants(ids.blackout)) {
+      attempts.push(
+        [`GET blackout ${id}`, () => B.get(`/blackouts/${id}`)],
+        [`PUT blackout ${id}`, () => B.put(`/blackouts/${id}`, { name: 'stolen', start_date: '2000-01-01', end_date: '2000-01-02' })],
+        [`PUT blackout (empty) ${id}`, () => B.put(`/blackouts/${id}`, {})],
+        [`DELETE blackout ${id}`, () => B.delete(`/blackouts/${id}`)],
+      );
+    }
     for (const id of variants(ids.job)) {
       attempts.push(
         [`GET job ${id}`, () => B.get(`/jobs/${id}`)],
@@ -453,6 +474,9 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/runs',
       `/runs?schedule_id=${ids.schedule}`,
       `/runs?campaign_id=${ids.campaign}&outcome=skipped`,
+      '/blackouts',
+      `/blackouts?campaign_id=${ids.campaign}`,
+      '/blackouts?active_on=2099-12-25',
     ];
     const allOfA = Object.values(ids);
     for (const path of lists) {
@@ -492,6 +516,18 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       ['schedule update to A campaign', () => B.put(`/schedule/${ownSchedule.id}`, { campaign_id: ids.campaign })],
       ['schedule update to A template', () => B.put(`/schedule/${ownSchedule.id}`, { template_id: ids.template })],
       [
+        'blackout create with A campaign',
+        () =>
+          B.post('/blackouts', {
+            name: 'x',
+            start_date: '2030-01-01',
+            end_date: '2030-01-02',
+            timezone: 'UTC',
+            campaign_id: ids.campaign,
+            policy: 'skip',
+          }),
+      ],
+      [
         'schedule update to A template with a rule change',
         () => B.put(`/schedule/${ownSchedule.id}`, { template_id: ids.template, scheduled_at: inHours(6) }),
       ],
@@ -504,6 +540,20 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     }
     expect(outcomes).toEqual([]);
     expect(await intruderRows(user)).toEqual(before);
+  });
+
+  it("a workspace-wide blackout of B covering the next year moves none of A's runs", async () => {
+    const before = await viewOfA();
+    const B = asIntruder(newUserId());
+    const today = new Date().toISOString().slice(0, 10);
+    const yearOn = new Date(Date.now() + 360 * 86_400_000).toISOString().slice(0, 10);
+    const res = await B.post('/blackouts', { name: 'B freeze', start_date: today, end_date: yearOn, timezone: 'UTC', policy: 'skip' });
+    expect(res.status).toBe(201);
+    const after = await viewOfA();
+    expect(after.responses).toEqual(before.responses);
+    expect(after.rows).toEqual(before.rows);
+    expect(after.scheduler).toEqual(before.scheduler);
+    expect((await B.delete(`/blackouts/${res.body.id}`)).status).toBe(204);
   });
 
   it("a schedule preview body of B that references A's campaign or template is a 404 (validated like a create)", async () => {

@@ -5,13 +5,25 @@ import {
   firesAgain,
   jobQueuedMarker,
   jobSettingsOf,
+  plansRunAt,
   ruleOf,
   RunOutcome,
   scheduleJobConfig,
   settleOccurrences,
 } from '@scheduler/entities';
-import { nextOccurrence, RecurrenceRule } from '@scheduler/recurrence';
-import { LOCK, LockedSchedule, lockedFrom, MATERIALIZE, RECORD_MISSED, RunValues, SETTLE, SKIPS } from './materialize.sql';
+import { isRuleOccurrence } from '@scheduler/queue';
+import {
+  LOCK,
+  LockedSchedule,
+  lockedFrom,
+  MATERIALIZE,
+  PLANNING,
+  planningFrom,
+  PlanningRow,
+  RECORD_MISSED,
+  RunValues,
+  SETTLE,
+} from './materialize.sql';
 
 /** The Job the occurrence made (or found again), for the content queue. */
 export interface MaterializedJob {
@@ -47,6 +59,11 @@ export interface MaterializeResult {
   /** True when the schedule will not fire again and its scheduler should go. */
   removeScheduler: boolean;
   missedRecorded: number;
+  /**
+   * The schedule's next run when a `shift` blackout moved it off the rule's occurrences (which
+   * its scheduler does not produce): the caller queues its delayed job after the commit.
+   */
+  shifted?: { at: Date; version: number };
 }
 
 /** The run history row of an occurrence. */
@@ -63,9 +80,10 @@ function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, 
 }
 
 /** True when `at` is itself an occurrence of the rule. */
-function isOccurrenceOf(rule: RecurrenceRule, at: Date): boolean {
-  return nextOccurrence(rule, new Date(at.getTime() - 1))?.getTime() === at.getTime();
-}
+const isOccurrenceOf = isRuleOccurrence;
+
+/** Two days: a local date ends at most 14 h after its UTC day (as the API reads blackouts). */
+const BLACKOUT_SLACK_MS = 2 * 86_400_000;
 
 /**
  * Turns one occurrence of a schedule into exactly one Job, in one PostgreSQL transaction:
@@ -75,7 +93,7 @@ function isOccurrenceOf(rule: RecurrenceRule, at: Date): boolean {
  * processed in time are settled in the same transaction under its `catchup_policy` (the
  * lifecycle's `settleOccurrences`): recorded missed in one statement, and those it fires made
  * into Jobs one after another. A typical occurrence costs five round trips (begin,
- * lock-and-read, the user's skips, write, commit).
+ * lock-and-read, the user's skips and blackouts, write, commit).
  */
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
@@ -88,11 +106,18 @@ export class MaterializeService {
     this.markQueued = jobQueuedMarker(dataSource);
   }
 
-  async materialize(scheduleId: string, version: number | null, occurrence: Date): Promise<MaterializeResult> {
-    return this.dataSource.transaction(async (tx) => this.inTransaction(tx, scheduleId, version, occurrence));
+  /** `shifted`: the occurrence is a delayed job of a shifted run (`enqueueShiftedOccurrence`). */
+  async materialize(scheduleId: string, version: number | null, occurrence: Date, shifted = false): Promise<MaterializeResult> {
+    return this.dataSource.transaction(async (tx) => this.inTransaction(tx, scheduleId, version, occurrence, shifted));
   }
 
-  private async inTransaction(tx: EntityManager, scheduleId: string, version: number | null, occurrence: Date): Promise<MaterializeResult> {
+  private async inTransaction(
+    tx: EntityManager,
+    scheduleId: string,
+    version: number | null,
+    occurrence: Date,
+    shifted: boolean,
+  ): Promise<MaterializeResult> {
     const rows: Record<string, unknown>[] = await tx.query(LOCK.text, LOCK.bind({ scheduleId, occurrence }));
     if (rows.length === 0) return { outcome: 'ignored', reason: 'schedule deleted', removeScheduler: true, missedRecorded: 0 };
     const schedule = lockedFrom(rows[0]);
@@ -120,10 +145,24 @@ export class MaterializeService {
 
     // Taken right after the lock, as before the skips' read (lateness is measured from here).
     const now = this.now();
-    // The user's skips the settlement can reach, read under the lock (a skip and an occurrence serialize on it).
+    // The user's skips and the blackouts the settlement can reach, read under the lock (a skip
+    // or a blackout change and an occurrence serialize on it), in one round trip.
     const from = new Date(Math.min(occurrence.getTime(), schedule.nextRunAt?.getTime() ?? Infinity));
-    const skipRows: { at: Date }[] = await tx.query(SKIPS.text, SKIPS.bind({ scheduleId: schedule.id, from }));
-    schedule.skips = skipRows.map((r) => r.at);
+    const planningRows: PlanningRow[] = await tx.query(
+      PLANNING.text,
+      PLANNING.bind({
+        scheduleId: schedule.id,
+        from,
+        workspaceId: schedule.workspaceId,
+        campaignId: schedule.campaignId,
+        fromDate: new Date(from.getTime() - BLACKOUT_SLACK_MS).toISOString().slice(0, 10),
+      }),
+    );
+    Object.assign(schedule, planningFrom(planningRows));
+    if (shifted && rule && !isOccurrenceOf(rule, occurrence) && !plansRunAt(schedule, rule, occurrence, schedule.campaign)) {
+      // The delayed job of a shifted run that no longer happens (its blackout was changed or deleted).
+      return { outcome: 'ignored', reason: 'shifted run withdrawn', removeScheduler: false, missedRecorded: 0 };
+    }
 
     const plan = schedule.status === 'active' && rule ? catchUpPlan(schedule, rule, occurrence, now) : null;
     // The Job's config, needed only when something fires.
@@ -201,6 +240,9 @@ export class MaterializeService {
     }
     if (caughtUp.length > 0) result.caughtUp = caughtUp;
     result.removeScheduler = !firesAgain(schedule);
+    if (rule && firesAgain(schedule) && schedule.nextRunAt && !isOccurrenceOf(rule, schedule.nextRunAt)) {
+      result.shifted = { at: schedule.nextRunAt, version: schedule.version };
+    }
     return result;
   }
 }

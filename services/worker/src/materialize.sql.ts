@@ -9,7 +9,9 @@ import {
   ScheduleLifecycle,
   ScheduleRun,
   ScheduleSkip,
+  Blackout,
 } from '@scheduler/entities';
+import type { Blackout as ExpansionBlackout } from '@scheduler/recurrence';
 
 /**
  * The materializer's statements, generated once at module load from one description of the
@@ -135,8 +137,10 @@ export type LockedSchedule = Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[
   existingJobId: string | null;
   /** The status of that Job (an awaiting or cancelled one is not handed on again). */
   existingJobStatus: JobStatus | null;
-  /** The user's skips, read after the lock (`SKIPS`); absent until then. */
+  /** The user's skips, read after the lock (`PLANNING`); absent until then. */
   skips?: Date[];
+  /** The blackouts that cover it (the workspace's and its campaign's), read with the skips. */
+  blackouts?: ExpansionBlackout[];
 };
 
 const campaignAlias = (column: string) => `campaign_${column}`;
@@ -186,20 +190,87 @@ export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
   };
 }
 
+/** A row of `PLANNING`: a skip (`at`) or a blackout (the other columns). */
+export interface PlanningRow {
+  at: Date | null;
+  name: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  timezone: string | null;
+  policy: ExpansionBlackout['policy'] | null;
+}
+
+/** The `PLANNING` statement's parameters. */
+export interface PlanningValues {
+  scheduleId: string;
+  from: Date;
+  workspaceId: string;
+  campaignId: string | null;
+  fromDate: string;
+}
+
 /**
- * The user's skips of the schedule from `from` on (the earliest occurrence the settlement can
- * reach: the processed one or the pending run), read after the lock: a skip written while the
- * lock was waited for is seen (the lock statement's own snapshot predates it).
+ * What the user planned around the schedule, in one round trip, read after the lock (a skip or
+ * a blackout written while the lock was waited for is seen: the lock statement's own snapshot
+ * predates it): the user's skips from `from` on (the earliest occurrence the settlement can
+ * reach: the processed one or the pending run), and the blackouts that cover the schedule (the
+ * workspace's, and its campaign's) that can still decide an occurrence from `from` on: those
+ * whose end date is not wholly before `fromDate` (two days before `from`: a local date ends at
+ * most 14 h after its UTC day), and, recursively, older ones that end at most two days before one of
+ * them starts (a chain of blackouts a `shift` walks over: an occurrence shifted out of an earlier
+ * one can still land after `from`).
  */
-export const SKIPS = ((): Statement<{ scheduleId: string; from: Date }> => {
-  const p = new Parameters<{ scheduleId: string; from: Date }>();
+export const PLANNING = ((): Statement<PlanningValues> => {
+  const p = new Parameters<PlanningValues>();
   const schedule = columnOf(ScheduleSkip, 'scheduledJobId');
   const at = columnOf(ScheduleSkip, 'occurrenceAt');
+  const b = (f: keyof Blackout) => columnOf(Blackout, f).name;
+  const workspace = p.ref('workspaceId', columnOf(Blackout, 'workspaceId').type);
+  const campaign = p.ref('campaignId', columnOf(Blackout, 'campaignId').type);
+  const covers = (a: string) =>
+    `${a}.${b('workspaceId')} = ${workspace}\n       AND (${a}.${b('campaignId')} IS NULL OR ${a}.${b('campaignId')} = ${campaign})`;
+  const fields = (alias: string) =>
+    ['id', 'name', 'startDate', 'endDate', 'timezone', 'policy'].map((f) => `${alias}.${b(f as keyof Blackout)}`).join(', ');
   return p.statement(`
-SELECT ${at.name} AS at
+WITH RECURSIVE reaching AS (
+    SELECT ${fields('x')}
+      FROM ${tableOf(Blackout)} x
+     WHERE ${covers('x')}
+       AND x.${b('endDate')} >= ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
+  UNION
+    SELECT ${fields('y')}
+      FROM ${tableOf(Blackout)} y
+      JOIN reaching r ON y.${b('endDate')} >= r.${b('startDate')} - 2
+     WHERE ${covers('y')}
+       AND y.${b('endDate')} < ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
+)
+SELECT ${at.name} AS at, NULL AS name, NULL AS start_date, NULL AS end_date, NULL AS timezone, NULL AS policy, NULL AS id
   FROM ${tableOf(ScheduleSkip)}
- WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}`);
+ WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}
+UNION ALL
+SELECT NULL, ${b('name')}, ${b('startDate')}::text, ${b('endDate')}::text, ${b('timezone')}, ${b('policy')}, ${b('id')}::text
+  FROM reaching
+ ORDER BY start_date, id`);
 })();
+
+/** The skips and blackouts of `PLANNING`'s rows. */
+export function planningFrom(rows: PlanningRow[]): { skips: Date[]; blackouts: ExpansionBlackout[] } {
+  const skips: Date[] = [];
+  const blackouts: ExpansionBlackout[] = [];
+  for (const r of rows) {
+    if (r.at !== null) skips.push(r.at);
+    else {
+      blackouts.push({
+        name: r.name as string,
+        start_date: r.start_date as string,
+        end_date: r.end_date as string,
+        timezone: r.timezone as string,
+        policy: r.policy as ExpansionBlackout['policy'],
+      });
+    }
+  }
+  return { skips, blackouts };
+}
 
 // ---- The writes: the run row, the schedule's lifecycle, the Job ----------------------------
 

@@ -2,6 +2,7 @@ import type { Job as QueueJob, Queue } from 'bullmq';
 import {
   ContentJobPayload,
   enqueueContentJob,
+  enqueueShiftedOccurrence,
   handOverJob,
   occurrenceInstantOf,
   OccurrencePayload,
@@ -42,7 +43,7 @@ export function createOccurrenceProcessor(deps: {
       return 'ignored';
     }
     const version = typeof job.data.version === 'number' ? job.data.version : null;
-    const result = await deps.materialize.materialize(scheduleId, version, occurrence);
+    const result = await deps.materialize.materialize(scheduleId, version, occurrence, job.data.shifted === true);
     deps.metrics.runs.inc({ outcome: result.duplicate ? 'duplicate' : result.outcome });
     if (result.missedRecorded) deps.metrics.missedRecorded.inc(result.missedRecorded);
     if (result.job && !result.duplicate) {
@@ -67,6 +68,16 @@ export function createOccurrenceProcessor(deps: {
         deps.logger.warn({ schedule_id: scheduleId, job_id: job.id, err: error }, 'catch-up job not handed over; the reconciler will');
       }
     }
+    if (result.shifted) {
+      // The next run a shift blackout moved off the rule's occurrences: its delayed job (after
+      // the commit; a Redis failure leaves it to the reconciler's overdue check).
+      try {
+        await enqueueShiftedOccurrence(deps.occurrenceQueue, scheduleId, result.shifted.version, result.shifted.at, now());
+      } catch (error) {
+        deps.metrics.syncFailures.inc({ operation: 'upsert' });
+        deps.logger.warn({ schedule_id: scheduleId, err: error }, 'shifted run not queued; the reconciler will');
+      }
+    }
     if (result.removeScheduler) {
       // After the commit: a Redis failure is logged and counted, and the reconciler removes it.
       await removeScheduler(deps.occurrenceQueue, scheduleId, { logger: deps.logger, syncFailures: deps.metrics.syncFailures });
@@ -82,6 +93,7 @@ export function createOccurrenceProcessor(deps: {
         reason: result.reason,
         missed_recorded: result.missedRecorded,
         caught_up: caughtUp.map((j) => ({ occurrence_at: j.occurrence.toISOString(), job_id: j.id })),
+        shifted_to: result.shifted?.at.toISOString(),
       },
       'occurrence processed',
     );

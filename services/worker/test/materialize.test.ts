@@ -66,7 +66,7 @@ describe('materializing an occurrence', () => {
     expect(runs[0]).toMatchObject({ outcome: 'materialized', jobId: job.id });
   });
 
-  it('when a daily occurrence without a template is due, then it costs five round trips: begin, lock-and-read, the skips (read after the lock), write, commit', async () => {
+  it('when a daily occurrence without a template is due, then it costs five round trips: begin, lock-and-read, the skips and blackouts (read after the lock, in one statement), write, commit', async () => {
     const schedule = await insertSchedule(ds, { userId: newUserId() });
     const sent: string[] = [];
     // eslint-disable-next-line @typescript-eslint/unbound-method -- applied below with the spied client as `this`
@@ -86,7 +86,7 @@ describe('materializing an occurrence', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(sent).toEqual(['START TRANSACTION', 'SELECT s.id, s.user_id,', 'SELECT occurrence_at AS', 'WITH job AS', 'COMMIT']);
+    expect(sent).toEqual(['START TRANSACTION', 'SELECT s.id, s.user_id,', 'WITH RECURSIVE reaching', 'WITH job AS', 'COMMIT']);
   });
 
   it('when the same occurrence is delivered again, then no second Job is made and the same Job is handed on', async () => {

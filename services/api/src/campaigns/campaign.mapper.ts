@@ -59,7 +59,12 @@ export function campaignResponse(c: Campaign): CampaignResponse {
 
 export const UpcomingRunResponse = named(
   'UpcomingRun',
-  Closed({ scheduled_job_id: Uuid(), name: Type.String({ minLength: 1, maxLength: NAME_LENGTH }), run_at: Instant() }),
+  Closed({
+    scheduled_job_id: Uuid(),
+    name: Type.String({ minLength: 1, maxLength: NAME_LENGTH }),
+    run_at: Instant(),
+    blackout: Type.Optional(Type.String({ description: "Only on a run a `shift` blackout moved: the blackout's name." })),
+  }),
 );
 
 /** The forecast of `GET /campaigns/{id}/stats` (`forecastOf`). */

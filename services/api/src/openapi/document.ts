@@ -11,6 +11,7 @@
  * against it; `test/openapi-lint.test.ts` runs Redocly and Spectral over it.
  */
 import { DEFAULT_RATE_LIMIT } from '@scheduler/config';
+import { blackoutApi } from '../blackouts/blackout.routes';
 import { campaignApi } from '../campaigns/campaign.routes';
 import { ROLES_FOR, type Access } from '../http/auth';
 import { healthApi } from '../health.routes';
@@ -38,7 +39,7 @@ export interface OpenApiDocument extends Json {
 
 /** Every route group, in the order the document lists them. */
 type DocumentedGroup = Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>;
-export const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi];
+export const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi, blackoutApi];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   operations: 'Health, readiness and metrics (no auth).',
@@ -48,6 +49,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   schedules: 'Schedules that materialize Jobs (once, daily, weekly, monthly, cron).',
   jobs: 'Units of content work, reported on by the content pipeline.',
   runs: "The run history across the caller's schedules.",
+  blackouts: 'Periods (holidays, freezes) in which schedules skip or shift their runs.',
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });

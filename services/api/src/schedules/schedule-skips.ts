@@ -22,7 +22,7 @@ export async function skipsOf(manager: EntityManager, schedule: Pick<ScheduledJo
 }
 
 /** Where the schedule's next run is searched from: just before its pending run while that is due, else now. */
-function pendingFrom(schedule: Pick<ScheduledJob, 'nextRunAt'>, now: Date): Date {
+export function pendingFrom(schedule: Pick<ScheduledJob, 'nextRunAt'>, now: Date): Date {
   return schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime() ? new Date(schedule.nextRunAt.getTime() - 1) : now;
 }
 

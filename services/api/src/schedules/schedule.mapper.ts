@@ -150,6 +150,25 @@ export const OccurrenceResponse = named(
 const occurrenceIsTheRecurrenceView: Same<Static<typeof OccurrenceResponse>, OccurrenceView> = true;
 void occurrenceIsTheRecurrenceView;
 
+/**
+ * One run of a schedule's preview: the fire instant, and for a run a `shift` blackout moved,
+ * the blackout's name and the nominal instant it was moved from.
+ */
+export const PreviewOccurrenceResponse = named(
+  'PreviewOccurrence',
+  Closed({
+    ...OccurrenceResponse.properties,
+    blackout: Type.Optional(Type.String({ description: "Only on a run a `shift` blackout moved here: the blackout's name." })),
+    shifted_from: Type.Optional(Instant('Only on a run a `shift` blackout moved here: its nominal instant.')),
+  }),
+);
+export type PreviewOccurrenceResponse = Static<typeof PreviewOccurrenceResponse>;
+
+/** A preview entry: `describeOccurrence` of the run, with the blackout that moved it. */
+export function previewOccurrenceResponse(view: OccurrenceView, o: { shifted_from?: Date; blackout?: string }): PreviewOccurrenceResponse {
+  return o.shifted_from && o.blackout ? { ...view, blackout: o.blackout, shifted_from: o.shifted_from.toISOString() } : view;
+}
+
 /** The most fire instants a preview lists (`count`). */
 export const MAX_PREVIEW_COUNT = 100;
 
@@ -157,7 +176,7 @@ export const SchedulePreviewResponse = named(
   'SchedulePreview',
   Closed({
     timezone: Type.String(),
-    occurrences: Type.Array(OccurrenceResponse, {
+    occurrences: Type.Array(PreviewOccurrenceResponse, {
       maxItems: MAX_PREVIEW_COUNT,
       description: 'Empty when the schedule will not run (`not_running_reason`).',
     }),

@@ -14,13 +14,13 @@ import {
   paused,
   resumed,
   ruleOf,
-  NotRunningReason,
   ScheduledJob,
   ScheduledJobStatus,
   ScheduleEdit,
   recordSkippedWhilePaused,
   ScheduleRun,
-  upcomingRuns,
+  nextRunOf,
+  upcomingOccurrences,
 } from '@scheduler/entities';
 import { describeOccurrence, nextOccurrence, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
@@ -33,7 +33,8 @@ import { assertMatches, type IfMatch } from '../http/etag';
 import type { Page } from '../http/pagination';
 import type { SortOrder } from '../http/query';
 import { containing, sortOrder, type SortColumn } from '../http/sorting';
-import { withPlanning } from './planning';
+import { blackoutsCovering, withPlanning } from './planning';
+import { previewOccurrenceResponse } from './schedule.mapper';
 import { CreateScheduleDto, RULE_FIELDS, scheduleInputOf, UpdateScheduleDto } from './schedule.dto';
 
 export interface ScheduleFilters {
@@ -141,7 +142,7 @@ export class ScheduleService {
     const firing = firesAgain(schedule) ? rule : null;
     await syncSchedulerAfterCommit(
       this.deps.occurrenceQueue,
-      { id: schedule.id, version: schedule.version, rule: firing },
+      { id: schedule.id, version: schedule.version, rule: firing, nextRunAt: schedule.nextRunAt },
       this.afterCommit,
     );
   }
@@ -162,8 +163,11 @@ export class ScheduleService {
     const campaign = await this.ownCampaign(caller, dto.campaign_id);
     refuseClosedCampaign(campaign, 'schedules');
     await this.ownTemplate(caller, dto.template_id);
-    const next = nextRunAfter(rule, now, campaign);
-    if (!next) throw validationFailed([noRunError(rule, now, campaign)]);
+    if (!nextRunAfter(rule, now, campaign)) throw validationFailed([noRunError(rule, now, campaign)]);
+    // The workspace's blackouts (and its campaign's) apply from the first run on.
+    const blackouts = await blackoutsCovering(this.deps.dataSource.manager, caller.workspaceId, campaign?.id ?? null, now);
+    const next = nextRunOf({ maxRuns: null, runCount: 0, blackouts }, rule, now, campaign);
+    if (!next) throw validationFailed([{ field: 'scheduled_at', message: 'every run of the schedule falls in a skip blackout' }]);
     // Active, but without a next run while its campaign is paused.
     const { status, nextRunAt } = heldByCampaign({ status: 'active' as const, nextRunAt: next }, campaign);
     // Fields the body left out take their column's default (returned by the insert).
@@ -346,8 +350,15 @@ export class ScheduleService {
     await this.ownCampaign(caller, dto.campaign_id);
     await this.ownTemplate(caller, dto.template_id);
     const from = new Date(new Date(rule.start).getTime() - 1);
-    // The rule's own occurrences (the recurrence package's expansion, without a run count).
-    return previewResponse(rule, upcomingRuns({ maxRuns: null, runCount: 0 }, rule, from, null, count), null);
+    // The rule's own occurrences (the recurrence package's expansion, without a run count), with
+    // the blackouts that would cover the schedule (the workspace's and its campaign's).
+    const blackouts = await blackoutsCovering(this.deps.dataSource.manager, caller.workspaceId, dto.campaign_id ?? null, from);
+    const occurrences = upcomingOccurrences({ maxRuns: null, runCount: 0, blackouts }, rule, from, null, count);
+    return {
+      timezone: rule.timezone,
+      occurrences: occurrences.map((o) => previewOccurrenceResponse(describeOccurrence(rule, o.at), o)),
+      not_running_reason: null,
+    };
   }
 
   /**
@@ -365,7 +376,12 @@ export class ScheduleService {
     const campaign = schedule.campaignId ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
     // The runs it will really make: inside the campaign's dates, up to the runs left.
     const loaded = await withPlanning(this.deps.dataSource.manager, schedule, now);
-    return previewResponse(rule, upcomingRuns(loaded, rule, from, campaign, count), null);
+    const occurrences = upcomingOccurrences(loaded, rule, from, campaign, count);
+    return {
+      timezone: rule.timezone,
+      occurrences: occurrences.map((o) => previewOccurrenceResponse(describeOccurrence(rule, o.at), o)),
+      not_running_reason: null,
+    };
   }
 
   async runs(caller: Caller, id: string, page: Page): Promise<[ScheduleRun[], number]> {
@@ -377,10 +393,6 @@ export class ScheduleService {
       skip: page.offset,
     });
   }
-}
-
-function previewResponse(rule: RecurrenceRule, occurrences: Date[], reason: NotRunningReason | null) {
-  return { timezone: rule.timezone, occurrences: occurrences.map((at) => describeOccurrence(rule, at)), not_running_reason: reason };
 }
 
 /**
@@ -404,16 +416,26 @@ export async function upcomingRunsOf(
     order: { nextRunAt: 'ASC', id: 'ASC' },
     take: count,
   });
-  const runs: { scheduled_job_id: string; name: string; at: Date }[] = [];
+  const runs: { scheduled_job_id: string; name: string; at: Date; blackout?: string }[] = [];
   for (const schedule of schedules) {
     if (!schedule.nextRunAt) continue;
     // From the pending run on, inside the campaign's window, up to the runs left.
     const from = new Date(schedule.nextRunAt.getTime() - 1);
     const loaded = await withPlanning(deps.dataSource.manager, schedule, deps.now());
-    for (const at of upcomingRuns(loaded, ruleOf(schedule), from, scope.campaign, count)) {
-      runs.push({ scheduled_job_id: schedule.id, name: schedule.name, at });
+    for (const o of upcomingOccurrences(loaded, ruleOf(schedule), from, scope.campaign, count)) {
+      runs.push({
+        scheduled_job_id: schedule.id,
+        name: schedule.name,
+        at: o.at,
+        ...(o.shifted_from && o.blackout ? { blackout: o.blackout } : {}),
+      });
     }
   }
   runs.sort((a, b) => a.at.getTime() - b.at.getTime());
-  return runs.slice(0, count).map((r) => ({ scheduled_job_id: r.scheduled_job_id, name: r.name, run_at: r.at.toISOString() }));
+  return runs.slice(0, count).map((r) => ({
+    scheduled_job_id: r.scheduled_job_id,
+    name: r.name,
+    run_at: r.at.toISOString(),
+    ...(r.blackout !== undefined ? { blackout: r.blackout } : {}),
+  }));
 }

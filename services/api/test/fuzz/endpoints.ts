@@ -316,6 +316,55 @@ const textParam: Arbitrary<UrlPiece> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('%', '_', '\\', "' OR 1=1 --", 'x'.repeat(256), '  ') },
 );
 
+/* ------------------------------------------------------------- blackouts */
+
+/** Local dates: real ones near now and far ahead, and the ones just wrong. */
+const localDate: Arbitrary<JsonLike> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<JsonLike>('2026-02-30', '2026-13-01', '2026-1-5', '0000-01-01', '2026-01-05T00:00:00Z', '', 20260105, null),
+  },
+  { weight: 1, arbitrary: junkDate },
+);
+const localDateParam: Arbitrary<UrlPiece> = fc.constantFrom('2026-12-25', '2099-12-25', '2026-02-30', '2026-12-25T00:00:00Z', '', 'x');
+
+const blackoutFields: FieldSpec = {
+  name: fc.oneof({ weight: 5, arbitrary: plainText(40) }, { weight: 1, arbitrary: fc.constantFrom('x'.repeat(255), 'x'.repeat(256), ' ') }),
+  start_date: localDate,
+  end_date: localDate,
+  timezone: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...GOOD_ZONES) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_ZONES) }),
+  campaign_id: nullable(refTo('campaign')),
+  policy: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('skip', 'shift') },
+    { weight: 1, arbitrary: fc.constantFrom<JsonLike>('Skip', '', 1) },
+  ),
+};
+
+/** A coherent blackout: a real span of up to 400 days (past the 366 limit now and then). */
+const validBlackout: Arbitrary<Entries> = fc
+  .record({
+    start: fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2099-01-01T00:00:00Z'), noInvalidDate: true }),
+    days: fc.integer({ min: 0, max: 400 }),
+    timezone: fc.constantFrom(...GOOD_ZONES),
+    policy: fc.constantFrom('skip', 'shift'),
+  })
+  .map(
+    ({ start, days, timezone, policy }) =>
+      new Entries([
+        ['name', 'fuzz blackout'],
+        ['start_date', start.toISOString().slice(0, 10)],
+        ['end_date', new Date(start.getTime() + days * 86_400_000).toISOString().slice(0, 10)],
+        ['timezone', timezone],
+        ['policy', policy],
+      ]),
+  );
+
 /* ------------------------------------------------------------- endpoints */
 
 export const ENDPOINTS: Endpoint[] = [
@@ -499,6 +548,31 @@ export const ENDPOINTS: Endpoint[] = [
     },
     weight: 1,
   },
+  // blackouts
+  {
+    name: 'POST /blackouts',
+    method: 'post',
+    base: '/blackouts',
+    body: { fields: blackoutFields, required: ['name', 'start_date', 'end_date', 'timezone', 'policy'], valid: validBlackout },
+    weight: 4,
+  },
+  {
+    name: 'GET /blackouts',
+    method: 'get',
+    base: '/blackouts',
+    query: { ...pageParams, campaign_id: uuidParam('campaign'), active_on: localDateParam },
+    weight: 2,
+  },
+  { name: 'GET /blackouts/{id}', method: 'get', base: '/blackouts', id: 'blackout', weight: 1 },
+  {
+    name: 'PUT /blackouts/{id}',
+    method: 'put',
+    base: '/blackouts',
+    id: 'blackout',
+    body: { fields: blackoutFields, valid: validBlackout },
+    weight: 4,
+  },
+  { name: 'DELETE /blackouts/{id}', method: 'delete', base: '/blackouts', id: 'blackout', weight: 1 },
   // runs across schedules
   {
     name: 'GET /runs',

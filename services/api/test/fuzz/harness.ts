@@ -55,6 +55,7 @@ const FIXTURE_TABLE: Record<FixtureKind, UserTable> = {
   pausedSchedule: 'scheduled_jobs',
   job: 'jobs',
   runningJob: 'jobs',
+  blackout: 'blackouts',
 };
 
 interface Sent {
@@ -260,6 +261,19 @@ export class FuzzHarness {
     if (missing.has('runningJob')) {
       f.runningJob = this.created(await api.post(`/templates/${f.template}/use`, {}), 'runningJob');
       this.created(await api.patch(`/jobs/${f.runningJob}`, { status: 'running' }), 'running');
+    }
+    if (missing.has('blackout')) {
+      // Workspace-wide and far ahead: it moves no run of the other fixtures until a case changes it.
+      f.blackout = this.created(
+        await api.post('/blackouts', {
+          name: 'fuzz freeze',
+          start_date: '2099-12-24',
+          end_date: '2099-12-26',
+          timezone: 'Europe/Berlin',
+          policy: 'shift',
+        }),
+        'blackout',
+      );
     }
   }
 
