@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import * as ICAL from 'ical.js';
+import ICAL from 'ical.js';
 import { CalendarFeed } from '@scheduler/entities';
 import { apiAs, createCampaign, createSchedule, expectProblem, newUserId, PinnedClock } from '@scheduler/testkit';
 import { useTestApp } from './helpers';
@@ -27,7 +27,7 @@ interface IcsEvent {
 }
 
 /** The events a standard client computes from the text: each VEVENT expanded (RRULE or not) by ical.js. */
-function eventsOf(text: string, until: number): { calendar: ICAL.Component; events: IcsEvent[] } {
+function eventsOf(text: string, until: number): { calendar: InstanceType<typeof ICAL.Component>; events: IcsEvent[] } {
   const calendar = new ICAL.Component(ICAL.parse(text));
   const events: IcsEvent[] = [];
   for (const vevent of calendar.getAllSubcomponents('vevent')) {
@@ -40,7 +40,7 @@ function eventsOf(text: string, until: number): { calendar: ICAL.Component; even
         uid: event.uid,
         start,
         summary: event.summary,
-        categories: vevent.getAllProperties('categories').flatMap((p) => p.getValues().map(String)),
+        categories: vevent.getAllProperties('categories').flatMap((p: InstanceType<typeof ICAL.Property>) => p.getValues().map(String)),
         url: (vevent.getFirstPropertyValue('url') as string | null) ?? null,
         status: (vevent.getFirstPropertyValue('status') as string | null) ?? null,
       });

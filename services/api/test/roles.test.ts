@@ -98,13 +98,19 @@ const BODIES: Record<string, object> = {
   'POST /api/v1/schedule/preview': { name: 'preview', schedule_type: 'daily', scheduled_at: inHours(2) },
   'PUT /api/v1/schedule/{id}': { name: 'renamed by role' },
   'PATCH /api/v1/jobs/{id}': { status: 'running' },
+  'POST /api/v1/calendar/feeds': { name: 'by role' },
+};
+
+/** The query a read needs to be valid (the calendar's window). */
+const QUERIES: Record<string, string> = {
+  'GET /api/v1/calendar': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
 };
 
 /** What a `{id}` names, by the path's first segment. */
-type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs', string>;
+type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'calendar', string>;
 
 const securedOperations = declared.filter((o) => o.secured);
-const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs'];
+const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'calendar_feeds'];
 
 describe('roles: the matrix over every operation', () => {
   const t = useTestApp();
@@ -128,7 +134,9 @@ describe('roles: the matrix over every operation', () => {
       scheduled_at: inHours(3),
     });
     const jobs = await post(`/templates/${templates}/use`, {});
-    return { workspace, ids: { campaigns, templates, schedule, jobs } };
+    // `/calendar/feeds/{id}`: a feed.
+    const calendar = await post('/calendar/feeds', { name: 'team feed' });
+    return { workspace, ids: { campaigns, templates, schedule, jobs, calendar } };
   }
 
   /** Every row of the workspace, as JSON text: equal snapshots mean nothing was written. */
@@ -140,7 +148,7 @@ describe('roles: the matrix over every operation', () => {
 
   function call(op: DeclaredOperation, ids: Fixture, claims: TestClaims & { workspace: string }) {
     const resource = op.path.split('/')[3] as keyof Fixture;
-    const url = op.path.replace('{id}', ids[resource] ?? randomUUID());
+    const url = op.path.replace('{id}', ids[resource] ?? randomUUID()) + (QUERIES[`${op.method} ${op.path}`] ?? '');
     const req = request(t.app)[op.method.toLowerCase() as 'get'](url).set('Authorization', t.auth(newUserId(), claims));
     const body = BODIES[`${op.method} ${op.path}`];
     return body ? req.send(body) : req;

@@ -59,18 +59,6 @@ feedApi.get(
   },
 );
 
-feedApi.delete(
-  '/:id',
-  {
-    operationId: 'deleteCalendarFeed',
-    summary: 'Delete an iCal feed (its address answers 404 from now on)',
-    kind: 'writes',
-    access: 'write',
-    success: { status: 204, description: 'Deleted.' },
-  },
-  async ({ caller, id }, ctx) => ctx.service.remove(caller, id),
-);
-
 feedApi.post(
   '/:id/rotate',
   {
@@ -84,6 +72,18 @@ feedApi.post(
     const { feed, token } = await ctx.service.rotate(caller, id);
     return feedWithUrlResponse(feed, feedUrl(req, ctx.publicBaseUrl, token));
   },
+);
+
+feedApi.delete(
+  '/:id',
+  {
+    operationId: 'deleteCalendarFeed',
+    summary: 'Delete an iCal feed (its address answers 404 from now on)',
+    kind: 'writes',
+    access: 'write',
+    success: { status: 204, description: 'Deleted.' },
+  },
+  async ({ caller, id }, ctx) => ctx.service.remove(caller, id),
 );
 
 export function feedRoutes(deps: AppDeps, limits: RateLimiters) {

@@ -62,8 +62,8 @@ icalApi.raw(
     ],
     responses: {
       '200': { description: 'The calendar.', content: { 'text/calendar': { schema: { type: 'string' } } } },
-      '404': { description: 'Unknown, rotated or deleted token.', content: { 'application/problem+json': { schema: { type: 'object' } } } },
-      '429': { description: 'Rate limited.', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+      '404': { $ref: '#/components/responses/NotFound' },
+      '429': { $ref: '#/components/responses/RateLimited' },
     },
   },
   async (req, res, ctx) => {

@@ -389,7 +389,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
-    tags: GROUPS.map((g) => ({ name: g.options.tag, description: TAG_DESCRIPTIONS[g.options.tag] })),
+    tags: [...new Set(GROUPS.map((g) => g.options.tag))].map((tag) => ({ name: tag, description: TAG_DESCRIPTIONS[tag] })),
     security: [{ bearerAuth: [] }],
     paths,
     components: {

@@ -55,6 +55,7 @@ const FIXTURE_TABLE: Record<FixtureKind, UserTable> = {
   pausedSchedule: 'scheduled_jobs',
   job: 'jobs',
   runningJob: 'jobs',
+  feed: 'calendar_feeds',
 };
 
 interface Sent {
@@ -260,6 +261,9 @@ export class FuzzHarness {
     if (missing.has('runningJob')) {
       f.runningJob = this.created(await api.post(`/templates/${f.template}/use`, {}), 'runningJob');
       this.created(await api.patch(`/jobs/${f.runningJob}`, { status: 'running' }), 'running');
+    }
+    if (missing.has('feed')) {
+      f.feed = this.created(await api.post('/calendar/feeds', { name: 'fuzz feed' }), 'feed');
     }
   }
 

@@ -22,7 +22,7 @@ export class Entries {
   }
 }
 
-export type FixtureKind = 'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob';
+export type FixtureKind = 'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob' | 'feed';
 
 export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'campaign',
@@ -32,6 +32,7 @@ export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'pausedSchedule',
   'job',
   'runningJob',
+  'feed',
 ];
 
 /**
