@@ -386,7 +386,7 @@ function advanced(
   campaign: CampaignWindow,
 ): ScheduleLifecycle {
   if (state.status !== 'active') return state;
-  const counts = { maxRuns: schedule.maxRuns, runCount: state.runCount, skips: schedule.skips };
+  const counts = { maxRuns: schedule.maxRuns, runCount: state.runCount, skips: schedule.skips, blackouts: schedule.blackouts };
   const after = new Date(Math.max(occurrence.getTime(), now.getTime()));
   const next = nextRunOf(counts, rule, after, campaign);
   return { ...state, nextRunAt: next, status: next ? 'active' : endedStatus(counts, 'fired') };
