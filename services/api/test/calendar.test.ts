@@ -27,7 +27,14 @@ describe('GET /calendar', () => {
   async function insertRun(user: string, scheduleId: string, at: number, fields: Partial<ScheduleRun>) {
     const repo = t.deps.dataSource.getRepository(ScheduleRun);
     await repo.save(
-      repo.create({ scheduledJobId: scheduleId, userId: user, workspaceId: `user:${user}`, occurrenceAt: new Date(at), outcome: 'missed', ...fields }),
+      repo.create({
+        scheduledJobId: scheduleId,
+        userId: user,
+        workspaceId: `user:${user}`,
+        occurrenceAt: new Date(at),
+        outcome: 'missed',
+        ...fields,
+      }),
     );
   }
 
@@ -50,7 +57,20 @@ describe('GET /calendar', () => {
     expect(res.body.occurrences.map((o: { at: string }) => o.at)).toEqual([iso(first), iso(first + DAY), iso(first + 2 * DAY)]);
     const o = res.body.occurrences[0];
     expect(Object.keys(o).sort()).toEqual(
-      ['schedule_id', 'schedule_name', 'campaign', 'publisher_domain', 'at', 'local', 'timezone', 'dst_adjusted', 'state', 'job_id', 'job_status', 'reason'].sort(),
+      [
+        'schedule_id',
+        'schedule_name',
+        'campaign',
+        'publisher_domain',
+        'at',
+        'local',
+        'timezone',
+        'dst_adjusted',
+        'state',
+        'job_id',
+        'job_status',
+        'reason',
+      ].sort(),
     );
     expect(o).toMatchObject({
       schedule_id: schedule.id,
@@ -72,19 +92,19 @@ describe('GET /calendar', () => {
   it('refuses bad parameters with a 422 naming each, and writes nothing', async () => {
     const { api } = await setup();
     const now = Date.now();
-    await expectProblem(await api.get('/calendar'), 422, { fields: ['from', 'to'] });
-    await expectProblem(await api.get(`/calendar?from=${encodeURIComponent(iso(now))}`), 422, { fields: ['to'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now)}`), 422, { fields: ['to'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now - DAY)}`), 422, { fields: ['to'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now + 367 * DAY)}`), 422, { fields: ['to'] });
+    expectProblem(await api.get('/calendar'), 422, { fields: ['from', 'to'] });
+    expectProblem(await api.get(`/calendar?from=${encodeURIComponent(iso(now))}`), 422, { fields: ['to'] });
+    expectProblem(await api.get(`/calendar?${window(now, now)}`), 422, { fields: ['to'] });
+    expectProblem(await api.get(`/calendar?${window(now, now - DAY)}`), 422, { fields: ['to'] });
+    expectProblem(await api.get(`/calendar?${window(now, now + 367 * DAY)}`), 422, { fields: ['to'] });
     expect((await api.get(`/calendar?${window(now, now + 366 * DAY)}&limit=1`)).status).toBe(200);
-    await expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&state=done`), 422, { fields: ['state'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&limit=0`), 422, { fields: ['limit'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&limit=5001`), 422, { fields: ['limit'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&cursor=nonsense!`), 422, { fields: ['cursor'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&campaign_id=x`), 422, { fields: ['campaign_id'] });
-    await expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&from_date=x`), 422, { fields: ['from_date'] });
-    await expectProblem(await api.get(`/calendar?from=2026-01-01T00:00:00&to=2026-01-02T00:00:00Z`), 422, { fields: ['from'] });
+    expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&state=done`), 422, { fields: ['state'] });
+    expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&limit=0`), 422, { fields: ['limit'] });
+    expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&limit=5001`), 422, { fields: ['limit'] });
+    expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&cursor=nonsense!`), 422, { fields: ['cursor'] });
+    expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&campaign_id=x`), 422, { fields: ['campaign_id'] });
+    expectProblem(await api.get(`/calendar?${window(now, now + DAY)}&from_date=x`), 422, { fields: ['from_date'] });
+    expectProblem(await api.get(`/calendar?from=2026-01-01T00:00:00&to=2026-01-02T00:00:00Z`), 422, { fields: ['from'] });
   });
 
   it('a cursor only continues the calendar it was made for (other filters or window: 422)', async () => {
@@ -95,15 +115,19 @@ describe('GET /calendar', () => {
     const cursor = page.body.next_cursor as string;
     expect(typeof cursor).toBe('string');
     expect((await api.get(`/calendar?${q}&limit=2&cursor=${cursor}`)).status).toBe(200);
-    await expectProblem(await api.get(`/calendar?${q}&state=planned&cursor=${cursor}`), 422, { fields: ['cursor'] });
-    await expectProblem(await api.get(`/calendar?${window(first - HOUR, first + 11 * DAY)}&cursor=${cursor}`), 422, { fields: ['cursor'] });
+    expectProblem(await api.get(`/calendar?${q}&state=planned&cursor=${cursor}`), 422, { fields: ['cursor'] });
+    expectProblem(await api.get(`/calendar?${window(first - HOUR, first + 11 * DAY)}&cursor=${cursor}`), 422, { fields: ['cursor'] });
   });
 
   it('shows a paused schedule as paused and a user skip as skipped, with reasons', async () => {
     const { api, schedule, day, first } = await setup();
     expect((await api.post(`/schedule/${schedule.id}/skip`, { occurrence_at: day(1) })).status).toBe(200);
     const q = `/calendar?${window(first - HOUR, first + 3 * DAY - 1)}`;
-    const states = (await api.get(q)).body.occurrences.map((o: { at: string; state: string; reason: string | null }) => [o.at, o.state, o.reason]);
+    const states = (await api.get(q)).body.occurrences.map((o: { at: string; state: string; reason: string | null }) => [
+      o.at,
+      o.state,
+      o.reason,
+    ]);
     expect(states).toEqual([
       [day(0), 'planned', null],
       [day(1), 'skipped', 'skipped'],
@@ -128,13 +152,15 @@ describe('GET /calendar', () => {
     await insertRun(user, schedule.id, past(1), { outcome: 'skipped', reason: 'skipped' });
     const res = await api.get(`/calendar?${window(past(5), first + DAY + 1)}`);
     expect(res.status).toBe(200);
-    const rows = res.body.occurrences.map((o: { at: string; state: string; job_id: string | null; job_status: string | null; reason: string | null }) => [
-      o.at,
-      o.state,
-      o.job_id,
-      o.job_status,
-      o.reason,
-    ]);
+    const rows = res.body.occurrences.map(
+      (o: { at: string; state: string; job_id: string | null; job_status: string | null; reason: string | null }) => [
+        o.at,
+        o.state,
+        o.job_id,
+        o.job_status,
+        o.reason,
+      ],
+    );
     expect(rows).toEqual([
       [iso(past(4)), 'materialized', job.id, 'completed', null],
       [iso(past(3)), 'missed', null, null, 'processed 900s late, grace is 300s'],
@@ -151,15 +177,25 @@ describe('GET /calendar', () => {
     expect(planned.body.occurrences.map((o: { at: string }) => o.at)).toEqual([iso(first), iso(first + DAY)]);
   });
 
-  it('filters by campaign and publisher domain (SQL), and another workspace\'s campaign gives an empty calendar', async () => {
+  it("filters by campaign and publisher domain (SQL), and another workspace's campaign gives an empty calendar", async () => {
     const user = newUserId();
     const api = apiAs(t, user);
     const campaign = await createCampaign(t, user);
     const first = Math.ceil((Date.now() + HOUR) / 1000) * 1000;
-    const inCampaign = await createSchedule(t, user, { name: 'in', scheduled_at: iso(first), campaign_id: campaign.id, job_config: { publisher_domain: 'a.example.com' } });
-    const other = await createSchedule(t, user, { name: 'out', scheduled_at: iso(first + 60_000), job_config: { publisher_domain: 'b.example.com' } });
+    const inCampaign = await createSchedule(t, user, {
+      name: 'in',
+      scheduled_at: iso(first),
+      campaign_id: campaign.id,
+      job_config: { publisher_domain: 'a.example.com' },
+    });
+    const other = await createSchedule(t, user, {
+      name: 'out',
+      scheduled_at: iso(first + 60_000),
+      job_config: { publisher_domain: 'b.example.com' },
+    });
     const q = `/calendar?${window(first - HOUR, first + DAY - 1)}`;
-    const ids = async (extra: string) => (await api.get(`${q}${extra}`)).body.occurrences.map((o: { schedule_id: string }) => o.schedule_id);
+    const ids = async (extra: string) =>
+      (await api.get(`${q}${extra}`)).body.occurrences.map((o: { schedule_id: string }) => o.schedule_id);
     expect(await ids('')).toEqual([inCampaign.id, other.id]);
     expect(await ids(`&campaign_id=${campaign.id}`)).toEqual([inCampaign.id]);
     expect(await ids('&publisher_domain=B.example.com')).toEqual([other.id]);

@@ -96,7 +96,9 @@ describe('iCal feeds', () => {
     const user = newUserId();
     const api = apiAs(t, user);
     expectProblem(await api.post('/calendar/feeds', {}), 422, { fields: ['name'] });
-    expectProblem(await api.post('/calendar/feeds', { name: 'x', campaign_id: 'nope', extra: 1 }), 422, { fields: ['campaign_id', 'extra'] });
+    expectProblem(await api.post('/calendar/feeds', { name: 'x', campaign_id: 'nope', extra: 1 }), 422, {
+      fields: ['campaign_id', 'extra'],
+    });
     const stranger = newUserId();
     const theirCampaign = await createCampaign(t, stranger);
     expectProblem(await api.post('/calendar/feeds', { name: 'x', campaign_id: theirCampaign.id }), 404);
@@ -122,7 +124,8 @@ describe('iCal feeds', () => {
       { name: 'Kolkata cron', schedule_type: 'cron', recurrence_pattern: '30 2 * * 1-5', timezone: 'Asia/Kolkata' },
     ];
     const schedules = [];
-    for (const body of bodies) schedules.push(await createSchedule(t, user, { scheduled_at: new Date(start).toISOString(), campaign_id: campaign.id, ...body }));
+    for (const body of bodies)
+      schedules.push(await createSchedule(t, user, { scheduled_at: new Date(start).toISOString(), campaign_id: campaign.id, ...body }));
     const skip = await api.get(`/schedule/${schedules[0].id}/preview?count=3`);
     expect((await api.post(`/schedule/${schedules[0].id}/skip`, { occurrence_at: skip.body.occurrences[2].at })).status).toBe(200);
 

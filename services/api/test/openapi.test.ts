@@ -1107,7 +1107,7 @@ describe('contract: run now and skip', () => {
 });
 
 describe('contract: calendar and feeds', () => {
-  it('calendar → 200; feeds: create → 201 (another workspace\'s campaign → 404), list → 200, rotate → 200, delete → 204; the .ics → 200, 404', async () => {
+  it("calendar → 200; feeds: create → 201 (another workspace's campaign → 404), list → 200, rotate → 200, delete → 204; the .ics → 200, 404", async () => {
     const user = newUserId();
     await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 's', schedule_type: 'daily', scheduled_at: inHours(1) });
     const calendar = await api().get(`/api/v1/calendar${CALENDAR_WINDOW}`).set(as(user));
@@ -1115,7 +1115,10 @@ describe('contract: calendar and feeds', () => {
     const feed = await send('post', '/api/v1/calendar/feeds', '/api/v1/calendar/feeds', user, { name: 'f' });
     expect(expectMatchesContract('POST', '/api/v1/calendar/feeds', feed).status).toBe(201);
     const theirs = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', newUserId(), { name: 'c' });
-    const refused = await send('post', '/api/v1/calendar/feeds', '/api/v1/calendar/feeds', user, { name: 'f', campaign_id: theirs.body.id });
+    const refused = await send('post', '/api/v1/calendar/feeds', '/api/v1/calendar/feeds', user, {
+      name: 'f',
+      campaign_id: theirs.body.id,
+    });
     expect(expectMatchesContract('POST', '/api/v1/calendar/feeds', refused).status).toBe(404);
     const list = await api().get('/api/v1/calendar/feeds').set(as(user));
     expect(expectMatchesContract('GET', '/api/v1/calendar/feeds', list).body).toHaveLength(1);

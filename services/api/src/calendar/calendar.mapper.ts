@@ -45,7 +45,9 @@ export const CalendarResponse = named(
     from: Instant('The window start asked for (inclusive).'),
     to: Instant('The window end asked for (exclusive).'),
     occurrences: Type.Array(CalendarOccurrenceResponse, { description: 'This page, soonest first (ties by schedule id).' }),
-    next_cursor: Nullable(Type.String({ description: 'Pass as `cursor=` (with the same other parameters) for the next page; null on the last.' })),
+    next_cursor: Nullable(
+      Type.String({ description: 'Pass as `cursor=` (with the same other parameters) for the next page; null on the last.' }),
+    ),
   }),
 );
 export type CalendarResponse = Static<typeof CalendarResponse>;

@@ -8,7 +8,9 @@ import { CALENDAR_STATES, CalendarService, DEFAULT_CALENDAR_LIMIT, MAX_CALENDAR_
 /** `cursor=`: the opaque `next_cursor` of the page before (checked by the service). */
 const cursorParam: QueryParam<string | undefined> = {
   read: (reader, name) =>
-    reader.parsed(name, (raw) => (raw.length > 400 ? { message: 'is not a cursor of this calendar' } : { value: raw === '' ? undefined : raw })),
+    reader.parsed(name, (raw) =>
+      raw.length > 400 ? { message: 'is not a cursor of this calendar' } : { value: raw === '' ? undefined : raw },
+    ),
   description: 'The `next_cursor` of the previous page (asked with the same `from`, `to` and filters).',
   schema: { type: 'string', maxLength: 400 },
 };

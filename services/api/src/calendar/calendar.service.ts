@@ -75,7 +75,13 @@ interface Cursor {
 }
 
 function filterHash(from: Date, to: Date, filter: CalendarFilter): string {
-  const text = JSON.stringify([from.getTime(), to.getTime(), filter.campaignId ?? null, filter.publisherDomain ?? null, filter.state ?? null]);
+  const text = JSON.stringify([
+    from.getTime(),
+    to.getTime(),
+    filter.campaignId ?? null,
+    filter.publisherDomain ?? null,
+    filter.state ?? null,
+  ]);
   return createHash('sha256').update(text).digest('base64url').slice(0, 16);
 }
 
@@ -222,8 +228,7 @@ export class CalendarService {
       }
     }
     const last = items[items.length - 1];
-    const nextCursor =
-      more && last ? encodeCursor({ at: last.at.getTime(), scheduleId: last.scheduleId, kind: last.kind, hash }) : null;
+    const nextCursor = more && last ? encodeCursor({ at: last.at.getTime(), scheduleId: last.scheduleId, kind: last.kind, hash }) : null;
     return { from, to, items, nextCursor };
   }
 

@@ -35,12 +35,20 @@ export class FeedService {
   async create(caller: Caller, dto: CreateFeedDto): Promise<IssuedFeed> {
     const campaignId = dto.campaign_id ?? null;
     if (campaignId) {
-      const exists = await this.deps.dataSource.getRepository(Campaign).exists({ where: { id: campaignId, workspaceId: caller.workspaceId } });
+      const exists = await this.deps.dataSource
+        .getRepository(Campaign)
+        .exists({ where: { id: campaignId, workspaceId: caller.workspaceId } });
       if (!exists) throw notFound('Campaign');
     }
     const token = newFeedToken();
     const feed = await this.repo.save(
-      this.repo.create({ userId: caller.userId, workspaceId: caller.workspaceId, campaignId, name: dto.name, tokenHash: feedTokenHash(token) }),
+      this.repo.create({
+        userId: caller.userId,
+        workspaceId: caller.workspaceId,
+        campaignId,
+        name: dto.name,
+        tokenHash: feedTokenHash(token),
+      }),
     );
     return { feed, token };
   }

@@ -106,6 +106,10 @@ icalApi.raw(
 /** The feed route, rate limited per client address (no caller: the limiter keys by address). */
 export function icalRoutes(deps: AppDeps, limits: RateLimiters): Router {
   const router = Router();
-  router.use(icalApi.options.base, limits.reads, icalApi.router({ feeds: new FeedService(deps), calendar: new CalendarService(deps), deps }));
+  router.use(
+    icalApi.options.base,
+    limits.reads,
+    icalApi.router({ feeds: new FeedService(deps), calendar: new CalendarService(deps), deps }),
+  );
   return router;
 }

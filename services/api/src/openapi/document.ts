@@ -41,7 +41,18 @@ export interface OpenApiDocument extends Json {
 
 /** Every route group, in the order the document lists them. */
 type DocumentedGroup = Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>;
-export const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi, calendarApi, feedApi, icalApi];
+export const GROUPS: DocumentedGroup[] = [
+  healthApi,
+  docsApi,
+  campaignApi,
+  templateApi,
+  scheduleApi,
+  jobApi,
+  runApi,
+  calendarApi,
+  feedApi,
+  icalApi,
+];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   operations: 'Health, readiness and metrics (no auth).',

@@ -293,7 +293,12 @@ const countParam: Arbitrary<UrlPiece> = fc.oneof(
 
 /** A calendar window end: any instant parameter, or instants a few days from now (windows that get past the 366-day check). */
 const calendarInstant: Arbitrary<UrlPiece> = fc.oneof(
-  { weight: 2, arbitrary: fc.integer({ min: -40, max: 40 }).map((days) => new Date(Math.floor(Date.now() / 86_400_000 + days) * 86_400_000).toISOString()) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .integer({ min: -40, max: 40 })
+      .map((days) => new Date(Math.floor(Date.now() / 86_400_000 + days) * 86_400_000).toISOString()),
+  },
   { weight: 1, arbitrary: fc.constant('') },
 );
 
