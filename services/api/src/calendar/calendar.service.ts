@@ -182,6 +182,44 @@ interface Stream {
   state: CalendarState | undefined;
 }
 
+/**
+ * Parsed rules by schedule id and version, shared by every request of this process: `ruleOf`
+ * re-validates a stored rule, and the recurrence package compiles a rule once per rule object,
+ * so reusing the object across pages is what keeps a page at ~one generator start per schedule.
+ * A schedule's version changes with every edit of its rule; the map is cleared when it grows
+ * past `RULE_CACHE_SIZE`.
+ */
+const RULE_CACHE = new Map<string, { version: number; rule: RecurrenceRule | null }>();
+const RULE_CACHE_SIZE = 200_000;
+
+function cachedRuleOf(schedule: ScheduledJob): RecurrenceRule | null {
+  const hit = RULE_CACHE.get(schedule.id);
+  if (hit && hit.version === schedule.version) return hit.rule;
+  const rule = ruleOf(schedule);
+  if (RULE_CACHE.size >= RULE_CACHE_SIZE) RULE_CACHE.clear();
+  RULE_CACHE.set(schedule.id, { version: schedule.version, rule });
+  return rule;
+}
+
+/** The columns the calendar reads of a schedule (not its job config: the domain comes from SQL). */
+const SCHEDULE_COLUMNS = [
+  'id',
+  'name',
+  'workspaceId',
+  'campaignId',
+  'status',
+  'nextRunAt',
+  'runCount',
+  'maxRuns',
+  'version',
+  'scheduleType',
+  'scheduledAt',
+  'recurrencePattern',
+  'timezone',
+  'recurrenceEndDate',
+  'recurrenceRule',
+].map((c) => `s.${c}`);
+
 /** The SQL condition of a schedule's publisher domain (its job_config's, else its template's). */
 const PUBLISHER_DOMAIN_SQL = `COALESCE(s.job_config->>'publisher_domain', t.publisher_domain)`;
 
@@ -293,6 +331,7 @@ export class CalendarService {
     const qb = manager
       .getRepository(ScheduledJob)
       .createQueryBuilder('s')
+      .select(SCHEDULE_COLUMNS)
       .leftJoin('job_templates', 't', 't.id = s.template_id')
       .leftJoin('campaigns', 'c', 'c.id = s.campaign_id')
       .addSelect(PUBLISHER_DOMAIN_SQL, 'publisher_domain')
@@ -316,7 +355,7 @@ export class CalendarService {
     const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
     const after = cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null;
     for (const schedule of schedules) {
-      const rule = ruleOf(schedule);
+      const rule = cachedRuleOf(schedule);
       if (!rule) continue;
       const campaign = schedule.campaignId ? (byId.get(schedule.campaignId) ?? null) : null;
       const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
