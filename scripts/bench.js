@@ -18,6 +18,7 @@ const { machineInfo, deleteKeys, fmt, cpuSnapshot, cpuBusy, sleep } = require('.
 const { insertCampaigns, insertSchedules, mixedRows, truncateAll } = require('./bench/data');
 const { ourRound, ceilingRound, pollerRound, storagePerOccurrence, stopChild } = require('./bench/fire');
 const { apiSection } = require('./bench/api');
+const { calendarSection } = require('./bench/calendar');
 const { redisMemoryPerScheduler, reconcilePasses, postgresPerSchedule } = require('./bench/scale');
 const { render, TARGETS } = require('./bench/report');
 
@@ -183,6 +184,16 @@ async function main() {
     const reconcile = await reconcilePasses(ctx);
     const postgres = await postgresPerSchedule(ctx.pg);
     results.scale = { memory, reconcile, postgres };
+
+    // After the scale section: the feed's 500 extra schedules do not change its figures.
+    log('3b. calendar and iCal feed');
+    results.calendar = await calendarSection(ctx, {
+      benchUser,
+      firstPageRuns: QUICK ? 20 : 100,
+      fullMonthRuns: QUICK ? 1 : 3,
+      feedRuns: QUICK ? 5 : 20,
+      feedSchedules: 500,
+    });
 
     addObservations(results);
   } catch (error) {

@@ -118,7 +118,8 @@ async function insertCampaigns(pg, userId, count) {
 }
 
 async function truncateAll(pg) {
-  await pg.query('TRUNCATE schedule_runs, jobs, scheduled_jobs, job_templates, campaigns');
+  // CASCADE: the planning tables (blackouts, calendar_feeds, schedule_skips) reference campaigns and schedules.
+  await pg.query('TRUNCATE schedule_runs, jobs, scheduled_jobs, job_templates, campaigns CASCADE');
 }
 
 module.exports = { JOB_CONFIG, insertSchedules, fireRows, mixedRows, insertCampaigns, truncateAll };

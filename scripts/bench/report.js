@@ -263,6 +263,29 @@ function apiSection(r) {
   ].join('\n');
 }
 
+function calendarSection(r) {
+  const c = r.calendar;
+  if (!c) return '';
+  return [
+    '## 3b. Calendar and iCal feed',
+    '',
+    `The same app, one request at a time. \`GET /api/v1/calendar\` for the benchmarked user (${num(r.dataset.owned)} active`,
+    `mixed schedules among ${num(r.dataset.rows)}) over the next 31 days, \`limit=500\`: ${num(c.occurrences)} occurrences in`,
+    `${num(c.pageCount)} pages. The feed: \`GET /ical/<token>.ics\` of a workspace with ${num(c.feedSchedules)} mixed schedules`,
+    `(${num(c.feedEvents)} events, ${bytes(c.feedBytes)}; 30 days back to 180 ahead, capped at 5,000 events).`,
+    '',
+    mdTable(
+      ['request', 'runs', 'p50', 'p99', 'max'],
+      [
+        ['calendar, first page of the month', num(c.firstPage.n), ms(c.firstPage.p50), ms(c.firstPage.p99), ms(c.firstPage.max)],
+        ['calendar, any page of the month (by cursor)', num(c.page.n), ms(c.page.p50), ms(c.page.p99), ms(c.page.max)],
+        ['calendar, the whole month (all pages)', num(c.fullMonth.n), ms(c.fullMonth.p50), ms(c.fullMonth.p99), ms(c.fullMonth.max)],
+        [`iCal feed, ${num(c.feedSchedules)} schedules`, num(c.feed.n), ms(c.feed.p50), ms(c.feed.p99), ms(c.feed.max)],
+      ],
+    ),
+  ].join('\n');
+}
+
 function scaleSection(r) {
   const s = r.scale;
   const out = ['## 4. Scale', ''];
@@ -344,6 +367,8 @@ function render(r) {
     fireSection(r),
     '',
     apiSection(r),
+    '',
+    calendarSection(r),
     '',
     scaleSection(r),
   ];

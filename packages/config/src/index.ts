@@ -77,6 +77,11 @@ export interface Config {
    */
   corsOrigins: string[];
   logLevel: string;
+  /**
+   * `PUBLIC_BASE_URL`: the API's public origin (`https://scheduler.example.com`, a path prefix too),
+   * for absolute addresses it hands out (iCal feed URLs); null: the request's own scheme and host.
+   */
+  publicBaseUrl: string | null;
   worker: {
     /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
     port: number;
@@ -223,6 +228,19 @@ function parseJwks(reader: Reader, url: string | null, algorithmsText: string | 
   return { url, algorithms };
 }
 
+/** `PUBLIC_BASE_URL`: an http(s) URL without credentials, query or fragment; kept without a trailing slash. */
+function parsePublicBaseUrl(reader: Reader, raw: string | null): string | null {
+  if (raw === null) return null;
+  try {
+    const url = new URL(raw);
+    if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.search || url.hash) throw new Error('bad');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    reader.problems.push(`PUBLIC_BASE_URL must be an http or https URL such as https://scheduler.example.com (got "${raw}")`);
+    return null;
+  }
+}
+
 function parseTrustProxy(reader: Reader, raw: string | null): boolean | number | string {
   if (raw === null || raw === 'false') return false;
   if (raw === 'true') return true;
@@ -290,6 +308,7 @@ export function loadConfig(env: Env): Config {
     trustProxy: parseTrustProxy(r, r.optional('TRUST_PROXY')),
     bodyLimit: r.string('BODY_LIMIT', '100kb'),
     corsOrigins: parseCorsOrigins(r, r.optional('CORS_ORIGINS')),
+    publicBaseUrl: parsePublicBaseUrl(r, r.optional('PUBLIC_BASE_URL')),
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),

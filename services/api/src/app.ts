@@ -12,6 +12,9 @@ import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
 import { jobApi, jobRoutes } from './jobs/job.routes';
 import { runApi, runRoutes } from './runs/run.routes';
+import { calendarApi, calendarRoutes } from './calendar/calendar.routes';
+import { feedApi, feedRoutes } from './calendar/feed.routes';
+import { icalRoutes } from './calendar/ical.routes';
 import { healthRoutes } from './health.routes';
 import { openapiRoutes } from './openapi';
 import { GROUPS } from './openapi/document';
@@ -62,6 +65,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(jobApi.options.base, jobRoutes(deps, limits));
   api.use(runApi.options.base, runRoutes(deps, limits));
   api.use(blackoutApi.options.base, blackoutRoutes(deps, limits));
+  api.use(feedApi.options.base, feedRoutes(deps, limits));
+  api.use(calendarApi.options.base, calendarRoutes(deps, limits));
+  app.use(icalRoutes(deps, limits));
   app.use(API_BASE, api);
 
   app.use(methodNotAllowed(GROUPS));

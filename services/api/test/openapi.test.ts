@@ -27,8 +27,11 @@ import { unreachableDataSource } from './unavailable';
 const HOUR = 3_600_000;
 /** An instant `h` hours from now, whole seconds (schedules drop milliseconds). */
 const inHours = (h: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + h * HOUR).toISOString();
+/** The calendar needs its window: every request to it carries one (a week from now). */
+const CALENDAR_WINDOW = `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`;
 const urlOf = (path: string, id: string = randomUUID()) =>
-  path.replace('{id}', id).replace('{occurrence_at}', encodeURIComponent('2030-01-01T09:00:00Z'));
+  path.replace('{id}', id).replace('{occurrence_at}', encodeURIComponent('2030-01-01T09:00:00Z')) +
+  (path === '/api/v1/calendar' ? CALENDAR_WINDOW : '');
 
 const operations = documentedOperations();
 const securedOperations = operations.filter((o) => !Array.isArray(o.operation.security));
@@ -114,7 +117,7 @@ describe('the OpenAPI document', () => {
     });
     const publicOps = operations.filter((o) => Array.isArray(o.operation.security)).map((o) => `${o.method} ${o.path}`);
     expect(publicOps.sort()).toEqual(
-      ['GET /healthz', 'GET /readyz', 'GET /metrics', `GET ${OPENAPI_JSON_PATH}`, `GET ${DOCS_PATH}`].sort(),
+      ['GET /healthz', 'GET /readyz', 'GET /metrics', `GET ${OPENAPI_JSON_PATH}`, `GET ${DOCS_PATH}`, 'GET /ical/{token}.ics'].sort(),
     );
     for (const o of operations) expect(Array.isArray(o.operation.security) ? o.operation.security : []).toEqual([]);
     for (const o of securedOperations) {
@@ -155,6 +158,7 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/jobs',
         'GET /api/v1/runs',
         'GET /api/v1/blackouts',
+        'GET /api/v1/calendar/feeds',
       ].sort(),
     );
     for (const o of lists) {
@@ -971,6 +975,7 @@ describe('contract: errors on every operation', () => {
       'POST /api/v1/schedule': { name: 'x', schedule_type: 'once', scheduled_at: inHours(1) },
       'POST /api/v1/schedule/preview': { name: 'x', schedule_type: 'daily', scheduled_at: inHours(1), campaign_id: randomUUID() },
       'POST /api/v1/blackouts': BLACKOUT_BODY,
+      'POST /api/v1/calendar/feeds': { name: 'x' },
     };
 
     it.each(securedOperations.filter((o) => hasStatus(o, 503)).map((o) => [o.method, o.path]))(
@@ -1173,6 +1178,46 @@ describe('contract: blackouts', () => {
     );
     const capped = await api().post('/api/v1/blackouts').set(as(user)).send(BLACKOUT_BODY);
     expect(expectMatchesContract('POST', '/api/v1/blackouts', capped).status).toBe(409);
+  });
+});
+
+describe('contract: calendar and feeds', () => {
+  it("calendar → 200; feeds: create → 201 (another workspace's campaign → 404), list → 200, rotate → 200, delete → 204; the .ics → 200, 404", async () => {
+    const user = newUserId();
+    await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 's', schedule_type: 'daily', scheduled_at: inHours(1) });
+    const calendar = await api().get(`/api/v1/calendar${CALENDAR_WINDOW}`).set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/calendar', calendar).body.occurrences.length).toBeGreaterThan(0);
+    const feed = await send('post', '/api/v1/calendar/feeds', '/api/v1/calendar/feeds', user, { name: 'f' });
+    expect(expectMatchesContract('POST', '/api/v1/calendar/feeds', feed).status).toBe(201);
+    const theirs = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', newUserId(), { name: 'c' });
+    const refused = await send('post', '/api/v1/calendar/feeds', '/api/v1/calendar/feeds', user, {
+      name: 'f',
+      campaign_id: theirs.body.id,
+    });
+    expect(expectMatchesContract('POST', '/api/v1/calendar/feeds', refused).status).toBe(404);
+    const list = await api().get('/api/v1/calendar/feeds').set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/calendar/feeds', list).body).toHaveLength(1);
+    const ics = await api().get(new URL(feed.body.url).pathname);
+    expect(expectMatchesContract('GET', '/ical/{token}.ics', ics).status).toBe(200);
+    const rotated = await send('post', '/api/v1/calendar/feeds/{id}/rotate', `/api/v1/calendar/feeds/${feed.body.id}/rotate`, user);
+    expect(expectMatchesContract('POST', '/api/v1/calendar/feeds/{id}/rotate', rotated).status).toBe(200);
+    const gone = await api().get(new URL(feed.body.url).pathname);
+    expect(expectMatchesContract('GET', '/ical/{token}.ics', gone).status).toBe(404);
+    const deleted = await api().delete(`/api/v1/calendar/feeds/${feed.body.id}`).set(as(user));
+    expect(expectMatchesContract('DELETE', '/api/v1/calendar/feeds/{id}', deleted).status).toBe(204);
+  });
+
+  it('the .ics over the per-address budget → 429', async () => {
+    const limited = await startTestApp({ RATE_LIMIT_READS: '1' });
+    try {
+      const user = newUserId();
+      const feed = await request(limited.app).post('/api/v1/calendar/feeds').set('Authorization', limited.auth(user)).send({ name: 'f' });
+      const path = new URL(feed.body.url).pathname;
+      expect((await request(limited.app).get(path)).status).toBe(200);
+      expect(expectMatchesContract('GET', '/ical/{token}.ics', await request(limited.app).get(path)).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

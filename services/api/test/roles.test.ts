@@ -101,13 +101,19 @@ const BODIES: Record<string, object> = {
   'PATCH /api/v1/jobs/{id}': { status: 'running' },
   'POST /api/v1/blackouts': { name: 'by role', start_date: '2099-01-01', end_date: '2099-01-02', timezone: 'UTC', policy: 'skip' },
   'PUT /api/v1/blackouts/{id}': { name: 'renamed by role' },
+  'POST /api/v1/calendar/feeds': { name: 'by role' },
+};
+
+/** The query a read needs to be valid (the calendar's window). */
+const QUERIES: Record<string, string> = {
+  'GET /api/v1/calendar': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
 };
 
 /** What a `{id}` names, by the path's first segment. */
-type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts', string>;
+type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts' | 'calendar', string>;
 
 const securedOperations = declared.filter((o) => o.secured);
-const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'blackouts'];
+const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'blackouts', 'calendar_feeds'];
 
 describe('roles: the matrix over every operation', () => {
   const t = useTestApp();
@@ -139,7 +145,9 @@ describe('roles: the matrix over every operation', () => {
       campaign_id: campaigns,
       policy: 'shift',
     });
-    return { workspace, ids: { campaigns, templates, schedule, jobs, blackouts } };
+    // `/calendar/feeds/{id}`: a feed.
+    const calendar = await post('/calendar/feeds', { name: 'team feed' });
+    return { workspace, ids: { campaigns, templates, schedule, jobs, blackouts, calendar } };
   }
 
   /** Every row of the workspace, as JSON text: equal snapshots mean nothing was written. */
@@ -151,7 +159,7 @@ describe('roles: the matrix over every operation', () => {
 
   function call(op: DeclaredOperation, ids: Fixture, claims: TestClaims & { workspace: string }) {
     const resource = op.path.split('/')[3] as keyof Fixture;
-    const url = op.path.replace('{id}', ids[resource] ?? randomUUID());
+    const url = op.path.replace('{id}', ids[resource] ?? randomUUID()) + (QUERIES[`${op.method} ${op.path}`] ?? '');
     const req = request(t.app)[op.method.toLowerCase() as 'get'](url).set('Authorization', t.auth(newUserId(), claims));
     const body = BODIES[`${op.method} ${op.path}`];
     return body ? req.send(body) : req;

@@ -280,7 +280,9 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
   const t = useTestApp();
   const { owner, intruder } = tenants();
   const a = owner.sub;
-  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '', skipped: '', nextRun: '', blackout: '' };
+  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '', skipped: '', nextRun: '', blackout: '', feed: '' };
+  /** A calendar window around A's runs (fixed for the suite, so A's view compares byte for byte). */
+  const calendarWindow = `from=${new Date(Date.now() - 3 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 30 * 86_400_000).toISOString()}`;
 
   const asTenant = (tenant: Tenant) => apiAs({ app: t.app, auth: (u) => t.auth(u, { workspace: tenant.workspace }) }, tenant.sub);
   const asOwner = () => asTenant(owner);
@@ -309,6 +311,8 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/schedule',
       '/jobs',
       '/runs',
+      '/calendar/feeds',
+      `/calendar?${calendarWindow}`,
     ];
     const responses: Record<string, string> = {};
     for (const path of paths) {
@@ -368,7 +372,9 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       policy: 'skip',
     });
     ids.blackout = blackout.body.id;
-    for (const res of [campaign, template, schedule, paused, job, blackout]) expect(res.status).toBe(201);
+    const feed = await A.post('/calendar/feeds', { name: 'A feed', campaign_id: ids.campaign });
+    ids.feed = feed.body.id;
+    for (const res of [campaign, template, schedule, paused, job, blackout, feed]) expect(res.status).toBe(201);
     // A skipped occurrence (the second run) and a run now with a key: B must not see or touch either.
     ids.nextRun = schedule.body.next_run_at;
     ids.skipped = new Date(new Date(ids.nextRun).getTime() + 86_400_000).toISOString();
@@ -431,6 +437,13 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
         [`DELETE blackout ${id}`, () => B.delete(`/blackouts/${id}`)],
       );
     }
+    for (const id of variants(ids.feed)) {
+      attempts.push(
+        [`DELETE feed ${id}`, () => B.delete(`/calendar/feeds/${id}`)],
+        [`rotate feed ${id}`, () => B.post(`/calendar/feeds/${id}/rotate`)],
+      );
+    }
+    attempts.push([`feed of A's campaign`, () => B.post('/calendar/feeds', { name: 'stolen', campaign_id: ids.campaign })]);
     for (const id of variants(ids.job)) {
       attempts.push(
         [`GET job ${id}`, () => B.get(`/jobs/${id}`)],
@@ -477,6 +490,11 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/blackouts',
       `/blackouts?campaign_id=${ids.campaign}`,
       '/blackouts?active_on=2099-12-25',
+      '/calendar/feeds',
+      `/calendar?${calendarWindow}`,
+      `/calendar?${calendarWindow}&campaign_id=${ids.campaign}`,
+      `/calendar?${calendarWindow}&publisher_domain=a.example.com`,
+      `/calendar?${calendarWindow}&state=skipped`,
     ];
     const allOfA = Object.values(ids);
     for (const path of lists) {

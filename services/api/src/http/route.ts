@@ -109,6 +109,8 @@ export interface RawSpec {
   description: string;
   /** OpenAPI response objects by status; schemas may be TypeBox schemas. */
   responses: Record<string, Json>;
+  /** Path parameters it reads (OpenAPI parameter objects). */
+  parameters?: ParameterDoc[];
 }
 
 export interface RegisteredOperation {

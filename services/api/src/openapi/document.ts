@@ -22,6 +22,9 @@ import type { LimitKind } from '../http/rate-limit';
 import { sendsEntityTag, servedPath, type RegisteredOperation, type RouteGroup } from '../http/route';
 import { jobApi } from '../jobs/job.routes';
 import { runApi } from '../runs/run.routes';
+import { calendarApi } from '../calendar/calendar.routes';
+import { feedApi } from '../calendar/feed.routes';
+import { icalApi } from '../calendar/ical.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
@@ -39,7 +42,19 @@ export interface OpenApiDocument extends Json {
 
 /** Every route group, in the order the document lists them. */
 type DocumentedGroup = Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>;
-export const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi, blackoutApi];
+export const GROUPS: DocumentedGroup[] = [
+  healthApi,
+  docsApi,
+  campaignApi,
+  templateApi,
+  scheduleApi,
+  jobApi,
+  runApi,
+  calendarApi,
+  feedApi,
+  icalApi,
+  blackoutApi,
+];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   operations: 'Health, readiness and metrics (no auth).',
@@ -50,6 +65,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   jobs: 'Units of content work, reported on by the content pipeline.',
   runs: "The run history across the caller's schedules.",
   blackouts: 'Periods (holidays, freezes) in which schedules skip or shift their runs.',
+  calendar: 'Every occurrence of the schedules in a window, and iCal feeds of it.',
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });
@@ -302,7 +318,8 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   const head = { tags: [group.options.tag], operationId: spec.operationId, summary: spec.summary };
   if ('raw' in spec) {
     const rawResponses = Object.fromEntries(Object.entries(spec.responses).map(([status, response]) => [status, builder.schema(response)]));
-    return { ...head, description: spec.description, security: [], responses: rawResponses };
+    const parameters = spec.parameters ? { parameters: spec.parameters as unknown as Json } : {};
+    return { ...head, description: spec.description, security: [], ...parameters, responses: rawResponses };
   }
   const out: Json = {
     ...head,
@@ -386,7 +403,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
-    tags: GROUPS.map((g) => ({ name: g.options.tag, description: TAG_DESCRIPTIONS[g.options.tag] })),
+    tags: [...new Set(GROUPS.map((g) => g.options.tag))].map((tag) => ({ name: tag, description: TAG_DESCRIPTIONS[tag] })),
     security: [{ bearerAuth: [] }],
     paths,
     components: {

@@ -291,6 +291,17 @@ const countParam: Arbitrary<UrlPiece> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('0', '101', '-1', '1e2', '5.5', ' 5') },
 );
 
+/** A calendar window end: any instant parameter, or instants a few days from now (windows that get past the 366-day check). */
+const calendarInstant: Arbitrary<UrlPiece> = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc
+      .integer({ min: -40, max: 40 })
+      .map((days) => new Date(Math.floor(Date.now() / 86_400_000 + days) * 86_400_000).toISOString()),
+  },
+  { weight: 1, arbitrary: fc.constant('') },
+);
+
 /** An instant parameter: valid instants (with `Z` or an offset) and near misses. */
 const instantParam: Arbitrary<UrlPiece> = fc.oneof(
   { weight: 3, arbitrary: futureIso },
@@ -588,4 +599,36 @@ export const ENDPOINTS: Endpoint[] = [
     },
     weight: 2,
   },
+  // calendar and feeds
+  {
+    name: 'GET /calendar',
+    method: 'get',
+    base: '/calendar',
+    query: {
+      from: calendarInstant,
+      to: calendarInstant,
+      campaign_id: uuidParam('campaign'),
+      publisher_domain: fc.constantFrom('forbes.com', 'FORBES.COM', '', 'x'.repeat(254), '%00'),
+      state: oneOf(['planned', 'paused', 'skipped', 'materialized', 'missed', 'failed']),
+      limit: fc.constantFrom('1', '7', '500', '5000', '5001', '0', '-1', 'x', ''),
+      cursor: fc.oneof(
+        fc.constantFrom('', 'x', 'WzEsImEiLCJydW4iLCJoIl0', 'W10', '%FF', 'a'.repeat(401)),
+        fc.string({ maxLength: 60 }).map((text) => Buffer.from(text).toString('base64url')),
+      ),
+    },
+    weight: 3,
+  },
+  {
+    name: 'POST /calendar/feeds',
+    method: 'post',
+    base: '/calendar/feeds',
+    body: {
+      fields: { name: fc.oneof(plainText(255), fc.constantFrom<JsonLike>('', ' ', 7, null)), campaign_id: refTo('campaign') },
+      required: ['name'],
+    },
+    weight: 2,
+  },
+  { name: 'GET /calendar/feeds', method: 'get', base: '/calendar/feeds', query: pageParams, weight: 1 },
+  { name: 'POST /calendar/feeds/{id}/rotate', method: 'post', base: '/calendar/feeds', id: 'feed', suffix: '/rotate', weight: 1 },
+  { name: 'DELETE /calendar/feeds/{id}', method: 'delete', base: '/calendar/feeds', id: 'feed', weight: 1 },
 ];

@@ -56,6 +56,7 @@ const FIXTURE_TABLE: Record<FixtureKind, UserTable> = {
   job: 'jobs',
   runningJob: 'jobs',
   blackout: 'blackouts',
+  feed: 'calendar_feeds',
 };
 
 interface Sent {
@@ -274,6 +275,9 @@ export class FuzzHarness {
         }),
         'blackout',
       );
+    }
+    if (missing.has('feed')) {
+      f.feed = this.created(await api.post('/calendar/feeds', { name: 'fuzz feed' }), 'feed');
     }
   }
 

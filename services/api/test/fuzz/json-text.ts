@@ -22,7 +22,7 @@ export class Entries {
   }
 }
 
-export type FixtureKind = 'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob' | 'blackout';
+export type FixtureKind = 'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob' | 'blackout' | 'feed';
 
 export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'campaign',
@@ -33,6 +33,7 @@ export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'job',
   'runningJob',
   'blackout',
+  'feed',
 ];
 
 /**

@@ -1,0 +1,466 @@
+import { createHash } from 'node:crypto';
+import { In, type EntityManager } from 'typeorm';
+import {
+  Campaign,
+  CLOSED_CAMPAIGN_STATUSES,
+  expansionOf,
+  pauseOf,
+  ruleOf,
+  ScheduledJob,
+  type JobStatus,
+  type RunOutcome,
+} from '@scheduler/entities';
+import { describeOccurrence, expandOccurrences, type ExpandedOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
+import type { AppDeps } from '../deps';
+import type { Caller } from '../http/auth';
+import { validationFailed, type FieldError } from '../http/errors';
+import { withPlanningAll } from '../schedules/planning';
+
+/** Every state an occurrence of the calendar can have. */
+export const CALENDAR_STATES = ['planned', 'paused', 'skipped', 'materialized', 'missed', 'failed'] as const;
+export type CalendarState = (typeof CALENDAR_STATES)[number];
+const FUTURE_STATES: readonly CalendarState[] = ['planned', 'paused', 'skipped'];
+const PAST_STATES: readonly CalendarState[] = ['materialized', 'missed', 'failed', 'skipped'];
+
+export const DEFAULT_CALENDAR_LIMIT = 500;
+export const MAX_CALENDAR_LIMIT = 5_000;
+/** The longest window one request may ask for. */
+export const MAX_WINDOW_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+export interface CalendarFilter {
+  campaignId?: string;
+  publisherDomain?: string;
+  state?: CalendarState;
+}
+
+export interface CalendarQuery extends CalendarFilter {
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+/** One occurrence of the calendar, before it becomes a response. */
+export interface CalendarItem {
+  /** `run`: from run history (the past); `plan`: from the expansion (the future). */
+  kind: 'run' | 'plan';
+  at: Date;
+  scheduleId: string;
+  scheduleName: string;
+  campaign: Pick<Campaign, 'id' | 'name' | 'color'> | null;
+  publisherDomain: string | null;
+  timezone: string;
+  local: string;
+  dstAdjusted: boolean;
+  state: CalendarState;
+  jobId: string | null;
+  jobStatus: JobStatus | null;
+  reason: string | null;
+}
+
+export interface CalendarPage {
+  from: Date;
+  to: Date;
+  items: CalendarItem[];
+  nextCursor: string | null;
+}
+
+/** The position after which a page continues: the last item's (at, schedule_id, kind), and the filters it was made with. */
+interface Cursor {
+  at: number;
+  scheduleId: string;
+  kind: 'run' | 'plan';
+  hash: string;
+}
+
+function filterHash(from: Date, to: Date, filter: CalendarFilter): string {
+  const text = JSON.stringify([
+    from.getTime(),
+    to.getTime(),
+    filter.campaignId ?? null,
+    filter.publisherDomain ?? null,
+    filter.state ?? null,
+  ]);
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.at, c.scheduleId, c.kind, c.hash])).toString('base64url');
+}
+
+const CURSOR_MESSAGE = 'is not a cursor of this calendar (use the next_cursor of a page asked with the same from, to and filters)';
+
+function decodeCursor(text: string): Cursor {
+  try {
+    if (!/^[A-Za-z0-9_-]{1,400}$/.test(text)) throw new Error('not base64url');
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 4) throw new Error('shape');
+    const [at, scheduleId, kind, hash] = value as unknown[];
+    if (typeof at !== 'number' || !Number.isSafeInteger(at) || typeof scheduleId !== 'string' || !/^[0-9a-f-]{36}$/.test(scheduleId))
+      throw new Error('key');
+    if ((kind !== 'run' && kind !== 'plan') || typeof hash !== 'string') throw new Error('kind');
+    return { at, scheduleId, kind, hash };
+  } catch {
+    throw validationFailed([{ field: 'cursor', message: CURSOR_MESSAGE }]);
+  }
+}
+
+/** Calendar order: soonest first, then schedule id (the same instant of one schedule is one item). */
+function compare(a: { at: number; scheduleId: string }, b: { at: number; scheduleId: string }): number {
+  if (a.at !== b.at) return a.at - b.at;
+  return a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0;
+}
+
+/** `from`, `to` both given, `from` before `to`, at most `MAX_WINDOW_DAYS` apart. */
+export function checkWindow(from: Date | undefined, to: Date | undefined): { from: Date; to: Date } {
+  const errors: FieldError[] = [];
+  if (!from) errors.push({ field: 'from', message: 'is required: the start of the window (an instant, inclusive)' });
+  if (!to) errors.push({ field: 'to', message: 'is required: the end of the window (an instant, exclusive)' });
+  if (from && to) {
+    if (to.getTime() <= from.getTime()) errors.push({ field: 'to', message: 'must be after from' });
+    else if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS)
+      errors.push({ field: 'to', message: `must be at most ${MAX_WINDOW_DAYS} days after from` });
+  }
+  if (errors.length) throw validationFailed(errors);
+  return { from: from as Date, to: to as Date };
+}
+
+/** What the calendar reads of a schedule, with the campaign and planning loaded. */
+type PlanSchedule = ScheduledJob & { publisherDomain: string | null };
+
+/** A min-heap of the schedules' next occurrences (the k-way merge of their expansions). */
+class Heap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly less: (a: T, b: T) => boolean) {}
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): T | undefined {
+    return this.items[0];
+  }
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i], a[p])) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l], a[m])) m = l;
+        if (r < a.length && this.less(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+interface Stream {
+  schedule: PlanSchedule;
+  rule: RecurrenceRule;
+  it: Iterator<ExpandedOccurrence>;
+  head: ExpandedOccurrence;
+  key: { at: number; scheduleId: string };
+  /** The state filter of the request. */
+  state: CalendarState | undefined;
+}
+
+/**
+ * Parsed rules by schedule id and version, shared by every request of this process: `ruleOf`
+ * re-validates a stored rule, and the recurrence package compiles a rule once per rule object,
+ * so reusing the object across pages is what keeps a page at ~one generator start per schedule.
+ * A schedule's version changes with every edit of its rule; the map is cleared when it grows
+ * past `RULE_CACHE_SIZE`.
+ */
+const RULE_CACHE = new Map<string, { version: number; rule: RecurrenceRule | null }>();
+const RULE_CACHE_SIZE = 200_000;
+
+function cachedRuleOf(schedule: ScheduledJob): RecurrenceRule | null {
+  const hit = RULE_CACHE.get(schedule.id);
+  if (hit && hit.version === schedule.version) return hit.rule;
+  const rule = ruleOf(schedule);
+  if (RULE_CACHE.size >= RULE_CACHE_SIZE) RULE_CACHE.clear();
+  RULE_CACHE.set(schedule.id, { version: schedule.version, rule });
+  return rule;
+}
+
+/** The columns the calendar reads of a schedule (not its job config: the domain comes from SQL). */
+const SCHEDULE_COLUMNS = [
+  'id',
+  'name',
+  'workspaceId',
+  'campaignId',
+  'status',
+  'nextRunAt',
+  'runCount',
+  'maxRuns',
+  'version',
+  'scheduleType',
+  'scheduledAt',
+  'recurrencePattern',
+  'timezone',
+  'recurrenceEndDate',
+  'recurrenceRule',
+].map((c) => `s.${c}`);
+
+/** The SQL condition of a schedule's publisher domain (its job_config's, else its template's). */
+const PUBLISHER_DOMAIN_SQL = `COALESCE(s.job_config->>'publisher_domain', t.publisher_domain)`;
+
+/**
+ * The calendar: every occurrence of a workspace's schedules in a window, the past from run
+ * history and Jobs, the future from the lifecycle's expansion (with `pauseOf`), merged soonest
+ * first and paged with an opaque cursor.
+ */
+export class CalendarService {
+  constructor(private readonly deps: AppDeps) {}
+
+  async page(caller: Caller, q: CalendarQuery, options: { includeManual?: boolean } = {}): Promise<CalendarPage> {
+    const { from, to } = checkWindow(q.from, q.to);
+    const filter: CalendarFilter = { campaignId: q.campaignId, publisherDomain: q.publisherDomain, state: q.state };
+    const hash = filterHash(from, to, filter);
+    const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+    if (cursor && cursor.hash !== hash) throw validationFailed([{ field: 'cursor', message: CURSOR_MESSAGE }]);
+    const now = this.deps.now();
+    const limit = q.limit;
+    const manager = this.deps.dataSource.manager;
+
+    const past = await this.past(manager, caller, from, to, now, filter, cursor, limit + 1, options.includeManual ?? true);
+    const futureFrom = new Date(Math.max(from.getTime(), now.getTime(), cursor ? cursor.at : -Infinity));
+    const wantsFuture = !filter.state || FUTURE_STATES.includes(filter.state);
+    const future = wantsFuture && futureFrom < to ? await this.future(manager, caller, futureFrom, to, now, filter, cursor) : null;
+
+    const items: CalendarItem[] = [];
+    let pi = 0;
+    let more = false;
+    for (;;) {
+      const p = past[pi];
+      const f = future?.peek();
+      if (!p && !f) break;
+      if (items.length >= limit) {
+        more = true;
+        break;
+      }
+      if (p && (!f || compare({ at: p.at.getTime(), scheduleId: p.scheduleId }, f.key) <= 0)) {
+        items.push(p);
+        pi += 1;
+      } else if (f && future) {
+        items.push(planItem(f.schedule, f.rule, f.head));
+        advance(future, f);
+      }
+    }
+    const last = items[items.length - 1];
+    const nextCursor = more && last ? encodeCursor({ at: last.at.getTime(), scheduleId: last.scheduleId, kind: last.kind, hash }) : null;
+    return { from, to, items, nextCursor };
+  }
+
+  /** The workspace's runs in [from, min(to, now)), after the cursor, at most `take`. */
+  private async past(
+    manager: EntityManager,
+    caller: Caller,
+    from: Date,
+    to: Date,
+    now: Date,
+    filter: CalendarFilter,
+    cursor: Cursor | null,
+    take: number,
+    includeManual: boolean,
+  ): Promise<CalendarItem[]> {
+    if (filter.state && !PAST_STATES.includes(filter.state)) return [];
+    const until = new Date(Math.min(to.getTime(), now.getTime()));
+    if (until <= from) return [];
+    const params: unknown[] = [caller.workspaceId, from, until];
+    const where: string[] = ['r.workspace_id = $1', 'r.occurrence_at >= $2', 'r.occurrence_at < $3'];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (!includeManual) where.push(`r.trigger = 'schedule'`);
+    if (filter.state) where.push(`r.outcome = ${param(filter.state)}`);
+    if (filter.campaignId) where.push(`s.campaign_id = ${param(filter.campaignId)}`);
+    if (filter.publisherDomain) where.push(`lower(${PUBLISHER_DOMAIN_SQL}) = lower(${param(filter.publisherDomain)})`);
+    if (cursor) {
+      const at = param(new Date(cursor.at));
+      where.push(
+        `(date_trunc('milliseconds', r.occurrence_at) > ${at} OR (date_trunc('milliseconds', r.occurrence_at) = ${at} AND r.scheduled_job_id::text > ${param(cursor.scheduleId)}))`,
+      );
+    }
+    const rows: PastRow[] = await manager.query(
+      `SELECT r.occurrence_at, r.scheduled_job_id, r.outcome, r.job_id, r.reason, r.error, j.status AS job_status,
+              s.name AS schedule_name, s.timezone, ${PUBLISHER_DOMAIN_SQL} AS publisher_domain,
+              c.id AS campaign_id, c.name AS campaign_name, c.color AS campaign_color
+         FROM schedule_runs r
+         JOIN scheduled_jobs s ON s.id = r.scheduled_job_id AND s.workspace_id = r.workspace_id
+         LEFT JOIN job_templates t ON t.id = s.template_id
+         LEFT JOIN campaigns c ON c.id = s.campaign_id
+         LEFT JOIN jobs j ON j.id = r.job_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY r.occurrence_at, r.scheduled_job_id
+        LIMIT ${Math.floor(take)}`,
+      params,
+    );
+    return rows.map(pastItem);
+  }
+
+  /** The heap of the schedules' expansions in [from, to), each past the cursor. */
+  private async future(
+    manager: EntityManager,
+    caller: Caller,
+    from: Date,
+    to: Date,
+    now: Date,
+    filter: CalendarFilter,
+    cursor: Cursor | null,
+  ): Promise<Heap<Stream>> {
+    const qb = manager
+      .getRepository(ScheduledJob)
+      .createQueryBuilder('s')
+      .select(SCHEDULE_COLUMNS)
+      .leftJoin('job_templates', 't', 't.id = s.template_id')
+      .leftJoin('campaigns', 'c', 'c.id = s.campaign_id')
+      .addSelect(PUBLISHER_DOMAIN_SQL, 'publisher_domain')
+      .where('s.workspace_id = :ws', { ws: caller.workspaceId })
+      .andWhere(`s.status IN ('active', 'paused')`)
+      .andWhere('(c.id IS NULL OR c.status NOT IN (:...closed))', { closed: [...CLOSED_CAMPAIGN_STATUSES] })
+      // Nothing of a schedule whose campaign or rule has ended before the window.
+      .andWhere('(c.end_date IS NULL OR c.end_date >= :from)', { from })
+      .andWhere('(s.recurrence_end_date IS NULL OR s.recurrence_end_date >= :from)', { from });
+    if (filter.campaignId) qb.andWhere('s.campaign_id = :campaignId', { campaignId: filter.campaignId });
+    if (filter.publisherDomain) qb.andWhere(`lower(${PUBLISHER_DOMAIN_SQL}) = lower(:domain)`, { domain: filter.publisherDomain });
+    const { entities, raw } = await qb.orderBy('s.id').getRawAndEntities<{ publisher_domain: string | null }>();
+    const schedules = entities.map((s, i) => Object.assign(s, { publisherDomain: raw[i]?.publisher_domain ?? null }));
+    const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => id !== null))];
+    const campaigns = campaignIds.length
+      ? await manager.getRepository(Campaign).find({ where: { workspaceId: caller.workspaceId, id: In(campaignIds) } })
+      : [];
+    const byId = new Map(campaigns.map((c) => [c.id, c]));
+    await withPlanningAll(manager, schedules, now);
+
+    const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
+    const after = cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null;
+    for (const schedule of schedules) {
+      const rule = cachedRuleOf(schedule);
+      if (!rule) continue;
+      const campaign = schedule.campaignId ? (byId.get(schedule.campaignId) ?? null) : null;
+      const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
+      const input = { ...expansionOf(schedule, rule, new Date(pending), campaign), pause: pauseOf(schedule, campaign) };
+      Object.assign(schedule, { campaign });
+      const it = expandOccurrences(input, { from, to });
+      const stream = first(schedule, rule, it, filter.state, after);
+      if (stream) heap.push(stream);
+    }
+    return heap;
+  }
+}
+
+/** The next occurrence of an expansion that passes the state filter and lies after the cursor. */
+function first(
+  schedule: PlanSchedule,
+  rule: RecurrenceRule,
+  it: Iterator<ExpandedOccurrence>,
+  state: CalendarState | undefined,
+  after: { at: number; scheduleId: string } | null,
+): Stream | null {
+  for (;;) {
+    const next = it.next();
+    if (next.done) return null;
+    const o = next.value;
+    if (state && o.state !== state) continue;
+    const key = { at: o.at.getTime(), scheduleId: schedule.id };
+    if (after && compare(key, after) <= 0) continue;
+    return { schedule, rule, it, head: o, key, state };
+  }
+}
+
+function advance(heap: Heap<Stream>, top: Stream): void {
+  heap.pop();
+  const next = first(top.schedule, top.rule, top.it, top.state, null);
+  if (next) heap.push(next);
+}
+
+interface PastRow {
+  occurrence_at: Date;
+  scheduled_job_id: string;
+  outcome: RunOutcome;
+  job_id: string | null;
+  reason: string | null;
+  error: string | null;
+  job_status: JobStatus | null;
+  schedule_name: string;
+  timezone: string;
+  publisher_domain: string | null;
+  campaign_id: string | null;
+  campaign_name: string | null;
+  campaign_color: string | null;
+}
+
+/** Wall time with offset in a zone (`2026-03-29T09:00:00+02:00`), for runs of any instant. */
+function localOf(at: Date, timezone: string): { local: string; dstAdjusted: boolean } {
+  const rule = ruleOf({
+    scheduleType: 'once',
+    scheduledAt: at,
+    recurrencePattern: null,
+    timezone,
+    recurrenceEndDate: null,
+    maxRuns: null,
+  });
+  if (!rule) return { local: at.toISOString().replace('Z', '+00:00'), dstAdjusted: false };
+  const view = describeOccurrence(rule, at);
+  return { local: view.local, dstAdjusted: false };
+}
+
+function pastItem(r: PastRow): CalendarItem {
+  const at = new Date(r.occurrence_at);
+  const { local } = localOf(at, r.timezone);
+  return {
+    kind: 'run',
+    at,
+    scheduleId: r.scheduled_job_id,
+    scheduleName: r.schedule_name,
+    campaign: r.campaign_id ? { id: r.campaign_id, name: r.campaign_name ?? '', color: r.campaign_color } : null,
+    publisherDomain: r.publisher_domain,
+    timezone: r.timezone,
+    local,
+    dstAdjusted: false,
+    state: r.outcome,
+    jobId: r.job_id,
+    jobStatus: r.job_id ? r.job_status : null,
+    reason: r.outcome === 'failed' ? (r.error ?? r.reason) : r.reason,
+  };
+}
+
+function planItem(schedule: PlanSchedule, rule: RecurrenceRule, o: ExpandedOccurrence): CalendarItem {
+  const view = describeOccurrence(rule, o.at);
+  const campaign = (schedule as PlanSchedule & { campaign?: Campaign | null }).campaign ?? null;
+  return {
+    kind: 'plan',
+    at: o.at,
+    scheduleId: schedule.id,
+    scheduleName: schedule.name,
+    campaign: campaign ? { id: campaign.id, name: campaign.name, color: campaign.color } : null,
+    publisherDomain: schedule.publisherDomain,
+    timezone: rule.timezone,
+    local: view.local,
+    dstAdjusted: view.dst_adjusted,
+    state: o.state,
+    jobId: null,
+    jobStatus: null,
+    reason: o.reason,
+  };
+}
