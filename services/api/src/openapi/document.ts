@@ -22,6 +22,7 @@ import { sendsEntityTag, servedPath, type RegisteredOperation, type RouteGroup }
 import { jobApi } from '../jobs/job.routes';
 import { runApi } from '../runs/run.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
+import { scheduleImportApi } from '../schedules/import/schedule-import.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
 import { bodySchema, bodySchemaName } from './request-schemas';
@@ -38,7 +39,7 @@ export interface OpenApiDocument extends Json {
 
 /** Every route group, in the order the document lists them. */
 type DocumentedGroup = Pick<RouteGroup<unknown>, 'operations' | 'options' | 'secured'>;
-export const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleApi, jobApi, runApi];
+export const GROUPS: DocumentedGroup[] = [healthApi, docsApi, campaignApi, templateApi, scheduleImportApi, scheduleApi, jobApi, runApi];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   operations: 'Health, readiness and metrics (no auth).',
@@ -313,7 +314,9 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   if (parameters.length) out.parameters = parameters;
   // A write without a body DTO takes none: `{}` at most (any field is a 422), see `refuseBody`.
   const takesBody = Boolean(spec.body) || method !== 'get';
-  if (spec.body) {
+  if (spec.requestBody) {
+    out.requestBody = builder.schema(spec.requestBody) as Json;
+  } else if (spec.body) {
     out.requestBody = {
       required: !spec.bodyOptional,
       content: { 'application/json': { schema: builder.component(bodySchemaName(spec.body), bodySchema(spec.body)) } },
@@ -331,6 +334,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
     },
   };
   if (schema) success.content = { 'application/json': { schema: builder.schema(schema) } };
+  if (spec.sendsFile) success.content = builder.schema(spec.sendsFile) as Json;
 
   const hasId = path.includes(':id');
   const res: Record<string, Json> = { [String(status)]: success };
@@ -349,6 +353,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   res['422'] = ref('responses', 'ValidationFailed');
   res['429'] = ref('responses', 'RateLimited');
   res['503'] = ref('responses', 'ServiceUnavailable');
+  for (const [code, response] of Object.entries(spec.responses ?? {})) res[code] = builder.schema(response) as Json;
   out.responses = Object.fromEntries(Object.entries(res).sort(([a], [b]) => Number(a) - Number(b)));
   return out;
 }
