@@ -17,6 +17,9 @@ export function delimiterOf(text: string): ',' | ';' {
   return count(';') > count(',') ? ';' : ',';
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
 /** Line breaks inside a record's cells (quoted fields): the record started that many lines before it ended. */
 function breaksIn(cells: string[]): number {
   let n = 0;
@@ -39,10 +42,25 @@ export function readCsv(text: string, maxRecords: number): CsvRecord[] {
       relax_column_count: true,
       skip_empty_lines: true,
       to: maxRecords,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-    return records.map(({ record, info }) => ({ line: info.lines - breaksIn(record), cells: record }));
+    }) as unknown as { record: string[]; info: { bytes: number } }[];
+    // csv-parse's own line count takes a quoted CRLF for two lines: count the file's line breaks up to each record's end.
+    const bytes = Buffer.from(text, 'utf8');
+    let at = 0;
+    let breaks = 0;
+    return records.map(({ record, info }) => {
+      for (; at < info.bytes; at += 1) {
+        const byte = bytes[at];
+        if (byte === LF || (byte === CR && bytes[at + 1] !== LF)) breaks += 1;
+      }
+      // A record delimiter that ends it is not a line of its own.
+      const last = bytes[info.bytes - 1];
+      const endLine = 1 + breaks - (last === LF || last === CR ? 1 : 0);
+      return { line: endLine - breaksIn(record), cells: record };
+    });
   } catch (error) {
     const { message, lines } = error as { message?: string; lines?: number };
-    throw validationFailed([{ field: 'body', message: `not readable as CSV${lines ? ` (line ${lines})` : ''}: ${message ?? 'malformed'}` }]);
+    throw validationFailed([
+      { field: 'body', message: `not readable as CSV${lines ? ` (line ${lines})` : ''}: ${message ?? 'malformed'}` },
+    ]);
   }
 }

@@ -47,7 +47,8 @@ export function exportRowOf(s: ScheduledJob, now: Date): ExportRow {
   if (rule && new Date(rule.start).getTime() <= now.getTime()) {
     if (s.scheduleType === 'cron') row.scheduled_at = null;
     else if (s.nextRunAt) row.scheduled_at = describeOccurrence(rule, s.nextRunAt).local;
-    if (s.maxRuns !== null && s.runCount > 0 && (s.scheduleType === 'cron' || s.nextRunAt)) row.max_runs = Math.max(1, s.maxRuns - s.runCount);
+    if (s.maxRuns !== null && s.runCount > 0 && (s.scheduleType === 'cron' || s.nextRunAt))
+      row.max_runs = Math.max(1, s.maxRuns - s.runCount);
   }
   for (const column of IMPORT_COLUMNS) if (row[column] === null) delete row[column];
   return row;

@@ -46,7 +46,10 @@ const RowErrorSchema = Closed({
 });
 
 const RowReportSchema = Closed({
-  row: Type.Integer({ minimum: 1, description: "The file's row number: a CSV file's line (the header is line 1), a JSON array's position from 1." }),
+  row: Type.Integer({
+    minimum: 1,
+    description: "The file's row number: a CSV file's line (the header is line 1), a JSON array's position from 1.",
+  }),
   ok: Type.Boolean(),
   errors: Type.Array(RowErrorSchema),
   name: Nullable(Type.String()),
@@ -81,7 +84,10 @@ const ImportRefusedSchema = named(
       detail: Type.String(),
       errors: Type.Array(
         Closed({
-          field: Type.String({ description: '`rows[<row>].<field>`, `<row>` the file’s row number; `body`, a query parameter or `Idempotency-Key` for the request.' }),
+          field: Type.String({
+            description:
+              '`rows[<row>].<field>`, `<row>` the file’s row number; `body`, a query parameter or `Idempotency-Key` for the request.',
+          }),
           message: Type.String(),
         }),
         { minItems: 1 },
@@ -104,7 +110,12 @@ const IMPORT_KEY_PARAMETER: ParameterDoc = {
     `Makes a retried upload safe: a commit with a key this workspace used for an import in the last ${IDEMPOTENCY_KEY_TTL_HOURS} h ` +
     'answers 201 with the first one’s report and creates nothing. The key with another file, or a key used for a run now, is a ' +
     `422. Ignored on a dry run. 1–${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.`,
-  schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: `^[\\x20-\\x7E]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$` },
+  schema: {
+    type: 'string',
+    minLength: 1,
+    maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+    pattern: `^[\\x20-\\x7E]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`,
+  },
 };
 
 const CSV_EXAMPLE =

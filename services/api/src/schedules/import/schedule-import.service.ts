@@ -125,7 +125,9 @@ async function referencesOf(manager: EntityManager, caller: Caller, dtos: (Creat
     ? await manager.getRepository(Campaign).findBy({ workspaceId: caller.workspaceId, id: In(campaignIds) })
     : [];
   const templates = templateIds.length
-    ? await manager.getRepository(JobTemplate).find({ select: { id: true }, where: { workspaceId: caller.workspaceId, id: In(templateIds) } })
+    ? await manager
+        .getRepository(JobTemplate)
+        .find({ select: { id: true }, where: { workspaceId: caller.workspaceId, id: In(templateIds) } })
     : [];
   const campaignById = new Map(campaigns.map((c) => [c.id.toLowerCase(), c]));
   const templateIdSet = new Set(templates.map((t) => t.id.toLowerCase()));
@@ -309,7 +311,9 @@ export class ScheduleImportService {
       const created = checked.map((c) => c.schedule!);
       for (let i = 0; i < created.length; i += INSERT_CHUNK) {
         // The insert returns the generated columns (id, defaults, timestamps) onto the entities.
-        await tx.getRepository(ScheduledJob).insert(created.slice(i, i + INSERT_CHUNK) as unknown as QueryDeepPartialEntity<ScheduledJob>[]);
+        await tx
+          .getRepository(ScheduledJob)
+          .insert(created.slice(i, i + INSERT_CHUNK) as unknown as QueryDeepPartialEntity<ScheduledJob>[]);
       }
       checked.forEach((c, index) => (c.report.id = created[index].id));
       report.import_id = randomUUID();
