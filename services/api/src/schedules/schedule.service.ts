@@ -250,7 +250,7 @@ export class ScheduleService {
   }
 
   /** After the commit of schedules created together (an import): their schedulers, `concurrency` writes at a time. */
-  async syncCreated(schedules: ScheduledJob[], concurrency = 64): Promise<void> {
+  async syncCreated(schedules: ScheduledJob[], concurrency = 256): Promise<void> {
     for (let i = 0; i < schedules.length; i += concurrency) {
       await Promise.all(schedules.slice(i, i + concurrency).map((s) => this.sync(s, ruleOf(s))));
     }
