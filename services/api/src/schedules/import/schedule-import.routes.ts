@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '@scheduler/entities';
 import type { AppDeps } from '../../deps';
@@ -22,6 +23,9 @@ interface Context {
 /** Import and export, served at `/schedule` beside the schedule routes (mounted before them, so `/schedule/export` is no id). */
 export const scheduleImportApi = new RouteGroup<Context>({ base: '/schedule', tag: 'schedules' });
 
+/** The import's body bytes, by request. */
+const RAW_BODIES = new WeakMap<IncomingMessage, Buffer>();
+
 /** The import path, for its own body parsers. */
 export const IMPORT_PATH = '/schedule/import';
 
@@ -33,9 +37,13 @@ export function importBodyParsers(): RequestHandler[] {
   const onImport = (parser: RequestHandler): RequestHandler => {
     return (req, res, next) => (req.method === 'POST' && req.path.replace(/\/$/, '') === IMPORT_PATH ? parser(req, res, next) : next());
   };
+  // The bytes as sent: what an `Idempotency-Key` retry must send again.
+  const keep = (req: IncomingMessage, _res: unknown, buf: Buffer) => {
+    RAW_BODIES.set(req, buf);
+  };
   return [
-    onImport(express.text({ type: 'text/csv', limit: IMPORT_BODY_LIMIT })),
-    onImport(express.json({ limit: IMPORT_BODY_LIMIT, strict: false })),
+    onImport(express.text({ type: 'text/csv', limit: IMPORT_BODY_LIMIT, verify: keep })),
+    onImport(express.json({ limit: IMPORT_BODY_LIMIT, strict: false, verify: keep })),
   ];
 }
 
@@ -170,7 +178,8 @@ scheduleImportApi.post(
   async ({ caller, query, req, res }, { imports }) => {
     const key = query.dry_run ? undefined : idempotencyKeyOf(req.headers['idempotency-key']);
     const csv = typeof req.body === 'string';
-    const outcome = await imports.run(caller, { csv, body: req.body }, { dryRun: query.dry_run, key });
+    const raw = RAW_BODIES.get(req) ?? Buffer.alloc(0);
+    const outcome = await imports.run(caller, { csv, body: req.body, raw }, { dryRun: query.dry_run, key });
     // A dry run answers 200 (documented in `responses`).
     if (outcome.status === 200) res.locals[SUCCESS_STATUS] = 200;
     return outcome.report;

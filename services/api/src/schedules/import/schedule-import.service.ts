@@ -53,10 +53,11 @@ export interface ImportReport {
   rows: RowReport[];
 }
 
-/** An uploaded file: CSV text, or what the JSON parser read. */
+/** An uploaded file: CSV text, or what the JSON parser read; and its bytes as sent. */
 export interface Upload {
   csv: boolean;
   body: unknown;
+  raw: Buffer;
 }
 
 /** A row of the file as a create body, with what reading its cells found wrong. */
@@ -263,12 +264,11 @@ function keyUsedElsewhere(): AppError {
   ]);
 }
 
-/** What identifies an upload for its key: the media type and the body. */
+/** What identifies an upload for its key: the media type and the bytes of the body. */
 function fingerprint(upload: Upload): string {
-  const text = upload.csv ? String(upload.body) : JSON.stringify(upload.body);
   return createHash('sha256')
     .update(upload.csv ? 'csv\n' : 'json\n')
-    .update(text)
+    .update(upload.raw)
     .digest('hex');
 }
 
