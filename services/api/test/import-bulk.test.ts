@@ -7,7 +7,7 @@ import request from 'supertest';
 import { Job, ScheduledJob } from '@scheduler/entities';
 import { createOccurrenceQueue, createRedis } from '@scheduler/queue';
 import { createLogger } from '@scheduler/telemetry';
-import { newUserId } from '@scheduler/testkit';
+import { cleanUpUsers, newUserId } from '@scheduler/testkit';
 import { MaterializeService } from '../../worker/src/materialize.service';
 import { Reconciler } from '../../worker/src/reconciler';
 import { MAX_IMPORT_ROWS } from '../src/schedules/import/schedule-import.service';
@@ -39,6 +39,15 @@ describe('a 10,000-row import', () => {
 
   it('when 10,000 rows are committed in one request, then every schedule and scheduler exists and a sample fires as planned', async () => {
     const user = newUserId();
+    try {
+      await bigImport(user);
+    } finally {
+      // 10,000 active schedules left behind would slow every later reconciler pass over the shared test database.
+      await cleanUpUsers(t.deps.dataSource, [user]);
+    }
+  });
+
+  async function bigImport(user: string) {
     const header = 'name,schedule_type,scheduled_at,timezone,recurrence_pattern,job_config.publisher_domain';
     const csv = `${header}\n${Array.from({ length: MAX_IMPORT_ROWS }, (_, i) => rowOf(i)).join('\n')}\n`;
     const started = Date.now();
@@ -88,7 +97,7 @@ describe('a 10,000-row import', () => {
     clock = new Date(first.getTime() + 1_000);
     expect((await worker.materialize(cron.id, cron.version, first)).outcome).toBe('materialized');
     expect((await repo.findOneByOrFail({ id: cron.id })).nextRunAt?.getTime()).toBe(first.getTime() + 86_400_000);
-  });
+  }
 
   it('when Redis fails after the commit, then 201 all the same, and the reconciler creates the missing schedulers', async () => {
     const user = newUserId();

@@ -101,6 +101,8 @@ void fieldErrorIsTheSentType;
 
 class DocumentBuilder {
   readonly schemas: Record<string, Json> = {};
+  /** Error responses an operation documents itself (`OperationSpec.responses`), by component name. */
+  readonly responses: Record<string, Json> = {};
   readonly parameters: Record<string, Json> = {
     Id: {
       name: 'id',
@@ -353,7 +355,16 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   res['422'] = ref('responses', 'ValidationFailed');
   res['429'] = ref('responses', 'RateLimited');
   res['503'] = ref('responses', 'ServiceUnavailable');
-  for (const [code, response] of Object.entries(spec.responses ?? {})) res[code] = builder.schema(response) as Json;
+  for (const [code, response] of Object.entries(spec.responses ?? {})) {
+    if (Number(code) < 400) {
+      res[code] = builder.schema(response) as Json;
+      continue;
+    }
+    // Errors are shared response objects (`ImportSchedules422`), as every other error response is.
+    const name = `${spec.operationId[0].toUpperCase()}${spec.operationId.slice(1)}${code}`;
+    builder.responses[name] = builder.schema(response) as Json;
+    res[code] = ref('responses', name);
+  }
   out.responses = Object.fromEntries(Object.entries(res).sort(([a], [b]) => Number(a) - Number(b)));
   return out;
 }
@@ -389,7 +400,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
-    tags: GROUPS.map((g) => ({ name: g.options.tag, description: TAG_DESCRIPTIONS[g.options.tag] })),
+    // Groups may share a tag (the import's routes beside the schedules'): each tag once.
+    tags: [...new Set(GROUPS.map((g) => g.options.tag))].map((tag) => ({ name: tag, description: TAG_DESCRIPTIONS[tag] })),
     security: [{ bearerAuth: [] }],
     paths,
     components: {
@@ -404,7 +416,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       schemas: builder.schemas,
       parameters: builder.parameters,
       headers,
-      responses,
+      responses: { ...responses, ...builder.responses },
     },
   };
   // Plain JSON: what is served, and what the tests compile.

@@ -211,12 +211,17 @@ scheduleImportApi.get(
       'text/csv': { schema: { type: 'string' } },
       'application/json': { schema: Type.Array(ExportRowSchema) },
     },
-    success: { status: 200, description: 'The file (`Content-Disposition: attachment`).' },
+    success: {
+      status: 200,
+      description: 'The file (`Content-Disposition: attachment`); `X-Total-Count` the schedules in it.',
+      paged: true,
+    },
   },
   async ({ caller, query, res }, { service, deps }) => {
     const rows = await exportRows(service, caller, scheduleFiltersOf(query), deps.now());
     const format = query.format ?? 'csv';
     res.set('Content-Disposition', `attachment; filename="schedules.${format}"`);
+    res.set('X-Total-Count', String(rows.length));
     if (format === 'json') res.status(200).json(rows);
     else res.status(200).type('text/csv; charset=utf-8').send(csvOf(rows));
   },
