@@ -23,7 +23,18 @@ import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleS
 import { Planning1764300000009 } from './migrations/1764300000009-Planning';
 import { Imports1764300000013 } from './migrations/1764300000013-Imports';
 
-export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun, ScheduleSkip, IdempotencyKey, Blackout, CalendarFeed, ScheduleImport];
+export const ENTITIES = [
+  Campaign,
+  JobTemplate,
+  ScheduledJob,
+  Job,
+  ScheduleRun,
+  ScheduleSkip,
+  IdempotencyKey,
+  Blackout,
+  CalendarFeed,
+  ScheduleImport,
+];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
   JobQueuedAt1764300000001,

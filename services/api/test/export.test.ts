@@ -150,7 +150,7 @@ describe('exporting schedules', () => {
       expect((exported.body as { name: string }[]).map((r) => r.name)).toEqual(listed.map((s) => s.name));
     }
     const csv = await exportAs(user, 'schedule_type=cron');
-    const records = parse(csv.text, { bom: true, columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(csv.text, { bom: true, columns: true });
     expect(records).toEqual([
       expect.objectContaining({ name: 'cron', description: 'line one\nline two', recurrence_pattern: '0 9 * * 1-5' }),
     ]);

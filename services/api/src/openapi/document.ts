@@ -317,7 +317,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   // A write without a body DTO takes none: `{}` at most (any field is a 422), see `refuseBody`.
   const takesBody = Boolean(spec.body) || method !== 'get';
   if (spec.requestBody) {
-    out.requestBody = builder.schema(spec.requestBody) as Json;
+    out.requestBody = builder.schema(spec.requestBody);
   } else if (spec.body) {
     out.requestBody = {
       required: !spec.bodyOptional,
@@ -336,7 +336,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
     },
   };
   if (schema) success.content = { 'application/json': { schema: builder.schema(schema) } };
-  if (spec.sendsFile) success.content = builder.schema(spec.sendsFile) as Json;
+  if (spec.sendsFile) success.content = builder.schema(spec.sendsFile);
 
   const hasId = path.includes(':id');
   const res: Record<string, Json> = { [String(status)]: success };

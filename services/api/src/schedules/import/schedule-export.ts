@@ -78,8 +78,8 @@ export function csvOf(rows: ExportRow[]): string {
     IMPORT_COLUMNS.map((column) => {
       const value = row[column];
       if (value === undefined || value === null) return '';
-      if (column === 'job_config') return JSON.stringify(value);
-      return String(value as string | number | boolean);
+      // Text as is; numbers, booleans and `job_config` as their JSON text (`12`, `true`, `{...}`).
+      return typeof value === 'string' ? value : JSON.stringify(value);
     }),
   );
   return stringify(records, { bom: true, header: true, columns: [...IMPORT_COLUMNS] });
