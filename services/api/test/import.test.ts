@@ -78,6 +78,8 @@ describe('importing schedules', () => {
     const mine = await createCampaign(t, user);
     const theirs = await createCampaign(t, other);
     const theirTemplate = await createTemplate(t, other);
+    const closed = await createCampaign(t, user, { name: 'done' });
+    expect((await apiAs(t, user).put(`/campaigns/${closed.id}`, { status: 'completed' })).status).toBe(200);
     const csv = [
       'name,schedule_type,scheduled_at,timezone,recurrence_pattern,campaign_id,template_id,max_runs',
       `good,daily,2028-05-01 09:00,UTC,,${mine.id},,`,
@@ -90,10 +92,11 @@ describe('importing schedules', () => {
       `their template,daily,2028-05-01 09:00,UTC,,,${theirTemplate.id},`,
       'bad runs,daily,2028-05-01 09:00,UTC,,,,many',
       ',daily,2028-05-01 09:00,UTC,,,,',
+      `closed campaign,daily,2028-05-01 09:00,UTC,,${closed.id},,`,
     ].join('\n');
     const res = await importCsv(user, csv, '/schedule/import?dry_run=true');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ total: 10, valid: 1, invalid: 9 });
+    expect(res.body).toMatchObject({ total: 11, valid: 1, invalid: 10 });
     const fieldsOf = (row: number) =>
       (res.body.rows as { row: number; errors: { row: number; field: string }[] }[])
         .find((r) => r.row === row)!
@@ -111,6 +114,7 @@ describe('importing schedules', () => {
     expect(fieldsOf(9)).toEqual(['template_id']);
     expect(fieldsOf(10)).toEqual(['max_runs']);
     expect(fieldsOf(11)).toEqual(['name']);
+    expect(fieldsOf(12)).toEqual(['campaign_id']);
     // The same body through POST /schedule is refused for the same field (one set of rules).
     const single = await apiAs(t, user).post('/schedule', {
       name: 'x',
