@@ -73,6 +73,13 @@ describe('the README use cases, run as written against `npm start`', () => {
     expect(stdout).toMatch(/"scheduled_for":"\d{4}-[^"]+Z","status":"pending"/);
     expect(stdout).toContain('"country":"uk"');
     expect(stdout).toContain('"name":"Forbes Q1 2027"');
+    // Importing a spreadsheet: the dry run and the commit of the two rows, and the export of one of them.
+    expect(stdout).toContain('{"dry_run":true,"total":2,"valid":2,"invalid":0,"import_id":null,"rows":[{"row":2,"ok":true');
+    expect(stdout).toContain('"next_run_at":"2027-12-01T08:00:00.000Z","local":"2027-12-01T09:00:00+01:00"');
+    expect(stdout).toContain('{"dry_run":false,"total":2,"valid":2,"invalid":0,"import_id":"');
+    expect(stdout).toContain(
+      'Monday digest,,,,weekly,2027-12-06T08:30:00,weekly:monday,,America/New_York,,"{""publisher_domain"":""news.example.com""}",3600,latest,false,',
+    );
     // Working as a team: the editor's change seen by the viewer, whose delete is refused; alice sees nothing.
     expect(stdout).toContain('"description":"Edited by Dave"');
     expect(stdout).toMatch(/"title":"Forbidden","status":403/);

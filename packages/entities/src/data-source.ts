@@ -10,6 +10,7 @@ import { ScheduleSkip } from './schedule-skip.entity';
 import { Blackout } from './blackout.entity';
 import { CalendarFeed } from './calendar-feed.entity';
 import { ScheduledJob } from './scheduled-job.entity';
+import { ScheduleImport } from './schedule-import.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
 import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-ScheduleRecurrenceRule';
@@ -20,8 +21,20 @@ import { TeamWorkspaces1764300000006 } from './migrations/1764300000006-TeamWork
 import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGate';
 import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleSkips';
 import { Planning1764300000009 } from './migrations/1764300000009-Planning';
+import { Imports1764300000013 } from './migrations/1764300000013-Imports';
 
-export const ENTITIES = [Campaign, JobTemplate, ScheduledJob, Job, ScheduleRun, ScheduleSkip, IdempotencyKey, Blackout, CalendarFeed];
+export const ENTITIES = [
+  Campaign,
+  JobTemplate,
+  ScheduledJob,
+  Job,
+  ScheduleRun,
+  ScheduleSkip,
+  IdempotencyKey,
+  Blackout,
+  CalendarFeed,
+  ScheduleImport,
+];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
   JobQueuedAt1764300000001,
@@ -33,6 +46,7 @@ export const MIGRATIONS = [
   ApprovalGate1764300000007,
   ScheduleSkips1764300000008,
   Planning1764300000009,
+  Imports1764300000013,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */

@@ -4,7 +4,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
 
 /** The operations that honour `Idempotency-Key`. */
-export const IDEMPOTENT_OPERATIONS = ['schedule.run'] as const;
+export const IDEMPOTENT_OPERATIONS = ['schedule.run', 'schedule.import'] as const;
 export type IdempotentOperation = (typeof IDEMPOTENT_OPERATIONS)[number];
 
 /**
@@ -22,11 +22,11 @@ export class IdempotencyKey {
   @Column({ type: 'varchar', length: 64 })
   operation: IdempotentOperation;
 
-  /** What the request acted on (the schedule of a run now): the key is refused for another one. */
+  /** What the request acted on (the schedule of a run now; an import's own row): the key is refused for another one. */
   @Column({ name: 'target_id', type: 'uuid' })
   targetId: string;
 
-  /** What the request created (the Job of a run now). */
+  /** What the request created (the Job of a run now, the `imports` row of an import). */
   @Column({ name: 'resource_id', type: 'uuid' })
   resourceId: string;
 

@@ -10,6 +10,7 @@ import { blackoutApi, blackoutRoutes } from './blackouts/blackout.routes';
 import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
+import { importBodyParsers, scheduleImportApi, scheduleImportRoutes } from './schedules/import/schedule-import.routes';
 import { jobApi, jobRoutes } from './jobs/job.routes';
 import { runApi, runRoutes } from './runs/run.routes';
 import { calendarApi, calendarRoutes } from './calendar/calendar.routes';
@@ -56,11 +57,15 @@ export function createApp(deps: AppDeps): Express {
 
   const limits = createRateLimiters(deps.redis, deps.config.rateLimit, `${deps.config.queuePrefix}:rl:`);
   const api = express.Router();
+  // The import's CSV text and larger JSON, on its route only (before the API's JSON parser).
+  api.use(importBodyParsers());
   api.use(express.json({ limit: deps.config.bodyLimit, strict: false }));
   api.use(requireJsonBody);
   api.use(authenticate(deps.config.jwt));
   api.use(campaignApi.options.base, campaignRoutes(deps, limits));
   api.use(templateApi.options.base, templateRoutes(deps, limits));
+  // Before the schedule routes: `/schedule/export` is no schedule id.
+  api.use(scheduleImportApi.options.base, scheduleImportRoutes(deps, limits));
   api.use(scheduleApi.options.base, scheduleRoutes(deps, limits));
   api.use(jobApi.options.base, jobRoutes(deps, limits));
   api.use(runApi.options.base, runRoutes(deps, limits));

@@ -18,7 +18,7 @@ import request from 'supertest';
 import fc from 'fast-check';
 import { expectProblem, inHours } from '@scheduler/testkit';
 import { startTestApp, TestApp } from './helpers';
-import { bodyCase, dtoBody, junkObject, noBodyCase, pathIdCase, queryCase, specialString, UrlText } from './fuzz/arbitraries';
+import { bodyCase, dtoBody, fileBodyCase, junkObject, noBodyCase, pathIdCase, queryCase, specialString, UrlText } from './fuzz/arbitraries';
 import { ENDPOINTS, Endpoint } from './fuzz/endpoints';
 import { caseArbitrary, FuzzCase, FuzzHarness, UserState, Violation, ViolationSink } from './fuzz/harness';
 import { Entries, JsonLike, RawLiteral, Ref } from './fuzz/json-text';
@@ -97,7 +97,7 @@ function arbitraryFor(endpoint: Endpoint): fc.Arbitrary<FuzzCase> {
   return caseArbitrary({
     id: endpoint.id ? pathIdCase(endpoint.id) : undefined,
     query: queryCase(endpoint.query ?? {}),
-    body: endpoint.body ? bodyCase(bodyShape(endpoint)) : noBodyCase,
+    body: endpoint.body ? (endpoint.body.files ? fileBodyCase : bodyCase)(bodyShape(endpoint)) : noBodyCase,
   });
 }
 

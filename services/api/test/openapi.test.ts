@@ -153,6 +153,7 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/templates',
         'GET /api/v1/schedule',
         'GET /api/v1/schedule/upcoming',
+        'GET /api/v1/schedule/export',
         'GET /api/v1/schedule/{id}/runs',
         'GET /api/v1/schedule/{id}/skips',
         'GET /api/v1/jobs',
@@ -913,7 +914,8 @@ describe('contract: errors on every operation', () => {
     const res = await api()
       [method.toLowerCase() as 'post'](urlOf(path))
       .set(as(newUserId()))
-      .send({ name: 'x'.repeat(110_000) });
+      // The import takes files of up to 16 MB (`IMPORT_BODY_LIMIT`), every other body up to `BODY_LIMIT`.
+      .send({ name: 'x'.repeat(path.endsWith('/schedule/import') ? 17_000_000 : 110_000) });
     expect(res.status).toBe(413);
     expectMatchesContract(method, path, res);
   });
@@ -976,6 +978,7 @@ describe('contract: errors on every operation', () => {
       'POST /api/v1/schedule/preview': { name: 'x', schedule_type: 'daily', scheduled_at: inHours(1), campaign_id: randomUUID() },
       'POST /api/v1/blackouts': BLACKOUT_BODY,
       'POST /api/v1/calendar/feeds': { name: 'x' },
+      'POST /api/v1/schedule/import': [{ name: 'x', schedule_type: 'once', scheduled_at: inHours(1) }],
     };
 
     it.each(securedOperations.filter((o) => hasStatus(o, 503)).map((o) => [o.method, o.path]))(
@@ -1217,6 +1220,29 @@ describe('contract: calendar and feeds', () => {
       expect(expectMatchesContract('GET', '/ical/{token}.ics', await request(limited.app).get(path)).status).toBe(429);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('contract: import and export', () => {
+  it('a dry run → 200, a commit → 201, a bad row → 422 with the report, an export → 200 as CSV and JSON', async () => {
+    const user = newUserId();
+    const csv = `name,schedule_type,scheduled_at\nimported,daily,${inHours(2)}\n`;
+    const post = (query: string, body: string) =>
+      api().post(`/api/v1/schedule/import${query}`).set(as(user)).set('Content-Type', 'text/csv').send(body);
+    const dry = expectMatchesContract('POST', '/api/v1/schedule/import', await post('?dry_run=true', csv));
+    expect([dry.status, dry.body.valid]).toEqual([200, 1]);
+    const made = expectMatchesContract('POST', '/api/v1/schedule/import', await post('', csv));
+    expect([made.status, made.body.rows[0].id]).toEqual([201, expect.any(String)]);
+    const bad = expectMatchesContract('POST', '/api/v1/schedule/import', await post('', csv.replace('daily', 'hourly')));
+    expect([bad.status, bad.body.invalid]).toEqual([422, 1]);
+    for (const format of ['csv', 'json']) {
+      const file = expectMatchesContract(
+        'GET',
+        '/api/v1/schedule/export',
+        await api().get(`/api/v1/schedule/export?format=${format}`).set(as(user)),
+      );
+      expect([file.status, file.headers['x-total-count']]).toEqual([200, '1']);
     }
   });
 });

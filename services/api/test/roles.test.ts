@@ -97,6 +97,7 @@ const BODIES: Record<string, object> = {
   'POST /api/v1/templates/{id}/use': {},
   'POST /api/v1/schedule': { name: 'by role', schedule_type: 'daily', scheduled_at: inHours(2) },
   'POST /api/v1/schedule/preview': { name: 'preview', schedule_type: 'daily', scheduled_at: inHours(2) },
+  'POST /api/v1/schedule/import': [{ name: 'imported by role', schedule_type: 'daily', scheduled_at: inHours(2) }],
   'PUT /api/v1/schedule/{id}': { name: 'renamed by role' },
   'PATCH /api/v1/jobs/{id}': { status: 'running' },
   'POST /api/v1/blackouts': { name: 'by role', start_date: '2099-01-01', end_date: '2099-01-02', timezone: 'UTC', policy: 'skip' },

@@ -481,6 +481,10 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/schedule?upcoming_only=true',
       '/schedule?status_filter=paused',
       '/schedule/upcoming?hours=8760',
+      '/schedule/export',
+      '/schedule/export?format=json',
+      `/schedule/export?format=json&campaign_id=${ids.campaign}`,
+      `/schedule/export?template_id=${ids.template}`,
       '/jobs',
       `/jobs?campaign_id=${ids.campaign}`,
       `/jobs?scheduled_job_id=${ids.schedule}`,
@@ -572,6 +576,38 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     expect(after.rows).toEqual(before.rows);
     expect(after.scheduler).toEqual(before.scheduler);
     expect((await B.delete(`/blackouts/${res.body.id}`)).status).toBe(204);
+  });
+
+  it("an import of B that references A's campaign or template names the row's field (422) and writes nothing, dry run or not", async () => {
+    const user = newUserId();
+    const before = await intruderRows(user);
+    const start = inHours(4);
+    const csv =
+      'name,schedule_type,scheduled_at,campaign_id,template_id\n' +
+      `x,daily,${start},${ids.campaign},\n` +
+      `y,daily,${start},,${ids.template.toUpperCase()}\n`;
+    const send = (query: string, body: string | object[]) => {
+      const req = request(t.app)
+        .post(`/api/v1/schedule/import${query}`)
+        .set('Authorization', t.auth(user, { workspace: intruder.workspace }));
+      return typeof body === 'string' ? req.set('Content-Type', 'text/csv').send(body) : req.send(body);
+    };
+    const json = [
+      { name: 'x', schedule_type: 'daily', scheduled_at: start, campaign_id: ids.campaign },
+      { name: 'y', schedule_type: 'daily', scheduled_at: start, template_id: ids.template },
+    ];
+    for (const [query, body] of [
+      ['?dry_run=true', csv],
+      ['', csv],
+      ['', json],
+    ] as const) {
+      const res = await send(query, body);
+      expect(res.status).toBe(query ? 200 : 422);
+      const fields = (res.body.rows as { errors: { field: string }[] }[]).map((r) => r.errors.map((e) => e.field));
+      expect(fields).toEqual([['campaign_id'], ['template_id']]);
+      expect(res.text).not.toContain('A only');
+    }
+    expect(await intruderRows(user)).toEqual(before);
   });
 
   it("a schedule preview body of B that references A's campaign or template is a 404 (validated like a create)", async () => {

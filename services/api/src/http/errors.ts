@@ -65,6 +65,8 @@ export class AppError extends Error {
     message: string,
     public readonly errors?: FieldError[],
     public readonly headers?: Record<string, string>,
+    /** Members the problem carries besides the standard ones (an import's report), as its operation documents them. */
+    public readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -101,11 +103,17 @@ export function problemFor(code: ErrorCode, detail: string, errors?: FieldError[
   return problem;
 }
 
-export function sendProblem(res: Parameters<RequestHandler>[1], code: ErrorCode, detail: string, errors?: FieldError[]): void {
+export function sendProblem(
+  res: Parameters<RequestHandler>[1],
+  code: ErrorCode,
+  detail: string,
+  errors?: FieldError[],
+  extra?: Record<string, unknown>,
+): void {
   res
     .status(STATUS[code])
     .type('application/problem+json')
-    .send(JSON.stringify(problemFor(code, detail, errors)));
+    .send(JSON.stringify({ ...extra, ...problemFor(code, detail, errors) }));
 }
 
 /** Body-parser and other http-errors style failures carry `status` and `type`. */
@@ -200,7 +208,7 @@ export function createErrorHandler({ log, unavailable }: ErrorReporting): ErrorR
       if (appError instanceof DependencyUnavailable) unavailable?.(appError.dependency, err);
       if (appError.headers) res.set(appError.headers);
       if (appError.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer');
-      sendProblem(res, appError.code, appError.message, appError.errors);
+      sendProblem(res, appError.code, appError.message, appError.errors, appError.extra);
       return;
     }
     const dependency = unavailableDependency(err);
@@ -229,7 +237,9 @@ export const routeNotFound: RequestHandler = (req, res) => {
  */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is('application/json')) {
+  // A CSV file read by the parser of the one route that takes it (the schedule import) is fine.
+  const csvRead = typeof req.body === 'string' && req.is('text/csv');
+  if (hasBody && !req.is('application/json') && !csvRead) {
     next(new AppError('unsupported_media_type', 'The request body must be application/json'));
     return;
   }

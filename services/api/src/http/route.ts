@@ -69,8 +69,20 @@ export interface OperationSpec<Q extends QuerySpec, B extends object, R extends 
    * instant): documented as given (OpenAPI parameter objects).
    */
   parameters?: ParameterDoc[];
+  /**
+   * A body that is no JSON object (a file: CSV text or a JSON array): documented as given (an
+   * OpenAPI request body object); the handler reads and checks `req.body` itself.
+   */
+  requestBody?: Json;
+  /** The handler sends the success response itself (a file): its documented `content`. */
+  sendsFile?: Json;
+  /** Responses documented as given, over the generated ones (a 422 that carries more than `errors`). */
+  responses?: Record<string, Json>;
   success: Success<R, P>;
 }
+
+/** `res.locals` key: the success status a handler answers instead of its spec's (documented in its `responses`). */
+export const SUCCESS_STATUS = 'successStatus';
 
 /** An OpenAPI parameter the handler reads from the request itself. */
 export interface ParameterDoc {
@@ -236,12 +248,14 @@ export class RouteGroup<C> {
         const id = path.includes(':id') ? pathId(req.params.id, resource) : '';
         // A route without a query spec takes no parameters: any one is a 422, as an unknown one is elsewhere.
         const query = readQuery(req.query as Record<string, unknown>, spec.query ?? {}) as QueryValues<Q>;
-        if (!spec.body && method !== 'get') refuseBody(req.body);
+        if (!spec.body && !spec.requestBody && method !== 'get') refuseBody(req.body);
         const body = (spec.body ? await validateBody(spec.body, req.body, { allowEmpty: spec.bodyOptional }) : undefined) as B;
         const ifMatch = spec.ifMatch ? parseIfMatch(req.headers['if-match']) : undefined;
         const result = await handler({ req, res, caller, userId: caller.userId, id, query, body, ifMatch }, ctx);
         const { status, paged } = spec.success;
-        if (status === 204) {
+        if (spec.sendsFile) {
+          // The handler has answered (a file).
+        } else if (status === 204) {
           res.status(204).end();
         } else if (paged) {
           const page = result as Paged<unknown>;
@@ -249,7 +263,8 @@ export class RouteGroup<C> {
           res.status(status).json(page.body);
         } else {
           if (sendsEntityTag(spec.success)) res.set('ETag', entityTagOfResponse(result as { updated_at: string; version?: number }));
-          res.status(status).json(result);
+          // A handler may answer another documented success (`SUCCESS_STATUS`: an import's dry run is a 200).
+          res.status((res.locals[SUCCESS_STATUS] as number | undefined) ?? status).json(result);
         }
       },
     });

@@ -26,6 +26,7 @@ import { calendarApi } from '../calendar/calendar.routes';
 import { feedApi } from '../calendar/feed.routes';
 import { icalApi } from '../calendar/ical.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
+import { scheduleImportApi } from '../schedules/import/schedule-import.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
 import { bodySchema, bodySchemaName } from './request-schemas';
@@ -47,6 +48,7 @@ export const GROUPS: DocumentedGroup[] = [
   docsApi,
   campaignApi,
   templateApi,
+  scheduleImportApi,
   scheduleApi,
   jobApi,
   runApi,
@@ -118,6 +120,8 @@ void fieldErrorIsTheSentType;
 
 class DocumentBuilder {
   readonly schemas: Record<string, Json> = {};
+  /** Error responses an operation documents itself (`OperationSpec.responses`), by component name. */
+  readonly responses: Record<string, Json> = {};
   readonly parameters: Record<string, Json> = {
     Id: {
       name: 'id',
@@ -332,7 +336,9 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   if (parameters.length) out.parameters = parameters;
   // A write without a body DTO takes none: `{}` at most (any field is a 422), see `refuseBody`.
   const takesBody = Boolean(spec.body) || method !== 'get';
-  if (spec.body) {
+  if (spec.requestBody) {
+    out.requestBody = builder.schema(spec.requestBody);
+  } else if (spec.body) {
     out.requestBody = {
       required: !spec.bodyOptional,
       content: { 'application/json': { schema: builder.component(bodySchemaName(spec.body), bodySchema(spec.body)) } },
@@ -350,6 +356,7 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
     },
   };
   if (schema) success.content = { 'application/json': { schema: builder.schema(schema) } };
+  if (spec.sendsFile) success.content = builder.schema(spec.sendsFile);
 
   const hasId = path.includes(':id');
   const res: Record<string, Json> = { [String(status)]: success };
@@ -368,6 +375,16 @@ function operationOf(builder: DocumentBuilder, group: DocumentedGroup, { method,
   res['422'] = ref('responses', 'ValidationFailed');
   res['429'] = ref('responses', 'RateLimited');
   res['503'] = ref('responses', 'ServiceUnavailable');
+  for (const [code, response] of Object.entries(spec.responses ?? {})) {
+    if (Number(code) < 400) {
+      res[code] = builder.schema(response) as Json;
+      continue;
+    }
+    // Errors are shared response objects (`ImportSchedules422`), as every other error response is.
+    const name = `${spec.operationId[0].toUpperCase()}${spec.operationId.slice(1)}${code}`;
+    builder.responses[name] = builder.schema(response) as Json;
+    res[code] = ref('responses', name);
+  }
   out.responses = Object.fromEntries(Object.entries(res).sort(([a], [b]) => Number(a) - Number(b)));
   return out;
 }
@@ -403,6 +420,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
+    // Groups may share a tag (the import's routes beside the schedules'): each tag once.
     tags: [...new Set(GROUPS.map((g) => g.options.tag))].map((tag) => ({ name: tag, description: TAG_DESCRIPTIONS[tag] })),
     security: [{ bearerAuth: [] }],
     paths,
@@ -418,7 +436,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       schemas: builder.schemas,
       parameters: builder.parameters,
       headers,
-      responses,
+      responses: { ...responses, ...builder.responses },
     },
   };
   // Plain JSON: what is served, and what the tests compile.

@@ -2,7 +2,7 @@ import { SCHEDULED_JOB_STATUSES } from '@scheduler/entities';
 import { SCHEDULE_TYPES } from '@scheduler/recurrence';
 import type { AppDeps } from '../deps';
 import { pageOf, PAGE_QUERY } from '../http/pagination';
-import { campaignIdFilter, listQuery, query } from '../http/query';
+import { campaignIdFilter, listQuery, query, type QueryValues } from '../http/query';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup } from '../http/route';
 import { NAME_LENGTH } from '../http/validation';
@@ -24,7 +24,7 @@ import {
   UpcomingSchedulesResponse,
   upcomingScheduleResponse,
 } from './schedule.mapper';
-import { SCHEDULE_SORT_KEYS, ScheduleService } from './schedule.service';
+import { SCHEDULE_SORT_KEYS, ScheduleService, type ScheduleFilters } from './schedule.service';
 import { schedulerStatus, SchedulerStatusResponse } from './scheduler-status';
 
 interface Context {
@@ -61,6 +61,34 @@ scheduleApi.post(
 
 const statusFilter = query.oneOf(SCHEDULED_JOB_STATUSES, 'Only schedules with this status.');
 
+/** The list's filters and sort (also those of the export). */
+export const SCHEDULE_LIST_FILTERS = {
+  campaign_id: campaignIdFilter,
+  status_filter: statusFilter,
+  status: query.alias('status_filter', statusFilter),
+  upcoming_only: query.bool('Only active schedules with a next run.'),
+  schedule_type: query.oneOf(SCHEDULE_TYPES, 'Only schedules of this type.'),
+  template_id: query.uuid('Only schedules using this template.'),
+  q: listQuery.text(NAME_LENGTH, 'Only schedules whose name contains this text (case-insensitive; blank is ignored).'),
+  sort: listQuery.sort(
+    SCHEDULE_SORT_KEYS,
+    'Order of the list (default: soonest `next_run_at` first, then newest). Schedules without a next run come last either way.',
+  ),
+};
+
+/** The service's filters of the list's query values. */
+export function scheduleFiltersOf(query: QueryValues<typeof SCHEDULE_LIST_FILTERS>): ScheduleFilters {
+  return {
+    campaignId: query.campaign_id,
+    status: query.status_filter,
+    upcomingOnly: query.upcoming_only,
+    scheduleType: query.schedule_type,
+    templateId: query.template_id,
+    nameContains: query.q,
+    sort: query.sort,
+  };
+}
+
 scheduleApi.get(
   '/',
   {
@@ -69,33 +97,11 @@ scheduleApi.get(
     description: 'Schedules without a next run come last.',
     kind: 'lists',
     access: 'read',
-    query: {
-      campaign_id: campaignIdFilter,
-      status_filter: statusFilter,
-      status: query.alias('status_filter', statusFilter),
-      upcoming_only: query.bool('Only active schedules with a next run.'),
-      schedule_type: query.oneOf(SCHEDULE_TYPES, 'Only schedules of this type.'),
-      template_id: query.uuid('Only schedules using this template.'),
-      q: listQuery.text(NAME_LENGTH, 'Only schedules whose name contains this text (case-insensitive; blank is ignored).'),
-      sort: listQuery.sort(
-        SCHEDULE_SORT_KEYS,
-        'Order of the list (default: soonest `next_run_at` first, then newest). Schedules without a next run come last either way.',
-      ),
-      ...PAGE_QUERY,
-    },
+    query: { ...SCHEDULE_LIST_FILTERS, ...PAGE_QUERY },
     success: { status: 200, description: 'One page of schedules.', schema: Type.Array(ScheduleResponse), paged: true },
   },
   async ({ caller, query }, { service }) => {
-    const filters = {
-      campaignId: query.campaign_id,
-      status: query.status_filter,
-      upcomingOnly: query.upcoming_only,
-      scheduleType: query.schedule_type,
-      templateId: query.template_id,
-      nameContains: query.q,
-      sort: query.sort,
-    };
-    const [items, total] = await service.list(caller, filters, pageOf(query));
+    const [items, total] = await service.list(caller, scheduleFiltersOf(query), pageOf(query));
     return { body: items.map(scheduleResponse), total };
   },
 );

@@ -1,4 +1,4 @@
-import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere } from 'typeorm';
+import { EntityManager, In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere, type Repository } from 'typeorm';
 import {
   Campaign,
   JobTemplate,
@@ -22,7 +22,15 @@ import {
   nextRunOf,
   upcomingOccurrences,
 } from '@scheduler/entities';
-import { describeOccurrence, nextOccurrence, parseSchedule, RecurrenceRule, ScheduleInput, ScheduleType } from '@scheduler/recurrence';
+import {
+  describeOccurrence,
+  nextOccurrence,
+  parseSchedule,
+  RecurrenceRule,
+  ScheduleInput,
+  ScheduleType,
+  type Blackout,
+} from '@scheduler/recurrence';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
@@ -110,6 +118,55 @@ function applyRule(schedule: ScheduledJob, rule: RecurrenceRule, maxRuns: unknow
   schedule.maxRuns = typeof maxRuns === 'number' ? maxRuns : null;
 }
 
+/** How a new schedule's references are checked: the caller's own campaign (else a 404), template (else a 404). */
+export interface ScheduleRefs {
+  campaign(id: string | null | undefined): Promise<Campaign | null>;
+  template(id: string | null | undefined): Promise<void>;
+  /** The workspace's blackouts (and the campaign's) that cover a new schedule of the campaign, from `now`. */
+  blackouts(campaignId: string | null): Promise<Blackout[]>;
+}
+
+/**
+ * The rules of `POST /schedule` for one validated body, in their order (the rule, a future first
+ * run, the campaign and template, a run left): the unsaved row and its rule, or the create's
+ * error (422, 404, 409). Shared by the create and the import.
+ */
+export async function newSchedule(
+  caller: Caller,
+  dto: CreateScheduleDto,
+  now: Date,
+  refs: ScheduleRefs,
+  repo: Repository<ScheduledJob>,
+): Promise<{ schedule: ScheduledJob; rule: RecurrenceRule }> {
+  const rule = ruleOrThrow(scheduleInputOf(dto), now, true);
+  refusePassedFirstRun(rule, now);
+  const campaign = await refs.campaign(dto.campaign_id);
+  refuseClosedCampaign(campaign, 'schedules');
+  await refs.template(dto.template_id);
+  if (!nextRunAfter(rule, now, campaign)) throw validationFailed([noRunError(rule, now, campaign)]);
+  // The workspace's blackouts (and its campaign's) apply from the first run on.
+  const blackouts = await refs.blackouts(campaign?.id ?? null);
+  const next = nextRunOf({ maxRuns: null, runCount: 0, blackouts }, rule, now, campaign);
+  if (!next) throw validationFailed([{ field: 'scheduled_at', message: 'every run of the schedule falls in a skip blackout' }]);
+  // Active, but without a next run while its campaign is paused.
+  const { status, nextRunAt } = heldByCampaign({ status: 'active' as const, nextRunAt: next }, campaign);
+  // Fields the body left out take their column's default (returned by the insert).
+  const schedule = repo.create({
+    userId: caller.userId,
+    workspaceId: caller.workspaceId,
+    description: null,
+    campaignId: null,
+    templateId: null,
+    approvalTimeoutHours: null,
+    status,
+    nextRunAt,
+    version: 1,
+  });
+  copySentFields(schedule, dto, RULE_FIELDS);
+  applyRule(schedule, rule, dto.max_runs);
+  return { schedule, rule };
+}
+
 export class ScheduleService {
   constructor(private readonly deps: AppDeps) {}
 
@@ -158,35 +215,22 @@ export class ScheduleService {
 
   async create(caller: Caller, dto: CreateScheduleDto): Promise<ScheduledJob> {
     const now = this.deps.now();
-    const rule = ruleOrThrow(scheduleInputOf(dto), now, true);
-    refusePassedFirstRun(rule, now);
-    const campaign = await this.ownCampaign(caller, dto.campaign_id);
-    refuseClosedCampaign(campaign, 'schedules');
-    await this.ownTemplate(caller, dto.template_id);
-    if (!nextRunAfter(rule, now, campaign)) throw validationFailed([noRunError(rule, now, campaign)]);
-    // The workspace's blackouts (and its campaign's) apply from the first run on.
-    const blackouts = await blackoutsCovering(this.deps.dataSource.manager, caller.workspaceId, campaign?.id ?? null, now);
-    const next = nextRunOf({ maxRuns: null, runCount: 0, blackouts }, rule, now, campaign);
-    if (!next) throw validationFailed([{ field: 'scheduled_at', message: 'every run of the schedule falls in a skip blackout' }]);
-    // Active, but without a next run while its campaign is paused.
-    const { status, nextRunAt } = heldByCampaign({ status: 'active' as const, nextRunAt: next }, campaign);
-    // Fields the body left out take their column's default (returned by the insert).
-    const schedule = this.repo.create({
-      userId: caller.userId,
-      workspaceId: caller.workspaceId,
-      description: null,
-      campaignId: null,
-      templateId: null,
-      approvalTimeoutHours: null,
-      status,
-      nextRunAt,
-      version: 1,
-    });
-    copySentFields(schedule, dto, RULE_FIELDS);
-    applyRule(schedule, rule, dto.max_runs);
+    const refs: ScheduleRefs = {
+      campaign: (id) => this.ownCampaign(caller, id),
+      template: (id) => this.ownTemplate(caller, id),
+      blackouts: (campaignId) => blackoutsCovering(this.deps.dataSource.manager, caller.workspaceId, campaignId, now),
+    };
+    const { schedule, rule } = await newSchedule(caller, dto, now, refs, this.repo);
     const saved = await this.repo.save(schedule);
     await this.sync(saved, rule);
     return saved;
+  }
+
+  /** After the commit of schedules created together (an import): their schedulers, `concurrency` writes at a time. */
+  async syncCreated(schedules: ScheduledJob[], concurrency = 256): Promise<void> {
+    for (let i = 0; i < schedules.length; i += concurrency) {
+      await Promise.all(schedules.slice(i, i + concurrency).map((s) => this.sync(s, ruleOf(s))));
+    }
   }
 
   async list(caller: Caller, filters: ScheduleFilters, page: Page): Promise<[ScheduledJob[], number]> {

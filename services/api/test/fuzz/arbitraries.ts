@@ -566,7 +566,11 @@ export const OTHER_CONTENT_TYPES = [
 ];
 
 export type BodyCase =
-  { kind: 'none' } | { kind: 'json'; value: JsonLike; contentType: string } | { kind: 'raw'; text: string; contentType: string };
+  | { kind: 'none' }
+  | { kind: 'json'; value: JsonLike; contentType: string }
+  | { kind: 'raw'; text: string; contentType: string }
+  /** An import file: the rows as CSV text (refs resolved when the case runs). */
+  | { kind: 'csv'; rows: Entries[]; delimiter: ',' | ';' };
 
 /** Every kind of body for an endpoint that reads one. */
 export function bodyCase(dto: Arbitrary<Entries>): Arbitrary<BodyCase> {
@@ -597,6 +601,28 @@ export function bodyCase(dto: Arbitrary<Entries>): Arbitrary<BodyCase> {
         .map(([text, contentType]): BodyCase => ({ kind: 'raw', text, contentType })),
     },
     { weight: 1, arbitrary: fc.constant<BodyCase>({ kind: 'none' }) },
+  );
+}
+
+/**
+ * For an import (a file of bodies): JSON arrays and CSV files of one to three bodies (valid ones
+ * mixed with junk), and every other kind of body (a lone object, junk, other media types).
+ */
+export function fileBodyCase(row: Arbitrary<Entries>): Arbitrary<BodyCase> {
+  const rows = fc.array(row, { minLength: 1, maxLength: 3 });
+  return fc.oneof(
+    { weight: 4, arbitrary: rows.map((value): BodyCase => ({ kind: 'json', value, contentType: 'application/json' })) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(rows, fc.constantFrom<',' | ';'>(',', ';'))
+        .map(([r, delimiter]): BodyCase => ({ kind: 'csv', rows: r, delimiter })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(rawBody, fc.constant('text/csv')).map(([text, contentType]): BodyCase => ({ kind: 'raw', text, contentType })),
+    },
+    { weight: 3, arbitrary: bodyCase(row) },
   );
 }
 

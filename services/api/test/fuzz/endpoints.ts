@@ -42,6 +42,8 @@ export interface BodySpec {
   allowEmpty?: boolean;
   /** Coherent valid bodies (mixed in so that cases get past validation into the services). */
   valid?: Arbitrary<Entries>;
+  /** A file of such bodies (the import): JSON arrays and CSV (`fileBodyCase`). */
+  files?: boolean;
 }
 
 export interface Endpoint {
@@ -55,6 +57,8 @@ export interface Endpoint {
   suffix?: string;
   query?: QueryParams;
   body?: BodySpec;
+  /** A 2xx may be a CSV file (the export). */
+  sendsCsv?: boolean;
   /** Share of the total case budget (bodies get more). */
   weight: number;
 }
@@ -478,6 +482,30 @@ export const ENDPOINTS: Endpoint[] = [
     query: { count: countParam },
     body: { fields: scheduleFields, required: ['name', 'schedule_type', 'scheduled_at'], valid: validSchedule(false) },
     weight: 4,
+  },
+  {
+    name: 'POST /schedule/import',
+    method: 'post',
+    base: '/schedule/import',
+    query: { dry_run: fc.constantFrom('true', 'true', 'false', ...BOOL_VALUES) },
+    body: { fields: scheduleFields, required: ['name', 'schedule_type', 'scheduled_at'], valid: validSchedule(false), files: true },
+    weight: 4,
+  },
+  {
+    name: 'GET /schedule/export',
+    method: 'get',
+    base: '/schedule/export',
+    query: {
+      format: fc.constantFrom('csv', 'json', 'xml', ''),
+      campaign_id: uuidParam('campaign'),
+      status_filter: oneOf(SCHEDULED_JOB_STATUSES),
+      schedule_type: oneOf(SCHEDULE_TYPES),
+      template_id: uuidParam('template'),
+      q: textParam,
+      sort: sortParam(SCHEDULE_SORT_KEYS),
+    },
+    sendsCsv: true,
+    weight: 2,
   },
   { name: 'GET /schedule/{id}', method: 'get', base: '/schedule', id: 'schedule', weight: 1 },
   {

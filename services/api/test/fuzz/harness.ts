@@ -22,10 +22,12 @@ import { apiAs, emptyUserRows, HOUR, inHours, newUserId, USER_TABLES, userRows, 
 import type { TestApp } from '../helpers';
 import { BodyCase, UrlPiece, UrlText } from './arbitraries';
 import type { Endpoint } from './endpoints';
-import { encode, FIXTURE_KINDS, FixtureKind, pctEncode, Ref, topLevelKeys } from './json-text';
+import { csvText, encode, FIXTURE_KINDS, FixtureKind, pctEncode, Ref, topLevelKeys } from './json-text';
 
 /** Content types express.json reads (anything else leaves the body unread). */
 const READ_AS_JSON = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+/** What the import's text parser reads. */
+const READ_AS_CSV = /^text\/csv\s*(;\s*charset=utf-8\s*)?$/i;
 
 /** What must never appear in an error body: stack frames, SQL/driver messages, internals. */
 const LEAK =
@@ -334,6 +336,9 @@ export class FuzzHarness {
     } else if (c.body.kind === 'raw') {
       sent.contentType = c.body.contentType;
       sent.body = c.body.text;
+    } else if (c.body.kind === 'csv') {
+      sent.contentType = 'text/csv';
+      sent.body = csvText(c.body.rows, this.resolver(state), c.body.delimiter);
     }
     return sent;
   }
@@ -408,12 +413,15 @@ export class FuzzHarness {
         }
       }
       if (LEAK.test(text)) problems.push(['leak', `error body leaks internals: ${short(text, 300)}`]);
-    } else if (res.status !== 204 && !/^application\/json/.test(ct)) {
+    } else if (res.status !== 204 && !/^application\/json/.test(ct) && !(endpoint.sendsCsv && /^text\/csv/.test(ct))) {
       problems.push(['2xx content-type', `a ${res.status} with content-type "${ct}"`]);
     }
 
     if (endpoint.body && res.status < 300) {
-      const readAsJson = sent.contentType !== undefined && READ_AS_JSON.test(sent.contentType);
+      // An import reads CSV too.
+      const readAsJson =
+        sent.contentType !== undefined &&
+        (READ_AS_JSON.test(sent.contentType) || (endpoint.body.files === true && READ_AS_CSV.test(sent.contentType)));
       if (c.body.kind === 'json' && readAsJson) {
         const keys = topLevelKeys(c.body.value) ?? [];
         const unknown = keys.filter((k) => !Object.prototype.hasOwnProperty.call(endpoint.body!.fields, k));

@@ -22,7 +22,8 @@ export class Entries {
   }
 }
 
-export type FixtureKind = 'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob' | 'blackout' | 'feed';
+export type FixtureKind =
+  'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob' | 'blackout' | 'feed';
 
 export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'campaign',
@@ -96,4 +97,21 @@ export function pctEncode(s: string): string {
     out += /[A-Za-z0-9\-._~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
+}
+
+/** A CSV cell: text as is, refs resolved, other values as their JSON text; quoted when it holds a delimiter, quote or line break. */
+function csvCell(value: JsonLike, resolve: RefResolver, delimiter: string): string {
+  const text = value === null ? '' : typeof value === 'string' ? value : value instanceof Ref ? resolve(value) : encode(value, resolve);
+  return text.includes(delimiter) || /["\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The CSV text of rows of fields (an import file): a header of every key in order of appearance, one line per row. */
+export function csvText(rows: JsonLike[], resolve: RefResolver, delimiter: ',' | ';' = ','): string {
+  const objects = rows.map((row) => (row instanceof Entries ? row.entries : []));
+  const header = [...new Set(objects.flatMap((entries) => entries.map(([k]) => k)))];
+  const lines = objects.map((entries) => {
+    const byKey = new Map(entries);
+    return header.map((k) => (byKey.has(k) ? csvCell(byKey.get(k)!, resolve, delimiter) : '')).join(delimiter);
+  });
+  return [header.map((k) => csvCell(k, resolve, delimiter)).join(delimiter), ...lines].join('\n') + '\n';
 }
