@@ -1,4 +1,4 @@
-import { EntityManager, In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere, type Repository } from 'typeorm';
+import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere, type Repository } from 'typeorm';
 import {
   Campaign,
   JobTemplate,
