@@ -15,6 +15,7 @@ import { healthRoutes } from './health.routes';
 import { openapiRoutes } from './openapi';
 import { GROUPS } from './openapi/document';
 import { requestLogging, requestMetrics } from './http/observability';
+import { webRoutes } from './web.routes';
 
 /** What a browser on another origin may send (preflight) and read (`Access-Control-Expose-Headers`). */
 export const CORS_ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(jobApi.options.base, jobRoutes(deps, limits));
   api.use(runApi.options.base, runRoutes(deps, limits));
   app.use(API_BASE, api);
+  app.use(webRoutes());
 
   app.use(methodNotAllowed(GROUPS));
   app.use(routeNotFound);
