@@ -16,3 +16,20 @@ async function render(document) {
 }
 
 module.exports = { render };
+
+// `node render.js < document.json`: prints `{ json, dts }` (used by the drift test: jest cannot load
+// openapi-typescript's ESM dependencies in-process, node can).
+if (require.main === module) {
+  let input = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => (input += chunk));
+  process.stdin.on('end', () => {
+    render(JSON.parse(input)).then(
+      (out) => process.stdout.write(JSON.stringify(out)),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}
