@@ -8,7 +8,15 @@ import { TEST_DATABASE_URL, uniqueName } from '@scheduler/testkit';
 const root = path.resolve(__dirname, '..');
 /** Debian's Chromium (`.ci/run` installs the package when it is missing); no browser download. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const SHOTS = path.join(os.tmpdir(), 'web-e2e-screenshots');
 
 /**
@@ -29,7 +37,15 @@ describe('the web app in Chromium, against npm start', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does).`);
     if (!existsSync(path.join(root, 'services/web/dist/index.html'))) throw new Error('services/web/dist is not built: npm run build');
     child = spawn(process.execPath, [path.join(root, 'scripts/start.js')], {
-      env: { ...process.env, PORT: '0', WORKER_PORT: '0', QUEUE_PREFIX: uniqueName('web-e2e'), DATABASE_URL: TEST_DATABASE_URL, JWT_SECRET: '', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        WORKER_PORT: '0',
+        QUEUE_PREFIX: uniqueName('web-e2e'),
+        DATABASE_URL: TEST_DATABASE_URL,
+        JWT_SECRET: '',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onData = (chunk: Buffer) => {

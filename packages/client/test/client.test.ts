@@ -7,7 +7,7 @@ describe('createClient', () => {
     const client = createClient({
       baseUrl: 'http://api.test',
       token: 'abc',
-      fetch: (input: RequestInfo | URL) => {
+      fetch: (input: string | URL | Request) => {
         seen.push(input as Request);
         return Promise.resolve(new Response(JSON.stringify([]), { status: 200, headers: { 'content-type': 'application/json' } }));
       },
@@ -23,7 +23,8 @@ describe('createClient', () => {
     const problem = { title: 'Unprocessable', status: 422, detail: 'bad', errors: [{ field: 'name', message: 'name is required' }] };
     const client = createClient({
       baseUrl: 'http://api.test',
-      fetch: () => Promise.resolve(new Response(JSON.stringify(problem), { status: 422, headers: { 'content-type': 'application/problem+json' } })),
+      fetch: () =>
+        Promise.resolve(new Response(JSON.stringify(problem), { status: 422, headers: { 'content-type': 'application/problem+json' } })),
     });
     const { data, error } = await client.POST('/api/v1/campaigns', { body: { name: '' } as never });
     expect(data).toBeUndefined();

@@ -15,7 +15,10 @@ describe('@scheduler/client generated files', () => {
   let generated: { json: string; dts: string };
   beforeAll(() => {
     // In a node child: openapi-typescript needs ESM packages that jest cannot require.
-    const out = execFileSync(process.execPath, [path.join(root, 'scripts/render.js')], { input: JSON.stringify(buildOpenApiDocument()), maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync(process.execPath, [path.join(root, 'scripts/render.js')], {
+      input: JSON.stringify(buildOpenApiDocument()),
+      maxBuffer: 64 * 1024 * 1024,
+    });
     generated = JSON.parse(out.toString('utf8')) as { json: string; dts: string };
   }, 60_000);
 
@@ -29,7 +32,9 @@ describe('@scheduler/client generated files', () => {
 
   it('types every operation of the document', () => {
     const document = JSON.parse(generated.json) as { paths: Record<string, Record<string, { operationId?: string }>> };
-    const ids = Object.values(document.paths).flatMap((p) => Object.values(p).flatMap((o) => (o && typeof o === 'object' && o.operationId ? [o.operationId] : [])));
+    const ids = Object.values(document.paths).flatMap((p) =>
+      Object.values(p).flatMap((o) => (o && typeof o === 'object' && o.operationId ? [o.operationId] : [])),
+    );
     expect(ids.length).toBeGreaterThan(20);
     for (const id of ids) expect(generated.dts).toContain(`    ${id}: {`);
   });

@@ -22,13 +22,16 @@ describe('the web app at /app', () => {
   const app = express().use(webRoutes(dir));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it.each(['/app', '/app/', '/app/index.html', '/app/schedules/new', '/app/campaigns/123?x=1'])('%s is index.html, never cached', async (url) => {
-    const res = await request(app).get(url);
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.headers['cache-control']).toBe('no-cache');
-    expect(res.text).toContain('<div id="root">');
-  });
+  it.each(['/app', '/app/', '/app/index.html', '/app/schedules/new', '/app/campaigns/123?x=1'])(
+    '%s is index.html, never cached',
+    async (url) => {
+      const res = await request(app).get(url);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.text).toContain('<div id="root">');
+    },
+  );
 
   it('hashed assets are cached for a year, immutable', async () => {
     const res = await request(app).get('/app/assets/index-abc123.js');

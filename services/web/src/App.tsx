@@ -66,7 +66,14 @@ export function App() {
               <Route path="/templates" element={<TemplatesPage />} />
               <Route path="/jobs" element={<JobsPage />} />
               <Route path="/runs" element={<RunsPage />} />
-              <Route path="*" element={<p>No such page. <NavLink to="/campaigns">Go to campaigns</NavLink>.</p>} />
+              <Route
+                path="*"
+                element={
+                  <p>
+                    No such page. <NavLink to="/campaigns">Go to campaigns</NavLink>.
+                  </p>
+                }
+              />
             </Routes>
           </main>
         </BrowserRouter>

@@ -31,7 +31,11 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     throw new ApiError({ title: 'Network error', detail: `The API did not answer (${String(error)}).` }, 0);
   }
   if (!result.response.ok) {
-    const problem = (result.error && typeof result.error === 'object' ? result.error : { detail: String(result.error ?? '') }) as Problem;
+    const problem = (
+      result.error && typeof result.error === 'object'
+        ? result.error
+        : { detail: typeof result.error === 'string' ? result.error : `HTTP ${result.response.status}` }
+    ) as Problem;
     throw new ApiError(problem, result.response.status);
   }
   return result.data as T;

@@ -24,11 +24,17 @@ export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>) 
     const request = input as Request;
     const url = new URL(request.url);
     const text = await request.text();
-    const call = { method: request.method, path: url.pathname, query: url.search, body: text ? JSON.parse(text) : undefined };
+    const call = { method: request.method, path: url.pathname, query: url.search, body: (text ? JSON.parse(text) : undefined) as unknown };
     calls.push(call);
     const answer = routes[`${call.method} ${call.path}`];
-    const { status, body } = typeof answer === 'function' ? answer(call) : (answer ?? { status: 404, body: { title: 'Not Found', status: 404, detail: `no route ${call.path}` } });
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' } });
+    const { status, body } =
+      typeof answer === 'function'
+        ? answer(call)
+        : (answer ?? { status: 404, body: { title: 'Not Found', status: 404, detail: `no route ${call.path}` } });
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
+    });
   };
   const client = createClient({ baseUrl: 'http://localhost', token: 't', fetch });
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });

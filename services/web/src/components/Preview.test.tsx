@@ -62,9 +62,15 @@ describe('PreviewList', () => {
 
 describe('LivePreview', () => {
   it('shows the runs the API previews', async () => {
-    renderWithApi(<LivePreview body={{ name: 'x', schedule_type: 'daily', scheduled_at: '2027-03-12T09:00:00', timezone: 'America/New_York' }} delayMs={0} />, {
-      'POST /api/v1/schedule/preview': { status: 200, body: ACROSS_DST },
-    });
+    renderWithApi(
+      <LivePreview
+        body={{ name: 'x', schedule_type: 'daily', scheduled_at: '2027-03-12T09:00:00', timezone: 'America/New_York' }}
+        delayMs={0}
+      />,
+      {
+        'POST /api/v1/schedule/preview': { status: 200, body: ACROSS_DST },
+      },
+    );
     expect(await screen.findByText(/DST change: now EDT/)).toBeTruthy();
   });
 
@@ -72,7 +78,12 @@ describe('LivePreview', () => {
     renderWithApi(<LivePreview body={{ name: 'x', schedule_type: 'cron', recurrence_pattern: 'nope', timezone: 'UTC' }} delayMs={0} />, {
       'POST /api/v1/schedule/preview': {
         status: 422,
-        body: { title: 'Unprocessable Content', status: 422, detail: 'recurrence_pattern: not a cron expression', errors: [{ field: 'recurrence_pattern', message: 'not a cron expression' }] },
+        body: {
+          title: 'Unprocessable Content',
+          status: 422,
+          detail: 'recurrence_pattern: not a cron expression',
+          errors: [{ field: 'recurrence_pattern', message: 'not a cron expression' }],
+        },
       },
     });
     expect(await screen.findByText('recurrence_pattern: not a cron expression')).toBeTruthy();

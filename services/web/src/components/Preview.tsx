@@ -17,7 +17,9 @@ export function utcOffsetLabel(offset: string): string {
 export function PreviewList({ preview }: { preview: SchedulePreview }) {
   const zone = preview.timezone;
   if (preview.occurrences.length === 0)
-    return <p className="empty">No upcoming runs{preview.not_running_reason ? ` (${preview.not_running_reason.replace(/_/g, ' ')})` : ''}.</p>;
+    return (
+      <p className="empty">No upcoming runs{preview.not_running_reason ? ` (${preview.not_running_reason.replace(/_/g, ' ')})` : ''}.</p>
+    );
   return (
     <ol className="preview-list" aria-label={`Next runs in ${zone}`}>
       {preview.occurrences.map((occurrence, index) => {

@@ -43,10 +43,18 @@ describe('ScheduleEditor fields per type', () => {
 
   it('builds the body of each type: wall-clock start in the zone, the normalised pattern', () => {
     const base = initialState({ name: 'N', date: '2027-03-14', time: '09:30', timezone: 'America/New_York' });
-    expect(bodyOf({ ...base, type: 'once' })).toEqual({ name: 'N', schedule_type: 'once', timezone: 'America/New_York', scheduled_at: '2027-03-14T09:30:00' });
+    expect(bodyOf({ ...base, type: 'once' })).toEqual({
+      name: 'N',
+      schedule_type: 'once',
+      timezone: 'America/New_York',
+      scheduled_at: '2027-03-14T09:30:00',
+    });
     expect(bodyOf({ ...base, type: 'weekly', weekdays: ['monday', 'thursday'] }).recurrence_pattern).toBe('weekly:monday,thursday');
     expect(bodyOf({ ...base, type: 'monthly', monthDays: [15, 1], lastDay: true }).recurrence_pattern).toBe('monthly:1,15,last');
-    expect(bodyOf({ ...base, type: 'daily', endDate: '2027-04-01', maxRuns: '5' })).toMatchObject({ recurrence_end_date: '2027-04-01T23:59:59', max_runs: 5 });
+    expect(bodyOf({ ...base, type: 'daily', endDate: '2027-04-01', maxRuns: '5' })).toMatchObject({
+      recurrence_end_date: '2027-04-01T23:59:59',
+      max_runs: 5,
+    });
     const cron = bodyOf({ ...base, type: 'cron', date: '', cron: '0 9 * * 1' });
     expect(cron.recurrence_pattern).toBe('0 9 * * 1');
     expect(cron).not.toHaveProperty('scheduled_at');
@@ -96,14 +104,22 @@ describe('ScheduleEditor fields per type', () => {
 
   it('previews what the form says, through POST /schedule/preview', async () => {
     const user = userEvent.setup();
-    const { calls } = renderWithApi(<ScheduleEditor initial={{ timezone: 'Europe/Paris', type: 'daily', date: '2027-03-27', time: '10:15' }} />, ROUTES);
+    const { calls } = renderWithApi(
+      <ScheduleEditor initial={{ timezone: 'Europe/Paris', type: 'daily', date: '2027-03-27', time: '10:15' }} />,
+      ROUTES,
+    );
     await waitFor(() => expect(calls.some((c) => c.path === '/api/v1/schedule/preview')).toBe(true));
     await user.selectOptions(screen.getByLabelText('Repeats'), 'monthly');
     await user.click(screen.getByLabelText('Last day'));
     await waitFor(() => {
       const last = calls.filter((c) => c.path === '/api/v1/schedule/preview').at(-1);
       expect(last?.query).toBe('?count=10');
-      expect(last?.body).toMatchObject({ schedule_type: 'monthly', recurrence_pattern: 'monthly:last', timezone: 'Europe/Paris', scheduled_at: '2027-03-27T10:15:00' });
+      expect(last?.body).toMatchObject({
+        schedule_type: 'monthly',
+        recurrence_pattern: 'monthly:last',
+        timezone: 'Europe/Paris',
+        scheduled_at: '2027-03-27T10:15:00',
+      });
     });
   });
 });

@@ -79,7 +79,19 @@ function FieldMessages({ id, messages }: { id: string; messages?: string[] }) {
   );
 }
 
-function Field({ label, id, error, errorId, children }: { label: string; id: string; error?: string[]; errorId?: string; children: ReactNode }) {
+function Field({
+  label,
+  id,
+  error,
+  errorId,
+  children,
+}: {
+  label: string;
+  id: string;
+  error?: string[];
+  errorId?: string;
+  children: ReactNode;
+}) {
   return (
     <div className={error?.length ? 'field has-error' : 'field'}>
       <label htmlFor={id}>{label}</label>
@@ -90,7 +102,18 @@ function Field({ label, id, error, errorId, children }: { label: string; id: str
 }
 
 /** Fields that the form shows; other fields of `errors[]` are listed above the form. */
-const FORM_FIELDS = ['name', 'schedule_type', 'scheduled_at', 'recurrence_pattern', 'recurrence_end_date', 'timezone', 'max_runs', 'campaign_id', 'template_id', 'job_config.target_url'];
+const FORM_FIELDS = [
+  'name',
+  'schedule_type',
+  'scheduled_at',
+  'recurrence_pattern',
+  'recurrence_end_date',
+  'timezone',
+  'max_runs',
+  'campaign_id',
+  'template_id',
+  'job_config.target_url',
+];
 
 /**
  * The schedule editor: one form whose fields change with the type, a time-zone picker, the live
@@ -102,8 +125,14 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
   const id = useId();
   const [state, setState] = useState<EditorState>(() => initialState(initial));
   const set = <K extends keyof EditorState>(key: K, value: EditorState[K]) => setState((s) => ({ ...s, [key]: value }));
-  const campaigns = useQuery({ queryKey: ['campaigns', 'options'], queryFn: () => unwrap(api.GET('/api/v1/campaigns', { params: { query: { limit: 100 } } })) });
-  const templates = useQuery({ queryKey: ['templates', 'options'], queryFn: () => unwrap(api.GET('/api/v1/templates', { params: { query: { limit: 100 } } })) });
+  const campaigns = useQuery({
+    queryKey: ['campaigns', 'options'],
+    queryFn: () => unwrap(api.GET('/api/v1/campaigns', { params: { query: { limit: 100 } } })),
+  });
+  const templates = useQuery({
+    queryKey: ['templates', 'options'],
+    queryFn: () => unwrap(api.GET('/api/v1/templates', { params: { query: { limit: 100 } } })),
+  });
   const create = useMutation({
     mutationFn: (body: ScheduleCreate) => unwrap(api.POST('/api/v1/schedule', { body })),
     onSuccess: async (schedule) => {
@@ -125,8 +154,14 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
     create.mutate(bodyOf(state));
   };
   const toggleWeekday = (day: string) =>
-    set('weekdays', state.weekdays.includes(day) ? state.weekdays.filter((d) => d !== day) : WEEKDAYS.filter((d) => d === day || state.weekdays.includes(d)));
-  const toggleMonthDay = (day: number) => set('monthDays', state.monthDays.includes(day) ? state.monthDays.filter((d) => d !== day) : [...state.monthDays, day]);
+    set(
+      'weekdays',
+      state.weekdays.includes(day)
+        ? state.weekdays.filter((d) => d !== day)
+        : WEEKDAYS.filter((d) => d === day || state.weekdays.includes(d)),
+    );
+  const toggleMonthDay = (day: number) =>
+    set('monthDays', state.monthDays.includes(day) ? state.monthDays.filter((d) => d !== day) : [...state.monthDays, day]);
 
   return (
     <div className="editor">
@@ -148,10 +183,23 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
           </div>
         )}
         <Field label="Name" id={`${id}-name`} error={err('name')} errorId={described('name')}>
-          <input id={`${id}-name`} name="name" value={state.name} onChange={(e) => set('name', e.target.value)} aria-invalid={!!err('name')} aria-describedby={described('name')} />
+          <input
+            id={`${id}-name`}
+            name="name"
+            value={state.name}
+            onChange={(e) => set('name', e.target.value)}
+            aria-invalid={!!err('name')}
+            aria-describedby={described('name')}
+          />
         </Field>
         <Field label="Repeats" id={`${id}-type`} error={err('schedule_type')} errorId={described('schedule_type')}>
-          <select id={`${id}-type`} name="schedule_type" value={state.type} onChange={(e) => set('type', e.target.value as ScheduleType)} aria-describedby={described('schedule_type')}>
+          <select
+            id={`${id}-type`}
+            name="schedule_type"
+            value={state.type}
+            onChange={(e) => set('type', e.target.value as ScheduleType)}
+            aria-describedby={described('schedule_type')}
+          >
             <option value="once">Once</option>
             <option value="daily">Every day</option>
             <option value="weekly">Every week</option>
@@ -160,8 +208,21 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
           </select>
         </Field>
         <div className="row">
-          <Field label={state.type === 'once' ? 'Date' : state.type === 'cron' ? 'Starts on (optional)' : 'Starts on'} id={`${id}-date`} error={err('scheduled_at')} errorId={described('scheduled_at')}>
-            <input id={`${id}-date`} name="date" type="date" value={state.date} onChange={(e) => set('date', e.target.value)} aria-invalid={!!err('scheduled_at')} aria-describedby={described('scheduled_at')} />
+          <Field
+            label={state.type === 'once' ? 'Date' : state.type === 'cron' ? 'Starts on (optional)' : 'Starts on'}
+            id={`${id}-date`}
+            error={err('scheduled_at')}
+            errorId={described('scheduled_at')}
+          >
+            <input
+              id={`${id}-date`}
+              name="date"
+              type="date"
+              value={state.date}
+              onChange={(e) => set('date', e.target.value)}
+              aria-invalid={!!err('scheduled_at')}
+              aria-describedby={described('scheduled_at')}
+            />
           </Field>
           {state.type !== 'cron' && (
             <Field label="Time" id={`${id}-time`}>
@@ -174,7 +235,13 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
             <legend>On these days</legend>
             {WEEKDAYS.map((day) => (
               <label key={day} className="chip">
-                <input type="checkbox" name="weekday" value={day} checked={state.weekdays.includes(day)} onChange={() => toggleWeekday(day)} />
+                <input
+                  type="checkbox"
+                  name="weekday"
+                  value={day}
+                  checked={state.weekdays.includes(day)}
+                  onChange={() => toggleWeekday(day)}
+                />
                 {day.slice(0, 1).toUpperCase() + day.slice(1, 3)}
               </label>
             ))}
@@ -187,7 +254,13 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
             <legend>On these days of the month</legend>
             {Array.from({ length: 31 }, (_, i) => i + 1).map((day) => (
               <label key={day} className="chip">
-                <input type="checkbox" name="month_day" value={day} checked={state.monthDays.includes(day)} onChange={() => toggleMonthDay(day)} />
+                <input
+                  type="checkbox"
+                  name="month_day"
+                  value={day}
+                  checked={state.monthDays.includes(day)}
+                  onChange={() => toggleMonthDay(day)}
+                />
                 {day}
               </label>
             ))}
@@ -200,24 +273,63 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
           </fieldset>
         )}
         {state.type === 'cron' && (
-          <Field label="Cron expression (minute hour day month weekday)" id={`${id}-cron`} error={err('recurrence_pattern')} errorId={described('recurrence_pattern')}>
-            <input id={`${id}-cron`} name="cron" value={state.cron} onChange={(e) => set('cron', e.target.value)} aria-invalid={!!err('recurrence_pattern')} aria-describedby={described('recurrence_pattern')} spellCheck={false} />
+          <Field
+            label="Cron expression (minute hour day month weekday)"
+            id={`${id}-cron`}
+            error={err('recurrence_pattern')}
+            errorId={described('recurrence_pattern')}
+          >
+            <input
+              id={`${id}-cron`}
+              name="cron"
+              value={state.cron}
+              onChange={(e) => set('cron', e.target.value)}
+              aria-invalid={!!err('recurrence_pattern')}
+              aria-describedby={described('recurrence_pattern')}
+              spellCheck={false}
+            />
           </Field>
         )}
         <TimeZonePicker value={state.timezone} onChange={(zone) => set('timezone', zone)} errorId={described('timezone')} />
         <FieldMessages id={`${id}-timezone-error`} messages={err('timezone')} />
         {state.type !== 'once' && (
           <div className="row">
-            <Field label="Ends on (optional)" id={`${id}-end`} error={err('recurrence_end_date')} errorId={described('recurrence_end_date')}>
-              <input id={`${id}-end`} name="end_date" type="date" value={state.endDate} onChange={(e) => set('endDate', e.target.value)} aria-describedby={described('recurrence_end_date')} />
+            <Field
+              label="Ends on (optional)"
+              id={`${id}-end`}
+              error={err('recurrence_end_date')}
+              errorId={described('recurrence_end_date')}
+            >
+              <input
+                id={`${id}-end`}
+                name="end_date"
+                type="date"
+                value={state.endDate}
+                onChange={(e) => set('endDate', e.target.value)}
+                aria-describedby={described('recurrence_end_date')}
+              />
             </Field>
             <Field label="At most this many runs (optional)" id={`${id}-max`} error={err('max_runs')} errorId={described('max_runs')}>
-              <input id={`${id}-max`} name="max_runs" type="number" min={1} value={state.maxRuns} onChange={(e) => set('maxRuns', e.target.value)} aria-describedby={described('max_runs')} />
+              <input
+                id={`${id}-max`}
+                name="max_runs"
+                type="number"
+                min={1}
+                value={state.maxRuns}
+                onChange={(e) => set('maxRuns', e.target.value)}
+                aria-describedby={described('max_runs')}
+              />
             </Field>
           </div>
         )}
         <Field label="Campaign" id={`${id}-campaign`} error={err('campaign_id')} errorId={described('campaign_id')}>
-          <select id={`${id}-campaign`} name="campaign_id" value={state.campaignId} onChange={(e) => set('campaignId', e.target.value)} aria-describedby={described('campaign_id')}>
+          <select
+            id={`${id}-campaign`}
+            name="campaign_id"
+            value={state.campaignId}
+            onChange={(e) => set('campaignId', e.target.value)}
+            aria-describedby={described('campaign_id')}
+          >
             <option value="">No campaign</option>
             {(campaigns.data ?? []).map((c) => (
               <option key={c.id} value={c.id}>
@@ -227,7 +339,13 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
           </select>
         </Field>
         <Field label="Template" id={`${id}-template`} error={err('template_id')} errorId={described('template_id')}>
-          <select id={`${id}-template`} name="template_id" value={state.templateId} onChange={(e) => set('templateId', e.target.value)} aria-describedby={described('template_id')}>
+          <select
+            id={`${id}-template`}
+            name="template_id"
+            value={state.templateId}
+            onChange={(e) => set('templateId', e.target.value)}
+            aria-describedby={described('template_id')}
+          >
             <option value="">No template</option>
             {(templates.data ?? []).map((t) => (
               <option key={t.id} value={t.id}>
@@ -236,8 +354,20 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
             ))}
           </select>
         </Field>
-        <Field label="Target URL of the Jobs (optional)" id={`${id}-target`} error={err('job_config.target_url')} errorId={described('job_config.target_url')}>
-          <input id={`${id}-target`} name="target_url" type="url" value={state.targetUrl} onChange={(e) => set('targetUrl', e.target.value)} aria-describedby={described('job_config.target_url')} />
+        <Field
+          label="Target URL of the Jobs (optional)"
+          id={`${id}-target`}
+          error={err('job_config.target_url')}
+          errorId={described('job_config.target_url')}
+        >
+          <input
+            id={`${id}-target`}
+            name="target_url"
+            type="url"
+            value={state.targetUrl}
+            onChange={(e) => set('targetUrl', e.target.value)}
+            aria-describedby={described('job_config.target_url')}
+          />
         </Field>
         <button type="submit" className="primary" disabled={create.isPending}>
           {create.isPending ? 'Saving…' : 'Create schedule'}

@@ -15,7 +15,19 @@ function useFilter<T extends string>(values: readonly T[], key: string): [T | un
   return [value, (next: string) => setParams(next ? { [key]: next } : {})];
 }
 
-function FilterSelect({ id, label, values, value, onChange }: { id: string; label: string; values: readonly string[]; value?: string; onChange: (v: string) => void }) {
+function FilterSelect({
+  id,
+  label,
+  values,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  values: readonly string[];
+  value?: string;
+  onChange: (v: string) => void;
+}) {
   return (
     <div className="toolbar">
       <label htmlFor={id}>{label}</label>
@@ -90,7 +102,10 @@ export function JobsPage() {
     <>
       <h1>Jobs</h1>
       <FilterSelect id="job-status" label="Status" values={JOB_STATUSES} value={status} onChange={setStatus} />
-      <ListState query={jobs} empty={`No Jobs${status ? ` with status ${status.replace(/_/g, ' ')}` : ''} yet — use a template or let a schedule run.`}>
+      <ListState
+        query={jobs}
+        empty={`No Jobs${status ? ` with status ${status.replace(/_/g, ' ')}` : ''} yet — use a template or let a schedule run.`}
+      >
         {(items) => (
           <table>
             <thead>

@@ -30,7 +30,8 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
   return (
     <li className="card" style={{ borderLeftColor: campaign.color ?? '#9aa0a6' }}>
       <h3>
-        <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link> <span className={`status status-${campaign.status}`}>{campaign.status}</span>
+        <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>{' '}
+        <span className={`status status-${campaign.status}`}>{campaign.status}</span>
       </h3>
       {stats.isPending ? (
         <div className="skeleton-row" role="status" aria-label="Loading stats" />
@@ -38,9 +39,13 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
         <ErrorBox error={stats.error} />
       ) : (
         <>
-          <Progress value={stats.data.job_count_progress} label={`Jobs ${stats.data.total_jobs}${campaign.target_job_count ? ` of ${campaign.target_job_count}` : ''}`} />
+          <Progress
+            value={stats.data.job_count_progress}
+            label={`Jobs ${stats.data.total_jobs}${campaign.target_job_count ? ` of ${campaign.target_job_count}` : ''}`}
+          />
           <p className="muted">
-            {stats.data.days_remaining === null ? 'No end date' : `${stats.data.days_remaining} days left`} · {stats.data.total_scheduled_jobs} schedules
+            {stats.data.days_remaining === null ? 'No end date' : `${stats.data.days_remaining} days left`} ·{' '}
+            {stats.data.total_scheduled_jobs} schedules
           </p>
         </>
       )}
@@ -59,7 +64,12 @@ function NewCampaign() {
     mutationFn: () =>
       unwrap(
         api.POST('/api/v1/campaigns', {
-          body: { name, color, ...(target ? { target_job_count: Number(target) } : {}), ...(endDate ? { end_date: `${endDate}T23:59:59Z` } : {}) },
+          body: {
+            name,
+            color,
+            ...(target ? { target_job_count: Number(target) } : {}),
+            ...(endDate ? { end_date: `${endDate}T23:59:59Z` } : {}),
+          },
         }),
       ),
     onSuccess: async () => {
@@ -106,7 +116,10 @@ function NewCampaign() {
 
 export function CampaignsPage() {
   const api = useApi();
-  const campaigns = useQuery({ queryKey: ['campaigns', 'list'], queryFn: () => unwrap(api.GET('/api/v1/campaigns', { params: { query: { limit: 100 } } })) });
+  const campaigns = useQuery({
+    queryKey: ['campaigns', 'list'],
+    queryFn: () => unwrap(api.GET('/api/v1/campaigns', { params: { query: { limit: 100 } } })),
+  });
   return (
     <>
       <h1>Campaigns</h1>
@@ -127,8 +140,14 @@ export function CampaignsPage() {
 export function CampaignPage() {
   const { id = '' } = useParams();
   const api = useApi();
-  const campaign = useQuery({ queryKey: ['campaigns', id], queryFn: () => unwrap(api.GET('/api/v1/campaigns/{id}', { params: { path: { id } } })) });
-  const stats = useQuery({ queryKey: ['campaigns', id, 'stats'], queryFn: () => unwrap(api.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id } } })) });
+  const campaign = useQuery({
+    queryKey: ['campaigns', id],
+    queryFn: () => unwrap(api.GET('/api/v1/campaigns/{id}', { params: { path: { id } } })),
+  });
+  const stats = useQuery({
+    queryKey: ['campaigns', id, 'stats'],
+    queryFn: () => unwrap(api.GET('/api/v1/campaigns/{id}/stats', { params: { path: { id } } })),
+  });
   const schedules = useQuery({
     queryKey: ['schedules', { campaign: id }],
     queryFn: () => unwrap(api.GET('/api/v1/schedule', { params: { query: { campaign_id: id, limit: 100 } } })),
@@ -155,8 +174,14 @@ export function CampaignPage() {
           <p role="status">Loading…</p>
         ) : (
           <>
-            <Progress value={stats.data.job_count_progress} label={`Jobs ${stats.data.total_jobs}${c.target_job_count ? ` of ${c.target_job_count}` : ''}`} />
-            <Progress value={stats.data.budget_progress} label={`Budget $${stats.data.budget_spent_usd.toFixed(2)}${c.target_budget_usd ? ` of $${c.target_budget_usd}` : ''}`} />
+            <Progress
+              value={stats.data.job_count_progress}
+              label={`Jobs ${stats.data.total_jobs}${c.target_job_count ? ` of ${c.target_job_count}` : ''}`}
+            />
+            <Progress
+              value={stats.data.budget_progress}
+              label={`Budget $${stats.data.budget_spent_usd.toFixed(2)}${c.target_budget_usd ? ` of $${c.target_budget_usd}` : ''}`}
+            />
             <dl className="stats">
               <dt>Days left</dt>
               <dd>{stats.data.days_remaining ?? 'no end date'}</dd>
@@ -172,12 +197,20 @@ export function CampaignPage() {
       </section>
       <section aria-labelledby="schedules-title">
         <h2 id="schedules-title">Schedules</h2>
-        <ListState query={schedules} empty={<>No schedules in this campaign — <Link to="/schedules/new">create one</Link>.</>}>
+        <ListState
+          query={schedules}
+          empty={
+            <>
+              No schedules in this campaign — <Link to="/schedules/new">create one</Link>.
+            </>
+          }
+        >
           {(items) => (
             <ul className="rows">
               {items.map((s) => (
                 <li key={s.id}>
-                  <strong>{s.name}</strong> <span className="muted">{s.schedule_type}</span> · next <When at={s.next_run_at} zone={s.timezone || browserZone()} />{' '}
+                  <strong>{s.name}</strong> <span className="muted">{s.schedule_type}</span> · next{' '}
+                  <When at={s.next_run_at} zone={s.timezone || browserZone()} />{' '}
                   <span className={`status status-${s.status}`}>{s.status}</span>
                 </li>
               ))}

@@ -10,7 +10,9 @@ const STATUSES = ['active', 'paused', 'completed', 'expired', 'error'] as const;
 export function SchedulesPage() {
   const api = useApi();
   const [params, setParams] = useSearchParams();
-  const status = (STATUSES as readonly string[]).includes(params.get('status') ?? '') ? (params.get('status') as (typeof STATUSES)[number]) : undefined;
+  const status = (STATUSES as readonly string[]).includes(params.get('status') ?? '')
+    ? (params.get('status') as (typeof STATUSES)[number])
+    : undefined;
   const schedules = useQuery({
     queryKey: ['schedules', { status }],
     queryFn: () => unwrap(api.GET('/api/v1/schedule', { params: { query: { limit: 100, ...(status ? { status } : {}) } } })),
@@ -32,7 +34,14 @@ export function SchedulesPage() {
           ))}
         </select>
       </div>
-      <ListState query={schedules} empty={<>No schedules{status ? ` with status ${status}` : ''} yet — <Link to="/schedules/new">create one</Link>.</>}>
+      <ListState
+        query={schedules}
+        empty={
+          <>
+            No schedules{status ? ` with status ${status}` : ''} yet — <Link to="/schedules/new">create one</Link>.
+          </>
+        }
+      >
         {(items) => (
           <table>
             <thead>

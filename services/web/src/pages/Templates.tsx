@@ -6,7 +6,9 @@ import { ErrorBox, ListState } from '../components/ListState';
 
 /** Favourites first, then the most used. */
 export function libraryOrder(templates: Template[]): Template[] {
-  return [...templates].sort((a, b) => Number(b.is_favorite) - Number(a.is_favorite) || b.use_count - a.use_count || a.name.localeCompare(b.name));
+  return [...templates].sort(
+    (a, b) => Number(b.is_favorite) - Number(a.is_favorite) || b.use_count - a.use_count || a.name.localeCompare(b.name),
+  );
 }
 
 function UseTemplate({ template, onClose }: { template: Template; onClose: () => void }) {
@@ -23,7 +25,14 @@ function UseTemplate({ template, onClose }: { template: Template; onClose: () =>
           body: {
             ...(targetUrl ? { target_url: targetUrl } : {}),
             ...(anchorText ? { anchor_text: anchorText } : {}),
-            ...(keywords.trim() ? { keywords: keywords.split(',').map((k) => k.trim()).filter(Boolean) } : {}),
+            ...(keywords.trim()
+              ? {
+                  keywords: keywords
+                    .split(',')
+                    .map((k) => k.trim())
+                    .filter(Boolean),
+                }
+              : {}),
           },
         }),
       ),
@@ -73,7 +82,10 @@ export function TemplatesPage() {
   const api = useApi();
   const queryClient = useQueryClient();
   const [using, setUsing] = useState<string | null>(null);
-  const templates = useQuery({ queryKey: ['templates', 'list'], queryFn: () => unwrap(api.GET('/api/v1/templates', { params: { query: { limit: 100 } } })) });
+  const templates = useQuery({
+    queryKey: ['templates', 'list'],
+    queryFn: () => unwrap(api.GET('/api/v1/templates', { params: { query: { limit: 100 } } })),
+  });
   const favorite = useMutation({
     mutationFn: (id: string) => unwrap(api.POST('/api/v1/templates/{id}/favorite', { params: { path: { id } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['templates'] }),
@@ -87,10 +99,19 @@ export function TemplatesPage() {
           <ul className="rows">
             {libraryOrder(items).map((t) => (
               <li key={t.id}>
-                <button type="button" className="icon" aria-pressed={t.is_favorite} aria-label={t.is_favorite ? `Unfavourite ${t.name}` : `Favourite ${t.name}`} onClick={() => favorite.mutate(t.id)}>
+                <button
+                  type="button"
+                  className="icon"
+                  aria-pressed={t.is_favorite}
+                  aria-label={t.is_favorite ? `Unfavourite ${t.name}` : `Favourite ${t.name}`}
+                  onClick={() => favorite.mutate(t.id)}
+                >
                   {t.is_favorite ? '★' : '☆'}
                 </button>{' '}
-                <strong>{t.name}</strong> <span className="muted">used {t.use_count} times{t.publisher_domain ? ` · ${t.publisher_domain}` : ''}</span>{' '}
+                <strong>{t.name}</strong>{' '}
+                <span className="muted">
+                  used {t.use_count} times{t.publisher_domain ? ` · ${t.publisher_domain}` : ''}
+                </span>{' '}
                 <button type="button" onClick={() => setUsing(using === t.id ? null : t.id)} aria-expanded={using === t.id}>
                   Use
                 </button>
