@@ -29,7 +29,7 @@ export function PreviewList({ preview }: { preview: SchedulePreview }) {
         return (
           <li key={occurrence.at} className={changed ? 'dst-change' : undefined}>
             <time dateTime={occurrence.at}>{formatInZone(occurrence.at, zone)}</time>{' '}
-            <span className="offset">{utcOffsetLabel(offset)}</span>
+            {zoneAbbreviation(occurrence.at, zone) !== utcOffsetLabel(offset) && <span className="offset">{utcOffsetLabel(offset)}</span>}
             {changed && (
               <span className="badge" title={`The offset changes from ${utcOffsetLabel(before)} to ${utcOffsetLabel(offset)}`}>
                 DST change: now {zoneAbbreviation(occurrence.at, zone)} ({utcOffsetLabel(offset)})

@@ -136,7 +136,11 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
   const create = useMutation({
     mutationFn: (body: ScheduleCreate) => unwrap(api.POST('/api/v1/schedule', { body })),
     onSuccess: async (schedule) => {
-      await queryClient.invalidateQueries({ queryKey: ['schedules'] });
+      // The lists and the campaigns' stats (schedule counts, upcoming runs) change.
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['schedules'] }),
+        queryClient.invalidateQueries({ queryKey: ['campaigns'] }),
+      ]);
       onCreated?.(schedule);
     },
   });
