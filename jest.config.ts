@@ -26,8 +26,10 @@ const config: Config = {
     { ...shared, displayName: 'queue', rootDir: '<rootDir>/packages/queue' },
     { ...shared, displayName: 'telemetry', rootDir: '<rootDir>/packages/telemetry' },
     { ...shared, displayName: 'testkit', rootDir: '<rootDir>/packages/testkit' },
+    { ...shared, displayName: 'client', rootDir: '<rootDir>/packages/client' },
     { ...shared, displayName: 'api', rootDir: '<rootDir>/services/api' },
     { ...shared, displayName: 'worker', rootDir: '<rootDir>/services/worker' },
+    // services/web is not a jest project: its Vitest suite runs by `npm run test -w services/web` (root `npm test`).
     {
       ...shared,
       displayName: 'repo',

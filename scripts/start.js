@@ -49,8 +49,31 @@ async function main() {
     { name: 'api', args: [path.join(root, 'services/api/dist/main.js')], env: process.env },
     { name: 'worker', args: [path.join(root, 'services/worker/dist/main.js')], env: workerEnv },
   ]);
+  printSignInLink(config);
   process.on('SIGINT', () => supervisor.stop('SIGINT'));
   process.on('SIGTERM', () => supervisor.stop('SIGTERM'));
+}
+
+/** The local user the development sign-in link is for. */
+const LOCAL_USER = 'local-user';
+/** How long that link's token is valid, in seconds (a working day). */
+const SIGN_IN_TTL_SECONDS = 12 * 3600;
+
+/**
+ * In development (no JWT_SECRET: the configured secret is the development one) prints a ready
+ * sign-in link to the web app, with a token for a local user (`npm run token`'s signing). With a
+ * real secret or key it prints only the address: tokens come from the identity provider then.
+ */
+function printSignInLink(config) {
+  // PORT=0 takes a free port, which only the API's `api listening` log line names.
+  const address = config.port ? `http://localhost:${config.port}/app/` : 'http://localhost:<the port in "api listening">/app/';
+  if (!config.jwt.usingDevelopmentSecret) {
+    console.log(`Web app: ${address} (sign in with a token from your identity provider)`);
+    return;
+  }
+  const { signToken } = require('../services/api/dist/http/auth');
+  const token = signToken(LOCAL_USER, config.jwt, SIGN_IN_TTL_SECONDS, {});
+  console.log(`Web app (development secret, user "${LOCAL_USER}", valid 12 h): ${address}?token=${token}`);
 }
 
 /** First restart delay of a crashed child; doubled on each crash in a row, up to the maximum. */

@@ -20,6 +20,7 @@ import { healthRoutes } from './health.routes';
 import { openapiRoutes } from './openapi';
 import { GROUPS } from './openapi/document';
 import { requestLogging, requestMetrics } from './http/observability';
+import { webRoutes } from './web.routes';
 
 /** What a browser on another origin may send (preflight) and read (`Access-Control-Expose-Headers`). */
 export const CORS_ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(calendarApi.options.base, calendarRoutes(deps, limits));
   app.use(icalRoutes(deps, limits));
   app.use(API_BASE, api);
+  app.use(webRoutes());
 
   app.use(methodNotAllowed(GROUPS));
   app.use(routeNotFound);

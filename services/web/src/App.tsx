@@ -1,0 +1,83 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { BrowserRouter, Navigate, NavLink, Route, Routes } from 'react-router-dom';
+import { ApiProvider, apiFor } from './api';
+import { clearToken, storedToken, storeToken, takeTokenFromUrl } from './auth';
+import { CampaignPage, CampaignsPage } from './pages/Campaigns';
+import { JobsPage, RunsPage } from './pages/Activity';
+import { NewSchedulePage, SchedulesPage } from './pages/Schedules';
+import { SignIn } from './pages/SignIn';
+import { TemplatesPage } from './pages/Templates';
+
+const NAV = [
+  ['/campaigns', 'Campaigns'],
+  ['/schedules', 'Schedules'],
+  ['/templates', 'Templates'],
+  ['/jobs', 'Jobs'],
+  ['/runs', 'Runs'],
+] as const;
+
+export function App() {
+  const [token, setToken] = useState<string | null>(() => takeTokenFromUrl(window.location, window.history) ?? storedToken());
+  const queryClient = useMemo(() => new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 10_000 } } }), [token]);
+  const api = useMemo(() => (token ? apiFor(token) : null), [token]);
+  if (!token || !api)
+    return (
+      <SignIn
+        onSignedIn={(t) => {
+          storeToken(t);
+          setToken(t);
+        }}
+      />
+    );
+  return (
+    <ApiProvider client={api}>
+      <QueryClientProvider client={queryClient}>
+        <BrowserRouter basename="/app">
+          <a className="skip-link" href="#main">
+            Skip to content
+          </a>
+          <header className="top">
+            <strong className="brand">Content Scheduler</strong>
+            <nav aria-label="Main">
+              {NAV.map(([to, label]) => (
+                <NavLink key={to} to={to}>
+                  {label}
+                </NavLink>
+              ))}
+            </nav>
+            <button
+              type="button"
+              onClick={() => {
+                clearToken();
+                setToken(null);
+              }}
+            >
+              Sign out
+            </button>
+          </header>
+          <main id="main">
+            <Routes>
+              <Route path="/" element={<Navigate to="/campaigns" replace />} />
+              <Route path="/campaigns" element={<CampaignsPage />} />
+              <Route path="/campaigns/:id" element={<CampaignPage />} />
+              <Route path="/schedules" element={<SchedulesPage />} />
+              <Route path="/schedules/new" element={<NewSchedulePage />} />
+              <Route path="/templates" element={<TemplatesPage />} />
+              <Route path="/jobs" element={<JobsPage />} />
+              <Route path="/runs" element={<RunsPage />} />
+              <Route
+                path="*"
+                element={
+                  <p>
+                    No such page. <NavLink to="/campaigns">Go to campaigns</NavLink>.
+                  </p>
+                }
+              />
+            </Routes>
+          </main>
+        </BrowserRouter>
+      </QueryClientProvider>
+    </ApiProvider>
+  );
+}

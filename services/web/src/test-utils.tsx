@@ -1,0 +1,49 @@
+import { createClient } from '@scheduler/client';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import type { ReactElement } from 'react';
+import { MemoryRouter } from 'react-router-dom';
+import { ApiProvider } from './api';
+
+export interface Call {
+  method: string;
+  path: string;
+  query: string;
+  body: unknown;
+}
+
+type Answer = { status: number; body: unknown } | ((call: Call) => { status: number; body: unknown });
+
+/**
+ * Renders `ui` with a real typed client whose fetch answers from `routes` ('POST /api/v1/schedule'
+ * -> answer) and records every call. An unrouted call answers 404 problem+json.
+ */
+export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>) {
+  const calls: Call[] = [];
+  const fetch = async (input: RequestInfo | URL): Promise<Response> => {
+    const request = input as Request;
+    const url = new URL(request.url);
+    const text = await request.text();
+    const call = { method: request.method, path: url.pathname, query: url.search, body: (text ? JSON.parse(text) : undefined) as unknown };
+    calls.push(call);
+    const answer = routes[`${call.method} ${call.path}`];
+    const { status, body } =
+      typeof answer === 'function'
+        ? answer(call)
+        : (answer ?? { status: 404, body: { title: 'Not Found', status: 404, detail: `no route ${call.path}` } });
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
+    });
+  };
+  const client = createClient({ baseUrl: 'http://localhost', token: 't', fetch });
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const result = render(
+    <ApiProvider client={client}>
+      <QueryClientProvider client={queryClient}>
+        <MemoryRouter>{ui}</MemoryRouter>
+      </QueryClientProvider>
+    </ApiProvider>,
+  );
+  return { ...result, calls };
+}
