@@ -149,7 +149,7 @@ export interface paths {
         get: operations["getCampaign"];
         /**
          * Update a campaign (partial)
-         * @description Only the fields sent change. Pausing a campaign (`paused`) stops its schedules from producing Jobs until it is active again; `completed` / `archived` stop them for good.
+         * @description Only the fields sent change. Pausing a campaign (`paused`) stops its schedules from producing Jobs until it is active again (as `POST /campaigns/{id}/pause` without a reason or `resume_at`; a paused campaign keeps its pause); any other status clears `paused_reason` and `resume_at`. `completed` / `archived` stop the schedules for good.
          *
          *     Roles: `editor`, `admin` (access `write`).
          *
@@ -190,6 +190,60 @@ export interface paths {
         get: operations["getCampaignStats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a campaign
+         * @description Its active schedules make no run until it is active again (they keep status `active` with `next_run_at` null and `not_running_reason: campaign_paused`). On resume (this campaign's `POST …/resume`, `PUT` with `status: active`, or by itself at `resume_at`, once whatever the number of workers) the runs they did not make are recorded `skipped` with reason `campaign paused` or `campaign paused: <reason>`, and they go on from their next run after the resume. Pausing a paused campaign replaces its `reason` and `resume_at`.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["pauseCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused campaign
+         * @description Takes no body. The campaign becomes `active`, `paused_reason` and `resume_at` are cleared; the runs its schedules did not make during the pause are recorded `skipped` with the pause's reason, and they go on from their next run.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["resumeCampaign"];
         delete?: never;
         options?: never;
         head?: never;
@@ -311,6 +365,54 @@ export interface paths {
          *     Rate limit: writes (default 30 per 60 s).
          */
         post: operations["useTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedule/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import schedules from a CSV file or a JSON array
+         * @description Every row is checked exactly like `POST /schedule` (against one clock). `dry_run=true`: 200 with the report, nothing written. Otherwise all or nothing in one transaction: any bad row (or header) is a 422 with the report and nothing created; else 201, every schedule created with its scheduler (written after the commit, in bulk; if Redis fails meanwhile the worker’s reconciler creates the missing ones).
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["importSchedules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedule/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export schedules as CSV or JSON (the list’s filters)
+         * @description The file `POST /schedule/import` takes back: the create fields of each schedule the filters match, in the list's order, at most 10000 (more is a 422: narrow the filters). CSV: a UTF-8 BOM, the header of every column, `job_config` as JSON text. `scheduled_at` is the start as wall time in `timezone`; once the start has passed, the next run (with its offset) and `max_runs` less the runs made; a cron without `scheduled_at`.
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["exportSchedules"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -803,6 +905,201 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every occurrence of the caller's schedules in a window, soonest first
+         * @description The past (before now) from run history and Jobs (`materialized`, `missed`, `failed`, `skipped`; run-now runs included, as `materialized` or `failed` at the instant they were made); the future from the same expansion the worker fires with (`planned`, `paused`, `skipped`), for active and paused schedules. `from` and `to` are required, at most 366 days apart. Paged by an opaque `cursor`.
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["getCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workspace's iCal feeds, oldest first (without their addresses)
+         * @description Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["listCalendarFeeds"];
+        put?: never;
+        /**
+         * Create an iCal feed of the calendar (its address is shown only here)
+         * @description The `url` holds a random 256-bit token and needs no bearer token: anyone with it reads the calendar of the workspace (or of `campaign_id`) from 30 days back to 180 days ahead. It is stored hashed: list it again and it is not there; `rotate` gives a new one.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["createCalendarFeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feeds/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give an iCal feed a new address (the old one answers 404 from now on)
+         * @description Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["rotateCalendarFeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feeds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an iCal feed (its address answers 404 from now on)
+         * @description Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        delete: operations["deleteCalendarFeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ical/{token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An iCal feed (RFC 5545) of the calendar, by the token in its address (no bearer token)
+         * @description One VEVENT per occurrence of the feed's calendar from 30 days back to 180 days ahead (expanded instances, at most 5000, soonest first), 15 minutes long, UID from the schedule and the instant, SUMMARY the schedule name, CATEGORIES the campaign name, URL the schedule; skipped, missed and failed occurrences are STATUS:CANCELLED, paused ones TENTATIVE. Rate limited per client address (the reads budget).
+         */
+        get: operations["getIcalFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blackouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workspace's blackouts, earliest start_date first
+         * @description Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["listBlackouts"];
+        put?: never;
+        /**
+         * Create a blackout (holiday, freeze period)
+         * @description The `next_run_at` of the active schedules it covers (its campaign's, or the whole workspace's) is recomputed in the same transaction, and their schedulers are rewritten after the commit. A workspace holds at most 1000 blackouts.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["createBlackout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blackouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a blackout
+         * @description Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: reads (default 100 per 60 s).
+         */
+        get: operations["getBlackout"];
+        /**
+         * Update a blackout (partial)
+         * @description Only the fields sent change. The `next_run_at` of the active schedules it covers (its campaign's, or the whole workspace's) is recomputed in the same transaction, and their schedulers are rewritten after the commit. (A new name alone moves no run.)
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        put: operations["updateBlackout"];
+        post?: never;
+        /**
+         * Delete a blackout
+         * @description The `next_run_at` of the active schedules it covers (its campaign's, or the whole workspace's) is recomputed in the same transaction, and their schedulers are rewritten after the commit. The runs it held come back.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        delete: operations["deleteBlackout"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -943,6 +1240,14 @@ export interface components {
             /** @description Every Job of the campaign waits for an approval. */
             requires_approval: boolean;
             approval_timeout_hours: number | null;
+            /** @description Why it is paused (given on pause); null when it is not paused or no reason was given. */
+            paused_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the paused campaign becomes active again by itself; null when it is not paused or only a resume ends the pause.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            resume_at: string | null;
             /**
              * Format: date-time
              * @example 2026-01-05T14:00:00.000Z
@@ -977,6 +1282,7 @@ export interface components {
             budget_progress: number | null;
             /** @description The next 5 runs of the campaign's active schedules, soonest first. */
             upcoming_runs: components["schemas"]["UpcomingRun"][];
+            forecast: components["schemas"]["CampaignForecast"];
         };
         UpcomingRun: {
             /** Format: uuid */
@@ -987,6 +1293,23 @@ export interface components {
              * @example 2026-01-05T14:00:00.000Z
              */
             run_at: string;
+            /** @description Only on a run a `shift` blackout moved: the blackout's name. */
+            blackout?: string;
+        };
+        /** @description What the campaign will reach by its end date at its current plan. */
+        CampaignForecast: {
+            /** @description `total_jobs` plus the runs the campaign's active schedules will still make up to `end_date` (recurrence, `max_runs`, skips, blackouts and the campaign's pause until its `resume_at` applied; a paused schedule, or a campaign paused without `resume_at`, makes none). `null` without an end date. */
+            projected_jobs_by_end_date: number | null;
+            /** @description `projected_jobs_by_end_date >= target_job_count`; `null` without a target or an end date. */
+            will_meet_target: boolean | null;
+            /**
+             * Format: date-time
+             * @description When the Job count reaches `target_job_count`: the run that reaches it (within `end_date`, or 366 days ahead without one), or the creation of the Job that reached it when it is reached already; `null` without a target or when it is never reached.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            projected_target_date: string | null;
+            /** @description `projected_jobs_by_end_date` × the mean `cost_usd` of the campaign's completed Jobs (4 decimals); `null` without an end date or without a completed Job with a cost. */
+            projected_spend_usd: number | null;
         };
         /** @description Partial update: only the fields sent change; `null` clears a nullable field. */
         CampaignUpdate: {
@@ -1019,6 +1342,19 @@ export interface components {
             requires_approval?: boolean;
             /** @description Hours a gated Job waits for a decision before it is cancelled (`status_reason` `approval timed out after N h`); a schedule's own `approval_timeout_hours` wins. `null`: no timeout. */
             approval_timeout_hours?: number | null;
+        };
+        /** @description A pause. Pausing a paused campaign replaces its `reason` and `resume_at` with the ones sent (a field left out becomes null). The body may be left out. */
+        CampaignPause: {
+            /**
+             * @description Why it is paused: the runs the pause skips are recorded with reason `campaign paused: <reason>` (without one: `campaign paused`).
+             * @example waiting for the new brand guidelines
+             */
+            reason?: string | null;
+            /**
+             * @description When the campaign becomes active again by itself: ISO 8601 (without an offset it is read as UTC), in the future and before the campaign's `end_date`. Null or left out: only `POST /campaigns/{id}/resume` (or `PUT` with `status: active`) resumes it.
+             * @example 2026-01-05T09:00:00Z
+             */
+            resume_at?: string | null;
         };
         TemplateCreate: {
             name: string;
@@ -1255,6 +1591,120 @@ export interface components {
              * @example 2026-01-05T14:00:00.000Z
              */
             updated_at: string;
+        };
+        ImportReport: {
+            dry_run: boolean;
+            /** @description Rows of the file (the header not counted). */
+            total: number;
+            valid: number;
+            invalid: number;
+            /**
+             * Format: uuid
+             * @description The committed import; `null` on a dry run or a refused commit.
+             */
+            import_id: string | null;
+            /** @description One entry per row, in the file's order; a CSV header with errors comes first as its own entry. */
+            rows: {
+                /** @description The file's row number: a CSV file's line (the header is line 1), a JSON array's position from 1. */
+                row: number;
+                ok: boolean;
+                errors: {
+                    /** @description The file's row number (a CSV line; a JSON array's position from 1). */
+                    row: number;
+                    /** @description The field (column), `row` for the row as a whole, `body` for the file. */
+                    field: string;
+                    message: string;
+                }[];
+                name: string | null;
+                /**
+                 * Format: uuid
+                 * @description The created schedule (a commit); `null` on a dry run or for a bad row.
+                 */
+                id: string | null;
+                /**
+                 * Format: date-time
+                 * @description The resolved first run, UTC (`null` for a bad row, or while its paused campaign holds it).
+                 * @example 2026-01-05T14:00:00.000Z
+                 */
+                next_run_at: string | null;
+                /** @description The first run in the row’s time zone, ISO 8601 with its offset. */
+                local: string | null;
+                timezone: string | null;
+                /** @description Always empty for now (conflict warnings come with conflicts). */
+                warnings: string[];
+            }[];
+        };
+        /** @description Nothing was imported. A refused commit carries the report (`dry_run` … `rows`) beside `errors`; a file that is not one (not CSV or an array, empty, more than 10,000 rows) and a bad `Idempotency-Key` have `errors` only. */
+        ImportRefused: {
+            /** @constant */
+            type: "https://content-scheduler.dev/problems/validation-failed";
+            title: string;
+            /** @constant */
+            status: 422;
+            detail: string;
+            errors: {
+                /** @description `rows[<row>].<field>`, `<row>` the file’s row number; `body`, a query parameter or `Idempotency-Key` for the request. */
+                field: string;
+                message: string;
+            }[];
+            dry_run?: boolean;
+            /** @description Rows of the file (the header not counted). */
+            total?: number;
+            valid?: number;
+            invalid?: number;
+            /**
+             * Format: uuid
+             * @description The committed import; `null` on a dry run or a refused commit.
+             */
+            import_id?: string | null;
+            /** @description One entry per row, in the file's order; a CSV header with errors comes first as its own entry. */
+            rows?: {
+                /** @description The file's row number: a CSV file's line (the header is line 1), a JSON array's position from 1. */
+                row: number;
+                ok: boolean;
+                errors: {
+                    /** @description The file's row number (a CSV line; a JSON array's position from 1). */
+                    row: number;
+                    /** @description The field (column), `row` for the row as a whole, `body` for the file. */
+                    field: string;
+                    message: string;
+                }[];
+                name: string | null;
+                /**
+                 * Format: uuid
+                 * @description The created schedule (a commit); `null` on a dry run or for a bad row.
+                 */
+                id: string | null;
+                /**
+                 * Format: date-time
+                 * @description The resolved first run, UTC (`null` for a bad row, or while its paused campaign holds it).
+                 * @example 2026-01-05T14:00:00.000Z
+                 */
+                next_run_at: string | null;
+                /** @description The first run in the row’s time zone, ISO 8601 with its offset. */
+                local: string | null;
+                timezone: string | null;
+                /** @description Always empty for now (conflict warnings come with conflicts). */
+                warnings: string[];
+            }[];
+        };
+        /** @description A `POST /schedule` body (its absent fields left out), as `POST /schedule/import` takes it back. */
+        ScheduleExportRow: {
+            name?: unknown;
+            description?: unknown;
+            campaign_id?: unknown;
+            template_id?: unknown;
+            schedule_type?: unknown;
+            scheduled_at?: unknown;
+            recurrence_pattern?: unknown;
+            recurrence_end_date?: unknown;
+            timezone?: unknown;
+            max_runs?: unknown;
+            job_config?: unknown;
+            misfire_grace_seconds?: unknown;
+            catchup_policy?: unknown;
+            requires_approval?: unknown;
+            approval_timeout_hours?: unknown;
         };
         /** @description Rule fields (`schedule_type`, `scheduled_at`, `recurrence_pattern`, `recurrence_end_date`, `timezone`, `max_runs`) are validated together; every bad field is named in the 422. A schedule that would never run (no occurrence before `recurrence_end_date`, or none inside its campaign's dates) is a 422. */
         ScheduleCreate: {
@@ -1548,14 +1998,14 @@ export interface components {
         SchedulePreview: {
             timezone: string;
             /** @description Empty when the schedule will not run (`not_running_reason`). */
-            occurrences: components["schemas"]["Occurrence"][];
+            occurrences: components["schemas"]["PreviewOccurrence"][];
             /**
              * @description Why the schedule makes no run: its own status (`schedule_paused`, `schedule_error`, `schedule_completed`, `schedule_expired`), or `campaign_paused` for an active schedule its paused campaign holds (no next run until the campaign is active again). `null` when it runs at `next_run_at`.
              * @enum {string|null}
              */
             not_running_reason: "schedule_paused" | "schedule_error" | "schedule_completed" | "schedule_expired" | "campaign_paused" | null;
         };
-        Occurrence: {
+        PreviewOccurrence: {
             /**
              * Format: date-time
              * @description The fire instant, UTC.
@@ -1569,6 +2019,14 @@ export interface components {
             local: string;
             /** @description True where a DST gap moved the run off its nominal wall-clock time. */
             dst_adjusted: boolean;
+            /** @description Only on a run a `shift` blackout moved here: the blackout's name. */
+            blackout?: string;
+            /**
+             * Format: date-time
+             * @description Only on a run a `shift` blackout moved here: its nominal instant.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            shifted_from?: string;
         };
         ScheduleRun: {
             /**
@@ -1834,6 +2292,212 @@ export interface components {
              */
             processed_at: string;
         };
+        Calendar: {
+            /**
+             * Format: date-time
+             * @description The window start asked for (inclusive).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description The window end asked for (exclusive).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            to: string;
+            /** @description This page, soonest first (ties by schedule id). */
+            occurrences: components["schemas"]["CalendarOccurrence"][];
+            /** @description Pass as `cursor=` (with the same other parameters) for the next page; null on the last. */
+            next_cursor: string | null;
+        };
+        CalendarOccurrence: {
+            /**
+             * Format: uuid
+             * @description The schedule the occurrence belongs to.
+             */
+            schedule_id: string;
+            /** @description The schedule's current name. */
+            schedule_name: string;
+            /** @description The schedule's campaign, or null. */
+            campaign: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @description Stored upper-case. */
+                color: string | null;
+            } | null;
+            /** @description The merged job config's `publisher_domain` (the schedule's, else its template's). */
+            publisher_domain: string | null;
+            /**
+             * Format: date-time
+             * @description The occurrence instant, UTC.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            at: string;
+            /**
+             * @description The same instant as wall time in the schedule's zone, with its offset.
+             * @example 2027-03-14T09:00:00-04:00
+             */
+            local: string;
+            /** @description The schedule's IANA time zone. */
+            timezone: string;
+            /** @description True where a DST gap moved the run off its nominal wall-clock time (future occurrences). */
+            dst_adjusted: boolean;
+            /**
+             * @description `planned`, `paused` (would run, the schedule or campaign is paused), `skipped` (`reason` says why), and for the past `materialized` (a Job exists), `missed`, `failed`.
+             * @enum {string}
+             */
+            state: "planned" | "paused" | "skipped" | "materialized" | "missed" | "failed";
+            /**
+             * Format: uuid
+             * @description The Job of a materialized occurrence.
+             */
+            job_id: string | null;
+            /**
+             * @description That Job's status now.
+             * @enum {string|null}
+             */
+            job_status: "awaiting_approval" | "pending" | "running" | "completed" | "failed" | "cancelled" | null;
+            /** @description Why it is skipped, paused, missed or failed. */
+            reason: string | null;
+        };
+        /** @description A new iCal feed: of every schedule of the workspace, or of one campaign. */
+        FeedCreate: {
+            name: string;
+            /**
+             * Format: uuid
+             * @description Only this campaign's schedules; absent or null: every schedule of the workspace.
+             */
+            campaign_id?: string | null;
+        };
+        CalendarFeedWithUrl: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * Format: uuid
+             * @description The campaign it covers; null: every schedule of the workspace.
+             */
+            campaign_id: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: uri
+             * @description The absolute address of the feed, holding its secret token: shown only on create and rotate.
+             */
+            url: string;
+        };
+        CalendarFeed: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * Format: uuid
+             * @description The campaign it covers; null: every schedule of the workspace.
+             */
+            campaign_id: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            created_at: string;
+        };
+        /** @description A new blackout. `end_date` is not before `start_date`; at most 366 days. */
+        BlackoutCreate: {
+            name: string;
+            /**
+             * @description First day: a local date `YYYY-MM-DD` in `timezone`, inclusive.
+             * @example 2026-12-24
+             */
+            start_date: string;
+            /**
+             * @description Last day: a local date `YYYY-MM-DD` in `timezone`, inclusive.
+             * @example 2026-12-24
+             */
+            end_date: string;
+            /**
+             * @description IANA time zone the dates are read in.
+             * @example Europe/Berlin
+             */
+            timezone: string;
+            /**
+             * Format: uuid
+             * @description A campaign of the caller's workspace: the blackout covers only its schedules. Absent or `null`: every schedule of the workspace.
+             */
+            campaign_id?: string | null;
+            /**
+             * @description `skip`: an occurrence inside is recorded `skipped` (reason `blackout: <name>`). `shift`: it runs at the same local time on the first day after the blackout (one run with an occurrence the schedule already has then).
+             * @enum {string}
+             */
+            policy: "skip" | "shift";
+        };
+        Blackout: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description First day, local to `timezone`, inclusive.
+             * @example 2026-12-24
+             */
+            start_date: string;
+            /**
+             * @description Last day, local to `timezone`, inclusive.
+             * @example 2026-12-24
+             */
+            end_date: string;
+            timezone: string;
+            /**
+             * Format: uuid
+             * @description The campaign whose schedules it covers; `null`: every schedule of the workspace.
+             */
+            campaign_id: string | null;
+            /** @enum {string} */
+            policy: "skip" | "shift";
+            /** @description The member who created it. */
+            user_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description Partial update: only the fields sent change; `campaign_id: null` makes it workspace-wide. */
+        BlackoutUpdate: {
+            name?: string;
+            /**
+             * @description First day: a local date `YYYY-MM-DD` in `timezone`, inclusive.
+             * @example 2026-12-24
+             */
+            start_date?: string;
+            /**
+             * @description Last day: a local date `YYYY-MM-DD` in `timezone`, inclusive.
+             * @example 2026-12-24
+             */
+            end_date?: string;
+            /**
+             * @description IANA time zone the dates are read in.
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+            /**
+             * Format: uuid
+             * @description A campaign of the caller's workspace: the blackout covers only its schedules. Absent or `null`: every schedule of the workspace.
+             */
+            campaign_id?: string | null;
+            /**
+             * @description `skip`: an occurrence inside is recorded `skipped` (reason `blackout: <name>`). `shift`: it runs at the same local time on the first day after the blackout (one run with an occurrence the schedule already has then).
+             * @enum {string}
+             */
+            policy?: "skip" | "shift";
+        };
     };
     responses: {
         /** @description The body is not valid JSON. */
@@ -2077,6 +2741,15 @@ export interface components {
                     /** @constant */
                     status?: 429;
                 };
+            };
+        };
+        /** @description Nothing was imported: a bad row or header (with the report), or a file that is not one. */
+        ImportSchedules422: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ImportRefused"];
             };
         };
     };
@@ -2466,6 +3139,98 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    pauseCampaign: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CampaignPause"];
+            };
+        };
+        responses: {
+            /** @description The paused campaign. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The campaign is completed or archived. */
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resumeCampaign: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"];
+            };
+        };
+        responses: {
+            /** @description The resumed campaign. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The campaign is not paused. */
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listTemplates: {
         parameters: {
             query?: {
@@ -2739,6 +3504,112 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    importSchedules: {
+        parameters: {
+            query?: {
+                /** @description Check the file and report, writing nothing. Accepts `true`/`1` and `false`/`0`. */
+                dry_run?: "true" | "1" | "false" | "0";
+            };
+            header?: {
+                /** @description Makes a retried upload safe: a commit with a key this workspace used for an import in the last 24 h answers 201 with the first one’s report and creates nothing. The key with another file, or a key used for a run now, is a 422. Ignored on a dry run. 1–255 printable ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 10000 rows and 16mb. CSV: a header row of the create fields (name, description, campaign_id, template_id, schedule_type, scheduled_at, recurrence_pattern, recurrence_end_date, timezone, max_runs, job_config, misfire_grace_seconds, catchup_policy, requires_approval, approval_timeout_hours), `job_config` as one column of JSON text or as `job_config.<key>` columns; `,` or `;` (detected from the header), quoted fields with line breaks, a UTF-8 BOM; an empty cell is an absent field. Instants as ISO 8601 or `YYYY-MM-DD HH:mm[:ss]` (wall time in the row’s `timezone`). JSON: an array of `POST /schedule` bodies. */
+        requestBody: {
+            content: {
+                /**
+                 * @example name,schedule_type,scheduled_at,timezone,recurrence_pattern,job_config.publisher_domain
+                 *     Advent post,once,2027-12-24 09:00,Europe/Berlin,,blog.example.com
+                 *     Monday digest,weekly,2027-01-04 08:30,America/New_York,weekly:monday,news.example.com
+                 */
+                "text/csv": string;
+                "application/json": components["schemas"]["ScheduleCreate"][];
+            };
+        };
+        responses: {
+            /** @description A dry run: the report (`dry_run: true`, no `id`), nothing written. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description The import report (a dry run answers 200 with the same shape). A retry with the same key: the same report. */
+            201: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ImportSchedules422"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportSchedules: {
+        parameters: {
+            query?: {
+                /** @description Only items of this campaign. */
+                campaign_id?: components["parameters"]["CampaignIdFilter"];
+                /** @description Only schedules with this status. */
+                status_filter?: "active" | "paused" | "completed" | "expired" | "error";
+                /** @description Alias of `status_filter` (used when `status_filter` is absent; both with different values is a 422). */
+                status?: "active" | "paused" | "completed" | "expired" | "error";
+                /** @description Only active schedules with a next run. Accepts `true`/`1` and `false`/`0`. */
+                upcoming_only?: "true" | "1" | "false" | "0";
+                /** @description Only schedules of this type. */
+                schedule_type?: "once" | "daily" | "weekly" | "monthly" | "cron";
+                /** @description Only schedules using this template. */
+                template_id?: string;
+                /** @description Only schedules whose name contains this text (case-insensitive; blank is ignored). */
+                q?: string;
+                /** @description Order of the list (default: soonest `next_run_at` first, then newest). Schedules without a next run come last either way. A key sorts ascending, `-key` descending; ties are broken by id. */
+                sort?: "next_run_at" | "-next_run_at" | "created_at" | "-created_at" | "name" | "-name";
+                /** @description The file format (default `csv`). */
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (`Content-Disposition: attachment`); `X-Total-Count` the schedules in it. */
+            200: {
+                headers: {
+                    "X-Total-Count": components["headers"]["X-Total-Count"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["ScheduleExportRow"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3135,7 +4006,10 @@ export interface operations {
     pauseSchedule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
                 id: components["parameters"]["Id"];
@@ -3167,6 +4041,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             /** @description The schedule is not active. */
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -3177,7 +4052,10 @@ export interface operations {
     resumeSchedule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
                 id: components["parameters"]["Id"];
@@ -3209,6 +4087,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             /** @description The schedule is not paused. */
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -3633,6 +4512,416 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalendar: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive). Required. An ISO 8601 date-time with `Z` or an offset. */
+                from?: string;
+                /** @description Window end (exclusive). Required. An ISO 8601 date-time with `Z` or an offset. */
+                to?: string;
+                /** @description Only this campaign's schedules (another workspace's campaign: an empty calendar). */
+                campaign_id?: string;
+                /** @description Only schedules whose merged job config's `publisher_domain` is this. */
+                publisher_domain?: string;
+                /** @description Only occurrences in this state. */
+                state?: "planned" | "paused" | "skipped" | "materialized" | "missed" | "failed";
+                /** @description Occurrences per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page (asked with the same `from`, `to` and filters). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the calendar. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCalendarFeeds: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Items to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of feeds. */
+            200: {
+                headers: {
+                    "X-Total-Count": components["headers"]["X-Total-Count"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedCreate"];
+            };
+        };
+        responses: {
+            /** @description The feed, with its address. */
+            201: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedWithUrl"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"];
+            };
+        };
+        responses: {
+            /** @description The feed, with its new address. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedWithUrl"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"];
+            };
+        };
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getIcalFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed token (43 base64url characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listBlackouts: {
+        parameters: {
+            query?: {
+                /** @description Only items of this campaign. */
+                campaign_id?: components["parameters"]["CampaignIdFilter"];
+                /** @description Only blackouts whose dates (`start_date`..`end_date`, inclusive) include this local date `YYYY-MM-DD`. */
+                active_on?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Items to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of blackouts. */
+            200: {
+                headers: {
+                    "X-Total-Count": components["headers"]["X-Total-Count"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blackout"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createBlackout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlackoutCreate"];
+            };
+        };
+        responses: {
+            /** @description The created blackout. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blackout"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The workspace already has 1000 blackouts (MAX_BLACKOUTS_PER_WORKSPACE). */
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBlackout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The blackout. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blackout"];
+                };
+            };
+            400: components["responses"]["MalformedUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateBlackout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlackoutUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated blackout. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blackout"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteBlackout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"];
+            };
+        };
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];
