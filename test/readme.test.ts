@@ -93,5 +93,12 @@ describe('the README use cases, run as written against `npm start`', () => {
     expect(stdout).toContain('"occurrence_at":"2027-12-25T08:00:00.000Z"');
     expect(stdout).toContain('"next_run_at":"2027-12-26T08:00:00.000Z"');
     expect(stdout).toMatch(/"next_run_at":"2027-12-26T08:00:00.000Z"[^\n]*\}204\n/);
+    // Planning a month: the calendar's first page, the four runs the blackout takes, the forecast, the feed.
+    expect(stdout).toMatch(/"schedule_name":"Gift guide of the day"[^\n]*"local":"2027-12-01T09:00:00\+01:00"[^\n]*"next_cursor":"[^"]+"/);
+    expect(stdout.match(/"state":"skipped","job_id":null,"job_status":null,"reason":"blackout: Christmas break"/g)).toHaveLength(4);
+    expect(stdout).toContain(
+      '{"projected_jobs_by_end_date":32,"will_meet_target":false,"projected_target_date":null,"projected_spend_usd":null}',
+    );
+    expect(stdout).toMatch(/BEGIN:VCALENDAR\s+VERSION:2\.0\s+PRODID:/);
   }, 150_000);
 });

@@ -9,7 +9,7 @@ export type Job = Schema<'Job'>;
 export type Schedule = Schema<'Schedule'>;
 export type ScheduleCreate = Schema<'ScheduleCreate'>;
 export type SchedulePreview = Schema<'SchedulePreview'>;
-export type Occurrence = Schema<'Occurrence'>;
+export type Occurrence = Schema<'PreviewOccurrence'>;
 export type Run = Schema<'Run'>;
 
 /** A failed call: the API's problem+json (or a stand-in for a network failure). */
