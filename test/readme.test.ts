@@ -31,6 +31,9 @@ describe('the README use cases, run as written against `npm start`', () => {
         DATABASE_URL: TEST_DATABASE_URL,
         JWT_SECRET: '',
         LOG_LEVEL: 'info',
+        // The script runs every block in seconds, past the default 30 writes a minute of one
+        // workspace; a person pasting the blocks stays well inside it.
+        RATE_LIMIT_WRITES: '300',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
