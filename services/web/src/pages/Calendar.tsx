@@ -14,7 +14,6 @@ import {
   anchorDay,
   apiWindow,
   fetchCalendar,
-  isDay,
   isMonth,
   monthOf,
   STATE_NAMES,
