@@ -26,7 +26,7 @@ export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>) 
     const request = input as Request;
     const url = new URL(request.url);
     const text = await request.text();
-    let body: unknown = undefined;
+    let body: unknown;
     try {
       body = text ? (JSON.parse(text) as unknown) : undefined;
     } catch {

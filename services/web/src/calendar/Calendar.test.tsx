@@ -71,7 +71,7 @@ describe('the calendar model', () => {
 
   it('follows next_cursor to the last page, with the same window and filters', async () => {
     const asked: URLSearchParams[] = [];
-    const fetch = async (input: RequestInfo | URL): Promise<Response> => {
+    const fetch = (input: RequestInfo | URL): Promise<Response> => {
       const query = new URL((input as Request).url).searchParams;
       asked.push(query);
       const page = asked.length;
@@ -81,7 +81,7 @@ describe('the calendar model', () => {
         occurrences: [occurrence({ at: `2027-03-0${page}T13:00:00.000Z` })],
         next_cursor: page < 3 ? `c${page}` : null,
       };
-      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+      return Promise.resolve(new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } }));
     };
     const api = createClient({ baseUrl: 'http://localhost', token: 't', fetch });
     const window = { from: '2027-03-01T00:00:00.000Z', to: '2027-04-01T00:00:00.000Z' };

@@ -57,7 +57,7 @@ describe('ImportPage', () => {
       .map((li) => li.textContent);
     expect(errors).toEqual(['scheduled_at: must be an ISO 8601 date-time', 'timezone: unknown time zone']);
     expect(screen.getByRole('heading', { name: /Dry run: 1 of 2 rows ok, 1 with errors/ })).toBeTruthy();
-    expect((screen.getByRole('button', { name: 'Commit import' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Commit import' }).disabled).toBe(true);
     expect(calls).toHaveLength(1);
     expect(calls[0].query).toBe('?dry_run=true');
     expect(calls[0].headers['content-type']).toBe('text/csv');
