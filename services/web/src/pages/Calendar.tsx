@@ -160,7 +160,7 @@ export function CalendarPage() {
   const count = occurrences.data?.occurrences.length ?? 0;
 
   return (
-    <div className={`calendar-page${selected ? ' with-panel' : ''}`}>
+    <div className={`calendar-page${selected ? ' with-panel' : ''}`} data-view={view}>
       <aside className="calendar-filters" aria-label="Filters">
         <h2>Filters</h2>
         <fieldset>
