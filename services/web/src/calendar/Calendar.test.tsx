@@ -29,7 +29,7 @@ function occurrence(over: Partial<CalendarOccurrence> = {}): CalendarOccurrence 
 }
 
 describe('OccurrenceChip', () => {
-  const ICONS = { planned: '◷', paused: '⏸', skipped: '⤼', materialized: '✓', missed: '⚠', failed: '✕' };
+  const ICONS = { planned: '◷', paused: '‖', skipped: '⤼', materialized: '✓', missed: '⚠', failed: '✕' };
   it.each(STATE_NAMES)('shows the %s state as an icon and a word, not by colour alone', (state) => {
     const { container } = render(<OccurrenceChip occurrence={occurrence({ state })} />);
     const chip = container.querySelector('.occurrence') as HTMLElement;

@@ -20,7 +20,7 @@ export function dstNote(occurrence: CalendarOccurrence): string {
   return `No DST change that day (${now}, ${offset}).`;
 }
 
-/** The side panel of a clicked occurrence: times, DST note, the Job, Run now, Skip / Un-skip, Edit. */
+/** The side panel of a clicked occurrence: times, DST note, the Job, Run now, Skip / Un-skip. */
 export function OccurrencePanel({ occurrence, onClose }: { occurrence: CalendarOccurrence; onClose: () => void }) {
   const api = useApi();
   const queryClient = useQueryClient();
@@ -110,8 +110,9 @@ export function OccurrencePanel({ occurrence, onClose }: { occurrence: CalendarO
             Un-skip
           </button>
         )}
-        <Link className="button" to={`/schedules?edit=${id}`}>
-          Edit schedule
+        {/* The app has no schedule edit form yet: the list is where the schedule is. */}
+        <Link className="button" to="/schedules">
+          Schedules list
         </Link>
       </div>
       {runNow.data && (

@@ -10,7 +10,7 @@ export const VIEWS: readonly CalendarView[] = ['month', 'week', 'list'];
 /** Each state's icon and word: the state is never told by colour alone. */
 export const STATES: Record<OccurrenceState, { icon: string; word: string; muted: boolean }> = {
   planned: { icon: '◷', word: 'planned', muted: false },
-  paused: { icon: '⏸', word: 'paused', muted: true },
+  paused: { icon: '‖', word: 'paused', muted: true },
   skipped: { icon: '⤼', word: 'skipped', muted: true },
   materialized: { icon: '✓', word: 'materialized', muted: false },
   missed: { icon: '⚠', word: 'missed', muted: false },

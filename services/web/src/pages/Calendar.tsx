@@ -249,7 +249,7 @@ export function CalendarPage() {
             setSelected(info.event.extendedProps.occurrence as CalendarOccurrence);
           }}
           eventContent={(info: EventDisplayInfo) => (
-            <OccurrenceChip occurrence={info.event.extendedProps.occurrence as CalendarOccurrence} />
+            <OccurrenceChip occurrence={info.event.extendedProps.occurrence as CalendarOccurrence} compact={view === 'month'} />
           )}
           noEventsContent="No runs in this period — create a schedule or import a CSV."
         />

@@ -86,7 +86,7 @@ function PauseControls({ campaign }: { campaign: Campaign }) {
     return (
       <div className="panel" aria-label="Pause">
         <p>
-          ⏸ Paused{campaign.paused_reason ? `: ${campaign.paused_reason}` : ''}
+          ‖ Paused{campaign.paused_reason ? `: ${campaign.paused_reason}` : ''}
           {campaign.resume_at ? (
             <>
               {' '}
