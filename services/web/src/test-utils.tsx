@@ -10,6 +10,8 @@ export interface Call {
   path: string;
   query: string;
   body: unknown;
+  /** Request headers, lower-case names. */
+  headers: Record<string, string>;
 }
 
 type Answer = { status: number; body: unknown } | ((call: Call) => { status: number; body: unknown });
@@ -24,14 +26,27 @@ export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>) 
     const request = input as Request;
     const url = new URL(request.url);
     const text = await request.text();
-    const call = { method: request.method, path: url.pathname, query: url.search, body: (text ? JSON.parse(text) : undefined) as unknown };
+    let body: unknown;
+    try {
+      body = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      body = text;
+    }
+    const call = {
+      method: request.method,
+      path: url.pathname,
+      query: url.search,
+      body,
+      headers: Object.fromEntries([...request.headers.entries()].map(([k, v]) => [k.toLowerCase(), v])),
+    };
     calls.push(call);
     const answer = routes[`${call.method} ${call.path}`];
-    const { status, body } =
+    const { status, body: answerBody } =
       typeof answer === 'function'
         ? answer(call)
         : (answer ?? { status: 404, body: { title: 'Not Found', status: 404, detail: `no route ${call.path}` } });
-    return new Response(JSON.stringify(body), {
+    if (status === 204) return new Response(null, { status });
+    return new Response(JSON.stringify(answerBody), {
       status,
       headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
     });

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { fieldErrors, unwrap, useApi, type Campaign } from '../api';
+import { fieldErrors, unwrap, useApi, type Campaign, type CampaignStats } from '../api';
 import { ErrorBox, ListState } from '../components/ListState';
 import { When } from '../components/When';
+import { BlackoutList } from './Blackouts';
 import { browserZone, formatDate } from '../time';
 
 function Progress({ value, label }: { value: number | null; label: string }) {
@@ -18,6 +19,115 @@ function Progress({ value, label }: { value: number | null; label: string }) {
         <div style={{ width: `${percent}%` }} />
       </div>
     </div>
+  );
+}
+
+/** The forecast as a sentence: "On track to reach 90 by 31 Mar 2027" / "Will reach 62 of 90 by 31 Mar 2027". */
+export function forecastSentence(campaign: Campaign, stats: CampaignStats): string | null {
+  const f = stats.forecast;
+  const target = campaign.target_job_count;
+  const end = campaign.end_date ? formatDate(campaign.end_date) : null;
+  if (target) {
+    if (f.projected_target_date && f.will_meet_target !== false)
+      return `On track to reach ${target} by ${formatDate(f.projected_target_date)}`;
+    if (f.projected_jobs_by_end_date !== null && end) return `Will reach ${f.projected_jobs_by_end_date} of ${target} by ${end}`;
+    return `Will not reach ${target} at the current plan`;
+  }
+  if (f.projected_jobs_by_end_date !== null && end) return `Will make ${f.projected_jobs_by_end_date} Jobs by ${end}`;
+  return null;
+}
+
+function Forecast({ campaign, stats }: { campaign: Campaign; stats: CampaignStats }) {
+  const sentence = forecastSentence(campaign, stats);
+  if (!sentence) return null;
+  const spend = stats.forecast.projected_spend_usd;
+  return (
+    <p className={`forecast${stats.forecast.will_meet_target === false ? ' forecast-short' : ''}`}>
+      {stats.forecast.will_meet_target === false ? '⚠ ' : ''}
+      {sentence}
+      {spend !== null ? <span className="muted"> · projected spend ${spend.toFixed(2)}</span> : null}
+    </p>
+  );
+}
+
+function Budget({ campaign, stats }: { campaign: Campaign; stats: CampaignStats }) {
+  return (
+    <Progress
+      value={stats.budget_progress}
+      label={`Budget $${stats.budget_spent_usd.toFixed(2)}${campaign.target_budget_usd ? ` of $${campaign.target_budget_usd}` : ''}`}
+    />
+  );
+}
+
+/** Pause with a reason and an optional resume time (the browser's zone), or resume. */
+function PauseControls({ campaign }: { campaign: Campaign }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [resumeAt, setResumeAt] = useState('');
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: ['campaigns'] }), queryClient.invalidateQueries({ queryKey: ['calendar'] })]);
+  const pause = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/v1/campaigns/{id}/pause', {
+          params: { path: { id: campaign.id } },
+          body: { reason: reason.trim() || null, resume_at: resumeAt ? new Date(resumeAt).toISOString() : null },
+        }),
+      ),
+    onSuccess: refresh,
+  });
+  const resume = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/campaigns/{id}/resume', { params: { path: { id: campaign.id } } })),
+    onSuccess: refresh,
+  });
+  const errors = fieldErrors(pause.error);
+  if (campaign.status === 'paused')
+    return (
+      <div className="panel" aria-label="Pause">
+        <p>
+          ‖ Paused{campaign.paused_reason ? `: ${campaign.paused_reason}` : ''}
+          {campaign.resume_at ? (
+            <>
+              {' '}
+              · resumes by itself <When at={campaign.resume_at} zone={browserZone()} />
+            </>
+          ) : (
+            ' · until resumed'
+          )}
+        </p>
+        <button type="button" className="primary" onClick={() => resume.mutate()} disabled={resume.isPending}>
+          Resume campaign
+        </button>
+        {resume.error ? <ErrorBox error={resume.error} /> : null}
+      </div>
+    );
+  if (campaign.status !== 'active') return null;
+  return (
+    <form
+      className="inline-form"
+      aria-label="Pause campaign"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        pause.mutate();
+      }}
+    >
+      <div className={`field${errors.reason ? ' has-error' : ''}`}>
+        <label htmlFor="pause-reason">Reason (optional)</label>
+        <input id="pause-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+        {errors.reason && <p className="field-error">{errors.reason.join('; ')}</p>}
+      </div>
+      <div className={`field${errors.resume_at ? ' has-error' : ''}`}>
+        <label htmlFor="pause-resume">Resume at (optional, your time)</label>
+        <input id="pause-resume" type="datetime-local" value={resumeAt} onChange={(e) => setResumeAt(e.target.value)} />
+        {errors.resume_at && <p className="field-error">{errors.resume_at.join('; ')}</p>}
+      </div>
+      <button type="submit" disabled={pause.isPending}>
+        Pause campaign
+      </button>
+      {pause.error && !Object.keys(errors).length ? <ErrorBox error={pause.error} /> : null}
+    </form>
   );
 }
 
@@ -43,6 +153,8 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
             value={stats.data.job_count_progress}
             label={`Jobs ${stats.data.total_jobs}${campaign.target_job_count ? ` of ${campaign.target_job_count}` : ''}`}
           />
+          <Budget campaign={campaign} stats={stats.data} />
+          <Forecast campaign={campaign} stats={stats.data} />
           <p className="muted">
             {stats.data.days_remaining === null ? 'No end date' : `${stats.data.days_remaining} days left`} ·{' '}
             {stats.data.total_scheduled_jobs} schedules
@@ -164,8 +276,9 @@ export function CampaignPage() {
       <p className="muted">
         {c.status}
         {c.end_date ? ` · ends ${formatDate(c.end_date)}` : ''}
-        {c.description ? ` · ${c.description}` : ''}
+        {c.description ? ` · ${c.description}` : ''} · <Link to={`/calendar?campaign=${c.id}`}>calendar</Link>
       </p>
+      <PauseControls campaign={c} />
       <section aria-labelledby="stats-title">
         <h2 id="stats-title">Stats</h2>
         {stats.error ? (
@@ -178,10 +291,8 @@ export function CampaignPage() {
               value={stats.data.job_count_progress}
               label={`Jobs ${stats.data.total_jobs}${c.target_job_count ? ` of ${c.target_job_count}` : ''}`}
             />
-            <Progress
-              value={stats.data.budget_progress}
-              label={`Budget $${stats.data.budget_spent_usd.toFixed(2)}${c.target_budget_usd ? ` of $${c.target_budget_usd}` : ''}`}
-            />
+            <Budget campaign={c} stats={stats.data} />
+            <Forecast campaign={c} stats={stats.data} />
             <dl className="stats">
               <dt>Days left</dt>
               <dd>{stats.data.days_remaining ?? 'no end date'}</dd>
@@ -217,6 +328,13 @@ export function CampaignPage() {
             </ul>
           )}
         </ListState>
+      </section>
+      <section aria-labelledby="blackouts-title">
+        <h2 id="blackouts-title">Blackouts</h2>
+        <p className="muted">
+          This campaign&apos;s own blackouts; the workspace-wide ones on <Link to="/blackouts">Blackouts</Link> apply too.
+        </p>
+        <BlackoutList campaignId={c.id} campaignNames={new Map([[c.id, c.name]])} />
       </section>
     </>
   );

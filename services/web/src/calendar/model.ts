@@ -1,0 +1,138 @@
+import type { ApiClient, Schema } from '@scheduler/client';
+import { unwrap } from '../api';
+
+export type CalendarOccurrence = Schema<'CalendarOccurrence'>;
+export type OccurrenceState = CalendarOccurrence['state'];
+export type CalendarView = 'month' | 'week' | 'list';
+
+export const VIEWS: readonly CalendarView[] = ['month', 'week', 'list'];
+
+/** Each state's icon and word: the state is never told by colour alone. */
+export const STATES: Record<OccurrenceState, { icon: string; word: string; muted: boolean }> = {
+  planned: { icon: '◷', word: 'planned', muted: false },
+  paused: { icon: '‖', word: 'paused', muted: true },
+  skipped: { icon: '⤼', word: 'skipped', muted: true },
+  materialized: { icon: '✓', word: 'materialized', muted: false },
+  missed: { icon: '⚠', word: 'missed', muted: false },
+  failed: { icon: '✕', word: 'failed', muted: false },
+};
+export const STATE_NAMES = Object.keys(STATES) as OccurrenceState[];
+
+/** The colour of an occurrence's chip: its campaign's, a neutral grey without one. */
+export function colorOf(occurrence: CalendarOccurrence): string {
+  return occurrence.campaign?.color ?? '#6E7781';
+}
+
+/**
+ * The grid shows each occurrence at its wall-clock time in its schedule's zone: the calendar runs in
+ * UTC and gets the local wall time written as if it were UTC ('2027-03-14T09:00:00-04:00' ->
+ * '2027-03-14T09:00:00Z'), so a New York 09:00 is on its New York day at 09:00 whatever the viewer's zone.
+ */
+export function wallClockStart(local: string): string {
+  return `${local.slice(0, 19)}Z`;
+}
+
+const DAY = 86_400_000;
+/** Zones are at most 14 h from UTC: the API window is widened by that much each side. */
+const ZONE_MARGIN = 14 * 3_600_000;
+
+export function isMonth(text: string | undefined): text is string {
+  return !!text && /^\d{4}-(0[1-9]|1[0-2])$/.test(text);
+}
+
+export function isDay(text: string | null | undefined): text is string {
+  return !!text && /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`));
+}
+
+export function monthOf(day: string): string {
+  return day.slice(0, 7);
+}
+
+export function todayIso(now = new Date()): string {
+  const y = now.getFullYear();
+  const m = String(now.getMonth() + 1).padStart(2, '0');
+  const d = String(now.getDate()).padStart(2, '0');
+  return `${y}-${m}-${d}`;
+}
+
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+}
+
+function addMonths(month: string, months: number): string {
+  const [y, m] = month.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1 + months, 1));
+  return date.toISOString().slice(0, 7);
+}
+
+/** Monday of the week holding `day` (weeks start on Monday). */
+export function weekStart(day: string): string {
+  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return addDays(day, -((weekday + 6) % 7));
+}
+
+/** The day the calendar shows: `day` for a week, else the 1st of the month. */
+export function anchorDay(month: string, view: CalendarView, day: string | null): string {
+  if (view === 'week' && isDay(day) && monthOf(day) === month) return day;
+  return `${month}-01`;
+}
+
+/** Wall-clock days [start, end) the view shows (a month grid shows up to 6 weeks). */
+export function visibleDays(view: CalendarView, anchor: string): { start: string; end: string } {
+  if (view === 'week') {
+    const start = weekStart(anchor);
+    return { start, end: addDays(start, 7) };
+  }
+  const month = monthOf(anchor);
+  if (view === 'list') return { start: `${month}-01`, end: `${addMonths(month, 1)}-01` };
+  const start = weekStart(`${month}-01`);
+  return { start, end: addDays(start, 42) };
+}
+
+/** The API window (UTC instants) that holds every occurrence whose local day is visible, in any zone. */
+export function apiWindow(days: { start: string; end: string }): { from: string; to: string } {
+  return {
+    from: new Date(Date.parse(`${days.start}T00:00:00Z`) - ZONE_MARGIN).toISOString(),
+    to: new Date(Date.parse(`${days.end}T00:00:00Z`) + ZONE_MARGIN).toISOString(),
+  };
+}
+
+/** Where the arrows go: a month (or a week) back or forward; the URL's month and day. */
+export function step(view: CalendarView, anchor: string, direction: -1 | 1): { month: string; day: string | null } {
+  if (view === 'week') {
+    const day = addDays(weekStart(anchor), 7 * direction);
+    return { month: monthOf(day), day };
+  }
+  return { month: addMonths(monthOf(anchor), direction), day: null };
+}
+
+export interface CalendarFilters {
+  campaign_id?: string;
+  publisher_domain?: string;
+  state?: OccurrenceState;
+}
+
+/** Page size and the most pages followed (a window holds at most 20,000 occurrences here). */
+export const PAGE_LIMIT = 1000;
+export const MAX_PAGES = 20;
+
+/** Every occurrence of the window: follows `next_cursor` to the last page. */
+export async function fetchCalendar(
+  api: ApiClient,
+  window: { from: string; to: string },
+  filters: CalendarFilters,
+): Promise<{ occurrences: CalendarOccurrence[]; truncated: boolean }> {
+  const occurrences: CalendarOccurrence[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const data = await unwrap(
+      api.GET('/api/v1/calendar', {
+        params: { query: { ...window, ...filters, limit: PAGE_LIMIT, ...(cursor ? { cursor } : {}) } },
+      }),
+    );
+    occurrences.push(...data.occurrences);
+    if (!data.next_cursor) return { occurrences, truncated: false };
+    cursor = data.next_cursor;
+  }
+  return { occurrences, truncated: true };
+}
