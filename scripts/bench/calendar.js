@@ -38,7 +38,10 @@ async function timed(url, headers) {
  * The section's figures for one build of the API (`apiDist`: a services/api/dist directory,
  * default this checkout's), on the data already in ctx.pg (the benchmarked user's schedules).
  */
-async function calendarSection(ctx, { benchUser, firstPageRuns, fullMonthRuns, feedRuns, feedSchedules, apiDist, feedUser: givenFeedUser }) {
+async function calendarSection(
+  ctx,
+  { benchUser, firstPageRuns, fullMonthRuns, feedRuns, feedSchedules, apiDist, feedUser: givenFeedUser },
+) {
   const { createApp } = require(path.join(apiDist ?? path.resolve(__dirname, '../../services/api/dist'), 'app'));
   const prefix = `${ctx.prefixBase}-calendar`;
   ctx.prefixes.add(prefix);
@@ -212,7 +215,12 @@ async function standalone() {
       feedRuns: quick ? 5 : 20,
       feedSchedules: 500,
     };
-    const builds = baseline ? [['baseline', baseline], ['this checkout', undefined]] : [['this checkout', undefined]];
+    const builds = baseline
+      ? [
+          ['baseline', baseline],
+          ['this checkout', undefined],
+        ]
+      : [['this checkout', undefined]];
     const results = {};
     const load = [os.loadavg()[0]];
     // Alternate the builds twice so that a passing load on the machine hits both alike.

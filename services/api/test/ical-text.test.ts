@@ -33,17 +33,22 @@ const text = (max: number) =>
 const instant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) }).map((t) => new Date(t));
 
 // (The feed's events end after they start; ical-generator swaps the two otherwise.)
-const event: fc.Arbitrary<IcalEvent> = fc.record({
-  uid: fc.uuid().map((u) => `${u}-20261201T100000000Z@content-scheduler`),
-  start: instant,
-  minutes: fc.integer({ min: 0, max: 600 }),
-  stamp: instant,
-  summary: text(12),
-  categories: fc.array(text(4).filter((c) => c.length > 0), { maxLength: 1 }),
-  url: fc.uuid().map((u) => `http://127.0.0.1:3000/api/v1/schedule/${u}`),
-  description: text(6),
-  status: fc.constantFrom(...STATUSES),
-}).map(({ minutes, ...e }) => ({ ...e, end: new Date(e.start.getTime() + minutes * 60_000) }));
+const event: fc.Arbitrary<IcalEvent> = fc
+  .record({
+    uid: fc.uuid().map((u) => `${u}-20261201T100000000Z@content-scheduler`),
+    start: instant,
+    minutes: fc.integer({ min: 0, max: 600 }),
+    stamp: instant,
+    summary: text(12),
+    categories: fc.array(
+      text(4).filter((c) => c.length > 0),
+      { maxLength: 1 },
+    ),
+    url: fc.uuid().map((u) => `http://127.0.0.1:3000/api/v1/schedule/${u}`),
+    description: text(6),
+    status: fc.constantFrom(...STATUSES),
+  })
+  .map(({ minutes, ...e }) => ({ ...e, end: new Date(e.start.getTime() + minutes * 60_000) }));
 
 function withGenerator(name: string, events: IcalEvent[]): string {
   const cal = ical({ name: escapeText(name), prodId: { company: 'content-scheduler', product: 'calendar', language: 'EN' } });
@@ -81,5 +86,7 @@ it('folds a line at 74 octets without splitting a character, and escapes the nam
   const emoji = foldLine(`X:${'😀'.repeat(30)}`);
   expect(emoji).not.toMatch(/[\ud800-\udbff]\r\n/);
   const out = icalText({ name: 'a\nBEGIN:VEVENT;x', prodId: '-//x//y//EN' }, []);
-  expect(out).toBe('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nNAME:a\\nBEGIN:VEVENT\\;x\r\nX-WR-CALNAME:a\\nBEGIN:VEVENT\\;x\r\nEND:VCALENDAR');
+  expect(out).toBe(
+    'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nNAME:a\\nBEGIN:VEVENT\\;x\r\nX-WR-CALNAME:a\\nBEGIN:VEVENT\\;x\r\nEND:VCALENDAR',
+  );
 });

@@ -10,13 +10,7 @@ import {
   type JobStatus,
   type RunOutcome,
 } from '@scheduler/entities';
-import {
-  describeOccurrence,
-  expandOccurrences,
-  type Blackout,
-  type ExpandedOccurrence,
-  type RecurrenceRule,
-} from '@scheduler/recurrence';
+import { describeOccurrence, expandOccurrences, type Blackout, type ExpandedOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { validationFailed, type FieldError } from '../http/errors';

@@ -38,7 +38,6 @@ export function icalUtc(d: Date): string {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
-
 /**
  * Folds a content line (RFC 5545 3.1) as ical-generator does: a CRLF and a space before the
  * character that would take the line past 74 octets, never inside a character.
