@@ -191,7 +191,7 @@ async function standalone() {
     prefixes: new Set(),
     cleanups: [],
     log,
-    waitQuiet: async () => undefined,
+    waitQuiet: () => Promise.resolve(),
   };
   const dataset = quick ? 10_000 : 100_000;
   const owned = 2000;
@@ -211,8 +211,8 @@ async function standalone() {
       benchUser,
       feedUser,
       firstPageRuns: quick ? 20 : 100,
-      fullMonthRuns: quick ? 1 : 3,
-      feedRuns: quick ? 5 : 20,
+      fullMonthRuns: 1,
+      feedRuns: quick ? 5 : 10,
       feedSchedules: 500,
     };
     const builds = baseline

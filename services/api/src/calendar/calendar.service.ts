@@ -471,10 +471,10 @@ async function withPlanningOf(manager: EntityManager, workspaceId: string, sched
   if (schedules.length === 0) return;
   const from = planFrom(schedules, now);
   const [rows, blackouts] = await Promise.all([
-    manager.query(
+    manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
       `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
       [schedules.map((s) => s.id), from],
-    ) as Promise<{ scheduled_job_id: string; occurrence_at: Date }[]>,
+    ),
     blackoutsFrom(manager, workspaceId, from),
   ]);
   const skips = new Map<string, Date[]>();

@@ -38,13 +38,18 @@ export function icalUtc(d: Date): string {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /**
  * Folds a content line (RFC 5545 3.1) as ical-generator does: a CRLF and a space before the
  * character that would take the line past 74 octets, never inside a character.
  */
 export function foldLine(line: string): string {
   // Fast path: ASCII lines of at most 74 octets.
-  if (line.length <= 74 && !/[^\x00-\x7f]/.test(line)) return line;
+  if (line.length <= 74 && isAscii(line)) return line;
   let out = '';
   let count = 0;
   let from = 0;
