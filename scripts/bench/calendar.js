@@ -2,8 +2,8 @@
 // request at a time (latency per page, not throughput): the benchmarked user's month (its 2,000
 // active mixed schedules among all the dataset's others), first page and every page by cursor,
 // and the iCal feed of a workspace of 500 schedules.
+const path = require('node:path');
 const { loadConfig } = require('../../packages/config/dist');
-const { createApp } = require('../../services/api/dist/app');
 const { signToken } = require('../../services/api/dist/http/auth');
 const { buildDeps } = require('./api');
 const { insertSchedules, mixedRows, insertCampaigns } = require('./data');
@@ -34,7 +34,15 @@ async function timed(url, headers) {
   return { elapsed, text };
 }
 
-async function calendarSection(ctx, { benchUser, firstPageRuns, fullMonthRuns, feedRuns, feedSchedules }) {
+/**
+ * The section's figures for one build of the API (`apiDist`: a services/api/dist directory,
+ * default this checkout's), on the data already in ctx.pg (the benchmarked user's schedules).
+ */
+async function calendarSection(
+  ctx,
+  { benchUser, firstPageRuns, fullMonthRuns, feedRuns, feedSchedules, apiDist, feedUser: givenFeedUser },
+) {
+  const { createApp } = require(path.join(apiDist ?? path.resolve(__dirname, '../../services/api/dist'), 'app'));
   const prefix = `${ctx.prefixBase}-calendar`;
   ctx.prefixes.add(prefix);
   const config = loadConfig({
@@ -88,13 +96,8 @@ async function calendarSection(ctx, { benchUser, firstPageRuns, fullMonthRuns, f
   }
 
   ctx.log(`    iCal feed of ${feedSchedules} schedules …`);
-  const feedUser = `bench-${ctx.runId}-feed`;
-  const campaignIds = await insertCampaigns(ctx.pg, feedUser, 5);
-  await insertSchedules(
-    ctx.pg,
-    mixedRows(feedSchedules, { benchUser: feedUser, owned: feedSchedules, campaignIds, runId: ctx.runId, seed: 7 }),
-  );
-  await ctx.pg.query('ANALYZE scheduled_jobs');
+  const feedUser = givenFeedUser ?? `bench-${ctx.runId}-feed`;
+  if (!givenFeedUser) await insertFeedSchedules(ctx, feedUser, feedSchedules);
   const created = await fetch(`${base}/api/v1/calendar/feeds`, {
     method: 'POST',
     headers: { authorization: `Bearer ${signToken(feedUser, config.jwt, 3600)}`, 'content-type': 'application/json' },
@@ -129,4 +132,137 @@ async function calendarSection(ctx, { benchUser, firstPageRuns, fullMonthRuns, f
   };
 }
 
+/** The feed's workspace: `count` mixed schedules in 5 campaigns. */
+async function insertFeedSchedules(ctx, feedUser, count) {
+  const campaignIds = await insertCampaigns(ctx.pg, feedUser, 5);
+  await insertSchedules(ctx.pg, mixedRows(count, { benchUser: feedUser, owned: count, campaignIds, runId: ctx.runId, seed: 7 }));
+  await ctx.pg.query('ANALYZE scheduled_jobs');
+}
+
 module.exports = { calendarSection };
+
+// `node scripts/bench/calendar.js [--quick] [--baseline <services/api/dist dir>]`: this section
+// alone, at the issue's scale (100,000 schedules in the database, 2,000 of them the benchmarked
+// user's; --quick: 10,000), in its own database (CALENDAR_BENCH_DATABASE_URL, default
+// scheduler_bench_calendar: created, migrated and dropped at the end). With --baseline, the same
+// requests against an older build of the API too, alternating, on the same data in the same
+// sitting, and the ratios.
+if (require.main === module) {
+  void standalone().catch((error) => {
+    process.stderr.write(`${error.stack || error}\n`);
+    process.exitCode = 1;
+  });
+}
+
+async function standalone() {
+  const { randomBytes } = require('node:crypto');
+  const os = require('node:os');
+  const { Client, Pool } = require('pg');
+  const { prepareDatabase } = require('../../packages/entities/dist');
+  const { truncateAll } = require('./data');
+  const { fmt } = require('./util');
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const b = argv.indexOf('--baseline');
+  const baseline = b >= 0 ? path.resolve(argv[b + 1]) : null;
+  const dbUrl = process.env.CALENDAR_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/scheduler_bench_calendar';
+  const name = decodeURIComponent(new URL(dbUrl).pathname.slice(1));
+  if (!/bench/.test(name)) throw new Error(`refusing to use database "${name}": name one containing "bench"`);
+  const admin = async (sql) => {
+    const url = new URL(dbUrl);
+    url.pathname = '/postgres';
+    const client = new Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const drop = () => admin(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  const log = (m) => process.stderr.write(`[calendar bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+  const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const ctx = {
+    runId,
+    dbUrl,
+    redisUrl: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
+    jwtSecret: `bench-${randomBytes(16).toString('hex')}`,
+    prefixBase: `schedbench-${runId}`,
+    prefixes: new Set(),
+    cleanups: [],
+    log,
+    waitQuiet: () => Promise.resolve(),
+  };
+  const dataset = quick ? 10_000 : 100_000;
+  const owned = 2000;
+  await drop();
+  await prepareDatabase(dbUrl);
+  ctx.pg = new Pool({ connectionString: dbUrl, max: 4 });
+  try {
+    await truncateAll(ctx.pg);
+    const benchUser = `bench-${runId}-owner`;
+    const campaignIds = await insertCampaigns(ctx.pg, benchUser, 20);
+    log(`dataset: ${dataset} schedules, ${owned} the benchmarked user's`);
+    await insertSchedules(ctx.pg, mixedRows(dataset, { benchUser, owned, campaignIds, runId }));
+    const feedUser = `bench-${runId}-feed`;
+    await insertFeedSchedules(ctx, feedUser, 500);
+    await ctx.pg.query('ANALYZE');
+    const options = {
+      benchUser,
+      feedUser,
+      firstPageRuns: quick ? 20 : 100,
+      fullMonthRuns: 1,
+      feedRuns: quick ? 5 : 10,
+      feedSchedules: 500,
+    };
+    const builds = baseline
+      ? [
+          ['baseline', baseline],
+          ['this checkout', undefined],
+        ]
+      : [['this checkout', undefined]];
+    const results = {};
+    const load = [os.loadavg()[0]];
+    // Alternate the builds twice so that a passing load on the machine hits both alike.
+    for (let round = 0; round < (baseline ? 2 : 1); round++) {
+      for (const [label, apiDist] of builds) {
+        log(`${label} (round ${round + 1})`);
+        const r = await calendarSection(ctx, { ...options, apiDist });
+        const all = (results[label] ??= { firstPage: [], page: [], fullMonth: [], feed: [], r });
+        all.firstPage.push(r.firstPage);
+        all.page.push(r.page);
+        all.fullMonth.push(r.fullMonth);
+        all.feed.push(r.feed);
+        load.push(os.loadavg()[0]);
+      }
+    }
+    const best = (list, key) => Math.min(...list.map((s) => s[key]));
+    const lines = [`load average during the run: ${load.map((l) => l.toFixed(2)).join(', ')} (2 cores)`];
+    for (const [label, v] of Object.entries(results)) {
+      lines.push(`${label}: ${v.r.occurrences} occurrences in ${v.r.pageCount} pages; feed ${v.r.feedEvents} events`);
+      for (const key of ['firstPage', 'page', 'fullMonth', 'feed']) {
+        lines.push(`  ${key.padEnd(10)} p50 ${fmt.ms(best(v[key], 'p50'))}  p99 ${fmt.ms(best(v[key], 'p99'))}  (best round)`);
+      }
+    }
+    if (baseline) {
+      const a = results.baseline;
+      const c = results['this checkout'];
+      for (const key of ['firstPage', 'page', 'fullMonth', 'feed']) {
+        for (const q of ['p50', 'p99']) {
+          lines.push(`  ${key} ${q}: ${(best(a[key], q) / best(c[key], q)).toFixed(1)}x faster`);
+        }
+      }
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+  } finally {
+    for (const cleanup of ctx.cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    await ctx.pg.end().catch(() => undefined);
+    const { createRedis } = require('../../packages/queue/dist');
+    const { deleteKeys } = require('./util');
+    const redis = createRedis(ctx.redisUrl, 'worker');
+    for (const prefix of ctx.prefixes) await deleteKeys(redis, `${prefix}:*`).catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    await drop();
+  }
+}

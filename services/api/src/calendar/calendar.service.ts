@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import {
+  blackoutsForCampaign,
+  blackoutsFrom,
   Campaign,
   CLOSED_CAMPAIGN_STATUSES,
+  expansionBlackoutOf,
   expansionOf,
   pauseOf,
+  planFrom,
   ruleOf,
   ScheduledJob,
   type JobStatus,
   type RunOutcome,
 } from '@scheduler/entities';
-import { describeOccurrence, expandOccurrences, type ExpandedOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
+import { describeOccurrence, expandOccurrences, type Blackout, type ExpandedOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { validationFailed, type FieldError } from '../http/errors';
-import { withPlanningAll } from '../schedules/planning';
 
 /** Every state an occurrence of the calendar can have. */
 export const CALENDAR_STATES = ['planned', 'paused', 'skipped', 'materialized', 'missed', 'failed'] as const;
@@ -126,9 +129,6 @@ export function checkWindow(from: Date | undefined, to: Date | undefined): { fro
   return { from: from as Date, to: to as Date };
 }
 
-/** What the calendar reads of a schedule, with the campaign and planning loaded. */
-type PlanSchedule = ScheduledJob & { publisherDomain: string | null };
-
 /** A min-heap of the schedules' next occurrences (the k-way merge of their expansions). */
 class Heap<T> {
   private readonly items: T[] = [];
@@ -183,42 +183,96 @@ interface Stream {
 }
 
 /**
- * Parsed rules by schedule id and version, shared by every request of this process: `ruleOf`
- * re-validates a stored rule, and the recurrence package compiles a rule once per rule object,
- * so reusing the object across pages is what keeps a page at ~one generator start per schedule.
- * A schedule's version changes with every edit of its rule; the map is cleared when it grows
- * past `RULE_CACHE_SIZE`.
+ * Compiled rules by schedule id, with the version they were read at, shared by every request of
+ * this process: a bounded LRU of derived data (the recurrence package compiles a rule once per
+ * rule object, so reusing the object across pages is what keeps a page at ~one generator start
+ * per schedule). A schedule's version changes with every edit of its rule; a miss reads the
+ * stored rule again, so nothing here is needed for correctness.
  */
-const RULE_CACHE = new Map<string, { version: number; rule: RecurrenceRule | null }>();
-const RULE_CACHE_SIZE = 200_000;
+export class RuleCache {
+  private readonly map = new Map<string, { version: number; rule: RecurrenceRule | null }>();
+  constructor(readonly capacity: number) {}
 
-function cachedRuleOf(schedule: ScheduledJob): RecurrenceRule | null {
-  const hit = RULE_CACHE.get(schedule.id);
-  if (hit && hit.version === schedule.version) return hit.rule;
-  const rule = ruleOf(schedule);
-  if (RULE_CACHE.size >= RULE_CACHE_SIZE) RULE_CACHE.clear();
-  RULE_CACHE.set(schedule.id, { version: schedule.version, rule });
-  return rule;
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The rule cached for (id, version), else undefined (and a stale entry is dropped). */
+  get(id: string, version: number): RecurrenceRule | null | undefined {
+    const hit = this.map.get(id);
+    if (!hit) return undefined;
+    this.map.delete(id);
+    if (hit.version !== version) return undefined;
+    this.map.set(id, hit); // most recently used last
+    return hit.rule;
+  }
+
+  set(id: string, version: number, rule: RecurrenceRule | null): void {
+    this.map.delete(id);
+    this.map.set(id, { version, rule });
+    while (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next();
+      if (oldest.done) break;
+      this.map.delete(oldest.value);
+    }
+  }
 }
 
-/** The columns the calendar reads of a schedule (not its job config: the domain comes from SQL). */
-const SCHEDULE_COLUMNS = [
-  'id',
-  'name',
-  'workspaceId',
-  'campaignId',
-  'status',
-  'nextRunAt',
-  'runCount',
-  'maxRuns',
-  'version',
-  'scheduleType',
-  'scheduledAt',
-  'recurrencePattern',
-  'timezone',
-  'recurrenceEndDate',
-  'recurrenceRule',
-].map((c) => `s.${c}`);
+const RULE_CACHE = new RuleCache(50_000);
+
+/** What the calendar reads of a schedule (raw SQL, only these columns), with its campaign's. */
+interface ScheduleRow {
+  id: string;
+  name: string;
+  workspace_id: string;
+  campaign_id: string | null;
+  status: ScheduledJob['status'];
+  next_run_at: Date | null;
+  run_count: number;
+  max_runs: number | null;
+  version: number;
+  publisher_domain: string | null;
+  campaign_workspace_id: string | null;
+  campaign_name: string | null;
+  campaign_color: string | null;
+  campaign_status: Campaign['status'] | null;
+  campaign_start: Date | null;
+  campaign_end: Date | null;
+  campaign_paused_reason: string | null;
+  campaign_resume_at: Date | null;
+}
+
+/** A schedule of the calendar: the columns the lifecycle reads, then its planning (skips, blackouts). */
+interface PlanSchedule {
+  id: string;
+  name: string;
+  workspaceId: string;
+  campaignId: string | null;
+  status: ScheduledJob['status'];
+  nextRunAt: Date | null;
+  runCount: number;
+  maxRuns: number | null;
+  version: number;
+  publisherDomain: string | null;
+  campaign: CampaignView | null;
+  skips?: Date[];
+  blackouts?: Blackout[];
+}
+
+/** What the calendar reads of a campaign: the response's fields, its window and its pause. */
+type CampaignView = Pick<Campaign, 'id' | 'name' | 'color' | 'status' | 'startDate' | 'endDate' | 'pausedReason' | 'resumeAt'>;
+
+/** The columns `ruleOf` reads, for the schedules whose rule is not cached. */
+interface RuleRow {
+  id: string;
+  schedule_type: ScheduledJob['scheduleType'];
+  scheduled_at: Date;
+  recurrence_pattern: string | null;
+  timezone: string;
+  recurrence_end_date: Date | null;
+  max_runs: number | null;
+  recurrence_rule: ScheduledJob['recurrenceRule'];
+}
 
 /** The SQL condition of a schedule's publisher domain (its job_config's, else its template's). */
 const PUBLISHER_DOMAIN_SQL = `COALESCE(s.job_config->>'publisher_domain', t.publisher_domain)`;
@@ -328,45 +382,148 @@ export class CalendarService {
     filter: CalendarFilter,
     cursor: Cursor | null,
   ): Promise<Heap<Stream>> {
-    const qb = manager
-      .getRepository(ScheduledJob)
-      .createQueryBuilder('s')
-      .select(SCHEDULE_COLUMNS)
-      .leftJoin('job_templates', 't', 't.id = s.template_id')
-      .leftJoin('campaigns', 'c', 'c.id = s.campaign_id')
-      .addSelect(PUBLISHER_DOMAIN_SQL, 'publisher_domain')
-      .where('s.workspace_id = :ws', { ws: caller.workspaceId })
-      .andWhere(`s.status IN ('active', 'paused')`)
-      .andWhere('(c.id IS NULL OR c.status NOT IN (:...closed))', { closed: [...CLOSED_CAMPAIGN_STATUSES] })
-      // Nothing of a schedule whose campaign or rule has ended before the window.
-      .andWhere('(c.end_date IS NULL OR c.end_date >= :from)', { from })
-      .andWhere('(s.recurrence_end_date IS NULL OR s.recurrence_end_date >= :from)', { from });
-    if (filter.campaignId) qb.andWhere('s.campaign_id = :campaignId', { campaignId: filter.campaignId });
-    if (filter.publisherDomain) qb.andWhere(`lower(${PUBLISHER_DOMAIN_SQL}) = lower(:domain)`, { domain: filter.publisherDomain });
-    const { entities, raw } = await qb.orderBy('s.id').getRawAndEntities<{ publisher_domain: string | null }>();
-    const schedules = entities.map((s, i) => Object.assign(s, { publisherDomain: raw[i]?.publisher_domain ?? null }));
-    const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => id !== null))];
-    const campaigns = campaignIds.length
-      ? await manager.getRepository(Campaign).find({ where: { workspaceId: caller.workspaceId, id: In(campaignIds) } })
-      : [];
-    const byId = new Map(campaigns.map((c) => [c.id, c]));
-    await withPlanningAll(manager, schedules, now);
+    const params: unknown[] = [caller.workspaceId, [...CLOSED_CAMPAIGN_STATUSES], from];
+    // Nothing of a schedule whose campaign or rule has ended before the window.
+    const where = [
+      's.workspace_id = $1',
+      `s.status IN ('active', 'paused')`,
+      '(c.id IS NULL OR c.status <> ALL($2::text[]))',
+      '(c.end_date IS NULL OR c.end_date >= $3)',
+      '(s.recurrence_end_date IS NULL OR s.recurrence_end_date >= $3)',
+    ];
+    if (filter.campaignId) {
+      params.push(filter.campaignId);
+      where.push(`s.campaign_id = $${params.length}`);
+    }
+    if (filter.publisherDomain) {
+      params.push(filter.publisherDomain);
+      where.push(`lower(${PUBLISHER_DOMAIN_SQL}) = lower($${params.length})`);
+    }
+    const rows: ScheduleRow[] = await manager.query(
+      `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version,
+              ${PUBLISHER_DOMAIN_SQL} AS publisher_domain,
+              c.workspace_id AS campaign_workspace_id, c.name AS campaign_name, c.color AS campaign_color, c.status AS campaign_status,
+              c.start_date AS campaign_start, c.end_date AS campaign_end,
+              c.paused_reason AS campaign_paused_reason, c.resume_at AS campaign_resume_at
+         FROM scheduled_jobs s
+         LEFT JOIN job_templates t ON t.id = s.template_id
+         LEFT JOIN campaigns c ON c.id = s.campaign_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY s.id`,
+      params,
+    );
+    const schedules = rows.map(planScheduleOf);
+    const rules = await rulesOf(manager, caller.workspaceId, schedules);
+    await withPlanningOf(manager, caller.workspaceId, schedules, now);
 
     const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
     const after = cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null;
     for (const schedule of schedules) {
-      const rule = cachedRuleOf(schedule);
+      const rule = rules.get(schedule.id);
       if (!rule) continue;
-      const campaign = schedule.campaignId ? (byId.get(schedule.campaignId) ?? null) : null;
+      const campaign = schedule.campaign;
       const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
       const input = { ...expansionOf(schedule, rule, new Date(pending), campaign), pause: pauseOf(schedule, campaign) };
-      Object.assign(schedule, { campaign });
       const it = expandOccurrences(input, { from, to });
       const stream = first(schedule, rule, it, filter.state, after);
       if (stream) heap.push(stream);
     }
     return heap;
   }
+}
+
+function planScheduleOf(r: ScheduleRow): PlanSchedule {
+  return {
+    id: r.id,
+    name: r.name,
+    workspaceId: r.workspace_id,
+    campaignId: r.campaign_id,
+    status: r.status,
+    nextRunAt: r.next_run_at,
+    runCount: r.run_count,
+    maxRuns: r.max_runs,
+    version: r.version,
+    publisherDomain: r.publisher_domain,
+    campaign:
+      // (As the campaign lookup by the workspace: another workspace's campaign is none.)
+      r.campaign_id && r.campaign_status && r.campaign_workspace_id === r.workspace_id
+        ? {
+            id: r.campaign_id,
+            name: r.campaign_name ?? '',
+            color: r.campaign_color,
+            status: r.campaign_status,
+            startDate: r.campaign_start,
+            endDate: r.campaign_end,
+            pausedReason: r.campaign_paused_reason,
+            resumeAt: r.campaign_resume_at,
+          }
+        : null,
+  };
+}
+
+/**
+ * `withPlanningAll` (the entities' `loadPlanningAll`) for the calendar's plain rows, the same
+ * sets from the same start (`planFrom`): the skips in one raw query (`= ANY` of one array
+ * parameter, not TypeORM's `In` of thousands of parameters), grouped by schedule in one pass,
+ * and the blackouts (`blackoutsFrom`) converted once per campaign.
+ */
+async function withPlanningOf(manager: EntityManager, workspaceId: string, schedules: PlanSchedule[], now: Date): Promise<void> {
+  if (schedules.length === 0) return;
+  const from = planFrom(schedules, now);
+  const [rows, blackouts] = await Promise.all([
+    manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
+      `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
+      [schedules.map((s) => s.id), from],
+    ),
+    blackoutsFrom(manager, workspaceId, from),
+  ]);
+  const skips = new Map<string, Date[]>();
+  for (const r of rows) {
+    const list = skips.get(r.scheduled_job_id);
+    if (list) list.push(r.occurrence_at);
+    else skips.set(r.scheduled_job_id, [r.occurrence_at]);
+  }
+  const byCampaign = new Map<string | null, Blackout[]>();
+  for (const schedule of schedules) {
+    let applying = byCampaign.get(schedule.campaignId);
+    if (!applying) {
+      applying = blackoutsForCampaign(blackouts, schedule.campaignId).map(expansionBlackoutOf);
+      byCampaign.set(schedule.campaignId, applying);
+    }
+    schedule.skips = skips.get(schedule.id) ?? [];
+    schedule.blackouts = applying;
+  }
+}
+
+/** Each schedule's rule: from the cache at its version, else read (one query for all the misses) and cached. */
+async function rulesOf(manager: EntityManager, workspaceId: string, schedules: PlanSchedule[]): Promise<Map<string, RecurrenceRule>> {
+  const rules = new Map<string, RecurrenceRule>();
+  const missing: PlanSchedule[] = [];
+  for (const s of schedules) {
+    const rule = RULE_CACHE.get(s.id, s.version);
+    if (rule === undefined) missing.push(s);
+    else if (rule) rules.set(s.id, rule);
+  }
+  if (missing.length === 0) return rules;
+  const rows: (RuleRow & { version: number })[] = await manager.query(
+    `SELECT id, version, schedule_type, scheduled_at, recurrence_pattern, timezone, recurrence_end_date, max_runs, recurrence_rule
+       FROM scheduled_jobs WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
+    [workspaceId, missing.map((s) => s.id)],
+  );
+  for (const r of rows) {
+    const rule = ruleOf({
+      scheduleType: r.schedule_type,
+      scheduledAt: r.scheduled_at,
+      recurrencePattern: r.recurrence_pattern,
+      timezone: r.timezone,
+      recurrenceEndDate: r.recurrence_end_date,
+      maxRuns: r.max_runs,
+      recurrenceRule: r.recurrence_rule,
+    });
+    RULE_CACHE.set(r.id, r.version, rule);
+    if (rule) rules.set(r.id, rule);
+  }
+  return rules;
 }
 
 /** The next occurrence of an expansion that passes the state filter and lies after the cursor. */
@@ -406,6 +563,7 @@ interface PastRow {
   timezone: string;
   publisher_domain: string | null;
   campaign_id: string | null;
+  campaign_workspace_id: string | null;
   campaign_name: string | null;
   campaign_color: string | null;
 }
@@ -447,7 +605,7 @@ function pastItem(r: PastRow): CalendarItem {
 
 function planItem(schedule: PlanSchedule, rule: RecurrenceRule, o: ExpandedOccurrence): CalendarItem {
   const view = describeOccurrence(rule, o.at);
-  const campaign = (schedule as PlanSchedule & { campaign?: Campaign | null }).campaign ?? null;
+  const campaign = schedule.campaign;
   return {
     kind: 'plan',
     at: o.at,

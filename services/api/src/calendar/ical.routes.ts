@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import ical, { ICalEventStatus } from 'ical-generator';
 import type { AppDeps } from '../deps';
 import { sendProblem } from '../http/errors';
 import type { RateLimiters } from '../http/rate-limit';
 import { RouteGroup, API_BASE } from '../http/route';
 import { CalendarService, type CalendarItem, type CalendarState } from './calendar.service';
 import { FeedService } from './feed.service';
+import { icalText, type IcalEvent } from './ical-text';
 
 /** The feed window: this many days back from now … */
 export const FEED_DAYS_BACK = 30;
@@ -18,13 +18,13 @@ export const FEED_EVENT_MINUTES = 15;
 const DAY_MS = 86_400_000;
 
 /** An event's status: what will or did happen is confirmed, a paused run tentative, what will not or did not cancelled. */
-const STATUS: Record<CalendarState, ICalEventStatus> = {
-  planned: ICalEventStatus.CONFIRMED,
-  materialized: ICalEventStatus.CONFIRMED,
-  paused: ICalEventStatus.TENTATIVE,
-  skipped: ICalEventStatus.CANCELLED,
-  missed: ICalEventStatus.CANCELLED,
-  failed: ICalEventStatus.CANCELLED,
+const STATUS: Record<CalendarState, 'CONFIRMED' | 'TENTATIVE' | 'CANCELLED'> = {
+  planned: 'CONFIRMED',
+  materialized: 'CONFIRMED',
+  paused: 'TENTATIVE',
+  skipped: 'CANCELLED',
+  missed: 'CANCELLED',
+  failed: 'CANCELLED',
 };
 
 /** A stable UID: the schedule and the instant (the same occurrence keeps it across fetches, past or future). */
@@ -84,22 +84,25 @@ icalApi.raw(
       },
     );
     const base = ctx.deps.config.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-    const cal = ical({ name: feed.name, prodId: { company: 'content-scheduler', product: 'calendar', language: 'EN' } });
-    for (const item of page.items) {
-      const link = `${base.replace(/\/+$/, '')}${API_BASE}/schedule/${item.scheduleId}`;
-      cal.createEvent({
-        id: eventUid(item),
-        start: item.at,
-        end: new Date(item.at.getTime() + FEED_EVENT_MINUTES * 60_000),
-        stamp: now,
-        summary: item.scheduleName,
-        categories: item.campaign ? [{ name: item.campaign.name }] : [],
-        url: link,
-        description: `${item.state}${item.reason ? `: ${item.reason}` : ''}\n${link}`,
-        status: STATUS[item.state],
-      });
-    }
-    res.status(200).type('text/calendar; charset=utf-8').send(cal.toString());
+    const root = `${base.replace(/\/+$/, '')}${API_BASE}/schedule/`;
+    const events = function* (): Generator<IcalEvent> {
+      for (const item of page.items) {
+        const link = root + item.scheduleId;
+        yield {
+          uid: eventUid(item),
+          start: item.at,
+          end: new Date(item.at.getTime() + FEED_EVENT_MINUTES * 60_000),
+          stamp: now,
+          summary: item.scheduleName,
+          categories: item.campaign ? [item.campaign.name] : [],
+          url: link,
+          description: `${item.state}${item.reason ? `: ${item.reason}` : ''}\n${link}`,
+          status: STATUS[item.state],
+        };
+      }
+    };
+    const text = icalText({ name: feed.name, prodId: '-//content-scheduler//calendar//EN' }, events());
+    res.status(200).type('text/calendar; charset=utf-8').send(text);
   },
 );
 
