@@ -115,6 +115,8 @@ export interface WebhookConfig {
   dispatchIntervalMs: number;
   /** `WEBHOOK_CONCURRENCY`: deliveries one worker process makes at once (default 10). */
   concurrency: number;
+  /** `WEBHOOK_DISPATCH=false`: this worker runs no outbox dispatcher (it still delivers); default true. */
+  dispatch: boolean;
 }
 
 /** The retry schedule: 10 s, 1 min, 5 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (23 h 46 min 10 s after the first attempt). */
@@ -351,6 +353,7 @@ export function loadConfig(env: Env): Config {
       disableAfterMs: r.int('WEBHOOK_DISABLE_AFTER_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
       dispatchIntervalMs: r.int('WEBHOOK_DISPATCH_INTERVAL_MS', 500, 10, 60_000),
       concurrency: r.int('WEBHOOK_CONCURRENCY', 10, 1, 200),
+      dispatch: r.bool('WEBHOOK_DISPATCH', true),
     },
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),

@@ -65,6 +65,8 @@ export const WEBHOOK_DELIVERY_JOB_NAME = 'webhook-delivery';
 /** Data of a delivery job: the `webhook_deliveries` row is the truth, the job only carries it out. */
 export interface WebhookDeliveryPayload {
   delivery_id: string;
+  /** Its event: the processor waits on the event's row lock, held by a dispatch that has not committed yet. */
+  event_id: string;
   /** The delivery's `round` when queued: a job of an older round (before a redeliver) does nothing. */
   round: number;
 }

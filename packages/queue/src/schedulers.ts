@@ -293,13 +293,13 @@ export function createWebhookDeliveryQueue(options: QueueOptions): Queue<Webhook
  */
 export async function enqueueWebhookDelivery(
   queue: Queue<WebhookDeliveryPayload>,
-  deliveryId: string,
-  round: number,
+  delivery: { id: string; eventId: string; round: number },
   retries: number,
 ): Promise<void> {
+  const { id: deliveryId, eventId, round } = delivery;
   await queue.add(
     WEBHOOK_DELIVERY_JOB_NAME,
-    { delivery_id: deliveryId, round },
+    { delivery_id: deliveryId, event_id: eventId, round },
     { jobId: webhookDeliveryJobId(deliveryId, round), attempts: retries + 1, backoff: { type: 'webhook' } },
   );
 }

@@ -83,11 +83,11 @@ export class OutboxDispatcher {
     return events.length;
   }
 
-  private async enqueue(deliveries: { id: string; round: number }[]): Promise<void> {
+  private async enqueue(deliveries: { id: string; round: number; event_id: string }[]): Promise<void> {
     await this.queue.addBulk(
       deliveries.map((d) => ({
         name: WEBHOOK_DELIVERY_JOB_NAME,
-        data: { delivery_id: d.id, round: d.round },
+        data: { delivery_id: d.id, event_id: d.event_id, round: d.round },
         opts: { jobId: webhookDeliveryJobId(d.id, d.round), attempts: this.options.retries + 1, backoff: { type: 'webhook' } },
       })),
     );
@@ -95,8 +95,8 @@ export class OutboxDispatcher {
 
   /** Queues again the pending deliveries untouched for a while (their job may have been lost); how many it re-added. */
   async sweepLost(limit = 1000): Promise<number> {
-    const rows: { id: string; round: number }[] = await this.dataSource.query(
-      `SELECT id, round FROM webhook_deliveries
+    const rows: { id: string; round: number; event_id: string }[] = await this.dataSource.query(
+      `SELECT id, round, event_id FROM webhook_deliveries
         WHERE status = 'pending' AND updated_at < now() - $1 * interval '1 millisecond'
         ORDER BY updated_at LIMIT $2`,
       [this.lostAfterMs, limit],

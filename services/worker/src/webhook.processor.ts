@@ -38,7 +38,8 @@ export function eventBody(row: { event_id: string; event_type: string; created_a
 }
 
 /**
- * Makes one attempt of a delivery: reads the delivery, its webhook and event (nothing happens to
+ * Makes one attempt of a delivery: waits for the dispatch that queued it to commit (its event's
+ * row lock), reads the delivery, its webhook and event (nothing happens to
  * a delivery no longer pending, of an older redeliver round, or whose webhook is disabled:
  * that one is closed `failed`), signs the body per Standard Webhooks (`webhook-id` = the event
  * id, stable over every attempt and redelivery; `webhook-timestamp` = now), POSTs it
@@ -58,6 +59,9 @@ export function createWebhookProcessor(deps: {
   const { dataSource, logger, options, metrics } = deps;
   const now = deps.now ?? (() => new Date());
   return async (job: QueueJob<WebhookDeliveryPayload>): Promise<SendResult | null> => {
+    // The dispatch adds the job before its commit, holding the event's row lock: wait for it to end
+    // (a committed dispatch shows the delivery row below; a rolled-back one leaves none: nothing to do).
+    await dataSource.query(`SELECT id FROM outbox_events WHERE id = $1 FOR KEY SHARE`, [job.data.event_id]);
     const rows: DeliveryRow[] = await dataSource.query(
       `SELECT d.id, d.status, d.round, d.attempts, d.event_id, d.event_type, e.payload, e.created_at,
               w.id AS webhook_id, w.url, w.secret, w.enabled
@@ -100,7 +104,8 @@ export function createWebhookProcessor(deps: {
         // The run of failures starts at the first failed attempt; once it is `disableAfterMs` old, the endpoint is disabled.
         const since = `COALESCE(failing_since, $2::timestamptz)`;
         const due = `${since} <= $2::timestamptz - $3 * interval '1 millisecond'`;
-        const changed: { enabled: boolean }[] = await tx.query(
+        // An UPDATE ... RETURNING answers `[rows, affected]` through TypeORM.
+        const [changed]: [{ enabled: boolean }[], number] = await tx.query(
           `UPDATE webhooks
               SET failing_since = ${since},
                   enabled = NOT (${due}),
