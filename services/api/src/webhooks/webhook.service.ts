@@ -156,9 +156,9 @@ export class WebhookService {
    * sweep of lost deliveries adds it within about a minute (the row is `pending`).
    */
   async redeliver(caller: Caller, id: string, deliveryId: string): Promise<WebhookDelivery> {
-    if (!UUID.test(deliveryId)) throw notFound('Delivery');
     const delivery = await this.deps.dataSource.transaction(async (tx) => {
       const webhook = await this.locked(tx, caller, id);
+      if (!UUID.test(deliveryId)) throw notFound('Delivery');
       const repo = tx.getRepository(WebhookDelivery);
       const delivery = await repo.findOne({
         where: { id: deliveryId.toLowerCase(), webhookId: webhook.id, workspaceId: caller.workspaceId },
