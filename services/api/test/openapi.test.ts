@@ -1211,10 +1211,10 @@ describe('contract: webhooks', () => {
       `INSERT INTO webhook_deliveries (webhook_id, workspace_id, event_id, event_type, status) VALUES ($1, $2, $3, 'ping', 'failed') RETURNING id`,
       [id, `user:${user}`, ping.body.event_id],
     );
-    await ds.query(`INSERT INTO webhook_attempts (delivery_id, webhook_id, attempt, status_code, duration_ms, error) VALUES ($1, $2, 1, NULL, 3, 'ECONNREFUSED')`, [
-      deliveryId,
-      id,
-    ]);
+    await ds.query(
+      `INSERT INTO webhook_attempts (delivery_id, webhook_id, attempt, status_code, duration_ms, error) VALUES ($1, $2, 1, NULL, 3, 'ECONNREFUSED')`,
+      [deliveryId, id],
+    );
     const log = await api().get(`/api/v1/webhooks/${id}/deliveries`).set(as(user));
     expect(expectMatchesContract('GET', '/api/v1/webhooks/{id}/deliveries', log).body).toHaveLength(1);
     const redeliverPath = '/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver';

@@ -116,7 +116,18 @@ const QUERIES: Record<string, string> = {
 type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts' | 'calendar' | 'webhooks' | 'delivery', string>;
 
 const securedOperations = declared.filter((o) => o.secured);
-const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'blackouts', 'calendar_feeds', 'webhooks', 'outbox_events', 'webhook_deliveries'];
+const TABLES = [
+  'campaigns',
+  'job_templates',
+  'scheduled_jobs',
+  'jobs',
+  'schedule_runs',
+  'blackouts',
+  'calendar_feeds',
+  'webhooks',
+  'outbox_events',
+  'webhook_deliveries',
+];
 
 describe('roles: the matrix over every operation', () => {
   const t = useTestApp();
@@ -174,7 +185,8 @@ describe('roles: the matrix over every operation', () => {
   function call(op: DeclaredOperation, ids: Fixture, claims: TestClaims & { workspace: string }) {
     const resource = op.path.split('/')[3] as keyof Fixture;
     const url =
-      op.path.replace('{id}', ids[resource] ?? randomUUID()).replace('{delivery_id}', ids.delivery) + (QUERIES[`${op.method} ${op.path}`] ?? '');
+      op.path.replace('{id}', ids[resource] ?? randomUUID()).replace('{delivery_id}', ids.delivery) +
+      (QUERIES[`${op.method} ${op.path}`] ?? '');
     const req = request(t.app)[op.method.toLowerCase() as 'get'](url).set('Authorization', t.auth(newUserId(), claims));
     const body = BODIES[`${op.method} ${op.path}`];
     return body ? req.send(body) : req;

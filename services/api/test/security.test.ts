@@ -280,7 +280,18 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
   const t = useTestApp();
   const { owner, intruder } = tenants();
   const a = owner.sub;
-  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '', skipped: '', nextRun: '', blackout: '', feed: '', webhook: '' };
+  const ids = {
+    campaign: '',
+    template: '',
+    schedule: '',
+    pausedSchedule: '',
+    job: '',
+    skipped: '',
+    nextRun: '',
+    blackout: '',
+    feed: '',
+    webhook: '',
+  };
   /** A calendar window around A's runs (fixed for the suite, so A's view compares byte for byte). */
   const calendarWindow = `from=${new Date(Date.now() - 3 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 30 * 86_400_000).toISOString()}`;
 

@@ -27,14 +27,26 @@ describe('webhooks API', () => {
     const api = as(newUserId());
     const res = await api.post('/webhooks', { url: PUBLIC_URL, events: ['job.completed', 'run.missed'], description: 'ops' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ url: PUBLIC_URL, events: ['job.completed', 'run.missed'], description: 'ops', enabled: true, disabled_reason: null });
+    expect(res.body).toMatchObject({
+      url: PUBLIC_URL,
+      events: ['job.completed', 'run.missed'],
+      description: 'ops',
+      enabled: true,
+      disabled_reason: null,
+    });
     expect(res.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(res.body.secret.slice(6), 'base64')).toHaveLength(32);
     // The secret is a Standard Webhooks key: what it signs, the library verifies.
     const v = new Verifier(res.body.secret);
     const at = new Date();
     const sig = v.sign('msg_1', at, '{"a":1}');
-    expect(v.verify('{"a":1}', { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': sig })).toEqual({ a: 1 });
+    expect(
+      v.verify('{"a":1}', {
+        'webhook-id': 'msg_1',
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': sig,
+      }),
+    ).toEqual({ a: 1 });
     const got = await api.get(`/webhooks/${res.body.id}`);
     expect(got.status).toBe(200);
     expect(got.body.secret).toBeUndefined();
@@ -93,7 +105,9 @@ describe('webhooks API', () => {
     const res = await api.post(`/webhooks/${created.id}/test`, {});
     expect(res.status).toBe(200);
     const events = await eventsOf(`user:${userId}`);
-    expect(events).toEqual([{ id: res.body.event_id, type: 'ping', payload: expect.objectContaining({ webhook_id: created.id }), webhook_id: created.id }]);
+    expect(events).toEqual([
+      { id: res.body.event_id, type: 'ping', payload: expect.objectContaining({ webhook_id: created.id }), webhook_id: created.id },
+    ]);
     const log = await api.get(`/webhooks/${created.id}/deliveries`);
     expect(log.status).toBe(200);
     expect(log.body).toEqual([]);
@@ -118,7 +132,17 @@ describe('webhooks API', () => {
     );
     const log = await api.get(`/webhooks/${created.id}/deliveries`);
     expect(log.body).toEqual([
-      expect.objectContaining({ delivery_id: deliveryId, event_id: eventId, event_type: 'job.created', attempt: 1, status_code: 500, duration_ms: 12, error: 'receiver answered 500', next_retry_at: null, delivery_status: 'failed' }),
+      expect.objectContaining({
+        delivery_id: deliveryId,
+        event_id: eventId,
+        event_type: 'job.created',
+        attempt: 1,
+        status_code: 500,
+        duration_ms: 12,
+        error: 'receiver answered 500',
+        next_retry_at: null,
+        delivery_status: 'failed',
+      }),
     ]);
     const res = await api.post(`/webhooks/${created.id}/deliveries/${deliveryId}/redeliver`, {});
     expect(res.status).toBe(200);
@@ -129,7 +153,7 @@ describe('webhooks API', () => {
     expectProblem(await api.post(`/webhooks/${created.id}/deliveries/not-a-uuid/redeliver`, {}), 404);
   });
 
-  it("when another workspace asks for a webhook, then every operation on it is a 404 and it is unchanged", async () => {
+  it('when another workspace asks for a webhook, then every operation on it is a 404 and it is unchanged', async () => {
     const owner = as(newUserId());
     const other = as(newUserId());
     const { body: created } = await owner.post('/webhooks', { url: PUBLIC_URL, events: ['job.created'] });

@@ -161,7 +161,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   if (webhookConfig.dispatch) dispatchOnce();
   const dispatchTimer = setInterval(() => webhookConfig.dispatch && dispatchOnce(), webhookConfig.dispatchIntervalMs);
   const lostTimer = setInterval(() => {
-    if (webhookConfig.dispatch) dispatcher.sweepLost().catch((error) => logger.warn({ err: error }, 'lost-delivery sweep failed; will retry'));
+    if (webhookConfig.dispatch)
+      dispatcher.sweepLost().catch((error) => logger.warn({ err: error }, 'lost-delivery sweep failed; will retry'));
   }, LOST_DELIVERY_SWEEP_MS);
 
   // Never rejects: each check turns its own failure into an answer.

@@ -486,7 +486,12 @@ function isoText(expr: string): string {
 }
 
 /** An INSERT of one outbox event per row of `from` (a CTE, with an optional WHERE), `data` built from SQL expressions. */
-function eventInsert<V extends { workspaceId: string }>(p: Parameters<V>, type: string, from: string, data: Record<string, string>): string {
+function eventInsert<V extends { workspaceId: string }>(
+  p: Parameters<V>,
+  type: string,
+  from: string,
+  data: Record<string, string>,
+): string {
   const e = (f: keyof OutboxEvent) => columnOf(OutboxEvent, f).name;
   const workspace = p.ref('workspaceId', columnOf(OutboxEvent, 'workspaceId').type);
   const payload = `jsonb_build_object(${Object.entries(data)

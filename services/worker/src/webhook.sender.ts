@@ -54,7 +54,12 @@ export async function sendWebhook(url: string, headers: Record<string, string>, 
       target,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'content-scheduler-webhooks/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'content-scheduler-webhooks/1',
+        },
         lookup,
         agent: false,
       },

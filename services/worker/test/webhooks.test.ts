@@ -151,7 +151,11 @@ describe('events after the real action, delivered signed', () => {
       const day = Date.UTC(2030, 0, i, 9);
       await new MaterializeService(ds, () => new Date(day + 1000)).materialize(schedule.id, 1, new Date(day));
     }
-    const made = await new MaterializeService(ds, () => new Date('2030-01-05T09:00:01Z')).materialize(schedule.id, 1, new Date('2030-01-05T09:00:00Z'));
+    const made = await new MaterializeService(ds, () => new Date('2030-01-05T09:00:01Z')).materialize(
+      schedule.id,
+      1,
+      new Date('2030-01-05T09:00:00Z'),
+    );
     expect(made.outcome).toBe('failed');
     const got = await dispatchUntil(() => receiver.at(path).length >= 6 && receiver.at(path));
     expect(got.every((r) => r.verified)).toBe(true);
@@ -173,7 +177,10 @@ describe('events after the real action, delivered signed', () => {
     const got = await dispatchUntil(() => receiver.at(path).length >= 2 && receiver.at(path));
     // Deliveries are concurrent: no order between two events is promised.
     expect(got.map((r) => r.event!.type).sort()).toEqual(['campaign.paused', 'campaign.resumed']);
-    expect(got.find((r) => r.event!.type === 'campaign.paused')!.event!.data).toMatchObject({ campaign_id: campaign.id, reason: 'holiday' });
+    expect(got.find((r) => r.event!.type === 'campaign.paused')!.event!.data).toMatchObject({
+      campaign_id: campaign.id,
+      reason: 'holiday',
+    });
   });
 });
 
@@ -259,7 +266,10 @@ describe('delivery', () => {
     expect(new Set(got.map((r) => r.headers['webhook-id']))).toEqual(new Set([eventId]));
     expect(got.every((r) => r.verified)).toBe(true);
     const attempts = await until(async () => {
-      const rows = await ds.query(`SELECT attempt, status_code, error, next_retry_at FROM webhook_attempts WHERE webhook_id = $1 ORDER BY attempt`, [webhook.id]);
+      const rows = await ds.query(
+        `SELECT attempt, status_code, error, next_retry_at FROM webhook_attempts WHERE webhook_id = $1 ORDER BY attempt`,
+        [webhook.id],
+      );
       return rows.length === 3 ? rows : undefined;
     });
     expect(attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 503, 200]);
@@ -279,7 +289,10 @@ describe('delivery', () => {
   });
 
   it('when every attempt fails for longer than the disable window, then the endpoint is disabled with its reason', async () => {
-    const { webhook } = await webhookFor(['job.completed'], { failingSince: new Date(Date.now() - 2 * 86_400_000), url: 'http://127.0.0.1:1/closed' });
+    const { webhook } = await webhookFor(['job.completed'], {
+      failingSince: new Date(Date.now() - 2 * 86_400_000),
+      url: 'http://127.0.0.1:1/closed',
+    });
     await ds.transaction((tx) => recordEvent(tx, webhook.workspaceId, 'job.completed', { job_id: randomUUID() }));
     const row = await until(async () => {
       await dispatcher.dispatch();

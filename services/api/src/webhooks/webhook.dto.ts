@@ -39,10 +39,10 @@ function EventTypes(): PropertyDecorator {
     ArrayMaxSize(EVENT_TYPES.length)(target, property);
     ArrayUnique({ message: 'events must not repeat an event type' })(target, property);
     IsIn(EVENT_TYPES, { each: true, message: `each value in events must be one of ${EVENT_TYPES.join(', ')}` })(target, property);
-    JSONSchema({ description: 'The event types it receives (a `ping` from `/test` always goes).', examples: [['job.completed', 'run.missed']] })(
-      target,
-      property as string,
-    );
+    JSONSchema({
+      description: 'The event types it receives (a `ping` from `/test` always goes).',
+      examples: [['job.completed', 'run.missed']],
+    })(target, property as string);
   };
 }
 

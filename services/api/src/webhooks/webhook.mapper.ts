@@ -121,8 +121,5 @@ export function deliveryResponse(d: WebhookDelivery): DeliveryResponse {
   };
 }
 
-export const PingResponse = named(
-  'WebhookPing',
-  Closed({ event_id: Uuid('The `ping` event: its deliveries show in the delivery log.') }),
-);
+export const PingResponse = named('WebhookPing', Closed({ event_id: Uuid('The `ping` event: its deliveries show in the delivery log.') }));
 export type PingResponse = Static<typeof PingResponse>;

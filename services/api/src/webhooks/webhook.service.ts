@@ -126,7 +126,13 @@ export class WebhookService {
     return this.deps.dataSource.transaction(async (tx) => {
       const webhook = await this.locked(tx, caller, id);
       if (!webhook.enabled) throw conflict('Webhook is disabled: enable it (PUT enabled: true) before testing it');
-      return recordEvent(tx, caller.workspaceId, PING_EVENT, { webhook_id: webhook.id, message: 'ping from content-scheduler' }, webhook.id);
+      return recordEvent(
+        tx,
+        caller.workspaceId,
+        PING_EVENT,
+        { webhook_id: webhook.id, message: 'ping from content-scheduler' },
+        webhook.id,
+      );
     });
   }
 
@@ -172,8 +178,8 @@ export class WebhookService {
       delivery.deliveredAt = null;
       return repo.save(delivery);
     });
-    await enqueueWebhookDelivery(this.deliveryQueue, delivery, this.deps.config.webhooks.retryDelaysMs.length).catch(
-      (error: unknown) => this.deps.logger.warn({ err: error, delivery_id: delivery.id }, 'redeliver: queueing failed; the sweep will queue it'),
+    await enqueueWebhookDelivery(this.deliveryQueue, delivery, this.deps.config.webhooks.retryDelaysMs.length).catch((error: unknown) =>
+      this.deps.logger.warn({ err: error, delivery_id: delivery.id }, 'redeliver: queueing failed; the sweep will queue it'),
     );
     return delivery;
   }
