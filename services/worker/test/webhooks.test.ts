@@ -28,6 +28,8 @@ import {
   sleep,
   TEST_REDIS_URL,
   uniqueName,
+  waitUntilUp,
+  WorkerProcesses,
 } from '@scheduler/testkit';
 import { applyCampaignChange, campaignBefore, setCampaignStatus } from '@scheduler/entities';
 
@@ -303,4 +305,52 @@ describe('delivery', () => {
     const [d] = await ds.query(`SELECT status FROM webhook_deliveries WHERE webhook_id = $1`, [webhook.id]);
     expect(d.status).toBe('failed');
   });
+});
+
+describe('end to end with a real worker process', () => {
+  const procs = new WorkerProcesses();
+  const processPrefix = uniqueName('webhookprocess');
+  afterAll(async () => {
+    await procs.killAll();
+    procs.dispose();
+    const q = createWebhookDeliveryQueue({ connection: redis, prefix: processPrefix });
+    await q.obliterate({ force: true }).catch(() => undefined);
+    await q.close();
+    await deleteKeysUnder(redis, processPrefix);
+  });
+
+  const env = {
+    QUEUE_PREFIX: processPrefix,
+    WEBHOOK_DISPATCH: 'true',
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    WEBHOOK_RETRY_DELAYS_SECONDS: '0.2,0.3,0.5',
+    WEBHOOK_DISPATCH_INTERVAL_MS: '100',
+  };
+
+  it('when the receiver fails twice, and a worker is killed -9 with an event pending, then each event arrives verified, once per webhook-id', async () => {
+    const { path, webhook } = await webhookFor(['job.completed']);
+    // Written while no worker runs: the outbox keeps it.
+    const first = await ds.transaction((tx) => recordEvent(tx, webhook.workspaceId, 'job.completed', { job_id: randomUUID() }));
+    receiver.answers = [503, 500];
+    const w1 = procs.spawn('w1', env);
+    await waitUntilUp(redis, processPrefix, w1);
+    await until(() => receiver.at(path).some((r) => r.status === 200 && r.headers['webhook-id'] === first), 20_000);
+    expect(receiver.at(path).map((r) => [r.headers['webhook-id'], r.status])).toEqual([
+      [first, 503],
+      [first, 500],
+      [first, 200],
+    ]);
+    expect(receiver.at(path).every((r) => r.verified)).toBe(true);
+
+    // kill -9, then an event while it is down; a new worker delivers it.
+    w1.child.kill('SIGKILL');
+    await w1.exited;
+    const second = await ds.transaction((tx) => recordEvent(tx, webhook.workspaceId, 'job.completed', { job_id: randomUUID() }));
+    const w2 = procs.spawn('w2', env);
+    await waitUntilUp(redis, processPrefix, w2);
+    await until(() => receiver.at(path).some((r) => r.headers['webhook-id'] === second), 20_000);
+    await sleep(1_000);
+    const delivered = receiver.at(path).filter((r) => r.status === 200).map((r) => r.headers['webhook-id']);
+    expect(delivered).toEqual([first, second]);
+  }, 60_000);
 });
