@@ -3,10 +3,10 @@ import { addressProblem, checkWebhookTarget, webhookUrlFormProblem, type HostRes
 /** A resolver that answers from a table (no real DNS): the tests decide what a name resolves to. */
 const table =
   (answers: Record<string, string[]>): HostResolver =>
-  async (host) => {
+  (host) => {
     const addresses = answers[host];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    if (!addresses) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+    return Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
   };
 
 const resolver = table({

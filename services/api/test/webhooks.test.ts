@@ -19,9 +19,10 @@ describe('webhooks API', () => {
   const as = (userId: string) => apiAs(t, userId);
 
   const eventsOf = (workspaceId: string) =>
-    t.deps.dataSource.query(`SELECT id, type, payload, webhook_id FROM outbox_events WHERE workspace_id = $1 ORDER BY created_at`, [
-      workspaceId,
-    ]) as Promise<{ id: string; type: string; payload: Record<string, unknown>; webhook_id: string | null }[]>;
+    t.deps.dataSource.query<{ id: string; type: string; payload: Record<string, unknown>; webhook_id: string | null }[]>(
+      `SELECT id, type, payload, webhook_id FROM outbox_events WHERE workspace_id = $1 ORDER BY created_at`,
+      [workspaceId],
+    );
 
   it('when a webhook is created, then it answers 201 with a whsec_ secret that signs and verifies, shown only there', async () => {
     const api = as(newUserId());

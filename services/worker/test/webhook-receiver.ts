@@ -36,7 +36,7 @@ export class WebhookReceiver {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const secret = this.secrets.get(req.url ?? '/') ?? '';
-        let event: Received['event'] = null;
+        let event: Received['event'];
         try {
           event = new Verifier(secret).verify(body, req.headers as Record<string, string>) as Received['event'];
         } catch {

@@ -247,9 +247,9 @@ describe('the outbox', () => {
       expect(await queue.getJob(`whd-${d.id}-${d.round}`)).toBeUndefined();
       expect(await dispatcher.sweepLost()).toBeGreaterThanOrEqual(1);
     } finally {
-      delivery.resume();
+      await delivery.resume();
     }
-    await until(async () => (receiver.at(path).length > 0 ? true : undefined), 10_000);
+    await until(() => (receiver.at(path).length > 0 ? true : undefined), 10_000);
     await sleep(300);
     expect(receiver.at(path)).toHaveLength(1);
   });
@@ -350,7 +350,10 @@ describe('end to end with a real worker process', () => {
     await waitUntilUp(redis, processPrefix, w2);
     await until(() => receiver.at(path).some((r) => r.headers['webhook-id'] === second), 20_000);
     await sleep(1_000);
-    const delivered = receiver.at(path).filter((r) => r.status === 200).map((r) => r.headers['webhook-id']);
+    const delivered = receiver
+      .at(path)
+      .filter((r) => r.status === 200)
+      .map((r) => r.headers['webhook-id']);
     expect(delivered).toEqual([first, second]);
   }, 60_000);
 });
