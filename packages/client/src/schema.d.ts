@@ -1100,6 +1100,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workspace's webhooks, oldest first (without their secrets)
+         * @description Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint (its secret is shown only here)
+         * @description Each event is POSTed as `{id, type, timestamp, data}`, signed per Standard Webhooks (`webhook-id`: the event id, the same on every retry and redelivery; `webhook-timestamp`; `webhook-signature: v1,<base64 HMAC-SHA256>`). Retried with exponential backoff for about a day (`WEBHOOK_RETRY_DELAYS_SECONDS`); 10 s timeout; redirects are not followed; an endpoint whose deliveries all failed for a day is disabled (`disabled_reason`). A workspace holds at most 50 webhooks.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook
+         * @description Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: reads (default 100 per 60 s).
+         */
+        get: operations["getWebhook"];
+        /**
+         * Update a webhook (partial)
+         * @description Only the fields sent change; a new `url` is checked as on create. The secret stays.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        put: operations["updateWebhook"];
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Its deliveries and their log go with it; queued attempts do nothing.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a ping event to the webhook
+         * @description A `ping` event for this webhook alone, delivered through the outbox like any event (see the delivery log).
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The delivery log: every attempt, newest first
+         * @description Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description A new round of attempts (with retries) of the same event, with the same `webhook-id`.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2497,6 +2647,149 @@ export interface components {
              * @enum {string}
              */
             policy?: "skip" | "shift";
+        };
+        /** @description A new webhook endpoint. */
+        WebhookCreate: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed: an `https` (or `http`) URL without user name or password, at most 2048 characters. Its host must resolve to public addresses only (no loopback, private, link-local, CGNAT, multicast or metadata address) unless the operator set `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`.
+             * @example https://example.com/hooks/scheduler
+             */
+            url: string;
+            /**
+             * @description The event types it receives (a `ping` from `/test` always goes).
+             * @example [
+             *       "job.completed",
+             *       "run.missed"
+             *     ]
+             */
+            events: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            /** @description What it is for (free text). */
+            description?: string | null;
+        };
+        WebhookWithSecret: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            description: string | null;
+            enabled: boolean;
+            /** @description Why it was disabled automatically (every delivery failed for a day); null otherwise. */
+            disabled_reason: string | null;
+            /** @description The member who created it. */
+            user_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            updated_at: string;
+            /** @description The Standard Webhooks signing secret (`whsec_` + base64 of 32 random bytes). Shown only here: keep it. */
+            secret: string;
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            description: string | null;
+            enabled: boolean;
+            /** @description Why it was disabled automatically (every delivery failed for a day); null otherwise. */
+            disabled_reason: string | null;
+            /** @description The member who created it. */
+            user_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description Partial update: only the fields sent change. `enabled: true` re-enables a disabled endpoint. */
+        WebhookUpdate: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed: an `https` (or `http`) URL without user name or password, at most 2048 characters. Its host must resolve to public addresses only (no loopback, private, link-local, CGNAT, multicast or metadata address) unless the operator set `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`.
+             * @example https://example.com/hooks/scheduler
+             */
+            url?: string;
+            /**
+             * @description The event types it receives (a `ping` from `/test` always goes).
+             * @example [
+             *       "job.completed",
+             *       "run.missed"
+             *     ]
+             */
+            events?: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            /** @description What it is for (free text). */
+            description?: string | null;
+            /** @description False stops deliveries; true re-enables it (clearing `disabled_reason`). */
+            enabled?: boolean;
+        };
+        WebhookPing: {
+            /**
+             * Format: uuid
+             * @description The `ping` event: its deliveries show in the delivery log.
+             */
+            event_id: string;
+        };
+        WebhookDeliveryAttempt: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The delivery (one event to this webhook): `redeliver` takes it.
+             */
+            delivery_id: string;
+            /**
+             * Format: uuid
+             * @description The event: the `webhook-id` header of every attempt of it.
+             */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed" | "ping";
+            attempt: number;
+            /** @description The receiver's status; null when no response came. */
+            status_code: number | null;
+            duration_ms: number;
+            /** @description Why it failed; null for a 2xx. */
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null when none follows.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            next_retry_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            attempted_at: string;
+            /**
+             * @description The delivery now: pending (more attempts follow), delivered, failed.
+             * @enum {string}
+             */
+            delivery_status: "pending" | "delivered" | "failed";
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed" | "ping";
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            /** @description Attempts made so far (over every round). */
+            attempts: number;
         };
     };
     responses: {
@@ -4920,6 +5213,320 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Items to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of webhooks. */
+            200: {
+                headers: {
+                    "X-Total-Count": components["headers"]["X-Total-Count"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with its signing secret. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            /** @description The workspace already has 50 webhooks (MAX_WEBHOOKS_PER_WORKSPACE). */
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["MalformedUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated webhook. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"];
+            };
+        };
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"];
+            };
+        };
+        responses: {
+            /** @description The ping event, on its way. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPing"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The webhook is disabled. */
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Items to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of attempts. */
+            200: {
+                headers: {
+                    "X-Total-Count": components["headers"]["X-Total-Count"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryAttempt"][];
+                };
+            };
+            400: components["responses"]["MalformedUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+                /** @description The delivery (`delivery_id` in the delivery log). */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"];
+            };
+        };
+        responses: {
+            /** @description The delivery, pending again. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The webhook is disabled. */
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];

@@ -82,6 +82,7 @@ export interface Config {
    * for absolute addresses it hands out (iCal feed URLs); null: the request's own scheme and host.
    */
   publicBaseUrl: string | null;
+  webhooks: WebhookConfig;
   worker: {
     /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
     port: number;
@@ -95,6 +96,41 @@ export interface Config {
      */
     lockSeconds: number;
   };
+}
+
+/** Webhook delivery (`WEBHOOK_*`). */
+export interface WebhookConfig {
+  /** `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`: URLs may reach loopback, private and link-local addresses (default false). */
+  allowPrivateNetworks: boolean;
+  /** `WEBHOOK_TIMEOUT_MS`: one attempt's limit, connect to last byte (default 10 000). */
+  timeoutMs: number;
+  /**
+   * `WEBHOOK_RETRY_DELAYS_SECONDS`: the wait before each retry, comma-separated; the number of
+   * values is the number of retries (default `DEFAULT_WEBHOOK_RETRY_DELAYS_SECONDS`, about a day).
+   */
+  retryDelaysMs: number[];
+  /** `WEBHOOK_DISABLE_AFTER_SECONDS`: an endpoint whose attempts all failed for this long is disabled (default a day). */
+  disableAfterMs: number;
+  /** `WEBHOOK_DISPATCH_INTERVAL_MS`: how often the dispatcher polls the outbox (default 500). */
+  dispatchIntervalMs: number;
+  /** `WEBHOOK_CONCURRENCY`: deliveries one worker process makes at once (default 10). */
+  concurrency: number;
+  /** `WEBHOOK_DISPATCH=false`: this worker runs no outbox dispatcher (it still delivers); default true. */
+  dispatch: boolean;
+}
+
+/** The retry schedule: 10 s, 1 min, 5 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (23 h 46 min 10 s after the first attempt). */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS_SECONDS = [10, 60, 300, 1800, 3600, 7200, 14_400, 28_800, 28_800];
+
+/** `WEBHOOK_RETRY_DELAYS_SECONDS`: 1 to 30 comma-separated non-negative numbers of seconds (decimals allowed). */
+function parseRetryDelays(reader: Reader, raw: string | null): number[] {
+  if (raw === null) return DEFAULT_WEBHOOK_RETRY_DELAYS_SECONDS.map((s) => s * 1000);
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.length < 1 || values.length > 30 || values.some((v) => !Number.isFinite(v) || v < 0 || v > 7 * 86_400)) {
+    reader.problems.push(`WEBHOOK_RETRY_DELAYS_SECONDS must be 1 to 30 comma-separated seconds from 0 to 604800 (got "${raw}")`);
+    return DEFAULT_WEBHOOK_RETRY_DELAYS_SECONDS.map((s) => s * 1000);
+  }
+  return values.map((v) => Math.round(v * 1000));
 }
 
 export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me';
@@ -310,6 +346,15 @@ export function loadConfig(env: Env): Config {
     corsOrigins: parseCorsOrigins(r, r.optional('CORS_ORIGINS')),
     publicBaseUrl: parsePublicBaseUrl(r, r.optional('PUBLIC_BASE_URL')),
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    webhooks: {
+      allowPrivateNetworks: r.bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+      timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      retryDelaysMs: parseRetryDelays(r, r.optional('WEBHOOK_RETRY_DELAYS_SECONDS')),
+      disableAfterMs: r.int('WEBHOOK_DISABLE_AFTER_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
+      dispatchIntervalMs: r.int('WEBHOOK_DISPATCH_INTERVAL_MS', 500, 10, 60_000),
+      concurrency: r.int('WEBHOOK_CONCURRENCY', 10, 1, 200),
+      dispatch: r.bool('WEBHOOK_DISPATCH', true),
+    },
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),
       concurrency: r.int('WORKER_CONCURRENCY', 20, 1, 1000),

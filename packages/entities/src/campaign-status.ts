@@ -1,6 +1,7 @@
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import type { RecurrenceRule } from '@scheduler/recurrence';
 import { Campaign, type CampaignStatus } from './campaign.entity';
+import { recordEvent } from './outbox-event.entity';
 import { loadPlanningAll } from './planning';
 import {
   campaignPausedReason,
@@ -131,6 +132,19 @@ const BATCH = 500;
  */
 export async function applyCampaignChange(tx: EntityManager, saved: Campaign, before: CampaignBefore, now: Date): Promise<CampaignSync> {
   const sync: CampaignSync = { expired: [], reopened: [] };
+  // The status change's event, in the same transaction (the API's pause/resume/update and the worker's auto-resume).
+  const paused = saved.status === 'paused' && before.status !== 'paused';
+  const resumedNow = saved.status === 'active' && before.status === 'paused';
+  if (paused || resumedNow) {
+    await recordEvent(tx, saved.workspaceId, paused ? 'campaign.paused' : 'campaign.resumed', {
+      campaign_id: saved.id,
+      status: saved.status,
+      previous_status: before.status,
+      ...(paused
+        ? { reason: saved.pausedReason, resume_at: saved.resumeAt?.toISOString() ?? null }
+        : { paused_reason: before.pausedReason }),
+    });
+  }
   const datesChanged = saved.startDate?.getTime() !== before.startDate?.getTime() || saved.endDate?.getTime() !== before.endDate?.getTime();
   if (!datesChanged && saved.status === before.status) return sync;
   const reason = campaignPausedReason(before);

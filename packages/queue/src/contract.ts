@@ -56,3 +56,23 @@ export interface ReconcileReport {
   /** Pending Jobs handed to the content queue again after a failed hand-over. */
   jobs_handed_over: number;
 }
+
+/** Carries webhook deliveries: one BullMQ job per (event, webhook) and redeliver round. */
+export const WEBHOOK_DELIVERIES_QUEUE = 'webhook-deliveries';
+/** Name of the jobs on the delivery queue. */
+export const WEBHOOK_DELIVERY_JOB_NAME = 'webhook-delivery';
+
+/** Data of a delivery job: the `webhook_deliveries` row is the truth, the job only carries it out. */
+export interface WebhookDeliveryPayload {
+  delivery_id: string;
+  /** Its event: the processor waits on the event's row lock, held by a dispatch that has not committed yet. */
+  event_id: string;
+  /** The delivery's `round` when queued: a job of an older round (before a redeliver) does nothing. */
+  round: number;
+}
+
+/**
+ * The delivery job's id: the same for the same delivery and round, so adding it again (a
+ * redispatch after a crash, the sweep after a Redis flush) adds nothing while it is queued.
+ */
+export const webhookDeliveryJobId = (deliveryId: string, round: number) => `whd-${deliveryId}-${round}`;

@@ -8,6 +8,10 @@ import {
   OCCURRENCE_JOB_NAME,
   OCCURRENCE_QUEUE,
   OccurrencePayload,
+  WEBHOOK_DELIVERIES_QUEUE,
+  WEBHOOK_DELIVERY_JOB_NAME,
+  WebhookDeliveryPayload,
+  webhookDeliveryJobId,
 } from './contract';
 import { occurrenceQueueSettings } from './repeat-strategy';
 
@@ -273,4 +277,29 @@ export function handOverAfterCommit(queue: Queue<ContentJobPayload>, handOver: H
     what: 'content-jobs hand-over',
     leaves: 'the Job stays pending and the reconciler hands it over',
   });
+}
+
+export function createWebhookDeliveryQueue(options: QueueOptions): Queue<WebhookDeliveryPayload> {
+  return new Queue<WebhookDeliveryPayload>(WEBHOOK_DELIVERIES_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 } },
+  });
+}
+
+/**
+ * Queues a delivery (its retries are the job's attempts, waited per the worker's
+ * `backoffStrategy`: `WEBHOOK_RETRY_DELAYS_SECONDS`).
+ */
+export async function enqueueWebhookDelivery(
+  queue: Queue<WebhookDeliveryPayload>,
+  delivery: { id: string; eventId: string; round: number },
+  retries: number,
+): Promise<void> {
+  const { id: deliveryId, eventId, round } = delivery;
+  await queue.add(
+    WEBHOOK_DELIVERY_JOB_NAME,
+    { delivery_id: deliveryId, event_id: eventId, round },
+    { jobId: webhookDeliveryJobId(deliveryId, round), attempts: retries + 1, backoff: { type: 'webhook' } },
+  );
 }

@@ -79,6 +79,8 @@ export type ApiMetrics = ReturnType<typeof apiMetrics>;
 export interface WorkerGaugeSources {
   schedulersInRedis?: () => Promise<number>;
   queueDepth?: () => Promise<{ queue: string; state: string; count: number }[]>;
+  /** Undispatched outbox events, and the age in seconds of the oldest (0 when none). */
+  outbox?: () => Promise<{ depth: number; oldestAgeSeconds: number }>;
 }
 
 export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = {}) {
@@ -129,6 +131,44 @@ export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = 
       registers: [registry],
       async collect() {
         if (sources.schedulersInRedis) this.set(await sources.schedulersInRedis());
+      },
+    }),
+    webhookDeliveries: new Counter({
+      name: 'webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered: 2xx; retrying: failed, another attempt follows; failed: the last attempt failed; blocked: the address was refused at connect time)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    webhookDeliveryDuration: new Histogram({
+      name: 'webhook_delivery_duration_seconds',
+      help: 'Duration of one webhook delivery attempt',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    webhooksDisabled: new Counter({
+      name: 'webhooks_disabled_total',
+      help: 'Webhook endpoints disabled after failing continuously for WEBHOOK_DISABLE_AFTER_SECONDS',
+      registers: [registry],
+    }),
+    outboxDispatched: new Counter({
+      name: 'outbox_events_dispatched_total',
+      help: 'Outbox events the dispatcher moved to the webhook-deliveries queue',
+      registers: [registry],
+    }),
+    outboxDepth: new Gauge({
+      name: 'outbox_depth',
+      help: 'Outbox events not yet dispatched',
+      registers: [registry],
+      async collect() {
+        if (sources.outbox) this.set((await sources.outbox()).depth);
+      },
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'outbox_oldest_age_seconds',
+      help: 'Age of the oldest undispatched outbox event (0 when none)',
+      registers: [registry],
+      async collect() {
+        if (sources.outbox) this.set((await sources.outbox()).oldestAgeSeconds);
       },
     }),
     queueDepth: new Gauge({

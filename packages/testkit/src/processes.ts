@@ -76,6 +76,8 @@ export class WorkerProcesses {
         WORKER_PORT: '0',
         LOG_LEVEL: 'warn',
         RECONCILE_INTERVAL_SECONDS: '2',
+        // The test database is shared by suites running at once: only a suite that asks for it dispatches the outbox.
+        WEBHOOK_DISPATCH: 'false',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

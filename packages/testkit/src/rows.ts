@@ -65,6 +65,7 @@ export const USER_TABLES = [
   'schedule_runs',
   'blackouts',
   'calendar_feeds',
+  'webhooks',
 ] as const;
 export type UserTable = (typeof USER_TABLES)[number];
 

@@ -7,6 +7,7 @@ import { createRateLimiters } from './http/rate-limit';
 import type { AppDeps } from './deps';
 import { API_BASE, methodNotAllowed } from './http/route';
 import { blackoutApi, blackoutRoutes } from './blackouts/blackout.routes';
+import { webhookApi, webhookRoutes } from './webhooks/webhook.routes';
 import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(blackoutApi.options.base, blackoutRoutes(deps, limits));
   api.use(feedApi.options.base, feedRoutes(deps, limits));
   api.use(calendarApi.options.base, calendarRoutes(deps, limits));
+  api.use(webhookApi.options.base, webhookRoutes(deps, limits));
   app.use(icalRoutes(deps, limits));
   app.use(API_BASE, api);
   app.use(webRoutes());

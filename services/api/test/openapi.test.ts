@@ -9,6 +9,7 @@ import { ScheduleRun } from '@scheduler/entities';
 import { statusKeys } from '@scheduler/queue';
 import { createApp } from '../src/app';
 import { MAX_BLACKOUTS_PER_WORKSPACE } from '../src/blackouts/blackout.dto';
+import { MAX_WEBHOOKS_PER_WORKSPACE } from '../src/webhooks/webhook.dto';
 import { openApiDocument, type Json } from '../src/openapi/document';
 import { DOCS_PATH, OPENAPI_JSON_PATH } from '../src/openapi';
 import {
@@ -43,6 +44,9 @@ const bodyOperations = operations.filter((o) => o.operation.requestBody);
 /* ====================================================================== the app */
 
 let t: TestApp;
+/** A webhook body the API takes without DNS (a public address literal; nothing is delivered here). */
+const WEBHOOK_BODY = { url: 'https://93.184.216.34/hooks', events: ['job.created'] };
+
 /** A blackout body the API takes (far ahead: it moves no run). */
 const BLACKOUT_BODY = { name: 'x', start_date: '2099-12-24', end_date: '2099-12-26', timezone: 'UTC', policy: 'skip' };
 const api = () => request(t.app);
@@ -160,6 +164,8 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/runs',
         'GET /api/v1/blackouts',
         'GET /api/v1/calendar/feeds',
+        'GET /api/v1/webhooks',
+        'GET /api/v1/webhooks/{id}/deliveries',
       ].sort(),
     );
     for (const o of lists) {
@@ -821,6 +827,7 @@ describe('contract: errors on every operation', () => {
     'POST /api/v1/jobs/{id}/reject': { reason: 'x' },
     'POST /api/v1/schedule/{id}/skip': { occurrence_at: '2030-01-01T09:00:00Z' },
     'PUT /api/v1/blackouts/{id}': { name: 'x' },
+    'PUT /api/v1/webhooks/{id}': { description: 'x' },
   };
 
   it.each(operations.filter((o) => hasStatus(o, 404) && o.path.includes('{id}')).map((o) => [o.method, o.path]))(
@@ -942,7 +949,9 @@ describe('contract: errors on every operation', () => {
       ? { name: 's', schedule_type: 'once', scheduled_at: inHours(1) }
       : collection.endsWith('/blackouts')
         ? BLACKOUT_BODY
-        : { name: 'x' };
+        : collection.endsWith('/webhooks')
+          ? WEBHOOK_BODY
+          : { name: 'x' };
     return (await post(collection, body)).body.id as string;
   };
 
@@ -978,6 +987,7 @@ describe('contract: errors on every operation', () => {
       'POST /api/v1/schedule/preview': { name: 'x', schedule_type: 'daily', scheduled_at: inHours(1), campaign_id: randomUUID() },
       'POST /api/v1/blackouts': BLACKOUT_BODY,
       'POST /api/v1/calendar/feeds': { name: 'x' },
+      'POST /api/v1/webhooks': WEBHOOK_BODY,
       'POST /api/v1/schedule/import': [{ name: 'x', schedule_type: 'once', scheduled_at: inHours(1) }],
     };
 
@@ -1181,6 +1191,50 @@ describe('contract: blackouts', () => {
     );
     const capped = await api().post('/api/v1/blackouts').set(as(user)).send(BLACKOUT_BODY);
     expect(expectMatchesContract('POST', '/api/v1/blackouts', capped).status).toBe(409);
+  });
+});
+
+describe('contract: webhooks', () => {
+  it('create → 201 (at the cap → 409), list → 200, get → 200, put → 200, test → 200 (disabled → 409), deliveries → 200, redeliver → 200 (disabled → 409), delete → 204', async () => {
+    const user = newUserId();
+    const created = await send('post', '/api/v1/webhooks', '/api/v1/webhooks', user, WEBHOOK_BODY);
+    expect(expectMatchesContract('POST', '/api/v1/webhooks', created).status).toBe(201);
+    const id = created.body.id as string;
+    const list = await api().get('/api/v1/webhooks').set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/webhooks', list).body).toHaveLength(1);
+    const one = await api().get(`/api/v1/webhooks/${id}`).set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/webhooks/{id}', one).status).toBe(200);
+    const ping = await send('post', '/api/v1/webhooks/{id}/test', `/api/v1/webhooks/${id}/test`, user);
+    expect(expectMatchesContract('POST', '/api/v1/webhooks/{id}/test', ping).status).toBe(200);
+    const ds = t.deps.dataSource;
+    const [{ id: deliveryId }] = await ds.query(
+      `INSERT INTO webhook_deliveries (webhook_id, workspace_id, event_id, event_type, status) VALUES ($1, $2, $3, 'ping', 'failed') RETURNING id`,
+      [id, `user:${user}`, ping.body.event_id],
+    );
+    await ds.query(
+      `INSERT INTO webhook_attempts (delivery_id, webhook_id, attempt, status_code, duration_ms, error) VALUES ($1, $2, 1, NULL, 3, 'ECONNREFUSED')`,
+      [deliveryId, id],
+    );
+    const log = await api().get(`/api/v1/webhooks/${id}/deliveries`).set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/webhooks/{id}/deliveries', log).body).toHaveLength(1);
+    const redeliverPath = '/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver';
+    const again = await send('post', redeliverPath, `/api/v1/webhooks/${id}/deliveries/${deliveryId}/redeliver`, user);
+    expect(expectMatchesContract('POST', redeliverPath, again).status).toBe(200);
+    const off = await send('put', '/api/v1/webhooks/{id}', `/api/v1/webhooks/${id}`, user, { enabled: false });
+    expect(expectMatchesContract('PUT', '/api/v1/webhooks/{id}', off).status).toBe(200);
+    const refusedPing = await send('post', '/api/v1/webhooks/{id}/test', `/api/v1/webhooks/${id}/test`, user);
+    expect(expectMatchesContract('POST', '/api/v1/webhooks/{id}/test', refusedPing).status).toBe(409);
+    const refusedAgain = await send('post', redeliverPath, `/api/v1/webhooks/${id}/deliveries/${deliveryId}/redeliver`, user);
+    expect(expectMatchesContract('POST', redeliverPath, refusedAgain).status).toBe(409);
+    const gone = await api().delete(`/api/v1/webhooks/${id}`).set(as(user));
+    expect(expectMatchesContract('DELETE', '/api/v1/webhooks/{id}', gone).status).toBe(204);
+    await ds.query(
+      `INSERT INTO webhooks (user_id, workspace_id, url, events, secret)
+       SELECT $1, $2, 'https://93.184.216.34/', '{job.created}', 'whsec_x' FROM generate_series(1, $3)`,
+      [user, `user:${user}`, MAX_WEBHOOKS_PER_WORKSPACE],
+    );
+    const capped = await api().post('/api/v1/webhooks').set(as(user)).send(WEBHOOK_BODY);
+    expect(expectMatchesContract('POST', '/api/v1/webhooks', capped).status).toBe(409);
   });
 });
 

@@ -103,6 +103,8 @@ const BODIES: Record<string, object> = {
   'POST /api/v1/blackouts': { name: 'by role', start_date: '2099-01-01', end_date: '2099-01-02', timezone: 'UTC', policy: 'skip' },
   'PUT /api/v1/blackouts/{id}': { name: 'renamed by role' },
   'POST /api/v1/calendar/feeds': { name: 'by role' },
+  'POST /api/v1/webhooks': { url: 'https://93.184.216.34/by-role', events: ['job.created'] },
+  'PUT /api/v1/webhooks/{id}': { description: 'changed by role' },
 };
 
 /** The query a read needs to be valid (the calendar's window). */
@@ -111,10 +113,21 @@ const QUERIES: Record<string, string> = {
 };
 
 /** What a `{id}` names, by the path's first segment. */
-type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts' | 'calendar', string>;
+type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts' | 'calendar' | 'webhooks' | 'delivery', string>;
 
 const securedOperations = declared.filter((o) => o.secured);
-const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'blackouts', 'calendar_feeds'];
+const TABLES = [
+  'campaigns',
+  'job_templates',
+  'scheduled_jobs',
+  'jobs',
+  'schedule_runs',
+  'blackouts',
+  'calendar_feeds',
+  'webhooks',
+  'outbox_events',
+  'webhook_deliveries',
+];
 
 describe('roles: the matrix over every operation', () => {
   const t = useTestApp();
@@ -148,7 +161,18 @@ describe('roles: the matrix over every operation', () => {
     });
     // `/calendar/feeds/{id}`: a feed.
     const calendar = await post('/calendar/feeds', { name: 'team feed' });
-    return { workspace, ids: { campaigns, templates, schedule, jobs, blackouts, calendar } };
+    // `/webhooks/{id}`: a webhook, with one delivery (of an event already dispatched) to redeliver.
+    const webhooks = await post('/webhooks', { url: 'https://93.184.216.34/team', events: ['job.created'] });
+    const ws = `team:${workspace}`;
+    const [{ id: eventId }] = await t.deps.dataSource.query(
+      `INSERT INTO outbox_events (workspace_id, type, payload, dispatched_at) VALUES ($1, 'job.created', '{}', now()) RETURNING id`,
+      [ws],
+    );
+    const [{ id: delivery }] = await t.deps.dataSource.query(
+      `INSERT INTO webhook_deliveries (webhook_id, workspace_id, event_id, event_type, status) VALUES ($1, $2, $3, 'job.created', 'failed') RETURNING id`,
+      [webhooks, ws, eventId],
+    );
+    return { workspace, ids: { campaigns, templates, schedule, jobs, blackouts, calendar, webhooks, delivery } };
   }
 
   /** Every row of the workspace, as JSON text: equal snapshots mean nothing was written. */
@@ -160,7 +184,9 @@ describe('roles: the matrix over every operation', () => {
 
   function call(op: DeclaredOperation, ids: Fixture, claims: TestClaims & { workspace: string }) {
     const resource = op.path.split('/')[3] as keyof Fixture;
-    const url = op.path.replace('{id}', ids[resource] ?? randomUUID()) + (QUERIES[`${op.method} ${op.path}`] ?? '');
+    const url =
+      op.path.replace('{id}', ids[resource] ?? randomUUID()).replace('{delivery_id}', ids.delivery) +
+      (QUERIES[`${op.method} ${op.path}`] ?? '');
     const req = request(t.app)[op.method.toLowerCase() as 'get'](url).set('Authorization', t.auth(newUserId(), claims));
     const body = BODIES[`${op.method} ${op.path}`];
     return body ? req.send(body) : req;

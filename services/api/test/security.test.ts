@@ -280,7 +280,18 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
   const t = useTestApp();
   const { owner, intruder } = tenants();
   const a = owner.sub;
-  const ids = { campaign: '', template: '', schedule: '', pausedSchedule: '', job: '', skipped: '', nextRun: '', blackout: '', feed: '' };
+  const ids = {
+    campaign: '',
+    template: '',
+    schedule: '',
+    pausedSchedule: '',
+    job: '',
+    skipped: '',
+    nextRun: '',
+    blackout: '',
+    feed: '',
+    webhook: '',
+  };
   /** A calendar window around A's runs (fixed for the suite, so A's view compares byte for byte). */
   const calendarWindow = `from=${new Date(Date.now() - 3 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 30 * 86_400_000).toISOString()}`;
 
@@ -306,6 +317,9 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       `/jobs/${ids.job}`,
       `/blackouts/${ids.blackout}`,
       '/blackouts',
+      `/webhooks/${ids.webhook}`,
+      `/webhooks/${ids.webhook}/deliveries`,
+      '/webhooks',
       '/campaigns',
       '/templates',
       '/schedule',
@@ -374,7 +388,10 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     ids.blackout = blackout.body.id;
     const feed = await A.post('/calendar/feeds', { name: 'A feed', campaign_id: ids.campaign });
     ids.feed = feed.body.id;
-    for (const res of [campaign, template, schedule, paused, job, blackout, feed]) expect(res.status).toBe(201);
+    // A webhook at a public address literal (no DNS; nothing is delivered: no worker runs here).
+    const webhook = await A.post('/webhooks', { url: 'https://93.184.216.34/a-hooks', events: ['job.created'] });
+    ids.webhook = webhook.body.id;
+    for (const res of [campaign, template, schedule, paused, job, blackout, feed, webhook]) expect(res.status).toBe(201);
     // A skipped occurrence (the second run) and a run now with a key: B must not see or touch either.
     ids.nextRun = schedule.body.next_run_at;
     ids.skipped = new Date(new Date(ids.nextRun).getTime() + 86_400_000).toISOString();
@@ -437,6 +454,16 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
         [`DELETE blackout ${id}`, () => B.delete(`/blackouts/${id}`)],
       );
     }
+    for (const id of variants(ids.webhook)) {
+      attempts.push(
+        [`GET webhook ${id}`, () => B.get(`/webhooks/${id}`)],
+        [`PUT webhook ${id}`, () => B.put(`/webhooks/${id}`, { url: 'https://93.184.216.35/stolen' })],
+        [`DELETE webhook ${id}`, () => B.delete(`/webhooks/${id}`)],
+        [`test webhook ${id}`, () => B.post(`/webhooks/${id}/test`)],
+        [`GET webhook deliveries ${id}`, () => B.get(`/webhooks/${id}/deliveries`)],
+        [`redeliver ${id}`, () => B.post(`/webhooks/${id}/deliveries/${randomUUID()}/redeliver`)],
+      );
+    }
     for (const id of variants(ids.feed)) {
       attempts.push(
         [`DELETE feed ${id}`, () => B.delete(`/calendar/feeds/${id}`)],
@@ -494,6 +521,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/blackouts',
       `/blackouts?campaign_id=${ids.campaign}`,
       '/blackouts?active_on=2099-12-25',
+      '/webhooks',
       '/calendar/feeds',
       `/calendar?${calendarWindow}`,
       `/calendar?${calendarWindow}&campaign_id=${ids.campaign}`,

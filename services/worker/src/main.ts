@@ -9,17 +9,22 @@ import {
   CONTENT_JOBS_QUEUE,
   createContentQueue,
   createOccurrenceQueue,
+  createWebhookDeliveryQueue,
   createRedis,
   OCCURRENCE_QUEUE,
   occurrenceQueueSettings,
   OccurrencePayload,
   statusKeys,
+  WEBHOOK_DELIVERIES_QUEUE,
+  WebhookDeliveryPayload,
 } from '@scheduler/queue';
 import { MaterializeService } from './materialize.service';
 import { createLogger, createRegistry, Logger, workerMetrics } from '@scheduler/telemetry';
 import { createOccurrenceProcessor } from './occurrence.processor';
 import { Reconciler } from './reconciler';
 import { CampaignResumeSweep, RESUME_SWEEP_INTERVAL_MS } from './campaign-resume.sweep';
+import { LOST_DELIVERY_SWEEP_MS, OutboxDispatcher, outboxStats } from './outbox.dispatcher';
+import { createWebhookProcessor, webhookBackoff } from './webhook.processor';
 
 export interface RunningWorker {
   id: string;
@@ -29,7 +34,7 @@ export interface RunningWorker {
 
 /**
  * Starts one worker process's parts: the BullMQ worker, the reconciler loop, the campaigns'
- * due-resume sweep, heartbeats and health.
+ * due-resume sweep, the outbox dispatcher and the webhook deliveries, heartbeats and health.
  */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
@@ -43,6 +48,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const workerConnection = createRedis(config.redisUrl, 'worker');
   const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
   const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
+  const deliveryQueue = createWebhookDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
   const materialize = new MaterializeService(dataSource);
   const registry = createRegistry('worker');
   const metrics = workerMetrics(registry, {
@@ -52,12 +58,14 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       for (const [name, queue] of [
         [OCCURRENCE_QUEUE, occurrenceQueue],
         [CONTENT_JOBS_QUEUE, contentQueue],
+        [WEBHOOK_DELIVERIES_QUEUE, deliveryQueue],
       ] as const) {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
         for (const [state, count] of Object.entries(counts)) depth.push({ queue: name, state, count });
       }
       return depth;
     },
+    outbox: () => outboxStats(dataSource),
   });
   const worker = new Worker<OccurrencePayload>(
     OCCURRENCE_QUEUE,
@@ -113,6 +121,50 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   sweepOnce();
   const resumeTimer = setInterval(sweepOnce, RESUME_SWEEP_INTERVAL_MS);
 
+  // The outbox: every worker dispatches (SKIP LOCKED shares the events) and delivers.
+  const webhookConfig = config.webhooks;
+  const dispatcher = new OutboxDispatcher(dataSource, deliveryQueue, logger, { retries: webhookConfig.retryDelaysMs.length }, metrics);
+  const deliveryConnection = createRedis(config.redisUrl, 'worker');
+  const deliveryWorker = new Worker<WebhookDeliveryPayload>(
+    WEBHOOK_DELIVERIES_QUEUE,
+    createWebhookProcessor({
+      dataSource,
+      logger,
+      metrics,
+      options: {
+        timeoutMs: webhookConfig.timeoutMs,
+        allowPrivateNetworks: webhookConfig.allowPrivateNetworks,
+        retryDelaysMs: webhookConfig.retryDelaysMs,
+        disableAfterMs: webhookConfig.disableAfterMs,
+      },
+    }),
+    {
+      connection: deliveryConnection,
+      prefix: config.queuePrefix,
+      concurrency: webhookConfig.concurrency,
+      settings: { backoffStrategy: webhookBackoff(webhookConfig.retryDelaysMs) },
+      // An attempt lasts at most the timeout; the lock outlives it.
+      lockDuration: Math.max(30_000, webhookConfig.timeoutMs * 3),
+    },
+  );
+  deliveryWorker.on('error', (error) => logger.error({ err: error }, 'webhook delivery worker error'));
+  let dispatching: Promise<unknown> | null = null;
+  const dispatchOnce = () => {
+    if (dispatching) return;
+    dispatching = dispatcher
+      .dispatch()
+      .catch((error) => logger.warn({ err: error }, 'outbox dispatch failed (PostgreSQL or Redis away); nothing marked, will retry'))
+      .finally(() => {
+        dispatching = null;
+      });
+  };
+  if (webhookConfig.dispatch) dispatchOnce();
+  const dispatchTimer = setInterval(() => webhookConfig.dispatch && dispatchOnce(), webhookConfig.dispatchIntervalMs);
+  const lostTimer = setInterval(() => {
+    if (webhookConfig.dispatch)
+      dispatcher.sweepLost().catch((error) => logger.warn({ err: error }, 'lost-delivery sweep failed; will retry'));
+  }, LOST_DELIVERY_SWEEP_MS);
+
   // Never rejects: each check turns its own failure into an answer.
   const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.url === '/healthz') {
@@ -149,14 +201,17 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     clearInterval(heartbeatTimer);
     clearInterval(reconcileTimer);
     clearInterval(resumeTimer);
+    clearInterval(dispatchTimer);
+    clearInterval(lostTimer);
     // Finishes the occurrences in hand; those not started stay in Redis for another worker.
-    await worker.close();
+    await Promise.all([worker.close(), deliveryWorker.close()]);
+    await dispatching;
     await reconciling;
     await sweeping;
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     await redis.hdel(keys.workers, id).catch(() => undefined);
-    await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);
-    await Promise.allSettled([redis.quit(), workerConnection.quit()]);
+    await Promise.allSettled([occurrenceQueue.close(), contentQueue.close(), deliveryQueue.close()]);
+    await Promise.allSettled([redis.quit(), workerConnection.quit(), deliveryConnection.quit()]);
     await dataSource.destroy().catch(() => undefined);
   };
   try {

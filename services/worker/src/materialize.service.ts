@@ -20,9 +20,11 @@ import {
   PLANNING,
   planningFrom,
   PlanningRow,
+  RECORD_EVENTS,
   RECORD_MISSED,
   RunValues,
   SETTLE,
+  SettlementEvent,
 } from './materialize.sql';
 
 /** The Job the occurrence made (or found again), for the content queue. */
@@ -93,7 +95,8 @@ const BLACKOUT_SLACK_MS = 2 * 86_400_000;
  * processed in time are settled in the same transaction under its `catchup_policy` (the
  * lifecycle's `settleOccurrences`): recorded missed in one statement, and those it fires made
  * into Jobs one after another. A typical occurrence costs five round trips (begin,
- * lock-and-read, the user's skips and blackouts, write, commit).
+ * lock-and-read, the user's skips and blackouts, write, commit): its `job.created` outbox event
+ * is part of the write; a failed run or an ended schedule adds one INSERT of its events.
  */
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
@@ -176,6 +179,10 @@ export class MaterializeService {
     }
 
     const settlement = settleOccurrences(schedule, rule, occurrence, now, configError, plan);
+    // Events the statements below do not write themselves (`job.created` and the missed runs'
+    // `run.missed` are part of MATERIALIZE and RECORD_MISSED): one more statement, only when any.
+    const events: SettlementEvent[] = [];
+    const statusBefore = schedule.status;
     if (settlement.missed.length > 0) {
       await tx.query(
         RECORD_MISSED.text,
@@ -202,6 +209,18 @@ export class MaterializeService {
       Object.assign(schedule, step.state);
       if (step.outcome !== 'materialized' || !job) {
         await tx.query(SETTLE.text, SETTLE.bind({ ...runOf(schedule, step.at, step.outcome, step), ...step.state }));
+        if (step.outcome === 'failed' || step.outcome === 'missed') {
+          events.push({
+            type: `run.${step.outcome}`,
+            data: {
+              schedule_id: schedule.id,
+              occurrence: step.at.toISOString(),
+              outcome: step.outcome,
+              reason: step.reason ?? null,
+              error: step.error ?? null,
+            },
+          });
+        }
         if (processed) Object.assign(result, { outcome: step.outcome, reason: step.reason ?? step.error });
         continue;
       }
@@ -239,6 +258,28 @@ export class MaterializeService {
       else caughtUp.push({ ...made, occurrence: step.at });
     }
     if (caughtUp.length > 0) result.caughtUp = caughtUp;
+    if (schedule.status !== statusBefore && (schedule.status === 'completed' || schedule.status === 'error')) {
+      events.push({
+        type: `schedule.${schedule.status}`,
+        data: {
+          schedule_id: schedule.id,
+          campaign_id: schedule.campaignId,
+          status: schedule.status,
+          run_count: schedule.runCount,
+          ...(schedule.status === 'error' ? { error: schedule.lastError } : {}),
+        },
+      });
+    }
+    if (events.length > 0) {
+      await tx.query(
+        RECORD_EVENTS.text,
+        RECORD_EVENTS.bind({
+          workspaceId: schedule.workspaceId,
+          types: events.map((e) => e.type),
+          payloads: events.map((e) => JSON.stringify(e.data)),
+        }),
+      );
+    }
     result.removeScheduler = !firesAgain(schedule);
     if (rule && firesAgain(schedule) && schedule.nextRunAt && !isOccurrenceOf(rule, schedule.nextRunAt)) {
       result.shifted = { at: schedule.nextRunAt, version: schedule.version };

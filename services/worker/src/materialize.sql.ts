@@ -10,6 +10,7 @@ import {
   ScheduleRun,
   ScheduleSkip,
   Blackout,
+  OutboxEvent,
 } from '@scheduler/entities';
 import type { Blackout as ExpansionBlackout } from '@scheduler/recurrence';
 
@@ -407,6 +408,13 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
   const id = columnOf(Job, 'id').name;
   const run = runUpsert(p, `job.${id}`, 'job');
   const settle = lifecycleSet(p);
+  const event = eventInsert(p, `'job.created'`, 'job', {
+    job_id: `job.${id}`,
+    status: p.ref('jobStatus', columnOf(Job, 'status').type),
+    schedule_id: p.ref('scheduleId', columnOf(Job, 'scheduledJobId').type),
+    campaign_id: p.ref('campaignId', columnOf(Job, 'campaignId').type),
+    scheduled_for: isoText(p.ref('occurrence', columnOf(Job, 'scheduledFor').type)),
+  });
   return p.statement(`
   WITH job AS (
     INSERT INTO ${tableOf(Job)} (${wrap(job.columns, '      ')})
@@ -417,6 +425,8 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
     ${run}
   ), settled AS (
     ${settle} AND EXISTS (SELECT 1 FROM job)
+  ), event AS (
+    ${event}
   )
   SELECT ${id} FROM job`);
 })();
@@ -447,9 +457,64 @@ export const RECORD_MISSED = ((): Statement<MissedValues> => {
   const at = p.ref('missed', `${columnOf(ScheduleRun, 'occurrenceAt').type}[]`);
   const reasons = p.ref('reasons', `${columnOf(ScheduleRun, 'reason').type}[]`);
   const outcomes = p.ref('outcomes', `${columnOf(ScheduleRun, 'outcome').type}[]`);
+  const occurrence = columnOf(ScheduleRun, 'occurrenceAt').name;
+  const outcome = columnOf(ScheduleRun, 'outcome').name;
+  const reason = columnOf(ScheduleRun, 'reason').name;
+  // `run.missed` for each missed run this statement recorded (a row already there emits nothing again).
+  const event = eventInsert(p, `'run.missed'`, `recorded WHERE recorded.${outcome} = 'missed'`, {
+    schedule_id: p.ref('scheduleId', columnOf(ScheduleRun, 'scheduledJobId').type),
+    occurrence: isoText(`recorded.${occurrence}`),
+    outcome: `recorded.${outcome}`,
+    reason: `recorded.${reason}`,
+  });
   return p.statement(`
-  INSERT INTO ${tableOf(ScheduleRun)} (${list.columns.join(', ')})
-  SELECT ${list.values.join(', ')}
-    FROM unnest(${at}, ${reasons}, ${outcomes}) AS m(at, reason, outcome)
-  ON CONFLICT (${key.join(', ')}) DO NOTHING`);
+  WITH recorded AS (
+    INSERT INTO ${tableOf(ScheduleRun)} (${list.columns.join(', ')})
+    SELECT ${list.values.join(', ')}
+      FROM unnest(${at}, ${reasons}, ${outcomes}) AS m(at, reason, outcome)
+    ON CONFLICT (${key.join(', ')}) DO NOTHING
+    RETURNING ${occurrence}, ${outcome}, ${reason}
+  )
+  ${event}`);
+})();
+
+// ---- Outbox events -------------------------------------------------------------------------
+
+/** An instant as the API writes it (`2026-01-01T09:00:00.000Z`). */
+function isoText(expr: string): string {
+  return `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** An INSERT of one outbox event per row of `from` (a CTE, with an optional WHERE), `data` built from SQL expressions. */
+function eventInsert<V extends { workspaceId: string }>(
+  p: Parameters<V>,
+  type: string,
+  from: string,
+  data: Record<string, string>,
+): string {
+  const e = (f: keyof OutboxEvent) => columnOf(OutboxEvent, f).name;
+  const workspace = p.ref('workspaceId', columnOf(OutboxEvent, 'workspaceId').type);
+  const payload = `jsonb_build_object(${Object.entries(data)
+    .map(([k, v]) => `'${k}', ${v}`)
+    .join(', ')})`;
+  return `INSERT INTO ${tableOf(OutboxEvent)} (${e('workspaceId')}, ${e('type')}, ${e('payload')})
+    SELECT ${workspace}, ${type}, ${payload}
+      FROM ${from}`;
+}
+
+/** An event of the settlement that no statement above writes (`run.failed`, `schedule.completed`, `schedule.error`). */
+export interface SettlementEvent {
+  type: 'run.failed' | 'run.missed' | 'schedule.completed' | 'schedule.error';
+  data: Record<string, unknown>;
+}
+
+/** The settlement's other events, in one statement (sent only when there are any). */
+export const RECORD_EVENTS = ((): Statement<{ workspaceId: string; types: string[]; payloads: string[] }> => {
+  const p = new Parameters<{ workspaceId: string; types: string[]; payloads: string[] }>();
+  const e = (f: keyof OutboxEvent) => columnOf(OutboxEvent, f).name;
+  const workspace = p.ref('workspaceId', columnOf(OutboxEvent, 'workspaceId').type);
+  return p.statement(`
+  INSERT INTO ${tableOf(OutboxEvent)} (${e('workspaceId')}, ${e('type')}, ${e('payload')})
+  SELECT ${workspace}, x.type, x.payload::jsonb
+    FROM unnest(${p.ref('types', 'text[]')}, ${p.ref('payloads', 'text[]')}) AS x(type, payload)`);
 })();

@@ -75,6 +75,10 @@ describe('the materializer statements', () => {
                 run_count = $24::integer, error_count = $25::integer, consecutive_errors = $26::integer,
                 last_error = $27::text, updated_at = now()
           WHERE id = $5::uuid AND EXISTS (SELECT 1 FROM job)
+       ), event AS (
+         INSERT INTO outbox_events (workspace_id, type, payload)
+         SELECT $2::text, 'job.created', jsonb_build_object('job_id', job.id, 'status', $8::varchar, 'schedule_id', $5::uuid, 'campaign_id', $3::uuid, 'scheduled_for', to_char($7::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           FROM job
        )
        SELECT id FROM job"
     `);
@@ -83,10 +87,16 @@ describe('the materializer statements', () => {
   it('the missed occurrences go in with one statement', () => {
     expect(RECORD_MISSED.text).toMatchInlineSnapshot(`
      "
-       INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, processed_at)
-       SELECT $1::uuid, $2::text, $3::text, m.at, m.outcome, m.reason, now()
-         FROM unnest($4::timestamptz[], $5::text[], $6::varchar[]) AS m(at, reason, outcome)
-       ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING"
+       WITH recorded AS (
+         INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, processed_at)
+         SELECT $1::uuid, $2::text, $3::text, m.at, m.outcome, m.reason, now()
+           FROM unnest($4::timestamptz[], $5::text[], $6::varchar[]) AS m(at, reason, outcome)
+         ON CONFLICT (scheduled_job_id, occurrence_at) DO NOTHING
+         RETURNING occurrence_at, outcome, reason
+       )
+       INSERT INTO outbox_events (workspace_id, type, payload)
+         SELECT $3::text, 'run.missed', jsonb_build_object('schedule_id', $1::uuid, 'occurrence', to_char(recorded.occurrence_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'outcome', recorded.outcome, 'reason', recorded.reason)
+           FROM recorded WHERE recorded.outcome = 'missed'"
     `);
   });
 

@@ -66,7 +66,7 @@ describe('materializing an occurrence', () => {
     expect(runs[0]).toMatchObject({ outcome: 'materialized', jobId: job.id });
   });
 
-  it('when a daily occurrence without a template is due, then it costs five round trips: begin, lock-and-read, the skips and blackouts (read after the lock, in one statement), write, commit', async () => {
+  it('when a daily occurrence without a template is due, then it costs five round trips: begin, lock-and-read, the skips and blackouts (read after the lock, in one statement), write (with its job.created outbox event), commit', async () => {
     const schedule = await insertSchedule(ds, { userId: newUserId() });
     const sent: string[] = [];
     // eslint-disable-next-line @typescript-eslint/unbound-method -- applied below with the spied client as `this`
@@ -87,6 +87,23 @@ describe('materializing an occurrence', () => {
       spy.mockRestore();
     }
     expect(sent).toEqual(['START TRANSACTION', 'SELECT s.id, s.user_id,', 'WITH RECURSIVE reaching', 'WITH job AS', 'COMMIT']);
+    // The write carried the Job's event.
+    const [job] = await jobsOf(schedule.id);
+    const events = await ds.query(`SELECT type, payload FROM outbox_events WHERE workspace_id = $1`, [schedule.workspaceId]);
+    expect(events).toEqual([
+      {
+        type: 'job.created',
+        payload: { job_id: job.id, status: 'pending', schedule_id: schedule.id, campaign_id: null, scheduled_for: T0.toISOString() },
+      },
+    ]);
+  });
+
+  it('when the same occurrence is delivered again, then no second job.created is written', async () => {
+    const schedule = await insertSchedule(ds, { userId: newUserId() });
+    await service.materialize(schedule.id, 1, T0);
+    await service.materialize(schedule.id, 1, T0);
+    const events = await ds.query(`SELECT type FROM outbox_events WHERE workspace_id = $1`, [schedule.workspaceId]);
+    expect(events).toEqual([{ type: 'job.created' }]);
   });
 
   it('when the same occurrence is delivered again, then no second Job is made and the same Job is handed on', async () => {

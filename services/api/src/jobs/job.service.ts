@@ -1,5 +1,5 @@
 import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
-import { Job, jobQueuedMarker, JOB_TRANSITIONS, JobStatus } from '@scheduler/entities';
+import { Job, jobEventData, jobQueuedMarker, JOB_TRANSITIONS, JobStatus, recordEvent } from '@scheduler/entities';
 import { dequeueContentJob, handOverAfterCommit } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
@@ -131,7 +131,12 @@ export class JobService {
       }
       if (dto.cost_usd !== undefined) job.costUsd = dto.cost_usd;
       if (dto.error_message !== undefined) job.errorMessage = dto.error_message;
-      return repo.save(job);
+      const saved = await repo.save(job);
+      // In the same transaction: the event exists exactly when the change commits.
+      if (dto.status === 'completed' || dto.status === 'failed') {
+        await recordEvent(tx, saved.workspaceId, `job.${dto.status}`, jobEventData(saved));
+      }
+      return saved;
     });
     // After the commit: a cancelled Job that no pipeline has taken leaves the content queue.
     const dequeued =

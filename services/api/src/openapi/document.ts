@@ -12,6 +12,7 @@
  */
 import { DEFAULT_RATE_LIMIT } from '@scheduler/config';
 import { blackoutApi } from '../blackouts/blackout.routes';
+import { webhookApi } from '../webhooks/webhook.routes';
 import { campaignApi } from '../campaigns/campaign.routes';
 import { ROLES_FOR, type Access } from '../http/auth';
 import { healthApi } from '../health.routes';
@@ -56,6 +57,7 @@ export const GROUPS: DocumentedGroup[] = [
   feedApi,
   icalApi,
   blackoutApi,
+  webhookApi,
 ];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
@@ -68,6 +70,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   runs: "The run history across the caller's schedules.",
   blackouts: 'Periods (holidays, freezes) in which schedules skip or shift their runs.',
   calendar: 'Every occurrence of the schedules in a window, and iCal feeds of it.',
+  webhooks: 'Signed HTTP notifications of events (Standard Webhooks), their delivery log and redelivery.',
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });

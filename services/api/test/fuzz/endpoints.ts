@@ -6,6 +6,7 @@
 import fc, { Arbitrary } from 'fast-check';
 import {
   CAMPAIGN_STATUSES,
+  EVENT_TYPES,
   JOB_STATUSES,
   LLM_PROVIDERS,
   RUN_OUTCOMES,
@@ -380,6 +381,40 @@ const validBlackout: Arbitrary<Entries> = fc
       ]),
   );
 
+/* ------------------------------------------------------------- webhooks */
+
+/** Webhook URLs: public address literals (no DNS in the suite), and the refused forms and ranges. */
+const webhookUrl: Arbitrary<JsonLike> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('https://93.184.216.34/hook', 'http://8.8.8.8:8080/x?y=1', 'https://[2606:4700::1111]/h') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<JsonLike>(
+      'http://127.0.0.1/',
+      'http://2130706433/',
+      'http://0x7f.1/',
+      'http://[::ffff:10.0.0.1]/',
+      'http://169.254.169.254/',
+      'http://localhost/',
+      'ftp://93.184.216.34/',
+      'https://u:p@93.184.216.34/',
+      '/relative',
+      '',
+      'x'.repeat(3000),
+      7,
+      null,
+    ),
+  },
+);
+
+const webhookFields: FieldSpec = {
+  url: webhookUrl,
+  events: fc.oneof(
+    { weight: 4, arbitrary: fc.subarray([...EVENT_TYPES], { minLength: 1 }) },
+    { weight: 1, arbitrary: fc.constantFrom<JsonLike>([], ['ping'], ['job.created', 'job.created'], ['nope'], 'job.created', [1], null) },
+  ),
+  description: nullable(fc.oneof({ weight: 4, arbitrary: plainText(60) }, { weight: 1, arbitrary: fc.constantFrom('x'.repeat(1001)) })),
+};
+
 /* ------------------------------------------------------------- endpoints */
 
 export const ENDPOINTS: Endpoint[] = [
@@ -659,4 +694,27 @@ export const ENDPOINTS: Endpoint[] = [
   { name: 'GET /calendar/feeds', method: 'get', base: '/calendar/feeds', query: pageParams, weight: 1 },
   { name: 'POST /calendar/feeds/{id}/rotate', method: 'post', base: '/calendar/feeds', id: 'feed', suffix: '/rotate', weight: 1 },
   { name: 'DELETE /calendar/feeds/{id}', method: 'delete', base: '/calendar/feeds', id: 'feed', weight: 1 },
+  // webhooks
+  { name: 'POST /webhooks', method: 'post', base: '/webhooks', body: { fields: webhookFields, required: ['url', 'events'] }, weight: 3 },
+  { name: 'GET /webhooks', method: 'get', base: '/webhooks', query: pageParams, weight: 1 },
+  { name: 'GET /webhooks/{id}', method: 'get', base: '/webhooks', id: 'webhook', weight: 1 },
+  {
+    name: 'PUT /webhooks/{id}',
+    method: 'put',
+    base: '/webhooks',
+    id: 'webhook',
+    body: { fields: { ...webhookFields, enabled: fc.constantFrom<JsonLike>(true, false, 'true', 0, null) } },
+    weight: 3,
+  },
+  { name: 'DELETE /webhooks/{id}', method: 'delete', base: '/webhooks', id: 'webhook', weight: 1 },
+  { name: 'POST /webhooks/{id}/test', method: 'post', base: '/webhooks', id: 'webhook', suffix: '/test', weight: 1 },
+  {
+    name: 'GET /webhooks/{id}/deliveries',
+    method: 'get',
+    base: '/webhooks',
+    id: 'webhook',
+    suffix: '/deliveries',
+    query: pageParams,
+    weight: 1,
+  },
 ];

@@ -59,6 +59,7 @@ const FIXTURE_TABLE: Record<FixtureKind, UserTable> = {
   runningJob: 'jobs',
   blackout: 'blackouts',
   feed: 'calendar_feeds',
+  webhook: 'webhooks',
 };
 
 interface Sent {
@@ -280,6 +281,9 @@ export class FuzzHarness {
     }
     if (missing.has('feed')) {
       f.feed = this.created(await api.post('/calendar/feeds', { name: 'fuzz feed' }), 'feed');
+    }
+    if (missing.has('webhook')) {
+      f.webhook = this.created(await api.post('/webhooks', { url: 'https://93.184.216.34/fuzz', events: ['job.created'] }), 'webhook');
     }
   }
 

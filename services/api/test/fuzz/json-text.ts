@@ -23,7 +23,7 @@ export class Entries {
 }
 
 export type FixtureKind =
-  'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob' | 'blackout' | 'feed';
+  'campaign' | 'template' | 'blockedTemplate' | 'schedule' | 'pausedSchedule' | 'job' | 'runningJob' | 'blackout' | 'feed' | 'webhook';
 
 export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'campaign',
@@ -35,6 +35,7 @@ export const FIXTURE_KINDS: readonly FixtureKind[] = [
   'runningJob',
   'blackout',
   'feed',
+  'webhook',
 ];
 
 /**
