@@ -11,6 +11,7 @@ import { Blackout } from './blackout.entity';
 import { CalendarFeed } from './calendar-feed.entity';
 import { ScheduledJob } from './scheduled-job.entity';
 import { ScheduleImport } from './schedule-import.entity';
+import { WorkspaceSettings } from './workspace-settings.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
 import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-ScheduleRecurrenceRule';
@@ -22,6 +23,7 @@ import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGa
 import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleSkips';
 import { Planning1764300000009 } from './migrations/1764300000009-Planning';
 import { Imports1764300000013 } from './migrations/1764300000013-Imports';
+import { WorkspaceSettings1764300000015 } from './migrations/1764300000015-WorkspaceSettings';
 
 export const ENTITIES = [
   Campaign,
@@ -34,6 +36,7 @@ export const ENTITIES = [
   Blackout,
   CalendarFeed,
   ScheduleImport,
+  WorkspaceSettings,
 ];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
@@ -47,6 +50,7 @@ export const MIGRATIONS = [
   ScheduleSkips1764300000008,
   Planning1764300000009,
   Imports1764300000013,
+  WorkspaceSettings1764300000015,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */

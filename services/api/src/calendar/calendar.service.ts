@@ -328,44 +328,88 @@ export class CalendarService {
     filter: CalendarFilter,
     cursor: Cursor | null,
   ): Promise<Heap<Stream>> {
-    const qb = manager
-      .getRepository(ScheduledJob)
-      .createQueryBuilder('s')
-      .select(SCHEDULE_COLUMNS)
-      .leftJoin('job_templates', 't', 't.id = s.template_id')
-      .leftJoin('campaigns', 'c', 'c.id = s.campaign_id')
-      .addSelect(PUBLISHER_DOMAIN_SQL, 'publisher_domain')
-      .where('s.workspace_id = :ws', { ws: caller.workspaceId })
-      .andWhere(`s.status IN ('active', 'paused')`)
-      .andWhere('(c.id IS NULL OR c.status NOT IN (:...closed))', { closed: [...CLOSED_CAMPAIGN_STATUSES] })
-      // Nothing of a schedule whose campaign or rule has ended before the window.
-      .andWhere('(c.end_date IS NULL OR c.end_date >= :from)', { from })
-      .andWhere('(s.recurrence_end_date IS NULL OR s.recurrence_end_date >= :from)', { from });
-    if (filter.campaignId) qb.andWhere('s.campaign_id = :campaignId', { campaignId: filter.campaignId });
-    if (filter.publisherDomain) qb.andWhere(`lower(${PUBLISHER_DOMAIN_SQL}) = lower(:domain)`, { domain: filter.publisherDomain });
-    const { entities, raw } = await qb.orderBy('s.id').getRawAndEntities<{ publisher_domain: string | null }>();
-    const schedules = entities.map((s, i) => Object.assign(s, { publisherDomain: raw[i]?.publisher_domain ?? null }));
-    const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => id !== null))];
-    const campaigns = campaignIds.length
-      ? await manager.getRepository(Campaign).find({ where: { workspaceId: caller.workspaceId, id: In(campaignIds) } })
-      : [];
-    const byId = new Map(campaigns.map((c) => [c.id, c]));
-    await withPlanningAll(manager, schedules, now);
+    return planStreams(manager, caller.workspaceId, from, to, now, filter, cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null);
+  }
+}
 
-    const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
-    const after = cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null;
-    for (const schedule of schedules) {
-      const rule = cachedRuleOf(schedule);
-      if (!rule) continue;
-      const campaign = schedule.campaignId ? (byId.get(schedule.campaignId) ?? null) : null;
-      const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
-      const input = { ...expansionOf(schedule, rule, new Date(pending), campaign), pause: pauseOf(schedule, campaign) };
-      Object.assign(schedule, { campaign });
-      const it = expandOccurrences(input, { from, to });
-      const stream = first(schedule, rule, it, filter.state, after);
-      if (stream) heap.push(stream);
-    }
-    return heap;
+/**
+ * The heap of a workspace's schedules' expansions in [from, to) (active and paused schedules,
+ * their campaigns, skips and blackouts loaded), each past `after`: the calendar's future.
+ */
+async function planStreams(
+  manager: EntityManager,
+  workspaceId: string,
+  from: Date,
+  to: Date,
+  now: Date,
+  filter: CalendarFilter,
+  after: { at: number; scheduleId: string } | null,
+): Promise<Heap<Stream>> {
+  const qb = manager
+    .getRepository(ScheduledJob)
+    .createQueryBuilder('s')
+    .select(SCHEDULE_COLUMNS)
+    .leftJoin('job_templates', 't', 't.id = s.template_id')
+    .leftJoin('campaigns', 'c', 'c.id = s.campaign_id')
+    .addSelect(PUBLISHER_DOMAIN_SQL, 'publisher_domain')
+    .where('s.workspace_id = :ws', { ws: workspaceId })
+    .andWhere(`s.status IN ('active', 'paused')`)
+    .andWhere('(c.id IS NULL OR c.status NOT IN (:...closed))', { closed: [...CLOSED_CAMPAIGN_STATUSES] })
+    // Nothing of a schedule whose campaign or rule has ended before the window.
+    .andWhere('(c.end_date IS NULL OR c.end_date >= :from)', { from })
+    .andWhere('(s.recurrence_end_date IS NULL OR s.recurrence_end_date >= :from)', { from });
+  if (filter.campaignId) qb.andWhere('s.campaign_id = :campaignId', { campaignId: filter.campaignId });
+  if (filter.publisherDomain) qb.andWhere(`lower(${PUBLISHER_DOMAIN_SQL}) = lower(:domain)`, { domain: filter.publisherDomain });
+  const { entities, raw } = await qb.orderBy('s.id').getRawAndEntities<{ publisher_domain: string | null }>();
+  const schedules = entities.map((s, i) => Object.assign(s, { publisherDomain: raw[i]?.publisher_domain ?? null }));
+  const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => id !== null))];
+  const campaigns = campaignIds.length
+    ? await manager.getRepository(Campaign).find({ where: { workspaceId, id: In(campaignIds) } })
+    : [];
+  const byId = new Map(campaigns.map((c) => [c.id, c]));
+  await withPlanningAll(manager, schedules, now);
+
+  const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
+  for (const schedule of schedules) {
+    const rule = cachedRuleOf(schedule);
+    if (!rule) continue;
+    const campaign = schedule.campaignId ? (byId.get(schedule.campaignId) ?? null) : null;
+    const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
+    const input = { ...expansionOf(schedule, rule, new Date(pending), campaign), pause: pauseOf(schedule, campaign) };
+    Object.assign(schedule, { campaign });
+    const it = expandOccurrences(input, { from, to });
+    const stream = first(schedule, rule, it, filter.state, after);
+    if (stream) heap.push(stream);
+  }
+  return heap;
+}
+
+/** A planned occurrence of the plan: when, which schedule, and its publisher (the merged job config's). */
+export interface PlannedOccurrence {
+  at: Date;
+  scheduleId: string;
+  publisherDomain: string | null;
+}
+
+/**
+ * The workspace's planned occurrences in [from, to) (from at least now), soonest first: the
+ * calendar's own merge of its schedules' expansions, with the state `planned` only (a paused
+ * schedule's or campaign's, a skipped or blacked-out occurrence never fires, so it is left out).
+ * Optionally one publisher's only. The conflict check and the slot suggestions read it.
+ */
+export async function* plannedOccurrences(
+  manager: EntityManager,
+  workspaceId: string,
+  window: { from: Date; to: Date },
+  now: Date,
+  filter: { publisherDomain?: string } = {},
+): AsyncGenerator<PlannedOccurrence, void, undefined> {
+  const from = new Date(Math.max(window.from.getTime(), now.getTime()));
+  if (from >= window.to) return;
+  const heap = await planStreams(manager, workspaceId, from, window.to, now, { ...filter, state: 'planned' }, null);
+  for (let top = heap.peek(); top; top = heap.peek()) {
+    yield { at: top.head.at, scheduleId: top.schedule.id, publisherDomain: top.schedule.publisherDomain };
+    advance(heap, top);
   }
 }
 

@@ -26,6 +26,8 @@ import { calendarApi } from '../calendar/calendar.routes';
 import { feedApi } from '../calendar/feed.routes';
 import { icalApi } from '../calendar/ical.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
+import { conflictApi } from '../conflicts/conflicts.routes';
+import { settingsApi } from '../settings/settings.routes';
 import { scheduleImportApi } from '../schedules/import/schedule-import.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
@@ -49,6 +51,7 @@ export const GROUPS: DocumentedGroup[] = [
   campaignApi,
   templateApi,
   scheduleImportApi,
+  conflictApi,
   scheduleApi,
   jobApi,
   runApi,
@@ -56,6 +59,7 @@ export const GROUPS: DocumentedGroup[] = [
   feedApi,
   icalApi,
   blackoutApi,
+  settingsApi,
 ];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
@@ -68,6 +72,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   runs: "The run history across the caller's schedules.",
   blackouts: 'Periods (holidays, freezes) in which schedules skip or shift their runs.',
   calendar: 'Every occurrence of the schedules in a window, and iCal feeds of it.',
+  settings: "The workspace's settings (conflict warnings).",
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });
