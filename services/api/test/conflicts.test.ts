@@ -65,10 +65,7 @@ describe('schedule conflicts', () => {
           publisher_domain: 'a.example',
           count: 4,
           max_per_window: 3,
-          occurrences: [
-            ...sortedIds.map((id) => ({ schedule_id: id, at: at('09:00') })),
-            { schedule_id: half.id, at: at('09:30') },
-          ],
+          occurrences: [...sortedIds.map((id) => ({ schedule_id: id, at: at('09:00') })), { schedule_id: half.id, at: at('09:30') }],
         },
       ],
     });
@@ -135,7 +132,7 @@ describe('schedule conflicts', () => {
     expect(await conflicts()).toEqual([]);
   });
 
-  it("when another workspace plans runs for the same publisher, then they never count or appear", async () => {
+  it('when another workspace plans runs for the same publisher, then they never count or appear', async () => {
     const a = apiAs(t, newUserId());
     const b = apiAs(t, newUserId());
     for (let i = 0; i < 3; i += 1) await created(daily(a, '09:00', 'a.example'));
@@ -185,9 +182,27 @@ describe('schedule conflicts', () => {
     const api = apiAs(t, newUserId());
     for (let i = 0; i < 2; i += 1) await created(daily(api, '09:00', 'a.example'));
     const rows = [
-      { name: 'r1', schedule_type: 'daily', scheduled_at: `${DAY}T09:10:00Z`, timezone: 'UTC', job_config: { publisher_domain: 'a.example' } },
-      { name: 'r2', schedule_type: 'daily', scheduled_at: `${DAY}T09:20:00Z`, timezone: 'UTC', job_config: { publisher_domain: 'a.example' } },
-      { name: 'r3', schedule_type: 'daily', scheduled_at: `${DAY}T16:00:00Z`, timezone: 'UTC', job_config: { publisher_domain: 'a.example' } },
+      {
+        name: 'r1',
+        schedule_type: 'daily',
+        scheduled_at: `${DAY}T09:10:00Z`,
+        timezone: 'UTC',
+        job_config: { publisher_domain: 'a.example' },
+      },
+      {
+        name: 'r2',
+        schedule_type: 'daily',
+        scheduled_at: `${DAY}T09:20:00Z`,
+        timezone: 'UTC',
+        job_config: { publisher_domain: 'a.example' },
+      },
+      {
+        name: 'r3',
+        schedule_type: 'daily',
+        scheduled_at: `${DAY}T16:00:00Z`,
+        timezone: 'UTC',
+        job_config: { publisher_domain: 'a.example' },
+      },
     ];
     for (const path of ['/schedule/import?dry_run=true', '/schedule/import?dry_run=false']) {
       const res = await api.post(path, rows);
