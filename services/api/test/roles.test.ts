@@ -103,18 +103,30 @@ const BODIES: Record<string, object> = {
   'POST /api/v1/blackouts': { name: 'by role', start_date: '2099-01-01', end_date: '2099-01-02', timezone: 'UTC', policy: 'skip' },
   'PUT /api/v1/blackouts/{id}': { name: 'renamed by role' },
   'POST /api/v1/calendar/feeds': { name: 'by role' },
+  'PUT /api/v1/settings': { conflict_max_per_window: 4 },
 };
 
 /** The query a read needs to be valid (the calendar's window). */
 const QUERIES: Record<string, string> = {
   'GET /api/v1/calendar': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
+  'GET /api/v1/schedule/conflicts': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
+  'GET /api/v1/schedule/suggestions': '?publisher_domain=example.com&timezone=Europe/Berlin',
 };
 
 /** What a `{id}` names, by the path's first segment. */
 type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts' | 'calendar', string>;
 
 const securedOperations = declared.filter((o) => o.secured);
-const TABLES = ['campaigns', 'job_templates', 'scheduled_jobs', 'jobs', 'schedule_runs', 'blackouts', 'calendar_feeds'];
+const TABLES = [
+  'campaigns',
+  'job_templates',
+  'scheduled_jobs',
+  'jobs',
+  'schedule_runs',
+  'blackouts',
+  'calendar_feeds',
+  'workspace_settings',
+];
 
 describe('roles: the matrix over every operation', () => {
   const t = useTestApp();

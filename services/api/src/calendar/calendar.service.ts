@@ -328,7 +328,15 @@ export class CalendarService {
     filter: CalendarFilter,
     cursor: Cursor | null,
   ): Promise<Heap<Stream>> {
-    return planStreams(manager, caller.workspaceId, from, to, now, filter, cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null);
+    return planStreams(
+      manager,
+      caller.workspaceId,
+      from,
+      to,
+      now,
+      filter,
+      cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null,
+    );
   }
 }
 
@@ -363,9 +371,7 @@ async function planStreams(
   const { entities, raw } = await qb.orderBy('s.id').getRawAndEntities<{ publisher_domain: string | null }>();
   const schedules = entities.map((s, i) => Object.assign(s, { publisherDomain: raw[i]?.publisher_domain ?? null }));
   const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => id !== null))];
-  const campaigns = campaignIds.length
-    ? await manager.getRepository(Campaign).find({ where: { workspaceId, id: In(campaignIds) } })
-    : [];
+  const campaigns = campaignIds.length ? await manager.getRepository(Campaign).find({ where: { workspaceId, id: In(campaignIds) } }) : [];
   const byId = new Map(campaigns.map((c) => [c.id, c]));
   await withPlanningAll(manager, schedules, now);
 

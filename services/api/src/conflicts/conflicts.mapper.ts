@@ -46,8 +46,7 @@ export type ConflictWarning = Static<typeof ConflictWarning>;
 
 export const Warnings = () =>
   Type.Array(ConflictWarning, {
-    description:
-      "Overfull conflict windows the schedule's runs of the next 30 days fall in (soonest first, at most 10); empty when none.",
+    description: "Overfull conflict windows the schedule's runs of the next 30 days fall in (soonest first, at most 10); empty when none.",
   });
 
 export function conflictWindowResponse(w: ConflictWindow, settings: ConflictSettings): ConflictWindowResponse {

@@ -134,5 +134,3 @@ conflictApi.get(
 export function conflictRoutes(deps: AppDeps, limits: RateLimiters) {
   return conflictApi.router(new ConflictService(deps), limits);
 }
-
-

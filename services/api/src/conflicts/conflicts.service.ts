@@ -148,7 +148,9 @@ export class ConflictService {
     const [campaigns, templates, blackouts, existing] = await Promise.all([
       campaignIds.length ? manager.getRepository(Campaign).findBy({ workspaceId, id: In(campaignIds) }) : [],
       templateIds.length
-        ? manager.getRepository(JobTemplate).find({ select: { id: true, publisherDomain: true }, where: { workspaceId, id: In(templateIds) } })
+        ? manager
+            .getRepository(JobTemplate)
+            .find({ select: { id: true, publisherDomain: true }, where: { workspaceId, id: In(templateIds) } })
         : [],
       blackoutsFrom(manager, workspaceId, now),
       occurrencesOf(manager, workspaceId, now, to, now),
@@ -240,7 +242,10 @@ export class ConflictService {
         any = true;
         picked.push(best);
         chosen.push({ at: best.at.getTime() });
-        slots.splice(slots.findIndex((s) => s.at.getTime() === best.at.getTime()), 1);
+        slots.splice(
+          slots.findIndex((s) => s.at.getTime() === best.at.getTime()),
+          1,
+        );
       }
       if (!any) break;
     }

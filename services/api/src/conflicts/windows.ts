@@ -76,11 +76,7 @@ export function lowerBound(sorted: readonly { at: number }[], t: number): number
  * before `startsBefore` (the occurrences should reach `startsBefore + N` so that such windows are
  * counted whole).
  */
-export function conflictWindows(
-  occurrences: Iterable<Occurrence>,
-  settings: ConflictSettings,
-  startsBefore = Infinity,
-): ConflictWindow[] {
+export function conflictWindows(occurrences: Iterable<Occurrence>, settings: ConflictSettings, startsBefore = Infinity): ConflictWindow[] {
   const n = settings.windowMinutes * MINUTE_MS;
   const windows: ConflictWindow[] = [];
   for (const [key, list] of groupOccurrences(occurrences, settings.scope)) {

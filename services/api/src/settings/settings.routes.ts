@@ -26,7 +26,7 @@ settingsApi.put(
     operationId: 'updateSettings',
     summary: "Change the workspace's settings (partial)",
     description:
-      'Only the fields sent change; the first PUT stores the workspace\'s row (the rest at their defaults). Editors and ' +
+      "Only the fields sent change; the first PUT stores the workspace's row (the rest at their defaults). Editors and " +
       'admins may change them. With `If-Match` (the ETag of a GET; `"0"` before the first PUT) a stale write is a 412.',
     kind: 'writes',
     access: 'write',
