@@ -78,7 +78,7 @@ describe('settings', () => {
     expectProblem(stale, 412);
     expect(stale.headers.etag).toBe(first.headers.etag);
     expect((await api.get('/settings')).body.conflict_max_per_window).toBe(4);
-    const next = await put({ conflict_max_per_window: 9 }, first.headers.etag as string);
+    const next = await put({ conflict_max_per_window: 9 }, first.headers.etag);
     expect(next.status).toBe(200);
     expect(next.body.conflict_max_per_window).toBe(9);
   });

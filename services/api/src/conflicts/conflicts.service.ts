@@ -40,6 +40,8 @@ export const MAX_WARNINGS = 10;
 export const SUGGESTION_DAYS = 14;
 /** The grid of suggested slots, in minutes (from the full local hour). */
 export const SLOT_MINUTES = 30;
+/** The cron minute field of that grid. */
+const SLOT_CRON_MINUTES = '0,30';
 
 /** The workspace's planned occurrences in [from, to) as the conflict check counts them. */
 async function occurrencesOf(
@@ -197,7 +199,7 @@ export class ConflictService {
     const parsed = parseSchedule(
       {
         schedule_type: 'cron',
-        recurrence_pattern: `${SLOT_MINUTES === 30 ? '0,30' : '0'} ${q.hours.start}-${q.hours.end - 1} * * ${q.days.join(',')}`,
+        recurrence_pattern: `${SLOT_CRON_MINUTES} ${q.hours.start}-${q.hours.end - 1} * * ${q.days.join(',')}`,
         timezone: q.timezone,
         scheduled_at: new Date(start.getTime() - 1).toISOString(),
       },
