@@ -59,12 +59,20 @@ async function occurrencesOf(
   return out;
 }
 
-/** The warnings of one schedule (or row key) among the windows: those it has a run in, soonest first. */
-function warningsOf(key: string, windows: ReturnType<typeof conflictWindows>, settings: ConflictSettings): ConflictWarning[] {
-  return windows
-    .filter((w) => w.occurrences.some((o) => o.scheduleId === key))
-    .slice(0, MAX_WARNINGS)
-    .map((w) => conflictWarning(w, settings));
+/** The warnings of each schedule (or row key) among the windows: those it has a run in, soonest first, at most `MAX_WARNINGS`. */
+function warningsByKey(windows: ReturnType<typeof conflictWindows>, settings: ConflictSettings): Map<string, ConflictWarning[]> {
+  const byKey = new Map<string, ConflictWarning[]>();
+  for (const w of windows) {
+    let warning: ConflictWarning | null = null;
+    for (const key of new Set(w.occurrences.map((o) => o.scheduleId))) {
+      const list = byKey.get(key) ?? [];
+      if (list.length >= MAX_WARNINGS) continue;
+      warning ??= conflictWarning(w, settings);
+      list.push(warning);
+      byKey.set(key, list);
+    }
+  }
+  return byKey;
 }
 
 /** A schedule not written yet (an import row): its placeholder key, the unsaved row and its rule. */
@@ -130,7 +138,7 @@ export class ConflictService {
     const until = now.getTime() + WARNING_DAYS * DAY_MS;
     const occurrences = await occurrencesOf(manager, workspaceId, now, new Date(until + settings.windowMinutes * MINUTE_MS), now);
     if (!occurrences.some((o) => o.scheduleId === scheduleId)) return [];
-    return warningsOf(scheduleId, conflictWindows(occurrences, settings, until), settings);
+    return warningsByKey(conflictWindows(occurrences, settings, until), settings).get(scheduleId) ?? [];
   }
 
   /**
@@ -176,8 +184,8 @@ export class ConflictService {
         if (o.state === 'planned') occurrences.push({ at: o.at.getTime(), scheduleId: key, publisherDomain });
       }
     }
-    const windows = conflictWindows(occurrences, settings, until);
-    for (const { key } of rows) result.set(key, warningsOf(key, windows, settings));
+    const byKey = warningsByKey(conflictWindows(occurrences, settings, until), settings);
+    for (const { key } of rows) result.set(key, byKey.get(key) ?? []);
     return result;
   }
 
