@@ -419,6 +419,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedule/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Windows where more planned runs fall than the settings allow
+         * @description A window is `conflict_window_minutes` long and starts at a planned run; it is overfull when more than `conflict_max_per_window` planned runs of one publisher domain (scope `publisher_domain`; runs without one are not counted) or of the workspace (scope `all`) fall in it. Overlapping overfull windows of a group are one entry, from the first start to the last end. Only the plan counts (from now on): paused, skipped and blacked-out runs never fire. `from` and `to` are required, at most 92 days apart; windows starting in [from, to) are listed.
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["listScheduleConflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedule/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The next free slots for one more run of a publisher
+         * @description Slots on a 30-minute grid in the local working hours and days, in the 14 days from `from` (or now), where one more run overfills no conflict window (the suggestions together neither). Spread across days: each day gets one (its emptiest slot) before any day gets a second.
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["suggestScheduleSlots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedule": {
         parameters: {
             query?: never;
@@ -1250,6 +1298,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's settings (conflict warnings)
+         * @description A workspace that never saved its settings has the defaults (`updated_at` null, ETag `"0"`).
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: reads (default 100 per 60 s).
+         */
+        get: operations["getSettings"];
+        /**
+         * Change the workspace's settings (partial)
+         * @description Only the fields sent change; the first PUT stores the workspace's row (the rest at their defaults). Editors and admins may change them. With `If-Match` (the ETag of a GET; `"0"` before the first PUT) a stale write is a 412.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        put: operations["updateSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1780,9 +1860,32 @@ export interface components {
                 /** @description The first run in the row’s time zone, ISO 8601 with its offset. */
                 local: string | null;
                 timezone: string | null;
-                /** @description Always empty for now (conflict warnings come with conflicts). */
-                warnings: string[];
+                /** @description Conflict windows the row's runs of the next 30 days overfill, against the workspace's schedules and the file's other valid rows (at most 10; empty when none). */
+                warnings: components["schemas"]["ConflictWarning"][];
             }[];
+        };
+        ConflictWarning: {
+            /** @constant */
+            code: "conflict";
+            message: string;
+            /**
+             * Format: date-time
+             * @description The first planned run of the window (a window starts at a run).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description The end of the window (exclusive): the last overfull window start plus the window length.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            window_end: string;
+            /** @description The publisher domain counted (lower case); `null` with scope `all`. */
+            publisher_domain: string | null;
+            /** @description Planned runs in the window. */
+            count: number;
+            /** @description The most one window takes (the settings). */
+            max_per_window: number;
         };
         /** @description Nothing was imported. A refused commit carries the report (`dry_run` … `rows`) beside `errors`; a file that is not one (not CSV or an array, empty, more than 10,000 rows) and a bad `Idempotency-Key` have `errors` only. */
         ImportRefused: {
@@ -1834,8 +1937,8 @@ export interface components {
                 /** @description The first run in the row’s time zone, ISO 8601 with its offset. */
                 local: string | null;
                 timezone: string | null;
-                /** @description Always empty for now (conflict warnings come with conflicts). */
-                warnings: string[];
+                /** @description Conflict windows the row's runs of the next 30 days overfill, against the workspace's schedules and the file's other valid rows (at most 10; empty when none). */
+                warnings: components["schemas"]["ConflictWarning"][];
             }[];
         };
         /** @description A `POST /schedule` body (its absent fields left out), as `POST /schedule/import` takes it back. */
@@ -1855,6 +1958,70 @@ export interface components {
             catchup_policy?: unknown;
             requires_approval?: unknown;
             approval_timeout_hours?: unknown;
+        };
+        Conflicts: {
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            to: string;
+            window_minutes: number;
+            max_per_window: number;
+            /** @enum {string} */
+            scope: "publisher_domain" | "all";
+            conflicts: components["schemas"]["ConflictWindow"][];
+            /** @description True when more windows were found than one response lists (the first ones are). */
+            truncated: boolean;
+        };
+        ConflictWindow: {
+            /**
+             * Format: date-time
+             * @description The first planned run of the window (a window starts at a run).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description The end of the window (exclusive): the last overfull window start plus the window length.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            window_end: string;
+            /** @description The publisher domain counted (lower case); `null` with scope `all`. */
+            publisher_domain: string | null;
+            /** @description Planned runs in the window. */
+            count: number;
+            /** @description The most one window takes (the settings). */
+            max_per_window: number;
+            /** @description The runs in the window, soonest first. */
+            occurrences: {
+                /** Format: uuid */
+                schedule_id: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-01-05T14:00:00.000Z
+                 */
+                at: string;
+            }[];
+        };
+        SlotSuggestions: {
+            publisher_domain: string;
+            timezone: string;
+            /** @description Soonest first; fewer than `count` when the days ahead have no more free slots. */
+            suggestions: {
+                /**
+                 * Format: date-time
+                 * @example 2026-01-05T14:00:00.000Z
+                 */
+                at: string;
+                /** @description The same instant as wall time with offset in `timezone`. */
+                local: string;
+                timezone: string;
+            }[];
         };
         /** @description Rule fields (`schedule_type`, `scheduled_at`, `recurrence_pattern`, `recurrence_end_date`, `timezone`, `max_runs`) are validated together; every bad field is named in the 422. A schedule that would never run (no occurrence before `recurrence_end_date`, or none inside its campaign's dates) is a 422. */
         ScheduleCreate: {
@@ -1945,6 +2112,76 @@ export interface components {
             /** @description Hours a gated Job waits for a decision before it is cancelled (`status_reason` `approval timed out after N h`). When set it wins over the campaign's; `null`: the campaign's, else no timeout. */
             approval_timeout_hours?: number | null;
         } & (unknown & unknown & unknown);
+        ScheduleWithWarnings: {
+            /** Format: uuid */
+            id: string;
+            user_id: string;
+            /** Format: uuid */
+            campaign_id: string | null;
+            /** Format: uuid */
+            template_id: string | null;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            schedule_type: "once" | "daily" | "weekly" | "monthly" | "cron";
+            /**
+             * Format: date-time
+             * @description The first run (start of the rule), UTC.
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            scheduled_at: string;
+            /** @description Normalized pattern; `null` for once and daily. */
+            recurrence_pattern: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            recurrence_end_date: string | null;
+            timezone: string;
+            max_runs: number | null;
+            job_config: Record<string, never>;
+            /** @enum {string} */
+            status: "active" | "paused" | "completed" | "expired" | "error";
+            /**
+             * Format: date-time
+             * @description The true next fire instant; `null` when the schedule will not run (`not_running_reason` says why).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            next_run_at: string | null;
+            /**
+             * @description Why the schedule makes no run: its own status (`schedule_paused`, `schedule_error`, `schedule_completed`, `schedule_expired`), or `campaign_paused` for an active schedule its paused campaign holds (no next run until the campaign is active again). `null` when it runs at `next_run_at`.
+             * @enum {string|null}
+             */
+            not_running_reason: "schedule_paused" | "schedule_error" | "schedule_completed" | "schedule_expired" | "campaign_paused" | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            last_run_at: string | null;
+            run_count: number;
+            error_count: number;
+            last_error: string | null;
+            misfire_grace_seconds: number;
+            /** @enum {string} */
+            catchup_policy: "latest" | "all" | "none";
+            /** @description Its Jobs (or all of its campaign, when the campaign says so) wait for an approval. */
+            requires_approval: boolean;
+            approval_timeout_hours: number | null;
+            /** @description Bumped whenever what or when the schedule fires changes. */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            updated_at: string;
+            /** @description Overfull conflict windows the schedule's runs of the next 30 days fall in (soonest first, at most 10); empty when none. */
+            warnings: components["schemas"]["ConflictWarning"][];
+        };
         Schedule: {
             /** Format: uuid */
             id: string;
@@ -2790,6 +3027,41 @@ export interface components {
             status: "pending" | "delivered" | "failed";
             /** @description Attempts made so far (over every round). */
             attempts: number;
+        };
+        Settings: {
+            /** @default 60 */
+            conflict_window_minutes: number;
+            /** @default 3 */
+            conflict_max_per_window: number;
+            /**
+             * @default publisher_domain
+             * @enum {string}
+             */
+            conflict_scope: "publisher_domain" | "all";
+            /**
+             * Format: date-time
+             * @description The last `PUT`; `null` while the workspace has the defaults (its ETag is then `"0"`).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        /** @description The workspace's settings to change (partial: a field left out keeps its value, or its default). */
+        SettingsUpdate: {
+            /**
+             * @description The length of a conflict window, in minutes (default 60).
+             * @example 60
+             */
+            conflict_window_minutes?: number;
+            /**
+             * @description The most planned runs one window takes; one more is a conflict (default 3).
+             * @example 3
+             */
+            conflict_max_per_window?: number;
+            /**
+             * @description `publisher_domain` (default): a window counts the runs of one publisher domain; `all`: every run of the workspace.
+             * @enum {string}
+             */
+            conflict_scope?: "publisher_domain" | "all";
         };
     };
     responses: {
@@ -3908,6 +4180,80 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listScheduleConflicts: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive). Required. An ISO 8601 date-time with `Z` or an offset. */
+                from?: string;
+                /** @description Window end (exclusive). Required. An ISO 8601 date-time with `Z` or an offset. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overfull windows, soonest first. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflicts"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    suggestScheduleSlots: {
+        parameters: {
+            query?: {
+                /** @description The publisher domain the run is for. Required. */
+                publisher_domain?: string;
+                /** @description The IANA zone of the working hours (default `UTC`). */
+                timezone?: string;
+                /** @description Slots to suggest. */
+                count?: number;
+                /** @description Suggest from this instant on (default and at the earliest: now). An ISO 8601 date-time with `Z` or an offset. */
+                from?: string;
+                /** @description Local working hours `START-END` in whole hours (default `09-17`: slots from 09:00 to 16:30). */
+                hours?: string;
+                /** @description Working days, comma-separated, of sun, mon, tue, wed, thu, fri, sat (default `mon,tue,wed,thu,fri`). */
+                days?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggested slots. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotSuggestions"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listSchedules: {
         parameters: {
             query?: {
@@ -3971,7 +4317,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The created (active) schedule; in a paused campaign it has no `next_run_at` until the campaign is active. */
+            /** @description The created (active) schedule; in a paused campaign it has no `next_run_at` until the campaign is active. With `warnings`: the conflict windows its runs of the next 30 days overfill (empty when none). */
             201: {
                 headers: {
                     ETag: components["headers"]["ETag"];
@@ -3980,7 +4326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Schedule"];
+                    "application/json": components["schemas"]["ScheduleWithWarnings"];
                 };
             };
             400: components["responses"]["MalformedJson"];
@@ -4153,7 +4499,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The updated schedule. */
+            /** @description The updated schedule, with `warnings`: the conflict windows its runs of the next 30 days overfill (empty when none). */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
@@ -4162,7 +4508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Schedule"];
+                    "application/json": components["schemas"]["ScheduleWithWarnings"];
                 };
             };
             400: components["responses"]["MalformedJsonOrUrl"];
@@ -5527,6 +5873,75 @@ export interface operations {
             404: components["responses"]["NotFound"];
             /** @description The webhook is disabled. */
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The settings as stored. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];

@@ -13,6 +13,7 @@ import { ScheduledJob } from './scheduled-job.entity';
 import { ScheduleImport } from './schedule-import.entity';
 import { OutboxEvent } from './outbox-event.entity';
 import { Webhook, WebhookAttempt, WebhookDelivery } from './webhook.entity';
+import { WorkspaceSettings } from './workspace-settings.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
 import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-ScheduleRecurrenceRule';
@@ -25,6 +26,7 @@ import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleS
 import { Planning1764300000009 } from './migrations/1764300000009-Planning';
 import { Imports1764300000013 } from './migrations/1764300000013-Imports';
 import { Outbox1764300000016 } from './migrations/1764300000016-Outbox';
+import { WorkspaceSettings1764300000015 } from './migrations/1764300000015-WorkspaceSettings';
 
 export const ENTITIES = [
   Campaign,
@@ -41,6 +43,7 @@ export const ENTITIES = [
   Webhook,
   WebhookDelivery,
   WebhookAttempt,
+  WorkspaceSettings,
 ];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
@@ -54,6 +57,7 @@ export const MIGRATIONS = [
   ScheduleSkips1764300000008,
   Planning1764300000009,
   Imports1764300000013,
+  WorkspaceSettings1764300000015,
   Outbox1764300000016,
 ];
 

@@ -7,6 +7,7 @@ export * from './schedule-skip.entity';
 export * from './idempotency-key.entity';
 export * from './blackout.entity';
 export * from './calendar-feed.entity';
+export * from './workspace-settings.entity';
 export * from './schedule-import.entity';
 export * from './outbox-event.entity';
 export * from './webhook.entity';

@@ -11,6 +11,8 @@ import { webhookApi, webhookRoutes } from './webhooks/webhook.routes';
 import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
+import { conflictApi, conflictRoutes } from './conflicts/conflicts.routes';
+import { settingsApi, settingsRoutes } from './settings/settings.routes';
 import { importBodyParsers, scheduleImportApi, scheduleImportRoutes } from './schedules/import/schedule-import.routes';
 import { jobApi, jobRoutes } from './jobs/job.routes';
 import { runApi, runRoutes } from './runs/run.routes';
@@ -68,6 +70,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(templateApi.options.base, templateRoutes(deps, limits));
   // Before the schedule routes: `/schedule/export` is no schedule id.
   api.use(scheduleImportApi.options.base, scheduleImportRoutes(deps, limits));
+  // Before the schedule routes too: `/schedule/conflicts` and `/schedule/suggestions` are no schedule ids.
+  api.use(conflictApi.options.base, conflictRoutes(deps, limits));
   api.use(scheduleApi.options.base, scheduleRoutes(deps, limits));
   api.use(jobApi.options.base, jobRoutes(deps, limits));
   api.use(runApi.options.base, runRoutes(deps, limits));
@@ -75,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(feedApi.options.base, feedRoutes(deps, limits));
   api.use(calendarApi.options.base, calendarRoutes(deps, limits));
   api.use(webhookApi.options.base, webhookRoutes(deps, limits));
+  api.use(settingsApi.options.base, settingsRoutes(deps, limits));
   app.use(icalRoutes(deps, limits));
   app.use(API_BASE, api);
   app.use(webRoutes());

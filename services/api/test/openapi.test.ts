@@ -30,9 +30,14 @@ const HOUR = 3_600_000;
 const inHours = (h: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + h * HOUR).toISOString();
 /** The calendar needs its window: every request to it carries one (a week from now). */
 const CALENDAR_WINDOW = `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`;
+/** The queries a read needs to be valid: the calendar's and the conflicts' window, the suggestions' publisher. */
+const REQUIRED_QUERY: Record<string, string> = {
+  '/api/v1/calendar': CALENDAR_WINDOW,
+  '/api/v1/schedule/conflicts': CALENDAR_WINDOW,
+  '/api/v1/schedule/suggestions': '?publisher_domain=example.com',
+};
 const urlOf = (path: string, id: string = randomUUID()) =>
-  path.replace('{id}', id).replace('{occurrence_at}', encodeURIComponent('2030-01-01T09:00:00Z')) +
-  (path === '/api/v1/calendar' ? CALENDAR_WINDOW : '');
+  path.replace('{id}', id).replace('{occurrence_at}', encodeURIComponent('2030-01-01T09:00:00Z')) + (REQUIRED_QUERY[path] ?? '');
 
 const operations = documentedOperations();
 const securedOperations = operations.filter((o) => !Array.isArray(o.operation.security));
@@ -1235,6 +1240,25 @@ describe('contract: webhooks', () => {
     );
     const capped = await api().post('/api/v1/webhooks').set(as(user)).send(WEBHOOK_BODY);
     expect(expectMatchesContract('POST', '/api/v1/webhooks', capped).status).toBe(409);
+  });
+});
+
+describe('contract: conflicts, suggestions and settings', () => {
+  it('conflicts → 200 (with a window), suggestions → 200, settings GET → 200, PUT → 200 (with ETag)', async () => {
+    const user = newUserId();
+    const body = { schedule_type: 'once', scheduled_at: inHours(2), job_config: { publisher_domain: 'example.com' } };
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const created = await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name, ...body });
+      expect(expectMatchesContract('POST', '/api/v1/schedule', created).status).toBe(201);
+    }
+    const conflicts = await api().get(`/api/v1/schedule/conflicts${CALENDAR_WINDOW}`).set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/schedule/conflicts', conflicts).body.conflicts).toHaveLength(1);
+    const suggestions = await api().get('/api/v1/schedule/suggestions?publisher_domain=example.com&count=3').set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/schedule/suggestions', suggestions).body.suggestions).toHaveLength(3);
+    const got = await api().get('/api/v1/settings').set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/settings', got).headers.etag).toBe('"0"');
+    const put = await send('put', '/api/v1/settings', '/api/v1/settings', user, { conflict_scope: 'all' });
+    expect(expectMatchesContract('PUT', '/api/v1/settings', put).status).toBe(200);
   });
 });
 

@@ -105,11 +105,14 @@ const BODIES: Record<string, object> = {
   'POST /api/v1/calendar/feeds': { name: 'by role' },
   'POST /api/v1/webhooks': { url: 'https://93.184.216.34/by-role', events: ['job.created'] },
   'PUT /api/v1/webhooks/{id}': { description: 'changed by role' },
+  'PUT /api/v1/settings': { conflict_max_per_window: 4 },
 };
 
 /** The query a read needs to be valid (the calendar's window). */
 const QUERIES: Record<string, string> = {
   'GET /api/v1/calendar': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
+  'GET /api/v1/schedule/conflicts': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
+  'GET /api/v1/schedule/suggestions': '?publisher_domain=example.com&timezone=Europe/Berlin',
 };
 
 /** What a `{id}` names, by the path's first segment. */
@@ -127,6 +130,7 @@ const TABLES = [
   'webhooks',
   'outbox_events',
   'webhook_deliveries',
+  'workspace_settings',
 ];
 
 describe('roles: the matrix over every operation', () => {

@@ -294,6 +294,8 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
   };
   /** A calendar window around A's runs (fixed for the suite, so A's view compares byte for byte). */
   const calendarWindow = `from=${new Date(Date.now() - 3 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 30 * 86_400_000).toISOString()}`;
+  /** The conflict check's window (at most 92 days). */
+  const conflictWindow = `from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 60 * 86_400_000).toISOString()}`;
 
   const asTenant = (tenant: Tenant) => apiAs({ app: t.app, auth: (u) => t.auth(u, { workspace: tenant.workspace }) }, tenant.sub);
   const asOwner = () => asTenant(owner);
@@ -327,6 +329,9 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/runs',
       '/calendar/feeds',
       `/calendar?${calendarWindow}`,
+      `/schedule/conflicts?${conflictWindow}`,
+      '/schedule/suggestions?publisher_domain=a.example.com&count=10',
+      '/settings',
     ];
     const responses: Record<string, string> = {};
     for (const path of paths) {
@@ -392,6 +397,10 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     const webhook = await A.post('/webhooks', { url: 'https://93.184.216.34/a-hooks', events: ['job.created'] });
     ids.webhook = webhook.body.id;
     for (const res of [campaign, template, schedule, paused, job, blackout, feed, webhook]) expect(res.status).toBe(201);
+    // A's own settings: B keeps the defaults.
+    expect((await A.put('/settings', { conflict_window_minutes: 1440, conflict_max_per_window: 1, conflict_scope: 'all' })).status).toBe(
+      200,
+    );
     // A skipped occurrence (the second run) and a run now with a key: B must not see or touch either.
     ids.nextRun = schedule.body.next_run_at;
     ids.skipped = new Date(new Date(ids.nextRun).getTime() + 86_400_000).toISOString();
@@ -527,6 +536,9 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       `/calendar?${calendarWindow}&campaign_id=${ids.campaign}`,
       `/calendar?${calendarWindow}&publisher_domain=a.example.com`,
       `/calendar?${calendarWindow}&state=skipped`,
+      `/schedule/conflicts?${conflictWindow}`,
+      '/schedule/suggestions?publisher_domain=a.example.com&count=50',
+      '/settings',
     ];
     const allOfA = Object.values(ids);
     for (const path of lists) {
@@ -539,6 +551,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     }
     const filtered = await B.get(`/jobs?campaign_id=${ids.campaign}`);
     expect(filtered.headers['x-total-count']).toBe('0');
+    expect((await B.get('/settings')).body).toMatchObject({ conflict_window_minutes: 60, conflict_max_per_window: 3, updated_at: null });
   });
 
   it("a body of B that references A's campaign or template is a 404 and writes nothing", async () => {

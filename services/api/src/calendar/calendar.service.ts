@@ -382,53 +382,105 @@ export class CalendarService {
     filter: CalendarFilter,
     cursor: Cursor | null,
   ): Promise<Heap<Stream>> {
-    const params: unknown[] = [caller.workspaceId, [...CLOSED_CAMPAIGN_STATUSES], from];
-    // Nothing of a schedule whose campaign or rule has ended before the window.
-    const where = [
-      's.workspace_id = $1',
-      `s.status IN ('active', 'paused')`,
-      '(c.id IS NULL OR c.status <> ALL($2::text[]))',
-      '(c.end_date IS NULL OR c.end_date >= $3)',
-      '(s.recurrence_end_date IS NULL OR s.recurrence_end_date >= $3)',
-    ];
-    if (filter.campaignId) {
-      params.push(filter.campaignId);
-      where.push(`s.campaign_id = $${params.length}`);
-    }
-    if (filter.publisherDomain) {
-      params.push(filter.publisherDomain);
-      where.push(`lower(${PUBLISHER_DOMAIN_SQL}) = lower($${params.length})`);
-    }
-    const rows: ScheduleRow[] = await manager.query(
-      `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version,
-              ${PUBLISHER_DOMAIN_SQL} AS publisher_domain,
-              c.workspace_id AS campaign_workspace_id, c.name AS campaign_name, c.color AS campaign_color, c.status AS campaign_status,
-              c.start_date AS campaign_start, c.end_date AS campaign_end,
-              c.paused_reason AS campaign_paused_reason, c.resume_at AS campaign_resume_at
-         FROM scheduled_jobs s
-         LEFT JOIN job_templates t ON t.id = s.template_id
-         LEFT JOIN campaigns c ON c.id = s.campaign_id
-        WHERE ${where.join(' AND ')}
-        ORDER BY s.id`,
-      params,
+    return planStreams(
+      manager,
+      caller.workspaceId,
+      from,
+      to,
+      now,
+      filter,
+      cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null,
     );
-    const schedules = rows.map(planScheduleOf);
-    const rules = await rulesOf(manager, caller.workspaceId, schedules);
-    await withPlanningOf(manager, caller.workspaceId, schedules, now);
+  }
+}
 
-    const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
-    const after = cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null;
-    for (const schedule of schedules) {
-      const rule = rules.get(schedule.id);
-      if (!rule) continue;
-      const campaign = schedule.campaign;
-      const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
-      const input = { ...expansionOf(schedule, rule, new Date(pending), campaign), pause: pauseOf(schedule, campaign) };
-      const it = expandOccurrences(input, { from, to });
-      const stream = first(schedule, rule, it, filter.state, after);
-      if (stream) heap.push(stream);
-    }
-    return heap;
+/**
+ * The heap of a workspace's schedules' expansions in [from, to) (active and paused schedules,
+ * their campaigns, skips and blackouts loaded), each past `after`: the calendar's future.
+ */
+async function planStreams(
+  manager: EntityManager,
+  workspaceId: string,
+  from: Date,
+  to: Date,
+  now: Date,
+  filter: CalendarFilter,
+  after: { at: number; scheduleId: string } | null,
+): Promise<Heap<Stream>> {
+  const params: unknown[] = [workspaceId, [...CLOSED_CAMPAIGN_STATUSES], from];
+  // Nothing of a schedule whose campaign or rule has ended before the window.
+  const where = [
+    's.workspace_id = $1',
+    `s.status IN ('active', 'paused')`,
+    '(c.id IS NULL OR c.status <> ALL($2::text[]))',
+    '(c.end_date IS NULL OR c.end_date >= $3)',
+    '(s.recurrence_end_date IS NULL OR s.recurrence_end_date >= $3)',
+  ];
+  if (filter.campaignId) {
+    params.push(filter.campaignId);
+    where.push(`s.campaign_id = $${params.length}`);
+  }
+  if (filter.publisherDomain) {
+    params.push(filter.publisherDomain);
+    where.push(`lower(${PUBLISHER_DOMAIN_SQL}) = lower($${params.length})`);
+  }
+  const rows: ScheduleRow[] = await manager.query(
+    `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version,
+            ${PUBLISHER_DOMAIN_SQL} AS publisher_domain,
+            c.workspace_id AS campaign_workspace_id, c.name AS campaign_name, c.color AS campaign_color, c.status AS campaign_status,
+            c.start_date AS campaign_start, c.end_date AS campaign_end,
+            c.paused_reason AS campaign_paused_reason, c.resume_at AS campaign_resume_at
+       FROM scheduled_jobs s
+       LEFT JOIN job_templates t ON t.id = s.template_id
+       LEFT JOIN campaigns c ON c.id = s.campaign_id
+      WHERE ${where.join(' AND ')}
+      ORDER BY s.id`,
+    params,
+  );
+  const schedules = rows.map(planScheduleOf);
+  const rules = await rulesOf(manager, workspaceId, schedules);
+  await withPlanningOf(manager, workspaceId, schedules, now);
+
+  const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
+  for (const schedule of schedules) {
+    const rule = rules.get(schedule.id);
+    if (!rule) continue;
+    const campaign = schedule.campaign;
+    const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
+    const input = { ...expansionOf(schedule, rule, new Date(pending), campaign), pause: pauseOf(schedule, campaign) };
+    const it = expandOccurrences(input, { from, to });
+    const stream = first(schedule, rule, it, filter.state, after);
+    if (stream) heap.push(stream);
+  }
+  return heap;
+}
+
+/** A planned occurrence of the plan: when, which schedule, and its publisher (the merged job config's). */
+export interface PlannedOccurrence {
+  at: Date;
+  scheduleId: string;
+  publisherDomain: string | null;
+}
+
+/**
+ * The workspace's planned occurrences in [from, to) (from at least now), soonest first: the
+ * calendar's own merge of its schedules' expansions, with the state `planned` only (a paused
+ * schedule's or campaign's, a skipped or blacked-out occurrence never fires, so it is left out).
+ * Optionally one publisher's only. The conflict check and the slot suggestions read it.
+ */
+export async function* plannedOccurrences(
+  manager: EntityManager,
+  workspaceId: string,
+  window: { from: Date; to: Date },
+  now: Date,
+  filter: { publisherDomain?: string } = {},
+): AsyncGenerator<PlannedOccurrence, void, undefined> {
+  const from = new Date(Math.max(window.from.getTime(), now.getTime()));
+  if (from >= window.to) return;
+  const heap = await planStreams(manager, workspaceId, from, window.to, now, { ...filter, state: 'planned' }, null);
+  for (let top = heap.peek(); top; top = heap.peek()) {
+    yield { at: top.head.at, scheduleId: top.schedule.id, publisherDomain: top.schedule.publisherDomain };
+    advance(heap, top);
   }
 }
 

@@ -27,6 +27,8 @@ import { calendarApi } from '../calendar/calendar.routes';
 import { feedApi } from '../calendar/feed.routes';
 import { icalApi } from '../calendar/ical.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
+import { conflictApi } from '../conflicts/conflicts.routes';
+import { settingsApi } from '../settings/settings.routes';
 import { scheduleImportApi } from '../schedules/import/schedule-import.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
@@ -50,6 +52,7 @@ export const GROUPS: DocumentedGroup[] = [
   campaignApi,
   templateApi,
   scheduleImportApi,
+  conflictApi,
   scheduleApi,
   jobApi,
   runApi,
@@ -58,6 +61,7 @@ export const GROUPS: DocumentedGroup[] = [
   icalApi,
   blackoutApi,
   webhookApi,
+  settingsApi,
 ];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
@@ -71,6 +75,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   blackouts: 'Periods (holidays, freezes) in which schedules skip or shift their runs.',
   calendar: 'Every occurrence of the schedules in a window, and iCal feeds of it.',
   webhooks: 'Signed HTTP notifications of events (Standard Webhooks), their delivery log and redelivery.',
+  settings: "The workspace's settings (conflict warnings).",
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });

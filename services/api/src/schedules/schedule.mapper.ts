@@ -17,6 +17,7 @@ import { iso } from '../http/format';
 import { NAME_LENGTH } from '../http/validation';
 import { Closed, Instant, JsonObject, Nullable, OneOf, Type, Uuid, named, type Same, type Static } from '../openapi/schema';
 import { MAX_MISFIRE_GRACE_SECONDS } from './schedule.dto';
+import { Warnings, type ConflictWarning } from '../conflicts/conflicts.mapper';
 
 /** Why a schedule will not run; `null` when it runs at `next_run_at`. */
 const NotRunningReasonSchema = () =>
@@ -65,6 +66,14 @@ const scheduleProperties = {
 /** What a client sees of a schedule. */
 export const ScheduleResponse = named('Schedule', Closed(scheduleProperties));
 export type ScheduleResponse = Static<typeof ScheduleResponse>;
+
+/** A created or updated schedule: with the conflict warnings of its next 30 days (the write succeeded). */
+export const ScheduleWithWarningsResponse = named('ScheduleWithWarnings', Closed({ ...scheduleProperties, warnings: Warnings() }));
+export type ScheduleWithWarningsResponse = Static<typeof ScheduleWithWarningsResponse>;
+
+export function scheduleWithWarningsResponse(s: ScheduledJob, warnings: ConflictWarning[]): ScheduleWithWarningsResponse {
+  return { ...scheduleResponse(s), warnings };
+}
 
 export function scheduleResponse(s: ScheduledJob): ScheduleResponse {
   return {

@@ -20,15 +20,19 @@ import {
   SchedulePreviewResponse,
   ScheduleRunResponse,
   ScheduleSkipResponse,
+  ScheduleWithWarningsResponse,
+  scheduleWithWarningsResponse,
   skipResponse,
   UpcomingSchedulesResponse,
   upcomingScheduleResponse,
 } from './schedule.mapper';
 import { SCHEDULE_SORT_KEYS, ScheduleService, type ScheduleFilters } from './schedule.service';
 import { schedulerStatus, SchedulerStatusResponse } from './scheduler-status';
+import { ConflictService } from '../conflicts/conflicts.service';
 
 interface Context {
   service: ScheduleService;
+  conflicts: ConflictService;
   skips: ScheduleSkips;
   deps: AppDeps;
 }
@@ -50,12 +54,15 @@ scheduleApi.post(
     conflict: 'The campaign is completed or archived: it takes no new schedules.',
     success: {
       status: 201,
-      description: 'The created (active) schedule; in a paused campaign it has no `next_run_at` until the campaign is active.',
-      schema: ScheduleResponse,
+      description:
+        'The created (active) schedule; in a paused campaign it has no `next_run_at` until the campaign is active. With ' +
+        '`warnings`: the conflict windows its runs of the next 30 days overfill (empty when none).',
+      schema: ScheduleWithWarningsResponse,
     },
   },
-  async ({ caller, body }, { service }) => {
-    return scheduleResponse(await service.create(caller, body));
+  async ({ caller, body }, { service, conflicts }) => {
+    const schedule = await service.create(caller, body);
+    return scheduleWithWarningsResponse(schedule, await conflicts.warningsFor(caller.workspaceId, schedule.id));
   },
 );
 
@@ -230,10 +237,15 @@ scheduleApi.put(
     body: UpdateScheduleDto,
     conflict: 'The new `campaign_id` names a completed or archived campaign: it takes no new schedules.',
     ifMatch: true,
-    success: { status: 200, description: 'The updated schedule.', schema: ScheduleResponse },
+    success: {
+      status: 200,
+      description: 'The updated schedule, with `warnings`: the conflict windows its runs of the next 30 days overfill (empty when none).',
+      schema: ScheduleWithWarningsResponse,
+    },
   },
-  async ({ caller, id, body, ifMatch }, { service }) => {
-    return scheduleResponse(await service.update(caller, id, body, ifMatch));
+  async ({ caller, id, body, ifMatch }, { service, conflicts }) => {
+    const schedule = await service.update(caller, id, body, ifMatch);
+    return scheduleWithWarningsResponse(schedule, await conflicts.warningsFor(caller.workspaceId, schedule.id));
   },
 );
 
@@ -377,5 +389,8 @@ scheduleApi.delete(
 );
 
 export function scheduleRoutes(deps: AppDeps, limits: RateLimiters) {
-  return scheduleApi.router({ service: new ScheduleService(deps), skips: new ScheduleSkips(deps), deps }, limits);
+  return scheduleApi.router(
+    { service: new ScheduleService(deps), conflicts: new ConflictService(deps), skips: new ScheduleSkips(deps), deps },
+    limits,
+  );
 }

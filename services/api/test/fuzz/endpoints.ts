@@ -717,4 +717,41 @@ export const ENDPOINTS: Endpoint[] = [
     query: pageParams,
     weight: 1,
   },
+  // conflicts, suggestions and settings
+  {
+    name: 'GET /schedule/conflicts',
+    method: 'get',
+    base: '/schedule/conflicts',
+    query: { from: calendarInstant, to: calendarInstant },
+    weight: 2,
+  },
+  {
+    name: 'GET /schedule/suggestions',
+    method: 'get',
+    base: '/schedule/suggestions',
+    query: {
+      publisher_domain: fc.constantFrom('forbes.com', 'FORBES.COM', '', 'x'.repeat(254), '%00'),
+      timezone: fc.constantFrom(...GOOD_ZONES, ...BAD_ZONES, ''),
+      count: fc.constantFrom('1', '5', '50', '51', '0', '-1', 'x', ''),
+      from: instantParam,
+      hours: fc.constantFrom('09-17', '0-24', '23-24', '17-09', '9', '09-17-18', '24-25', 'x', ''),
+      days: fc.constantFrom('mon,tue,wed,thu,fri', 'sat', 'sun,sat', 'mon,mon', 'funday', 'MON', ',', ''),
+    },
+    weight: 2,
+  },
+  { name: 'GET /settings', method: 'get', base: '/settings', weight: 1 },
+  {
+    name: 'PUT /settings',
+    method: 'put',
+    base: '/settings',
+    body: {
+      fields: {
+        conflict_window_minutes: fc.constantFrom<JsonLike>(5, 60, 1440, 4, 1441, 30.5, '60', null),
+        conflict_max_per_window: fc.constantFrom<JsonLike>(1, 3, 1000, 0, 1001, -1, '3', null),
+        conflict_scope: fc.constantFrom<JsonLike>('publisher_domain', 'all', 'ALL', '', null, 3),
+      },
+      allowEmpty: true,
+    },
+    weight: 2,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '@scheduler/entities';
+import { ConflictWarning } from '../../conflicts/conflicts.mapper';
 import type { AppDeps } from '../../deps';
 import { problemKind } from '../../http/errors';
 import { query } from '../../http/query';
@@ -65,7 +66,10 @@ const RowReportSchema = Closed({
   next_run_at: Nullable(Instant('The resolved first run, UTC (`null` for a bad row, or while its paused campaign holds it).')),
   local: Nullable(Type.String({ description: 'The first run in the row’s time zone, ISO 8601 with its offset.' })),
   timezone: Nullable(Type.String()),
-  warnings: Type.Array(Type.String(), { description: 'Always empty for now (conflict warnings come with conflicts).' }),
+  warnings: Type.Array(ConflictWarning, {
+    description:
+      "Conflict windows the row's runs of the next 30 days overfill, against the workspace's schedules and the file's other valid rows (at most 10; empty when none).",
+  }),
 });
 
 const reportProperties = {

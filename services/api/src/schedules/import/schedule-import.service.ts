@@ -21,6 +21,8 @@ import { IDEMPOTENCY_KEY_HEADER } from '../run-now';
 import { CreateScheduleDto } from '../schedule.dto';
 import { newSchedule, ScheduleService, type ScheduleRefs } from '../schedule.service';
 import { bodyOfCells, readHeader } from './columns';
+import type { ConflictWarning } from '../../conflicts/conflicts.mapper';
+import { ConflictService } from '../../conflicts/conflicts.service';
 import { readCsv } from './csv';
 
 /** Most rows one import takes (a bigger file is refused whole: 422 naming the limit). */
@@ -49,7 +51,7 @@ export interface RowReport {
   /** The same instant in the row's time zone, with its offset. */
   local: string | null;
   timezone: string | null;
-  warnings: string[];
+  warnings: ConflictWarning[];
 }
 
 export interface ImportReport {
@@ -176,7 +178,13 @@ function rowErrorsOf(error: unknown): FieldError[] {
  * Every row checked exactly like `POST /schedule` (the DTO, then `newSchedule`: the rule, a
  * future first run, the caller's own campaign and template, a run left), against one clock.
  */
-async function checkRows(manager: EntityManager, caller: Caller, file: ParsedFile, now: Date): Promise<Accepted[]> {
+async function checkRows(
+  manager: EntityManager,
+  caller: Caller,
+  file: ParsedFile,
+  now: Date,
+  conflicts: ConflictService,
+): Promise<Accepted[]> {
   const dtos: (CreateScheduleDto | null)[] = [];
   const bodyErrors: FieldError[][] = [];
   for (const row of file.rows) {
@@ -229,6 +237,14 @@ async function checkRows(manager: EntityManager, caller: Caller, file: ParsedFil
       accepted.push({ report });
     }
   }
+  // The valid rows' conflict warnings, against the workspace's schedules and each other (before any insert).
+  const valid = accepted.filter((a) => a.schedule && a.rule);
+  const warnings = await conflicts.warningsForUnsaved(
+    manager,
+    caller.workspaceId,
+    valid.map((a) => ({ key: `row:${a.report.row}`, schedule: a.schedule!, rule: a.rule! })),
+  );
+  for (const a of valid) a.report.warnings = warnings.get(`row:${a.report.row}`) ?? [];
   return accepted;
 }
 
@@ -296,6 +312,7 @@ export class ScheduleImportService {
   constructor(
     private readonly deps: AppDeps,
     private readonly schedules: ScheduleService,
+    private readonly conflicts: ConflictService = new ConflictService(deps),
   ) {}
 
   /**
@@ -306,7 +323,7 @@ export class ScheduleImportService {
     const file = parseUpload(upload);
     const now = this.deps.now();
     if (options.dryRun) {
-      const checked = await checkRows(this.deps.dataSource.manager, caller, file, now);
+      const checked = await checkRows(this.deps.dataSource.manager, caller, file, now, this.conflicts);
       return { status: 200, report: reportOf(true, file, checked, null), replayed: false };
     }
     const digest = fingerprint(upload);
@@ -318,7 +335,7 @@ export class ScheduleImportService {
         const replay = await this.replayOf(tx, caller, key, digest);
         if (replay) return { replay, created: [] as ScheduledJob[] };
       }
-      const checked = await checkRows(tx, caller, file, now);
+      const checked = await checkRows(tx, caller, file, now, this.conflicts);
       const report = reportOf(false, file, checked, null);
       if (report.invalid > 0 || file.header) throw refused(report);
       const created = checked.map((c) => c.schedule!);
