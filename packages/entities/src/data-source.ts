@@ -22,6 +22,7 @@ import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGa
 import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleSkips';
 import { Planning1764300000009 } from './migrations/1764300000009-Planning';
 import { Imports1764300000013 } from './migrations/1764300000013-Imports';
+import { TemplateLibrary1764300000014 } from './migrations/1764300000014-TemplateLibrary';
 
 export const ENTITIES = [
   Campaign,
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   ScheduleSkips1764300000008,
   Planning1764300000009,
   Imports1764300000013,
+  TemplateLibrary1764300000014,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */
