@@ -14,6 +14,7 @@ import { LibraryService } from './library.service';
 export const libraryApi = new RouteGroup<LibraryService>({ base: '/library/templates', tag: 'library', resource: 'Template' });
 
 /** NUL and the other control characters: no template text to search for holds them (and PostgreSQL cannot take NUL). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** A search text: trimmed (blank is ignored), at most `maxLength` characters, no control characters. */
