@@ -87,6 +87,12 @@ describe('the README use cases, run as written against `npm start`', () => {
     expect(stdout).toContain('"description":"Edited by Dave"');
     expect(stdout).toMatch(/"title":"Forbidden","status":403/);
     expect(stdout).toMatch(/404\s*$/); // alice's read, the last line
+    // Sharing templates: the library's item (alice's, counted once after bob's copy), bob's private copy, his refused PUT.
+    expect(stdout).toMatch(new RegExp(`"author_id":"${user}","name":"Forbes Expert"[^\n]*"copy_count":1,`));
+    expect(stdout).toMatch(
+      /"user_id":"bob","campaign_id":null,"name":"Forbes Expert \(bob\)"[^\n]*"visibility":"private","copy_count":0,"copied_from":"[0-9a-f-]{36}"/,
+    );
+    expect(stdout).toMatch(/"copied_from":"[0-9a-f-]{36}"[^\n]*\}\{[^\n]*"copy_count":1,[^\n]*\}404\n/);
     // The approval block: one Job approved by the approver token, one rejected with the reason.
     expect(stdout).toContain(`"status":"pending"`);
     expect(stdout).toContain(`"decided_by":"${user}"`);

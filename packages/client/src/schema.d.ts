@@ -371,6 +371,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/library/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every workspace's public templates, most copied first
+         * @description Ties: oldest first, then by id. Each item is the template's shareable part only (no campaign, favourite, use count or other data of its workspace). The filters combine (all must match).
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["listLibraryTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a public template
+         * @description A private template is a 404 here, for every workspace (its own included: it reads it at `/templates/{id}`).
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: reads (default 100 per 60 s).
+         */
+        get: operations["getLibraryTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/templates/{id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a public template into the caller's templates
+         * @description The copy is a private template of the caller's workspace with the source's settings, `copied_from` the source, no campaign, `use_count` 0; its name is the source's unless `name` is sent. The source's `copy_count` goes up by one in the same transaction. Changing the copy never touches the source, nor the other way round.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        post: operations["copyLibraryTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedule/import": {
         parameters: {
             query?: never;
@@ -1626,6 +1704,12 @@ export interface components {
             tags?: string[];
             /** @default false */
             is_favorite?: boolean;
+            /**
+             * @description `public` lists the template in the library (`GET /library/templates`): every workspace can read and copy it, only its own workspace changes or deletes it. `private` takes it out again.
+             * @default private
+             * @enum {string}
+             */
+            visibility?: "private" | "public";
         };
         Template: {
             /** Format: uuid */
@@ -1650,6 +1734,15 @@ export interface components {
             /** @description Times the template was used (kept by the server). */
             use_count: number;
             is_favorite: boolean;
+            /** @enum {string} */
+            visibility: "private" | "public";
+            /** @description Times the template was copied from the library (kept by the server). */
+            copy_count: number;
+            /**
+             * Format: uuid
+             * @description The library template this one was copied from (it may since be gone or private); `null` if none.
+             */
+            copied_from: string | null;
             /**
              * Format: date-time
              * @example 2026-01-05T14:00:00.000Z
@@ -1705,6 +1798,11 @@ export interface components {
             campaign_id?: string | null;
             tags?: string[];
             is_favorite?: boolean;
+            /**
+             * @description `public` lists the template in the library (`GET /library/templates`): every workspace can read and copy it, only its own workspace changes or deletes it. `private` takes it out again.
+             * @enum {string}
+             */
+            visibility?: "private" | "public";
         };
         /** @description Overrides for this one Job (all optional; the body may be left out). Every field sent lands in the Job's `config` on top of the template's fields; `null` clears a nullable setting for this Job. */
         TemplateUse: {
@@ -1821,6 +1919,42 @@ export interface components {
              * @example 2026-01-05T14:00:00.000Z
              */
             updated_at: string;
+        };
+        LibraryTemplate: {
+            /** Format: uuid */
+            id: string;
+            /** @description The creator's user id (`user_id`). */
+            author_id: string;
+            name: string;
+            description: string | null;
+            publisher_domain: string | null;
+            /** @enum {string|null} */
+            llm_provider: "anthropic" | "openai" | "google" | null;
+            llm_model: string | null;
+            /** @enum {string|null} */
+            writing_strategy: "standard" | "expert" | "comprehensive" | null;
+            country: string | null;
+            language: string | null;
+            max_retries: number;
+            batch_size: number;
+            metadata: Record<string, never>;
+            tags: string[];
+            /** @description Times the template was copied from the library. */
+            copy_count: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description Optional: the copy's name (the source's name when left out). */
+        TemplateCopy: {
+            name?: string;
         };
         ImportReport: {
             dry_run: boolean;
@@ -4067,6 +4201,120 @@ export interface operations {
             404: components["responses"]["NotFound"];
             /** @description The template's campaign is completed or archived: it takes no new Jobs. */
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listLibraryTemplates: {
+        parameters: {
+            query?: {
+                /** @description Only templates whose name or description contains this text (case-insensitive; blank is ignored). */
+                q?: string;
+                /** @description Only templates with this tag (exact, case-sensitive). */
+                tag?: string;
+                /** @description Only templates with this `publisher_domain` (case-insensitive). */
+                publisher_domain?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Items to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of public templates. */
+            200: {
+                headers: {
+                    "X-Total-Count": components["headers"]["X-Total-Count"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryTemplate"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getLibraryTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public template. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryTemplate"];
+                };
+            };
+            400: components["responses"]["MalformedUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    copyLibraryTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's id. A value that is not a UUID cannot name anything: 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TemplateCopy"];
+            };
+        };
+        responses: {
+            /** @description The copy (a template of the caller). */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            400: components["responses"]["MalformedJsonOrUrl"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];

@@ -25,6 +25,7 @@ import { ApprovalGate1764300000007 } from './migrations/1764300000007-ApprovalGa
 import { ScheduleSkips1764300000008 } from './migrations/1764300000008-ScheduleSkips';
 import { Planning1764300000009 } from './migrations/1764300000009-Planning';
 import { Imports1764300000013 } from './migrations/1764300000013-Imports';
+import { TemplateLibrary1764300000014 } from './migrations/1764300000014-TemplateLibrary';
 import { Outbox1764300000016 } from './migrations/1764300000016-Outbox';
 import { WorkspaceSettings1764300000015 } from './migrations/1764300000015-WorkspaceSettings';
 
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   ScheduleSkips1764300000008,
   Planning1764300000009,
   Imports1764300000013,
+  TemplateLibrary1764300000014,
   WorkspaceSettings1764300000015,
   Outbox1764300000016,
 ];

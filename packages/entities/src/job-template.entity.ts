@@ -4,6 +4,9 @@ export const LLM_PROVIDERS = ['anthropic', 'openai', 'google'] as const;
 export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 export const WRITING_STRATEGIES = ['standard', 'expert', 'comprehensive'] as const;
 export type WritingStrategy = (typeof WRITING_STRATEGIES)[number];
+/** Who sees a template: its workspace only, or every workspace through the library. */
+export const TEMPLATE_VISIBILITIES = ['private', 'public'] as const;
+export type TemplateVisibility = (typeof TEMPLATE_VISIBILITIES)[number];
 
 /** The generation settings a template, a schedule's `job_config` and a Job all share. */
 export const JOB_SETTING_FIELDS = ['publisher_domain', 'llm_provider', 'llm_model', 'writing_strategy', 'country', 'language'] as const;
@@ -72,6 +75,18 @@ export class JobTemplate {
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;
+
+  /** `public`: listed in the library, readable and copyable by every workspace (changed only by its own). */
+  @Column({ type: 'varchar', length: 8, default: 'private' })
+  visibility: TemplateVisibility;
+
+  /** Copies made of it from the library (kept by the server). */
+  @Column({ name: 'copy_count', type: 'integer', default: 0 })
+  copyCount: number;
+
+  /** The library template this one was copied from (no foreign key: the copy outlives it). */
+  @Column({ name: 'copied_from', type: 'uuid', nullable: true })
+  copiedFrom: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -9,6 +9,7 @@ import { API_BASE, methodNotAllowed } from './http/route';
 import { blackoutApi, blackoutRoutes } from './blackouts/blackout.routes';
 import { webhookApi, webhookRoutes } from './webhooks/webhook.routes';
 import { campaignApi, campaignRoutes } from './campaigns/campaign.routes';
+import { libraryApi, libraryRoutes } from './library/library.routes';
 import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
 import { conflictApi, conflictRoutes } from './conflicts/conflicts.routes';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(authenticate(deps.config.jwt));
   api.use(campaignApi.options.base, campaignRoutes(deps, limits));
   api.use(templateApi.options.base, templateRoutes(deps, limits));
+  api.use(libraryApi.options.base, libraryRoutes(deps, limits));
   // Before the schedule routes: `/schedule/export` is no schedule id.
   api.use(scheduleImportApi.options.base, scheduleImportRoutes(deps, limits));
   // Before the schedule routes too: `/schedule/conflicts` and `/schedule/suggestions` are no schedule ids.

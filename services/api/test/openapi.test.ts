@@ -160,6 +160,7 @@ describe('the OpenAPI document', () => {
       [
         'GET /api/v1/campaigns',
         'GET /api/v1/templates',
+        'GET /api/v1/library/templates',
         'GET /api/v1/schedule',
         'GET /api/v1/schedule/upcoming',
         'GET /api/v1/schedule/export',
@@ -1322,6 +1323,25 @@ describe('contract: import and export', () => {
       );
       expect([file.status, file.headers['x-total-count']]).toEqual([200, '1']);
     }
+  });
+});
+
+describe('contract: template library', () => {
+  it('a public template → listed (200), got (200), copied (201, a Template); a private one → 404', async () => {
+    const owner = newUserId();
+    const tag = `lib-${randomUUID()}`;
+    const made = await send('post', '/api/v1/templates', '/api/v1/templates', owner, { name: 'shared', visibility: 'public', tags: [tag] });
+    expect(expectMatchesContract('POST', '/api/v1/templates', made).body.visibility).toBe('public');
+    const copier = newUserId();
+    const list = await api().get(`/api/v1/library/templates?tag=${tag}`).set(as(copier));
+    expect(expectMatchesContract('GET', '/api/v1/library/templates', list).body).toHaveLength(1);
+    const one = await api().get(`/api/v1/library/templates/${made.body.id}`).set(as(copier));
+    expect(expectMatchesContract('GET', '/api/v1/library/templates/{id}', one).body.author_id).toBe(owner);
+    const copied = await send('post', '/api/v1/library/templates/{id}/copy', `/api/v1/library/templates/${made.body.id}/copy`, copier, {});
+    expect(expectMatchesContract('POST', '/api/v1/library/templates/{id}/copy', copied).body.copied_from).toBe(made.body.id);
+    const hidden = await send('post', '/api/v1/templates', '/api/v1/templates', owner, { name: 'hidden' });
+    const missing = await api().get(`/api/v1/library/templates/${hidden.body.id}`).set(as(copier));
+    expect(expectMatchesContract('GET', '/api/v1/library/templates/{id}', missing).status).toBe(404);
   });
 });
 

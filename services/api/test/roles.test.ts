@@ -146,7 +146,13 @@ describe('roles: the matrix over every operation', () => {
       return res.body.id as string;
     };
     const campaigns = await post('/campaigns', { name: 'team campaign' });
-    const templates = await post('/templates', { name: 'team template', campaign_id: campaigns, publisher_domain: 'example.com' });
+    // Public: the library's routes name it too.
+    const templates = await post('/templates', {
+      name: 'team template',
+      campaign_id: campaigns,
+      publisher_domain: 'example.com',
+      visibility: 'public',
+    });
     const schedule = await post('/schedule', {
       name: 'team schedule',
       campaign_id: campaigns,
@@ -187,7 +193,9 @@ describe('roles: the matrix over every operation', () => {
   }
 
   function call(op: DeclaredOperation, ids: Fixture, claims: TestClaims & { workspace: string }) {
-    const resource = op.path.split('/')[3] as keyof Fixture;
+    // `/library/templates/{id}`: the (public) template.
+    const segment = op.path.split('/')[3];
+    const resource = (segment === 'library' ? 'templates' : segment) as keyof Fixture;
     const url =
       op.path.replace('{id}', ids[resource] ?? randomUUID()).replace('{delivery_id}', ids.delivery) +
       (QUERIES[`${op.method} ${op.path}`] ?? '');

@@ -651,6 +651,63 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     expect(await intruderRows(user)).toEqual(before);
   });
 
+  it("B sees A's public template in the library and copies it, but never changes it; A's private template stays a 404 there", async () => {
+    const A = asOwner();
+    const tag = `lib-${randomUUID()}`;
+    const shared = await A.post('/templates', { name: 'A shared', visibility: 'public', tags: [tag], campaign_id: ids.campaign });
+    expect(shared.status).toBe(201);
+    const hidden = await A.post('/templates', { name: 'A hidden', tags: [tag], metadata: { secret: 'A only' } });
+    const sharedBefore = (await A.get(`/templates/${shared.body.id}`)).text;
+    const before = await viewOfA();
+    const user = newUserId();
+    const B = asIntruder(user);
+    const intruderBefore = await intruderRows(user);
+    // The library: the public one only, without A's campaign.
+    const listed = await B.get(`/library/templates?tag=${tag}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.map((x: { id: string }) => x.id)).toEqual([shared.body.id]);
+    expect(listed.text).not.toContain(ids.campaign);
+    expect(listed.text).not.toContain(hidden.body.id);
+    expect((await B.get(`/library/templates/${shared.body.id}`)).status).toBe(200);
+    // Neither changes through /templates (public or not), nor anything of A's private one in the library.
+    const outcomes: string[] = [];
+    for (const id of [shared.body.id, shared.body.id.toUpperCase(), hidden.body.id]) {
+      for (const [label, send] of [
+        ['GET', () => B.get(`/templates/${id}`)],
+        ['PUT', () => B.put(`/templates/${id}`, { name: 'stolen', visibility: 'private' })],
+        ['DELETE', () => B.delete(`/templates/${id}`)],
+        ['use', () => B.post(`/templates/${id}/use`, {})],
+        ['favorite', () => B.post(`/templates/${id}/favorite`)],
+      ] as [string, () => request.Test][]) {
+        const res = await send();
+        if (res.status !== 404) outcomes.push(`${label} ${id}: ${res.status}`);
+      }
+    }
+    for (const [label, send] of [
+      ['library get', () => B.get(`/library/templates/${hidden.body.id}`)],
+      ['library copy', () => B.post(`/library/templates/${hidden.body.id}/copy`)],
+      ['library copy (upper case)', () => B.post(`/library/templates/${hidden.body.id.toUpperCase()}/copy`, { name: 'x' })],
+    ] as [string, () => request.Test][]) {
+      const res = await send();
+      if (res.status !== 404) outcomes.push(`${label}: ${res.status}`);
+    }
+    expect(outcomes).toEqual([]);
+    const after = await viewOfA();
+    expect(after.rows).toEqual(before.rows);
+    expect((await A.get(`/templates/${shared.body.id}`)).text).toBe(sharedBefore);
+    expect(await intruderRows(user)).toEqual(intruderBefore);
+    // A copy is B's: a private template of B's workspace; A's source counts it and is otherwise unchanged.
+    const copied = await B.post(`/library/templates/${shared.body.id}/copy`);
+    expect(copied.status).toBe(201);
+    expect(copied.body).toMatchObject({ copied_from: shared.body.id, campaign_id: null, visibility: 'private', user_id: user });
+    expect((await B.put(`/templates/${copied.body.id}`, { name: 'B now' })).status).toBe(200);
+    const source = (await A.get(`/templates/${shared.body.id}`)).body;
+    expect({ ...source, copy_count: 0 }).toEqual(JSON.parse(sharedBefore));
+    expect(source.copy_count).toBe(1);
+    expect((await A.delete(`/templates/${shared.body.id}`)).status).toBe(204);
+    expect((await A.delete(`/templates/${hidden.body.id}`)).status).toBe(204);
+  });
+
   it("a schedule preview body of B that references A's campaign or template is a 404 (validated like a create)", async () => {
     const B = asIntruder(newUserId());
     const body = { name: 'x', schedule_type: 'daily', scheduled_at: inHours(4) };
@@ -855,6 +912,8 @@ describe('security: server-kept fields cannot be set by a client', () => {
       ['template use_count', () => api.put(`/templates/${template.id}`, { use_count: 1000 }), 'use_count'],
       ['template last_used_at', () => api.post('/templates', { name: 'x', last_used_at: '2000-01-01T00:00:00Z' }), 'last_used_at'],
       ['template user_id', () => api.put(`/templates/${template.id}`, { user_id: victim }), 'user_id'],
+      ['template copy_count', () => api.put(`/templates/${template.id}`, { copy_count: 1000 }), 'copy_count'],
+      ['template copied_from', () => api.post('/templates', { name: 'x', copied_from: template.id }), 'copied_from'],
       ['schedule status', () => api.put(`/schedule/${schedule.id}`, { status: 'completed' }), 'status'],
       ['schedule version', () => api.put(`/schedule/${schedule.id}`, { version: 99 }), 'version'],
       ['schedule run_count', () => api.put(`/schedule/${schedule.id}`, { run_count: 99 }), 'run_count'],

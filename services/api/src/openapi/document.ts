@@ -22,6 +22,7 @@ import type { QueryParam } from '../http/query';
 import type { LimitKind } from '../http/rate-limit';
 import { sendsEntityTag, servedPath, type RegisteredOperation, type RouteGroup } from '../http/route';
 import { jobApi } from '../jobs/job.routes';
+import { libraryApi } from '../library/library.routes';
 import { runApi } from '../runs/run.routes';
 import { calendarApi } from '../calendar/calendar.routes';
 import { feedApi } from '../calendar/feed.routes';
@@ -51,6 +52,7 @@ export const GROUPS: DocumentedGroup[] = [
   docsApi,
   campaignApi,
   templateApi,
+  libraryApi,
   scheduleImportApi,
   conflictApi,
   scheduleApi,
@@ -69,6 +71,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   docs: 'This documentation (no auth).',
   campaigns: 'Campaigns group templates, schedules and Jobs.',
   templates: 'Reusable Job settings.',
+  library: "Every workspace's public templates: search them, copy one into the caller's templates.",
   schedules: 'Schedules that materialize Jobs (once, daily, weekly, monthly, cron).',
   jobs: 'Units of content work, reported on by the content pipeline.',
   runs: "The run history across the caller's schedules.",

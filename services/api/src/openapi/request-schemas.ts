@@ -88,7 +88,7 @@ export function bodySchema(dto: new () => object): Json {
  * `TemplateUse`, `UpdateJobDto` → `JobUpdate`, `RejectJobDto` → `JobReject`.
  */
 export function bodySchemaName(dto: { name: string }): string {
-  const m = /^(Create|Update|Use|Reject|Skip|Pause)(\w+)Dto$/.exec(dto.name);
+  const m = /^(Create|Update|Use|Reject|Skip|Pause|Copy)(\w+)Dto$/.exec(dto.name);
   if (!m) throw new Error(`Cannot name the body schema of ${dto.name}`);
   return `${m[2]}${m[1]}`;
 }

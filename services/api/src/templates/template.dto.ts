@@ -19,6 +19,8 @@ import {
   DEFAULT_MAX_RETRIES,
   LLM_PROVIDERS,
   LlmProvider,
+  TEMPLATE_VISIBILITIES,
+  TemplateVisibility,
   WRITING_STRATEGIES,
   WritingStrategy,
 } from '@scheduler/entities';
@@ -123,6 +125,15 @@ class TemplateFieldsDto extends TemplateJobFieldsDto {
   @Optional()
   @IsBoolean()
   is_favorite?: boolean;
+
+  @Optional()
+  @IsIn(TEMPLATE_VISIBILITIES)
+  @JSONSchema({
+    description:
+      '`public` lists the template in the library (`GET /library/templates`): every workspace can read and copy it, ' +
+      'only its own workspace changes or deletes it. `private` takes it out again.',
+  })
+  visibility?: TemplateVisibility;
 }
 
 @JSONSchema({
@@ -130,6 +141,7 @@ class TemplateFieldsDto extends TemplateJobFieldsDto {
     max_retries: { default: DEFAULT_MAX_RETRIES },
     batch_size: { default: DEFAULT_BATCH_SIZE },
     is_favorite: { default: false },
+    visibility: { default: 'private' },
   },
 })
 export class CreateTemplateDto extends TemplateFieldsDto {

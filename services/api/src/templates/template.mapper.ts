@@ -1,4 +1,4 @@
-import { LLM_PROVIDERS, WRITING_STRATEGIES, type JobTemplate } from '@scheduler/entities';
+import { LLM_PROVIDERS, TEMPLATE_VISIBILITIES, WRITING_STRATEGIES, type JobTemplate } from '@scheduler/entities';
 import { MAX_SUBJECT_LENGTH } from '../http/auth';
 import { iso } from '../http/format';
 import { NAME_LENGTH } from '../http/validation';
@@ -26,6 +26,9 @@ export const TemplateResponse = named(
     tags: Type.Array(Type.String()),
     use_count: Type.Integer({ minimum: 0, description: 'Times the template was used (kept by the server).' }),
     is_favorite: Type.Boolean(),
+    visibility: OneOf(TEMPLATE_VISIBILITIES),
+    copy_count: Type.Integer({ minimum: 0, description: 'Times the template was copied from the library (kept by the server).' }),
+    copied_from: Nullable(Uuid('The library template this one was copied from (it may since be gone or private); `null` if none.')),
     created_at: Instant(),
     updated_at: Instant(),
     last_used_at: Nullable(Instant('Last use; `null` if never used.')),
@@ -52,6 +55,9 @@ export function templateResponse(t: JobTemplate): TemplateResponse {
     tags: t.tags,
     use_count: t.useCount,
     is_favorite: t.isFavorite,
+    visibility: t.visibility,
+    copy_count: t.copyCount,
+    copied_from: t.copiedFrom,
     created_at: iso(t.createdAt),
     updated_at: iso(t.updatedAt),
     last_used_at: iso(t.lastUsedAt),

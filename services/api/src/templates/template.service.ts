@@ -45,6 +45,7 @@ function applyFields(template: JobTemplate, dto: TemplateFields): void {
   if (dto.metadata !== undefined) template.metadata = dto.metadata;
   if (dto.tags !== undefined) template.tags = dto.tags;
   if (dto.is_favorite !== undefined) template.isFavorite = dto.is_favorite;
+  if (dto.visibility !== undefined) template.visibility = dto.visibility;
 }
 
 /**

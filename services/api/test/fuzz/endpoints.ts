@@ -161,6 +161,7 @@ export const templateFields: FieldSpec = {
   ...jobSettingFields,
   tags,
   is_favorite: fc.boolean(),
+  visibility: fc.constantFrom<JsonLike>('private', 'public', 'PUBLIC', 'shared', ''),
 };
 
 export const useFields: FieldSpec = {
@@ -477,6 +478,32 @@ export const ENDPOINTS: Endpoint[] = [
     weight: 4,
   },
   { name: 'POST /templates/{id}/favorite', method: 'post', base: '/templates', id: 'template', suffix: '/favorite', weight: 1 },
+  // the template library
+  {
+    name: 'GET /library/templates',
+    method: 'get',
+    base: '/library/templates',
+    query: {
+      ...pageParams,
+      q: textParam,
+      tag: fc.oneof({ weight: 3, arbitrary: textParam }, { weight: 1, arbitrary: fc.constantFrom('fuzz', 't'.repeat(101), '\u0007') }),
+      publisher_domain: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom('forbes.com', 'FORBES.COM', 'example.com', 'd'.repeat(254)) },
+        { weight: 1, arbitrary: textParam },
+      ),
+    },
+    weight: 2,
+  },
+  { name: 'GET /library/templates/{id}', method: 'get', base: '/library/templates', id: 'template', weight: 1 },
+  {
+    name: 'POST /library/templates/{id}/copy',
+    method: 'post',
+    base: '/library/templates',
+    id: 'template',
+    suffix: '/copy',
+    body: { fields: { name: plainText(40) }, allowEmpty: true },
+    weight: 2,
+  },
   // schedules
   {
     name: 'POST /schedule',
