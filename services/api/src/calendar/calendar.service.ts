@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
-  blackoutsForCampaign,
-  blackoutsFrom,
   Campaign,
   CLOSED_CAMPAIGN_STATUSES,
-  expansionBlackoutOf,
   expansionOf,
+  loadPlanningAll,
   pauseOf,
-  planFrom,
   ruleOf,
   ScheduledJob,
   type JobStatus,
@@ -439,7 +436,7 @@ async function planStreams(
   );
   const schedules = rows.map(planScheduleOf);
   const rules = await rulesOf(manager, workspaceId, schedules);
-  await withPlanningOf(manager, workspaceId, schedules, now);
+  await loadPlanningAll(manager, schedules, now);
 
   const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
   for (const schedule of schedules) {
@@ -511,40 +508,6 @@ function planScheduleOf(r: ScheduleRow): PlanSchedule {
           }
         : null,
   };
-}
-
-/**
- * `withPlanningAll` (the entities' `loadPlanningAll`) for the calendar's plain rows, the same
- * sets from the same start (`planFrom`): the skips in one raw query (`= ANY` of one array
- * parameter, not TypeORM's `In` of thousands of parameters), grouped by schedule in one pass,
- * and the blackouts (`blackoutsFrom`) converted once per campaign.
- */
-async function withPlanningOf(manager: EntityManager, workspaceId: string, schedules: PlanSchedule[], now: Date): Promise<void> {
-  if (schedules.length === 0) return;
-  const from = planFrom(schedules, now);
-  const [rows, blackouts] = await Promise.all([
-    manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
-      `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
-      [schedules.map((s) => s.id), from],
-    ),
-    blackoutsFrom(manager, workspaceId, from),
-  ]);
-  const skips = new Map<string, Date[]>();
-  for (const r of rows) {
-    const list = skips.get(r.scheduled_job_id);
-    if (list) list.push(r.occurrence_at);
-    else skips.set(r.scheduled_job_id, [r.occurrence_at]);
-  }
-  const byCampaign = new Map<string | null, Blackout[]>();
-  for (const schedule of schedules) {
-    let applying = byCampaign.get(schedule.campaignId);
-    if (!applying) {
-      applying = blackoutsForCampaign(blackouts, schedule.campaignId).map(expansionBlackoutOf);
-      byCampaign.set(schedule.campaignId, applying);
-    }
-    schedule.skips = skips.get(schedule.id) ?? [];
-    schedule.blackouts = applying;
-  }
 }
 
 /** Each schedule's rule: from the cache at its version, else read (one query for all the misses) and cached. */
