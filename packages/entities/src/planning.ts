@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { Blackout } from '@scheduler/recurrence';
+import { expandOccurrences, SKIPPED_REASON, type Blackout, type RecurrenceRule } from '@scheduler/recurrence';
 import { blackoutsForCampaign, blackoutsFrom, expansionBlackoutOf } from './blackout.entity';
+import { expansionOf, type RunCounts } from './schedule-lifecycle';
+import type { CampaignWindow } from './schedule-rule';
 import { ScheduledJob } from './scheduled-job.entity';
 
 /** What a schedule's runs are computed with besides its own columns (the lifecycle's `UserSkips`). */
@@ -49,4 +51,27 @@ export async function loadPlanningAll<S extends Planned>(manager: EntityManager,
     }
     Object.assign(schedule, { skips: skips.get(schedule.id) ?? [], blackouts: applying });
   }
+}
+
+/**
+ * What the expansion makes of the instant of a shifted run's delayed job (one the rule does not
+ * fire at: a `shift` blackout moved an occurrence there), with the schedule's skips and blackouts
+ * loaded: `planned`, it fires; `skipped`, the user skipped that shifted run (recorded `skipped`,
+ * reason `skipped`, as the user's other skips); `withdrawn`, it is no run of the schedule any more
+ * (its blackout was changed or deleted, the rule or the campaign's window changed).
+ */
+export function shiftedRunFate(
+  schedule: RunCounts,
+  rule: RecurrenceRule,
+  at: Date,
+  campaign?: CampaignWindow,
+): 'planned' | 'skipped' | 'withdrawn' {
+  const t = at.getTime();
+  const window = { from: at, to: new Date(t + 1), limit: 1 };
+  for (const o of expandOccurrences(expansionOf(schedule, rule, new Date(t - 1), campaign), window)) {
+    if (o.at.getTime() !== t) break;
+    if (o.state === 'planned') return 'planned';
+    if (o.state === 'skipped' && o.reason === SKIPPED_REASON && o.shifted_from !== undefined) return 'skipped';
+  }
+  return 'withdrawn';
 }
