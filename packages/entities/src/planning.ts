@@ -15,8 +15,13 @@ export type Planned = Pick<ScheduledJob, 'id' | 'nextRunAt' | 'workspaceId' | 'c
 
 /** Where a schedule's plan starts: its pending run while that is due, else now. */
 export function planFrom(schedules: readonly Pick<ScheduledJob, 'nextRunAt'>[], now: Date): Date {
-  return new Date(Math.min(now.getTime(), ...schedules.map((s) => s.nextRunAt?.getTime() ?? Infinity)));
+  let from = now.getTime();
+  for (const s of schedules) if (s.nextRunAt && s.nextRunAt.getTime() < from) from = s.nextRunAt.getTime();
+  return new Date(from);
 }
+
+/** From this many schedules in a batch on, `loadPlanningAll` reads the workspace's skips at once. */
+const WORKSPACE_SKIPS_FROM = 200;
 
 /**
  * Loads what the user planned around a batch of schedules of one workspace, in two queries: each
@@ -28,11 +33,18 @@ export async function loadPlanningAll<S extends Planned>(manager: EntityManager,
   if (schedules.length === 0) return;
   const from = planFrom(schedules, now);
   const [rows, blackouts] = await Promise.all([
-    // One array parameter, however many schedules (an IN list of thousands is slow to build).
-    manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
-      `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
-      [schedules.map((s) => s.id), from],
-    ),
+    // A large batch (the calendar's every schedule): the workspace's skips, on its index, rather
+    // than thousands of ids sent and parsed (the other schedules' rows are not looked up). A small
+    // one: one array parameter, however many schedules (an IN list is slow to build).
+    schedules.length >= WORKSPACE_SKIPS_FROM
+      ? manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
+          `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE workspace_id = $1 AND occurrence_at >= $2`,
+          [schedules[0].workspaceId, from],
+        )
+      : manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
+          `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
+          [schedules.map((s) => s.id), from],
+        ),
     blackoutsFrom(manager, schedules[0].workspaceId, from),
   ]);
   const skips = new Map<string, Date[]>();

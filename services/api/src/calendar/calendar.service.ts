@@ -462,17 +462,21 @@ async function planStreams(
   // The template is joined only to filter by publisher domain (the domains of the occurrences a
   // page shows are read for those only, `withPublisherDomains`).
   const templates = filter.publisherDomain ? 'LEFT JOIN job_templates t ON t.id = s.template_id' : '';
-  const rows: ScheduleRow[] = await manager.query(
-    `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version
-       FROM scheduled_jobs s
-       ${templates}
-       LEFT JOIN campaigns c ON c.id = s.campaign_id
-      WHERE ${where.join(' AND ')}
-      ORDER BY s.id`,
-    params,
-  );
-  const [campaigns, rules, domains] = await Promise.all([
-    campaignsOf(manager, rows),
+  // The workspace's campaigns are read beside the schedules (a schedule's campaign of another
+  // workspace is none, as the campaign lookup by the workspace has it).
+  const [rows, campaigns] = await Promise.all([
+    manager.query<ScheduleRow[]>(
+      `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version
+         FROM scheduled_jobs s
+         ${templates}
+         LEFT JOIN campaigns c ON c.id = s.campaign_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY s.id`,
+      params,
+    ),
+    campaignsOf(manager, workspaceId),
+  ]);
+  const [rules, domains] = await Promise.all([
     rulesOf(manager, workspaceId, rows),
     options.publisherDomains ? publisherDomainsOf(manager, workspaceId, rows) : null,
   ]);
@@ -572,15 +576,14 @@ function planScheduleOf(r: ScheduleRow, campaigns: Map<string, CampaignRow>, dom
   };
 }
 
-/** The schedules' campaigns, by id: one query for the distinct ids (a workspace has few). */
-async function campaignsOf(manager: EntityManager, rows: ScheduleRow[]): Promise<Map<string, CampaignRow>> {
-  const ids = [...new Set(rows.map((r) => r.campaign_id).filter((id): id is string => id !== null))];
-  const campaigns = new Map<string, CampaignRow>();
-  if (ids.length === 0) return campaigns;
+/** The workspace's campaigns, by id, those not closed (completed or archived: their schedules have no plan). */
+async function campaignsOf(manager: EntityManager, workspaceId: string): Promise<Map<string, CampaignRow>> {
   const found: CampaignRow[] = await manager.query(
-    `SELECT id, workspace_id, name, color, status, start_date, end_date, paused_reason, resume_at FROM campaigns WHERE id = ANY($1::uuid[])`,
-    [ids],
+    `SELECT id, workspace_id, name, color, status, start_date, end_date, paused_reason, resume_at
+       FROM campaigns WHERE workspace_id = $1 AND status <> ALL($2::text[])`,
+    [workspaceId, [...CLOSED_CAMPAIGN_STATUSES]],
   );
+  const campaigns = new Map<string, CampaignRow>();
   for (const c of found) campaigns.set(c.id, c);
   return campaigns;
 }
