@@ -195,6 +195,10 @@ export class MaterializeService {
     );
     Object.assign(schedule, planningFrom(planningRows));
     if (shiftedRun && rule) {
+      // Paused, ended or in error since it was queued: nothing fires and nothing is recorded (as
+      // for the rule's occurrences, whose scheduler such a schedule no longer has).
+      if (schedule.status !== 'active')
+        return { outcome: 'ignored', reason: 'schedule not active', removeScheduler: false, missedRecorded: 0 };
       const fate = shiftedRunFate(schedule, rule, occurrence, schedule.campaign);
       if (fate === 'skipped') {
         // The user skipped the shifted run: recorded `skipped` at its instant, as the user's other

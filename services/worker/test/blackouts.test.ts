@@ -224,6 +224,19 @@ describe('blackouts in the worker', () => {
     expect(await jobsOf(schedule.id)).toEqual([]);
   });
 
+  it('when the schedule is paused after its shifted run was queued, then the delayed job is ignored and records nothing', async () => {
+    const schedule = await insertSchedule(ds, { userId: newUserId(), scheduleType: 'weekly', recurrencePattern: 'weekly:tuesday' });
+    await addBlackout(schedule, 'Freeze', 'shift', '2030-01-01');
+    clock = at(1000);
+    await process(nominal(schedule, T0));
+    const delayed = await delayedJob(schedule, at(DAY));
+    await ds.getRepository(ScheduledJob).update({ id: schedule.id }, { status: 'paused', nextRunAt: null, version: 2 });
+    clock = at(DAY + 1000);
+    expect(await process(delayed!)).toBe('ignored');
+    expect((await runs(schedule.id)).map((r) => r[0])).toEqual([T0.toISOString()]);
+    expect(await jobsOf(schedule.id)).toEqual([]);
+  });
+
   it('when a shift blackout spans several days of a daily schedule, then each covered day is recorded shifted and the first free day fires once', async () => {
     const schedule = await insertSchedule(ds, { userId: newUserId() });
     await addBlackout(schedule, 'Week off', 'shift', '2030-01-01', '2030-01-03');

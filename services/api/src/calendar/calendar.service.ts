@@ -576,12 +576,15 @@ function planScheduleOf(r: ScheduleRow, campaigns: Map<string, CampaignRow>, dom
   };
 }
 
-/** The workspace's campaigns, by id, those not closed (completed or archived: their schedules have no plan). */
+/**
+ * The workspace's campaigns, by id (a workspace has few; closed ones too, so that a campaign closed
+ * between this query and the schedules' still shows on the schedules read with it).
+ */
 async function campaignsOf(manager: EntityManager, workspaceId: string): Promise<Map<string, CampaignRow>> {
   const found: CampaignRow[] = await manager.query(
     `SELECT id, workspace_id, name, color, status, start_date, end_date, paused_reason, resume_at
-       FROM campaigns WHERE workspace_id = $1 AND status <> ALL($2::text[])`,
-    [workspaceId, [...CLOSED_CAMPAIGN_STATUSES]],
+       FROM campaigns WHERE workspace_id = $1`,
+    [workspaceId],
   );
   const campaigns = new Map<string, CampaignRow>();
   for (const c of found) campaigns.set(c.id, c);
