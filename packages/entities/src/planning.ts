@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { Blackout } from '@scheduler/recurrence';
+import { expandOccurrences, SKIPPED_REASON, type Blackout, type RecurrenceRule } from '@scheduler/recurrence';
 import { blackoutsForCampaign, blackoutsFrom, expansionBlackoutOf } from './blackout.entity';
+import { expansionOf, type RunCounts } from './schedule-lifecycle';
+import type { CampaignWindow } from './schedule-rule';
 import { ScheduledJob } from './scheduled-job.entity';
 
 /** What a schedule's runs are computed with besides its own columns (the lifecycle's `UserSkips`). */
@@ -13,8 +15,13 @@ export type Planned = Pick<ScheduledJob, 'id' | 'nextRunAt' | 'workspaceId' | 'c
 
 /** Where a schedule's plan starts: its pending run while that is due, else now. */
 export function planFrom(schedules: readonly Pick<ScheduledJob, 'nextRunAt'>[], now: Date): Date {
-  return new Date(Math.min(now.getTime(), ...schedules.map((s) => s.nextRunAt?.getTime() ?? Infinity)));
+  let from = now.getTime();
+  for (const s of schedules) if (s.nextRunAt && s.nextRunAt.getTime() < from) from = s.nextRunAt.getTime();
+  return new Date(from);
 }
+
+/** From this many schedules in a batch on, `loadPlanningAll` reads the workspace's skips at once. */
+const WORKSPACE_SKIPS_FROM = 200;
 
 /**
  * Loads what the user planned around a batch of schedules of one workspace, in two queries: each
@@ -26,11 +33,18 @@ export async function loadPlanningAll<S extends Planned>(manager: EntityManager,
   if (schedules.length === 0) return;
   const from = planFrom(schedules, now);
   const [rows, blackouts] = await Promise.all([
-    // One array parameter, however many schedules (an IN list of thousands is slow to build).
-    manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
-      `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
-      [schedules.map((s) => s.id), from],
-    ),
+    // A large batch (the calendar's every schedule): the workspace's skips, on its index, rather
+    // than thousands of ids sent and parsed (the other schedules' rows are not looked up). A small
+    // one: one array parameter, however many schedules (an IN list is slow to build).
+    schedules.length >= WORKSPACE_SKIPS_FROM
+      ? manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
+          `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE workspace_id = $1 AND occurrence_at >= $2`,
+          [schedules[0].workspaceId, from],
+        )
+      : manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
+          `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
+          [schedules.map((s) => s.id), from],
+        ),
     blackoutsFrom(manager, schedules[0].workspaceId, from),
   ]);
   const skips = new Map<string, Date[]>();
@@ -49,4 +63,27 @@ export async function loadPlanningAll<S extends Planned>(manager: EntityManager,
     }
     Object.assign(schedule, { skips: skips.get(schedule.id) ?? [], blackouts: applying });
   }
+}
+
+/**
+ * What the expansion makes of the instant of a shifted run's delayed job (one the rule does not
+ * fire at: a `shift` blackout moved an occurrence there), with the schedule's skips and blackouts
+ * loaded: `planned`, it fires; `skipped`, the user skipped that shifted run (recorded `skipped`,
+ * reason `skipped`, as the user's other skips); `withdrawn`, it is no run of the schedule any more
+ * (its blackout was changed or deleted, the rule or the campaign's window changed).
+ */
+export function shiftedRunFate(
+  schedule: RunCounts,
+  rule: RecurrenceRule,
+  at: Date,
+  campaign?: CampaignWindow,
+): 'planned' | 'skipped' | 'withdrawn' {
+  const t = at.getTime();
+  const window = { from: at, to: new Date(t + 1), limit: 1 };
+  for (const o of expandOccurrences(expansionOf(schedule, rule, new Date(t - 1), campaign), window)) {
+    if (o.at.getTime() !== t) break;
+    if (o.state === 'planned') return 'planned';
+    if (o.state === 'skipped' && o.reason === SKIPPED_REASON && o.shifted_from !== undefined) return 'skipped';
+  }
+  return 'withdrawn';
 }

@@ -490,9 +490,38 @@ export function blackoutSkipReason(schedule: UserSkips & { campaign?: CampaignWi
 }
 
 /**
+ * The shifted runs in [start, now]: the expansion's occurrences a `shift` blackout moved (the
+ * user's skips applied, so a skipped nominal occurrence moves nowhere; a skipped shifted run is
+ * among them, recorded `skipped` by the plan). At most `MAX_MISSED_RECORDED` before `graceStart`
+ * (those are recorded missed), all of them within grace. None without a `shift` blackout.
+ */
+function shiftedBacklog(schedule: CatchUpSchedule, rule: RecurrenceRule, start: number, graceStart: number, nowMs: number): number[] {
+  if (!schedule.blackouts?.some((b) => b.policy === 'shift')) return [];
+  const input: ExpansionInput = {
+    rule,
+    campaign: expansionCampaignOf(schedule.campaign),
+    skips: schedule.skips,
+    blackouts: schedule.blackouts,
+  };
+  const found: number[] = [];
+  const collect = (from: number, to: number, cap: number): void => {
+    if (!(to > from)) return;
+    let n = 0;
+    for (const o of expandOccurrences(input, { from: new Date(from), to: new Date(to) })) {
+      if (o.shifted_from === undefined) continue;
+      found.push(o.at.getTime());
+      if (++n >= cap) return;
+    }
+  };
+  collect(start, Math.min(graceStart, nowMs + 1), MAX_MISSED_RECORDED);
+  collect(Math.max(start, graceStart), nowMs + 1, Infinity);
+  return found;
+}
+
+/**
  * The catch-up plan for one processed occurrence of an active schedule. Its backlog is that
  * occurrence and every occurrence of the rule from the schedule's recorded `next_run_at` up to
- * now: the ones no worker processed in time (a worker normally processes each occurrence within
+ * now, with the shifted runs in that span (`shiftedBacklog`): the ones no worker processed in time (a worker normally processes each occurrence within
  * moments, and the scheduler produces only the next one after the instant it is taken, so after
  * an outage these reach the worker only here). Of the backlog, those more than
  * `misfire_grace_seconds` old, and any at or before the schedule's last run, are missed, and those
@@ -527,6 +556,13 @@ export function catchUpPlan(schedule: CatchUpSchedule, rule: RecurrenceRule, occ
     if (next === processed) seenProcessed = true;
     add(next);
     cursor = next;
+  }
+  // The shifted runs of the backlog (a `shift` blackout moved an occurrence to an instant the rule
+  // does not fire at, so its scheduler never delivers it), from the same expansion as the plan's.
+  const start = schedule.nextRunAt ? schedule.nextRunAt.getTime() : processed;
+  for (const at of shiftedBacklog(schedule, rule, start, graceStart, nowMs)) {
+    if (at === processed) seenProcessed = true;
+    add(at);
   }
   // The processed occurrence is in its own backlog even when the scan passed it by (it lies
   // before `next_run_at`: a redelivery, or an instant of an older version the rule still has).

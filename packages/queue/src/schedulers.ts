@@ -88,6 +88,11 @@ export function occurrenceInstantOf(job: { id?: string; data: OccurrencePayload 
  * it, and queuing it twice is a no-op. The processor ignores it when the instant is no longer
  * one the schedule fires at (the blackout was deleted meanwhile).
  */
+/** The job id of a shifted run's delayed job: the form a scheduler's jobs have (`repeat:<schedule>:<epoch ms>`). */
+export function shiftedOccurrenceJobId(scheduleId: string, at: Date): string {
+  return `repeat:${scheduleId}:${at.getTime()}`;
+}
+
 export async function enqueueShiftedOccurrence(
   queue: Queue<OccurrencePayload>,
   scheduleId: string,
@@ -98,7 +103,7 @@ export async function enqueueShiftedOccurrence(
   await queue.add(
     OCCURRENCE_JOB_NAME,
     { schedule_id: scheduleId, version, occurrence_at: at.toISOString(), shifted: true },
-    { ...OCCURRENCE_JOB_OPTIONS, jobId: `repeat:${scheduleId}:${at.getTime()}`, delay: Math.max(0, at.getTime() - now.getTime()) },
+    { ...OCCURRENCE_JOB_OPTIONS, jobId: shiftedOccurrenceJobId(scheduleId, at), delay: Math.max(0, at.getTime() - now.getTime()) },
   );
 }
 

@@ -315,6 +315,21 @@ describe('expandOccurrences properties', () => {
     );
   });
 
+  it("when no blackout shifts, then the rule's first occurrence in the window bounds the expansion's first from below (the calendar's lazy start)", () => {
+    fc.assert(
+      fc.property(caseArb, ({ input, fromMs, toMs }) => {
+        const noShift = { ...input, blackouts: (input.blackouts ?? []).filter((b) => b.policy !== 'shift') };
+        const out = expand(noShift, fromMs, toMs);
+        const bound = nextOccurrence(input.rule, new Date(fromMs - 1));
+        if (bound === null || bound.getTime() >= toMs) expect(out).toEqual([]);
+        else if (out.length > 0) expect(out[0].at).toBeGreaterThanOrEqual(bound.getTime());
+        // Every occurrence is one of the rule's own.
+        for (const o of out) expect(nextOccurrence(input.rule, new Date(o.at - 1))?.getTime()).toBe(o.at);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('when a window is split in two (same `since`), then the two halves concatenate to the whole', () => {
     fc.assert(
       fc.property(caseArb, fc.double({ min: 0, max: 1, noNaN: true }), ({ input, fromMs, toMs }, cut) => {

@@ -5,13 +5,17 @@ import {
   firesAgain,
   jobQueuedMarker,
   jobSettingsOf,
-  plansRunAt,
+  expansionCampaignOf,
+  isSkipped,
   ruleOf,
   RunOutcome,
   scheduleJobConfig,
   settleOccurrences,
+  shiftedReason,
+  shiftedRunFate,
 } from '@scheduler/entities';
 import { isRuleOccurrence } from '@scheduler/queue';
+import { blackoutFate, SKIPPED_REASON, type RecurrenceRule } from '@scheduler/recurrence';
 import {
   LOCK,
   LockedSchedule,
@@ -66,6 +70,30 @@ export interface MaterializeResult {
    * its scheduler does not produce): the caller queues its delayed job after the commit.
    */
   shifted?: { at: Date; version: number };
+  /**
+   * The instant the processed occurrence was shifted to when the user skipped that shifted run
+   * beforehand: it gets its delayed job all the same, which records it `skipped` at its instant.
+   */
+  skippedShift?: { at: Date; version: number };
+}
+
+/**
+ * The instant a nominal occurrence just recorded `skipped` as shifted (`reason`) moved to, when
+ * the user skipped that shifted run and it is still to come (and is no occurrence of the rule,
+ * which its scheduler delivers anyway); else null.
+ */
+function skippedShiftOf(
+  schedule: LockedSchedule,
+  rule: RecurrenceRule,
+  occurrence: Date,
+  reason: string | undefined,
+  now: Date,
+): Date | null {
+  if (!schedule.blackouts || schedule.blackouts.length === 0) return null;
+  const fate = blackoutFate({ rule, blackouts: schedule.blackouts, campaign: expansionCampaignOf(schedule.campaign) }, occurrence);
+  const to = fate?.shifted_to;
+  if (!fate || !to || reason !== shiftedReason(to, fate.blackout)) return null;
+  return isSkipped(schedule, to) && to.getTime() > now.getTime() && !isOccurrenceOf(rule, to) ? to : null;
 }
 
 /** The run history row of an occurrence. */
@@ -139,7 +167,11 @@ export class MaterializeService {
       return { outcome: 'materialized', job, duplicate: true, removeScheduler: false, missedRecorded: 0 };
     }
     const rule = ruleOf(schedule);
-    if (version !== null && version !== schedule.version && !(rule && isOccurrenceOf(rule, occurrence))) {
+    // The delayed job of a shifted run (an instant the rule does not fire at): the expansion with
+    // the current rule, skips and blackouts decides it below, whatever version queued it (an
+    // edit or a skip elsewhere bumps the version; the job's id, and so the job, stays the same).
+    const shiftedRun = shifted && rule !== null && !isOccurrenceOf(rule, occurrence);
+    if (!shiftedRun && version !== null && version !== schedule.version && !(rule && isOccurrenceOf(rule, occurrence))) {
       // Written for an older rule that no longer fires at this instant; the current scheduler
       // carries the new one. (After a change of config only, the instant still fires, with the
       // current config: the update must not swallow an occurrence already on its way.)
@@ -162,9 +194,31 @@ export class MaterializeService {
       }),
     );
     Object.assign(schedule, planningFrom(planningRows));
-    if (shifted && rule && !isOccurrenceOf(rule, occurrence) && !plansRunAt(schedule, rule, occurrence, schedule.campaign)) {
+    if (shiftedRun && rule) {
+      // Paused, ended or in error since it was queued: nothing fires and nothing is recorded (as
+      // for the rule's occurrences, whose scheduler such a schedule no longer has).
+      if (schedule.status !== 'active')
+        return { outcome: 'ignored', reason: 'schedule not active', removeScheduler: false, missedRecorded: 0 };
+      const fate = shiftedRunFate(schedule, rule, occurrence, schedule.campaign);
+      if (fate === 'skipped') {
+        // The user skipped the shifted run: recorded `skipped` at its instant, as the user's other
+        // skips, once (a redelivery finds the row and writes nothing; `next_run_at` already moved
+        // past it when the skip was made).
+        await tx.query(
+          RECORD_MISSED.text,
+          RECORD_MISSED.bind({
+            scheduleId: schedule.id,
+            userId: schedule.userId,
+            workspaceId: schedule.workspaceId,
+            missed: [occurrence],
+            reasons: [SKIPPED_REASON],
+            outcomes: ['skipped'],
+          }),
+        );
+        return { outcome: 'skipped', reason: SKIPPED_REASON, removeScheduler: false, missedRecorded: 0 };
+      }
       // The delayed job of a shifted run that no longer happens (its blackout was changed or deleted).
-      return { outcome: 'ignored', reason: 'shifted run withdrawn', removeScheduler: false, missedRecorded: 0 };
+      if (fate === 'withdrawn') return { outcome: 'ignored', reason: 'shifted run withdrawn', removeScheduler: false, missedRecorded: 0 };
     }
 
     const plan = schedule.status === 'active' && rule ? catchUpPlan(schedule, rule, occurrence, now) : null;
@@ -284,6 +338,8 @@ export class MaterializeService {
     if (rule && firesAgain(schedule) && schedule.nextRunAt && !isOccurrenceOf(rule, schedule.nextRunAt)) {
       result.shifted = { at: schedule.nextRunAt, version: schedule.version };
     }
+    const skippedShift = rule && result.outcome === 'skipped' ? skippedShiftOf(schedule, rule, occurrence, result.reason, now) : null;
+    if (skippedShift) result.skippedShift = { at: skippedShift, version: schedule.version };
     return result;
   }
 }

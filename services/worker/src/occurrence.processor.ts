@@ -78,6 +78,16 @@ export function createOccurrenceProcessor(deps: {
         deps.logger.warn({ schedule_id: scheduleId, err: error }, 'shifted run not queued; the reconciler will');
       }
     }
+    if (result.skippedShift) {
+      // A shifted run the user skipped: its delayed job records it `skipped` at its instant (a
+      // Redis failure loses that row only; nothing fires either way).
+      try {
+        await enqueueShiftedOccurrence(deps.occurrenceQueue, scheduleId, result.skippedShift.version, result.skippedShift.at, now());
+      } catch (error) {
+        deps.metrics.syncFailures.inc({ operation: 'upsert' });
+        deps.logger.warn({ schedule_id: scheduleId, err: error }, 'skipped shifted run not queued; it is not recorded');
+      }
+    }
     if (result.removeScheduler) {
       // After the commit: a Redis failure is logged and counted, and the reconciler removes it.
       await removeScheduler(deps.occurrenceQueue, scheduleId, { logger: deps.logger, syncFailures: deps.metrics.syncFailures });

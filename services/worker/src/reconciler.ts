@@ -3,7 +3,17 @@ import type { DataSource } from 'typeorm';
 import { IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { approvalTimedOutReason, IDEMPOTENCY_KEY_TTL_HOURS, Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
-import { ContentJobPayload, enqueueOccurrence, handOverJob, OccurrencePayload, ReconcileReport, syncScheduler } from '@scheduler/queue';
+import {
+  ContentJobPayload,
+  enqueueOccurrence,
+  enqueueShiftedOccurrence,
+  handOverJob,
+  isRuleOccurrence,
+  OccurrencePayload,
+  ReconcileReport,
+  shiftedOccurrenceJobId,
+  syncScheduler,
+} from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 
 const RECONCILE_LOCK_KEY = 827_364_002;
@@ -143,7 +153,15 @@ export class Reconciler {
       if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule })) report.updated += 1;
     }
     const now = this.now().getTime();
-    if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
+    if (schedule.nextRunAt.getTime() >= now - OVERDUE_SLACK_MS && !isRuleOccurrence(rule, schedule.nextRunAt)) {
+      // A shifted next run (not an occurrence of the rule, so no scheduler delivers it) whose
+      // delayed job is gone (a Redis flush): queued again before it is due, under the same id
+      // (re-adding an existing one is a no-op). Counted with the schedulers `created`.
+      if (!(await this.queue.getJob(shiftedOccurrenceJobId(schedule.id, schedule.nextRunAt)))) {
+        await enqueueShiftedOccurrence(this.queue, schedule.id, schedule.version, schedule.nextRunAt, this.now());
+        report.created += 1;
+      }
+    } else if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
       // The occurrence PostgreSQL expects has not been processed: queue it unless it is queued
       // (its processing applies the catch-up policy to it and to those after it).
       const pendingId = `repeat:${schedule.id}:${schedule.nextRunAt.getTime()}`;

@@ -162,6 +162,81 @@ describe('blackouts in the worker', () => {
     expect(await jobsOf(schedule.id)).toEqual([]);
   });
 
+  /** The user's skip of `instant`, as `POST /schedule/{id}/skip` writes it: the skip row, the version bumped, `next_run_at` moved. */
+  const userSkip = async (schedule: ScheduledJob, instant: Date, nextRunAt: Date) => {
+    await ds.getRepository(ScheduleSkip).save(
+      ds.getRepository(ScheduleSkip).create({
+        scheduledJobId: schedule.id,
+        occurrenceAt: instant,
+        workspaceId: schedule.workspaceId,
+        createdBy: schedule.userId,
+      }),
+    );
+    await ds.getRepository(ScheduledJob).increment({ id: schedule.id }, 'version', 1);
+    await ds.getRepository(ScheduledJob).update({ id: schedule.id }, { nextRunAt });
+  };
+
+  it('when the user skips a shifted run after its delayed job was queued, then that job records one skipped run (reason skipped) and no Job', async () => {
+    // Weekly on Tuesdays (2030-01-01 is one); the shift moves it to Wednesday, no occurrence of the rule.
+    const schedule = await insertSchedule(ds, { userId: newUserId(), scheduleType: 'weekly', recurrencePattern: 'weekly:tuesday' });
+    await addBlackout(schedule, 'Freeze', 'shift', '2030-01-01');
+    clock = at(1000);
+    expect(await process(nominal(schedule, T0))).toBe('skipped');
+    const shifted = at(DAY);
+    const delayed = await delayedJob(schedule, shifted);
+    expect(await delayed?.getState()).toBe('delayed');
+    await userSkip(schedule, shifted, at(7 * DAY));
+
+    clock = at(DAY + 1000);
+    expect(await process(delayed!)).toBe('skipped');
+    expect(await process(delayed!)).toBe('skipped'); // a redelivery records nothing more
+    expect(await runs(schedule.id)).toEqual([
+      [T0.toISOString(), 'skipped', `shifted to ${shifted.toISOString()} (blackout: Freeze)`],
+      [shifted.toISOString(), 'skipped', 'skipped'],
+    ]);
+    expect(await jobsOf(schedule.id)).toEqual([]);
+    const after = await reload(schedule.id);
+    expect(after).toMatchObject({ status: 'active', runCount: 0, version: 2 });
+    expect(after.nextRunAt?.toISOString()).toBe(at(7 * DAY).toISOString());
+    // The next week fires as usual.
+    clock = at(7 * DAY + 1000);
+    expect(await process(nominal(schedule, at(7 * DAY), 2))).toBe('materialized');
+  });
+
+  it('when the user skipped the shifted run before its nominal occurrence came, then the nominal one queues its delayed job all the same, which records it skipped once', async () => {
+    const schedule = await insertSchedule(ds, { userId: newUserId(), scheduleType: 'weekly', recurrencePattern: 'weekly:tuesday' });
+    await addBlackout(schedule, 'Freeze', 'shift', '2030-01-01');
+    const shifted = at(DAY);
+    await userSkip(schedule, shifted, at(7 * DAY));
+    clock = at(1000);
+    expect(await process(nominal(schedule, T0, 2))).toBe('skipped');
+    expect((await reload(schedule.id)).nextRunAt?.toISOString()).toBe(at(7 * DAY).toISOString());
+    const delayed = await delayedJob(schedule, shifted);
+    expect(delayed?.data).toEqual({ schedule_id: schedule.id, version: 2, occurrence_at: shifted.toISOString(), shifted: true });
+    clock = at(DAY + 1000);
+    expect(await process(delayed!)).toBe('skipped');
+    expect(await process(nominal(schedule, T0, 2))).toBe('skipped'); // a redelivered nominal one queues nothing new
+    expect(await process(delayed!)).toBe('skipped');
+    expect(await runs(schedule.id)).toEqual([
+      [T0.toISOString(), 'skipped', `shifted to ${shifted.toISOString()} (blackout: Freeze)`],
+      [shifted.toISOString(), 'skipped', 'skipped'],
+    ]);
+    expect(await jobsOf(schedule.id)).toEqual([]);
+  });
+
+  it('when the schedule is paused after its shifted run was queued, then the delayed job is ignored and records nothing', async () => {
+    const schedule = await insertSchedule(ds, { userId: newUserId(), scheduleType: 'weekly', recurrencePattern: 'weekly:tuesday' });
+    await addBlackout(schedule, 'Freeze', 'shift', '2030-01-01');
+    clock = at(1000);
+    await process(nominal(schedule, T0));
+    const delayed = await delayedJob(schedule, at(DAY));
+    await ds.getRepository(ScheduledJob).update({ id: schedule.id }, { status: 'paused', nextRunAt: null, version: 2 });
+    clock = at(DAY + 1000);
+    expect(await process(delayed!)).toBe('ignored');
+    expect((await runs(schedule.id)).map((r) => r[0])).toEqual([T0.toISOString()]);
+    expect(await jobsOf(schedule.id)).toEqual([]);
+  });
+
   it('when a shift blackout spans several days of a daily schedule, then each covered day is recorded shifted and the first free day fires once', async () => {
     const schedule = await insertSchedule(ds, { userId: newUserId() });
     await addBlackout(schedule, 'Week off', 'shift', '2030-01-01', '2030-01-03');

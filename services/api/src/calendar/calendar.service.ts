@@ -11,7 +11,15 @@ import {
   type JobStatus,
   type RunOutcome,
 } from '@scheduler/entities';
-import { describeOccurrence, expandOccurrences, type Blackout, type ExpandedOccurrence, type RecurrenceRule } from '@scheduler/recurrence';
+import {
+  describeOccurrence,
+  expandOccurrences,
+  nextOccurrence,
+  type Blackout,
+  type ExpandedOccurrence,
+  type ExpansionInput,
+  type RecurrenceRule,
+} from '@scheduler/recurrence';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { validationFailed, type FieldError } from '../http/errors';
@@ -169,14 +177,34 @@ class Heap<T> {
   }
 }
 
+/**
+ * One schedule's expansion in the merge. A stream starts lazily: until it reaches the top of the
+ * heap its key is a lower bound of its first occurrence (the rule's first nominal occurrence in
+ * the window, which no expansion without a `shift` blackout can precede), so a schedule that has
+ * nothing on the page never starts its expansion.
+ */
 interface Stream {
   schedule: PlanSchedule;
   rule: RecurrenceRule;
-  it: Iterator<ExpandedOccurrence>;
-  head: ExpandedOccurrence;
+  /** Null until started. */
+  it: Iterator<ExpandedOccurrence> | null;
+  /** The expansion's input and window, to start it with. */
+  input: ExpansionInput;
+  window: { from: Date; to: Date };
+  /** Null until started. */
+  head: ExpandedOccurrence | null;
+  /** The head's (at, schedule id) once started; a lower bound of it before. */
   key: { at: number; scheduleId: string };
   /** The state filter of the request. */
   state: CalendarState | undefined;
+  /** The cursor, for the first occurrence after it (used once, at the start). */
+  after: { at: number; scheduleId: string } | null;
+}
+
+/** A started stream's head (only started streams are read: `top`). */
+interface Started extends Stream {
+  it: Iterator<ExpandedOccurrence>;
+  head: ExpandedOccurrence;
 }
 
 /**
@@ -217,7 +245,7 @@ export class RuleCache {
 
 const RULE_CACHE = new RuleCache(50_000);
 
-/** What the calendar reads of a schedule (raw SQL, only these columns), with its campaign's. */
+/** What the calendar reads of each schedule (raw SQL, only these columns; its campaign's are read once per campaign). */
 interface ScheduleRow {
   id: string;
   name: string;
@@ -228,15 +256,19 @@ interface ScheduleRow {
   run_count: number;
   max_runs: number | null;
   version: number;
-  publisher_domain: string | null;
-  campaign_workspace_id: string | null;
-  campaign_name: string | null;
-  campaign_color: string | null;
-  campaign_status: Campaign['status'] | null;
-  campaign_start: Date | null;
-  campaign_end: Date | null;
-  campaign_paused_reason: string | null;
-  campaign_resume_at: Date | null;
+}
+
+/** What the calendar reads of the schedules' campaigns. */
+interface CampaignRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  color: string | null;
+  status: Campaign['status'];
+  start_date: Date | null;
+  end_date: Date | null;
+  paused_reason: string | null;
+  resume_at: Date | null;
 }
 
 /** A schedule of the calendar: the columns the lifecycle reads, then its planning (skips, blackouts). */
@@ -250,6 +282,7 @@ interface PlanSchedule {
   runCount: number;
   maxRuns: number | null;
   version: number;
+  /** Read for the occurrences a page shows only (`withPublisherDomains`), unless asked for all. */
   publisherDomain: string | null;
   campaign: CampaignView | null;
   skips?: Date[];
@@ -298,11 +331,12 @@ export class CalendarService {
     const future = wantsFuture && futureFrom < to ? await this.future(manager, caller, futureFrom, to, now, filter, cursor) : null;
 
     const items: CalendarItem[] = [];
+    const planned: { item: CalendarItem; schedule: PlanSchedule }[] = [];
     let pi = 0;
     let more = false;
     for (;;) {
       const p = past[pi];
-      const f = future?.peek();
+      const f = future ? top(future) : undefined;
       if (!p && !f) break;
       if (items.length >= limit) {
         more = true;
@@ -312,10 +346,13 @@ export class CalendarService {
         items.push(p);
         pi += 1;
       } else if (f && future) {
-        items.push(planItem(f.schedule, f.rule, f.head));
+        const item = planItem(f.schedule, f.rule, f.head);
+        items.push(item);
+        planned.push({ item, schedule: f.schedule });
         advance(future, f);
       }
     }
+    await withPublisherDomains(manager, caller.workspaceId, planned);
     const last = items[items.length - 1];
     const nextCursor = more && last ? encodeCursor({ at: last.at.getTime(), scheduleId: last.scheduleId, kind: last.kind, hash }) : null;
     return { from, to, items, nextCursor };
@@ -403,6 +440,7 @@ async function planStreams(
   now: Date,
   filter: CalendarFilter,
   after: { at: number; scheduleId: string } | null,
+  options: { publisherDomains?: boolean } = {},
 ): Promise<Heap<Stream>> {
   const params: unknown[] = [workspaceId, [...CLOSED_CAMPAIGN_STATUSES], from];
   // Nothing of a schedule whose campaign or rule has ended before the window.
@@ -421,33 +459,58 @@ async function planStreams(
     params.push(filter.publisherDomain);
     where.push(`lower(${PUBLISHER_DOMAIN_SQL}) = lower($${params.length})`);
   }
-  const rows: ScheduleRow[] = await manager.query(
-    `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version,
-            ${PUBLISHER_DOMAIN_SQL} AS publisher_domain,
-            c.workspace_id AS campaign_workspace_id, c.name AS campaign_name, c.color AS campaign_color, c.status AS campaign_status,
-            c.start_date AS campaign_start, c.end_date AS campaign_end,
-            c.paused_reason AS campaign_paused_reason, c.resume_at AS campaign_resume_at
-       FROM scheduled_jobs s
-       LEFT JOIN job_templates t ON t.id = s.template_id
-       LEFT JOIN campaigns c ON c.id = s.campaign_id
-      WHERE ${where.join(' AND ')}
-      ORDER BY s.id`,
-    params,
-  );
-  const schedules = rows.map(planScheduleOf);
-  const rules = await rulesOf(manager, workspaceId, schedules);
+  // The template is joined only to filter by publisher domain (the domains of the occurrences a
+  // page shows are read for those only, `withPublisherDomains`).
+  const templates = filter.publisherDomain ? 'LEFT JOIN job_templates t ON t.id = s.template_id' : '';
+  // The workspace's campaigns are read beside the schedules (a schedule's campaign of another
+  // workspace is none, as the campaign lookup by the workspace has it).
+  const [rows, campaigns] = await Promise.all([
+    manager.query<ScheduleRow[]>(
+      `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version
+         FROM scheduled_jobs s
+         ${templates}
+         LEFT JOIN campaigns c ON c.id = s.campaign_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY s.id`,
+      params,
+    ),
+    campaignsOf(manager, workspaceId),
+  ]);
+  const [rules, domains] = await Promise.all([
+    rulesOf(manager, workspaceId, rows),
+    options.publisherDomains ? publisherDomainsOf(manager, workspaceId, rows) : null,
+  ]);
+  const schedules = rows.map((r) => planScheduleOf(r, campaigns, domains));
   await loadPlanningAll(manager, schedules, now);
 
   const heap = new Heap<Stream>((a, b) => compare(a.key, b.key) < 0);
+  const window = { from, to };
   for (const schedule of schedules) {
     const rule = rules.get(schedule.id);
     if (!rule) continue;
     const campaign = schedule.campaign;
     const pending = schedule.nextRunAt && schedule.nextRunAt < now ? schedule.nextRunAt.getTime() - 1 : now.getTime();
     const input = { ...expansionOf(schedule, rule, new Date(pending), campaign), pause: pauseOf(schedule, campaign) };
-    const it = expandOccurrences(input, { from, to });
-    const stream = first(schedule, rule, it, filter.state, after);
-    if (stream) heap.push(stream);
+    // Without a `shift` blackout every occurrence is one of the rule's: the rule's first in the
+    // window bounds the stream's first from below (and none means the stream is empty).
+    const shifts = schedule.blackouts?.some((b) => b.policy === 'shift') ?? false;
+    const stream: Stream = {
+      schedule,
+      rule,
+      it: null,
+      input,
+      window,
+      head: null,
+      key: { at: from.getTime(), scheduleId: schedule.id },
+      state: filter.state,
+      after,
+    };
+    if (!shifts) {
+      const bound = nextOccurrence(rule, new Date(Math.max(from.getTime(), after?.at ?? -Infinity) - 1));
+      if (bound === null || bound >= to) continue;
+      stream.key = { at: bound.getTime(), scheduleId: schedule.id };
+      heap.push(stream);
+    } else if (start(stream)) heap.push(stream);
   }
   return heap;
 }
@@ -474,14 +537,17 @@ export async function* plannedOccurrences(
 ): AsyncGenerator<PlannedOccurrence, void, undefined> {
   const from = new Date(Math.max(window.from.getTime(), now.getTime()));
   if (from >= window.to) return;
-  const heap = await planStreams(manager, workspaceId, from, window.to, now, { ...filter, state: 'planned' }, null);
-  for (let top = heap.peek(); top; top = heap.peek()) {
-    yield { at: top.head.at, scheduleId: top.schedule.id, publisherDomain: top.schedule.publisherDomain };
-    advance(heap, top);
+  const heap = await planStreams(manager, workspaceId, from, window.to, now, { ...filter, state: 'planned' }, null, {
+    publisherDomains: true,
+  });
+  for (let f = top(heap); f; f = top(heap)) {
+    yield { at: f.head.at, scheduleId: f.schedule.id, publisherDomain: f.schedule.publisherDomain };
+    advance(heap, f);
   }
 }
 
-function planScheduleOf(r: ScheduleRow): PlanSchedule {
+function planScheduleOf(r: ScheduleRow, campaigns: Map<string, CampaignRow>, domains: Map<string, string | null> | null): PlanSchedule {
+  const c = r.campaign_id ? campaigns.get(r.campaign_id) : undefined;
   return {
     id: r.id,
     name: r.name,
@@ -492,28 +558,83 @@ function planScheduleOf(r: ScheduleRow): PlanSchedule {
     runCount: r.run_count,
     maxRuns: r.max_runs,
     version: r.version,
-    publisherDomain: r.publisher_domain,
+    publisherDomain: domains?.get(r.id) ?? null,
     campaign:
       // (As the campaign lookup by the workspace: another workspace's campaign is none.)
-      r.campaign_id && r.campaign_status && r.campaign_workspace_id === r.workspace_id
+      c && c.workspace_id === r.workspace_id
         ? {
-            id: r.campaign_id,
-            name: r.campaign_name ?? '',
-            color: r.campaign_color,
-            status: r.campaign_status,
-            startDate: r.campaign_start,
-            endDate: r.campaign_end,
-            pausedReason: r.campaign_paused_reason,
-            resumeAt: r.campaign_resume_at,
+            id: c.id,
+            name: c.name ?? '',
+            color: c.color,
+            status: c.status,
+            startDate: c.start_date,
+            endDate: c.end_date,
+            pausedReason: c.paused_reason,
+            resumeAt: c.resume_at,
           }
         : null,
   };
 }
 
+/**
+ * The workspace's campaigns, by id (a workspace has few; closed ones too, so that a campaign closed
+ * between this query and the schedules' still shows on the schedules read with it).
+ */
+async function campaignsOf(manager: EntityManager, workspaceId: string): Promise<Map<string, CampaignRow>> {
+  const found: CampaignRow[] = await manager.query(
+    `SELECT id, workspace_id, name, color, status, start_date, end_date, paused_reason, resume_at
+       FROM campaigns WHERE workspace_id = $1`,
+    [workspaceId],
+  );
+  const campaigns = new Map<string, CampaignRow>();
+  for (const c of found) campaigns.set(c.id, c);
+  return campaigns;
+}
+
+/** The publisher domain of each schedule (its job_config's, else its template's), by schedule id. */
+async function publisherDomainsOf(
+  manager: EntityManager,
+  workspaceId: string,
+  schedules: readonly { id: string }[],
+): Promise<Map<string, string | null>> {
+  const domains = new Map<string, string | null>();
+  if (schedules.length === 0) return domains;
+  const rows: { id: string; publisher_domain: string | null }[] = await manager.query(
+    `SELECT s.id, ${PUBLISHER_DOMAIN_SQL} AS publisher_domain
+       FROM scheduled_jobs s LEFT JOIN job_templates t ON t.id = s.template_id
+      WHERE s.workspace_id = $1 AND s.id = ANY($2::uuid[])`,
+    [workspaceId, [...new Set(schedules.map((s) => s.id))]],
+  );
+  for (const r of rows) domains.set(r.id, r.publisher_domain);
+  return domains;
+}
+
+/**
+ * The publisher domains of a page's planned occurrences, read for their schedules only (one
+ * query) rather than for every schedule of the workspace; a schedule deleted meanwhile has none.
+ */
+async function withPublisherDomains(
+  manager: EntityManager,
+  workspaceId: string,
+  planned: { item: CalendarItem; schedule: PlanSchedule }[],
+): Promise<void> {
+  if (planned.length === 0) return;
+  const domains = await publisherDomainsOf(
+    manager,
+    workspaceId,
+    planned.map((p) => p.schedule),
+  );
+  for (const p of planned) p.item.publisherDomain = domains.get(p.schedule.id) ?? null;
+}
+
 /** Each schedule's rule: from the cache at its version, else read (one query for all the misses) and cached. */
-async function rulesOf(manager: EntityManager, workspaceId: string, schedules: PlanSchedule[]): Promise<Map<string, RecurrenceRule>> {
+async function rulesOf(
+  manager: EntityManager,
+  workspaceId: string,
+  schedules: readonly { id: string; version: number }[],
+): Promise<Map<string, RecurrenceRule>> {
   const rules = new Map<string, RecurrenceRule>();
-  const missing: PlanSchedule[] = [];
+  const missing: { id: string; version: number }[] = [];
   for (const s of schedules) {
     const rule = RULE_CACHE.get(s.id, s.version);
     if (rule === undefined) missing.push(s);
@@ -541,29 +662,45 @@ async function rulesOf(manager: EntityManager, workspaceId: string, schedules: P
   return rules;
 }
 
-/** The next occurrence of an expansion that passes the state filter and lies after the cursor. */
-function first(
-  schedule: PlanSchedule,
-  rule: RecurrenceRule,
-  it: Iterator<ExpandedOccurrence>,
-  state: CalendarState | undefined,
-  after: { at: number; scheduleId: string } | null,
-): Stream | null {
+/**
+ * Moves a stream to its expansion's next occurrence that passes the state filter (and, on its
+ * start, lies after the cursor); false when it has none left.
+ */
+function next(stream: Stream, it: Iterator<ExpandedOccurrence>, after: { at: number; scheduleId: string } | null): boolean {
   for (;;) {
-    const next = it.next();
-    if (next.done) return null;
-    const o = next.value;
-    if (state && o.state !== state) continue;
-    const key = { at: o.at.getTime(), scheduleId: schedule.id };
+    const n = it.next();
+    if (n.done) return false;
+    const o = n.value;
+    if (stream.state && o.state !== stream.state) continue;
+    const key = { at: o.at.getTime(), scheduleId: stream.schedule.id };
     if (after && compare(key, after) <= 0) continue;
-    return { schedule, rule, it, head: o, key, state };
+    stream.head = o;
+    stream.key = key;
+    return true;
   }
 }
 
-function advance(heap: Heap<Stream>, top: Stream): void {
+/** Starts a stream's expansion at its first occurrence after the cursor; false when it has none. */
+function start(stream: Stream): boolean {
+  const it = expandOccurrences(stream.input, stream.window);
+  stream.it = it;
+  return next(stream, it, stream.after);
+}
+
+/** The heap's first occurrence: its top stream, started (lazy ones are started as they reach the top). */
+function top(heap: Heap<Stream>): Started | undefined {
+  for (let s = heap.peek(); s; s = heap.peek()) {
+    if (s.it) return s as Started;
+    heap.pop();
+    if (start(s)) heap.push(s);
+  }
+  return undefined;
+}
+
+/** Past the top stream's head: on to its next occurrence, or out of the heap when it has none. */
+function advance(heap: Heap<Stream>, f: Started): void {
   heap.pop();
-  const next = first(top.schedule, top.rule, top.it, top.state, null);
-  if (next) heap.push(next);
+  if (next(f, f.it, null)) heap.push(f);
 }
 
 interface PastRow {
