@@ -108,7 +108,8 @@ export function renderEmail(s: EmailSubject): EmailContent {
   }
   for (const [key, label] of DETAILS) {
     const value = s.payload[key];
-    if (value !== undefined && value !== null && value !== '') rows.push([label, String(value)]);
+    if (typeof value === 'string' ? value !== '' : typeof value === 'number' || typeof value === 'boolean')
+      rows.push([label, String(value)]);
   }
   rows.push(['Event', `${s.eventType} ${s.eventId} at ${formatUtc(s.eventAt)}`]);
   const footer =

@@ -151,7 +151,7 @@ export function createEmailProcessor(deps: {
       logger.info({ ...log, duration_ms: durationMs }, 'email notification sent');
       return 'sent';
     }
-    const message = (error as Error).message ?? String(error);
+    const message = error instanceof Error ? error.message : JSON.stringify(error);
     const refused = permanent(error);
     const last = refused || attemptNo >= (job.opts.attempts ?? 1);
     const nextRetryAt = last ? null : new Date(startedAt.getTime() + emailRetryDelayMs(deps.retryDelayMs, attemptNo));

@@ -293,7 +293,7 @@ describe('delivery', () => {
       const job = await until(() => emailQueue.getJob(`eml-${row.id}`));
       await job.remove();
     } finally {
-      emailWorker.resume();
+      await emailWorker.resume();
     }
     await until(async () => {
       const rows = await deliveriesTo(ana.email);
