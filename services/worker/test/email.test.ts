@@ -9,6 +9,9 @@
  * file's events first: it writes their email deliveries too (rows are the truth) and this file's
  * sweep queues them. The other way round, this file's dispatcher queues that file's webhook
  * deliveries on its own queue, so it runs a webhook delivery worker as the real worker does.
+ *
+ * The last test sends through a real worker process (`SMTP_URL` from its environment) and needs the
+ * build (`npm run -s build`).
  */
 import { randomUUID } from 'node:crypto';
 import { Worker, type Job as QueueJob, type Queue } from 'bullmq';
@@ -33,6 +36,8 @@ import {
   sleep,
   TEST_REDIS_URL,
   uniqueName,
+  waitUntilUp,
+  WorkerProcesses,
 } from '@scheduler/testkit';
 import { createEmailDeliveryQueue, createEmailProcessor, createSmtpSender, type MailSender } from '../src/email.processor';
 import { MaterializeService } from '../src/materialize.service';
@@ -314,5 +319,63 @@ describe('delivery', () => {
     });
     expect(row.attempts).toBe(1);
     expect(row.last_error).toMatch(/550/);
+  });
+});
+
+describe('a real worker process', () => {
+  const procs = new WorkerProcesses();
+  const processPrefix = uniqueName('emailprocess');
+  let processQueue: Queue<EmailDeliveryPayload>;
+  beforeAll(() => {
+    processQueue = createEmailDeliveryQueue({ connection: redis, prefix: processPrefix });
+  });
+  afterAll(async () => {
+    await procs.killAll();
+    procs.dispose();
+    await processQueue.obliterate({ force: true }).catch(() => undefined);
+    await processQueue.close();
+    await deleteKeysUnder(redis, processPrefix);
+  });
+
+  it('when a worker starts with SMTP_URL and EMAIL_FROM, then it sends the emails queued for it and counts them in its metrics', async () => {
+    // The worker only sends (WEBHOOK_DISPATCH=false, as every spawned worker): this file's dispatcher queues for it.
+    const worker = procs.spawn('email', {
+      QUEUE_PREFIX: processPrefix,
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'Ops <ops@process.test>',
+      EMAIL_RETRY_DELAY_MS: '100',
+      LOG_LEVEL: 'info',
+    });
+    await waitUntilUp(redis, processPrefix, worker);
+    const toProcess = new OutboxDispatcher(ds, webhookQueue, logger, {
+      retries: WEBHOOK_RETRY_DELAYS_MS.length,
+      lostAfterMs: 0,
+      email: { queue: processQueue, retries: RETRIES, retryDelayMs: RETRY_DELAY_MS },
+    });
+    const { workspaceId, schedule } = await scheduleIn({ scheduleName: 'Process digest' });
+    const ana = await subscribe(workspaceId, ['job.created']);
+    await fire(schedule.id);
+    const deadline = Date.now() + 20_000;
+    while (smtp.to(ana.email).length === 0) {
+      if (Date.now() > deadline) throw new Error(`no email from the worker process:\n${worker.lines.join('\n')}`);
+      await toProcess.dispatch();
+      await toProcess.sweepLostEmails();
+      await sleep(100);
+    }
+    const [mail] = smtp.to(ana.email);
+    expect(mail.from?.value).toEqual([{ name: 'Ops', address: 'ops@process.test' }]);
+    expect(mail.subject).toContain('schedule "Process digest"');
+    expect(mail.text).toContain('2030-01-07 10:00:00 +01:00 (Europe/Berlin)');
+    const started = worker.lines.map((l) => JSON.parse(l) as { msg?: string; port?: number }).find((l) => l.msg === 'worker started');
+    // The count follows the row's update, just after the SMTP server accepted the message.
+    let metrics = '';
+    for (let tries = 0; tries < 50 && !/^email_deliveries_total\{outcome="sent",service="worker"\} 1$/m.test(metrics); tries++) {
+      metrics = await (await fetch(`http://127.0.0.1:${started!.port}/metrics`)).text();
+      await sleep(100);
+    }
+    expect(metrics).toMatch(/^email_deliveries_total\{outcome="sent",service="worker"\} 1$/m);
+    expect(metrics).toMatch(/^scheduler_queue_depth\{queue="email-deliveries",state="waiting",service="worker"\} 0$/m);
+    const [row] = await deliveriesTo(ana.email);
+    expect(row).toMatchObject({ status: 'sent', attempts: 1 });
   });
 });
