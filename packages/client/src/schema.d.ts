@@ -1376,6 +1376,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's email notifications in this workspace
+         * @description Each member of a workspace has their own setting. Before the first `PUT`: `email` null, no events, `updated_at` null, ETag `"0"`. `email_delivery` says whether this server sends email at all (`SMTP_URL`).
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: reads (default 100 per 60 s).
+         */
+        get: operations["getNotifications"];
+        /**
+         * Set the caller's email notifications (address and event types)
+         * @description Replaces the setting: the events of this workspace whose type is listed are emailed to the address (an empty list stops them). Stored even when this server has no `SMTP_URL` (`email_delivery: not_configured`: nothing is sent until the operator configures it). With `If-Match` (the ETag of a GET; `"0"` before the first PUT) a stale write is a 412.
+         *
+         *     Roles: `editor`, `admin` (access `write`).
+         *
+         *     Rate limit: writes (default 30 per 60 s).
+         */
+        put: operations["putNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -3034,7 +3066,7 @@ export interface components {
              *       "run.missed"
              *     ]
              */
-            events: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            events: ("job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
             /** @description What it is for (free text). */
             description?: string | null;
         };
@@ -3042,7 +3074,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            events: ("job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
             description: string | null;
             enabled: boolean;
             /** @description Why it was disabled automatically (every delivery failed for a day); null otherwise. */
@@ -3066,7 +3098,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            events: ("job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
             description: string | null;
             enabled: boolean;
             /** @description Why it was disabled automatically (every delivery failed for a day); null otherwise. */
@@ -3099,7 +3131,7 @@ export interface components {
              *       "run.missed"
              *     ]
              */
-            events?: ("job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            events?: ("job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
             /** @description What it is for (free text). */
             description?: string | null;
             /** @description False stops deliveries; true re-enables it (clearing `disabled_reason`). */
@@ -3126,7 +3158,7 @@ export interface components {
              */
             event_id: string;
             /** @enum {string} */
-            event_type: "job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed" | "ping";
+            event_type: "job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed" | "ping";
             attempt: number;
             /** @description The receiver's status; null when no response came. */
             status_code: number | null;
@@ -3156,11 +3188,49 @@ export interface components {
             /** Format: uuid */
             event_id: string;
             /** @enum {string} */
-            event_type: "job.created" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed" | "ping";
+            event_type: "job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed" | "ping";
             /** @enum {string} */
             status: "pending" | "delivered" | "failed";
             /** @description Attempts made so far (over every round). */
             attempts: number;
+        };
+        Notifications: {
+            /**
+             * Format: email
+             * @description Where the emails go; `null` before the first `PUT`.
+             */
+            email: string | null;
+            /** @description The event types emailed (empty: nothing is sent). */
+            events: ("job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
+            /**
+             * @description `not_configured`: this server has no `SMTP_URL`, so no email is sent (the setting is stored all the same, and takes effect once the operator configures SMTP).
+             * @enum {string}
+             */
+            email_delivery: "configured" | "not_configured";
+            /**
+             * Format: date-time
+             * @description The last `PUT`; `null` before the first (its ETag is then `"0"`).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        /** @description The caller's email notifications in this workspace (the whole setting: both fields). */
+        NotificationsUpdate: {
+            /**
+             * Format: email
+             * @description Where the emails go: one address (no display name), at most 254 characters.
+             * @example ana@example.com
+             */
+            email: string;
+            /**
+             * @description The event types emailed, from the webhook event types; an empty list sends nothing.
+             * @example [
+             *       "run.missed",
+             *       "schedule.error",
+             *       "job.awaiting_approval"
+             *     ]
+             */
+            events: ("job.created" | "job.awaiting_approval" | "job.completed" | "job.failed" | "run.missed" | "run.failed" | "schedule.completed" | "schedule.error" | "campaign.paused" | "campaign.resumed")[];
         };
         Settings: {
             /** @default 60 */
@@ -6121,6 +6191,75 @@ export interface operations {
             404: components["responses"]["NotFound"];
             /** @description The webhook is disabled. */
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setting. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notifications"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putNotifications: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: the `ETag` of the object as last read. The write happens only if the object still has it (`*`: any version), else 412 and nothing changes. Without it the last write wins. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The setting as stored. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notifications"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `editor`, `admin` (this operation's access: `write`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];

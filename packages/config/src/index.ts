@@ -83,6 +83,7 @@ export interface Config {
    */
   publicBaseUrl: string | null;
   webhooks: WebhookConfig;
+  email: EmailConfig;
   worker: {
     /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
     port: number;
@@ -117,6 +118,41 @@ export interface WebhookConfig {
   concurrency: number;
   /** `WEBHOOK_DISPATCH=false`: this worker runs no outbox dispatcher (it still delivers); default true. */
   dispatch: boolean;
+}
+
+/** Email notifications (`SMTP_URL`, `EMAIL_*`). */
+export interface EmailConfig {
+  /**
+   * `SMTP_URL`: where emails are sent (`smtp://user:pass@host:587`, `smtps://host:465`; nodemailer's
+   * connection URL, its query options too); null: this server sends no email (settings are still
+   * stored, and `GET /notifications` says delivery is not configured).
+   */
+  smtpUrl: string | null;
+  /** `EMAIL_FROM`: the `From` of every email (default `DEFAULT_EMAIL_FROM`). */
+  from: string;
+  /** `EMAIL_RETRIES`: retries of a failed send (default 8). */
+  retries: number;
+  /** `EMAIL_RETRY_DELAY_MS`: the first retry's wait; each next one doubles it (default 30 000: 30 s … 64 min, about 2 h in all). */
+  retryDelayMs: number;
+  /** `EMAIL_TIMEOUT_MS`: one SMTP attempt's connection, greeting and socket limit (default 20 000). */
+  timeoutMs: number;
+  /** `EMAIL_CONCURRENCY`: emails one worker process sends at once (default 5). */
+  concurrency: number;
+}
+
+export const DEFAULT_EMAIL_FROM = 'Content Scheduler <scheduler@localhost>';
+
+/** `SMTP_URL`: an smtp: or smtps: URL, or null. */
+function parseSmtpUrl(reader: Reader, raw: string | null): string | null {
+  if (raw === null) return null;
+  try {
+    const url = new URL(raw);
+    if (!['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname) throw new Error('bad');
+    return raw;
+  } catch {
+    reader.problems.push('SMTP_URL must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587');
+    return null;
+  }
 }
 
 /** The retry schedule: 10 s, 1 min, 5 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (23 h 46 min 10 s after the first attempt). */
@@ -354,6 +390,14 @@ export function loadConfig(env: Env): Config {
       dispatchIntervalMs: r.int('WEBHOOK_DISPATCH_INTERVAL_MS', 500, 10, 60_000),
       concurrency: r.int('WEBHOOK_CONCURRENCY', 10, 1, 200),
       dispatch: r.bool('WEBHOOK_DISPATCH', true),
+    },
+    email: {
+      smtpUrl: parseSmtpUrl(r, r.optional('SMTP_URL')),
+      from: r.string('EMAIL_FROM', DEFAULT_EMAIL_FROM),
+      retries: r.int('EMAIL_RETRIES', 8, 0, 30),
+      retryDelayMs: r.int('EMAIL_RETRY_DELAY_MS', 30_000, 10, 3_600_000),
+      timeoutMs: r.int('EMAIL_TIMEOUT_MS', 20_000, 100, 120_000),
+      concurrency: r.int('EMAIL_CONCURRENCY', 5, 1, 100),
     },
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),

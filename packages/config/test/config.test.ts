@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src';
+import { ConfigError, DEFAULT_EMAIL_FROM, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src';
 
 describe('configuration', () => {
   it('when nothing is set, then the documented defaults apply and the development secret is flagged', () => {
@@ -163,4 +163,33 @@ describe('configuration: JWT_JWKS_URL, JWT_JWKS_ALGORITHMS', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.toString()).toContain('JWT_JWKS_URL must be an https or http URL (got "ldap:")');
   });
+});
+
+describe('email notifications (SMTP_URL, EMAIL_*)', () => {
+  it('without SMTP_URL no email is sent; the defaults hold', () => {
+    expect(loadConfig({}).email).toEqual({
+      smtpUrl: null,
+      from: DEFAULT_EMAIL_FROM,
+      retries: 8,
+      retryDelayMs: 30_000,
+      timeoutMs: 20_000,
+      concurrency: 5,
+    });
+  });
+
+  it('SMTP_URL (smtp or smtps, credentials allowed) and EMAIL_FROM are taken as given', () => {
+    const config = loadConfig({
+      SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+      EMAIL_FROM: 'Ops <ops@example.com>',
+      EMAIL_RETRIES: '0',
+    });
+    expect(config.email).toMatchObject({ smtpUrl: 'smtps://user:pass@mail.example.com:465', from: 'Ops <ops@example.com>', retries: 0 });
+  });
+
+  it.each(['http://mail.example.com', 'mail.example.com:25', 'smtp://'])(
+    'when SMTP_URL is %s, then start-up is refused naming it',
+    (url) => {
+      expect(() => loadConfig({ SMTP_URL: url })).toThrow(/SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/);
+    },
+  );
 });

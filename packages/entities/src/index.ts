@@ -11,6 +11,7 @@ export * from './workspace-settings.entity';
 export * from './schedule-import.entity';
 export * from './outbox-event.entity';
 export * from './webhook.entity';
+export * from './notification.entity';
 export * from './webhook-url';
 export * from './data-source';
 export * from './job-config';

@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, type EntityMa
 /** The events a change can emit (PRODUCT.md Part 2, "Webhooks and email"), and `ping` (a webhook's test). */
 export const EVENT_TYPES = [
   'job.created',
+  'job.awaiting_approval',
   'job.completed',
   'job.failed',
   'run.missed',

@@ -76,3 +76,18 @@ export interface WebhookDeliveryPayload {
  * redispatch after a crash, the sweep after a Redis flush) adds nothing while it is queued.
  */
 export const webhookDeliveryJobId = (deliveryId: string, round: number) => `whd-${deliveryId}-${round}`;
+
+/** Carries email notifications: one BullMQ job per (event, member) email. */
+export const EMAIL_DELIVERIES_QUEUE = 'email-deliveries';
+/** Name of the jobs on the email queue. */
+export const EMAIL_DELIVERY_JOB_NAME = 'email-delivery';
+
+/** Data of an email job: the `email_deliveries` row is the truth, the job only carries it out. */
+export interface EmailDeliveryPayload {
+  delivery_id: string;
+  /** Its event: the processor waits on the event's row lock, held by a dispatch that has not committed yet. */
+  event_id: string;
+}
+
+/** The email job's id: the same for the same delivery, so a redispatch or the sweep adds nothing while it is queued. */
+export const emailDeliveryJobId = (deliveryId: string) => `eml-${deliveryId}`;

@@ -150,6 +150,18 @@ export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = 
       help: 'Webhook endpoints disabled after failing continuously for WEBHOOK_DISABLE_AFTER_SECONDS',
       registers: [registry],
     }),
+    emailDeliveries: new Counter({
+      name: 'email_deliveries_total',
+      help: 'Email notification attempts by outcome (sent: the SMTP server accepted it; retrying: failed, another attempt follows; failed: the last attempt failed, or the server refused it for good)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    emailDeliveryDuration: new Histogram({
+      name: 'email_delivery_duration_seconds',
+      help: 'Duration of one SMTP send of an email notification',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     outboxDispatched: new Counter({
       name: 'outbox_events_dispatched_total',
       help: 'Outbox events the dispatcher moved to the webhook-deliveries queue',

@@ -834,6 +834,7 @@ describe('contract: errors on every operation', () => {
     'POST /api/v1/schedule/{id}/skip': { occurrence_at: '2030-01-01T09:00:00Z' },
     'PUT /api/v1/blackouts/{id}': { name: 'x' },
     'PUT /api/v1/webhooks/{id}': { description: 'x' },
+    'PUT /api/v1/notifications': { email: 'x@example.com', events: [] },
   };
 
   it.each(operations.filter((o) => hasStatus(o, 404) && o.path.includes('{id}')).map((o) => [o.method, o.path]))(
@@ -1260,6 +1261,23 @@ describe('contract: conflicts, suggestions and settings', () => {
     expect(expectMatchesContract('GET', '/api/v1/settings', got).headers.etag).toBe('"0"');
     const put = await send('put', '/api/v1/settings', '/api/v1/settings', user, { conflict_scope: 'all' });
     expect(expectMatchesContract('PUT', '/api/v1/settings', put).status).toBe(200);
+  });
+});
+
+describe('contract: email notifications', () => {
+  it('GET → 200 (ETag "0" before any PUT), PUT → 200 (with ETag), a bad address → 422', async () => {
+    const user = newUserId();
+    const got = await api().get('/api/v1/notifications').set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/notifications', got).headers.etag).toBe('"0"');
+    const put = await send('put', '/api/v1/notifications', '/api/v1/notifications', user, {
+      email: 'a@example.com',
+      events: ['job.created'],
+    });
+    expect(expectMatchesContract('PUT', '/api/v1/notifications', put).status).toBe(200);
+    expect(put.headers.etag).toMatch(/^"[0-9a-z]+"$/);
+    // Not through `send`: the request itself breaks the documented schema (format: email).
+    const bad = await api().put('/api/v1/notifications').set(as(user)).send({ email: 'nope', events: [] });
+    expect(expectMatchesContract('PUT', '/api/v1/notifications', bad).status).toBe(422);
   });
 });
 

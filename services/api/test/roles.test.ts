@@ -106,6 +106,7 @@ const BODIES: Record<string, object> = {
   'POST /api/v1/webhooks': { url: 'https://93.184.216.34/by-role', events: ['job.created'] },
   'PUT /api/v1/webhooks/{id}': { description: 'changed by role' },
   'PUT /api/v1/settings': { conflict_max_per_window: 4 },
+  'PUT /api/v1/notifications': { email: 'by-role@example.com', events: ['job.created'] },
 };
 
 /** The query a read needs to be valid (the calendar's window). */
@@ -131,6 +132,8 @@ const TABLES = [
   'outbox_events',
   'webhook_deliveries',
   'workspace_settings',
+  'notification_settings',
+  'email_deliveries',
 ];
 
 describe('roles: the matrix over every operation', () => {

@@ -332,6 +332,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       `/schedule/conflicts?${conflictWindow}`,
       '/schedule/suggestions?publisher_domain=a.example.com&count=10',
       '/settings',
+      '/notifications',
     ];
     const responses: Record<string, string> = {};
     for (const path of paths) {
@@ -401,6 +402,8 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     expect((await A.put('/settings', { conflict_window_minutes: 1440, conflict_max_per_window: 1, conflict_scope: 'all' })).status).toBe(
       200,
     );
+    // A's email notifications: B (another workspace, or A in another one) has none.
+    expect((await A.put('/notifications', { email: 'a-only@example.com', events: ['job.created', 'run.missed'] })).status).toBe(200);
     // A skipped occurrence (the second run) and a run now with a key: B must not see or touch either.
     ids.nextRun = schedule.body.next_run_at;
     ids.skipped = new Date(new Date(ids.nextRun).getTime() + 86_400_000).toISOString();
@@ -495,6 +498,8 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       }
     }
     expect(outcomes).toEqual([]);
+    // B's own notification setting (the same path, no id to aim at) leaves A's as it was.
+    expect((await B.put('/notifications', { email: 'stolen@example.com', events: ['job.created'] })).status).toBe(200);
     const after = await viewOfA();
     expect(after.responses).toEqual(before.responses);
     expect(after.rows).toEqual(before.rows);
@@ -539,6 +544,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       `/schedule/conflicts?${conflictWindow}`,
       '/schedule/suggestions?publisher_domain=a.example.com&count=50',
       '/settings',
+      '/notifications',
     ];
     const allOfA = Object.values(ids);
     for (const path of lists) {
@@ -552,6 +558,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
     const filtered = await B.get(`/jobs?campaign_id=${ids.campaign}`);
     expect(filtered.headers['x-total-count']).toBe('0');
     expect((await B.get('/settings')).body).toMatchObject({ conflict_window_minutes: 60, conflict_max_per_window: 3, updated_at: null });
+    expect((await B.get('/notifications')).text).not.toContain('a-only@example.com');
   });
 
   it("a body of B that references A's campaign or template is a 404 and writes nothing", async () => {

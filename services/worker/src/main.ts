@@ -11,6 +11,8 @@ import {
   createOccurrenceQueue,
   createWebhookDeliveryQueue,
   createRedis,
+  EMAIL_DELIVERIES_QUEUE,
+  EmailDeliveryPayload,
   OCCURRENCE_QUEUE,
   occurrenceQueueSettings,
   OccurrencePayload,
@@ -25,6 +27,7 @@ import { Reconciler } from './reconciler';
 import { CampaignResumeSweep, RESUME_SWEEP_INTERVAL_MS } from './campaign-resume.sweep';
 import { LOST_DELIVERY_SWEEP_MS, OutboxDispatcher, outboxStats } from './outbox.dispatcher';
 import { createWebhookProcessor, webhookBackoff } from './webhook.processor';
+import { createEmailDeliveryQueue, createEmailProcessor, createSmtpSender, type MailSender } from './email.processor';
 
 export interface RunningWorker {
   id: string;
@@ -34,7 +37,8 @@ export interface RunningWorker {
 
 /**
  * Starts one worker process's parts: the BullMQ worker, the reconciler loop, the campaigns'
- * due-resume sweep, the outbox dispatcher and the webhook deliveries, heartbeats and health.
+ * due-resume sweep, the outbox dispatcher, the webhook deliveries and (with `SMTP_URL`) the email
+ * notifications, heartbeats and health.
  */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
@@ -49,6 +53,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
   const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
   const deliveryQueue = createWebhookDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
+  const emailQueue = createEmailDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
   const materialize = new MaterializeService(dataSource);
   const registry = createRegistry('worker');
   const metrics = workerMetrics(registry, {
@@ -59,6 +64,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         [OCCURRENCE_QUEUE, occurrenceQueue],
         [CONTENT_JOBS_QUEUE, contentQueue],
         [WEBHOOK_DELIVERIES_QUEUE, deliveryQueue],
+        [EMAIL_DELIVERIES_QUEUE, emailQueue],
       ] as const) {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
         for (const [state, count] of Object.entries(counts)) depth.push({ queue: name, state, count });
@@ -123,7 +129,17 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
 
   // The outbox: every worker dispatches (SKIP LOCKED shares the events) and delivers.
   const webhookConfig = config.webhooks;
-  const dispatcher = new OutboxDispatcher(dataSource, deliveryQueue, logger, { retries: webhookConfig.retryDelaysMs.length }, metrics);
+  const emailConfig = config.email;
+  const dispatcher = new OutboxDispatcher(
+    dataSource,
+    deliveryQueue,
+    logger,
+    {
+      retries: webhookConfig.retryDelaysMs.length,
+      email: { queue: emailQueue, retries: emailConfig.retries, retryDelayMs: emailConfig.retryDelayMs },
+    },
+    metrics,
+  );
   const deliveryConnection = createRedis(config.redisUrl, 'worker');
   const deliveryWorker = new Worker<WebhookDeliveryPayload>(
     WEBHOOK_DELIVERIES_QUEUE,
@@ -148,6 +164,35 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     },
   );
   deliveryWorker.on('error', (error) => logger.error({ err: error }, 'webhook delivery worker error'));
+  // Email: only a worker with SMTP_URL sends; without one the deliveries wait (pending, queued) for a worker that has it.
+  let emailSender: MailSender | null = null;
+  let emailWorker: Worker<EmailDeliveryPayload> | null = null;
+  let emailConnection: ReturnType<typeof createRedis> | null = null;
+  if (emailConfig.smtpUrl) {
+    emailSender = createSmtpSender({ smtpUrl: emailConfig.smtpUrl, timeoutMs: emailConfig.timeoutMs });
+    emailConnection = createRedis(config.redisUrl, 'worker');
+    emailWorker = new Worker<EmailDeliveryPayload>(
+      EMAIL_DELIVERIES_QUEUE,
+      createEmailProcessor({
+        dataSource,
+        logger,
+        metrics,
+        sender: emailSender,
+        from: emailConfig.from,
+        retryDelayMs: emailConfig.retryDelayMs,
+      }),
+      {
+        connection: emailConnection,
+        prefix: config.queuePrefix,
+        concurrency: emailConfig.concurrency,
+        // One send lasts at most about three timeouts (connect, greeting, socket); the lock outlives it.
+        lockDuration: Math.max(30_000, emailConfig.timeoutMs * 4),
+      },
+    );
+    emailWorker.on('error', (error) => logger.error({ err: error }, 'email delivery worker error'));
+  } else {
+    logger.info('SMTP_URL is not set: this worker sends no email notifications (they wait for a worker that has it)');
+  }
   let dispatching: Promise<unknown> | null = null;
   const dispatchOnce = () => {
     if (dispatching) return;
@@ -204,14 +249,15 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     clearInterval(dispatchTimer);
     clearInterval(lostTimer);
     // Finishes the occurrences in hand; those not started stay in Redis for another worker.
-    await Promise.all([worker.close(), deliveryWorker.close()]);
+    await Promise.all([worker.close(), deliveryWorker.close(), emailWorker?.close()]);
+    emailSender?.close?.();
     await dispatching;
     await reconciling;
     await sweeping;
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     await redis.hdel(keys.workers, id).catch(() => undefined);
-    await Promise.allSettled([occurrenceQueue.close(), contentQueue.close(), deliveryQueue.close()]);
-    await Promise.allSettled([redis.quit(), workerConnection.quit(), deliveryConnection.quit()]);
+    await Promise.allSettled([occurrenceQueue.close(), contentQueue.close(), deliveryQueue.close(), emailQueue.close()]);
+    await Promise.allSettled([redis.quit(), workerConnection.quit(), deliveryConnection.quit(), emailConnection?.quit()]);
     await dataSource.destroy().catch(() => undefined);
   };
   try {

@@ -408,13 +408,17 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
   const id = columnOf(Job, 'id').name;
   const run = runUpsert(p, `job.${id}`, 'job');
   const settle = lifecycleSet(p);
-  const event = eventInsert(p, `'job.created'`, 'job', {
+  const status = p.ref('jobStatus', columnOf(Job, 'status').type);
+  const data = {
     job_id: `job.${id}`,
-    status: p.ref('jobStatus', columnOf(Job, 'status').type),
+    status,
     schedule_id: p.ref('scheduleId', columnOf(Job, 'scheduledJobId').type),
     campaign_id: p.ref('campaignId', columnOf(Job, 'campaignId').type),
     scheduled_for: isoText(p.ref('occurrence', columnOf(Job, 'scheduledFor').type)),
-  });
+  };
+  const event = eventInsert(p, `'job.created'`, 'job', data);
+  // A gated Job also notifies its approvers: `job.awaiting_approval`, in the same statement.
+  const awaiting = eventInsert(p, `'job.awaiting_approval'`, `job WHERE ${status} = 'awaiting_approval'`, data);
   return p.statement(`
   WITH job AS (
     INSERT INTO ${tableOf(Job)} (${wrap(job.columns, '      ')})
@@ -427,6 +431,8 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
     ${settle} AND EXISTS (SELECT 1 FROM job)
   ), event AS (
     ${event}
+  ), awaiting AS (
+    ${awaiting}
   )
   SELECT ${id} FROM job`);
 })();

@@ -79,6 +79,10 @@ describe('the materializer statements', () => {
          INSERT INTO outbox_events (workspace_id, type, payload)
          SELECT $2::text, 'job.created', jsonb_build_object('job_id', job.id, 'status', $8::varchar, 'schedule_id', $5::uuid, 'campaign_id', $3::uuid, 'scheduled_for', to_char($7::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
            FROM job
+       ), awaiting AS (
+         INSERT INTO outbox_events (workspace_id, type, payload)
+         SELECT $2::text, 'job.awaiting_approval', jsonb_build_object('job_id', job.id, 'status', $8::varchar, 'schedule_id', $5::uuid, 'campaign_id', $3::uuid, 'scheduled_for', to_char($7::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           FROM job WHERE $8::varchar = 'awaiting_approval'
        )
        SELECT id FROM job"
     `);

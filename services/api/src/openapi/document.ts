@@ -30,6 +30,7 @@ import { icalApi } from '../calendar/ical.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
 import { conflictApi } from '../conflicts/conflicts.routes';
 import { settingsApi } from '../settings/settings.routes';
+import { notificationApi } from '../notifications/notification.routes';
 import { scheduleImportApi } from '../schedules/import/schedule-import.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
@@ -63,6 +64,7 @@ export const GROUPS: DocumentedGroup[] = [
   icalApi,
   blackoutApi,
   webhookApi,
+  notificationApi,
   settingsApi,
 ];
 
@@ -78,6 +80,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   blackouts: 'Periods (holidays, freezes) in which schedules skip or shift their runs.',
   calendar: 'Every occurrence of the schedules in a window, and iCal feeds of it.',
   webhooks: 'Signed HTTP notifications of events (Standard Webhooks), their delivery log and redelivery.',
+  notifications: "Each member's email notifications of the workspace's events (SMTP).",
   settings: "The workspace's settings (conflict warnings).",
 };
 

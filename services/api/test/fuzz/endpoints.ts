@@ -416,6 +416,29 @@ const webhookFields: FieldSpec = {
   description: nullable(fc.oneof({ weight: 4, arbitrary: plainText(60) }, { weight: 1, arbitrary: fc.constantFrom('x'.repeat(1001)) })),
 };
 
+const notificationFields: FieldSpec = {
+  email: fc.oneof(
+    { weight: 4, arbitrary: fc.emailAddress() },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<JsonLike>(
+        '',
+        'not-an-address',
+        'Ana <ana@example.com>',
+        'a@example.com,b@example.com',
+        'a@example.com\r\nBcc: x@example.com',
+        `${'a'.repeat(250)}@example.com`,
+        42,
+        null,
+      ),
+    },
+  ),
+  events: fc.oneof(
+    { weight: 4, arbitrary: fc.subarray([...EVENT_TYPES]) },
+    { weight: 1, arbitrary: fc.constantFrom<JsonLike>(['ping'], ['job.created', 'job.created'], ['nope'], 'job.created', [1], null) },
+  ),
+};
+
 /* ------------------------------------------------------------- endpoints */
 
 export const ENDPOINTS: Endpoint[] = [
@@ -743,6 +766,15 @@ export const ENDPOINTS: Endpoint[] = [
     suffix: '/deliveries',
     query: pageParams,
     weight: 1,
+  },
+  // email notifications
+  { name: 'GET /notifications', method: 'get', base: '/notifications', weight: 1 },
+  {
+    name: 'PUT /notifications',
+    method: 'put',
+    base: '/notifications',
+    body: { fields: notificationFields, required: ['email', 'events'] },
+    weight: 2,
   },
   // conflicts, suggestions and settings
   {
