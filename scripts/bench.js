@@ -282,7 +282,7 @@ async function main() {
     fs.writeFileSync(DOC, text);
     log(`wrote ${path.relative(process.cwd(), DOC)}`);
   } else {
-    log('--quick: docs/BENCHMARKS.md left as it was (add --write to overwrite it)');
+    log(`${ONLY ? '--only' : '--quick'}: docs/BENCHMARKS.md left as it was${ONLY ? '' : ' (add --write to overwrite it)'}`);
   }
   log(`done in ${fmt.sec(results.durationSeconds, 0)}`);
   if (failed) process.exitCode = 1;
