@@ -1,7 +1,9 @@
 // `npm run bench`: measures the recurrence maths, fire lag and throughput (with two baselines),
 // the API under load and the scale costs, prints the figures and writes docs/BENCHMARKS.md.
 // `node scripts/bench.js --quick` runs smaller sizes and prints without writing the doc
-// (add --write to write it anyway).
+// (add --write to write it anyway). `--only=<section>,…` runs only those sections (of
+// recurrence, fire, webhooks, api, calendar, scale, conflicts, import; the dataset is loaded
+// when a section that reads it runs) and never writes the doc.
 //
 // Uses its own database (scheduler_bench: created and migrated by prepareDatabase, dropped at
 // the end) and its own BullMQ prefixes (schedbench-<run id>-*, deleted at the end). It never
@@ -19,19 +21,52 @@ const { insertCampaigns, insertSchedules, mixedRows, truncateAll } = require('./
 const { ourRound, ceilingRound, pollerRound, storagePerOccurrence, stopChild } = require('./bench/fire');
 const { apiSection } = require('./bench/api');
 const { calendarSection } = require('./bench/calendar');
+const { importSection, conflictsSection } = require('./bench/import');
+const { webhooksSection } = require('./bench/webhooks');
 const { redisMemoryPerScheduler, reconcilePasses, postgresPerSchedule } = require('./bench/scale');
-const { render, TARGETS } = require('./bench/report');
+const { render, TARGETS, AIMS } = require('./bench/report');
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
-const WRITE = !QUICK || args.has('--write');
+const SECTIONS = ['recurrence', 'fire', 'webhooks', 'api', 'calendar', 'scale', 'conflicts', 'import'];
+const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='));
+const ONLY = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',').filter(Boolean)) : null;
+for (const name of ONLY ?? []) {
+  if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (the sections: ${SECTIONS.join(', ')})`);
+}
+const runs = (section) => !ONLY || ONLY.has(section);
+const WRITE = !ONLY && (!QUICK || args.has('--write'));
 const DB_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/scheduler_bench';
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 const DOC = path.resolve(__dirname, '../docs/BENCHMARKS.md');
 
 const SIZES = QUICK
-  ? { fire: [1000], dataset: 10_000, owned: 2000, memory: 10_000, apiSeconds: 3, recurrenceSteps: 100_000 }
-  : { fire: [1000, 10_000], dataset: 100_000, owned: 2000, memory: 10_000, apiSeconds: 8, recurrenceSteps: undefined };
+  ? {
+      fire: [1000],
+      dataset: 10_000,
+      owned: 2000,
+      memory: 10_000,
+      apiSeconds: 3,
+      recurrenceSteps: 100_000,
+      imports: [1000],
+      conflictRuns: 5,
+      webhookFire: 1000,
+      webhookPairs: 1,
+    }
+  : {
+      fire: [1000, 10_000],
+      dataset: 100_000,
+      owned: 2000,
+      memory: 10_000,
+      apiSeconds: 8,
+      recurrenceSteps: undefined,
+      imports: [1000, 10_000],
+      conflictRuns: 20,
+      webhookFire: 10_000,
+      webhookPairs: 2,
+    };
+/** Deliveries one worker makes at once in the webhooks section (the worker's default, WEBHOOK_CONCURRENCY). */
+const WEBHOOK_CONCURRENCY = 10;
 const WORKER_COUNTS = [1, 2];
 const CONCURRENCY = 50;
 const API_CONNECTIONS = 16;
@@ -124,76 +159,111 @@ async function main() {
     results.machine = await machineInfo(ctx.pg, ctx.redis);
     results.machine.background = await waitQuiet(QUICK ? 10_000 : 90_000);
 
-    log('1. recurrence');
-    results.recurrence = runRecurrenceBench(SIZES.recurrenceSteps ? { steps: SIZES.recurrenceSteps } : {});
-    results.expansion = runExpansionBench({ schedules: SIZES.owned });
-
-    log('2. fire lag and throughput');
-    const rounds = [];
-    let storage = null;
-    for (const n of SIZES.fire) {
-      for (const workers of WORKER_COUNTS) {
-        log(`  N=${n}: ours, ${workers} worker(s)`);
-        const r = await ourRound(ctx, { n, workers, concurrency: CONCURRENCY });
-        log(
-          `    p50 ${fmt.ms(r.lag.p50)} p99 ${fmt.ms(r.lag.p99)} drain ${fmt.ms(r.drainMs)} ${fmt.num(r.jobsPerSecond)} Jobs/s, dup ${r.duplicates} lost ${r.losses}`,
-        );
-        rounds.push(r);
-        if (n === SIZES.fire[SIZES.fire.length - 1]) storage = await storagePerOccurrence(ctx.pg);
-        log(`  N=${n}: ceiling, ${workers} worker(s)`);
-        const c = await ceilingRound(ctx, { n, workers, concurrency: CONCURRENCY });
-        log(`    p50 ${fmt.ms(c.lag.p50)} p99 ${fmt.ms(c.lag.p99)} drain ${fmt.ms(c.drainMs)} ${fmt.num(c.jobsPerSecond)} Jobs/s`);
-        rounds.push(c);
-      }
-      log(`  N=${n}: poller baseline`);
-      const p = await pollerRound(ctx, { n });
-      log(`    tick work ${fmt.ms(p.insert.max)}, simulated mean lag ${fmt.ms(p.lag.mean)}`);
-      rounds.push(p);
+    if (ONLY) log(`--only: ${[...ONLY].join(', ')}`);
+    if (runs('recurrence')) {
+      log('1. recurrence');
+      results.recurrence = runRecurrenceBench(SIZES.recurrenceSteps ? { steps: SIZES.recurrenceSteps } : {});
+      results.expansion = runExpansionBench({ schedules: SIZES.owned });
     }
-    results.fire = { sizes: SIZES.fire, concurrency: CONCURRENCY, rounds, storage };
-    for (const r of rounds) {
+
+    if (runs('fire')) {
+      log('2. fire lag and throughput');
+      const rounds = [];
+      let storage = null;
+      for (const n of SIZES.fire) {
+        for (const workers of WORKER_COUNTS) {
+          log(`  N=${n}: ours, ${workers} worker(s)`);
+          const r = await ourRound(ctx, { n, workers, concurrency: CONCURRENCY });
+          log(
+            `    p50 ${fmt.ms(r.lag.p50)} p99 ${fmt.ms(r.lag.p99)} drain ${fmt.ms(r.drainMs)} ${fmt.num(r.jobsPerSecond)} Jobs/s, dup ${r.duplicates} lost ${r.losses}`,
+          );
+          rounds.push(r);
+          if (n === SIZES.fire[SIZES.fire.length - 1]) storage = await storagePerOccurrence(ctx.pg);
+          log(`  N=${n}: ceiling, ${workers} worker(s)`);
+          const c = await ceilingRound(ctx, { n, workers, concurrency: CONCURRENCY });
+          log(`    p50 ${fmt.ms(c.lag.p50)} p99 ${fmt.ms(c.lag.p99)} drain ${fmt.ms(c.drainMs)} ${fmt.num(c.jobsPerSecond)} Jobs/s`);
+          rounds.push(c);
+        }
+        log(`  N=${n}: poller baseline`);
+        const p = await pollerRound(ctx, { n });
+        log(`    tick work ${fmt.ms(p.insert.max)}, simulated mean lag ${fmt.ms(p.lag.mean)}`);
+        rounds.push(p);
+      }
+      results.fire = { sizes: SIZES.fire, concurrency: CONCURRENCY, rounds, storage };
+    }
+
+    if (runs('webhooks')) {
+      log('2b. webhooks: fire with and without a job.created webhook');
+      results.webhooks = await webhooksSection(ctx, {
+        n: SIZES.webhookFire,
+        workers: 1,
+        concurrency: CONCURRENCY,
+        pairs: SIZES.webhookPairs,
+        webhookConcurrency: WEBHOOK_CONCURRENCY,
+      });
+    }
+    for (const r of [...(results.fire?.rounds ?? []), ...(results.webhooks?.rounds ?? [])]) {
       if (r.duplicates || r.losses || r.wrongInstant) {
         failed = true;
         results.observations.push(
-          `**${r.kind} N=${r.n}${r.workers ? `, ${r.workers} worker(s)` : ''}: ${r.duplicates} duplicate(s), ${r.losses} lost, ${r.wrongInstant || 0} at a wrong instant.**`,
+          `**${r.kind} N=${r.n}${r.workers ? `, ${r.workers} worker(s)` : ''}${r.withWebhook !== undefined ? (r.withWebhook ? ', with webhook' : ', without webhook') : ''}: ${r.duplicates} duplicate(s), ${r.losses} lost, ${r.wrongInstant || 0} at a wrong instant.**`,
         );
       }
     }
 
-    log(`3./4. dataset: ${SIZES.dataset} schedules`);
-    await truncateAll(ctx.pg);
     const benchUser = `bench-${runId}-owner`;
-    const campaignIds = await insertCampaigns(ctx.pg, benchUser, CAMPAIGNS);
-    const rows = mixedRows(SIZES.dataset, { benchUser, owned: SIZES.owned, campaignIds, runId });
-    const t0 = Date.now();
-    await insertSchedules(ctx.pg, rows);
-    await ctx.pg.query('ANALYZE');
-    results.dataset = {
-      rows: rows.length,
-      owned: SIZES.owned,
-      users: 1 + Math.ceil((rows.length - SIZES.owned) / 100),
-      campaigns: CAMPAIGNS,
-      insertSeconds: (Date.now() - t0) / 1000,
-    };
+    if (['api', 'scale', 'calendar', 'conflicts'].some(runs)) {
+      log(`3./4. dataset: ${SIZES.dataset} schedules`);
+      await truncateAll(ctx.pg);
+      const campaignIds = await insertCampaigns(ctx.pg, benchUser, CAMPAIGNS);
+      const rows = mixedRows(SIZES.dataset, { benchUser, owned: SIZES.owned, campaignIds, runId });
+      const t0 = Date.now();
+      await insertSchedules(ctx.pg, rows);
+      await ctx.pg.query('ANALYZE');
+      results.dataset = {
+        rows: rows.length,
+        owned: SIZES.owned,
+        users: 1 + Math.ceil((rows.length - SIZES.owned) / 100),
+        campaigns: CAMPAIGNS,
+        insertSeconds: (Date.now() - t0) / 1000,
+      };
 
-    log('3. API');
-    results.api = await apiSection(ctx, { benchUser, durationSeconds: SIZES.apiSeconds, connections: API_CONNECTIONS });
+      if (runs('api')) {
+        log('3. API');
+        results.api = await apiSection(ctx, { benchUser, durationSeconds: SIZES.apiSeconds, connections: API_CONNECTIONS });
+      }
 
-    log('4. scale');
-    const memory = await redisMemoryPerScheduler(ctx, rows, Math.min(SIZES.memory, rows.length));
-    const reconcile = await reconcilePasses(ctx);
-    const postgres = await postgresPerSchedule(ctx.pg);
-    results.scale = { memory, reconcile, postgres };
+      if (runs('scale')) {
+        log('4. scale');
+        const memory = await redisMemoryPerScheduler(ctx, rows, Math.min(SIZES.memory, rows.length));
+        const reconcile = await reconcilePasses(ctx);
+        const postgres = await postgresPerSchedule(ctx.pg);
+        results.scale = { memory, reconcile, postgres };
+      }
 
-    // After the scale section: the feed's 500 extra schedules do not change its figures.
-    log('3b. calendar and iCal feed');
-    results.calendar = await calendarSection(ctx, {
-      benchUser,
-      firstPageRuns: QUICK ? 20 : 100,
-      fullMonthRuns: QUICK ? 1 : 3,
-      feedRuns: QUICK ? 5 : 20,
-      feedSchedules: 500,
-    });
+      // After the scale section: the feed's 500 extra schedules do not change its figures.
+      if (runs('calendar')) {
+        log('3b. calendar and iCal feed');
+        results.calendar = await calendarSection(ctx, {
+          benchUser,
+          firstPageRuns: QUICK ? 20 : 100,
+          fullMonthRuns: QUICK ? 1 : 3,
+          feedRuns: QUICK ? 5 : 20,
+          feedSchedules: 500,
+        });
+      }
+
+      if (runs('conflicts')) {
+        log('5b. conflicts over a month');
+        results.conflicts = await conflictsSection(ctx, { benchUser, runs: SIZES.conflictRuns });
+      }
+    }
+
+    // Last: its schedules (in workspaces of their own) would add to the dataset's tables.
+    if (runs('import')) {
+      log('5. import');
+      results.import = await importSection(ctx, { sizes: SIZES.imports });
+    }
 
     addObservations(results);
   } catch (error) {
@@ -212,7 +282,7 @@ async function main() {
     fs.writeFileSync(DOC, text);
     log(`wrote ${path.relative(process.cwd(), DOC)}`);
   } else {
-    log('--quick: docs/BENCHMARKS.md left as it was (add --write to overwrite it)');
+    log(`${ONLY ? '--only' : '--quick'}: docs/BENCHMARKS.md left as it was${ONLY ? '' : ' (add --write to overwrite it)'}`);
   }
   log(`done in ${fmt.sec(results.durationSeconds, 0)}`);
   if (failed) process.exitCode = 1;
@@ -245,13 +315,13 @@ async function waitQuiet(maxMs) {
 /** Facts the figures show on their own (targets missed, scaling with a second worker). */
 function addObservations(results) {
   const obs = results.observations;
-  for (const r of results.recurrence) {
+  for (const r of results.recurrence ?? []) {
     const target = TARGETS[r.type];
     if (target && r.occurrences_per_second < target) {
       obs.push(`Recurrence ${r.type}: ${fmt.num(r.occurrences_per_second)}/s is below its target of ${fmt.num(target)}/s.`);
     }
   }
-  for (const n of results.fire.sizes) {
+  for (const n of results.fire?.sizes ?? []) {
     const ours = results.fire.rounds.filter((r) => r.kind === 'ours' && r.n === n);
     const one = ours.find((r) => r.workers === 1);
     const two = ours.find((r) => r.workers === 2);
@@ -270,9 +340,32 @@ function addObservations(results) {
       if (r.log.errors.length) obs.push(`N=${fmt.num(n)}, ${r.workers} worker(s): worker errors: ${r.log.errors.join('; ')}`);
     }
   }
-  for (const c of Object.values(results.api.results)) {
+  for (const c of Object.values(results.api?.results ?? {})) {
     const bad = c.result.non2xx + c.result.errors + c.result.timeouts;
     if (bad) obs.push(`API ${c.label}: ${fmt.num(bad)} of ${fmt.num(c.result.requestsTotal)} responses were errors or non-2xx.`);
+  }
+  for (const r of results.import?.results ?? []) {
+    if (r.kind !== 'commit') continue;
+    const all = Math.max(r.ms, r.schedulersMs);
+    if (r.n >= 10_000 && !(all < AIMS.importCommitMs)) {
+      obs.push(
+        `Import of ${fmt.num(r.n)} rows: committed with every scheduler in ${fmt.ms(all)}, over the aim of ${fmt.ms(AIMS.importCommitMs)}.`,
+      );
+    }
+    if (r.schedulers < r.n) obs.push(`Import of ${fmt.num(r.n)} rows: only ${fmt.num(r.schedulers)} schedulers appeared.`);
+  }
+  const w = results.webhooks;
+  if (w) {
+    const slower = 1 / w.summary.throughput - 1;
+    if (!(slower <= AIMS.webhookSlowdown)) {
+      obs.push(
+        `Webhooks: firing with a job.created webhook ran at ${fmt.ratio(w.summary.throughput)} the throughput without one, ` +
+          `over the aim of at most ${fmt.pct(AIMS.webhookSlowdown)} slower.`,
+      );
+    }
+    for (const r of w.rounds.filter((x) => x.withWebhook && !x.after?.complete)) {
+      obs.push(`Webhooks: a round delivered ${fmt.num(r.after?.distinct)} of ${fmt.num(r.n)} job.created events before stalling.`);
+    }
   }
 }
 

@@ -8,7 +8,8 @@ const JOB_CONFIG = { publisher_domain: 'bench.example.com', llm_provider: 'anthr
 
 /**
  * Inserts schedule rows as the API stores them: where the schema has `recurrence_rule` (the
- * compiled rule the API keeps with each schedule), it is filled in too.
+ * compiled rule the API keeps with each schedule), it is filled in too. A row's `jobConfig`
+ * replaces JOB_CONFIG for it.
  */
 async function insertSchedules(pg, rows, chunk = 5000) {
   const { rowCount: hasRule } = await pg.query(
@@ -21,10 +22,10 @@ async function insertSchedules(pg, rows, chunk = 5000) {
       `INSERT INTO scheduled_jobs (id, user_id, workspace_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern,
                                    timezone, status, next_run_at, job_config${hasRule ? ', recurrence_rule' : ''})
        SELECT id, user_id, 'user:' || user_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern, timezone, status, next_run_at,
-              $11::jsonb${hasRule ? ', rule::jsonb' : ''}
+              coalesce(config::jsonb, $11::jsonb)${hasRule ? ', rule::jsonb' : ''}
          FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-                     $8::text[], $9::text[], $10::timestamptz[], $12::text[])
-           AS t(id, user_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern, timezone, status, next_run_at, rule)`,
+                     $8::text[], $9::text[], $10::timestamptz[], $12::text[], $13::text[])
+           AS t(id, user_id, campaign_id, name, schedule_type, scheduled_at, recurrence_pattern, timezone, status, next_run_at, rule, config)`,
       [
         col((r) => r.id),
         col((r) => r.userId),
@@ -38,6 +39,7 @@ async function insertSchedules(pg, rows, chunk = 5000) {
         col((r) => (r.nextRunAt ? r.nextRunAt.toISOString() : null)),
         JSON.stringify(JOB_CONFIG),
         col((r) => (r.rule ? JSON.stringify(r.rule) : null)),
+        col((r) => (r.jobConfig ? JSON.stringify(r.jobConfig) : null)),
       ],
     );
   }

@@ -46,7 +46,7 @@ async function stopChild(child, graceMs = 30_000) {
 }
 
 /** `node services/worker/dist/main.js` on our database and prefix; its JSON log is tallied. */
-function spawnWorker(ctx, prefix, concurrency) {
+function spawnWorker(ctx, prefix, concurrency, extraEnv = {}) {
   const child = spawn(process.execPath, [WORKER_MAIN], {
     cwd: ROOT,
     env: {
@@ -60,6 +60,7 @@ function spawnWorker(ctx, prefix, concurrency) {
       // Only the start-up reconcile pass: a periodic pass would land at a random point of the drain.
       RECONCILE_INTERVAL_SECONDS: '3600',
       JWT_SECRET: ctx.jwtSecret,
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -182,8 +183,11 @@ async function queueCounts(ctx, name, prefix) {
 /**
  * One measurement: N daily schedules due at T (bulk SQL insert + syncScheduler, 50 in flight),
  * `workers` worker processes started and ready before T, then Jobs counted as they commit.
+ * Hooks (the webhooks section uses them): `prepare(rows)` after the insert, before the
+ * schedulers; `workerEnv` added to the workers' environment; `afterDrain({ T, children })` once
+ * every Job is visible, before the workers stop (its result is the round's `after`).
  */
-async function ourRound(ctx, { n, workers, concurrency }) {
+async function ourRound(ctx, { n, workers, concurrency, prepare, workerEnv, afterDrain }) {
   const est = ctx.calibration;
   let marginMs = 2500 + n * (est.insertMsPerRow + est.syncMsPerScheduler + est.reconcileMsPerSchedule) + est.workerStartMs * 1.5;
   for (let attempt = 1; ; attempt++) {
@@ -195,12 +199,13 @@ async function ourRound(ctx, { n, workers, concurrency }) {
     const T = wholeSecondAfter(setupStart + marginMs);
     const { rows, rule } = fireRows(n, T, ctx.runId);
     await insertSchedules(ctx.pg, rows);
+    if (prepare) await prepare(rows);
     const inserted = Date.now();
     const queue = createOccurrenceQueue({ connection: ctx.redis, prefix });
     await runPool(rows, SYNC_CONCURRENCY, (r) => syncScheduler(queue, { id: r.id, version: 1, rule }));
     await queue.close();
     const synced = Date.now();
-    const children = Array.from({ length: workers }, () => spawnWorker(ctx, prefix, concurrency));
+    const children = Array.from({ length: workers }, () => spawnWorker(ctx, prefix, concurrency, workerEnv));
     let ready;
     try {
       await waitWorkersReady(ctx, prefix, children, 120_000);
@@ -224,12 +229,12 @@ async function ourRound(ctx, { n, workers, concurrency }) {
       continue;
     }
     est.workerStartMs = Math.max(est.workerStartMs, ready - synced);
-    const result = await measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup, marginMs });
+    const result = await measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup, afterDrain });
     return { ...result, otherLoad };
   }
 }
 
-async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup }) {
+async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup, afterDrain }) {
   await sleep(T.getTime() - Date.now());
   const cpu0 = cpuSnapshot();
   const workerCpu0 = children.map((c) => processCpuSeconds(c.pid));
@@ -242,6 +247,7 @@ async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, 
   const result = await inspectJobs(ctx, { n, T });
   result.content = await queueCounts(ctx, CONTENT_JOBS_QUEUE, prefix);
   result.occurrenceQueue = await queueCounts(ctx, 'schedule-occurrences', prefix);
+  const after = afterDrain ? await afterDrain({ T, children }) : undefined;
   await Promise.all(children.map((c) => stopChild(c)));
   await deleteKeys(ctx.redis, `${prefix}:*`);
   const log = { outcomes: {}, duplicates: 0, attemptFailures: 0, firstFailures: [], errors: [] };
@@ -268,6 +274,7 @@ async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, 
     handedOver,
     sessions,
     log,
+    after,
     ...result,
   };
 }

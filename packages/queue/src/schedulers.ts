@@ -210,6 +210,32 @@ export function syncSchedulerAfterCommit(
   return afterCommit(operation, { schedule_id: spec.id }, report, () => syncScheduler(queue, spec), schedulerWrite(operation));
 }
 
+/** Scheduler writes one bulk sync keeps in flight. */
+export const BULK_SYNC_CONCURRENCY = 256;
+
+/**
+ * `syncSchedulerAfterCommit` for many schedules at once (an import's commit): `concurrency`
+ * writes in flight, a new one started as soon as one finishes (no batch waits for its slowest
+ * write), each under the after-commit policy. Never throws; the number of writes that failed.
+ */
+export async function syncSchedulersAfterCommit(
+  queue: Queue<OccurrencePayload>,
+  specs: readonly SchedulerSpec[],
+  report: AfterCommitReport,
+  concurrency = BULK_SYNC_CONCURRENCY,
+): Promise<number> {
+  let next = 0;
+  let failed = 0;
+  const lane = async () => {
+    while (next < specs.length) {
+      const spec = specs[next++];
+      if (!(await syncSchedulerAfterCommit(queue, spec, report))) failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, lane));
+  return failed;
+}
+
 /**
  * Removes the scheduler of a schedule that was deleted or will not fire again, after the commit
  * that said so (the after-commit policy: a failure is logged and counted, and the reconciler

@@ -16,6 +16,7 @@ import {
   OccurrencePayload,
   removeScheduler,
   syncSchedulerAfterCommit,
+  syncSchedulersAfterCommit,
 } from '../src';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -60,6 +61,43 @@ describe('scheduler writes after a PostgreSQL commit', () => {
     expect(await syncSchedulerAfterCommit(queue, { id, version: 2, rule: null }, report)).toBe(true);
     expect(warnings).toEqual([]);
     expect(counted).toEqual([]);
+  });
+
+  it('when many schedules are synced at once, then every scheduler is written (a pool smaller than the list), removals too, and none failed', async () => {
+    const { report, warnings, counted } = recorder();
+    const ids = Array.from({ length: 23 }, () => randomUUID());
+    await syncSchedulerAfterCommit(queue, { id: ids[22], version: 1, rule: daily() }, report);
+    // The last one must not fire: its scheduler goes.
+    const specs = ids.map((id, i) => ({ id, version: 2, rule: i === 22 ? null : daily() }));
+    expect(await syncSchedulersAfterCommit(queue, specs, report, 4)).toBe(0);
+    for (const id of ids.slice(0, 22)) expect((await queue.getJobScheduler(id))?.template?.data).toEqual({ schedule_id: id, version: 2 });
+    expect(await queue.getJobScheduler(ids[22])).toBeUndefined();
+    expect([warnings, counted]).toEqual([[], []]);
+    expect(await syncSchedulersAfterCommit(queue, [], report)).toBe(0);
+  });
+
+  it('when Redis fails during a bulk sync, then it does not throw: the failures are counted, each logged with its schedule id', async () => {
+    const connection = createRedis(REDIS_URL);
+    const broken = createOccurrenceQueue({ connection, prefix: `test-${randomUUID().slice(0, 8)}` });
+    broken.on('error', () => undefined);
+    await broken.waitUntilReady();
+    connection.disconnect();
+    try {
+      const { report, warnings, counted } = recorder();
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      expect(
+        await syncSchedulersAfterCommit(
+          broken,
+          ids.map((id) => ({ id, version: 1, rule: daily() })),
+          report,
+          2,
+        ),
+      ).toBe(5);
+      expect(counted).toEqual(Array(5).fill('upsert'));
+      expect(warnings.map((w) => w.fields.schedule_id).sort()).toEqual([...ids].sort());
+    } finally {
+      await broken.close().catch(() => undefined);
+    }
   });
 
   it('when Redis fails, then nothing throws: each failure is logged with the schedule id and counted by operation', async () => {

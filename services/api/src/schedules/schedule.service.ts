@@ -31,7 +31,13 @@ import {
   ScheduleType,
   type Blackout,
 } from '@scheduler/recurrence';
-import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
+import {
+  AfterCommitReport,
+  BULK_SYNC_CONCURRENCY,
+  removeScheduler,
+  syncSchedulerAfterCommit,
+  syncSchedulersAfterCommit,
+} from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
@@ -226,11 +232,10 @@ export class ScheduleService {
     return saved;
   }
 
-  /** After the commit of schedules created together (an import): their schedulers, `concurrency` writes at a time. */
-  async syncCreated(schedules: ScheduledJob[], concurrency = 256): Promise<void> {
-    for (let i = 0; i < schedules.length; i += concurrency) {
-      await Promise.all(schedules.slice(i, i + concurrency).map((s) => this.sync(s, ruleOf(s))));
-    }
+  /** After the commit of schedules created together (an import): their schedulers, `concurrency` writes in flight. */
+  async syncCreated(schedules: ScheduledJob[], concurrency = BULK_SYNC_CONCURRENCY): Promise<void> {
+    const specs = schedules.map((s) => ({ id: s.id, version: s.version, rule: firesAgain(s) ? ruleOf(s) : null, nextRunAt: s.nextRunAt }));
+    await syncSchedulersAfterCommit(this.deps.occurrenceQueue, specs, this.afterCommit, concurrency);
   }
 
   async list(caller: Caller, filters: ScheduleFilters, page: Page): Promise<[ScheduledJob[], number]> {

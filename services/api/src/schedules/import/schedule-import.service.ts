@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   blackoutsForCampaign,
   blackoutsFrom,
@@ -20,6 +19,7 @@ import { validateBody } from '../../http/validation';
 import { IDEMPOTENCY_KEY_HEADER } from '../run-now';
 import { CreateScheduleDto } from '../schedule.dto';
 import { newSchedule, ScheduleService, type ScheduleRefs } from '../schedule.service';
+import { insertAll } from './bulk-insert';
 import { bodyOfCells, readHeader } from './columns';
 import type { ConflictWarning } from '../../conflicts/conflicts.mapper';
 import { ConflictService } from '../../conflicts/conflicts.service';
@@ -29,8 +29,6 @@ import { readCsv } from './csv';
 export const MAX_IMPORT_ROWS = 10_000;
 /** The body limit of `POST /schedule/import` (CSV and JSON): room for 10,000 rows of about 1.6 kB. */
 export const IMPORT_BODY_LIMIT = '16mb';
-/** Rows per INSERT statement of a commit (about 30 parameters a row: under PostgreSQL's 65,535). */
-const INSERT_CHUNK = 1000;
 
 /** One error of a row: the file's row number (a CSV file's line; a JSON array's position from 1), the field, what is wrong. */
 export interface RowError {
@@ -339,12 +337,8 @@ export class ScheduleImportService {
       const report = reportOf(false, file, checked, null);
       if (report.invalid > 0 || file.header) throw refused(report);
       const created = checked.map((c) => c.schedule!);
-      for (let i = 0; i < created.length; i += INSERT_CHUNK) {
-        // The insert returns the generated columns (id, defaults, timestamps) onto the entities.
-        await tx
-          .getRepository(ScheduledJob)
-          .insert(created.slice(i, i + INSERT_CHUNK) as unknown as QueryDeepPartialEntity<ScheduledJob>[]);
-      }
+      // In bulk (unnest of one array per column); the generated columns (defaults, timestamps) come back onto the entities.
+      await insertAll(tx, ScheduledJob, created);
       checked.forEach((c, index) => (c.report.id = created[index].id));
       report.import_id = randomUUID();
       const table = tx.getRepository(ScheduleImport).metadata.tableName;
