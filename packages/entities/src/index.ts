@@ -20,3 +20,4 @@ export * from './schedule-lifecycle';
 export * from './approval';
 export * from './planning';
 export * from './campaign-status';
+export * from './reads';

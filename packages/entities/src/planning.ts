@@ -4,6 +4,7 @@ import { blackoutsForCampaign, blackoutsFrom, expansionBlackoutOf } from './blac
 import { expansionOf, type RunCounts } from './schedule-lifecycle';
 import type { CampaignWindow } from './schedule-rule';
 import { ScheduledJob } from './scheduled-job.entity';
+import { readAll } from './reads';
 
 /** What a schedule's runs are computed with besides its own columns (the lifecycle's `UserSkips`). */
 export interface Planning {
@@ -32,21 +33,22 @@ const WORKSPACE_SKIPS_FROM = 200;
 export async function loadPlanningAll<S extends Planned>(manager: EntityManager, schedules: S[], now: Date): Promise<void> {
   if (schedules.length === 0) return;
   const from = planFrom(schedules, now);
-  const [rows, blackouts] = await Promise.all([
+  const [rows, blackouts] = await readAll(manager, [
     // A large batch (the calendar's every schedule): the workspace's skips, on its index, rather
     // than thousands of ids sent and parsed (the other schedules' rows are not looked up). A small
     // one: one array parameter, however many schedules (an IN list is slow to build).
-    schedules.length >= WORKSPACE_SKIPS_FROM
-      ? manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
-          `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE workspace_id = $1 AND occurrence_at >= $2`,
-          [schedules[0].workspaceId, from],
-        )
-      : manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
-          `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
-          [schedules.map((s) => s.id), from],
-        ),
-    blackoutsFrom(manager, schedules[0].workspaceId, from),
-  ]);
+    () =>
+      schedules.length >= WORKSPACE_SKIPS_FROM
+        ? manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
+            `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE workspace_id = $1 AND occurrence_at >= $2`,
+            [schedules[0].workspaceId, from],
+          )
+        : manager.query<{ scheduled_job_id: string; occurrence_at: Date }[]>(
+            `SELECT scheduled_job_id, occurrence_at FROM schedule_skips WHERE scheduled_job_id = ANY($1::uuid[]) AND occurrence_at >= $2`,
+            [schedules.map((s) => s.id), from],
+          ),
+    () => blackoutsFrom(manager, schedules[0].workspaceId, from),
+  ] as const);
   const skips = new Map<string, Date[]>();
   for (const r of rows) {
     const list = skips.get(r.scheduled_job_id);

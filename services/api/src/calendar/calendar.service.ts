@@ -6,6 +6,7 @@ import {
   expansionOf,
   loadPlanningAll,
   pauseOf,
+  readAll,
   ruleOf,
   ScheduledJob,
   type JobStatus,
@@ -464,22 +465,23 @@ async function planStreams(
   const templates = filter.publisherDomain ? 'LEFT JOIN job_templates t ON t.id = s.template_id' : '';
   // The workspace's campaigns are read beside the schedules (a schedule's campaign of another
   // workspace is none, as the campaign lookup by the workspace has it).
-  const [rows, campaigns] = await Promise.all([
-    manager.query<ScheduleRow[]>(
-      `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version
+  const [rows, campaigns] = await readAll(manager, [
+    () =>
+      manager.query<ScheduleRow[]>(
+        `SELECT s.id, s.name, s.workspace_id, s.campaign_id, s.status, s.next_run_at, s.run_count, s.max_runs, s.version
          FROM scheduled_jobs s
          ${templates}
          LEFT JOIN campaigns c ON c.id = s.campaign_id
         WHERE ${where.join(' AND ')}
         ORDER BY s.id`,
-      params,
-    ),
-    campaignsOf(manager, workspaceId),
-  ]);
-  const [rules, domains] = await Promise.all([
-    rulesOf(manager, workspaceId, rows),
-    options.publisherDomains ? publisherDomainsOf(manager, workspaceId, rows) : null,
-  ]);
+        params,
+      ),
+    () => campaignsOf(manager, workspaceId),
+  ] as const);
+  const [rules, domains] = await readAll(manager, [
+    () => rulesOf(manager, workspaceId, rows),
+    () => (options.publisherDomains ? publisherDomainsOf(manager, workspaceId, rows) : Promise.resolve(null)),
+  ] as const);
   const schedules = rows.map((r) => planScheduleOf(r, campaigns, domains));
   await loadPlanningAll(manager, schedules, now);
 

@@ -7,6 +7,7 @@ import {
   expansionOf,
   JobTemplate,
   pauseOf,
+  readAll,
   type ScheduledJob,
 } from '@scheduler/entities';
 import { describeOccurrence, expandOccurrences, parseSchedule, type RecurrenceRule } from '@scheduler/recurrence';
@@ -155,16 +156,17 @@ export class ConflictService {
     const to = new Date(until + settings.windowMinutes * MINUTE_MS);
     const campaignIds = [...new Set(rows.map((r) => r.schedule.campaignId).filter((id): id is string => !!id))];
     const templateIds = [...new Set(rows.map((r) => r.schedule.templateId).filter((id): id is string => !!id))];
-    const [campaigns, templates, blackouts, existing] = await Promise.all([
-      campaignIds.length ? manager.getRepository(Campaign).findBy({ workspaceId, id: In(campaignIds) }) : [],
-      templateIds.length
-        ? manager
-            .getRepository(JobTemplate)
-            .find({ select: { id: true, publisherDomain: true }, where: { workspaceId, id: In(templateIds) } })
-        : [],
-      blackoutsFrom(manager, workspaceId, now),
-      occurrencesOf(manager, workspaceId, now, to, now),
-    ]);
+    const [campaigns, templates, blackouts, existing] = await readAll(manager, [
+      () => (campaignIds.length ? manager.getRepository(Campaign).findBy({ workspaceId, id: In(campaignIds) }) : Promise.resolve([])),
+      () =>
+        templateIds.length
+          ? manager
+              .getRepository(JobTemplate)
+              .find({ select: { id: true, publisherDomain: true }, where: { workspaceId, id: In(templateIds) } })
+          : Promise.resolve([]),
+      () => blackoutsFrom(manager, workspaceId, now),
+      () => occurrencesOf(manager, workspaceId, now, to, now),
+    ] as const);
     const campaignById = new Map(campaigns.map((c) => [c.id, c]));
     const domainOfTemplate = new Map(templates.map((t) => [t.id, t.publisherDomain]));
     const occurrences = existing;
