@@ -61,10 +61,28 @@ export function checkPattern(type: ScheduleType, pattern: string | null, wallMs:
       if (pattern === null) {
         return { ok: false, message: 'is required for cron schedules (e.g. "0 9 * * 1")' };
       }
-      const r = parseCron(pattern);
-      return r.ok ? { ok: true, text: r.spec.text, matcher: new CronMatcher(r.spec) } : { ok: false, message: r.message };
+      return cronCheck(pattern);
     }
   }
+}
+
+/** How many distinct cron expressions `cronCheck` keeps (oldest forgotten first). */
+export const CRON_CHECK_CACHE_SIZE = 1000;
+const cronChecks = new Map<string, PatternCheck>();
+
+/**
+ * A cron expression's check and matcher, kept by its text: neither depends on the schedule's start,
+ * and the matcher is immutable, so the rows of an import (or the pages of a calendar) that share an
+ * expression parse it once.
+ */
+function cronCheck(pattern: string): PatternCheck {
+  const known = cronChecks.get(pattern);
+  if (known) return known;
+  const r = parseCron(pattern);
+  const check: PatternCheck = r.ok ? { ok: true, text: r.spec.text, matcher: new CronMatcher(r.spec) } : { ok: false, message: r.message };
+  if (cronChecks.size >= CRON_CHECK_CACHE_SIZE) cronChecks.delete(cronChecks.keys().next().value as string);
+  cronChecks.set(pattern, check);
+  return check;
 }
 
 export function isScheduleType(v: unknown): v is ScheduleType {
