@@ -14,6 +14,7 @@ import { ScheduleImport } from './schedule-import.entity';
 import { OutboxEvent } from './outbox-event.entity';
 import { Webhook, WebhookAttempt, WebhookDelivery } from './webhook.entity';
 import { WorkspaceSettings } from './workspace-settings.entity';
+import { AuditLogEntry } from './audit-log.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
 import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-ScheduleRecurrenceRule';
@@ -28,6 +29,7 @@ import { Imports1764300000013 } from './migrations/1764300000013-Imports';
 import { TemplateLibrary1764300000014 } from './migrations/1764300000014-TemplateLibrary';
 import { Outbox1764300000016 } from './migrations/1764300000016-Outbox';
 import { WorkspaceSettings1764300000015 } from './migrations/1764300000015-WorkspaceSettings';
+import { AuditLog1764300000018 } from './migrations/1764300000018-AuditLog';
 
 export const ENTITIES = [
   Campaign,
@@ -45,6 +47,7 @@ export const ENTITIES = [
   WebhookDelivery,
   WebhookAttempt,
   WorkspaceSettings,
+  AuditLogEntry,
 ];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
@@ -61,6 +64,7 @@ export const MIGRATIONS = [
   TemplateLibrary1764300000014,
   WorkspaceSettings1764300000015,
   Outbox1764300000016,
+  AuditLog1764300000018,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */

@@ -12,6 +12,7 @@ export * from './schedule-import.entity';
 export * from './outbox-event.entity';
 export * from './webhook.entity';
 export * from './webhook-url';
+export * from './audit-log.entity';
 export * from './data-source';
 export * from './job-config';
 export * from './schedule-rule';

@@ -14,6 +14,7 @@ import { templateApi, templateRoutes } from './templates/template.routes';
 import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
 import { conflictApi, conflictRoutes } from './conflicts/conflicts.routes';
 import { settingsApi, settingsRoutes } from './settings/settings.routes';
+import { auditApi, auditRoutes } from './audit/audit.routes';
 import { importBodyParsers, scheduleImportApi, scheduleImportRoutes } from './schedules/import/schedule-import.routes';
 import { jobApi, jobRoutes } from './jobs/job.routes';
 import { runApi, runRoutes } from './runs/run.routes';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(calendarApi.options.base, calendarRoutes(deps, limits));
   api.use(webhookApi.options.base, webhookRoutes(deps, limits));
   api.use(settingsApi.options.base, settingsRoutes(deps, limits));
+  api.use(auditApi.options.base, auditRoutes(deps, limits));
   app.use(icalRoutes(deps, limits));
   app.use(API_BASE, api);
   app.use(webRoutes());

@@ -30,6 +30,7 @@ import { icalApi } from '../calendar/ical.routes';
 import { scheduleApi } from '../schedules/schedule.routes';
 import { conflictApi } from '../conflicts/conflicts.routes';
 import { settingsApi } from '../settings/settings.routes';
+import { auditApi } from '../audit/audit.routes';
 import { scheduleImportApi } from '../schedules/import/schedule-import.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
@@ -64,6 +65,7 @@ export const GROUPS: DocumentedGroup[] = [
   blackoutApi,
   webhookApi,
   settingsApi,
+  auditApi,
 ];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
@@ -79,6 +81,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   calendar: 'Every occurrence of the schedules in a window, and iCal feeds of it.',
   webhooks: 'Signed HTTP notifications of events (Standard Webhooks), their delivery log and redelivery.',
   settings: "The workspace's settings (conflict warnings).",
+  audit: 'Who changed what: every change a member made, newest first.',
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });
