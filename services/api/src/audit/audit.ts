@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AuditAction, AuditEntityType, AuditFieldChange } from '@scheduler/entities';
 import type { Caller } from '../http/auth';
@@ -14,6 +15,17 @@ const SECRET_COLUMN = /secret|token/;
  * a schedule's normalized `recurrence_rule` (its own fields, recorded, say the same).
  */
 const SKIPPED_COLUMNS = new Set(['id', 'workspace_id', 'user_id', 'updated_by', 'created_at', 'updated_at', 'version', 'recurrence_rule']);
+
+/**
+ * A secret's value in a snapshot: only its fingerprint (SHA-256), so that a rotation shows as a
+ * change while the entry holds `[redacted]` on both sides and never the value.
+ */
+class Redacted {
+  constructor(readonly fingerprint: string) {}
+  toJSON(): string {
+    return REDACTED;
+  }
+}
 
 /** An object's fields as an entry records them: column names, dates as ISO strings, numbers as numbers. */
 export type AuditSnapshot = Record<string, unknown>;
@@ -37,19 +49,24 @@ export function auditSnapshot(manager: EntityManager, entity: object): AuditSnap
     const name = column.databaseName;
     if (SKIPPED_COLUMNS.has(name) || column.isCreateDate || column.isUpdateDate || column.isVersion) continue;
     const value = normalize(column.getEntityValue(entity), column.type);
-    out[name] = SECRET_COLUMN.test(name) && value !== null ? REDACTED : value;
+    out[name] =
+      SECRET_COLUMN.test(name) && value !== null ? new Redacted(createHash('sha256').update(JSON.stringify(value)).digest('hex')) : value;
   }
   return out;
 }
 
 /** A JSON text with object keys in order: jsonb returns keys in its own order, which is no change. */
 function canonical(value: unknown): string {
+  if (value instanceof Redacted) return `redacted:${value.fingerprint}`;
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
 }
+
+/** What an entry holds of a snapshot's value: a secret as `[redacted]`. */
+const outward = (value: unknown): unknown => (value instanceof Redacted ? REDACTED : value);
 
 /**
  * Each field whose value differs between the snapshots, `{ old, new }`: a create (no before) has
@@ -62,10 +79,8 @@ export function auditChanges(before: AuditSnapshot | null, after: AuditSnapshot 
   for (const name of names) {
     const old = before?.[name] ?? null;
     const next = after?.[name] ?? null;
-    const secret = SECRET_COLUMN.test(name);
-    if (!secret && canonical(old) === canonical(next)) continue;
-    if (secret && before && after && old === next) continue;
-    changes[name] = { old, new: next };
+    if (canonical(old) === canonical(next)) continue;
+    changes[name] = { old: outward(old), new: outward(next) };
   }
   return changes;
 }
