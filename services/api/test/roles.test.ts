@@ -131,6 +131,7 @@ const TABLES = [
   'outbox_events',
   'webhook_deliveries',
   'workspace_settings',
+  'audit_log',
 ];
 
 describe('roles: the matrix over every operation', () => {
