@@ -1440,6 +1440,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's audit log, newest first
+         * @description Every change a member of the workspace made (create, update, delete, pause, resume, use, copy, run, skip, import, approve, reject, cancel, feed, webhook and settings changes), one entry per change, written in the same transaction as the change: a refused or rolled-back request leaves none. Every member sees the workspace’s entries (members share its objects); another workspace’s are never listed. Paged by an opaque `cursor`.
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3266,6 +3290,49 @@ export interface components {
              * @enum {string}
              */
             conflict_scope?: "publisher_domain" | "all";
+        };
+        AuditLog: {
+            /** @description This page, newest first (ties by id, descending). */
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor=` (with the same filters) for the next page; null on the last. */
+            next_cursor: string | null;
+        };
+        AuditEntry: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change committed (its transaction’s time).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            at: string;
+            /** @description The `sub` of the member who made the change. */
+            actor: string;
+            /**
+             * @description What the member did.
+             * @enum {string}
+             */
+            action: "create" | "update" | "delete" | "pause" | "resume" | "favorite" | "use" | "copy" | "run" | "skip" | "unskip" | "import" | "cancel" | "approve" | "reject" | "rotate" | "test" | "redeliver";
+            /**
+             * @description What kind of object changed.
+             * @enum {string}
+             */
+            entity_type: "campaign" | "template" | "schedule" | "job" | "blackout" | "feed" | "webhook" | "settings";
+            /** @description The object's id (for `settings`: the workspace). */
+            entity_id: string;
+            /** @description Each changed field by its API name: a create has every field from null, a delete every field to null. */
+            changes: {
+                [key: string]: components["schemas"]["AuditFieldChange"];
+            };
+            /** @description The request’s `X-Request-Id` (as in the request log). */
+            request_id: string | null;
+        };
+        /** @description One field: dates as ISO 8601 strings; a secret as `"[redacted]"`. */
+        AuditFieldChange: {
+            /** @description The value before (null: the object was created, or the field was empty). */
+            old: unknown;
+            /** @description The value after (null: the object was deleted, or the field was emptied). */
+            new: unknown;
         };
     };
     responses: {
@@ -6331,6 +6398,51 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /** @description Only entries about this kind of object. */
+                entity_type?: "campaign" | "template" | "schedule" | "job" | "blackout" | "feed" | "webhook" | "settings";
+                /** @description Only entries about this object (its id; for `settings`, the workspace's). */
+                entity_id?: string;
+                /** @description Only entries of this action. */
+                action?: "create" | "update" | "delete" | "pause" | "resume" | "favorite" | "use" | "copy" | "run" | "skip" | "unskip" | "import" | "cancel" | "approve" | "reject" | "rotate" | "test" | "redeliver";
+                /** @description Only changes made by this member (`sub`). */
+                actor?: string;
+                /** @description Only entries at or after this instant. An ISO 8601 date-time with `Z` or an offset. */
+                from?: string;
+                /** @description Only entries before this instant. An ISO 8601 date-time with `Z` or an offset. */
+                to?: string;
+                /** @description Entries per page. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the audit log. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLog"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["ServiceUnavailable"];

@@ -15,6 +15,7 @@ import { OutboxEvent } from './outbox-event.entity';
 import { Webhook, WebhookAttempt, WebhookDelivery } from './webhook.entity';
 import { WorkspaceSettings } from './workspace-settings.entity';
 import { EmailDelivery, NotificationSetting } from './notification.entity';
+import { AuditLogEntry } from './audit-log.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-InitialSchema';
 import { JobQueuedAt1764300000001 } from './migrations/1764300000001-JobQueuedAt';
 import { ScheduleRecurrenceRule1764300000002 } from './migrations/1764300000002-ScheduleRecurrenceRule';
@@ -30,6 +31,7 @@ import { TemplateLibrary1764300000014 } from './migrations/1764300000014-Templat
 import { Outbox1764300000016 } from './migrations/1764300000016-Outbox';
 import { WorkspaceSettings1764300000015 } from './migrations/1764300000015-WorkspaceSettings';
 import { Notifications1764300000017 } from './migrations/1764300000017-Notifications';
+import { AuditLog1764300000018 } from './migrations/1764300000018-AuditLog';
 
 export const ENTITIES = [
   Campaign,
@@ -49,6 +51,7 @@ export const ENTITIES = [
   WorkspaceSettings,
   NotificationSetting,
   EmailDelivery,
+  AuditLogEntry,
 ];
 export const MIGRATIONS = [
   InitialSchema1764300000000,
@@ -66,6 +69,7 @@ export const MIGRATIONS = [
   WorkspaceSettings1764300000015,
   Outbox1764300000016,
   Notifications1764300000017,
+  AuditLog1764300000018,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */

@@ -13,6 +13,7 @@ export * from './outbox-event.entity';
 export * from './webhook.entity';
 export * from './notification.entity';
 export * from './webhook-url';
+export * from './audit-log.entity';
 export * from './data-source';
 export * from './job-config';
 export * from './schedule-rule';

@@ -56,7 +56,7 @@ export async function insertJob(ds: DataSource, fields: Fields<Job>): Promise<Jo
   return repo.save(repo.create({ status: 'pending', config: {}, ...owned(fields) }));
 }
 
-/** The tables whose rows belong to a user (each has `user_id`). */
+/** The tables whose rows belong to a user (each has `user_id`, or another column in `OWNER_COLUMN`). */
 export const USER_TABLES = [
   'campaigns',
   'job_templates',
@@ -66,8 +66,12 @@ export const USER_TABLES = [
   'blackouts',
   'calendar_feeds',
   'webhooks',
+  'audit_log',
 ] as const;
 export type UserTable = (typeof USER_TABLES)[number];
+
+/** Who a row belongs to where it is not `user_id`: an audit entry is its actor's. */
+const OWNER_COLUMN: Partial<Record<UserTable, string>> = { audit_log: 'actor' };
 
 /** Every row of a user, as JSON text by table and id: equal snapshots mean byte-for-byte unchanged rows. */
 export type UserRows = Record<UserTable, Map<string, string>>;
@@ -78,7 +82,8 @@ export function emptyUserRows(): UserRows {
 
 export async function userRows(ds: DataSource, userId: string): Promise<UserRows> {
   const sql = USER_TABLES.map(
-    (table) => `SELECT '${table}' AS tbl, t.id::text AS id, row_to_json(t)::text AS row FROM ${table} t WHERE t.user_id = $1`,
+    (table) =>
+      `SELECT '${table}' AS tbl, t.id::text AS id, row_to_json(t)::text AS row FROM ${table} t WHERE t.${OWNER_COLUMN[table] ?? 'user_id'} = $1`,
   ).join(' UNION ALL ');
   const rows = await ds.query<{ tbl: UserTable; id: string; row: string }[]>(sql, [userId]);
   const out = emptyUserRows();

@@ -15,6 +15,7 @@ import { scheduleApi, scheduleRoutes } from './schedules/schedule.routes';
 import { conflictApi, conflictRoutes } from './conflicts/conflicts.routes';
 import { settingsApi, settingsRoutes } from './settings/settings.routes';
 import { notificationApi, notificationRoutes } from './notifications/notification.routes';
+import { auditApi, auditRoutes } from './audit/audit.routes';
 import { importBodyParsers, scheduleImportApi, scheduleImportRoutes } from './schedules/import/schedule-import.routes';
 import { jobApi, jobRoutes } from './jobs/job.routes';
 import { runApi, runRoutes } from './runs/run.routes';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(webhookApi.options.base, webhookRoutes(deps, limits));
   api.use(settingsApi.options.base, settingsRoutes(deps, limits));
   api.use(notificationApi.options.base, notificationRoutes(deps, limits));
+  api.use(auditApi.options.base, auditRoutes(deps, limits));
   app.use(icalRoutes(deps, limits));
   app.use(API_BASE, api);
   app.use(webRoutes());

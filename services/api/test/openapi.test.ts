@@ -1281,6 +1281,19 @@ describe('contract: email notifications', () => {
   });
 });
 
+describe('contract: the audit log', () => {
+  it('list → 200 with the entries of a change (and a next_cursor while more remain)', async () => {
+    const user = newUserId();
+    const created = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', user, { name: 'audited' });
+    await send('put', '/api/v1/campaigns/{id}', `/api/v1/campaigns/${created.body.id}`, user, { name: 'audited again' });
+    const page = await api().get('/api/v1/audit?limit=1').set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/audit', page).body).toMatchObject({
+      items: [{ action: 'update', entity_type: 'campaign', entity_id: created.body.id }],
+      next_cursor: expect.any(String),
+    });
+  });
+});
+
 describe('contract: calendar and feeds', () => {
   it("calendar → 200; feeds: create → 201 (another workspace's campaign → 404), list → 200, rotate → 200, delete → 204; the .ics → 200, 404", async () => {
     const user = newUserId();

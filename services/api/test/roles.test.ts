@@ -134,6 +134,7 @@ const TABLES = [
   'workspace_settings',
   'notification_settings',
   'email_deliveries',
+  'audit_log',
 ];
 
 describe('roles: the matrix over every operation', () => {

@@ -333,6 +333,8 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/schedule/suggestions?publisher_domain=a.example.com&count=10',
       '/settings',
       '/notifications',
+      // A's audit log: B's refused attempts add nothing to it.
+      '/audit?limit=200',
     ];
     const responses: Record<string, string> = {};
     for (const path of paths) {
@@ -545,6 +547,11 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       '/schedule/suggestions?publisher_domain=a.example.com&count=50',
       '/settings',
       '/notifications',
+      '/audit',
+      `/audit?entity_id=${ids.campaign}`,
+      `/audit?entity_type=campaign&entity_id=${ids.campaign}`,
+      `/audit?entity_type=schedule&entity_id=${ids.schedule}&action=skip`,
+      `/audit?actor=${a}`,
     ];
     const allOfA = Object.values(ids);
     for (const path of lists) {

@@ -2,6 +2,7 @@ import { In, IsNull, MoreThan, Not, type EntityManager, type FindOptionsWhere } 
 import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { canonicalTimeZone } from '@scheduler/recurrence';
 import { AfterCommitReport, SchedulerSpec, syncSchedulerAfterCommit } from '@scheduler/queue';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { conflict, notFound, validationFailed } from '../http/errors';
@@ -107,6 +108,12 @@ export class BlackoutService {
           policy: dto.policy,
         }),
       );
+      await recordAudit(tx, caller, {
+        action: 'create',
+        entityType: 'blackout',
+        entityId: blackout.id,
+        after: auditSnapshot(tx, blackout),
+      });
       const specs = await rescheduleCovered(tx, caller.workspaceId, [blackout.campaignId], now);
       return { blackout, specs };
     });
@@ -146,6 +153,7 @@ export class BlackoutService {
     const { blackout, specs } = await this.deps.dataSource.transaction(async (tx) => {
       const blackout = await this.locked(tx, caller, id, expected);
       const before: Scope = blackout.campaignId;
+      const snapshot = auditSnapshot(tx, blackout);
       if (dto.campaign_id !== undefined) await this.ownCampaign(tx, caller, dto.campaign_id);
       if (dto.name !== undefined) blackout.name = dto.name;
       if (dto.start_date !== undefined) blackout.startDate = dto.start_date;
@@ -156,6 +164,13 @@ export class BlackoutService {
       const errors = spanErrors(blackout.startDate, blackout.endDate);
       if (errors.length) throw validationFailed(errors);
       const saved = await tx.getRepository(Blackout).save(blackout);
+      await recordAudit(tx, caller, {
+        action: 'update',
+        entityType: 'blackout',
+        entityId: id,
+        before: snapshot,
+        after: auditSnapshot(tx, saved),
+      });
       // Its name only changes what runs say, not when they happen.
       const changesRuns = Object.keys(dto).some((k) => k !== 'name' && (dto as Record<string, unknown>)[k] !== undefined);
       const specs = changesRuns ? await rescheduleCovered(tx, caller.workspaceId, [before, saved.campaignId], now) : [];
@@ -170,6 +185,13 @@ export class BlackoutService {
     const specs = await this.deps.dataSource.transaction(async (tx) => {
       const blackout = await this.locked(tx, caller, id, expected);
       await tx.getRepository(Blackout).delete({ id: blackout.id, workspaceId: caller.workspaceId });
+      await recordAudit(tx, caller, {
+        action: 'delete',
+        entityType: 'blackout',
+        entityId: id,
+        before: auditSnapshot(tx, blackout),
+        after: null,
+      });
       return rescheduleCovered(tx, caller.workspaceId, [blackout.campaignId], now);
     });
     await this.sync(specs);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Campaign, CalendarFeed } from '@scheduler/entities';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { notFound } from '../http/errors';
@@ -41,15 +42,20 @@ export class FeedService {
       if (!exists) throw notFound('Campaign');
     }
     const token = newFeedToken();
-    const feed = await this.repo.save(
-      this.repo.create({
-        userId: caller.userId,
-        workspaceId: caller.workspaceId,
-        campaignId,
-        name: dto.name,
-        tokenHash: feedTokenHash(token),
-      }),
-    );
+    const feed = await this.deps.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(CalendarFeed);
+      const saved = await repo.save(
+        repo.create({
+          userId: caller.userId,
+          workspaceId: caller.workspaceId,
+          campaignId,
+          name: dto.name,
+          tokenHash: feedTokenHash(token),
+        }),
+      );
+      await recordAudit(tx, caller, { action: 'create', entityType: 'feed', entityId: saved.id, after: auditSnapshot(tx, saved) });
+      return saved;
+    });
     return { feed, token };
   }
 
@@ -63,17 +69,29 @@ export class FeedService {
   }
 
   async remove(caller: Caller, id: string): Promise<void> {
-    const result = await this.repo.delete({ id, workspaceId: caller.workspaceId });
-    if (!result.affected) throw notFound('Feed');
+    await this.deps.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(CalendarFeed);
+      const feed = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
+      if (!feed) throw notFound('Feed');
+      await repo.delete({ id, workspaceId: caller.workspaceId });
+      await recordAudit(tx, caller, { action: 'delete', entityType: 'feed', entityId: id, before: auditSnapshot(tx, feed), after: null });
+    });
   }
 
   /** A new token for the feed; the old address stops working at once. */
   async rotate(caller: Caller, id: string): Promise<IssuedFeed> {
-    const feed = await this.repo.findOne({ where: { id, workspaceId: caller.workspaceId } });
-    if (!feed) throw notFound('Feed');
     const token = newFeedToken();
-    feed.tokenHash = feedTokenHash(token);
-    return { feed: await this.repo.save(feed), token };
+    const feed = await this.deps.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(CalendarFeed);
+      const feed = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
+      if (!feed) throw notFound('Feed');
+      const before = auditSnapshot(tx, feed);
+      feed.tokenHash = feedTokenHash(token);
+      const saved = await repo.save(feed);
+      await recordAudit(tx, caller, { action: 'rotate', entityType: 'feed', entityId: id, before, after: auditSnapshot(tx, saved) });
+      return saved;
+    });
+    return { feed, token };
   }
 
   /** The feed a token opens, or null (unknown, rotated away or deleted). */

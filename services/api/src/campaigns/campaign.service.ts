@@ -11,6 +11,7 @@ import {
   type CampaignSync,
 } from '@scheduler/entities';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { conflict, FieldError, notFound, validationFailed } from '../http/errors';
@@ -75,7 +76,11 @@ export class CampaignService {
       approvalTimeoutHours: null,
     });
     applyFields(campaign, dto);
-    return this.repo.save(campaign);
+    return this.deps.dataSource.transaction(async (tx) => {
+      const saved = await tx.getRepository(Campaign).save(campaign);
+      await recordAudit(tx, caller, { action: 'create', entityType: 'campaign', entityId: saved.id, after: auditSnapshot(tx, saved) });
+      return saved;
+    });
   }
 
   async list(
@@ -106,7 +111,7 @@ export class CampaignService {
    * campaign pauses it without either (a paused one keeps its own).
    */
   async update(caller: Caller, id: string, dto: UpdateCampaignDto, expected?: IfMatch): Promise<Campaign> {
-    return this.change(caller, id, expected, (campaign) => applyFields(campaign, dto));
+    return this.change(caller, id, expected, 'update', (campaign) => applyFields(campaign, dto));
   }
 
   /**
@@ -115,7 +120,7 @@ export class CampaignService {
    * campaign; 422 for a `resume_at` not in the future or not before the campaign's `end_date`.
    */
   async pause(caller: Caller, id: string, dto: PauseCampaignDto, expected?: IfMatch): Promise<Campaign> {
-    return this.change(caller, id, expected, (campaign, now) => {
+    return this.change(caller, id, expected, 'pause', (campaign, now) => {
       if (isClosedCampaign(campaign.status)) throw conflict(`The campaign is ${campaign.status}: it cannot be paused`);
       const errors: FieldError[] = [];
       const resumeAt = typeof dto.resume_at === 'string' ? parseInstant(dto.resume_at, 'resume_at', errors) : null;
@@ -130,7 +135,7 @@ export class CampaignService {
 
   /** `POST /campaigns/{id}/resume`: a paused campaign becomes active (as `PUT` with `status: active`); 409 unless paused. */
   async resume(caller: Caller, id: string, expected?: IfMatch): Promise<Campaign> {
-    return this.change(caller, id, expected, (campaign) => {
+    return this.change(caller, id, expected, 'resume', (campaign) => {
       if (campaign.status !== 'paused') throw conflict(`The campaign is ${campaign.status}, not paused`);
       setCampaignStatus(campaign, 'active');
     });
@@ -145,6 +150,7 @@ export class CampaignService {
     caller: Caller,
     id: string,
     expected: IfMatch | undefined,
+    action: 'update' | 'pause' | 'resume',
     edit: (campaign: Campaign, now: Date) => void,
   ): Promise<Campaign> {
     const now = this.deps.now();
@@ -155,8 +161,10 @@ export class CampaignService {
       if (!campaign) throw notFound('Campaign');
       assertMatches(expected, campaign, 'Campaign');
       const before = campaignBefore(campaign);
+      const snapshot = auditSnapshot(tx, campaign);
       edit(campaign, now);
       const saved = await tx.getRepository(Campaign).save(campaign);
+      await recordAudit(tx, caller, { action, entityType: 'campaign', entityId: id, before: snapshot, after: auditSnapshot(tx, saved) });
       return { campaign: saved, sync: await applyCampaignChange(tx, saved, before, now) };
     });
     await this.syncAfterCommit(sync);
@@ -183,6 +191,13 @@ export class CampaignService {
       assertMatches(expected, campaign, 'Campaign');
       const schedules = await tx.getRepository(ScheduledJob).find({ select: { id: true }, where: { campaignId: id } });
       await tx.getRepository(Campaign).delete({ id });
+      await recordAudit(tx, caller, {
+        action: 'delete',
+        entityType: 'campaign',
+        entityId: id,
+        before: auditSnapshot(tx, campaign),
+        after: null,
+      });
       return schedules.map((s) => s.id);
     });
     for (const scheduleId of scheduleIds) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);

@@ -146,6 +146,8 @@ export interface Caller {
   userId: string;
   workspaceId: string;
   roles: readonly Role[];
+  /** The request's id (`X-Request-Id`, as logged): the audit log's `request_id`. */
+  requestId?: string;
 }
 
 /** The personal workspace of a member: where a token without a workspace claim works. */
@@ -322,7 +324,7 @@ export function authenticate(config: JwtConfig): RequestHandler {
       req.authFailure = AUTH_FAILURES.missing;
     } else {
       const result = await verifyToken(match[1], config);
-      if ('caller' in result) req.caller = result.caller;
+      if ('caller' in result) req.caller = { ...result.caller, requestId: typeof req.id === 'string' ? req.id : undefined };
       else req.authFailure = result.failure;
     }
     next();

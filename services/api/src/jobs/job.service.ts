@@ -1,6 +1,7 @@
 import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
 import { Job, jobEventData, jobQueuedMarker, JOB_TRANSITIONS, JobStatus, recordEvent } from '@scheduler/entities';
 import { dequeueContentJob, handOverAfterCommit } from '@scheduler/queue';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { conflict, notFound, validationFailed } from '../http/errors';
@@ -115,6 +116,7 @@ export class JobService {
       if (!job) throw notFound('Job');
       assertMatches(expected, job, 'Job');
       if (isFinal(job.status)) throw conflict(`Job is ${job.status}, a final status: it can no longer change`);
+      const before = auditSnapshot(tx, job);
       if (dto.status !== undefined) {
         if (dto.status === job.status) throw conflict(`Job is already ${job.status}`);
         if (job.status === 'awaiting_approval' && dto.status !== 'cancelled') {
@@ -136,6 +138,8 @@ export class JobService {
       if (dto.status === 'completed' || dto.status === 'failed') {
         await recordEvent(tx, saved.workspaceId, `job.${dto.status}`, jobEventData(saved));
       }
+      const action = dto.status === 'cancelled' ? 'cancel' : 'update';
+      await recordAudit(tx, caller, { action, entityType: 'job', entityId: id, before, after: auditSnapshot(tx, saved) });
       return saved;
     });
     // After the commit: a cancelled Job that no pipeline has taken leaves the content queue.
@@ -196,6 +200,17 @@ export class JobService {
       const job = await repo.findOneBy({ id, workspaceId: caller.workspaceId });
       if (!job) throw notFound('Job');
       if (!changed.affected) throw conflict(`Job is ${job.status}, not awaiting_approval`);
+      // The conditional UPDATE changed an awaiting Job: before it, these fields were as every awaiting Job has them.
+      const after = auditSnapshot(tx, job);
+      const before = { ...after, status: 'awaiting_approval', decided_by: null, decided_at: null };
+      if (decision.status === 'cancelled') Object.assign(before, { status_reason: null, completed_at: null });
+      await recordAudit(tx, caller, {
+        action: decision.status === 'pending' ? 'approve' : 'reject',
+        entityType: 'job',
+        entityId: id,
+        before,
+        after,
+      });
       return job;
     });
   }

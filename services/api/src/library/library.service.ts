@@ -1,4 +1,5 @@
 import { JobTemplate } from '@scheduler/entities';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { notFound } from '../http/errors';
@@ -70,7 +71,7 @@ export class LibraryService {
         .execute();
       if (!counted.affected) throw notFound('Template');
       const source = await repo.findOneByOrFail({ id });
-      return repo.save(
+      const copy = await repo.save(
         repo.create({
           userId: caller.userId,
           workspaceId: caller.workspaceId,
@@ -91,6 +92,8 @@ export class LibraryService {
           copiedFrom: source.id,
         }),
       );
+      await recordAudit(tx, caller, { action: 'copy', entityType: 'template', entityId: copy.id, after: auditSnapshot(tx, copy) });
+      return copy;
     });
   }
 }

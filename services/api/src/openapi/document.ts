@@ -31,6 +31,7 @@ import { scheduleApi } from '../schedules/schedule.routes';
 import { conflictApi } from '../conflicts/conflicts.routes';
 import { settingsApi } from '../settings/settings.routes';
 import { notificationApi } from '../notifications/notification.routes';
+import { auditApi } from '../audit/audit.routes';
 import { scheduleImportApi } from '../schedules/import/schedule-import.routes';
 import { templateApi } from '../templates/template.routes';
 import { docsApi } from './docs.routes';
@@ -66,6 +67,7 @@ export const GROUPS: DocumentedGroup[] = [
   webhookApi,
   notificationApi,
   settingsApi,
+  auditApi,
 ];
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
@@ -82,6 +84,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   webhooks: 'Signed HTTP notifications of events (Standard Webhooks), their delivery log and redelivery.',
   notifications: "Each member's email notifications of the workspace's events (SMTP).",
   settings: "The workspace's settings (conflict warnings).",
+  audit: 'Who changed what: every change a member made, newest first.',
 };
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });

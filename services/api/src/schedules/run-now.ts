@@ -13,6 +13,7 @@ import {
 } from '@scheduler/entities';
 import { handOverAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
+import { recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { notFound, validationFailed, type FieldError } from '../http/errors';
@@ -159,6 +160,12 @@ export async function runNow(deps: AppDeps, caller: Caller, id: string, key: str
       [schedule.id, caller.userId, caller.workspaceId, job.id],
     );
     if (key !== undefined) await rememberKey(tx, caller, key, schedule.id, job.id);
+    await recordAudit(tx, caller, {
+      action: 'run',
+      entityType: 'schedule',
+      entityId: schedule.id,
+      changes: { job_id: { old: null, new: job.id } },
+    });
     return { job, replayed: false };
   });
   const { job } = result;

@@ -1,6 +1,7 @@
 import { MoreThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
 import { Campaign, endedStatus, expansionOf, nextRunOf, ruleOf, ScheduledJob, ScheduleSkip } from '@scheduler/entities';
 import { expandOccurrences } from '@scheduler/recurrence';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import { withPlanning } from './planning';
 import type { Caller } from '../http/auth';
@@ -102,12 +103,22 @@ export class ScheduleSkips {
       }
       if (!found) throw notAnOccurrence("is not one of the schedule's future occurrences (see GET /schedule/{id}/preview)");
       if (!later) throw notAnOccurrence('is the last run the schedule will make: pause or delete the schedule instead');
+      const before = auditSnapshot(tx, schedule);
       const skip = await skips.save(
         skips.create({ scheduledJobId: schedule.id, occurrenceAt: at, workspaceId: caller.workspaceId, createdBy: caller.userId }),
       );
       loaded.skips.push(at);
       await this.rescheduled(tx, loaded, now);
-      return { skip, schedule: await tx.getRepository(ScheduledJob).save(loaded), changed: true };
+      const saved = await tx.getRepository(ScheduledJob).save(loaded);
+      await recordAudit(tx, caller, {
+        action: 'skip',
+        entityType: 'schedule',
+        entityId: schedule.id,
+        before,
+        after: auditSnapshot(tx, saved),
+        changes: { skipped_occurrence: { old: null, new: at.toISOString() } },
+      });
+      return { skip, schedule: saved, changed: true };
     });
   }
 
@@ -120,9 +131,19 @@ export class ScheduleSkips {
         .getRepository(ScheduleSkip)
         .delete({ scheduledJobId: schedule.id, occurrenceAt: at, workspaceId: caller.workspaceId });
       if (!deleted.affected || at.getTime() <= now.getTime()) throw notFound('Skipped occurrence');
+      const before = auditSnapshot(tx, schedule);
       const loaded = await withPlanning(tx, schedule, now);
       await this.rescheduled(tx, loaded, now);
-      return tx.getRepository(ScheduledJob).save(loaded);
+      const saved = await tx.getRepository(ScheduledJob).save(loaded);
+      await recordAudit(tx, caller, {
+        action: 'unskip',
+        entityType: 'schedule',
+        entityId: schedule.id,
+        before,
+        after: auditSnapshot(tx, saved),
+        changes: { skipped_occurrence: { old: at.toISOString(), new: null } },
+      });
+      return saved;
     });
   }
 

@@ -39,6 +39,7 @@ import {
   syncSchedulersAfterCommit,
 } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { copySentFields } from '../http/fields';
@@ -227,7 +228,11 @@ export class ScheduleService {
       blackouts: (campaignId) => blackoutsCovering(this.deps.dataSource.manager, caller.workspaceId, campaignId, now),
     };
     const { schedule, rule } = await newSchedule(caller, dto, now, refs, this.repo);
-    const saved = await this.repo.save(schedule);
+    const saved = await this.deps.dataSource.transaction(async (tx) => {
+      const created = await tx.getRepository(ScheduledJob).save(schedule);
+      await recordAudit(tx, caller, { action: 'create', entityType: 'schedule', entityId: created.id, after: auditSnapshot(tx, created) });
+      return created;
+    });
     await this.sync(saved, rule);
     return saved;
   }
@@ -296,6 +301,7 @@ export class ScheduleService {
       const schedule = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!schedule) throw notFound('Scheduled job');
       assertMatches(expected, schedule, 'Schedule');
+      const before = auditSnapshot(tx, schedule);
       const ruleChanged = RULE_FIELDS.some((f) => dto[f] !== undefined);
       const campaignChanged = dto.campaign_id !== undefined && dto.campaign_id !== schedule.campaignId;
       const campaign = await this.ownCampaign(caller, dto.campaign_id === undefined ? schedule.campaignId : dto.campaign_id);
@@ -331,7 +337,9 @@ export class ScheduleService {
       if (changesFiring(edit)) schedule.version += 1;
       // The user's skips stay: the new rule's next run passes over them too.
       Object.assign(schedule, afterEdit(await withPlanning(tx, schedule, now), edit, rule, now, campaign));
-      return { schedule: await repo.save(schedule), rule };
+      const saved = await repo.save(schedule);
+      await recordAudit(tx, caller, { action: 'update', entityType: 'schedule', entityId: id, before, after: auditSnapshot(tx, saved) });
+      return { schedule: saved, rule };
     });
     await this.sync(schedule, rule);
     return schedule;
@@ -339,13 +347,22 @@ export class ScheduleService {
 
   async remove(caller: Caller, id: string, expected?: IfMatch): Promise<void> {
     const result = await this.deps.dataSource.transaction(async (tx) => {
-      if (expected !== undefined) {
-        const schedule = await tx
-          .getRepository(ScheduledJob)
-          .findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
-        if (schedule) assertMatches(expected, schedule, 'Schedule');
+      const schedule = await tx
+        .getRepository(ScheduledJob)
+        .findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
+      if (!schedule) return { affected: 0 };
+      assertMatches(expected, schedule, 'Schedule');
+      const deleted = await tx.getRepository(ScheduledJob).delete({ id, workspaceId: caller.workspaceId });
+      if (deleted.affected) {
+        await recordAudit(tx, caller, {
+          action: 'delete',
+          entityType: 'schedule',
+          entityId: id,
+          before: auditSnapshot(tx, schedule),
+          after: null,
+        });
       }
-      return tx.getRepository(ScheduledJob).delete({ id, workspaceId: caller.workspaceId });
+      return deleted;
     });
     if (!result.affected) throw notFound('Scheduled job');
     await removeScheduler(this.deps.occurrenceQueue, id, this.afterCommit);
@@ -359,9 +376,12 @@ export class ScheduleService {
       if (!schedule) throw notFound('Scheduled job');
       assertMatches(expected, schedule, 'Schedule');
       if (!canPause(schedule.status)) throw conflict(`Only an active schedule can be paused (status is ${schedule.status})`);
+      const before = auditSnapshot(tx, schedule);
       Object.assign(schedule, paused(schedule));
       schedule.version += 1;
-      return repo.save(schedule);
+      const saved = await repo.save(schedule);
+      await recordAudit(tx, caller, { action: 'pause', entityType: 'schedule', entityId: id, before, after: auditSnapshot(tx, saved) });
+      return saved;
     });
     await this.sync(schedule, null);
     return schedule;
@@ -380,13 +400,16 @@ export class ScheduleService {
       if (!schedule) throw notFound('Scheduled job');
       assertMatches(expected, schedule, 'Schedule');
       if (!canResume(schedule.status)) throw conflict(`Only a paused schedule can be resumed (status is ${schedule.status})`);
+      const before = auditSnapshot(tx, schedule);
       const rule = ruleOf(schedule);
       const campaign = schedule.campaignId ? await tx.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
       await withPlanning(tx, schedule, now);
       await recordSkippedWhilePaused(tx, schedule, rule, now, campaign, notActiveReason('paused'));
       Object.assign(schedule, resumed(schedule, rule, now, campaign));
       schedule.version += 1;
-      return { schedule: await repo.save(schedule), rule };
+      const saved = await repo.save(schedule);
+      await recordAudit(tx, caller, { action: 'resume', entityType: 'schedule', entityId: id, before, after: auditSnapshot(tx, saved) });
+      return { schedule: saved, rule };
     });
     await this.sync(schedule, rule);
     return schedule;

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_WORKSPACE_SETTINGS, WorkspaceSettings } from '@scheduler/entities';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { assertMatches, type IfMatch } from '../http/etag';
@@ -44,6 +45,8 @@ export class SettingsService {
       const row = await repo.findOneBy({ workspaceId: caller.workspaceId });
       assertMatches(expected, row ?? NO_ROW, 'The settings');
       const d = DEFAULT_WORKSPACE_SETTINGS;
+      // Before the first PUT the workspace has the defaults: the entry shows them as the old values.
+      const before = auditSnapshot(tx, row ?? repo.create({ workspaceId: caller.workspaceId, ...d }));
       const values = [
         caller.workspaceId,
         caller.userId,
@@ -60,7 +63,15 @@ export class SettingsService {
            conflict_scope = EXCLUDED.conflict_scope, updated_at = clock_timestamp()`,
         values,
       );
-      return repo.findOneByOrFail({ workspaceId: caller.workspaceId });
+      const saved = await repo.findOneByOrFail({ workspaceId: caller.workspaceId });
+      await recordAudit(tx, caller, {
+        action: 'update',
+        entityType: 'settings',
+        entityId: caller.workspaceId,
+        before,
+        after: auditSnapshot(tx, saved),
+      });
+      return saved;
     });
   }
 }

@@ -12,6 +12,7 @@ import {
   newJobValues,
 } from '@scheduler/entities';
 import { handOverAfterCommit } from '@scheduler/queue';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
@@ -74,7 +75,9 @@ export class TemplateService {
       const repo = tx.getRepository(JobTemplate);
       const template = repo.create({ userId: caller.userId, workspaceId: caller.workspaceId, tags: [], metadata: {} });
       applyFields(template, dto);
-      return repo.save(template);
+      const saved = await repo.save(template);
+      await recordAudit(tx, caller, { action: 'create', entityType: 'template', entityId: saved.id, after: auditSnapshot(tx, saved) });
+      return saved;
     });
   }
 
@@ -110,8 +113,11 @@ export class TemplateService {
       if (dto.campaign_id && dto.campaign_id.toLowerCase() !== template.campaignId) {
         await lockOwnCampaign(tx, caller.workspaceId, dto.campaign_id.toLowerCase());
       }
+      const before = auditSnapshot(tx, template);
       applyFields(template, dto);
-      return repo.save(template);
+      const saved = await repo.save(template);
+      await recordAudit(tx, caller, { action: 'update', entityType: 'template', entityId: id, before, after: auditSnapshot(tx, saved) });
+      return saved;
     });
   }
 
@@ -120,8 +126,11 @@ export class TemplateService {
       const repo = tx.getRepository(JobTemplate);
       const template = await repo.findOne({ where: { id, workspaceId: caller.workspaceId }, lock: { mode: 'pessimistic_write' } });
       if (!template) throw notFound('Template');
+      const before = auditSnapshot(tx, template);
       template.isFavorite = !template.isFavorite;
-      return repo.save(template);
+      const saved = await repo.save(template);
+      await recordAudit(tx, caller, { action: 'favorite', entityType: 'template', entityId: id, before, after: auditSnapshot(tx, saved) });
+      return saved;
     });
   }
 
@@ -134,7 +143,6 @@ export class TemplateService {
   async remove(caller: Caller, id: string, expected?: IfMatch): Promise<void> {
     await this.deps.dataSource.transaction(async (tx) => {
       const template = await tx.getRepository(JobTemplate).findOne({
-        select: { id: true, updatedAt: true },
         where: { id, workspaceId: caller.workspaceId },
         lock: { mode: 'pessimistic_write' },
       });
@@ -154,6 +162,13 @@ export class TemplateService {
         );
       }
       await tx.getRepository(JobTemplate).delete({ id });
+      await recordAudit(tx, caller, {
+        action: 'delete',
+        entityType: 'template',
+        entityId: id,
+        before: auditSnapshot(tx, template),
+        after: null,
+      });
     });
   }
 
@@ -167,7 +182,10 @@ export class TemplateService {
     const now = this.deps.now();
     const job = await this.deps.dataSource.transaction(async (tx) => {
       const templates = tx.getRepository(JobTemplate);
-      const found = await templates.findOne({ select: { id: true, campaignId: true }, where: { id, workspaceId: caller.workspaceId } });
+      const found = await templates.findOne({
+        select: { id: true, campaignId: true, lastUsedAt: true },
+        where: { id, workspaceId: caller.workspaceId },
+      });
       if (!found) throw notFound('Template');
       // Lock order campaign -> template, as a campaign's cascading delete takes them; the other
       // order deadlocks with it (the Job's foreign key needs the campaign row).
@@ -195,7 +213,7 @@ export class TemplateService {
       const problem = jobConfigProblem(config);
       if (problem) throw validationFailed([problem]);
       const jobs = tx.getRepository(Job);
-      return jobs.save(
+      const made = await jobs.save(
         jobs.create(
           // The member who used the template, in the workspace's Jobs; a campaign that requires
           // approval gates its template uses too.
@@ -214,6 +232,17 @@ export class TemplateService {
           ),
         ),
       );
+      await recordAudit(tx, caller, {
+        action: 'use',
+        entityType: 'template',
+        entityId: id,
+        changes: {
+          use_count: { old: template.useCount - 1, new: template.useCount },
+          last_used_at: { old: found.lastUsedAt?.toISOString() ?? null, new: now.toISOString() },
+          job_id: { old: null, new: made.id },
+        },
+      });
+      return made;
     });
     if (job.status === 'awaiting_approval') return job; // its approval hands it over
     await handOverAfterCommit(

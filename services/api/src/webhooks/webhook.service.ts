@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { checkWebhookTarget, PING_EVENT, recordEvent, Webhook, WebhookDelivery, type HostResolver } from '@scheduler/entities';
 import { createWebhookDeliveryQueue, enqueueWebhookDelivery, type WebhookDeliveryPayload } from '@scheduler/queue';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { conflict, notFound, validationFailed } from '../http/errors';
@@ -52,7 +53,7 @@ export class WebhookService {
       if ((await repo.countBy({ workspaceId: caller.workspaceId })) >= MAX_WEBHOOKS_PER_WORKSPACE) {
         throw conflict(`A workspace has at most ${MAX_WEBHOOKS_PER_WORKSPACE} webhooks (MAX_WEBHOOKS_PER_WORKSPACE): delete one first`);
       }
-      return repo.save(
+      const webhook = await repo.save(
         repo.create({
           userId: caller.userId,
           workspaceId: caller.workspaceId,
@@ -65,6 +66,8 @@ export class WebhookService {
           failingSince: null,
         }),
       );
+      await recordAudit(tx, caller, { action: 'create', entityType: 'webhook', entityId: webhook.id, after: auditSnapshot(tx, webhook) });
+      return webhook;
     });
   }
 
@@ -101,6 +104,7 @@ export class WebhookService {
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     return this.deps.dataSource.transaction(async (tx) => {
       const webhook = await this.locked(tx, caller, id, expected);
+      const before = auditSnapshot(tx, webhook);
       if (dto.url !== undefined) webhook.url = dto.url;
       if (dto.events !== undefined) webhook.events = dto.events;
       if (dto.description !== undefined) webhook.description = dto.description;
@@ -109,7 +113,9 @@ export class WebhookService {
         webhook.enabled = dto.enabled;
         webhook.disabledReason = null;
       }
-      return tx.getRepository(Webhook).save(webhook);
+      const saved = await tx.getRepository(Webhook).save(webhook);
+      await recordAudit(tx, caller, { action: 'update', entityType: 'webhook', entityId: id, before, after: auditSnapshot(tx, saved) });
+      return saved;
     });
   }
 
@@ -118,6 +124,13 @@ export class WebhookService {
     await this.deps.dataSource.transaction(async (tx) => {
       const webhook = await this.locked(tx, caller, id, expected);
       await tx.getRepository(Webhook).delete({ id: webhook.id, workspaceId: caller.workspaceId });
+      await recordAudit(tx, caller, {
+        action: 'delete',
+        entityType: 'webhook',
+        entityId: id,
+        before: auditSnapshot(tx, webhook),
+        after: null,
+      });
     });
   }
 
@@ -126,13 +139,20 @@ export class WebhookService {
     return this.deps.dataSource.transaction(async (tx) => {
       const webhook = await this.locked(tx, caller, id);
       if (!webhook.enabled) throw conflict('Webhook is disabled: enable it (PUT enabled: true) before testing it');
-      return recordEvent(
+      const eventId = await recordEvent(
         tx,
         caller.workspaceId,
         PING_EVENT,
         { webhook_id: webhook.id, message: 'ping from content-scheduler' },
         webhook.id,
       );
+      await recordAudit(tx, caller, {
+        action: 'test',
+        entityType: 'webhook',
+        entityId: id,
+        changes: { event_id: { old: null, new: eventId } },
+      });
+      return eventId;
     });
   }
 
@@ -172,11 +192,20 @@ export class WebhookService {
       });
       if (!delivery) throw notFound('Delivery');
       if (!webhook.enabled) throw conflict('Webhook is disabled: enable it (PUT enabled: true) before redelivering');
+      const before = { delivery_id: delivery.id, round: delivery.round, status: delivery.status };
       delivery.round += 1;
       delivery.status = 'pending';
       delivery.nextRetryAt = null;
       delivery.deliveredAt = null;
-      return repo.save(delivery);
+      const saved = await repo.save(delivery);
+      await recordAudit(tx, caller, {
+        action: 'redeliver',
+        entityType: 'webhook',
+        entityId: id,
+        before,
+        after: { delivery_id: saved.id, round: saved.round, status: saved.status },
+      });
+      return saved;
     });
     await enqueueWebhookDelivery(this.deliveryQueue, delivery, this.deps.config.webhooks.retryDelaysMs.length).catch((error: unknown) =>
       this.deps.logger.warn({ err: error, delivery_id: delivery.id }, 'redeliver: queueing failed; the sweep will queue it'),

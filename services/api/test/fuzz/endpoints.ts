@@ -5,6 +5,8 @@
  */
 import fc, { Arbitrary } from 'fast-check';
 import {
+  AUDIT_ACTIONS,
+  AUDIT_ENTITY_TYPES,
   CAMPAIGN_STATUSES,
   EVENT_TYPES,
   JOB_STATUSES,
@@ -799,6 +801,26 @@ export const ENDPOINTS: Endpoint[] = [
     weight: 2,
   },
   { name: 'GET /settings', method: 'get', base: '/settings', weight: 1 },
+  // the audit log
+  {
+    name: 'GET /audit',
+    method: 'get',
+    base: '/audit',
+    query: {
+      entity_type: oneOf(AUDIT_ENTITY_TYPES),
+      entity_id: fc.oneof(uuidParam('campaign', 'template', 'schedule', 'job', 'feed', 'webhook'), fc.constantFrom('x'.repeat(201), '%00')),
+      action: oneOf(AUDIT_ACTIONS),
+      actor: fc.constantFrom('user-1', '', ' ', 'x'.repeat(256), "' OR 1=1 --"),
+      from: instantParam,
+      to: instantParam,
+      limit: fc.constantFrom('1', '50', '200', '0', '201', '-1', 'x', ''),
+      cursor: fc.oneof(
+        fc.constantFrom('', 'x', 'WzEsImEiXQ', 'W10', '%FF', 'a'.repeat(201)),
+        fc.string({ maxLength: 60 }).map((text) => Buffer.from(text).toString('base64url')),
+      ),
+    },
+    weight: 2,
+  },
   {
     name: 'PUT /settings',
     method: 'put',

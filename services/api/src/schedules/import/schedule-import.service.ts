@@ -17,6 +17,7 @@ import type { Caller } from '../../http/auth';
 import { AppError, validationFailed, type FieldError } from '../../http/errors';
 import { validateBody } from '../../http/validation';
 import { IDEMPOTENCY_KEY_HEADER } from '../run-now';
+import { auditSnapshot, recordAudits } from '../../audit/audit';
 import { CreateScheduleDto } from '../schedule.dto';
 import { newSchedule, ScheduleService, type ScheduleRefs } from '../schedule.service';
 import { insertAll } from './bulk-insert';
@@ -347,6 +348,18 @@ export class ScheduleImportService {
         [report.import_id, caller.workspaceId, caller.userId, digest, created.length, created.map((s) => s.id), JSON.stringify(report)],
       );
       if (key !== undefined) await this.rememberKey(tx, caller, key, report.import_id);
+      const importId = report.import_id;
+      await recordAudits(
+        tx,
+        caller,
+        created.map((s) => ({
+          action: 'import',
+          entityType: 'schedule' as const,
+          entityId: s.id,
+          after: auditSnapshot(tx, s),
+          changes: { import_id: { old: null, new: importId } },
+        })),
+      );
       return { report, created };
     });
     if ('replay' in outcome && outcome.replay) return { status: 201, report: outcome.replay, replayed: true };
