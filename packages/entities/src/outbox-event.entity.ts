@@ -88,3 +88,17 @@ export function jobEventData(job: {
     ...(job.errorMessage ? { error_message: job.errorMessage } : {}),
   };
 }
+
+/**
+ * The events of a Job the API just made (run now, a template use), in its transaction: `job.created`,
+ * and `job.awaiting_approval` as well when an approval gate holds it — the same pair, with the same
+ * data, as the worker's materialize statement writes for a schedule's occurrence.
+ */
+export async function recordJobCreated(
+  manager: EntityManager,
+  job: Parameters<typeof jobEventData>[0] & { workspaceId: string },
+): Promise<void> {
+  const data = jobEventData(job);
+  await recordEvent(manager, job.workspaceId, 'job.created', data);
+  if (job.status === 'awaiting_approval') await recordEvent(manager, job.workspaceId, 'job.awaiting_approval', data);
+}

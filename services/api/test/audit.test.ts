@@ -69,12 +69,15 @@ const anything = () => expect.anything() as unknown;
 
 /**
  * One line per write route the router serves. A route added without a line here fails the walk.
- * `PUT /api/v1/notifications` (issue #13 part 4, on another branch) joins with this line, once its
- * service records `{action: 'update', entityType: 'settings', entityId: "notifications:<sub>"}`:
- *
- *   'PUT /api/v1/notifications': { body: () => ({ email: 'walk@example.com', events: ['run.missed'] }), action: 'update', entity: (ids) => ['settings', `notifications:${ids.member}`], kind: 'created', changes: () => ({ email: change(null, 'walk@example.com'), events: change(null, ['run.missed']) }) },
  */
 const WALK: Record<string, Step> = {
+  'PUT /api/v1/notifications': {
+    body: () => ({ email: 'walk@example.com', events: ['run.missed'] }),
+    action: 'update',
+    entity: (ids) => ['settings', `notifications:${ids.member}`],
+    kind: 'created',
+    changes: () => ({ email: change(null, 'walk@example.com'), events: change(null, ['run.missed']) }),
+  },
   'POST /api/v1/campaigns': {
     body: () => ({ name: 'walked campaign', color: '#abcdef' }),
     action: 'create',

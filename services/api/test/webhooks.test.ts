@@ -4,11 +4,22 @@
  * 422 naming the field for unknown events and bad URLs, the SSRF guard on create and update
  * (without `WEBHOOK_ALLOW_PRIVATE_NETWORKS`), isolation (another workspace's webhook is a 404),
  * and the events the API writes in the same transaction as its change (`PATCH /jobs/{id}` to
- * completed or failed; a campaign's pause and resume), none for a change refused.
+ * completed or failed; a Job made by run now or a template use; a campaign's pause and resume),
+ * none for a change refused.
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook as Verifier } from 'standardwebhooks';
-import { apiAs, createCampaign, expectProblem, insertJob, newUserId } from '@scheduler/testkit';
+import {
+  apiAs,
+  createCampaign,
+  createSchedule,
+  createTemplate,
+  expectProblem,
+  inHours,
+  insertJob,
+  newUserId,
+  useTemplate,
+} from '@scheduler/testkit';
 import { useTestApp } from './helpers';
 
 /** A public address literal: passes the guard without DNS (nothing is delivered from these tests). */
@@ -189,6 +200,29 @@ describe('webhooks API', () => {
       ['job.failed', broken.id],
     ]);
     expect(events[1].payload).toMatchObject({ status: 'failed', error_message: 'LLM timeout' });
+  });
+
+  it('when a Job is made by run now or a template use, then job.created is written with it (and job.awaiting_approval when gated); a replayed run now writes none', async () => {
+    const userId = newUserId();
+    const api = as(userId);
+    const template = await createTemplate(t, userId);
+    const schedule = await createSchedule(t, userId, { template_id: template.id, schedule_type: 'daily', scheduled_at: inHours(2) });
+    const ran = await api.post(`/schedule/${schedule.id}/run`).set('Idempotency-Key', 'events-once');
+    expect(ran.status).toBe(201);
+    expect((await api.post(`/schedule/${schedule.id}/run`).set('Idempotency-Key', 'events-once')).body.id).toBe(ran.body.id);
+    const used = await useTemplate(t, userId, template.id as string);
+    const gated = await createCampaign(t, userId, { requires_approval: true });
+    const held = await useTemplate(t, userId, (await createTemplate(t, userId, { campaign_id: gated.id })).id as string);
+    expect(held.status).toBe('awaiting_approval');
+    const events = await eventsOf(`user:${userId}`);
+    expect(events.map((e) => [e.type, e.payload.job_id])).toEqual([
+      ['job.created', ran.body.id],
+      ['job.created', used.id],
+      ['job.created', held.id],
+      ['job.awaiting_approval', held.id],
+    ]);
+    expect(events[0].payload).toMatchObject({ status: 'pending', schedule_id: schedule.id });
+    expect(events[3].payload).toMatchObject({ status: 'awaiting_approval', campaign_id: gated.id });
   });
 
   it('when a campaign is paused and resumed through the API, then campaign.paused and campaign.resumed are written', async () => {

@@ -1,4 +1,5 @@
 import { NotificationSetting } from '@scheduler/entities';
+import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
 import { assertMatches, type IfMatch } from '../http/etag';
@@ -33,13 +34,22 @@ export class NotificationService {
       const key = { workspaceId: caller.workspaceId, userId: caller.userId };
       const row = await repo.findOneBy(key);
       assertMatches(expected, row ?? NO_ROW, 'The notification settings');
+      const before = auditSnapshot(tx, row ?? repo.create(key));
       // Always a new `updated_at` (and ETag), even when nothing changed.
       await tx.query(
         `INSERT INTO notification_settings (workspace_id, user_id, email, events) VALUES ($1, $2, $3, $4)
          ON CONFLICT (workspace_id, user_id) DO UPDATE SET email = EXCLUDED.email, events = EXCLUDED.events, updated_at = clock_timestamp()`,
         [caller.workspaceId, caller.userId, dto.email, dto.events],
       );
-      return repo.findOneByOrFail(key);
+      const saved = await repo.findOneByOrFail(key);
+      await recordAudit(tx, caller, {
+        action: 'update',
+        entityType: 'settings',
+        entityId: `notifications:${caller.userId}`,
+        before,
+        after: auditSnapshot(tx, saved),
+      });
+      return saved;
     });
   }
 }

@@ -10,6 +10,7 @@ import {
   ScheduledJob,
   ScheduleRun,
   newJobValues,
+  recordJobCreated,
 } from '@scheduler/entities';
 import { handOverAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
@@ -160,6 +161,7 @@ export async function runNow(deps: AppDeps, caller: Caller, id: string, key: str
       [schedule.id, caller.userId, caller.workspaceId, job.id],
     );
     if (key !== undefined) await rememberKey(tx, caller, key, schedule.id, job.id);
+    await recordJobCreated(tx, job);
     await recordAudit(tx, caller, {
       action: 'run',
       entityType: 'schedule',

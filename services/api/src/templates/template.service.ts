@@ -10,6 +10,7 @@ import {
   mergeJobConfig,
   ScheduledJob,
   newJobValues,
+  recordJobCreated,
 } from '@scheduler/entities';
 import { handOverAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
@@ -232,6 +233,7 @@ export class TemplateService {
           ),
         ),
       );
+      await recordJobCreated(tx, made);
       await recordAudit(tx, caller, {
         action: 'use',
         entityType: 'template',
