@@ -86,7 +86,10 @@ describe('the README use cases, run as written against `npm start`', () => {
     // Working as a team: the editor's change seen by the viewer, whose delete is refused; alice sees nothing.
     expect(stdout).toContain('"description":"Edited by Dave"');
     expect(stdout).toMatch(/"title":"Forbidden","status":403/);
-    expect(stdout).toMatch(/404\s*$/); // alice's read, the last line
+    // Alice's read (404), then the team's audit log of the campaign: Dave's update first, then Carol's create.
+    expect(stdout).toMatch(
+      /404\n\{"items":\[\{[^\n]*"actor":"dave","action":"update","entity_type":"campaign"[^\n]*"changes":\{"description":\{"new":"Edited by Dave","old":null\}\}[^\n]*"actor":"carol","action":"create"[^\n]*"next_cursor":null\}\s*$/,
+    );
     // Sharing templates: the library's item (alice's, counted once after bob's copy), bob's private copy, his refused PUT.
     expect(stdout).toMatch(new RegExp(`"author_id":"${user}","name":"Forbes Expert"[^\n]*"copy_count":1,`));
     expect(stdout).toMatch(

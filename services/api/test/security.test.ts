@@ -500,14 +500,14 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       }
     }
     expect(outcomes).toEqual([]);
-    // B's own notification setting (the same path, no id to aim at) leaves A's as it was.
+    // B got nothing from its refused attempts (no row, no audit entry).
+    expect(allRows(await intruderRows())).toEqual([]);
+    // B's own notification setting (the same path, no id to aim at: B's row and B's audit entry) leaves A's as it was.
     expect((await B.put('/notifications', { email: 'stolen@example.com', events: ['job.created'] })).status).toBe(200);
     const after = await viewOfA();
     expect(after.responses).toEqual(before.responses);
     expect(after.rows).toEqual(before.rows);
     expect(after.scheduler).toEqual(before.scheduler);
-    // B got nothing either.
-    expect(allRows(await intruderRows())).toEqual([]);
   });
 
   it("B's lists, filtered by A's ids or not, never include anything of A", async () => {
