@@ -92,7 +92,7 @@ describe('the template library', () => {
         body: template({ id: 'c0c0c0c0-0000-4000-8000-00000000000c', name: 'Tech review', copied_from: B }),
       },
     });
-    await user.click(await screen.findByRole('button', { name: 'Copy Tech review' }));
+    await user.click(await screen.findByRole('button', { name: 'Copy Tech review to my templates' }));
     const status = await screen.findByRole('status');
     expect(status.textContent).toContain('Copied into your templates as Tech review');
     expect(calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual([`/api/v1/library/templates/${B}/copy`]);
@@ -122,9 +122,14 @@ describe('sharing my templates', () => {
       [`PUT /api/v1/templates/${B}`]: (call) => ({ status: 200, body: { ...mine[1], ...(call.body as Partial<Template>) } }),
     });
     expect((await screen.findByText(/shared in the library, copied 4 times/)).textContent).toBeTruthy();
-    await user.click(screen.getByRole('button', { name: 'Share My guest post in the library' }));
-    await screen.findByRole('button', { name: 'Stop sharing My guest post' });
-    await user.click(screen.getByRole('button', { name: 'Stop sharing Shared one' }));
+    const mineButton = screen.getByRole('button', { name: 'Share My guest post in the library' });
+    expect(mineButton.getAttribute('aria-pressed')).toBe('false');
+    expect(screen.getByRole('button', { name: 'Share Shared one in the library' }).getAttribute('aria-pressed')).toBe('true');
+    await user.click(mineButton);
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Share My guest post in the library' }).getAttribute('aria-pressed')).toBe('true'),
+    );
+    await user.click(screen.getByRole('button', { name: 'Share Shared one in the library' }));
     const bodies = calls.filter((c) => c.method === 'PUT').map((c) => [c.path, c.body]);
     expect(bodies).toEqual([
       [`/api/v1/templates/${A}`, { visibility: 'public' }],

@@ -128,8 +128,13 @@ export function LibraryPage() {
                   {t.publisher_domain ? ` · ${t.publisher_domain}` : ''}
                   {t.tags.length ? ` · ${t.tags.map((tag) => `#${tag}`).join(' ')}` : ''}
                 </span>{' '}
-                <button type="button" onClick={() => copy.mutate(t.id)} disabled={copy.isPending} aria-label={`Copy ${t.name}`}>
-                  Copy to my templates
+                <button
+                  type="button"
+                  onClick={() => copy.mutate(t.id)}
+                  disabled={copy.isPending}
+                  aria-label={`Copy ${t.name} to my templates`}
+                >
+                  Copy
                 </button>
                 {t.description ? <p className="muted">{t.description}</p> : null}
               </li>

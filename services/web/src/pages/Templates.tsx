@@ -146,11 +146,12 @@ export function TemplatesPage() {
                 <button
                   type="button"
                   aria-pressed={t.visibility === 'public'}
-                  aria-label={t.visibility === 'public' ? `Stop sharing ${t.name}` : `Share ${t.name} in the library`}
+                  // A toggle: the name stays, aria-pressed says whether it is shared.
+                  aria-label={`Share ${t.name} in the library`}
                   disabled={share.isPending}
                   onClick={() => share.mutate({ id: t.id, visibility: t.visibility === 'public' ? 'private' : 'public' })}
                 >
-                  {t.visibility === 'public' ? 'Shared' : 'Share'}
+                  Share
                 </button>{' '}
                 <button type="button" onClick={() => setUsing(using === t.id ? null : t.id)} aria-expanded={using === t.id}>
                   Use
