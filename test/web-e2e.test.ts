@@ -1,5 +1,8 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { TEST_DATABASE_URL, uniqueName } from '@scheduler/testkit';
@@ -19,6 +22,20 @@ const CHROMIUM_FLAGS = [
 /** The screenshots of each page (README links them). */
 const SHOTS = path.join(root, 'docs/screenshots');
 
+/** axe-core on the page as it is now: the serious and critical violations, one line each. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Only the violations' details (not every passing node's): the check stays quick on 2 cores.
+  const { violations } = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Fails when axe finds a serious or critical violation on the page. */
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  expect({ page: what, violations: await seriousViolations(page) }).toEqual({ page: what, violations: [] });
+}
+
 /**
  * The web app in a real browser against `npm start`'s real API and worker (scripts/start.js on a
  * free port, the test database, the development secret): sign in with the token of the printed
@@ -36,6 +53,9 @@ describe('the web app in Chromium, against npm start', () => {
   let campaign = '';
   let scheduleName = '';
   let year = 0;
+  /** The webhook receiver (a local HTTP server): the bodies it was sent. */
+  let receiver: Server;
+  const received: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does).`);
@@ -49,6 +69,9 @@ describe('the web app in Chromium, against npm start', () => {
         DATABASE_URL: TEST_DATABASE_URL,
         JWT_SECRET: '',
         LOG_LEVEL: 'info',
+        // The webhook receiver is on 127.0.0.1.
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+        WEBHOOK_DISPATCH_INTERVAL_MS: '100',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -65,12 +88,24 @@ describe('the web app in Chromium, against npm start', () => {
     }
     if (!port || !token) throw new Error(`npm start did not come up with a sign-in link:\n${output.slice(-4000)}`);
     mkdirSync(SHOTS, { recursive: true });
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US' });
+    // A context of its own: @axe-core/playwright needs the page's context (browser.newPage's has none).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US' });
+    page = await context.newPage();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
+    await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child.on('exit', r));
       child.kill('SIGINT');
@@ -81,6 +116,8 @@ describe('the web app in Chromium, against npm start', () => {
   it('signs in, creates a campaign and a daily schedule through the forms, and previews its runs across DST', async () => {
     const app = `http://localhost:${port}/app`;
     await page.goto(`${app}/`);
+    await page.getByLabel('Access token').waitFor();
+    await expectAccessible(page, 'sign-in');
     await page.getByLabel('Access token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     // The calendar is the home page.
@@ -252,6 +289,8 @@ describe('the web app in Chromium, against npm start', () => {
     await phone.goto(`${app}/`);
     await phone.getByLabel('Access token').fill(token);
     await phone.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in (the token checked and kept) before the next address.
+    await phone.waitForURL(/\/app\/calendar\/\d{4}-\d{2}/);
     await phone.goto(`${app}/calendar/${year}-03?view=month`);
     await phone
       .locator('.occurrence')
@@ -324,4 +363,169 @@ describe('the web app in Chromium, against npm start', () => {
     expect(ics.status).toBe(200);
     await page.screenshot({ path: path.join(SHOTS, 'feeds.png'), fullPage: true });
   }, 60_000);
+  it('edits the schedule in the editor: the stored rule in the form, saved with If-Match; a stale tag is a 412 with reload', async () => {
+    const app = `http://localhost:${port}/app`;
+    await page.goto(`${app}/schedules`);
+    await page.getByRole('link', { name: `Edit ${scheduleName}` }).click();
+    await page.getByRole('heading', { name: `Edit “${scheduleName}”` }).waitFor();
+    expect(await page.getByLabel('Repeats').inputValue()).toBe('daily');
+    expect(await page.getByLabel('Starts on').inputValue()).toBe(`${year}-03-05`);
+    expect(await page.getByLabel('Time', { exact: true }).inputValue()).toBe('09:00');
+    expect(await page.getByText('Selected: America/New_York').count()).toBe(1);
+    // To weekly on Mondays and Thursdays at 10:30: the preview follows.
+    await page.getByLabel('Repeats').selectOption('weekly');
+    await page.getByLabel('Mon', { exact: true }).check();
+    await page.getByLabel('Thu', { exact: true }).check();
+    await page.getByLabel('Time', { exact: true }).fill('10:30');
+    await page.getByRole('list', { name: 'Next runs in America/New_York' }).getByText(/10:30/).first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'schedule-edit.png'), fullPage: true });
+    await expectAccessible(page, 'schedule edit');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Schedules' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: scheduleName });
+    await row.getByText('weekly:monday,thursday').waitFor();
+
+    // Someone else renames it while the form is open: the save is refused (412), Reload shows theirs.
+    await page.getByRole('link', { name: `Edit ${scheduleName}` }).click();
+    await page.getByRole('heading', { name: `Edit “${scheduleName}”` }).waitFor();
+    const api = `http://localhost:${port}/api/v1`;
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const list = (await (await fetch(`${api}/schedule?limit=100`, { headers })).json()) as { id: string; name: string }[];
+    const id = list.find((s) => s.name === scheduleName)!.id;
+    scheduleName = `${scheduleName} (renamed)`;
+    expect((await fetch(`${api}/schedule/${id}`, { method: 'PUT', headers, body: JSON.stringify({ name: scheduleName }) })).status).toBe(
+      200,
+    );
+    await page.getByLabel('Name', { exact: true }).fill('My name for it');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const stale = page.getByRole('alert').filter({ hasText: 'Someone else changed this schedule' });
+    await stale.waitFor();
+    await stale.getByRole('button', { name: 'Reload the schedule' }).click();
+    await page.getByRole('heading', { name: `Edit “${scheduleName}”` }).waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe(scheduleName);
+    const stored = (await (await fetch(`${api}/schedule/${id}`, { headers })).json()) as { name: string };
+    expect(stored.name).toBe(scheduleName);
+  }, 60_000);
+
+  it('shares a template, finds it in the library, copies it into the workspace, and uses it with overrides', async () => {
+    const app = `http://localhost:${port}/app`;
+    const api = `http://localhost:${port}/api/v1`;
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const name = uniqueName('Listicle');
+    const made = await fetch(`${api}/templates`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name, publisher_domain: 'example.com', tags: ['e2e'] }),
+    });
+    expect(made.status).toBe(201);
+    await page.goto(`${app}/templates`);
+    const share = page.getByRole('button', { name: `Share ${name} in the library` });
+    await share.click();
+    await page.getByRole('listitem').filter({ hasText: name }).getByText('shared in the library, copied 0 times').waitFor();
+    expect(await share.getAttribute('aria-pressed')).toBe('true');
+    await page.screenshot({ path: path.join(SHOTS, 'templates.png'), fullPage: true });
+    await expectAccessible(page, 'templates');
+
+    await page.getByRole('link', { name: 'Library', exact: true }).click();
+    await page.getByRole('heading', { name: 'Template library' }).waitFor();
+    await page.getByLabel('Text', { exact: true }).fill(name);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const item = page.getByRole('list', { name: 'Library templates' }).getByRole('listitem').filter({ hasText: name });
+    await item.waitFor();
+    expect(await page.getByRole('list', { name: 'Library templates' }).getByRole('listitem').count()).toBe(1);
+    await item.getByRole('button', { name: `Favourite ${name}` }).click();
+    await item.getByRole('button', { name: `Copy ${name} to my templates` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Copied into your templates as ${name}` })
+      .waitFor();
+    await item.getByText('copied 1 time').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'library.png'), fullPage: true });
+    await expectAccessible(page, 'library');
+
+    // Mine now holds the source and its copy.
+    await page.getByRole('link', { name: 'Templates', exact: true }).click();
+    const mine = page.getByRole('listitem').filter({ hasText: name });
+    await mine.nth(1).waitFor();
+    expect(await mine.count()).toBe(2);
+    await mine.first().getByRole('button', { name: 'Use' }).click();
+    await page.getByLabel('Target URL').fill('https://shop.example.com/p');
+    await page.getByLabel('Keywords (comma-separated)').fill('spring, sale');
+    await page.getByRole('button', { name: 'Create Job' }).click();
+    await page.getByRole('status').filter({ hasText: 'Created Job' }).waitFor();
+  }, 60_000);
+
+  it('creates a webhook (the secret shown once), sends a test ping and sees the delivery in the log', async () => {
+    const app = `http://localhost:${port}/app`;
+    await page.goto(`${app}/settings/webhooks`);
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/${uniqueName('e2e')}`;
+    await page.getByLabel('Webhook URL').fill(url);
+    await page.getByLabel('run.missed').check();
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const secret = await page.getByLabel('Signing secret').inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    await page.getByText(/shown only once/).waitFor();
+    await page.getByRole('row').filter({ hasText: url }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'webhook-secret.png'), fullPage: true });
+    await expectAccessible(page, 'webhooks (secret shown)');
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    // Once: not in the page any more, nor after a reload.
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: url }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    await page.getByRole('button', { name: `Send test ping to ${url}` }).click();
+    const log = page.getByRole('table', { name: 'Deliveries' });
+    const delivered = log.getByRole('row').filter({ hasText: 'ping' }).filter({ hasText: 'delivered' });
+    await delivered.first().waitFor({ timeout: 15_000 });
+    expect(await delivered.first().textContent()).toMatch(/204.*\d+ ms/);
+    expect(received.some((body) => body.includes('"ping"'))).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'webhooks.png'), fullPage: true });
+    await expectAccessible(page, 'webhooks (deliveries)');
+  }, 60_000);
+
+  it('has no serious or critical axe-core violation on any page', async () => {
+    const app = `http://localhost:${port}/app`;
+    const api = `http://localhost:${port}/api/v1`;
+    const headers = { Authorization: `Bearer ${token}` };
+    const campaigns = (await (await fetch(`${api}/campaigns?limit=1`, { headers })).json()) as { id: string }[];
+    const pages: [string, string, string][] = [
+      ['calendar month', `/calendar/${year}-03?view=month`, 'status'],
+      ['calendar week', `/calendar/${year}-03?view=week&day=${year}-03-09`, 'status'],
+      ['calendar list', `/calendar/${year}-03?view=list`, 'status'],
+      ['campaigns', '/campaigns', 'h1'],
+      ['campaign', `/campaigns/${campaigns[0].id}`, 'h1'],
+      ['schedules', '/schedules', 'h1'],
+      ['new schedule', '/schedules/new', 'form'],
+      ['jobs', '/jobs', 'h1'],
+      ['runs', '/runs', 'h1'],
+      ['blackouts', '/blackouts', 'h1'],
+      ['import', '/import', 'h1'],
+      ['feeds', '/settings/feeds', 'h1'],
+      // Sign-in, the schedule edit form, templates, library and webhooks are checked in their own tests above.
+    ];
+    const found: Record<string, string[]> = {};
+    for (const [name, to, ready] of pages) {
+      await page.goto(`${app}${to}`);
+      // The calendar is ready when its count says every page was read.
+      const shown = name.startsWith('calendar')
+        ? page.locator('.calendar-page [role="status"]', { hasText: /^\d+ occurrences?/ })
+        : page.locator(ready).first();
+      await shown.waitFor().catch(async (e: Error) => {
+        throw new Error(
+          `${name} (${to}): ${ready} did not show: ${e.message}\n${(await page.locator('main').textContent())?.slice(0, 500)}`,
+        );
+      });
+      // Lists settle (no skeleton) before the check.
+      await page.waitForFunction("!document.querySelector('.skeleton')");
+      found[name] = await seriousViolations(page);
+    }
+    // The calendar's side panel open.
+    await page.goto(`${app}/calendar/${year}-03?view=month`);
+    await page.locator('.occurrence').first().click();
+    await page.locator('.side-panel').waitFor();
+    found['calendar panel'] = await seriousViolations(page);
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+  }, 120_000);
 });

@@ -8,6 +8,7 @@ export type Template = Schema<'Template'>;
 export type Job = Schema<'Job'>;
 export type Schedule = Schema<'Schedule'>;
 export type ScheduleCreate = Schema<'ScheduleCreate'>;
+export type ScheduleUpdate = Schema<'ScheduleUpdate'>;
 export type SchedulePreview = Schema<'SchedulePreview'>;
 export type Occurrence = Schema<'PreviewOccurrence'>;
 export type Run = Schema<'Run'>;

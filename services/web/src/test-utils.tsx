@@ -14,13 +14,19 @@ export interface Call {
   headers: Record<string, string>;
 }
 
-type Answer = { status: number; body: unknown } | ((call: Call) => { status: number; body: unknown });
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+type Answer = Reply | ((call: Call) => Reply);
 
 /**
  * Renders `ui` with a real typed client whose fetch answers from `routes` ('POST /api/v1/schedule'
  * -> answer) and records every call. An unrouted call answers 404 problem+json.
  */
-export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>) {
+export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>, { at = '/' }: { at?: string } = {}) {
   const calls: Call[] = [];
   const fetch = async (input: RequestInfo | URL): Promise<Response> => {
     const request = input as Request;
@@ -41,14 +47,17 @@ export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>) 
     };
     calls.push(call);
     const answer = routes[`${call.method} ${call.path}`];
-    const { status, body: answerBody } =
-      typeof answer === 'function'
-        ? answer(call)
-        : (answer ?? { status: 404, body: { title: 'Not Found', status: 404, detail: `no route ${call.path}` } });
+    const {
+      status,
+      body: answerBody,
+      headers,
+    } = typeof answer === 'function'
+      ? answer(call)
+      : (answer ?? { status: 404, body: { title: 'Not Found', status: 404, detail: `no route ${call.path}` } });
     if (status === 204) return new Response(null, { status });
     return new Response(JSON.stringify(answerBody), {
       status,
-      headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
+      headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers },
     });
   };
   const client = createClient({ baseUrl: 'http://localhost', token: 't', fetch });
@@ -56,7 +65,7 @@ export function renderWithApi(ui: ReactElement, routes: Record<string, Answer>) 
   const result = render(
     <ApiProvider client={client}>
       <QueryClientProvider client={queryClient}>
-        <MemoryRouter>{ui}</MemoryRouter>
+        <MemoryRouter initialEntries={[at]}>{ui}</MemoryRouter>
       </QueryClientProvider>
     </ApiProvider>,
   );

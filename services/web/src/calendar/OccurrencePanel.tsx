@@ -110,9 +110,8 @@ export function OccurrencePanel({ occurrence, onClose }: { occurrence: CalendarO
             Un-skip
           </button>
         )}
-        {/* The app has no schedule edit form yet: the list is where the schedule is. */}
-        <Link className="button" to="/schedules">
-          Schedules list
+        <Link className="button" to={`/schedules/${occurrence.schedule_id}/edit`}>
+          Edit schedule
         </Link>
       </div>
       {runNow.data && (

@@ -116,13 +116,21 @@ export interface CalendarFilters {
 export const PAGE_LIMIT = 1000;
 export const MAX_PAGES = 20;
 
-/** Every occurrence of the window: follows `next_cursor` to the last page. */
-export async function fetchCalendar(
+/** A window's occurrences so far and whether pages were left unread (more than MAX_PAGES). */
+export interface CalendarData {
+  occurrences: CalendarOccurrence[];
+  truncated: boolean;
+}
+
+/**
+ * The window page by page (follows `next_cursor`, at most MAX_PAGES): each page as it arrives, so
+ * the calendar paints the first one while the next are read.
+ */
+export async function* streamCalendar(
   api: ApiClient,
   window: { from: string; to: string },
   filters: CalendarFilters,
-): Promise<{ occurrences: CalendarOccurrence[]; truncated: boolean }> {
-  const occurrences: CalendarOccurrence[] = [];
+): AsyncGenerator<CalendarData> {
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const data = await unwrap(
@@ -130,9 +138,21 @@ export async function fetchCalendar(
         params: { query: { ...window, ...filters, limit: PAGE_LIMIT, ...(cursor ? { cursor } : {}) } },
       }),
     );
-    occurrences.push(...data.occurrences);
-    if (!data.next_cursor) return { occurrences, truncated: false };
+    const last = !data.next_cursor;
+    yield { occurrences: data.occurrences, truncated: !last && page === MAX_PAGES - 1 };
+    if (last || !data.next_cursor) return;
     cursor = data.next_cursor;
   }
-  return { occurrences, truncated: true };
+}
+
+/** The pages of streamCalendar added up. */
+export function addPage(acc: CalendarData, page: CalendarData): CalendarData {
+  return { occurrences: acc.occurrences.concat(page.occurrences), truncated: page.truncated };
+}
+
+/** Every occurrence of the window: follows `next_cursor` to the last page. */
+export async function fetchCalendar(api: ApiClient, window: { from: string; to: string }, filters: CalendarFilters): Promise<CalendarData> {
+  let acc: CalendarData = { occurrences: [], truncated: false };
+  for await (const page of streamCalendar(api, window, filters)) acc = addPage(acc, page);
+  return acc;
 }

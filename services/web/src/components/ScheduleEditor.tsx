@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { fieldErrors, unwrap, useApi, type Schedule, type ScheduleCreate } from '../api';
+import { ApiError, fieldErrors, unwrap, useApi, type Schedule, type ScheduleCreate, type ScheduleUpdate } from '../api';
 import { browserZone } from '../time';
 import { ErrorBox } from './ListState';
 import { LivePreview } from './Preview';
@@ -69,6 +69,87 @@ export function bodyOf(state: EditorState): ScheduleCreate {
   return body;
 }
 
+/** An instant's wall-clock date and time in a zone ('2027-03-14', '09:00'). */
+export function wallClockIn(instant: string, zone: string): { date: string; time: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}
+
+/** The form's state of a stored schedule: its start and end as wall-clock in its zone, its pattern as toggles. */
+export function stateOf(schedule: Schedule): EditorState {
+  const zone = schedule.timezone || 'UTC';
+  const start = wallClockIn(schedule.scheduled_at, zone);
+  const pattern = schedule.recurrence_pattern ?? '';
+  const type: ScheduleType = schedule.schedule_type;
+  const monthly = type === 'monthly' && pattern.startsWith('monthly:') ? pattern.slice(8).split(',') : [];
+  const targetUrl = (schedule.job_config as Record<string, unknown> | undefined)?.target_url;
+  return {
+    name: schedule.name,
+    type,
+    date: start.date,
+    time: start.time,
+    weekdays: type === 'weekly' && pattern.startsWith('weekly:') ? WEEKDAYS.filter((d) => pattern.slice(7).split(',').includes(d)) : [],
+    monthDays: monthly.filter((d) => /^\d+$/.test(d)).map(Number),
+    lastDay: monthly.includes('last'),
+    cron: type === 'cron' ? pattern : '0 9 * * 1-5',
+    timezone: zone,
+    campaignId: schedule.campaign_id ?? '',
+    templateId: schedule.template_id ?? '',
+    endDate: schedule.recurrence_end_date ? wallClockIn(schedule.recurrence_end_date, zone).date : '',
+    maxRuns: schedule.max_runs ? String(schedule.max_runs) : '',
+    targetUrl: typeof targetUrl === 'string' ? targetUrl : '',
+  };
+}
+
+/**
+ * The `PUT` body of an edit: only what differs from the stored schedule (a partial update; an
+ * unchanged start in the past is not re-sent, so it is not refused as "in the past"). A cleared
+ * optional field is sent as `null`; a new zone re-sends the start (and end), read in that zone.
+ */
+export function updateOf(before: EditorState, after: EditorState, jobConfig: Record<string, unknown> = {}): ScheduleUpdate {
+  const full = (state: EditorState): Record<string, unknown> => {
+    const body = bodyOf(state) as Record<string, unknown>;
+    return {
+      name: body.name,
+      schedule_type: body.schedule_type,
+      timezone: body.timezone,
+      scheduled_at: body.scheduled_at ?? null,
+      recurrence_pattern: body.recurrence_pattern ?? null,
+      recurrence_end_date: body.recurrence_end_date ?? null,
+      max_runs: body.max_runs ?? null,
+      campaign_id: body.campaign_id ?? null,
+      template_id: body.template_id ?? null,
+    };
+  };
+  const was = full(before);
+  const now = full(after);
+  const update: Record<string, unknown> = {};
+  for (const key of Object.keys(now)) if (JSON.stringify(was[key]) !== JSON.stringify(now[key])) update[key] = now[key];
+  if ('timezone' in update) {
+    if (now.scheduled_at !== null) update.scheduled_at = now.scheduled_at;
+    if (now.recurrence_end_date !== null) update.recurrence_end_date = now.recurrence_end_date;
+  }
+  // A cron schedule's start is optional: left blank means "unchanged" in an edit.
+  if (after.type === 'cron' && update.scheduled_at === null) delete update.scheduled_at;
+  if (before.targetUrl !== after.targetUrl) {
+    const { target_url: _old, ...rest } = jobConfig;
+    update.job_config = after.targetUrl ? { ...rest, target_url: after.targetUrl } : rest;
+  }
+  return update;
+}
+
 /** The messages of `errors[]` for a field, under its control. */
 function FieldMessages({ id, messages }: { id: string; messages?: string[] }) {
   if (!messages?.length) return null;
@@ -115,15 +196,37 @@ const FORM_FIELDS = [
   'job_config.target_url',
 ];
 
+/** A stored schedule opened in the editor, with the `ETag` it was read with. */
+export interface Editing {
+  schedule: Schedule;
+  etag: string | null;
+}
+
 /**
  * The schedule editor: one form whose fields change with the type, a time-zone picker, the live
- * preview beside it, and the API's 422 `errors[]` under their fields.
+ * preview beside it, and the API's 422 `errors[]` under their fields. Without `editing` it
+ * creates (`POST`); with it, it changes that schedule (`PUT` with `If-Match`: a `412` says someone
+ * else changed it and offers to reload).
  */
-export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: Schedule) => void; initial?: Partial<EditorState> }) {
+export function ScheduleEditor({
+  onCreated,
+  onSaved,
+  onReload,
+  initial,
+  editing,
+}: {
+  onCreated?: (schedule: Schedule) => void;
+  onSaved?: (schedule: Schedule) => void;
+  /** Asked by the 412 notice: read the schedule again (the editor then shows what is stored). */
+  onReload?: () => void;
+  initial?: Partial<EditorState>;
+  editing?: Editing;
+}) {
   const api = useApi();
   const queryClient = useQueryClient();
   const id = useId();
-  const [state, setState] = useState<EditorState>(() => initialState(initial));
+  const stored = useMemo(() => (editing ? stateOf(editing.schedule) : null), [editing]);
+  const [state, setState] = useState<EditorState>(() => stored ?? initialState(initial));
   const set = <K extends keyof EditorState>(key: K, value: EditorState[K]) => setState((s) => ({ ...s, [key]: value }));
   const campaigns = useQuery({
     queryKey: ['campaigns', 'options'],
@@ -134,16 +237,29 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
     queryFn: () => unwrap(api.GET('/api/v1/templates', { params: { query: { limit: 100 } } })),
   });
   const create = useMutation({
-    mutationFn: (body: ScheduleCreate) => unwrap(api.POST('/api/v1/schedule', { body })),
+    mutationFn: (): Promise<Schedule> =>
+      editing && stored
+        ? unwrap(
+            api.PUT('/api/v1/schedule/{id}', {
+              params: { path: { id: editing.schedule.id } },
+              body: updateOf(stored, state, editing.schedule.job_config as Record<string, unknown>),
+              headers: editing.etag ? { 'If-Match': editing.etag } : {},
+            }),
+          )
+        : unwrap(api.POST('/api/v1/schedule', { body: bodyOf(state) })),
     onSuccess: async (schedule) => {
-      // The lists and the campaigns' stats (schedule counts, upcoming runs) change.
+      // The lists, the calendar and the campaigns' stats (schedule counts, upcoming runs) change.
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ['schedules'] }),
+        queryClient.invalidateQueries({ queryKey: ['schedule'] }),
         queryClient.invalidateQueries({ queryKey: ['campaigns'] }),
+        queryClient.invalidateQueries({ queryKey: ['calendar'] }),
       ]);
-      onCreated?.(schedule);
+      if (editing) onSaved?.(schedule);
+      else onCreated?.(schedule);
     },
   });
+  const stale = create.error instanceof ApiError && create.error.status === 412;
   const errors = fieldErrors(create.error);
   const other = Object.entries(errors).filter(([field]) => !FORM_FIELDS.includes(field));
   const previewBody = useMemo(() => {
@@ -155,7 +271,7 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate(bodyOf(state));
+    create.mutate();
   };
   const toggleWeekday = (day: string) =>
     set(
@@ -170,8 +286,18 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
   return (
     <div className="editor">
       <form onSubmit={submit} noValidate aria-labelledby={`${id}-title`}>
-        <h2 id={`${id}-title`}>New schedule</h2>
-        {create.error && !Object.keys(errors).length ? <ErrorBox error={create.error} /> : null}
+        <h2 id={`${id}-title`}>{editing ? `Edit “${editing.schedule.name}”` : 'New schedule'}</h2>
+        {stale ? (
+          <div className="error-box" role="alert">
+            <strong>Someone else changed this schedule since you opened it.</strong>
+            <p>Your changes were not saved. Reload to see the stored schedule, then make your changes again.</p>
+            <button type="button" onClick={onReload}>
+              Reload the schedule
+            </button>
+          </div>
+        ) : create.error && !Object.keys(errors).length ? (
+          <ErrorBox error={create.error} />
+        ) : null}
         {Object.keys(errors).length > 0 && (
           <div className="error-box" role="alert">
             <strong>The schedule was not saved: fix the fields marked below.</strong>
@@ -374,7 +500,7 @@ export function ScheduleEditor({ onCreated, initial }: { onCreated?: (schedule: 
           />
         </Field>
         <button type="submit" className="primary" disabled={create.isPending}>
-          {create.isPending ? 'Saving…' : 'Create schedule'}
+          {create.isPending ? 'Saving…' : editing ? 'Save changes' : 'Create schedule'}
         </button>
       </form>
       <LivePreview body={previewBody} />

@@ -3,7 +3,7 @@ import dayGridPlugin from '@fullcalendar/react/daygrid';
 import listPlugin from '@fullcalendar/react/list';
 import timeGridPlugin from '@fullcalendar/react/timegrid';
 import '@fullcalendar/react/skeleton.css';
-import { useQuery } from '@tanstack/react-query';
+import { experimental_streamedQuery as streamedQuery, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Navigate, useLocation, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { unwrap, useApi } from '../api';
@@ -13,7 +13,9 @@ import { OccurrencePanel } from '../calendar/OccurrencePanel';
 import {
   anchorDay,
   apiWindow,
-  fetchCalendar,
+  addPage,
+  streamCalendar,
+  type CalendarData,
   isMonth,
   monthOf,
   STATE_NAMES,
@@ -77,7 +79,14 @@ export function CalendarPage() {
 
   const occurrences = useQuery({
     queryKey: ['calendar', range, filters],
-    queryFn: () => fetchCalendar(api, range, filters),
+    // Streamed: the first page paints at once, the next ones are added as they come.
+    queryFn: streamedQuery<CalendarData, CalendarData>({
+      streamFn: () => streamCalendar(api, range, filters),
+      reducer: addPage,
+      initialValue: { occurrences: [], truncated: false },
+      // A refetch (after run now, skip) keeps the shown month until the new one is complete.
+      refetchMode: 'replace',
+    }),
     placeholderData: (previous) => previous,
   });
   const campaigns = useQuery({
@@ -227,7 +236,11 @@ export function CalendarPage() {
             </div>
           )}
           <span className="muted" role="status">
-            {occurrences.isFetching ? 'Loading…' : `${count} occurrence${count === 1 ? '' : 's'}`}
+            {occurrences.isFetching
+              ? count
+                ? `${count} occurrences so far, loading more…`
+                : 'Loading…'
+              : `${count} occurrence${count === 1 ? '' : 's'}`}
             {occurrences.data?.truncated ? ' (more not shown: narrow the filters)' : ''}
           </span>
         </div>

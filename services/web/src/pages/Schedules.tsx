@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { unwrap, useApi } from '../api';
-import { ListState } from '../components/ListState';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { unwrap, useApi, type Schedule } from '../api';
+import { ErrorBox, ListState } from '../components/ListState';
 import { ScheduleEditor } from '../components/ScheduleEditor';
 import { When } from '../components/When';
 
@@ -55,7 +55,11 @@ export function SchedulesPage() {
             <tbody>
               {items.map((s) => (
                 <tr key={s.id}>
-                  <td>{s.name}</td>
+                  <td>
+                    <Link to={`/schedules/${s.id}/edit`} aria-label={`Edit ${s.name}`}>
+                      {s.name}
+                    </Link>
+                  </td>
                   <td>
                     {s.schedule_type}
                     {s.recurrence_pattern ? <span className="muted"> {s.recurrence_pattern}</span> : null}
@@ -85,6 +89,50 @@ export function NewSchedulePage() {
         <Link to="/schedules">← Schedules</Link>
       </p>
       <ScheduleEditor onCreated={() => void navigate('/schedules')} />
+    </>
+  );
+}
+
+/** A stored schedule in the editor: read with its `ETag`, saved with `PUT` and `If-Match`. */
+export function EditSchedulePage() {
+  const api = useApi();
+  const navigate = useNavigate();
+  const { id = '' } = useParams();
+  const schedule = useQuery({
+    queryKey: ['schedule', id],
+    // The ETag travels with the object: the save sends it back as If-Match.
+    queryFn: async (): Promise<{ schedule: Schedule; etag: string | null }> => {
+      let etag: string | null = null;
+      const data = await unwrap(
+        api.GET('/api/v1/schedule/{id}', { params: { path: { id } } }).then((r) => {
+          etag = r.response.headers.get('ETag');
+          return r;
+        }),
+      );
+      return { schedule: data, etag };
+    },
+    staleTime: 0,
+    // A refetch in the background would start the form again under the user's hands.
+    refetchOnWindowFocus: false,
+  });
+  return (
+    <>
+      <p>
+        <Link to="/schedules">← Schedules</Link>
+      </p>
+      {schedule.isPending ? (
+        <p role="status">Loading…</p>
+      ) : schedule.error ? (
+        <ErrorBox error={schedule.error} />
+      ) : (
+        <ScheduleEditor
+          // A reload (after a 412) brings a new ETag: the form starts again from what is stored.
+          key={schedule.data.etag ?? schedule.data.schedule.updated_at}
+          editing={schedule.data}
+          onReload={() => void schedule.refetch()}
+          onSaved={() => void navigate('/schedules')}
+        />
+      )}
     </>
   );
 }

@@ -17,6 +17,8 @@ function UseTemplate({ template, onClose }: { template: Template; onClose: () =>
   const [targetUrl, setTargetUrl] = useState('');
   const [anchorText, setAnchorText] = useState('');
   const [keywords, setKeywords] = useState('');
+  const [publisher, setPublisher] = useState('');
+  const [notes, setNotes] = useState('');
   const use = useMutation({
     mutationFn: () =>
       unwrap(
@@ -25,6 +27,8 @@ function UseTemplate({ template, onClose }: { template: Template; onClose: () =>
           body: {
             ...(targetUrl ? { target_url: targetUrl } : {}),
             ...(anchorText ? { anchor_text: anchorText } : {}),
+            ...(publisher.trim() ? { publisher_domain: publisher.trim() } : {}),
+            ...(notes.trim() ? { notes } : {}),
             ...(keywords.trim()
               ? {
                   keywords: keywords
@@ -62,6 +66,21 @@ function UseTemplate({ template, onClose }: { template: Template; onClose: () =>
         <input id={`use-keywords-${template.id}`} value={keywords} onChange={(e) => setKeywords(e.target.value)} />
         {errors.keywords && <p className="field-error">{errors.keywords.join('; ')}</p>}
       </div>
+      <div className="field">
+        <label htmlFor={`use-publisher-${template.id}`}>Publisher (instead of {template.publisher_domain ?? 'none'})</label>
+        <input
+          id={`use-publisher-${template.id}`}
+          value={publisher}
+          placeholder={template.publisher_domain ?? 'forbes.com'}
+          onChange={(e) => setPublisher(e.target.value)}
+        />
+        {errors.publisher_domain && <p className="field-error">{errors.publisher_domain.join('; ')}</p>}
+      </div>
+      <div className="field">
+        <label htmlFor={`use-notes-${template.id}`}>Notes for this Job</label>
+        <textarea id={`use-notes-${template.id}`} value={notes} onChange={(e) => setNotes(e.target.value)} rows={2} />
+        {errors.notes && <p className="field-error">{errors.notes.join('; ')}</p>}
+      </div>
       <button type="submit" className="primary" disabled={use.isPending}>
         Create Job
       </button>{' '}
@@ -90,10 +109,21 @@ export function TemplatesPage() {
     mutationFn: (id: string) => unwrap(api.POST('/api/v1/templates/{id}/favorite', { params: { path: { id } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['templates'] }),
   });
+  // Share = list it in the public library; private takes it out again (its copies stay).
+  const share = useMutation({
+    mutationFn: ({ id, visibility }: { id: string; visibility: 'public' | 'private' }) =>
+      unwrap(api.PUT('/api/v1/templates/{id}', { params: { path: { id } }, body: { visibility } })),
+    onSuccess: () =>
+      Promise.all([queryClient.invalidateQueries({ queryKey: ['templates'] }), queryClient.invalidateQueries({ queryKey: ['library'] })]),
+  });
   return (
     <>
       <h1>Templates</h1>
+      <p>
+        <Link to="/templates/library">Browse the public template library</Link> to copy what other workspaces shared.
+      </p>
       {favorite.error ? <ErrorBox error={favorite.error} /> : null}
+      {share.error ? <ErrorBox error={share.error} /> : null}
       <ListState query={templates} empty="No templates yet — create one through the API (POST /api/v1/templates), then use it here.">
         {(items) => (
           <ul className="rows">
@@ -111,7 +141,18 @@ export function TemplatesPage() {
                 <strong>{t.name}</strong>{' '}
                 <span className="muted">
                   used {t.use_count} times{t.publisher_domain ? ` · ${t.publisher_domain}` : ''}
+                  {t.visibility === 'public' ? ` · shared in the library, copied ${t.copy_count} times` : ''}
                 </span>{' '}
+                <button
+                  type="button"
+                  aria-pressed={t.visibility === 'public'}
+                  // A toggle: the name stays, aria-pressed says whether it is shared.
+                  aria-label={`Share ${t.name} in the library`}
+                  disabled={share.isPending}
+                  onClick={() => share.mutate({ id: t.id, visibility: t.visibility === 'public' ? 'private' : 'public' })}
+                >
+                  Share
+                </button>{' '}
                 <button type="button" onClick={() => setUsing(using === t.id ? null : t.id)} aria-expanded={using === t.id}>
                   Use
                 </button>
