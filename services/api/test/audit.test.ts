@@ -12,7 +12,7 @@ import { expectProblem, inHours, newUserId } from '@scheduler/testkit';
 import { auditChanges, REDACTED } from '../src/audit/audit';
 import { servedPath } from '../src/http/route';
 import { GROUPS } from '../src/openapi/document';
-import { useTestApp, type TestApp } from './helpers';
+import { makeWorkspaceObjects, useTestApp, type TestApp } from './helpers';
 import { servedRoutes } from './routes';
 
 /** `METHOD /api/v1/path/{id}` of every declared write (access `write` or `approve`). */
@@ -383,52 +383,7 @@ class Team {
 
   async setUp(): Promise<this> {
     const post = async (path: string, body: object) => (await this.ok('post', path, body)).body.id as string;
-    const campaigns = await post('/campaigns', { name: 'team campaign' });
-    const templates = await post('/templates', {
-      name: 'team template',
-      campaign_id: campaigns,
-      publisher_domain: 'example.com',
-      visibility: 'public',
-    });
-    const schedule = await post('/schedule', {
-      name: 'team schedule',
-      campaign_id: campaigns,
-      template_id: templates,
-      schedule_type: 'daily',
-      scheduled_at: inHours(3),
-    });
-    const jobs = await post(`/templates/${templates}/use`, {});
-    const blackouts = await post('/blackouts', {
-      name: 'team freeze',
-      start_date: '2099-12-24',
-      end_date: '2099-12-26',
-      timezone: 'UTC',
-      campaign_id: campaigns,
-      policy: 'shift',
-    });
-    const calendar = await post('/calendar/feeds', { name: 'team feed' });
-    const webhooks = await post('/webhooks', { url: 'https://93.184.216.34/team', events: ['job.created'] });
-    // A failed delivery (of an event already dispatched) to redeliver: the worker's rows, written here.
-    const [{ id: eventId }] = await this.t.deps.dataSource.query(
-      `INSERT INTO outbox_events (workspace_id, type, payload, dispatched_at) VALUES ($1, 'job.created', '{}', now()) RETURNING id`,
-      [this.workspaceId],
-    );
-    const [{ id: delivery }] = await this.t.deps.dataSource.query(
-      `INSERT INTO webhook_deliveries (webhook_id, workspace_id, event_id, event_type, status) VALUES ($1, $2, $3, 'job.created', 'failed') RETURNING id`,
-      [webhooks, this.workspaceId, eventId],
-    );
-    this.ids = {
-      workspace: this.workspace,
-      member: this.member,
-      campaigns,
-      templates,
-      schedule,
-      jobs,
-      blackouts,
-      calendar,
-      webhooks,
-      delivery,
-    };
+    this.ids = { workspace: this.workspace, member: this.member, ...(await makeWorkspaceObjects(this.t, this.workspaceId, post)) };
     return this;
   }
 

@@ -1,6 +1,6 @@
 import express, { type Express, type Response } from 'express';
 import { loadConfig, Config } from '@scheduler/config';
-import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, uniqueName } from '@scheduler/testkit';
+import { inHours, TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, uniqueName } from '@scheduler/testkit';
 import { createApp } from '../src/app';
 import { createDeps, type AppDeps } from '../src/deps';
 import { signToken, type Role } from '../src/http/auth';
@@ -164,4 +164,58 @@ export function useTestApp(env: Record<string, string> = {}, options: { now?: ()
       return Reflect.get(current, prop);
     },
   });
+}
+
+/** One object of each kind a route's path can name, in one workspace, by the path segment that names it. */
+export type WorkspaceObjects = Record<
+  'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts' | 'calendar' | 'webhooks' | 'delivery',
+  string
+>;
+
+/**
+ * Makes a workspace's objects through the API (`post` answers the created id): a campaign, a
+ * public template in it (so the library's routes name it too), a schedule of both, a Job from a
+ * template use, a shifting blackout, a feed, a webhook, and one failed delivery of an event already
+ * dispatched (the worker's rows, written here) to redeliver. Shared by the roles matrix and the
+ * audit walk, which both call every route with these ids.
+ */
+export async function makeWorkspaceObjects(
+  t: TestApp,
+  workspaceId: string,
+  post: (path: string, body: object) => Promise<string>,
+): Promise<WorkspaceObjects> {
+  const campaigns = await post('/campaigns', { name: 'team campaign' });
+  const templates = await post('/templates', {
+    name: 'team template',
+    campaign_id: campaigns,
+    publisher_domain: 'example.com',
+    visibility: 'public',
+  });
+  const schedule = await post('/schedule', {
+    name: 'team schedule',
+    campaign_id: campaigns,
+    template_id: templates,
+    schedule_type: 'daily',
+    scheduled_at: inHours(3),
+  });
+  const jobs = await post(`/templates/${templates}/use`, {});
+  const blackouts = await post('/blackouts', {
+    name: 'team freeze',
+    start_date: '2099-12-24',
+    end_date: '2099-12-26',
+    timezone: 'UTC',
+    campaign_id: campaigns,
+    policy: 'shift',
+  });
+  const calendar = await post('/calendar/feeds', { name: 'team feed' });
+  const webhooks = await post('/webhooks', { url: 'https://93.184.216.34/team', events: ['job.created'] });
+  const [{ id: eventId }] = await t.deps.dataSource.query(
+    `INSERT INTO outbox_events (workspace_id, type, payload, dispatched_at) VALUES ($1, 'job.created', '{}', now()) RETURNING id`,
+    [workspaceId],
+  );
+  const [{ id: delivery }] = await t.deps.dataSource.query(
+    `INSERT INTO webhook_deliveries (webhook_id, workspace_id, event_id, event_type, status) VALUES ($1, $2, $3, 'job.created', 'failed') RETURNING id`,
+    [webhooks, workspaceId, eventId],
+  );
+  return { campaigns, templates, schedule, jobs, blackouts, calendar, webhooks, delivery };
 }

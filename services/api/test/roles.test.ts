@@ -13,7 +13,7 @@ import { expectProblem, inHours, newUserId } from '@scheduler/testkit';
 import { ROLES_FOR, type Access } from '../src/http/auth';
 import { RouteGroup, servedPath } from '../src/http/route';
 import { GROUPS } from '../src/openapi/document';
-import { TestClaims, useTestApp } from './helpers';
+import { makeWorkspaceObjects, TestClaims, useTestApp, type WorkspaceObjects } from './helpers';
 import { servedRoutes } from './routes';
 
 interface DeclaredOperation {
@@ -117,7 +117,7 @@ const QUERIES: Record<string, string> = {
 };
 
 /** What a `{id}` names, by the path's first segment. */
-type Fixture = Record<'campaigns' | 'templates' | 'schedule' | 'jobs' | 'blackouts' | 'calendar' | 'webhooks' | 'delivery', string>;
+type Fixture = WorkspaceObjects;
 
 const securedOperations = declared.filter((o) => o.secured);
 const TABLES = [
@@ -149,44 +149,7 @@ describe('roles: the matrix over every operation', () => {
       expect(res.status).toBe(201);
       return res.body.id as string;
     };
-    const campaigns = await post('/campaigns', { name: 'team campaign' });
-    // Public: the library's routes name it too.
-    const templates = await post('/templates', {
-      name: 'team template',
-      campaign_id: campaigns,
-      publisher_domain: 'example.com',
-      visibility: 'public',
-    });
-    const schedule = await post('/schedule', {
-      name: 'team schedule',
-      campaign_id: campaigns,
-      template_id: templates,
-      schedule_type: 'daily',
-      scheduled_at: inHours(3),
-    });
-    const jobs = await post(`/templates/${templates}/use`, {});
-    const blackouts = await post('/blackouts', {
-      name: 'team freeze',
-      start_date: '2099-12-24',
-      end_date: '2099-12-26',
-      timezone: 'UTC',
-      campaign_id: campaigns,
-      policy: 'shift',
-    });
-    // `/calendar/feeds/{id}`: a feed.
-    const calendar = await post('/calendar/feeds', { name: 'team feed' });
-    // `/webhooks/{id}`: a webhook, with one delivery (of an event already dispatched) to redeliver.
-    const webhooks = await post('/webhooks', { url: 'https://93.184.216.34/team', events: ['job.created'] });
-    const ws = `team:${workspace}`;
-    const [{ id: eventId }] = await t.deps.dataSource.query(
-      `INSERT INTO outbox_events (workspace_id, type, payload, dispatched_at) VALUES ($1, 'job.created', '{}', now()) RETURNING id`,
-      [ws],
-    );
-    const [{ id: delivery }] = await t.deps.dataSource.query(
-      `INSERT INTO webhook_deliveries (webhook_id, workspace_id, event_id, event_type, status) VALUES ($1, $2, $3, 'job.created', 'failed') RETURNING id`,
-      [webhooks, ws, eventId],
-    );
-    return { workspace, ids: { campaigns, templates, schedule, jobs, blackouts, calendar, webhooks, delivery } };
+    return { workspace, ids: await makeWorkspaceObjects(t, `team:${workspace}`, post) };
   }
 
   /** Every row of the workspace, as JSON text: equal snapshots mean nothing was written. */
