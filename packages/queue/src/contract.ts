@@ -25,9 +25,29 @@ export interface OccurrencePayload {
 /** Data of a Job handed to the content pipeline. */
 export interface ContentJobPayload {
   job_id: string;
+  /** The member the Job was made for (a schedule's creator, or who used the template / ran it now). */
   user_id: string;
+  /** The workspace the Job belongs to (`team:<id>` or `user:<sub>`): whose settings and budget it uses. */
+  workspace_id: string;
   scheduled_job_id: string | null;
   campaign_id: string | null;
+}
+
+/** The content-queue payload of a Job (the one builder: API and worker hand over the same shape). */
+export function contentJobPayload(job: {
+  id: string;
+  userId: string;
+  workspaceId: string;
+  scheduledJobId: string | null;
+  campaignId: string | null;
+}): ContentJobPayload {
+  return {
+    job_id: job.id,
+    user_id: job.userId,
+    workspace_id: job.workspaceId,
+    scheduled_job_id: job.scheduledJobId,
+    campaign_id: job.campaignId,
+  };
 }
 
 /**

@@ -138,7 +138,13 @@ describe('dequeueContentJob: a cancelled Job leaves the content queue unless a p
     await redis.quit();
   });
 
-  const payload = (jobId: string): ContentJobPayload => ({ job_id: jobId, user_id: 'u', scheduled_job_id: null, campaign_id: null });
+  const payload = (jobId: string): ContentJobPayload => ({
+    job_id: jobId,
+    user_id: 'u',
+    workspace_id: 'user:u',
+    scheduled_job_id: null,
+    campaign_id: null,
+  });
 
   it('when the job is waiting or delayed, then it is removed (true); when it is not there, then false; nothing is logged', async () => {
     const { report, warnings, counted } = recorder();

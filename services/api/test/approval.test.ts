@@ -69,7 +69,13 @@ describe('the approval gate', () => {
       expect(res.body.decided_at).not.toBeNull();
       expect(await onContentQueue(job.id)).toEqual([job.id]);
       const queued = await t.deps.contentQueue.getJob(job.id);
-      expect(queued?.data).toEqual({ job_id: job.id, user_id: user, scheduled_job_id: null, campaign_id: job.campaign_id });
+      expect(queued?.data).toEqual({
+        job_id: job.id,
+        user_id: user,
+        workspace_id: `user:${user}`,
+        scheduled_job_id: null,
+        campaign_id: job.campaign_id,
+      });
       expect((await rows().findOneByOrFail({ id: job.id })).queuedAt).not.toBeNull();
     });
 

@@ -44,7 +44,7 @@ describe('PATCH /jobs/{id} to cancelled takes the Job off the content queue', ()
     const row = await insertJob(t.deps.dataSource, { userId: user });
     await t.deps.contentQueue.add(
       CONTENT_JOB_NAME,
-      { job_id: row.id, user_id: user, scheduled_job_id: null, campaign_id: null },
+      { job_id: row.id, user_id: user, workspace_id: `user:${user}`, scheduled_job_id: null, campaign_id: null },
       { jobId: row.id, delay: 60_000 },
     );
     expect(await stateOf(row.id)).toBe('delayed');
@@ -86,7 +86,7 @@ describe('PATCH /jobs/{id} to cancelled takes the Job off the content queue', ()
     expect((await api().patch(`/jobs/${job.id}`, { status: 'cancelled' })).body.dequeued).toBe(true);
     await t.deps.contentQueue.add(
       CONTENT_JOB_NAME,
-      { job_id: job.id, user_id: user, scheduled_job_id: null, campaign_id: null },
+      { job_id: job.id, user_id: user, workspace_id: `user:${user}`, scheduled_job_id: null, campaign_id: null },
       { jobId: job.id },
     );
     expect((await api().patch(`/jobs/${job.id}`, { status: 'cancelled' })).status).toBe(409);

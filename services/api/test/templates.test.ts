@@ -579,7 +579,13 @@ describe('POST /templates/:id/use', () => {
 
     const queued = await testApp.deps.contentQueue.getJob(job.id);
     expect(queued).toBeDefined();
-    expect(queued!.data).toEqual({ job_id: job.id, user_id: user, scheduled_job_id: null, campaign_id: campaignId });
+    expect(queued!.data).toEqual({
+      job_id: job.id,
+      user_id: user,
+      workspace_id: `user:${user}`,
+      scheduled_job_id: null,
+      campaign_id: campaignId,
+    });
     // The hand-over is recorded, so the reconciler will not hand it over again.
     const row = await testApp.deps.dataSource.getRepository(Job).findOneByOrFail({ id: job.id });
     expect(row.queuedAt).not.toBeNull();

@@ -35,6 +35,7 @@ import {
 export interface MaterializedJob {
   id: string;
   userId: string;
+  workspaceId: string;
   scheduledJobId: string | null;
   campaignId: string | null;
   /**
@@ -160,6 +161,7 @@ export class MaterializeService {
       const job = {
         id: schedule.existingJobId,
         userId: schedule.userId,
+        workspaceId: schedule.workspaceId,
         scheduledJobId: schedule.id,
         campaignId: schedule.campaignId,
         withheld,
@@ -304,6 +306,7 @@ export class MaterializeService {
       const made = {
         id: inserted[0].id,
         userId: schedule.userId,
+        workspaceId: schedule.workspaceId,
         scheduledJobId: schedule.id,
         campaignId: schedule.campaignId,
         withheld: gate.gated,

@@ -1,6 +1,7 @@
 import type { Job as QueueJob, Queue } from 'bullmq';
 import {
   ContentJobPayload,
+  contentJobPayload,
   enqueueContentJob,
   enqueueShiftedOccurrence,
   handOverJob,
@@ -11,12 +12,7 @@ import {
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 import type { MaterializedJob, MaterializeResult, MaterializeService } from './materialize.service';
 
-const payloadOf = (job: MaterializedJob): ContentJobPayload => ({
-  job_id: job.id,
-  user_id: job.userId,
-  scheduled_job_id: job.scheduledJobId,
-  campaign_id: job.campaignId,
-});
+const payloadOf = (job: MaterializedJob): ContentJobPayload => contentJobPayload(job);
 
 /**
  * The BullMQ processor of the occurrence queue: materializes the occurrence, then (after the

@@ -5,6 +5,7 @@ import { approvalTimedOutReason, IDEMPOTENCY_KEY_TTL_HOURS, Job, jobQueuedMarker
 import { serializeRule } from '@scheduler/recurrence';
 import {
   ContentJobPayload,
+  contentJobPayload,
   enqueueOccurrence,
   enqueueShiftedOccurrence,
   handOverJob,
@@ -180,14 +181,14 @@ export class Reconciler {
     const markQueued = jobQueuedMarker(this.dataSource);
     for (;;) {
       const jobs = await this.dataSource.getRepository(Job).find({
-        select: { id: true, userId: true, scheduledJobId: true, campaignId: true },
+        select: { id: true, userId: true, workspaceId: true, scheduledJobId: true, campaignId: true },
         where: { status: 'pending', queuedAt: IsNull(), createdAt: LessThan(cutoff) },
         order: { createdAt: 'ASC' },
         take: BATCH,
       });
       for (const job of jobs) {
         await handOverJob(this.contentQueue, {
-          payload: { job_id: job.id, user_id: job.userId, scheduled_job_id: job.scheduledJobId, campaign_id: job.campaignId },
+          payload: contentJobPayload(job),
           markQueued,
         });
         report.jobs_handed_over += 1;

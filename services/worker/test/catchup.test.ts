@@ -217,7 +217,7 @@ describe('handing over catch-up Jobs, and the reconciler catching up', () => {
       data: { schedule_id: schedule.id, version: schedule.version },
     }) as QueueJob<OccurrencePayload>;
 
-  it('when the catch-up fires other occurrences, then each Job is handed to the content queue and marked queued', async () => {
+  it('when the catch-up fires other occurrences, then each Job is handed to the content queue (with its workspace) and marked queued', async () => {
     const schedule = await insertSchedule(ds, everySecond(newUserId(), { catchupPolicy: 'all' }));
     const process = processorAt(() => at(3 * SECOND + 100));
     await expect(process(asJob(schedule, at(SECOND)))).resolves.toBe('materialized');
@@ -225,7 +225,13 @@ describe('handing over catch-up Jobs, and the reconciler catching up', () => {
     expect(jobs).toHaveLength(3);
     expect(jobs.every((j) => j.queuedAt !== null)).toBe(true);
     for (const job of jobs)
-      expect((await contentQueue.getJob(job.id))?.data).toMatchObject({ job_id: job.id, scheduled_job_id: schedule.id });
+      expect((await contentQueue.getJob(job.id))?.data).toEqual({
+        job_id: job.id,
+        user_id: schedule.userId,
+        workspace_id: schedule.workspaceId,
+        scheduled_job_id: schedule.id,
+        campaign_id: null,
+      });
   });
 
   it('when handing over a catch-up Job fails after the commit, then the occurrence completes and the reconciler hands the Job over later', async () => {

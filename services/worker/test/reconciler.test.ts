@@ -127,6 +127,7 @@ describe('the reconciler', () => {
     expect((await contentQueue.getJob(lost.id))?.data).toEqual({
       job_id: lost.id,
       user_id: userId,
+      workspace_id: `user:${userId}`,
       scheduled_job_id: null,
       campaign_id: null,
     });

@@ -1,6 +1,6 @@
 import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
 import { Job, jobEventData, jobQueuedMarker, JOB_TRANSITIONS, JobStatus, recordEvent } from '@scheduler/entities';
-import { dequeueContentJob, handOverAfterCommit } from '@scheduler/queue';
+import { contentJobPayload, dequeueContentJob, handOverAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
@@ -165,7 +165,7 @@ export class JobService {
     await handOverAfterCommit(
       this.deps.contentQueue,
       {
-        payload: { job_id: job.id, user_id: job.userId, scheduled_job_id: job.scheduledJobId, campaign_id: job.campaignId },
+        payload: contentJobPayload(job),
         markQueued: jobQueuedMarker(this.deps.dataSource),
       },
       { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures },

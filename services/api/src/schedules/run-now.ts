@@ -12,7 +12,7 @@ import {
   newJobValues,
   recordJobCreated,
 } from '@scheduler/entities';
-import { handOverAfterCommit } from '@scheduler/queue';
+import { contentJobPayload, handOverAfterCommit } from '@scheduler/queue';
 import { refuseClosedCampaign } from '../campaigns/closed-campaign';
 import { recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
@@ -176,7 +176,7 @@ export async function runNow(deps: AppDeps, caller: Caller, id: string, key: str
   await handOverAfterCommit(
     deps.contentQueue,
     {
-      payload: { job_id: job.id, user_id: job.userId, scheduled_job_id: job.scheduledJobId, campaign_id: job.campaignId },
+      payload: contentJobPayload(job),
       markQueued: jobQueuedMarker(deps.dataSource),
     },
     { logger: deps.logger, syncFailures: deps.metrics.api.syncFailures },

@@ -12,7 +12,7 @@ import {
   newJobValues,
   recordJobCreated,
 } from '@scheduler/entities';
-import { handOverAfterCommit } from '@scheduler/queue';
+import { contentJobPayload, handOverAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
@@ -250,7 +250,7 @@ export class TemplateService {
     await handOverAfterCommit(
       this.deps.contentQueue,
       {
-        payload: { job_id: job.id, user_id: caller.userId, scheduled_job_id: null, campaign_id: job.campaignId },
+        payload: contentJobPayload(job),
         markQueued: jobQueuedMarker(this.deps.dataSource),
       },
       { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures },
