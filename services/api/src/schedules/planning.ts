@@ -1,5 +1,13 @@
 import type { EntityManager } from 'typeorm';
-import { blackoutsForCampaign, blackoutsFrom, expansionBlackoutOf, planFrom, type Planned, type Planning } from '@scheduler/entities';
+import {
+  blackoutsForCampaign,
+  blackoutsFrom,
+  expansionBlackoutOf,
+  planFrom,
+  readAll,
+  type Planned,
+  type Planning,
+} from '@scheduler/entities';
 import type { Blackout } from '@scheduler/recurrence';
 import { skipsOf } from './schedule-skips';
 
@@ -15,10 +23,10 @@ export { loadPlanningAll as withPlanningAll } from '@scheduler/entities';
  * still decide a run from its plan's start: `blackoutsFrom`).
  */
 export async function withPlanning<S extends Planned>(manager: EntityManager, schedule: S, now: Date): Promise<S & Planning> {
-  const [skips, blackouts] = await Promise.all([
-    skipsOf(manager, schedule, now),
-    blackoutsFrom(manager, schedule.workspaceId, planFrom([schedule], now)),
-  ]);
+  const [skips, blackouts] = await readAll(manager, [
+    () => skipsOf(manager, schedule, now),
+    () => blackoutsFrom(manager, schedule.workspaceId, planFrom([schedule], now)),
+  ] as const);
   return Object.assign(schedule, { skips, blackouts: blackoutsForCampaign(blackouts, schedule.campaignId).map(expansionBlackoutOf) });
 }
 
