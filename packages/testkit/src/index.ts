@@ -10,7 +10,7 @@
  *   rows       openDataSource; insertCampaign/Template/Schedule/Job as direct rows; userRows
  *              snapshots; scratch databases (scratchDatabaseName, dropDatabase)
  *   redis      keysUnder, deleteKeysUnder (one test's keys only), openQueues, obliterateQueues
- *   processes  WorkerProcesses, waitUntilUp, signalAndWait, logs; spawnApi, untilListening
+ *   processes  WorkerProcesses, waitUntilUp, signalAndWait, logs; spawnApi, untilListening, startApiProcess (an API process and a call to it)
  *   faults     insertSchedules, syncAll, countDelayed, measure/combine, scheduleRows, summary
  *
  * Test-only: resolved by jest's moduleNameMapper and tsconfig.test.json (not a workspace, not

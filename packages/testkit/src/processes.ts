@@ -7,6 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import jwt from 'jsonwebtoken';
 import { statusKeys } from '@scheduler/queue';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL } from './env';
 import { expiry, sleep } from './time';
@@ -238,4 +239,35 @@ export function untilListening(child: ChildProcess, timeoutMs = 20_000): Promise
       reject(new Error(`api exited (${code ?? signal}) before it listened:\n${out.slice(-4000)}`));
     });
   });
+}
+
+/** A JSON call to a real API process as one user: status and parsed body (`{}` for a 204). */
+export type ApiProcessCall = (
+  method: string,
+  path: string,
+  body?: object,
+  headers?: Record<string, string>,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+/**
+ * A real API process (`spawnApi` with `env`, on its own port) once it listens, and `call` to its
+ * `/api/v1` as `userId` with an HS256 token of the test secret (valid 10 minutes). The caller kills
+ * `process` when done.
+ */
+export async function startApiProcess(
+  env: Record<string, string>,
+  userId: string,
+): Promise<{ process: ChildProcess; port: number; call: ApiProcessCall }> {
+  const child = spawnApi(env);
+  const { port } = await untilListening(child, 30_000);
+  const token = jwt.sign({}, TEST_JWT_SECRET, { algorithm: 'HS256', subject: userId, expiresIn: 600 });
+  const call: ApiProcessCall = async (method, path, body, headers = {}) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>) };
+  };
+  return { process: child, port, call };
 }

@@ -9,7 +9,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import jwt from 'jsonwebtoken';
 import type { DataSource } from 'typeorm';
 import { createRedis } from '@scheduler/queue';
 import {
@@ -20,11 +19,9 @@ import {
   openDataSource,
   openQueues,
   pollUntil,
-  spawnApi,
-  TEST_JWT_SECRET,
+  startApiProcess,
   TEST_REDIS_URL,
   uniqueName,
-  untilListening,
   waitUntilUp,
   wholeSecondAhead,
   WorkerProcesses,
@@ -59,17 +56,9 @@ it('when a skip blackout covers today, then an every-2-s schedule records its oc
   const env = { QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '5', RECONCILE_INTERVAL_SECONDS: '1' };
   const workers = ['w1', 'w2'].map((name) => procs.spawn(name, env));
   await Promise.all(workers.map((w) => waitUntilUp(redis, prefix, w)));
-  api = spawnApi({ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix });
-  const { port } = await untilListening(api, 30_000);
-  const token = jwt.sign({}, TEST_JWT_SECRET, { algorithm: 'HS256', subject: user, expiresIn: 600 });
-  const call = async (method: string, path: string, body?: object) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>) };
-  };
+  const started = await startApiProcess({ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix }, user);
+  api = started.process;
+  const { call } = started;
 
   const day = (n: number) => new Date(Date.now() + n * DAY).toISOString().slice(0, 10);
   const freeze = await call('POST', '/blackouts', {

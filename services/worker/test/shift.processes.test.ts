@@ -21,7 +21,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import jwt from 'jsonwebtoken';
 import type { DataSource } from 'typeorm';
 import { createRedis } from '@scheduler/queue';
 import { parseSchedule } from '@scheduler/recurrence';
@@ -34,11 +33,9 @@ import {
   openQueues,
   pollUntil,
   sleep,
-  spawnApi,
-  TEST_JWT_SECRET,
+  startApiProcess,
   TEST_REDIS_URL,
   uniqueName,
-  untilListening,
   waitUntilUp,
   wholeSecondAhead,
   WorkerProcesses,
@@ -81,17 +78,9 @@ it('when a shift blackout covers yesterday’s occurrence, then it fires once to
   const env = { QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '5', RECONCILE_INTERVAL_SECONDS: '1' };
   const workers = ['w1', 'w2'].map((name) => procs.spawn(name, env));
   await Promise.all(workers.map((w) => waitUntilUp(redis, prefix, w)));
-  api = spawnApi({ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix });
-  const { port } = await untilListening(api, 30_000);
-  const token = jwt.sign({}, TEST_JWT_SECRET, { algorithm: 'HS256', subject: user, expiresIn: 600 });
-  const call = async (method: string, path: string, body?: object) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>) };
-  };
+  const started = await startApiProcess({ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix }, user);
+  api = started.process;
+  const { call } = started;
 
   // T: where the shifted run lands; N: its nominal instant, yesterday at the same local time.
   const shiftedTo = wholeSecondAhead(12_000).getTime();

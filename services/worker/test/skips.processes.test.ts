@@ -9,7 +9,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import jwt from 'jsonwebtoken';
 import type { DataSource } from 'typeorm';
 import { createRedis } from '@scheduler/queue';
 import {
@@ -21,11 +20,9 @@ import {
   openQueues,
   pollUntil,
   sleep,
-  spawnApi,
-  TEST_JWT_SECRET,
+  startApiProcess,
   TEST_REDIS_URL,
   uniqueName,
-  untilListening,
   waitUntilUp,
   wholeSecondAhead,
   WorkerProcesses,
@@ -58,17 +55,9 @@ it('when one occurrence of an every-2-s schedule is skipped, then it makes no Jo
   const env = { QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '5', RECONCILE_INTERVAL_SECONDS: '1' };
   const workers = ['w1', 'w2'].map((name) => procs.spawn(name, env));
   await Promise.all(workers.map((w) => waitUntilUp(redis, prefix, w)));
-  api = spawnApi({ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix });
-  const { port } = await untilListening(api, 30_000);
-  const token = jwt.sign({}, TEST_JWT_SECRET, { algorithm: 'HS256', subject: user, expiresIn: 600 });
-  const call = async (method: string, path: string, body?: object, headers: Record<string, string> = {}) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const started = await startApiProcess({ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix }, user);
+  api = started.process;
+  const { call } = started;
 
   const start = wholeSecondAhead(4_000);
   const created = await call('POST', '/schedule', {
