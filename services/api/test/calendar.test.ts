@@ -216,7 +216,9 @@ describe('GET /calendar', () => {
   it('pages of 7 concatenated equal one big page, across past runs and future occurrences of several schedules', async () => {
     const user = newUserId();
     const api = apiAs(t, user);
-    const first = Math.ceil((Date.now() + HOUR) / 1000) * 1000;
+    // Two hours ahead: the cron's start (an hour before `first`) stays in the future however slow
+    // the first two creates are on a loaded machine.
+    const first = Math.ceil((Date.now() + 2 * HOUR) / 1000) * 1000;
     const schedules = [];
     for (const [i, body] of [
       { schedule_type: 'daily' },
@@ -227,8 +229,8 @@ describe('GET /calendar', () => {
     }
     for (let n = 1; n <= 5; n++) await insertRun(user, schedules[n % 3].id, first - n * 7 * HOUR, { outcome: 'missed', reason: 'x' });
     // Two occurrences at the same instant: ties are ordered by schedule id.
-    await insertRun(user, schedules[0].id, first - 2 * HOUR, { outcome: 'missed' });
-    await insertRun(user, schedules[1].id, first - 2 * HOUR, { outcome: 'missed' });
+    await insertRun(user, schedules[0].id, first - 3 * HOUR, { outcome: 'missed' });
+    await insertRun(user, schedules[1].id, first - 3 * HOUR, { outcome: 'missed' });
     const q = `/calendar?${window(first - 2 * DAY, first + 9 * DAY)}`;
     const whole = await api.get(`${q}&limit=5000`);
     expect(whole.status).toBe(200);
