@@ -39,8 +39,8 @@ export const MAX_WINDOW_DAYS = 366;
 export const MAX_DAYS_WINDOW_DAYS = 62;
 export const DEFAULT_PER_DAY = 6;
 export const MAX_PER_DAY = 50;
-/** The runs `days` reads at a time (the past of a 62-day window can be tens of thousands). */
-const DAYS_PAST_BATCH = 5_000;
+/** The runs `days` reads at a time and the merge's batch (the past of a 62-day window can be tens of thousands). */
+const DAYS_BATCH = 5_000;
 const DAY_MS = 86_400_000;
 
 export interface CalendarFilter {
@@ -96,12 +96,19 @@ export interface CalendarDays {
   days: CalendarDay[];
 }
 
-/** One occurrence of the merge: its key, and its item built on demand (a planned one's schedule, for its publisher domain). */
+/**
+ * One occurrence of the merge: its key, and either its past item or what its planned item is built
+ * from (`itemOf`, on demand; the schedule is also what its publisher domain is read for).
+ */
 interface MergedOccurrence {
   at: number;
   scheduleId: string;
-  item(): CalendarItem;
-  schedule: PlanSchedule | null;
+  past: CalendarItem | null;
+  plan: { schedule: PlanSchedule; rule: RecurrenceRule; head: ExpandedOccurrence } | null;
+}
+
+function itemOf(o: MergedOccurrence): CalendarItem {
+  return o.past ?? planItem(o.plan!.schedule, o.plan!.rule, o.plan!.head);
 }
 
 export interface CalendarPage {
@@ -365,14 +372,16 @@ export class CalendarService {
     const items: CalendarItem[] = [];
     const planned: { item: CalendarItem; schedule: PlanSchedule }[] = [];
     let more = false;
-    for await (const o of this.merged(manager, caller, from, to, now, filter, cursor, limit + 1, options.includeManual ?? true)) {
-      if (items.length >= limit) {
-        more = true;
-        break;
+    read: for await (const batch of this.merged(manager, caller, from, to, now, filter, cursor, limit + 1, options.includeManual ?? true)) {
+      for (const o of batch) {
+        if (items.length >= limit) {
+          more = true;
+          break read;
+        }
+        const item = itemOf(o);
+        items.push(item);
+        if (o.plan) planned.push({ item, schedule: o.plan.schedule });
       }
-      const item = o.item();
-      items.push(item);
-      if (o.schedule) planned.push({ item, schedule: o.schedule });
     }
     await withPublisherDomains(manager, caller.workspaceId, planned);
     const last = items[items.length - 1];
@@ -392,21 +401,23 @@ export class CalendarService {
     const byDate = new Map<string, CalendarDay>();
     const planned: { item: CalendarItem; schedule: PlanSchedule }[] = [];
     let day: CalendarDay | undefined;
-    for await (const o of this.merged(manager, caller, from, to, this.deps.now(), filter, null, DAYS_PAST_BATCH, true)) {
-      const date = dayOf(o.at);
-      if (day?.date !== date) {
-        // (A map, not "the last day": where a zone falls back across midnight, the local date goes back.)
-        day = byDate.get(date);
-        if (!day) {
-          day = { date, count: 0, items: [] };
-          byDate.set(date, day);
+    for await (const batch of this.merged(manager, caller, from, to, this.deps.now(), filter, null, DAYS_BATCH, true)) {
+      for (const o of batch) {
+        const date = dayOf(o.at);
+        if (day?.date !== date) {
+          // (A map, not "the last day": where a zone falls back across midnight, the local date goes back.)
+          day = byDate.get(date);
+          if (!day) {
+            day = { date, count: 0, items: [] };
+            byDate.set(date, day);
+          }
         }
-      }
-      day.count += 1;
-      if (day.items.length < q.perDay) {
-        const item = o.item();
-        day.items.push(item);
-        if (o.schedule) planned.push({ item, schedule: o.schedule });
+        day.count += 1;
+        if (day.items.length < q.perDay) {
+          const item = itemOf(o);
+          day.items.push(item);
+          if (o.plan) planned.push({ item, schedule: o.plan.schedule });
+        }
       }
     }
     await withPublisherDomains(manager, caller.workspaceId, planned);
@@ -415,9 +426,11 @@ export class CalendarService {
   }
 
   /**
-   * The calendar's occurrences in [from, to) after `after`, soonest first (ties by schedule id):
-   * the past (runs, read `batch` at a time by key) merged with the future (the expansions' heap).
-   * An item is built on demand, so a reader that only counts does not describe every occurrence.
+   * The calendar's occurrences in [from, to) after `after`, soonest first (ties by schedule id),
+   * in batches of `batch`: the past (runs, read `batch` at a time by key) merged with the future
+   * (the expansions' heap). Batches, not one `yield` each: an async step per occurrence costs more
+   * than the merge itself on a month of 100,000. An item is built on demand (`itemOf`), so a reader
+   * that only counts does not describe every occurrence.
    */
   private async *merged(
     manager: EntityManager,
@@ -429,14 +442,19 @@ export class CalendarService {
     after: { at: number; scheduleId: string } | null,
     batch: number,
     includeManual: boolean,
-  ): AsyncGenerator<MergedOccurrence, void, undefined> {
+  ): AsyncGenerator<MergedOccurrence[], void, undefined> {
     let past = await this.past(manager, caller, from, to, now, filter, after, batch, includeManual);
     let morePast = past.length >= batch;
     const futureFrom = new Date(Math.max(from.getTime(), now.getTime(), after ? after.at : -Infinity));
     const wantsFuture = !filter.state || FUTURE_STATES.includes(filter.state);
     const future = wantsFuture && futureFrom < to ? await this.future(manager, caller, futureFrom, to, now, filter, after) : null;
     let pi = 0;
+    let out: MergedOccurrence[] = [];
     for (;;) {
+      if (out.length >= batch) {
+        yield out;
+        out = [];
+      }
       if (pi >= past.length && morePast) {
         const last = past[past.length - 1];
         past = await this.past(
@@ -455,16 +473,17 @@ export class CalendarService {
       }
       const p = past[pi];
       const f = future ? top(future) : undefined;
-      if (!p && !f) return;
+      if (!p && !f) break;
       if (p && (!f || compare({ at: p.at.getTime(), scheduleId: p.scheduleId }, f.key) <= 0)) {
         pi += 1;
-        yield { at: p.at.getTime(), scheduleId: p.scheduleId, item: () => p, schedule: null };
+        out.push({ at: p.at.getTime(), scheduleId: p.scheduleId, past: p, plan: null });
       } else if (f && future) {
         const { schedule, rule, head } = f;
         advance(future, f);
-        yield { at: head.at.getTime(), scheduleId: schedule.id, item: () => planItem(schedule, rule, head), schedule };
+        out.push({ at: head.at.getTime(), scheduleId: schedule.id, past: null, plan: { schedule, rule, head } });
       }
     }
+    if (out.length > 0) yield out;
   }
 
   /** The workspace's runs in [from, min(to, now)), after the cursor, at most `take`. */
