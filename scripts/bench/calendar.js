@@ -95,6 +95,22 @@ async function calendarSection(
     totals.push(total);
   }
 
+  // The month grid's request: the same month by local day (Paris), 6 a day and each day's count.
+  const daysUrl = `${base}/api/v1/calendar/days?from=${from.toISOString()}&to=${to.toISOString()}&timezone=Europe/Paris&per_day=6`;
+  // (A build from before GET /calendar/days answers 404: nothing measured for it.)
+  const hasDays = (await fetch(daysUrl, { headers }).then((res) => res.text().then(() => res.status))) === 200;
+  if (hasDays) ctx.log('    calendar: the month by day …');
+  const days = [];
+  let dayCount = 0;
+  let dayOccurrences = 0;
+  for (let i = 0; hasDays && i < Math.max(5, Math.ceil(firstPageRuns / 5)); i++) {
+    const { elapsed, text } = await timed(daysUrl, headers);
+    days.push(elapsed);
+    const body = JSON.parse(text);
+    dayCount = body.days.length;
+    dayOccurrences = body.days.reduce((sum, d) => sum + d.count, 0);
+  }
+
   ctx.log(`    iCal feed of ${feedSchedules} schedules …`);
   const feedUser = givenFeedUser ?? `bench-${ctx.runId}-feed`;
   if (!givenFeedUser) await insertFeedSchedules(ctx, feedUser, feedSchedules);
@@ -125,6 +141,9 @@ async function calendarSection(
     fullMonth: summarize(totals),
     occurrences,
     pageCount,
+    days: hasDays ? summarize(days) : null,
+    dayCount,
+    dayOccurrences,
     feed: summarize(feed),
     feedBytes,
     feedEvents,
@@ -228,10 +247,11 @@ async function standalone() {
       for (const [label, apiDist] of builds) {
         log(`${label} (round ${round + 1})`);
         const r = await calendarSection(ctx, { ...options, apiDist });
-        const all = (results[label] ??= { firstPage: [], page: [], fullMonth: [], feed: [], r });
+        const all = (results[label] ??= { firstPage: [], page: [], fullMonth: [], days: [], feed: [], r });
         all.firstPage.push(r.firstPage);
         all.page.push(r.page);
         all.fullMonth.push(r.fullMonth);
+        if (r.days) all.days.push(r.days);
         all.feed.push(r.feed);
         load.push(os.loadavg()[0]);
       }
@@ -239,8 +259,11 @@ async function standalone() {
     const best = (list, key) => Math.min(...list.map((s) => s[key]));
     const lines = [`load average during the run: ${load.map((l) => l.toFixed(2)).join(', ')} (2 cores)`];
     for (const [label, v] of Object.entries(results)) {
-      lines.push(`${label}: ${v.r.occurrences} occurrences in ${v.r.pageCount} pages; feed ${v.r.feedEvents} events`);
-      for (const key of ['firstPage', 'page', 'fullMonth', 'feed']) {
+      lines.push(
+        `${label}: ${v.r.occurrences} occurrences in ${v.r.pageCount} pages; by day: ${v.r.dayOccurrences} in ${v.r.dayCount} days; feed ${v.r.feedEvents} events`,
+      );
+      for (const key of ['firstPage', 'page', 'fullMonth', 'days', 'feed']) {
+        if (v[key].length === 0) continue;
         lines.push(`  ${key.padEnd(10)} p50 ${fmt.ms(best(v[key], 'p50'))}  p99 ${fmt.ms(best(v[key], 'p99'))}  (best round)`);
       }
     }

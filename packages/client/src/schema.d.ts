@@ -1055,6 +1055,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calendar's occurrences by local day: each day's count and its first few
+         * @description The same occurrences as `GET /calendar` with the same filters (one pass over the same merge), bucketed by the local day of `timezone`: every day with at least one occurrence, in date order, with its `count` and its first `per_day` occurrences (soonest first). `from` and `to` are required, at most 62 days apart; a day cut by the window counts only its part inside it. For a month grid that shows a few runs a day and "+N more".
+         *
+         *     Roles: `viewer`, `editor`, `approver`, `admin` (access `read`).
+         *
+         *     Rate limit: lists (default 60 per 60 s).
+         */
+        get: operations["getCalendarDays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calendar/feeds": {
         parameters: {
             query?: never;
@@ -2937,6 +2961,34 @@ export interface components {
             job_status: "awaiting_approval" | "pending" | "running" | "completed" | "failed" | "cancelled" | null;
             /** @description Why it is skipped, paused, missed or failed. */
             reason: string | null;
+        };
+        CalendarDays: {
+            /**
+             * Format: date-time
+             * @description The window start asked for (inclusive).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description The window end asked for (exclusive).
+             * @example 2026-01-05T14:00:00.000Z
+             */
+            to: string;
+            /** @description The IANA zone the days are of (canonical spelling). */
+            timezone: string;
+            /** @description Every day with at least one occurrence, in date order. */
+            days: {
+                /**
+                 * @description The local date in `timezone`.
+                 * @example 2027-03-14
+                 */
+                date: string;
+                /** @description Every occurrence of that day in the window. */
+                count: number;
+                /** @description Its first `per_day`, soonest first (ties by schedule id). */
+                occurrences: components["schemas"]["CalendarOccurrence"][];
+            }[];
         };
         /** @description A new iCal feed: of every schedule of the workspace, or of one campaign. */
         FeedCreate: {
@@ -5574,6 +5626,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The token's roles include none of `viewer`, `editor`, `approver`, `admin` (this operation's access: `read`); a token without a roles claim has every role. */
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalendarDays: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive). Required. An ISO 8601 date-time with `Z` or an offset. */
+                from?: string;
+                /** @description Window end (exclusive). Required. An ISO 8601 date-time with `Z` or an offset. */
+                to?: string;
+                /** @description Only this campaign's schedules (another workspace's campaign: an empty calendar). */
+                campaign_id?: string;
+                /** @description Only schedules whose merged job config's `publisher_domain` is this. */
+                publisher_domain?: string;
+                /** @description Only occurrences in this state. */
+                state?: "planned" | "paused" | "skipped" | "materialized" | "missed" | "failed";
+                /** @description The IANA time zone whose local days bucket the occurrences (the viewer's). Default `UTC`. */
+                timezone?: string;
+                /** @description Occurrences listed per day (the count is of all). */
+                per_day?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The days of the window that have occurrences. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarDays"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -33,6 +33,7 @@ const CALENDAR_WINDOW = `?from=${new Date().toISOString()}&to=${new Date(Date.no
 /** The queries a read needs to be valid: the calendar's and the conflicts' window, the suggestions' publisher. */
 const REQUIRED_QUERY: Record<string, string> = {
   '/api/v1/calendar': CALENDAR_WINDOW,
+  '/api/v1/calendar/days': CALENDAR_WINDOW,
   '/api/v1/schedule/conflicts': CALENDAR_WINDOW,
   '/api/v1/schedule/suggestions': '?publisher_domain=example.com',
 };
@@ -1300,6 +1301,8 @@ describe('contract: calendar and feeds', () => {
     await send('post', '/api/v1/schedule', '/api/v1/schedule', user, { name: 's', schedule_type: 'daily', scheduled_at: inHours(1) });
     const calendar = await api().get(`/api/v1/calendar${CALENDAR_WINDOW}`).set(as(user));
     expect(expectMatchesContract('GET', '/api/v1/calendar', calendar).body.occurrences.length).toBeGreaterThan(0);
+    const days = await api().get(`/api/v1/calendar/days${CALENDAR_WINDOW}&timezone=Europe/Berlin&per_day=2`).set(as(user));
+    expect(expectMatchesContract('GET', '/api/v1/calendar/days', days).body.days[0].occurrences.length).toBeGreaterThan(0);
     const feed = await send('post', '/api/v1/calendar/feeds', '/api/v1/calendar/feeds', user, { name: 'f' });
     expect(expectMatchesContract('POST', '/api/v1/calendar/feeds', feed).status).toBe(201);
     const theirs = await send('post', '/api/v1/campaigns', '/api/v1/campaigns', newUserId(), { name: 'c' });

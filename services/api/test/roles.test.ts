@@ -112,6 +112,7 @@ const BODIES: Record<string, object> = {
 /** The query a read needs to be valid (the calendar's window). */
 const QUERIES: Record<string, string> = {
   'GET /api/v1/calendar': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
+  'GET /api/v1/calendar/days': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}&timezone=Europe/Berlin`,
   'GET /api/v1/schedule/conflicts': `?from=${new Date().toISOString()}&to=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
   'GET /api/v1/schedule/suggestions': '?publisher_domain=example.com&timezone=Europe/Berlin',
 };

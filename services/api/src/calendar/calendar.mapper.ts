@@ -1,7 +1,7 @@
 import { JOB_STATUSES } from '@scheduler/entities';
 import { NAME_LENGTH } from '../http/validation';
 import { Closed, Instant, Nullable, OneOf, Type, Uuid, named, type Static } from '../openapi/schema';
-import { CALENDAR_STATES, type CalendarItem, type CalendarPage } from './calendar.service';
+import { CALENDAR_STATES, type CalendarDays, type CalendarItem, type CalendarPage } from './calendar.service';
 
 export const CalendarOccurrenceResponse = named(
   'CalendarOccurrence',
@@ -75,5 +75,32 @@ export function calendarResponse(p: CalendarPage): CalendarResponse {
     to: p.to.toISOString(),
     occurrences: p.items.map(calendarOccurrenceResponse),
     next_cursor: p.nextCursor,
+  };
+}
+
+export const CalendarDaysResponse = named(
+  'CalendarDays',
+  Closed({
+    from: Instant('The window start asked for (inclusive).'),
+    to: Instant('The window end asked for (exclusive).'),
+    timezone: Type.String({ description: 'The IANA zone the days are of (canonical spelling).' }),
+    days: Type.Array(
+      Closed({
+        date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'The local date in `timezone`.', examples: ['2027-03-14'] }),
+        count: Type.Integer({ minimum: 1, description: 'Every occurrence of that day in the window.' }),
+        occurrences: Type.Array(CalendarOccurrenceResponse, { description: 'Its first `per_day`, soonest first (ties by schedule id).' }),
+      }),
+      { description: 'Every day with at least one occurrence, in date order.' },
+    ),
+  }),
+);
+export type CalendarDaysResponse = Static<typeof CalendarDaysResponse>;
+
+export function calendarDaysResponse(d: CalendarDays): CalendarDaysResponse {
+  return {
+    from: d.from.toISOString(),
+    to: d.to.toISOString(),
+    timezone: d.timezone,
+    days: d.days.map((day) => ({ date: day.date, count: day.count, occurrences: day.items.map(calendarOccurrenceResponse) })),
   };
 }

@@ -35,6 +35,12 @@ export const DEFAULT_CALENDAR_LIMIT = 500;
 export const MAX_CALENDAR_LIMIT = 5_000;
 /** The longest window one request may ask for. */
 export const MAX_WINDOW_DAYS = 366;
+/** The longest window of `GET /calendar/days` (a month grid shows six weeks). */
+export const MAX_DAYS_WINDOW_DAYS = 62;
+export const DEFAULT_PER_DAY = 6;
+export const MAX_PER_DAY = 50;
+/** The runs `days` reads at a time and the merge's batch (the past of a 62-day window can be tens of thousands). */
+const DAYS_BATCH = 5_000;
 const DAY_MS = 86_400_000;
 
 export interface CalendarFilter {
@@ -66,6 +72,43 @@ export interface CalendarItem {
   jobId: string | null;
   jobStatus: JobStatus | null;
   reason: string | null;
+}
+
+export interface CalendarDaysQuery extends CalendarFilter {
+  from?: Date;
+  to?: Date;
+  /** A canonical IANA zone (checked by the route). */
+  timezone: string;
+  perDay: number;
+}
+
+/** One local day of `days`: how many occurrences it has and its first `perDay`. */
+export interface CalendarDay {
+  date: string;
+  count: number;
+  items: CalendarItem[];
+}
+
+export interface CalendarDays {
+  from: Date;
+  to: Date;
+  timezone: string;
+  days: CalendarDay[];
+}
+
+/**
+ * One occurrence of the merge: its key, and either its past item or what its planned item is built
+ * from (`itemOf`, on demand; the schedule is also what its publisher domain is read for).
+ */
+interface MergedOccurrence {
+  at: number;
+  scheduleId: string;
+  past: CalendarItem | null;
+  plan: { schedule: PlanSchedule; rule: RecurrenceRule; head: ExpandedOccurrence } | null;
+}
+
+function itemOf(o: MergedOccurrence): CalendarItem {
+  return o.past ?? planItem(o.plan!.schedule, o.plan!.rule, o.plan!.head);
 }
 
 export interface CalendarPage {
@@ -121,15 +164,15 @@ function compare(a: { at: number; scheduleId: string }, b: { at: number; schedul
   return a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0;
 }
 
-/** `from`, `to` both given, `from` before `to`, at most `MAX_WINDOW_DAYS` apart. */
-export function checkWindow(from: Date | undefined, to: Date | undefined): { from: Date; to: Date } {
+/** `from`, `to` both given, `from` before `to`, at most `maxDays` (default `MAX_WINDOW_DAYS`) apart. */
+export function checkWindow(from: Date | undefined, to: Date | undefined, maxDays = MAX_WINDOW_DAYS): { from: Date; to: Date } {
   const errors: FieldError[] = [];
   if (!from) errors.push({ field: 'from', message: 'is required: the start of the window (an instant, inclusive)' });
   if (!to) errors.push({ field: 'to', message: 'is required: the end of the window (an instant, exclusive)' });
   if (from && to) {
     if (to.getTime() <= from.getTime()) errors.push({ field: 'to', message: 'must be after from' });
-    else if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS)
-      errors.push({ field: 'to', message: `must be at most ${MAX_WINDOW_DAYS} days after from` });
+    else if (to.getTime() - from.getTime() > maxDays * DAY_MS)
+      errors.push({ field: 'to', message: `must be at most ${maxDays} days after from` });
   }
   if (errors.length) throw validationFailed(errors);
   return { from: from as Date, to: to as Date };
@@ -326,37 +369,121 @@ export class CalendarService {
     const limit = q.limit;
     const manager = this.deps.dataSource.manager;
 
-    const past = await this.past(manager, caller, from, to, now, filter, cursor, limit + 1, options.includeManual ?? true);
-    const futureFrom = new Date(Math.max(from.getTime(), now.getTime(), cursor ? cursor.at : -Infinity));
-    const wantsFuture = !filter.state || FUTURE_STATES.includes(filter.state);
-    const future = wantsFuture && futureFrom < to ? await this.future(manager, caller, futureFrom, to, now, filter, cursor) : null;
-
     const items: CalendarItem[] = [];
     const planned: { item: CalendarItem; schedule: PlanSchedule }[] = [];
-    let pi = 0;
     let more = false;
-    for (;;) {
-      const p = past[pi];
-      const f = future ? top(future) : undefined;
-      if (!p && !f) break;
-      if (items.length >= limit) {
-        more = true;
-        break;
-      }
-      if (p && (!f || compare({ at: p.at.getTime(), scheduleId: p.scheduleId }, f.key) <= 0)) {
-        items.push(p);
-        pi += 1;
-      } else if (f && future) {
-        const item = planItem(f.schedule, f.rule, f.head);
+    read: for await (const batch of this.merged(manager, caller, from, to, now, filter, cursor, limit + 1, options.includeManual ?? true)) {
+      for (const o of batch) {
+        if (items.length >= limit) {
+          more = true;
+          break read;
+        }
+        const item = itemOf(o);
         items.push(item);
-        planned.push({ item, schedule: f.schedule });
-        advance(future, f);
+        if (o.plan) planned.push({ item, schedule: o.plan.schedule });
       }
     }
     await withPublisherDomains(manager, caller.workspaceId, planned);
     const last = items[items.length - 1];
     const nextCursor = more && last ? encodeCursor({ at: last.at.getTime(), scheduleId: last.scheduleId, kind: last.kind, hash }) : null;
     return { from, to, items, nextCursor };
+  }
+
+  /**
+   * Every occurrence of the workspace's calendar in one window, bucketed by local day of `timezone`:
+   * each day's count and first `perDay` (one pass over the same merge as `page`).
+   */
+  async days(caller: Caller, q: CalendarDaysQuery): Promise<CalendarDays> {
+    const { from, to } = checkWindow(q.from, q.to, MAX_DAYS_WINDOW_DAYS);
+    const filter: CalendarFilter = { campaignId: q.campaignId, publisherDomain: q.publisherDomain, state: q.state };
+    const manager = this.deps.dataSource.manager;
+    const dayOf = localDayOf(q.timezone);
+    const byDate = new Map<string, CalendarDay>();
+    const planned: { item: CalendarItem; schedule: PlanSchedule }[] = [];
+    let day: CalendarDay | undefined;
+    for await (const batch of this.merged(manager, caller, from, to, this.deps.now(), filter, null, DAYS_BATCH, true)) {
+      for (const o of batch) {
+        const date = dayOf(o.at);
+        if (day?.date !== date) {
+          // (A map, not "the last day": where a zone falls back across midnight, the local date goes back.)
+          day = byDate.get(date);
+          if (!day) {
+            day = { date, count: 0, items: [] };
+            byDate.set(date, day);
+          }
+        }
+        day.count += 1;
+        if (day.items.length < q.perDay) {
+          const item = itemOf(o);
+          day.items.push(item);
+          if (o.plan) planned.push({ item, schedule: o.plan.schedule });
+        }
+      }
+    }
+    await withPublisherDomains(manager, caller.workspaceId, planned);
+    const days = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+    return { from, to, timezone: q.timezone, days };
+  }
+
+  /**
+   * The calendar's occurrences in [from, to) after `after`, soonest first (ties by schedule id),
+   * in batches of `batch`: the past (runs, read `batch` at a time by key) merged with the future
+   * (the expansions' heap). Batches, not one `yield` each: an async step per occurrence costs more
+   * than the merge itself on a month of 100,000. An item is built on demand (`itemOf`), so a reader
+   * that only counts does not describe every occurrence.
+   */
+  private async *merged(
+    manager: EntityManager,
+    caller: Caller,
+    from: Date,
+    to: Date,
+    now: Date,
+    filter: CalendarFilter,
+    after: { at: number; scheduleId: string } | null,
+    batch: number,
+    includeManual: boolean,
+  ): AsyncGenerator<MergedOccurrence[], void, undefined> {
+    let past = await this.past(manager, caller, from, to, now, filter, after, batch, includeManual);
+    let morePast = past.length >= batch;
+    const futureFrom = new Date(Math.max(from.getTime(), now.getTime(), after ? after.at : -Infinity));
+    const wantsFuture = !filter.state || FUTURE_STATES.includes(filter.state);
+    const future = wantsFuture && futureFrom < to ? await this.future(manager, caller, futureFrom, to, now, filter, after) : null;
+    let pi = 0;
+    let out: MergedOccurrence[] = [];
+    for (;;) {
+      if (out.length >= batch) {
+        yield out;
+        out = [];
+      }
+      if (pi >= past.length && morePast) {
+        const last = past[past.length - 1];
+        past = await this.past(
+          manager,
+          caller,
+          from,
+          to,
+          now,
+          filter,
+          { at: last.at.getTime(), scheduleId: last.scheduleId },
+          batch,
+          includeManual,
+        );
+        morePast = past.length >= batch;
+        pi = 0;
+      }
+      const p = past[pi];
+      const f = future ? top(future) : undefined;
+      if (!p && !f) break;
+      if (p && (!f || compare({ at: p.at.getTime(), scheduleId: p.scheduleId }, f.key) <= 0)) {
+        pi += 1;
+        out.push({ at: p.at.getTime(), scheduleId: p.scheduleId, past: p, plan: null });
+      } else if (f && future) {
+        const { schedule, rule, head } = f;
+        advance(future, f);
+        out.push({ at: head.at.getTime(), scheduleId: schedule.id, past: null, plan: { schedule, rule, head } });
+      }
+    }
+    if (out.length > 0) yield out;
   }
 
   /** The workspace's runs in [from, min(to, now)), after the cursor, at most `take`. */
@@ -367,7 +494,7 @@ export class CalendarService {
     to: Date,
     now: Date,
     filter: CalendarFilter,
-    cursor: Cursor | null,
+    cursor: { at: number; scheduleId: string } | null,
     take: number,
     includeManual: boolean,
   ): Promise<CalendarItem[]> {
@@ -415,17 +542,9 @@ export class CalendarService {
     to: Date,
     now: Date,
     filter: CalendarFilter,
-    cursor: Cursor | null,
+    after: { at: number; scheduleId: string } | null,
   ): Promise<Heap<Stream>> {
-    return planStreams(
-      manager,
-      caller.workspaceId,
-      from,
-      to,
-      now,
-      filter,
-      cursor ? { at: cursor.at, scheduleId: cursor.scheduleId } : null,
-    );
+    return planStreams(manager, caller.workspaceId, from, to, now, filter, after ? { at: after.at, scheduleId: after.scheduleId } : null);
   }
 }
 
@@ -720,6 +839,29 @@ interface PastRow {
   campaign_workspace_id: string | null;
   campaign_name: string | null;
   campaign_color: string | null;
+}
+
+/** 15 minutes: every zone's offsets (and so its local midnights and changes) fall on these in UTC since 1980. */
+const QUARTER_MS = 900_000;
+
+/**
+ * The local date (`YYYY-MM-DD`) of an instant in a zone, as a function cached per quarter hour of
+ * UTC (a 62-day window has at most ~6,000; `Intl` is asked once each).
+ */
+export function localDayOf(timezone: string): (at: number) => string {
+  const format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const cache = new Map<number, string>();
+  return (at) => {
+    const quarter = Math.floor(at / QUARTER_MS);
+    let date = cache.get(quarter);
+    if (date === undefined) {
+      const parts = format.formatToParts(new Date(quarter * QUARTER_MS));
+      const part = (type: string) => parts.find((x) => x.type === type)?.value ?? '';
+      date = `${part('year')}-${part('month')}-${part('day')}`;
+      cache.set(quarter, date);
+    }
+    return date;
+  };
 }
 
 /** Wall time with offset in a zone (`2026-03-29T09:00:00+02:00`), for runs of any instant. */

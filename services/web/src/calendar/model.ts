@@ -156,3 +156,49 @@ export async function fetchCalendar(api: ApiClient, window: { from: string; to: 
   for await (const page of streamCalendar(api, window, filters)) acc = addPage(acc, page);
   return acc;
 }
+
+export type CalendarDays = Schema<'CalendarDays'>;
+export type CalendarDay = CalendarDays['days'][number];
+
+/** The runs a month cell shows; the rest of the day is behind "+N more" (with the day's real count). */
+export const MONTH_PER_DAY = 6;
+
+/** The viewer's IANA zone (the browser's): the month grid's days are its days. */
+export function viewerZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** The instant a day starts in the browser's zone. */
+export function localMidnight(day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d).toISOString();
+}
+
+/** The instants [from, to) of wall-clock days in the browser's zone (the month grid's window of `GET /calendar/days`). */
+export function localWindow(days: { start: string; end: string }): { from: string; to: string } {
+  return { from: localMidnight(days.start), to: localMidnight(days.end) };
+}
+
+/** The instants of one day of the browser's zone (what "+N more" reads from `GET /calendar`). */
+export function dayWindow(day: string): { from: string; to: string } {
+  return localWindow({ start: day, end: addDays(day, 1) });
+}
+
+/** The month grid: each viewer's day with its count and first `perDay` (`GET /calendar/days`, one request). */
+export async function fetchDays(
+  api: ApiClient,
+  window: { from: string; to: string },
+  filters: CalendarFilters,
+  timezone: string,
+  perDay: number,
+): Promise<CalendarDays> {
+  return unwrap(api.GET('/api/v1/calendar/days', { params: { query: { ...window, ...filters, timezone, per_day: perDay } } }));
+}
+
+/**
+ * Where a month cell puts an occurrence: on its viewer's day (the day `/calendar/days` counted it
+ * in) at its schedule's wall-clock time, so a cell's chips and its "+N more" agree.
+ */
+export function onDay(date: string, local: string): string {
+  return `${date}${wallClockStart(local).slice(10)}`;
+}

@@ -9,12 +9,18 @@ import { Navigate, useLocation, useNavigate, useParams, useSearchParams } from '
 import { unwrap, useApi } from '../api';
 import { ErrorBox } from '../components/ListState';
 import { OccurrenceChip } from '../calendar/OccurrenceChip';
+import { DayPanel } from '../calendar/DayPanel';
 import { OccurrencePanel } from '../calendar/OccurrencePanel';
 import {
   anchorDay,
   apiWindow,
   addPage,
+  fetchDays,
+  localWindow,
+  MONTH_PER_DAY,
+  onDay,
   streamCalendar,
+  viewerZone,
   type CalendarData,
   isMonth,
   monthOf,
@@ -30,6 +36,12 @@ import {
   type CalendarView,
   type OccurrenceState,
 } from '../calendar/model';
+
+/** What a grid entry carries: a run, or a month cell's "+N more". */
+interface EventProps {
+  occurrence?: CalendarOccurrence;
+  more?: { date: string; count: number };
+}
 
 const FC_VIEW: Record<CalendarView, string> = { month: 'dayGridMonth', week: 'timeGridWeek', list: 'listMonth' };
 const NARROW = '(max-width: 600px)';
@@ -64,6 +76,8 @@ export function CalendarPage() {
   const narrow = useNarrow();
   const calendar = useRef<CalendarRef>(null);
   const [selected, setSelected] = useState<CalendarOccurrence | null>(null);
+  /** The month cell whose "+N more" is open (its day's runs in the side panel). */
+  const [openDay, setOpenDay] = useState<string | null>(null);
 
   const asked = (VIEWS as readonly string[]).includes(params.get('view') ?? '') ? (params.get('view') as CalendarView) : 'month';
   const view: CalendarView = narrow ? 'list' : asked;
@@ -76,9 +90,21 @@ export function CalendarPage() {
   };
   const days = visibleDays(view, anchor);
   const range = apiWindow(days);
+  const monthly = view === 'month';
+  const zone = viewerZone();
+  const monthWindow = localWindow(days);
 
+  // The month grid: one request, each of the viewer's days with its count and the first runs it shows.
+  const monthDays = useQuery({
+    queryKey: ['calendar', 'days', monthWindow, filters, zone],
+    queryFn: () => fetchDays(api, monthWindow, filters, zone, MONTH_PER_DAY),
+    enabled: monthly,
+    placeholderData: (previous) => previous,
+  });
+  // Week and list: the paged calendar (a week is small).
   const occurrences = useQuery({
     queryKey: ['calendar', range, filters],
+    enabled: !monthly,
     // Streamed: the first page paints at once, the next ones are added as they come.
     queryFn: streamedQuery<CalendarData, CalendarData>({
       streamFn: () => streamCalendar(api, range, filters),
@@ -127,8 +153,10 @@ export function CalendarPage() {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       if (e.altKey || e.ctrlKey || e.metaKey || target?.closest('input, select, textarea, [contenteditable="true"]')) return;
-      if (e.key === 'Escape') setSelected(null);
-      else if (e.key === 't') today();
+      if (e.key === 'Escape') {
+        setSelected(null);
+        setOpenDay(null);
+      } else if (e.key === 't') today();
       else if (e.key === 'ArrowLeft') move(-1);
       else if (e.key === 'ArrowRight') move(1);
       else return;
@@ -142,23 +170,44 @@ export function CalendarPage() {
     calendar.current?.getApi().changeView(FC_VIEW[view], anchor);
   }, [view, anchor]);
 
-  const events = useMemo(
+  const shown = useMemo(
     () =>
-      (occurrences.data?.occurrences ?? []).map((o) => ({
+      monthly
+        ? (monthDays.data?.days ?? []).flatMap((d) => d.occurrences.map((o) => ({ o, start: onDay(d.date, o.local) })))
+        : (occurrences.data?.occurrences ?? []).map((o) => ({ o, start: wallClockStart(o.local) })),
+    [monthly, monthDays.data, occurrences.data],
+  );
+  const events = useMemo(
+    () => [
+      ...shown.map(({ o, start }) => ({
         id: `${o.schedule_id}@${o.at}`,
         title: o.schedule_name,
-        start: wallClockStart(o.local),
+        start,
         allDay: false,
         extendedProps: { occurrence: o },
       })),
-    [occurrences.data],
+      // A month cell's "+N more" (the day's real count less the runs it shows): the cell's last entry.
+      ...(monthly ? (monthDays.data?.days ?? []) : [])
+        .filter((d) => d.count > d.occurrences.length)
+        .map((d) => ({
+          id: `more@${d.date}`,
+          title: `+${d.count - d.occurrences.length} more`,
+          start: `${d.date}T23:59:59.999Z`,
+          allDay: false,
+          extendedProps: { more: { date: d.date, count: d.count - d.occurrences.length } },
+        })),
+    ],
+    [shown, monthly, monthDays.data],
   );
   // Keep the open panel on the fresh copy of its occurrence after a refetch.
   useEffect(() => {
-    if (!selected || !occurrences.data) return;
-    const fresh = occurrences.data.occurrences.find((o) => o.schedule_id === selected.schedule_id && o.at === selected.at);
+    if (!selected) return;
+    const fresh = shown.find(({ o }) => o.schedule_id === selected.schedule_id && o.at === selected.at)?.o;
     if (fresh && fresh !== selected) setSelected(fresh);
-  }, [occurrences.data, selected]);
+  }, [shown, selected]);
+  useEffect(() => {
+    if (!monthly) setOpenDay(null);
+  }, [monthly]);
 
   const title = new Intl.DateTimeFormat(undefined, {
     timeZone: 'UTC',
@@ -166,10 +215,12 @@ export function CalendarPage() {
     month: 'long',
     ...(view === 'week' ? { day: 'numeric' } : {}),
   }).format(new Date(`${anchor}T12:00:00Z`));
-  const count = occurrences.data?.occurrences.length ?? 0;
+  const count = monthly ? (monthDays.data?.days ?? []).reduce((sum, d) => sum + d.count, 0) : (occurrences.data?.occurrences.length ?? 0);
+  const fetching = monthly ? monthDays.isFetching : occurrences.isFetching;
+  const error = monthly ? monthDays.error : occurrences.error;
 
   return (
-    <div className={`calendar-page${selected ? ' with-panel' : ''}`} data-view={view}>
+    <div className={`calendar-page${selected || openDay ? ' with-panel' : ''}`} data-view={view}>
       <aside className="calendar-filters" aria-label="Filters">
         <h2>Filters</h2>
         <fieldset>
@@ -236,16 +287,19 @@ export function CalendarPage() {
             </div>
           )}
           <span className="muted" role="status">
-            {occurrences.isFetching
-              ? count
+            {fetching
+              ? count && !monthly
                 ? `${count} occurrences so far, loading more…`
                 : 'Loading…'
               : `${count} occurrence${count === 1 ? '' : 's'}`}
-            {occurrences.data?.truncated ? ' (more not shown: narrow the filters)' : ''}
+            {!monthly && occurrences.data?.truncated ? ' (more not shown: narrow the filters)' : ''}
           </span>
         </div>
-        {occurrences.error ? <ErrorBox error={occurrences.error} /> : null}
-        <p className="muted calendar-note">Each run is shown at its local time in its schedule&apos;s time zone.</p>
+        {error ? <ErrorBox error={error} /> : null}
+        <p className="muted calendar-note">
+          Each run is shown at its local time in its schedule&apos;s time zone
+          {monthly ? `; the month's days are yours (${zone})` : ''}.
+        </p>
         <FullCalendar
           ref={calendar}
           plugins={[dayGridPlugin, timeGridPlugin, listPlugin]}
@@ -255,19 +309,35 @@ export function CalendarPage() {
           firstDay={1}
           headerToolbar={false}
           height="auto"
-          dayMaxEvents={6}
+          // The month shows what /calendar/days gave: 6 runs a day and the day's own "+N more".
+          dayMaxEvents={monthly ? false : 6}
           events={events}
           eventClick={(info: EventClickInfo) => {
             info.jsEvent.preventDefault();
-            setSelected(info.event.extendedProps.occurrence as CalendarOccurrence);
+            const props = info.event.extendedProps as EventProps;
+            if (props.more) {
+              setSelected(null);
+              setOpenDay(props.more.date);
+            } else if (props.occurrence) setSelected(props.occurrence);
           }}
-          eventContent={(info: EventDisplayInfo) => (
-            <OccurrenceChip occurrence={info.event.extendedProps.occurrence as CalendarOccurrence} compact={view === 'month'} />
-          )}
+          eventContent={(info: EventDisplayInfo) => {
+            const props = info.event.extendedProps as EventProps;
+            return props.more ? (
+              <span className="more-runs" title={`${props.more.count} more runs on this day`}>
+                +{props.more.count} more
+              </span>
+            ) : props.occurrence ? (
+              <OccurrenceChip occurrence={props.occurrence} compact={view === 'month'} />
+            ) : null;
+          }}
           noEventsContent="No runs in this period — create a schedule or import a CSV."
         />
       </section>
-      {selected && <OccurrencePanel occurrence={selected} onClose={() => setSelected(null)} />}
+      {selected ? (
+        <OccurrencePanel occurrence={selected} onClose={() => setSelected(null)} />
+      ) : openDay ? (
+        <DayPanel date={openDay} filters={filters} onPick={setSelected} onClose={() => setOpenDay(null)} />
+      ) : null}
     </div>
   );
 }
