@@ -17,10 +17,10 @@ const path = require('node:path');
 const { gzipSync } = require('node:zlib');
 const { Client } = require('pg');
 const { chromium } = require('playwright-core');
-const { loadConfig } = require('../packages/config/dist');
 const { prepareDatabase } = require('../packages/entities/dist');
 const { signToken } = require('../services/api/dist/http/auth');
-const { buildDeps } = require('./bench/api');
+const { benchConfig, buildDeps } = require('./bench/api');
+const { closeServer, listen } = require('./bench/util');
 const { insertCampaigns, insertSchedules, mixedRows } = require('./bench/data');
 
 const root = path.resolve(__dirname, '..');
@@ -62,13 +62,6 @@ const gzipSize = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function listen(app) {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-    server.on('error', reject);
-  });
 }
 
 /** Every JS chunk of the build with its raw and gzip size. */
@@ -152,21 +145,17 @@ async function main() {
     await pg.query('ANALYZE');
     await pg.end();
 
-    const config = loadConfig({
-      DATABASE_URL: DB_URL,
-      REDIS_URL,
-      JWT_SECRET: `bench-${randomBytes(16).toString('hex')}`,
-      QUEUE_PREFIX: `schedbench-web-${runId}`,
-      RATE_LIMIT_WRITES: '1000000',
-      RATE_LIMIT_LISTS: '1000000',
-      RATE_LIMIT_READS: '1000000',
-      LOG_LEVEL: 'silent',
+    const config = benchConfig({
+      dbUrl: DB_URL,
+      redisUrl: REDIS_URL,
+      jwtSecret: `bench-${randomBytes(16).toString('hex')}`,
+      prefix: `schedbench-web-${runId}`,
     });
     const { createApp } = require('../services/api/dist/app');
     const { deps, close } = await buildDeps(config);
     cleanups.unshift(close);
     const server = await listen(createApp(deps));
-    cleanups.unshift(() => new Promise((r) => (server.closeAllConnections?.(), server.close(r))));
+    cleanups.unshift(() => closeServer(server));
     const base = `http://127.0.0.1:${server.address().port}`;
     const token = signToken(benchUser, config.jwt, 3600);
     const now = new Date();

@@ -12,20 +12,7 @@ const { createApp } = require('../../services/api/dist/app');
 const apiDeps = require('../../services/api/dist/deps');
 const { signToken } = require('../../services/api/dist/http/auth');
 const { trackChild } = require('./fire');
-
-function listen(app) {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-    server.on('error', reject);
-  });
-}
-
-function closeServer(server) {
-  return new Promise((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
-}
+const { closeServer, listen } = require('./util');
 
 /** One autocannon run in a forked process. */
 function load(ctx, opts) {
@@ -101,24 +88,49 @@ async function preflight(url, init, expectStatus) {
   return { total: res.headers.get('x-total-count'), body, bytes: text.length };
 }
 
-async function apiSection(ctx, { benchUser, durationSeconds, connections }) {
-  const prefix = `${ctx.prefixBase}-api`;
-  ctx.prefixes.add(prefix);
-  const config = loadConfig({
-    DATABASE_URL: ctx.dbUrl,
-    REDIS_URL: ctx.redisUrl,
-    JWT_SECRET: ctx.jwtSecret,
+/**
+ * The config of an app the bench runs: the bench's database, Redis and secret, its own queue
+ * prefix, rate limits out of the way, silent logs.
+ */
+function benchConfig({ dbUrl, redisUrl, jwtSecret, prefix }) {
+  return loadConfig({
+    DATABASE_URL: dbUrl,
+    REDIS_URL: redisUrl,
+    JWT_SECRET: jwtSecret,
     QUEUE_PREFIX: prefix,
     RATE_LIMIT_WRITES: '1000000',
     RATE_LIMIT_LISTS: '1000000',
     RATE_LIMIT_READS: '1000000',
     LOG_LEVEL: 'silent',
   });
+}
+
+/**
+ * The real app in this process on a free port, on the queue prefix `<run>-<name>` (registered for
+ * clean-up, as are its server and dependencies if the section fails): its `base` URL, `auth(user)`
+ * headers with a token of the bench's secret, and `close()`. `make` is another build's `createApp`
+ * (the calendar bench's baseline).
+ */
+async function startBenchApp(ctx, name, make = createApp) {
+  const prefix = `${ctx.prefixBase}-${name}`;
+  ctx.prefixes.add(prefix);
+  const config = benchConfig({ dbUrl: ctx.dbUrl, redisUrl: ctx.redisUrl, jwtSecret: ctx.jwtSecret, prefix });
   const { deps, close: closeDeps, logging } = await buildDeps(config);
   ctx.cleanups.push(closeDeps);
-  const app = createApp(deps);
-  const server = await listen(app);
+  const server = await listen(make(deps));
   ctx.cleanups.push(() => closeServer(server));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const auth = (user) => ({ authorization: `Bearer ${signToken(user, config.jwt, 3600)}` });
+  const close = async () => {
+    await closeServer(server);
+    await closeDeps();
+  };
+  return { prefix, logging, base, auth, close };
+}
+
+async function apiSection(ctx, { benchUser, durationSeconds, connections }) {
+  const app = await startBenchApp(ctx, 'api');
+  const { logging } = app;
 
   // The minimal route: Express + pg, no auth, no rate limit, no DTOs, same table and query shape.
   const pool = new Pool({ connectionString: ctx.dbUrl, max: 10 });
@@ -134,9 +146,9 @@ async function apiSection(ctx, { benchUser, durationSeconds, connections }) {
   const minimalServer = await listen(minimal);
   ctx.cleanups.push(() => closeServer(minimalServer));
 
-  const base = `http://127.0.0.1:${server.address().port}`;
+  const { base } = app;
   const minimalBase = `http://127.0.0.1:${minimalServer.address().port}`;
-  const headers = { authorization: `Bearer ${signToken(benchUser, config.jwt, 3600)}`, 'content-type': 'application/json' };
+  const headers = { ...app.auth(benchUser), 'content-type': 'application/json' };
   const campaignBody = JSON.stringify({
     name: 'Bench campaign',
     description: 'created by the benchmark',
@@ -206,11 +218,10 @@ async function apiSection(ctx, { benchUser, durationSeconds, connections }) {
     rows: [created],
   } = await ctx.pg.query('SELECT count(*)::int AS c FROM campaigns WHERE user_id = $1', [benchUser]);
 
-  await closeServer(server);
   await closeServer(minimalServer);
+  await app.close();
   await pool.end();
-  await closeDeps();
   return { results, upcomingCount, listTotal, campaignsAfter: created.c, connections, durationSeconds, logging };
 }
 
-module.exports = { apiSection, buildDeps };
+module.exports = { apiSection, benchConfig, buildDeps, startBenchApp };

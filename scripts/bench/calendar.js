@@ -3,27 +3,11 @@
 // active mixed schedules among all the dataset's others), first page and every page by cursor,
 // and the iCal feed of a workspace of 500 schedules.
 const path = require('node:path');
-const { loadConfig } = require('../../packages/config/dist');
-const { signToken } = require('../../services/api/dist/http/auth');
-const { buildDeps } = require('./api');
+const { startBenchApp } = require('./api');
 const { insertSchedules, mixedRows, insertCampaigns } = require('./data');
 const { summarize } = require('./util');
 
 const DAY = 86_400_000;
-
-function listen(app) {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-    server.on('error', reject);
-  });
-}
-
-function closeServer(server) {
-  return new Promise((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
-}
 
 async function timed(url, headers) {
   const t0 = process.hrtime.bigint();
@@ -43,24 +27,9 @@ async function calendarSection(
   { benchUser, firstPageRuns, fullMonthRuns, feedRuns, feedSchedules, apiDist, feedUser: givenFeedUser },
 ) {
   const { createApp } = require(path.join(apiDist ?? path.resolve(__dirname, '../../services/api/dist'), 'app'));
-  const prefix = `${ctx.prefixBase}-calendar`;
-  ctx.prefixes.add(prefix);
-  const config = loadConfig({
-    DATABASE_URL: ctx.dbUrl,
-    REDIS_URL: ctx.redisUrl,
-    JWT_SECRET: ctx.jwtSecret,
-    QUEUE_PREFIX: prefix,
-    RATE_LIMIT_WRITES: '1000000',
-    RATE_LIMIT_LISTS: '1000000',
-    RATE_LIMIT_READS: '1000000',
-    LOG_LEVEL: 'silent',
-  });
-  const { deps, close: closeDeps } = await buildDeps(config);
-  ctx.cleanups.push(closeDeps);
-  const server = await listen(createApp(deps));
-  ctx.cleanups.push(() => closeServer(server));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const headers = { authorization: `Bearer ${signToken(benchUser, config.jwt, 3600)}` };
+  const app = await startBenchApp(ctx, 'calendar', createApp);
+  const { base } = app;
+  const headers = app.auth(benchUser);
 
   const from = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
   const to = new Date(from.getTime() + 31 * DAY);
@@ -116,7 +85,7 @@ async function calendarSection(
   if (!givenFeedUser) await insertFeedSchedules(ctx, feedUser, feedSchedules);
   const created = await fetch(`${base}/api/v1/calendar/feeds`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${signToken(feedUser, config.jwt, 3600)}`, 'content-type': 'application/json' },
+    headers: { ...app.auth(feedUser), 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'bench feed' }),
   });
   if (created.status !== 201) throw new Error(`feed create: ${created.status} ${await created.text()}`);
@@ -133,8 +102,7 @@ async function calendarSection(
     feedEvents = (text.match(/\r\nBEGIN:VEVENT\r\n/g) || []).length;
   }
 
-  await closeServer(server);
-  await closeDeps();
+  await app.close();
   return {
     firstPage: summarize(first),
     page: summarize(pages),

@@ -4,31 +4,14 @@
 // commit, for 1,000 and 10,000 rows; for a commit, the time until every BullMQ job scheduler
 // exists (polled in Redis while the request runs). Then `GET /api/v1/schedule/conflicts` over a
 // month for the benchmarked user's workspace (its 2,000 schedules of the dataset).
-const { loadConfig } = require('../../packages/config/dist');
 const { createOccurrenceQueue } = require('../../packages/queue/dist');
-const { createApp } = require('../../services/api/dist/app');
-const { signToken } = require('../../services/api/dist/http/auth');
-const { buildDeps } = require('./api');
+const { startBenchApp } = require('./api');
 const { JOB_CONFIG, insertSchedules, mixedRows } = require('./data');
 const { sleep, summarize } = require('./util');
 
 const DAY = 86_400_000;
 const ZONES = ['Europe/Berlin', 'America/New_York', 'UTC', 'Asia/Tokyo', 'America/Los_Angeles', 'Europe/London', 'Australia/Sydney'];
 const PUBLISHERS = 40;
-
-function listen(app) {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-    server.on('error', reject);
-  });
-}
-
-function closeServer(server) {
-  return new Promise((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
-}
 
 const pad = (n) => String(n).padStart(2, '0');
 
@@ -115,31 +98,7 @@ async function postImport(base, headers, csv, dryRun) {
 }
 
 /** One app on its own prefix, shared by the import and conflicts measurements. */
-async function startApp(ctx) {
-  const prefix = `${ctx.prefixBase}-import`;
-  ctx.prefixes.add(prefix);
-  const config = loadConfig({
-    DATABASE_URL: ctx.dbUrl,
-    REDIS_URL: ctx.redisUrl,
-    JWT_SECRET: ctx.jwtSecret,
-    QUEUE_PREFIX: prefix,
-    RATE_LIMIT_WRITES: '1000000',
-    RATE_LIMIT_LISTS: '1000000',
-    RATE_LIMIT_READS: '1000000',
-    LOG_LEVEL: 'silent',
-  });
-  const { deps, close: closeDeps } = await buildDeps(config);
-  ctx.cleanups.push(closeDeps);
-  const server = await listen(createApp(deps));
-  ctx.cleanups.push(() => closeServer(server));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const auth = (user) => ({ authorization: `Bearer ${signToken(user, config.jwt, 3600)}` });
-  const close = async () => {
-    await closeServer(server);
-    await closeDeps();
-  };
-  return { prefix, base, auth, close };
-}
+const startApp = (ctx) => startBenchApp(ctx, 'import');
 
 /**
  * For each size: a dry run and a commit of the same file, each into a workspace of its own

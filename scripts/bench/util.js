@@ -162,6 +162,22 @@ const ratio = (v) => (Number.isFinite(v) ? (v >= 100 ? `${num(v, 0)}×` : v >= 1
 const pct = (v) => (Number.isFinite(v) ? `${num(v * 100, 0)} %` : 'n/a');
 
 /** A Markdown table (also readable as plain text on the console). */
+/** An HTTP server for `app` on a free port of 127.0.0.1, once it listens. */
+function listen(app) {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    server.on('error', reject);
+  });
+}
+
+/** Closes a server, its keep-alive connections too. */
+function closeServer(server) {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
 function mdTable(headers, rows) {
   const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
   const widths = headers.map((_, i) => Math.max(3, ...cells.map((r) => (r[i] || '').length)));
@@ -184,4 +200,6 @@ module.exports = {
   machineInfo,
   fmt: { num, ms, sec, bytes, ratio, pct },
   mdTable,
+  listen,
+  closeServer,
 };
