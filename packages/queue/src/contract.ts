@@ -60,6 +60,12 @@ export const statusKeys = (prefix: string) => ({
   workers: `${prefix}:scheduler:workers`,
   /** String: JSON of the last reconcile pass. */
   lastReconcile: `${prefix}:scheduler:last-reconcile`,
+  /**
+   * String: the `OCCURRENCE_SHARDS` the schedulers in Redis were last placed for (absent: 1).
+   * The reconciler compares it with its own: a different count needs a full sweep that moves
+   * the schedulers to their new shards.
+   */
+  occurrenceShards: `${prefix}:scheduler:occurrence-shards`,
 });
 
 /** A worker not seen for this long is not counted as up. */

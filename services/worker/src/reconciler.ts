@@ -4,6 +4,7 @@ import { IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { approvalTimedOutReason, IDEMPOTENCY_KEY_TTL_HOURS, Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
 import {
+  asOccurrenceQueues,
   ContentJobPayload,
   contentJobPayload,
   enqueueOccurrence,
@@ -11,7 +12,12 @@ import {
   handOverJob,
   isRuleOccurrence,
   OccurrencePayload,
+  OccurrenceQueues,
+  OccurrenceTarget,
+  openOccurrenceShard,
   ReconcileReport,
+  recordedOccurrenceShards,
+  recordOccurrenceShards,
   shiftedOccurrenceJobId,
   syncScheduler,
 } from '@scheduler/queue';
@@ -65,16 +71,37 @@ const DELETE_EXPIRED_KEYS = `
  * `catchUpPlan`), exactly as it does a late occurrence the scheduler delivered: so a Redis
  * flush catches up by the same policy as a worker outage. One leader at a time, by a
  * PostgreSQL advisory lock.
+ *
+ * With occurrence shards each schedule is checked against its shard's queue, and orphans are
+ * looked for in every shard. After a change of `OCCURRENCE_SHARDS` (the count recorded in Redis
+ * differs: `shardCountChange`) a full sweep moves the schedulers: each is written in its new
+ * shard first (the checks of the active schedules), then removed from its old one (the orphan
+ * pass, which treats a scheduler outside its schedule's shard as an orphan); an occurrence both
+ * copies fire materializes once (the Job is unique per schedule and occurrence).
  */
 export class Reconciler {
+  private readonly queues: OccurrenceQueues;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly queue: Queue<OccurrencePayload>,
+    queues: OccurrenceTarget,
     private readonly contentQueue: Queue<ContentJobPayload>,
     private readonly logger: Logger,
     private readonly metrics?: WorkerMetrics,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.queues = asOccurrenceQueues(queues);
+  }
+
+  /**
+   * The shard count the schedulers in Redis were placed for, when it is not this worker's: a full
+   * sweep is needed to move them (null when they are in place).
+   */
+  async shardCountChange(): Promise<{ from: number; to: number } | null> {
+    const from = await recordedOccurrenceShards(this.queues);
+    const to = this.queues.all.length;
+    return from === to ? null : { from, to };
+  }
 
   /** Runs one pass if this process can take the leader lock; null when another leader holds it. */
   async runIfLeader(): Promise<ReconcileReport | null> {
@@ -105,6 +132,8 @@ export class Reconciler {
       recreated_overdue: 0,
       jobs_handed_over: 0,
     };
+    const shardChange = await this.shardCountChange();
+    if (shardChange) this.logger.warn(shardChange, 'occurrence shard count changed: this pass moves the schedulers to their shards');
     const repo = this.dataSource.getRepository(ScheduledJob);
     let lastId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
@@ -120,7 +149,8 @@ export class Reconciler {
       report.active_schedules += batch.length;
       await Promise.all(batch.map((schedule) => this.reconcileOne(schedule, report)));
     }
-    await this.removeOrphans(report);
+    await this.removeOrphans(report, shardChange?.from ?? this.queues.all.length);
+    if (shardChange) await recordOccurrenceShards(this.queues);
     await this.handOverUnqueuedJobs(report);
     const timedOut = await this.cancelTimedOutApprovals();
     const expiredKeys = await this.deleteExpiredIdempotencyKeys();
@@ -143,33 +173,34 @@ export class Reconciler {
   private async reconcileOne(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
     const rule = ruleOf(schedule);
     if (!rule || !schedule.nextRunAt) return;
-    const scheduler = await this.queue.getJobScheduler(schedule.id);
+    const queue = this.queues.of(schedule.id);
+    const scheduler = await queue.getJobScheduler(schedule.id);
     const pattern = serializeRule(rule);
     const data = scheduler?.template?.data;
     // An overdue last occurrence (a `once` past its time) has no scheduler to write; the
     // catch-up below handles it, so it is not counted as a fix on every pass.
     if (!scheduler) {
-      if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule })) report.created += 1;
+      if (await syncScheduler(queue, { id: schedule.id, version: schedule.version, rule })) report.created += 1;
     } else if (scheduler.pattern !== pattern || data?.version !== schedule.version) {
-      if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule })) report.updated += 1;
+      if (await syncScheduler(queue, { id: schedule.id, version: schedule.version, rule })) report.updated += 1;
     }
     const now = this.now().getTime();
     if (schedule.nextRunAt.getTime() >= now - OVERDUE_SLACK_MS && !isRuleOccurrence(rule, schedule.nextRunAt)) {
       // A shifted next run (not an occurrence of the rule, so no scheduler delivers it) whose
       // delayed job is gone (a Redis flush): queued again before it is due, under the same id
       // (re-adding an existing one is a no-op). Counted with the schedulers `created`.
-      if (!(await this.queue.getJob(shiftedOccurrenceJobId(schedule.id, schedule.nextRunAt)))) {
-        await enqueueShiftedOccurrence(this.queue, schedule.id, schedule.version, schedule.nextRunAt, this.now());
+      if (!(await queue.getJob(shiftedOccurrenceJobId(schedule.id, schedule.nextRunAt)))) {
+        await enqueueShiftedOccurrence(queue, schedule.id, schedule.version, schedule.nextRunAt, this.now());
         report.created += 1;
       }
     } else if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
       // The occurrence PostgreSQL expects has not been processed: queue it unless it is queued
       // (its processing applies the catch-up policy to it and to those after it).
       const pendingId = `repeat:${schedule.id}:${schedule.nextRunAt.getTime()}`;
-      const pending = await this.queue.getJob(pendingId);
+      const pending = await queue.getJob(pendingId);
       const state = pending ? await pending.getState() : 'unknown';
       if (!pending || state === 'completed' || state === 'failed' || state === 'unknown') {
-        await enqueueOccurrence(this.queue, schedule.id, schedule.version, schedule.nextRunAt);
+        await enqueueOccurrence(queue, schedule.id, schedule.version, schedule.nextRunAt);
         report.recreated_overdue += 1;
       }
     }
@@ -231,11 +262,29 @@ export class Reconciler {
     }
   }
 
-  private async removeOrphans(report: ReconcileReport): Promise<void> {
+  /**
+   * Removes, in every shard, the schedulers of schedules that must not fire and those outside
+   * their schedule's shard (written in their own shard already). `placedFor` shards are looked
+   * at: after a decrease, the shards beyond the new count are emptied too.
+   */
+  private async removeOrphans(report: ReconcileReport, placedFor: number): Promise<void> {
+    const shards = Math.max(placedFor, this.queues.all.length);
+    for (let shard = 0; shard < shards; shard++) {
+      const retired = shard >= this.queues.all.length;
+      const queue = retired ? openOccurrenceShard(this.queues, shard) : this.queues.all[shard];
+      try {
+        await this.removeOrphansIn(queue, shard, report);
+      } finally {
+        if (retired) await queue.close();
+      }
+    }
+  }
+
+  private async removeOrphansIn(queue: Queue<OccurrencePayload>, shard: number, report: ReconcileReport): Promise<void> {
     const repo = this.dataSource.getRepository(ScheduledJob);
-    const total = await this.queue.getJobSchedulersCount();
+    const total = await queue.getJobSchedulersCount();
     for (let start = 0; start < total; start += BATCH) {
-      const schedulers = await this.queue.getJobSchedulers(start, start + BATCH - 1, true);
+      const schedulers = await queue.getJobSchedulers(start, start + BATCH - 1, true);
       const ids = schedulers.map((s) => s.key);
       if (ids.length === 0) break;
       const uuidLike = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
@@ -246,10 +295,10 @@ export class Reconciler {
             .where("s.id IN (:...ids) AND s.status = 'active' AND s.next_run_at IS NOT NULL", { ids: uuidLike })
             .getRawMany<{ id: string }>()
         : [];
-      const keep = new Set(active.map((r) => r.id));
+      const keep = new Set(active.map((r) => r.id).filter((id) => this.queues.shardOf(id) === shard));
       const orphans = ids.filter((id) => !keep.has(id));
       for (const id of orphans) {
-        await this.queue.removeJobScheduler(id);
+        await queue.removeJobScheduler(id);
         report.removed += 1;
       }
       // Removing shifts later schedulers down; stay on this page.
