@@ -25,8 +25,46 @@ export function occurrenceShardOf(scheduleId: string, shards: number): number {
   return hash % shards;
 }
 
-/** The occurrence queue's name for a shard, before any hash tag: shard 0 is `schedule-occurrences`, shard n `schedule-occurrences-n`. */
-export function occurrenceQueueName(shard: number): string {
+/** Hash slots of a Redis Cluster. */
+export const CLUSTER_SLOTS = 16384;
+
+/** The Redis Cluster hash slot of a hash tag's content: CRC16 (XMODEM) modulo 16384, as Redis computes it. */
+export function clusterSlotOf(tag: string): number {
+  let crc = 0;
+  for (const byte of Buffer.from(tag, 'utf8')) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % CLUSTER_SLOTS;
+}
+
+/**
+ * The hash tag of an occurrence shard on a cluster: `schedule-occurrences-<shard>`, or with the
+ * first suffix `-<k>` that puts its slot in the shard's own `1/shards` of the slot space. A
+ * cluster created with its slots split evenly over its masters (what `redis-cli --cluster
+ * create` does) then holds the shards on distinct masters when there are as many shards as
+ * masters, and spreads them evenly when the shard count is a multiple of the master count.
+ */
+export function occurrenceShardTag(shard: number, shards: number): string {
+  const from = Math.ceil((shard * CLUSTER_SLOTS) / shards);
+  const to = Math.ceil(((shard + 1) * CLUSTER_SLOTS) / shards);
+  const base = `${OCCURRENCE_QUEUE}-${shard}`;
+  for (let k = 0; ; k++) {
+    const tag = k === 0 ? base : `${base}-${k}`;
+    const slot = clusterSlotOf(tag);
+    if (slot >= from && slot < to) return tag;
+  }
+}
+
+/**
+ * The BullMQ name of a shard's occurrence queue. On one Redis: shard 0 is `schedule-occurrences`
+ * (the name the single queue always had, so a deployment keeps its keys), shard n
+ * `schedule-occurrences-n`. On a cluster: the shard's hash tag in braces
+ * (`{schedule-occurrences-1-7}`, `occurrenceShardTag`), so that every key of the queue is in one
+ * slot, as BullMQ's scripts need, and the shards spread over the masters.
+ */
+export function occurrenceQueueName(shard: number, shards = 1, cluster = false): string {
+  if (cluster) return `{${occurrenceShardTag(shard, shards)}}`;
   return shard === 0 ? OCCURRENCE_QUEUE : `${OCCURRENCE_QUEUE}-${shard}`;
 }
 
@@ -64,19 +102,23 @@ export function occurrenceQueuesOver(queues: readonly Queue<OccurrencePayload>[]
   };
 }
 
+/** Opens the occurrence queue of one shard of `shards` on a connection. */
+export function openOccurrenceQueue(
+  options: { connection: RedisClient; prefix: string },
+  shard: number,
+  shards: number,
+): Queue<OccurrencePayload> {
+  return new Queue<OccurrencePayload>(occurrenceQueueName(shard, shards, isClusterConnection(options.connection)), {
+    connection: options.connection,
+    prefix: options.prefix,
+    settings: occurrenceQueueSettings,
+  });
+}
+
 /** Opens one occurrence queue per shard on a connection. */
 export function createOccurrenceQueues(options: { connection: RedisClient; prefix: string; shards: number }): OccurrenceQueues {
-  return occurrenceQueuesOver(
-    Array.from(
-      { length: Math.max(1, options.shards) },
-      (_, shard) =>
-        new Queue<OccurrencePayload>(queueNameOn(options.connection, occurrenceQueueName(shard)), {
-          connection: options.connection,
-          prefix: options.prefix,
-          settings: occurrenceQueueSettings,
-        }),
-    ),
-  );
+  const shards = Math.max(1, options.shards);
+  return occurrenceQueuesOver(Array.from({ length: shards }, (_, shard) => openOccurrenceQueue(options, shard, shards)));
 }
 
 /** What code that writes schedulers accepts: the shards, or one queue (a single shard, as tests build it). */
@@ -88,18 +130,18 @@ export function asOccurrenceQueues(target: OccurrenceTarget): OccurrenceQueues {
 }
 
 /**
- * The occurrence queue of a shard beyond a set's count, on the set's connection and prefix: where
- * the schedulers of a larger shard count before a decrease still are, for the reconciler to move.
+ * The occurrence queues of another shard count on a set's connection and prefix, those whose
+ * names the set does not have: where schedulers placed for that count (before a change of
+ * `OCCURRENCE_SHARDS`) may still be, for the reconciler to move. Close them after use.
  */
-export function openOccurrenceShard(queues: OccurrenceQueues, shard: number): Queue<OccurrencePayload> {
+export function otherLayoutQueues(queues: OccurrenceQueues, shards: number): Queue<OccurrencePayload>[] {
   const first = queues.all[0];
-  const tagged = first.name.startsWith('{');
-  const name = occurrenceQueueName(shard);
-  return new Queue<OccurrencePayload>(tagged ? `{${name}}` : name, {
-    connection: first.opts.connection,
-    prefix: first.opts.prefix,
-    settings: occurrenceQueueSettings,
-  });
+  const connection = first.opts.connection as RedisClient;
+  const current = new Set(queues.all.map((queue) => queue.name));
+  const cluster = isClusterConnection(connection);
+  return Array.from({ length: shards }, (_, shard) => shard)
+    .filter((shard) => !current.has(occurrenceQueueName(shard, shards, cluster)))
+    .map((shard) => openOccurrenceQueue({ connection, prefix: first.opts.prefix ?? 'bull' }, shard, shards));
 }
 
 /** The status key holding the shard count the schedulers in Redis were placed for, and a client for it. */

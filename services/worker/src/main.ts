@@ -65,7 +65,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       const depth: { queue: string; state: string; count: number }[] = [];
       // Each occurrence shard is its own series (`schedule-occurrences`, `schedule-occurrences-1`, …).
       for (const [name, queue] of [
-        ...occurrenceQueues.all.map((queue, shard) => [occurrenceQueueName(shard), queue] as const),
+        ...occurrenceQueues.all.map((queue, shard) => [occurrenceQueueName(shard, occurrenceQueues.all.length), queue] as const),
         [CONTENT_JOBS_QUEUE, contentQueue],
         [WEBHOOK_DELIVERIES_QUEUE, deliveryQueue],
         [EMAIL_DELIVERIES_QUEUE, emailQueue],

@@ -14,7 +14,7 @@ import {
   OccurrencePayload,
   OccurrenceQueues,
   OccurrenceTarget,
-  openOccurrenceShard,
+  otherLayoutQueues,
   ReconcileReport,
   recordedOccurrenceShards,
   recordOccurrenceShards,
@@ -264,23 +264,24 @@ export class Reconciler {
 
   /**
    * Removes, in every shard, the schedulers of schedules that must not fire and those outside
-   * their schedule's shard (written in their own shard already). `placedFor` shards are looked
-   * at: after a decrease, the shards beyond the new count are emptied too.
+   * their schedule's shard (written in their own shard already). After a change of the shard
+   * count (`placedFor` shards before), the queues of the old layout that this one does not have
+   * are emptied too.
    */
   private async removeOrphans(report: ReconcileReport, placedFor: number): Promise<void> {
-    const shards = Math.max(placedFor, this.queues.all.length);
-    for (let shard = 0; shard < shards; shard++) {
-      const retired = shard >= this.queues.all.length;
-      const queue = retired ? openOccurrenceShard(this.queues, shard) : this.queues.all[shard];
+    for (const [shard, queue] of this.queues.all.entries()) await this.removeOrphansIn(queue, shard, report);
+    if (placedFor === this.queues.all.length) return;
+    for (const queue of otherLayoutQueues(this.queues, placedFor)) {
       try {
-        await this.removeOrphansIn(queue, shard, report);
+        await this.removeOrphansIn(queue, null, report);
       } finally {
-        if (retired) await queue.close();
+        await queue.close();
       }
     }
   }
 
-  private async removeOrphansIn(queue: Queue<OccurrencePayload>, shard: number, report: ReconcileReport): Promise<void> {
+  /** The orphans of one queue: that of `shard`, or (null) one of an old layout, where every scheduler is misplaced. */
+  private async removeOrphansIn(queue: Queue<OccurrencePayload>, shard: number | null, report: ReconcileReport): Promise<void> {
     const repo = this.dataSource.getRepository(ScheduledJob);
     const total = await queue.getJobSchedulersCount();
     for (let start = 0; start < total; start += BATCH) {

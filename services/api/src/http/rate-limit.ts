@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
@@ -5,6 +7,9 @@ import { isClusterConnection, type RedisClient } from '@scheduler/queue';
 import type { RateLimitConfig } from '@scheduler/config';
 import { problemFor } from './errors';
 import { requireUser } from './auth';
+
+/** How long the rate-limit store waits for a cluster's slot map before loading its scripts. */
+const CLUSTER_READY_WAIT_MS = 5_000;
 
 export type LimitKind = 'writes' | 'lists' | 'reads';
 
@@ -51,7 +56,12 @@ function storeCommands(redis: RedisClient) {
     sendCommandCluster: async ({ command }: { command: string[] }) => {
       const [name, ...args] = command;
       if (name.toUpperCase() !== 'SCRIPT') return redis.call(name, ...args) as Promise<never>;
-      const replies = await Promise.all(redis.nodes('master').map((node) => node.call(name, ...args)));
+      // The store loads its scripts as it is built, before the cluster has its slot map: wait
+      // for it a little (a cluster still away leaves the load to the store's NOSCRIPT retry).
+      if (redis.status !== 'ready') await Promise.race([once(redis, 'ready'), sleep(CLUSTER_READY_WAIT_MS)]);
+      const masters = redis.nodes('master');
+      if (masters.length === 0) return redis.call(name, ...args) as Promise<never>;
+      const replies = await Promise.all(masters.map((node) => node.call(name, ...args)));
       return replies[0] as never;
     },
   };
