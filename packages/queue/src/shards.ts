@@ -152,17 +152,26 @@ function shardCountKey(queues: OccurrenceQueues): { client: RedisClient; key: st
 }
 
 /**
- * The shard count recorded beside the status keys (`recordOccurrenceShards`), 1 when none is: a
- * deployment from before shards has all its schedulers in shard 0.
+ * The shard counts whose layouts may hold schedulers, as recorded beside the status keys
+ * (`recordOccurrenceShards`): the count they were last placed for first, then older counts
+ * whose queues are still to be emptied. `[1]` when nothing is recorded: a deployment from before
+ * shards has all its schedulers in shard 0.
  */
-export async function recordedOccurrenceShards(queues: OccurrenceQueues): Promise<number> {
+export async function recordedOccurrenceShards(queues: OccurrenceQueues): Promise<number[]> {
   const { client, key } = shardCountKey(queues);
-  const recorded = Number(await client.get(key));
-  return Number.isInteger(recorded) && recorded >= 1 ? recorded : 1;
+  const counts = String((await client.get(key)) ?? '1')
+    .split(',')
+    .map(Number)
+    .filter((count) => Number.isInteger(count) && count >= 1);
+  return counts.length > 0 ? [...new Set(counts)] : [1];
 }
 
-/** Records that the schedulers in Redis are placed for this set's shard count (after a full sweep moved them). */
-export async function recordOccurrenceShards(queues: OccurrenceQueues): Promise<void> {
+/**
+ * Records the layouts that may hold schedulers: this set's shard count, then `draining` (older
+ * counts whose queues a pass still found schedulers in; they are swept again until empty).
+ */
+export async function recordOccurrenceShards(queues: OccurrenceQueues, draining: readonly number[] = []): Promise<void> {
   const { client, key } = shardCountKey(queues);
-  await client.set(key, String(queues.all.length));
+  const current = queues.all.length;
+  await client.set(key, [current, ...draining.filter((count) => count !== current)].join(','));
 }

@@ -91,7 +91,8 @@ export async function startRedisCluster(options: { size?: number; replicas?: num
       async () => {
         for (const node of alive()) {
           const info = await cli(node.port, 'CLUSTER', 'INFO').catch(() => '');
-          if (!info.includes('cluster_state:ok')) return false;
+          // Every slot served, as every node sees it (not only the node a client happens to ask).
+          if (!info.includes('cluster_state:ok') || !info.includes('cluster_slots_ok:16384')) return false;
         }
         return true;
       },

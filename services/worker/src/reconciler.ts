@@ -94,13 +94,14 @@ export class Reconciler {
   }
 
   /**
-   * The shard count the schedulers in Redis were placed for, when it is not this worker's: a full
-   * sweep is needed to move them (null when they are in place).
+   * The shard counts other than this worker's whose layouts may still hold schedulers (a change
+   * of `OCCURRENCE_SHARDS`, or a move still draining): a full sweep is needed to move them (null
+   * when every scheduler is placed for this count).
    */
-  async shardCountChange(): Promise<{ from: number; to: number } | null> {
-    const from = await recordedOccurrenceShards(this.queues);
+  async shardCountChange(): Promise<{ from: number[]; to: number } | null> {
     const to = this.queues.all.length;
-    return from === to ? null : { from, to };
+    const from = (await recordedOccurrenceShards(this.queues)).filter((count) => count !== to);
+    return from.length === 0 ? null : { from, to };
   }
 
   /** Runs one pass if this process can take the leader lock; null when another leader holds it. */
@@ -149,8 +150,8 @@ export class Reconciler {
       report.active_schedules += batch.length;
       await Promise.all(batch.map((schedule) => this.reconcileOne(schedule, report)));
     }
-    await this.removeOrphans(report, shardChange?.from ?? this.queues.all.length);
-    if (shardChange) await recordOccurrenceShards(this.queues);
+    const draining = await this.removeOrphans(report, shardChange?.from ?? []);
+    if (shardChange) await recordOccurrenceShards(this.queues, draining);
     await this.handOverUnqueuedJobs(report);
     const timedOut = await this.cancelTimedOutApprovals();
     const expiredKeys = await this.deleteExpiredIdempotencyKeys();
@@ -265,23 +266,31 @@ export class Reconciler {
   /**
    * Removes, in every shard, the schedulers of schedules that must not fire and those outside
    * their schedule's shard (written in their own shard already). After a change of the shard
-   * count (`placedFor` shards before), the queues of the old layout that this one does not have
-   * are emptied too.
+   * count, the queues of the older layouts (`oldCounts`) that this one does not have are emptied
+   * too. Returns the old counts whose queues held schedulers: they are swept again next pass
+   * (a process still on the old count may have written there meanwhile), the others are done.
    */
-  private async removeOrphans(report: ReconcileReport, placedFor: number): Promise<void> {
+  private async removeOrphans(report: ReconcileReport, oldCounts: readonly number[]): Promise<number[]> {
     for (const [shard, queue] of this.queues.all.entries()) await this.removeOrphansIn(queue, shard, report);
-    if (placedFor === this.queues.all.length) return;
-    for (const queue of otherLayoutQueues(this.queues, placedFor)) {
-      try {
-        await this.removeOrphansIn(queue, null, report);
-      } finally {
-        await queue.close();
+    const draining: number[] = [];
+    for (const count of oldCounts) {
+      for (const queue of otherLayoutQueues(this.queues, count)) {
+        try {
+          if ((await this.removeOrphansIn(queue, null, report)) > 0 && !draining.includes(count)) draining.push(count);
+        } finally {
+          await queue.close();
+        }
       }
     }
+    return draining;
   }
 
-  /** The orphans of one queue: that of `shard`, or (null) one of an old layout, where every scheduler is misplaced. */
-  private async removeOrphansIn(queue: Queue<OccurrencePayload>, shard: number | null, report: ReconcileReport): Promise<void> {
+  /**
+   * Removes the orphans of one queue: that of `shard`, or (null) one of an old layout, where every
+   * scheduler is misplaced. Returns how many it removed.
+   */
+  private async removeOrphansIn(queue: Queue<OccurrencePayload>, shard: number | null, report: ReconcileReport): Promise<number> {
+    let removed = 0;
     const repo = this.dataSource.getRepository(ScheduledJob);
     const total = await queue.getJobSchedulersCount();
     for (let start = 0; start < total; start += BATCH) {
@@ -301,9 +310,11 @@ export class Reconciler {
       for (const id of orphans) {
         await queue.removeJobScheduler(id);
         report.removed += 1;
+        removed += 1;
       }
       // Removing shifts later schedulers down; stay on this page.
       start -= orphans.length;
     }
+    return removed;
   }
 }
