@@ -190,7 +190,7 @@ describe('on a Redis Cluster with occurrence shards', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   }, 60_000);
 
-  it('when the shard count goes from 1 to 3 while occurrences fire, then the schedulers move to their shards and nothing fires twice or is lost', async () => {
+  it('when the shard count goes from 1 to 3 at the instant 300 occurrences are due, a worker of the old count still firing, then the schedulers move to their shards and nothing fires twice or is lost', async () => {
     const { redis: r, prefix, env } = await onCluster();
     const userId = newUser();
     const before = createOccurrenceQueues({ connection: r, prefix, shards: 1 });
