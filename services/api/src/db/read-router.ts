@@ -153,7 +153,7 @@ export class ReadRouter {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.checking;
-    await Promise.allSettled(this.replicas.map((r) => r.dataSource?.destroy()));
+    await Promise.allSettled(this.replicas.flatMap((r) => (r.dataSource ? [r.dataSource.destroy()] : [])));
   }
 
   /** One health pass over every replica (a pass already running is joined, not doubled). */
@@ -209,7 +209,7 @@ export class ReadRouter {
   async noteWrite(workspaceId: string): Promise<void> {
     if (!this.enabled) return;
     try {
-      const [{ lsn }] = (await this.options.primary.query('SELECT pg_current_wal_lsn()::text AS lsn')) as { lsn: string }[];
+      const [{ lsn }] = await this.options.primary.query<{ lsn: string }[]>('SELECT pg_current_wal_lsn()::text AS lsn');
       const ttlMs = this.options.maxLagSeconds * 1000 + 2 * (this.options.checkIntervalMs ?? CHECK_INTERVAL_MS) + 1000;
       await this.options.redis.eval(RAISE_LSN, 1, this.lsnKey(workspaceId), parseLsn(lsn).toString(16).padStart(16, '0'), ttlMs);
     } catch (error) {
@@ -258,12 +258,12 @@ export class ReadRouter {
       await dataSource.initialize();
       replica.dataSource = dataSource;
     }
-    const [row] = (await replica.dataSource.query(
+    const [row] = await replica.dataSource.query<{ in_recovery: boolean; replay_lsn: string | null; lag_seconds: number | null }[]>(
       `SELECT pg_is_in_recovery() AS in_recovery,
               pg_last_wal_replay_lsn()::text AS replay_lsn,
               CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
                    ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag_seconds`,
-    )) as { in_recovery: boolean; replay_lsn: string | null; lag_seconds: number | null }[];
+    );
     const wasUsable = replica.usable;
     replica.replayLsn = row.replay_lsn === null ? null : parseLsn(row.replay_lsn);
     replica.lagSeconds = row.lag_seconds === null ? null : Math.max(0, Number(row.lag_seconds));
