@@ -24,8 +24,8 @@ import { unavailableDependency } from '../http/errors';
  * - read-your-writes: after a workspace's write the API stores the primary's WAL position under the
  *   workspace in Redis (a short TTL, only ever raised); a replica serves that workspace's reads
  *   only once its replay position (as of its last check) has reached it, else the primary does;
- * - a replica that fails mid-request (connection lost, a recovery conflict) is marked down and the
- *   read is answered by the primary: the client sees no error.
+ * - a replica that fails mid-request (connection lost, a recovery conflict) gets an immediate check
+ *   (which marks it down if it is) and the read is answered by the primary: the client sees no error.
  */
 
 /** How often each replica's reachability, replay position and lag are checked. */
@@ -196,7 +196,10 @@ export class ReadRouter {
       return result;
     } catch (error) {
       if (!isReplicaFailure(error)) throw error;
-      this.markDown(replica, error);
+      // The error may come from the primary too (a handler can touch both): a check now decides
+      // whether the replica is down, and the read is answered by the primary meanwhile.
+      this.options.logger.warn({ err: error, replica: replica.name }, 'read on a PostgreSQL replica failed: answered by the primary');
+      void this.check();
       return onPrimary('replica_failed');
     }
   }
