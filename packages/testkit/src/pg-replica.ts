@@ -58,10 +58,17 @@ export interface PgReplicaPair {
   replicaUrl: string;
   /** Runs SQL on the primary or the replica (a short-lived connection). */
   query<T = Record<string, unknown>>(on: 'primary' | 'replica', sql: string, params?: unknown[]): Promise<T[]>;
-  /** `pg_wal_replay_pause()` / `pg_wal_replay_resume()` on the replica. */
+  /**
+   * `pg_wal_replay_pause()` on the replica, right after it has replayed a fresh commit (in the
+   * `postgres` database): its replay lag then starts from about 0 and grows with the wait.
+   */
   pauseReplay(): Promise<void>;
+  /** `pg_wal_replay_resume()` on the replica. */
   resumeReplay(): Promise<void>;
-  /** Waits until the replica has replayed everything the primary has written so far. */
+  /**
+   * Waits until the replica has replayed everything the primary has committed so far (commits are
+   * synchronous here, so the primary's write position is past every one of them).
+   */
   waitForReplay(timeoutMs?: number): Promise<void>;
   /** Stops the replica (`-m fast`) and starts it again on the same port. */
   stopReplica(): Promise<void>;
@@ -126,7 +133,7 @@ export async function startPgReplicaPair(): Promise<PgReplicaPair> {
         '',
         '# pg-replica test pair',
         'fsync = off',
-        'synchronous_commit = off',
+
         'full_page_writes = off',
         'wal_level = replica',
         'max_wal_senders = 5',
@@ -152,6 +159,7 @@ export async function startPgReplicaPair(): Promise<PgReplicaPair> {
       30_000,
       200,
     );
+    await queryAt(primaryPort, 'postgres', 'CREATE TABLE replay_ticks (at timestamptz NOT NULL DEFAULT now())');
     await prepareDatabase(url(primaryPort));
   } catch (error) {
     await stop();
@@ -163,6 +171,8 @@ export async function startPgReplicaPair(): Promise<PgReplicaPair> {
     replicaUrl: url(replicaPort),
     query,
     pauseReplay: async () => {
+      await queryAt(primaryPort, 'postgres', 'INSERT INTO replay_ticks DEFAULT VALUES');
+      await pair.waitForReplay();
       await query('replica', 'SELECT pg_wal_replay_pause()');
     },
     resumeReplay: async () => {

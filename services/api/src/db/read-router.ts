@@ -145,7 +145,10 @@ export class ReadRouter {
   async start(): Promise<void> {
     if (!this.enabled) return;
     await this.check();
-    this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs ?? CHECK_INTERVAL_MS);
+    // A slow pass is not doubled by the timer.
+    this.timer = setInterval(() => {
+      if (!this.checking) void this.check();
+    }, this.options.checkIntervalMs ?? CHECK_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -156,12 +159,19 @@ export class ReadRouter {
     await Promise.allSettled(this.replicas.flatMap((r) => (r.dataSource ? [r.dataSource.destroy()] : [])));
   }
 
-  /** One health pass over every replica (a pass already running is joined, not doubled). */
+  /**
+   * A health pass over every replica that starts now (after the one running, if any): what it
+   * finds is at least as new as the call.
+   */
   check(): Promise<void> {
-    this.checking ??= Promise.all(this.replicas.map((replica) => this.checkOne(replica))).then(() => {
-      this.checking = null;
+    const pass = (this.checking ?? Promise.resolve()).then(async () => {
+      await Promise.all(this.replicas.map((replica) => this.checkOne(replica)));
     });
-    return this.checking;
+    this.checking = pass;
+    void pass.finally(() => {
+      if (this.checking === pass) this.checking = null;
+    });
+    return pass;
   }
 
   /**
@@ -206,13 +216,15 @@ export class ReadRouter {
 
   /**
    * After a workspace's write has committed: remembers the primary's WAL position for it, so its
-   * next reads go to a replica only once that replica has replayed the write. Kept for the lag
+   * next reads go to a replica only once that replica has replayed the write. The insert position,
+   * not `pg_current_wal_lsn()` (the write position): with `synchronous_commit = off` a commit can
+   * return before its record is written out, and the write position would then be short of it. Kept for the lag
    * limit plus two checks: after that any usable replica has replayed it.
    */
   async noteWrite(workspaceId: string): Promise<void> {
     if (!this.enabled) return;
     try {
-      const [{ lsn }] = await this.options.primary.query<{ lsn: string }[]>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const [{ lsn }] = await this.options.primary.query<{ lsn: string }[]>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
       const ttlMs = this.options.maxLagSeconds * 1000 + 2 * (this.options.checkIntervalMs ?? CHECK_INTERVAL_MS) + 1000;
       await this.options.redis.eval(RAISE_LSN, 1, this.lsnKey(workspaceId), parseLsn(lsn).toString(16).padStart(16, '0'), ttlMs);
     } catch (error) {
