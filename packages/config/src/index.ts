@@ -62,6 +62,17 @@ export interface Config {
   nodeEnv: string;
   port: number;
   databaseUrl: string;
+  /**
+   * `DATABASE_REPLICA_URLS` (comma-separated postgres URLs of streaming replicas; empty: none): the
+   * API's list, calendar, stats and preview reads go to a healthy one; every write, and every read
+   * of a write, stays on `databaseUrl`. The worker never uses them.
+   */
+  databaseReplicaUrls: string[];
+  /**
+   * `REPLICA_MAX_LAG_SECONDS` (default 5): a replica whose replay is further behind than this (or
+   * that is unreachable) is skipped until it catches up; the primary serves instead.
+   */
+  replicaMaxLagSeconds: number;
   redisUrl: string;
   /** Key prefix of every BullMQ key in Redis. */
   queuePrefix: string;
@@ -240,6 +251,27 @@ class Reader {
   }
 }
 
+/** `DATABASE_REPLICA_URLS`: comma-separated postgres: or postgresql: URLs (blank entries ignored). */
+function parseReplicaUrls(reader: Reader, raw: string | null): string[] {
+  if (raw === null) return [];
+  const urls = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const bad = urls.filter((url) => {
+    try {
+      return !['postgres:', 'postgresql:'].includes(new URL(url).protocol);
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length) {
+    // No values in the message: a URL may carry a password.
+    reader.problems.push(`DATABASE_REPLICA_URLS must be comma-separated postgres:// URLs (${bad.length} of ${urls.length} are not)`);
+  }
+  return urls;
+}
+
 /** `CORS_ORIGINS`: comma-separated origins (`https://app.example.com,http://localhost:5173`), or `*`. */
 function parseCorsOrigins(reader: Reader, raw: string | null): string[] {
   if (raw === null) return [];
@@ -357,6 +389,8 @@ export function loadConfig(env: Env): Config {
     nodeEnv,
     port: r.int('PORT', 8000, 0, 65535),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres:postgres@127.0.0.1:5432/scheduler', ['postgres:', 'postgresql:']),
+    databaseReplicaUrls: parseReplicaUrls(r, r.optional('DATABASE_REPLICA_URLS')),
+    replicaMaxLagSeconds: r.int('REPLICA_MAX_LAG_SECONDS', 5, 1, 3600),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
     jwt: {

@@ -86,6 +86,26 @@ describe('configuration', () => {
     }
   });
 
+  it('when DATABASE_REPLICA_URLS is unset, then there are no replicas; when set, then its URLs are read with the lag limit', () => {
+    expect(loadConfig({}).databaseReplicaUrls).toEqual([]);
+    expect(loadConfig({}).replicaMaxLagSeconds).toBe(5);
+    const config = loadConfig({
+      DATABASE_REPLICA_URLS: ' postgres://r1:5432/app, ,postgresql://u:p@r2:5433/app ',
+      REPLICA_MAX_LAG_SECONDS: '30',
+    });
+    expect(config.databaseReplicaUrls).toEqual(['postgres://r1:5432/app', 'postgresql://u:p@r2:5433/app']);
+    expect(config.replicaMaxLagSeconds).toBe(30);
+  });
+
+  it('when DATABASE_REPLICA_URLS holds a non-postgres URL or REPLICA_MAX_LAG_SECONDS is no whole number, then start-up is refused', () => {
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://r1/app,redis://r2' })).toThrow(/DATABASE_REPLICA_URLS must be/);
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'r1:5432' })).toThrow(/DATABASE_REPLICA_URLS must be/);
+    // The message names no URL: it may carry a password.
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'http://u:secret@r1' })).not.toThrow(/secret/);
+    expect(() => loadConfig({ REPLICA_MAX_LAG_SECONDS: '0' })).toThrow(/REPLICA_MAX_LAG_SECONDS must be a whole number/);
+    expect(() => loadConfig({ REPLICA_MAX_LAG_SECONDS: '1.5' })).toThrow(/REPLICA_MAX_LAG_SECONDS/);
+  });
+
   it('when JWT_REQUIRE_EXP is unset, then tokens need exp; false allows them without; another value is refused', () => {
     expect(loadConfig({}).jwt.requireExp).toBe(true);
     expect(loadConfig({ JWT_REQUIRE_EXP: 'false' }).jwt.requireExp).toBe(false);

@@ -79,6 +79,8 @@ export interface DataSourceOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
   applicationName?: string;
+  /** How long to wait for a new connection, in ms (default 5 000; the API's replica pools wait less). */
+  connectTimeoutMs?: number;
 }
 
 export function createDataSource(databaseUrl: string, options: DataSourceOptions = {}): DataSource {
@@ -93,7 +95,7 @@ export function createDataSource(databaseUrl: string, options: DataSourceOptions
     extra: {
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? 'content-scheduler',
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     },
   });
 }

@@ -64,6 +64,24 @@ export function apiMetrics(registry: Registry) {
       labelNames: ['dependency'] as const,
       registers: [registry],
     }),
+    routedReads: new Counter({
+      name: 'db_routed_reads_total',
+      help: 'Requests of the routes that may read from a PostgreSQL replica (lists, calendar, stats, previews), by the server that served them (target: replica or primary) and why (replica; no_replica: none configured; none_usable: every replica down or lagging; read_your_writes: none has replayed the last write of the workspace; replica_failed: the replica failed mid-request and the primary answered)',
+      labelNames: ['target', 'reason'] as const,
+      registers: [registry],
+    }),
+    replicaLag: new Gauge({
+      name: 'db_replica_lag_seconds',
+      help: 'Replay lag of each PostgreSQL replica at its last health check (0 when it has replayed all it received); absent until measured',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+    }),
+    replicaUsable: new Gauge({
+      name: 'db_replica_usable',
+      help: 'Whether each PostgreSQL replica takes reads (1: reachable, in recovery and within REPLICA_MAX_LAG_SECONDS; 0: skipped)',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+    }),
     requestDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route and status',

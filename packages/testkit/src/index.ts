@@ -12,6 +12,7 @@
  *   redis      keysUnder, deleteKeysUnder (one test's keys only), openQueues, obliterateQueues
  *   processes  WorkerProcesses, waitUntilUp, signalAndWait, logs; spawnApi, untilListening, startApiProcess (an API process and a call to it)
  *   faults     insertSchedules, syncAll, countDelayed, measure/combine, scheduleRows, summary
+ *   pg-replica startPgReplicaPair: a migrated PostgreSQL primary with a streaming replica (initdb, pg_basebackup -R)
  *
  * Test-only: resolved by jest's moduleNameMapper and tsconfig.test.json (not a workspace, not
  * built, never imported by src/).
@@ -26,3 +27,4 @@ export * from './rows';
 export * from './redis';
 export * from './processes';
 export * from './faults';
+export * from './pg-replica';

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { In, IsNull, MoreThan, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { canonicalTimeZone } from '@scheduler/recurrence';
@@ -122,7 +123,7 @@ export class BlackoutService {
   }
 
   async list(caller: Caller, filters: BlackoutFilters, page: Page): Promise<[Blackout[], number]> {
-    const qb = this.deps.dataSource
+    const qb = readManager(this.deps)
       .getRepository(Blackout)
       .createQueryBuilder('b')
       .where('b.workspace_id = :workspaceId', { workspaceId: caller.workspaceId });
@@ -133,7 +134,7 @@ export class BlackoutService {
 
   /** The workspace's blackout, or a 404 (also for another workspace's). */
   async get(caller: Caller, id: string): Promise<Blackout> {
-    const blackout = await this.deps.dataSource.getRepository(Blackout).findOneBy({ id, workspaceId: caller.workspaceId });
+    const blackout = await readManager(this.deps).getRepository(Blackout).findOneBy({ id, workspaceId: caller.workspaceId });
     if (!blackout) throw notFound('Blackout');
     return blackout;
   }

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import {
   applyCampaignChange,
   Campaign,
@@ -59,7 +60,7 @@ export class CampaignService {
   constructor(private readonly deps: AppDeps) {}
 
   private get repo() {
-    return this.deps.dataSource.getRepository(Campaign);
+    return readManager(this.deps).getRepository(Campaign);
   }
 
   private get afterCommit(): AfterCommitReport {
@@ -205,7 +206,7 @@ export class CampaignService {
 
   async stats(caller: Caller, id: string) {
     const campaign = await this.get(caller, id);
-    const ds = this.deps.dataSource;
+    const ds = readManager(this.deps);
     const [statusRows, totalScheduled, totalTemplates, costRow] = await Promise.all([
       ds
         .getRepository(Job)
