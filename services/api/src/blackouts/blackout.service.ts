@@ -1,5 +1,5 @@
 import { In, IsNull, MoreThan, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob, schedulerSyncLedger } from '@scheduler/entities';
 import { canonicalTimeZone } from '@scheduler/recurrence';
 import { AfterCommitReport, SchedulerSpec, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
@@ -72,7 +72,7 @@ export class BlackoutService {
   constructor(private readonly deps: AppDeps) {}
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures, ledger: schedulerSyncLedger(this.deps.dataSource) };
   }
 
   private async sync(specs: SchedulerSpec[]): Promise<void> {

@@ -21,6 +21,7 @@ import {
   ScheduleRun,
   nextRunOf,
   upcomingOccurrences,
+  schedulerSyncLedger,
 } from '@scheduler/entities';
 import {
   describeOccurrence,
@@ -217,7 +218,7 @@ export class ScheduleService {
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures, ledger: schedulerSyncLedger(this.deps.dataSource) };
   }
 
   async create(caller: Caller, dto: CreateScheduleDto): Promise<ScheduledJob> {

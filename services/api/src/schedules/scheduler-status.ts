@@ -2,7 +2,7 @@ import { IsNull, Not } from 'typeorm';
 import { ScheduledJob } from '@scheduler/entities';
 import { ReconcileReport, statusKeys, WORKER_STALE_MS } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
-import { Closed, Instant, Nullable, Type, named, type Same, type Static } from '../openapi/schema';
+import { Closed, Instant, Nullable, OneOf, Type, named, type Same, type Static } from '../openapi/schema';
 
 /** A schedule more than this overdue counts as an overdue run. */
 const OVERDUE_AFTER_MS = 60_000;
@@ -16,6 +16,13 @@ export const ReconcileReportResponse = named(
     {
       finished_at: Type.String({ format: 'date-time' }),
       duration_ms: Type.Number({ minimum: 0 }),
+      kind: OneOf(['incremental', 'full'] as const, {
+        description: 'incremental: the schedules PostgreSQL records as out of step and the overdue ones; full: every active schedule and scheduler.',
+      }),
+      full_sweep_reason: Nullable(
+        Type.String({ description: 'Why the full sweep ran: no-state, redis-token (Redis lost its token: a flush or restart) or due.' }),
+      ),
+      examined: Type.Integer({ minimum: 0, description: 'Schedule rows the pass read.' }),
       active_schedules: count(),
       created: count(),
       updated: count(),
