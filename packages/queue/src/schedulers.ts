@@ -305,7 +305,13 @@ export async function syncSchedulersAfterCommit(
  * removes the orphan), and records the outcome in `report.ledger`. False when Redis failed.
  */
 export async function removeScheduler(queue: Queue<OccurrencePayload>, scheduleId: string, report: AfterCommitReport): Promise<boolean> {
-  const ok = await afterCommit('remove', { schedule_id: scheduleId }, report, () => queue.removeJobScheduler(scheduleId), schedulerWrite('remove'));
+  const ok = await afterCommit(
+    'remove',
+    { schedule_id: scheduleId },
+    report,
+    () => queue.removeJobScheduler(scheduleId),
+    schedulerWrite('remove'),
+  );
   await recordSyncs(report, ok ? [{ id: scheduleId, firing: false }] : [], ok ? [] : [scheduleId]);
   return ok;
 }

@@ -236,10 +236,11 @@ export class Reconciler {
       report,
     );
     await this.removeOrphans(report);
-    await this.dataSource.query(
-      'UPDATE reconciler_state SET full_sweep_finished_at = $3 WHERE queue_prefix = $1 AND redis_token = $2',
-      [this.prefix, token, this.now()],
-    );
+    await this.dataSource.query('UPDATE reconciler_state SET full_sweep_finished_at = $3 WHERE queue_prefix = $1 AND redis_token = $2', [
+      this.prefix,
+      token,
+      this.now(),
+    ]);
   }
 
   /**

@@ -72,7 +72,11 @@ export class BlackoutService {
   constructor(private readonly deps: AppDeps) {}
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures, ledger: schedulerSyncLedger(this.deps.dataSource) };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   private async sync(specs: SchedulerSpec[]): Promise<void> {

@@ -64,7 +64,11 @@ export class CampaignService {
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures, ledger: schedulerSyncLedger(this.deps.dataSource) };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   async create(caller: Caller, dto: CreateCampaignDto): Promise<Campaign> {

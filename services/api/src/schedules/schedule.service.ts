@@ -218,7 +218,11 @@ export class ScheduleService {
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures, ledger: schedulerSyncLedger(this.deps.dataSource) };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   async create(caller: Caller, dto: CreateScheduleDto): Promise<ScheduledJob> {

@@ -17,7 +17,8 @@ export const ReconcileReportResponse = named(
       finished_at: Type.String({ format: 'date-time' }),
       duration_ms: Type.Number({ minimum: 0 }),
       kind: OneOf(['incremental', 'full'] as const, {
-        description: 'incremental: the schedules PostgreSQL records as out of step and the overdue ones; full: every active schedule and scheduler.',
+        description:
+          'incremental: the schedules PostgreSQL records as out of step and the overdue ones; full: every active schedule and scheduler.',
       }),
       full_sweep_reason: Nullable(
         Type.String({ description: 'Why the full sweep ran: no-state, redis-token (Redis lost its token: a flush or restart) or due.' }),
