@@ -293,14 +293,19 @@ function scaleSection(r) {
   const out = ['## 4. Scale', ''];
   out.push(
     `**Reconcile** (\`Reconciler.reconcile()\` from services/worker/dist, in the bench process with the`,
-    `worker’s pool of 20 and its own Redis connection) over ${num(s.reconcile.active)} active schedules:`,
+    `worker’s pool of 20 and its own Redis connection) over ${num(s.reconcile.active)} active schedules. An`,
+    'incremental pass reads only the schedules PostgreSQL records as out of step with Redis and the overdue',
+    'ones; a full sweep reads every active schedule against Redis and every scheduler against PostgreSQL',
+    '(first pass, Redis token gone, or every `RECONCILE_FULL_SWEEP_HOURS`). Seconds: p50 of the runs:',
     '',
     mdTable(
-      ['pass', 'seconds', 'schedules/s', 'created', 'updated', 'removed', 'overdue re-queued', 'Redis used_memory Δ', 'other load before'],
+      ['pass', 'kind', 'runs', 'seconds', 'rows examined', 'created', 'updated', 'removed', 'overdue re-queued', 'Redis used_memory Δ', 'other load before'],
       s.reconcile.passes.map((p) => [
         p.label,
-        sec(p.seconds, 1),
-        num(p.perSecond),
+        p.kind ?? p.report.kind ?? 'full',
+        num(p.runs ?? 1),
+        p.seconds < 1 ? ms(p.seconds * 1000) : sec(p.seconds, 1),
+        num(p.report.examined ?? s.reconcile.active),
         num(p.report.created),
         num(p.report.updated),
         num(p.report.removed),
