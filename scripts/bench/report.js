@@ -299,7 +299,19 @@ function scaleSection(r) {
     '(first pass, Redis token gone, or every `RECONCILE_FULL_SWEEP_HOURS`). Seconds: p50 of the runs:',
     '',
     mdTable(
-      ['pass', 'kind', 'runs', 'seconds', 'rows examined', 'created', 'updated', 'removed', 'overdue re-queued', 'Redis used_memory Δ', 'other load before'],
+      [
+        'pass',
+        'kind',
+        'runs',
+        'seconds',
+        'rows examined',
+        'created',
+        'updated',
+        'removed',
+        'overdue re-queued',
+        'Redis used_memory Δ',
+        'other load before',
+      ],
       s.reconcile.passes.map((p) => [
         p.label,
         p.kind ?? p.report.kind ?? 'full',

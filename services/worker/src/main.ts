@@ -100,6 +100,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
 
   const reconciler = new Reconciler(dataSource, occurrenceQueue, contentQueue, logger, metrics, undefined, {
     fullSweepHours: config.worker.reconcileFullSweepHours,
+    shiftLookaheadSeconds: 2 * config.worker.reconcileIntervalSeconds,
   });
   let reconciling: Promise<void> = Promise.resolve();
   const reconcileOnce = () => {

@@ -48,6 +48,11 @@ export type FullSweepReason = 'no-state' | 'unfinished' | 'redis-token' | 'due';
 export interface ReconcilerOptions {
   /** `RECONCILE_FULL_SWEEP_HOURS`: the longest time between two full sweeps. */
   fullSweepHours?: number;
+  /**
+   * How far ahead an incremental pass checks that shifted next runs have their delayed job (the
+   * worker passes two reconcile intervals, so every one is checked before it is due). Default 120.
+   */
+  shiftLookaheadSeconds?: number;
 }
 
 interface ReconcilerState {
@@ -109,6 +114,7 @@ const DELETE_EXPIRED_KEYS = `
  */
 export class Reconciler {
   private readonly fullSweepMs: number;
+  private readonly shiftLookaheadMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -120,6 +126,7 @@ export class Reconciler {
     options: ReconcilerOptions = {},
   ) {
     this.fullSweepMs = (options.fullSweepHours ?? DEFAULT_FULL_SWEEP_HOURS) * 3_600_000;
+    this.shiftLookaheadMs = (options.shiftLookaheadSeconds ?? 120) * 1000;
   }
 
   /** Runs one pass if this process can take the leader lock; null when another leader holds it. */
@@ -187,6 +194,7 @@ export class Reconciler {
       await this.fullSweep(report);
     } else {
       await this.queueOverdue(report);
+      await this.queueShiftedDueSoon(report);
       report.active_schedules = await this.dataSource.getRepository(ScheduledJob).countBy({ status: 'active', nextRunAt: Not(IsNull()) });
     }
     // After a full sweep too: the rows that stopped firing (their schedulers went as orphans) are marked in step.
@@ -298,18 +306,57 @@ export class Reconciler {
   /** The active schedules more than the slack overdue (`scheduled_jobs_active_next_run_idx`), in chunks. */
   private async queueOverdue(report: ReconcileReport): Promise<void> {
     const cutoff = new Date(this.now().getTime() - OVERDUE_SLACK_MS);
-    let after = { at: new Date(0), id: FIRST_ID };
+    await this.byNextRun(
+      new Date(0),
+      cutoff,
+      (batch) => Promise.all(batch.map((schedule) => this.catchUpOverdue(schedule, report))),
+      report,
+    );
+  }
+
+  /**
+   * The active schedules due within the look-ahead (and not overdue) whose next run is shifted
+   * off their rule (a blackout's `shift`): their delayed job queued again when it is gone (a
+   * Redis write that failed, a campaign date change), before it is due. Whether an instant is an
+   * occurrence of a rule is computed once per (rule, instant) in the pass: the schedules due
+   * together mostly share a few rules.
+   */
+  private async queueShiftedDueSoon(report: ReconcileReport): Promise<void> {
+    const now = this.now().getTime();
+    const memo = new Map<string, boolean>();
+    await this.byNextRun(
+      new Date(now - OVERDUE_SLACK_MS),
+      new Date(now + this.shiftLookaheadMs),
+      (batch) =>
+        Promise.all(
+          batch.map((schedule) => {
+            const rule = ruleOf(schedule);
+            const at = schedule.nextRunAt;
+            if (!rule || !at) return Promise.resolve();
+            const key = `${serializeRule(rule)}@${at.getTime()}`;
+            let onRule = memo.get(key);
+            if (onRule === undefined) memo.set(key, (onRule = isRuleOccurrence(rule, at)));
+            return onRule ? Promise.resolve() : this.ensureShiftedQueued(schedule, at, report);
+          }),
+        ),
+      report,
+    );
+  }
+
+  /** The active schedules with `from <= next_run_at < to` (`scheduled_jobs_active_next_run_idx`), in chunks of `BATCH`. */
+  private async byNextRun(from: Date, to: Date, each: (batch: ScheduledJob[]) => Promise<unknown>, report: ReconcileReport): Promise<void> {
+    let after = { at: new Date(from.getTime() - 1), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
     for (;;) {
       const batch = await this.dataSource
         .getRepository(ScheduledJob)
         .createQueryBuilder('s')
-        .where("s.status = 'active' AND s.next_run_at < :cutoff AND (s.next_run_at, s.id) > (:at, :id)", { cutoff, ...after })
+        .where("s.status = 'active' AND s.next_run_at < :to AND (s.next_run_at, s.id) > (:at, :id)", { to, ...after })
         .orderBy('s.next_run_at', 'ASC')
         .addOrderBy('s.id', 'ASC')
         .limit(BATCH)
         .getMany();
       report.examined += batch.length;
-      await Promise.all(batch.map((schedule) => this.catchUpOverdue(schedule, report)));
+      await each(batch);
       if (batch.length < BATCH) return;
       const last = batch[batch.length - 1];
       after = { at: last.nextRunAt as Date, id: last.id };
@@ -333,13 +380,19 @@ export class Reconciler {
     if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
       await this.catchUpOverdue(schedule, report);
     } else if (!isRuleOccurrence(rule, schedule.nextRunAt)) {
-      // A shifted next run (not an occurrence of the rule, so no scheduler delivers it) whose
-      // delayed job is gone (a Redis flush): queued again before it is due, under the same id
-      // (re-adding an existing one is a no-op). Counted with the schedulers `created`.
-      if (!(await this.queue.getJob(shiftedOccurrenceJobId(schedule.id, schedule.nextRunAt)))) {
-        await enqueueShiftedOccurrence(this.queue, schedule.id, schedule.version, schedule.nextRunAt, this.now());
-        report.created += 1;
-      }
+      await this.ensureShiftedQueued(schedule, schedule.nextRunAt, report);
+    }
+  }
+
+  /**
+   * A shifted next run (not an occurrence of the rule, so no scheduler delivers it) whose
+   * delayed job is gone (a Redis flush): queued again before it is due, under the same id
+   * (re-adding an existing one is a no-op). Counted with the schedulers `created`.
+   */
+  private async ensureShiftedQueued(schedule: ScheduledJob, at: Date, report: ReconcileReport): Promise<void> {
+    if (!(await this.queue.getJob(shiftedOccurrenceJobId(schedule.id, at)))) {
+      await enqueueShiftedOccurrence(this.queue, schedule.id, schedule.version, at, this.now());
+      report.created += 1;
     }
   }
 

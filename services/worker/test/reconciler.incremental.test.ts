@@ -141,6 +141,21 @@ describe('the reconciler reads what changed', () => {
     expect(await inStep(ds, s.id)).toBe(true);
   });
 
+  it('when a schedule in step has a shifted next run due soon whose delayed job is gone, then an incremental pass queues it before it is due', async () => {
+    const reconciler = new Reconciler(ds, queue, contentQueue, silent);
+    await reconciler.reconcile();
+    // Daily at 09:00 UTC; its next run shifted to a minute from now (off the rule) and a month away.
+    const soon = new Date(Math.floor(Date.now() / 1000) * 1000 + 61_000);
+    const later = new Date(soon.getTime() + 30 * 86_400_000);
+    const near = await insertSchedule(ds, { userId: newUserId(), nextRunAt: soon });
+    const far = await insertSchedule(ds, { userId: newUserId(), nextRunAt: later });
+    await ds.query('UPDATE scheduled_jobs SET scheduler_synced_seq = scheduler_change_seq WHERE id = ANY($1)', [[near.id, far.id]]);
+    const report = await reconciler.reconcile();
+    expect(report.kind).toBe('incremental');
+    expect((await queue.getJob(`repeat:${near.id}:${soon.getTime()}`))?.data).toMatchObject({ schedule_id: near.id, shifted: true });
+    expect(await queue.getJob(`repeat:${far.id}:${later.getTime()}`)).toBeUndefined(); // beyond the look-ahead: a later pass
+  });
+
   it('when a bulk sync finishes, then its successes are recorded in one UPDATE and its failures in one more', async () => {
     const at = inAnHour();
     const rows = await Promise.all([1, 2, 3].map(() => insertSchedule(ds, { userId: newUserId(), scheduledAt: at, nextRunAt: at })));
