@@ -115,7 +115,7 @@ export class ScheduledJob {
 
   /**
    * Bumped (by a trigger, in the same transaction) whenever what the schedule's job scheduler is
-   * made of changes, or by `markSchedulersOutOfStep` after a failed Redis write. Differs from
+   * made of changes, or by `outOfStep` of `schedulerSyncLedger` after a failed Redis write. Differs from
    * `schedulerSyncedSeq` while Redis is out of step. Written by PostgreSQL only (bigint: a string).
    */
   @Column({ name: 'scheduler_change_seq', type: 'bigint', select: false, insert: false, update: false })

@@ -6,7 +6,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * - `scheduled_jobs.scheduler_change_seq`: bumped by the trigger below, in the transaction that
  *   changes anything the schedule's scheduler is made of (its status, version, rule columns, or
- *   whether it has a next run); bumped by `markSchedulersOutOfStep` when an after-commit Redis
+ *   whether it has a next run); bumped by `outOfStep` of `schedulerSyncLedger` when an after-commit Redis
  *   write failed (a blackout's shift, which moves `next_run_at` only). New rows start at 1.
  * - `scheduled_jobs.scheduler_synced_seq`: the `scheduler_change_seq` last written to Redis
  *   (the after-commit syncs and the reconciler set it). Existing rows start in step (0 = 0): the
