@@ -294,8 +294,8 @@ function scaleSection(r) {
   out.push(
     `**Reconcile** (\`Reconciler.reconcile()\` from services/worker/dist, in the bench process with the`,
     `worker’s pool of 20 and its own Redis connection) over ${num(s.reconcile.active)} active schedules. An`,
-    'incremental pass reads only the schedules PostgreSQL records as out of step with Redis and the overdue',
-    'ones; a full sweep reads every active schedule against Redis and every scheduler against PostgreSQL',
+    'incremental pass reads only the schedules PostgreSQL records as out of step with Redis, the overdue',
+    'ones and the shifted runs due soon; a full sweep reads every active schedule against Redis and every scheduler against PostgreSQL',
     '(first pass, Redis token gone, or every `RECONCILE_FULL_SWEEP_HOURS`). Seconds: p50 of the runs:',
     '',
     mdTable(
