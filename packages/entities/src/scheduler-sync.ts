@@ -19,13 +19,16 @@ const RECORD_SYNCED = `
 
 /**
  * The reconciler's variant: marks rows in step at the change sequence it read with the row it
- * wrote from (a row changed meanwhile has a higher one and stays out of step).
+ * wrote from. A row changed since that read (a higher sequence) may have had its newer write
+ * overtaken by the reconciler's older one, so it is marked out of step once more (the next
+ * pass writes it from the newer row); rows in step already are left alone.
  */
 const RECORD_SYNCED_AT = `
   UPDATE scheduled_jobs s
-     SET scheduler_synced_seq = v.seq
+     SET scheduler_synced_seq = CASE WHEN s.scheduler_change_seq = v.seq THEN v.seq ELSE s.scheduler_synced_seq END,
+         scheduler_change_seq = CASE WHEN s.scheduler_change_seq = v.seq THEN v.seq ELSE s.scheduler_change_seq + 1 END
     FROM unnest($1::uuid[], $2::bigint[]) AS v(id, seq)
-   WHERE s.id = v.id AND s.scheduler_change_seq = v.seq AND s.scheduler_synced_seq <> v.seq`;
+   WHERE s.id = v.id AND (s.scheduler_change_seq <> v.seq OR s.scheduler_synced_seq <> v.seq)`;
 
 const MARK_OUT_OF_STEP = `UPDATE scheduled_jobs SET scheduler_change_seq = scheduler_change_seq + 1 WHERE id = ANY($1::uuid[])`;
 

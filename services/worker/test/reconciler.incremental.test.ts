@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ruleOf, ScheduledJob, schedulerSyncLedger } from '@scheduler/entities';
+import { recordSchedulersSyncedAt, ruleOf, ScheduledJob, schedulerSyncLedger } from '@scheduler/entities';
 import {
   AfterCommitReport,
   ContentJobPayload,
@@ -184,6 +184,22 @@ describe('the reconciler reads what changed', () => {
     await ds.getRepository(ScheduledJob).update(s.id, { version: 5 });
     await syncSchedulerAfterCommit(queue, { id: s.id, version: 5, rule: null }, afterCommit);
     expect(await inStep(ds, s.id)).toBe(false);
+  });
+
+  it('when a row changed between the reconciler reading it and recording its write, then it stays out of step (the older write may have overtaken the newer one)', async () => {
+    const at = inAnHour();
+    const changed = await insertSchedule(ds, { userId: newUserId(), scheduledAt: at, nextRunAt: at });
+    const unchanged = await insertSchedule(ds, { userId: newUserId(), scheduledAt: at, nextRunAt: at });
+    const read = [await seqs(ds, changed.id), await seqs(ds, unchanged.id)];
+    await ds.getRepository(ScheduledJob).update(changed.id, { version: 2 });
+    await recordSchedulersSyncedAt(ds, [
+      { id: changed.id, seq: read[0].change },
+      { id: unchanged.id, seq: read[1].change },
+    ]);
+    expect(await inStep(ds, unchanged.id)).toBe(true);
+    expect(await inStep(ds, changed.id)).toBe(false);
+    // Bumped by the edit (the trigger) and once more by the reconciler's record.
+    expect(BigInt((await seqs(ds, changed.id)).change)).toBe(BigInt(read[0].change) + 2n);
   });
 
   it('when Redis lost the prefix (a flush), then the next pass finds the token gone, sweeps everything and re-creates the schedulers', async () => {
