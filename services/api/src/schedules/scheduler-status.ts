@@ -63,6 +63,14 @@ export const SchedulerStatusResponse = named(
 export type SchedulerStatusResponse = Static<typeof SchedulerStatusResponse>;
 
 /**
+ * A report as a worker wrote it. One from a worker older than the incremental pass (issue #15:
+ * no `kind`) is what such a worker ran: a full pass that examined every active schedule.
+ */
+function withPassKind(report: ReconcileReport): ReconcileReport {
+  return { kind: 'full', full_sweep_reason: null, examined: report.active_schedules, ...report };
+}
+
+/**
  * `GET /schedule/status`: how the scheduling machinery is doing, for operators. Counts are
  * global (not per user): they describe the service, not anyone's data.
  */
@@ -88,7 +96,7 @@ export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusRes
     .map(({ id, last_seen_at }) => ({ id, last_seen_at }));
   let lastReconcile: ReconcileReport | null;
   try {
-    lastReconcile = lastReconcileRaw ? (JSON.parse(lastReconcileRaw) as ReconcileReport) : null;
+    lastReconcile = lastReconcileRaw ? withPassKind(JSON.parse(lastReconcileRaw) as ReconcileReport) : null;
   } catch {
     lastReconcile = null;
   }
