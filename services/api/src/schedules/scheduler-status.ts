@@ -66,7 +66,9 @@ export type SchedulerStatusResponse = Static<typeof SchedulerStatusResponse>;
  * A report as a worker wrote it. One from a worker older than the incremental pass (issue #15:
  * no `kind`) is what such a worker ran: a full pass that examined every active schedule.
  */
-function withPassKind(report: ReconcileReport): ReconcileReport {
+function withPassKind(
+  report: Omit<ReconcileReport, 'kind' | 'full_sweep_reason' | 'examined'> & Partial<ReconcileReport>,
+): ReconcileReport {
   return { kind: 'full', full_sweep_reason: null, examined: report.active_schedules, ...report };
 }
 
@@ -96,7 +98,7 @@ export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusRes
     .map(({ id, last_seen_at }) => ({ id, last_seen_at }));
   let lastReconcile: ReconcileReport | null;
   try {
-    lastReconcile = lastReconcileRaw ? withPassKind(JSON.parse(lastReconcileRaw) as ReconcileReport) : null;
+    lastReconcile = lastReconcileRaw ? withPassKind(JSON.parse(lastReconcileRaw) as Parameters<typeof withPassKind>[0]) : null;
   } catch {
     lastReconcile = null;
   }
