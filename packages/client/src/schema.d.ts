@@ -2588,6 +2588,15 @@ export interface components {
             /** Format: date-time */
             finished_at: string;
             duration_ms: number;
+            /**
+             * @description incremental: the schedules PostgreSQL records as out of step and the overdue ones; full: every active schedule and scheduler.
+             * @enum {string}
+             */
+            kind: "incremental" | "full";
+            /** @description Why the full sweep ran: no-state, redis-token (Redis lost its token: a flush or restart) or due. */
+            full_sweep_reason: string | null;
+            /** @description Schedule rows the pass read. */
+            examined: number;
             active_schedules: number;
             created: number;
             updated: number;

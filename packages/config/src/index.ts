@@ -103,6 +103,13 @@ export interface Config {
     /** Seconds between two reconcile passes. */
     reconcileIntervalSeconds: number;
     /**
+     * Hours between two full sweeps of the reconciler (every active schedule read against Redis,
+     * and every scheduler against PostgreSQL). The passes in between read only the schedules
+     * PostgreSQL records as out of step and the overdue ones; a Redis flush or restart is
+     * detected by the next pass (its token is gone) and swept at once.
+     */
+    reconcileFullSweepHours: number;
+    /**
      * BullMQ lock on an occurrence in hand (renewed every half of it) and the stalled-job check
      * interval: how soon the occurrences a crashed worker held go to another worker.
      */
@@ -437,6 +444,7 @@ export function loadConfig(env: Env): Config {
       port: r.int('WORKER_PORT', 9464, 0, 65535),
       concurrency: r.int('WORKER_CONCURRENCY', 20, 1, 1000),
       reconcileIntervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
+      reconcileFullSweepHours: r.int('RECONCILE_FULL_SWEEP_HOURS', 6, 1, 720),
       lockSeconds: r.int('WORKER_LOCK_SECONDS', 10, 2, 600),
     },
   };

@@ -14,7 +14,7 @@ describe('configuration', () => {
       rateLimit: { windowSeconds: 60, writes: 30, lists: 60, reads: 100 },
       trustProxy: false,
       bodyLimit: '100kb',
-      worker: { port: 9464, reconcileIntervalSeconds: 60, lockSeconds: 10 },
+      worker: { port: 9464, reconcileIntervalSeconds: 60, reconcileFullSweepHours: 6, lockSeconds: 10 },
     });
     expect(config.jwt).toMatchObject({ secret: DEVELOPMENT_JWT_SECRET, usingDevelopmentSecret: true, algorithms: ['HS256'] });
   });
@@ -27,12 +27,14 @@ describe('configuration', () => {
       TRUST_PROXY: '1',
       WORKER_PORT: '0',
       RECONCILE_INTERVAL_SECONDS: '5',
+      RECONCILE_FULL_SWEEP_HOURS: '24',
     });
     expect(config.port).toBe(9000);
     expect(config.jwt).toMatchObject({ secret: 'a-secret-of-sufficient-length', usingDevelopmentSecret: false });
     expect(config.rateLimit.writes).toBe(5);
     expect(config.trustProxy).toBe(1);
-    expect(config.worker).toMatchObject({ port: 0, reconcileIntervalSeconds: 5 });
+    expect(config.worker).toMatchObject({ port: 0, reconcileIntervalSeconds: 5, reconcileFullSweepHours: 24 });
+    expect(() => loadConfig({ RECONCILE_FULL_SWEEP_HOURS: '0' })).toThrow(/RECONCILE_FULL_SWEEP_HOURS/);
   });
 
   it('when several values are bad, then one error names every one of them', () => {

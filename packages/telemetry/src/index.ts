@@ -139,8 +139,15 @@ export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = 
     }),
     reconcileDuration: new Histogram({
       name: 'scheduler_reconcile_duration_seconds',
-      help: 'Duration of one reconcile pass',
-      buckets: [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120],
+      help: 'Duration of one reconcile pass, by kind (incremental: the out-of-step and overdue schedules; full: every one)',
+      labelNames: ['kind'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    reconcileExamined: new Counter({
+      name: 'scheduler_reconcile_examined_total',
+      help: 'Schedule rows the reconciler examined, by kind of pass (incremental or full)',
+      labelNames: ['kind'] as const,
       registers: [registry],
     }),
     schedulersInRedis: new Gauge({

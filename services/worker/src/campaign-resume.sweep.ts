@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { resumeOneDueCampaign, type CampaignSync } from '@scheduler/entities';
+import { resumeOneDueCampaign, schedulerSyncLedger, type CampaignSync } from '@scheduler/entities';
 import { removeScheduler, syncSchedulerAfterCommit, type AfterCommitReport, type OccurrencePayload } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 
@@ -35,7 +35,11 @@ export class CampaignResumeSweep {
   ) {}
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.logger, syncFailures: this.metrics?.syncFailures ?? { inc: () => undefined } };
+    return {
+      logger: this.logger,
+      syncFailures: this.metrics?.syncFailures ?? { inc: () => undefined },
+      ledger: schedulerSyncLedger(this.dataSource),
+    };
   }
 
   /** Resumes what is due; the campaigns this process resumed. */

@@ -1,6 +1,6 @@
 import { readManager } from '../db/read-router';
 import { In, IsNull, MoreThan, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob, schedulerSyncLedger } from '@scheduler/entities';
 import { canonicalTimeZone } from '@scheduler/recurrence';
 import { AfterCommitReport, SchedulerSpec, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
@@ -73,7 +73,11 @@ export class BlackoutService {
   constructor(private readonly deps: AppDeps) {}
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   private async sync(specs: SchedulerSpec[]): Promise<void> {

@@ -10,6 +10,7 @@ import {
   ScheduledJob,
   setCampaignStatus,
   type CampaignSync,
+  schedulerSyncLedger,
 } from '@scheduler/entities';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
@@ -64,7 +65,11 @@ export class CampaignService {
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   async create(caller: Caller, dto: CreateCampaignDto): Promise<Campaign> {

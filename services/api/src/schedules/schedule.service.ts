@@ -22,6 +22,7 @@ import {
   ScheduleRun,
   nextRunOf,
   upcomingOccurrences,
+  schedulerSyncLedger,
 } from '@scheduler/entities';
 import {
   describeOccurrence,
@@ -218,7 +219,11 @@ export class ScheduleService {
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   async create(caller: Caller, dto: CreateScheduleDto): Promise<ScheduledJob> {
