@@ -159,7 +159,7 @@ async function main() {
     });
   }
 
-  const results = { quick: QUICK, startedAt: new Date(started).toISOString(), observations: [] };
+  const results = { quick: QUICK, only: ONLY ? [...ONLY] : null, startedAt: new Date(started).toISOString(), observations: [] };
   let failed = false;
   try {
     log(`run ${runId}${QUICK ? ' (--quick)' : ''}: database ${name}, prefix ${ctx.prefixBase}`);

@@ -12,6 +12,7 @@ const BURST_SYNC_CONCURRENCY = 200;
 /** `count(*)` of up to 100,000 Jobs every 25 ms (section 2's poll) would itself load the cores. */
 const BURST_POLL_MS = 100;
 const REDIS_SAMPLE_MS = 100;
+const AFTER_SETTLE_MS = 3000;
 
 /** Peak (VmHWM) and current (VmRSS) resident set of a process, in bytes; NaN where /proc is absent. */
 function processMemory(pid) {
@@ -53,7 +54,9 @@ function sampleRedisMemory(redis) {
  * rows' insert) until every Job is visible; the workers' VmHWM is read then, before they stop.
  */
 async function burstSection(ctx, { n, workers, concurrency }) {
+  // Its own connection, so the samples do not queue behind the set-up's commands.
   const redis = ctx.redis.duplicate();
+  redis.on('error', (error) => ctx.log(`    burst: Redis sampler connection: ${error.message}`));
   let sampler = null;
   try {
     const round = await ourRound(ctx, {
@@ -72,7 +75,9 @@ async function burstSection(ctx, { n, workers, concurrency }) {
         redis: await sampler.stop(),
       }),
     });
-    // ourRound has deleted the round's keys once its workers stopped.
+    // ourRound has deleted the round's keys once its workers stopped; UNLINK frees them in the
+    // background, so "after" waits a moment.
+    await sleep(AFTER_SETTLE_MS);
     const redisAfter = await usedMemory(redis);
     const complete =
       round.jobsTotal === n &&

@@ -6,6 +6,12 @@ const TARGETS = { daily: 200_000, weekly: 200_000, monthly: 200_000, cron: 50_00
 const AIMS = { importCommitMs: 10_000, webhookSlowdown: 0.1 };
 const { num, ms, sec, bytes, ratio, pct } = fmt;
 
+/** How the bench was run: a full run, --quick, and/or only some sections. */
+function runKind(r) {
+  const parts = [r.quick ? '--quick' : '', r.only ? `--only=${r.only.join(',')}` : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : 'full run';
+}
+
 function machineSection(r) {
   const m = r.machine;
   return [
@@ -28,7 +34,7 @@ function machineSection(r) {
         ],
         ['code', `commit ${m.code}`],
         ['date', r.startedAt],
-        ['run time', `${sec(r.durationSeconds, 0)} (${r.quick ? '--quick' : 'full run'})`],
+        ['run time', `${sec(r.durationSeconds, 0)} (${runKind(r)})`],
       ],
     ),
     '',
