@@ -2,8 +2,10 @@
 // the API under load and the scale costs, prints the figures and writes docs/BENCHMARKS.md.
 // `node scripts/bench.js --quick` runs smaller sizes and prints without writing the doc
 // (add --write to write it anyway). `--only=<section>,…` runs only those sections (of
-// recurrence, fire, webhooks, api, calendar, scale, conflicts, import; the dataset is loaded
-// when a section that reads it runs) and never writes the doc.
+// recurrence, fire, burst, webhooks, api, calendar, scale, conflicts, import; the dataset is
+// loaded when a section that reads it runs) and never writes the doc. `--burst-n=<N>` (or
+// BENCH_BURST_N) sets the burst round's size (100,000; 5,000 with --quick).
+// BENCH_CPU_PROF=<dir> profiles our worker processes (see scripts/bench/fire.js).
 //
 // Uses its own database (scheduler_bench: created and migrated by prepareDatabase, dropped at
 // the end) and its own BullMQ prefixes (schedbench-<run id>-*, deleted at the end). It never
@@ -19,6 +21,7 @@ const { runExpansionBench, runRecurrenceBench } = require('../packages/recurrenc
 const { machineInfo, deleteKeys, fmt, cpuSnapshot, cpuBusy, sleep } = require('./bench/util');
 const { insertCampaigns, insertSchedules, mixedRows, truncateAll } = require('./bench/data');
 const { ourRound, ceilingRound, pollerRound, storagePerOccurrence, stopChild } = require('./bench/fire');
+const { burstSection } = require('./bench/burst');
 const { apiSection } = require('./bench/api');
 const { calendarSection } = require('./bench/calendar');
 const { importSection, conflictsSection } = require('./bench/import');
@@ -28,7 +31,7 @@ const { render, TARGETS, AIMS } = require('./bench/report');
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
-const SECTIONS = ['recurrence', 'fire', 'webhooks', 'api', 'calendar', 'scale', 'conflicts', 'import'];
+const SECTIONS = ['recurrence', 'fire', 'burst', 'webhooks', 'api', 'calendar', 'scale', 'conflicts', 'import'];
 const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='));
 const ONLY = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',').filter(Boolean)) : null;
 for (const name of ONLY ?? []) {
@@ -39,10 +42,16 @@ const WRITE = !ONLY && (!QUICK || args.has('--write'));
 const DB_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/scheduler_bench';
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 const DOC = path.resolve(__dirname, '../docs/BENCHMARKS.md');
+const burstArg = process.argv.slice(2).find((a) => a.startsWith('--burst-n='));
+const BURST_N = burstArg ? burstArg.slice('--burst-n='.length) : process.env.BENCH_BURST_N;
+if (BURST_N !== undefined && !(Number.isInteger(Number(BURST_N)) && Number(BURST_N) > 0)) {
+  throw new Error(`--burst-n / BENCH_BURST_N: "${BURST_N}" is not a positive whole number`);
+}
 
 const SIZES = QUICK
   ? {
       fire: [1000],
+      burst: 5000,
       dataset: 10_000,
       owned: 2000,
       memory: 10_000,
@@ -55,6 +64,7 @@ const SIZES = QUICK
     }
   : {
       fire: [1000, 10_000],
+      burst: 100_000,
       dataset: 100_000,
       owned: 2000,
       memory: 10_000,
@@ -68,6 +78,8 @@ const SIZES = QUICK
 /** Deliveries one worker makes at once in the webhooks section (the worker's default, WEBHOOK_CONCURRENCY). */
 const WEBHOOK_CONCURRENCY = 10;
 const WORKER_COUNTS = [1, 2];
+/** The burst round runs once, with 2 worker processes (issue #15). */
+const BURST_WORKERS = 2;
 const CONCURRENCY = 50;
 const API_CONNECTIONS = 16;
 const CAMPAIGNS = 20;
@@ -147,7 +159,7 @@ async function main() {
     });
   }
 
-  const results = { quick: QUICK, startedAt: new Date(started).toISOString(), observations: [] };
+  const results = { quick: QUICK, only: ONLY ? [...ONLY] : null, startedAt: new Date(started).toISOString(), observations: [] };
   let failed = false;
   try {
     log(`run ${runId}${QUICK ? ' (--quick)' : ''}: database ${name}, prefix ${ctx.prefixBase}`);
@@ -183,6 +195,10 @@ async function main() {
           const c = await ceilingRound(ctx, { n, workers, concurrency: CONCURRENCY });
           log(`    p50 ${fmt.ms(c.lag.p50)} p99 ${fmt.ms(c.lag.p99)} drain ${fmt.ms(c.drainMs)} ${fmt.num(c.jobsPerSecond)} Jobs/s`);
           rounds.push(c);
+          log(`  N=${n}: BullMQ job schedulers, ${workers} worker(s)`);
+          const s = await ceilingRound(ctx, { n, workers, concurrency: CONCURRENCY, design: 'schedulers' });
+          log(`    p50 ${fmt.ms(s.lag.p50)} p99 ${fmt.ms(s.lag.p99)} drain ${fmt.ms(s.drainMs)} ${fmt.num(s.jobsPerSecond)} Jobs/s`);
+          rounds.push(s);
         }
         log(`  N=${n}: poller baseline`);
         const p = await pollerRound(ctx, { n });
@@ -190,6 +206,17 @@ async function main() {
         rounds.push(p);
       }
       results.fire = { sizes: SIZES.fire, concurrency: CONCURRENCY, rounds, storage };
+    }
+
+    if (runs('burst')) {
+      const n = BURST_N !== undefined ? Number(BURST_N) : SIZES.burst;
+      log(`2c. burst: ${fmt.num(n)} due at one instant, ${BURST_WORKERS} workers`);
+      results.burst = await burstSection(ctx, { n, workers: BURST_WORKERS, concurrency: CONCURRENCY });
+      const r = results.burst.round;
+      log(
+        `    p50 ${fmt.ms(r.lag.p50)} p99 ${fmt.ms(r.lag.p99)} drain ${fmt.ms(r.drainMs)} ${fmt.num(r.jobsPerSecond)} Jobs/s, dup ${r.duplicates} lost ${r.losses}` +
+          `, Redis peak ${fmt.bytes(results.burst.memory.redis.peak)}, worker peak RSS ${results.burst.memory.workers.map((w) => fmt.bytes(w.peakRss)).join(' + ')}`,
+      );
     }
 
     if (runs('webhooks')) {
@@ -202,7 +229,16 @@ async function main() {
         webhookConcurrency: WEBHOOK_CONCURRENCY,
       });
     }
-    for (const r of [...(results.fire?.rounds ?? []), ...(results.webhooks?.rounds ?? [])]) {
+    if (results.burst && !results.burst.complete) {
+      failed = true;
+      const r = results.burst.round;
+      results.observations.push(
+        `**Burst N=${fmt.num(r.n)}: ${fmt.num(r.jobsTotal)} Jobs, ${fmt.num(r.runs.materialized ?? 0)} run rows, ` +
+          `${fmt.num(r.handedOver)} on content-jobs, ${fmt.num(r.advanced)} schedules advanced (each should be ${fmt.num(r.n)}).**`,
+      );
+    }
+    const burstRounds = results.burst ? [results.burst.round] : [];
+    for (const r of [...(results.fire?.rounds ?? []), ...burstRounds, ...(results.webhooks?.rounds ?? [])]) {
       if (r.duplicates || r.losses || r.wrongInstant) {
         failed = true;
         results.observations.push(

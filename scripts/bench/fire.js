@@ -1,6 +1,9 @@
 // Section 2: fire lag and throughput of N schedules all due at one instant T, with 1 and 2
-// real worker processes, against two baselines measured in the same run: the original spec's
-// 60-second poller (time-scaled) and a bare BullMQ delayed job per schedule (the ceiling).
+// real worker processes, against three baselines measured in the same run: the original spec's
+// 60-second poller (time-scaled), a bare BullMQ delayed job per schedule (the ceiling) and a
+// bare BullMQ job scheduler per schedule (our schedulers, a bare processor).
+// BENCH_CPU_PROF=<dir>: our workers run under `node --cpu-prof` and write their profiles there,
+// one directory per round, when they exit (summarize one with scripts/bench/profile-summary.js).
 const path = require('node:path');
 const readline = require('node:readline');
 const { spawn, fork } = require('node:child_process');
@@ -8,7 +11,7 @@ const { randomUUID } = require('node:crypto');
 const { Queue } = require('bullmq');
 const { ruleOf } = require('../../packages/entities/dist');
 const { nextOccurrence } = require('../../packages/recurrence/dist');
-const { CONTENT_JOBS_QUEUE, createOccurrenceQueue, statusKeys, syncScheduler } = require('../../packages/queue/dist');
+const { CONTENT_JOBS_QUEUE, OCCURRENCE_QUEUE, createOccurrenceQueue, statusKeys, syncScheduler } = require('../../packages/queue/dist');
 const { fireRows, insertSchedules, truncateAll, JOB_CONFIG } = require('./data');
 const { cpuBusy, cpuSnapshot, deleteKeys, processCpuSeconds, prng, runPool, sleep, summarize } = require('./util');
 
@@ -45,9 +48,19 @@ async function stopChild(child, graceMs = 30_000) {
   return info;
 }
 
+/**
+ * Node flags of our workers: when BENCH_CPU_PROF is set, `--cpu-prof` into a directory of it per
+ * round (named by the round's prefix, e.g. …-fire-10000-2w-1), so each round's profiles can be
+ * summarized apart. NODE_OPTIONS cannot carry --cpu-prof.
+ */
+function workerNodeArgs(prefix) {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir, prefix)}`] : [];
+}
+
 /** `node services/worker/dist/main.js` on our database and prefix; its JSON log is tallied. */
 function spawnWorker(ctx, prefix, concurrency, extraEnv = {}) {
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const child = spawn(process.execPath, [...workerNodeArgs(prefix), WORKER_MAIN], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -181,13 +194,14 @@ async function queueCounts(ctx, name, prefix) {
 /* --------------------------------------------------------- our workers */
 
 /**
- * One measurement: N daily schedules due at T (bulk SQL insert + syncScheduler, 50 in flight),
- * `workers` worker processes started and ready before T, then Jobs counted as they commit.
- * Hooks (the webhooks section uses them): `prepare(rows)` after the insert, before the
+ * One measurement: N daily schedules due at T (bulk SQL insert + syncScheduler, `syncConcurrency`
+ * in flight), `workers` worker processes started and ready before T, then Jobs counted as they
+ * commit (`count(*)` every `pollMs`).
+ * Hooks (the webhooks and burst sections use them): `prepare(rows)` after the insert, before the
  * schedulers; `workerEnv` added to the workers' environment; `afterDrain({ T, children })` once
  * every Job is visible, before the workers stop (its result is the round's `after`).
  */
-async function ourRound(ctx, { n, workers, concurrency, prepare, workerEnv, afterDrain }) {
+async function ourRound(ctx, { n, workers, concurrency, prepare, workerEnv, afterDrain, syncConcurrency = SYNC_CONCURRENCY, pollMs = 25 }) {
   const est = ctx.calibration;
   let marginMs = 2500 + n * (est.insertMsPerRow + est.syncMsPerScheduler + est.reconcileMsPerSchedule) + est.workerStartMs * 1.5;
   for (let attempt = 1; ; attempt++) {
@@ -202,7 +216,7 @@ async function ourRound(ctx, { n, workers, concurrency, prepare, workerEnv, afte
     if (prepare) await prepare(rows);
     const inserted = Date.now();
     const queue = createOccurrenceQueue({ connection: ctx.redis, prefix });
-    await runPool(rows, SYNC_CONCURRENCY, (r) => syncScheduler(queue, { id: r.id, version: 1, rule }));
+    await runPool(rows, syncConcurrency, (r) => syncScheduler(queue, { id: r.id, version: 1, rule }));
     await queue.close();
     const synced = Date.now();
     const children = Array.from({ length: workers }, () => spawnWorker(ctx, prefix, concurrency, workerEnv));
@@ -229,17 +243,17 @@ async function ourRound(ctx, { n, workers, concurrency, prepare, workerEnv, afte
       continue;
     }
     est.workerStartMs = Math.max(est.workerStartMs, ready - synced);
-    const result = await measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup, afterDrain });
+    const result = await measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup, afterDrain, pollMs });
     return { ...result, otherLoad };
   }
 }
 
-async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup, afterDrain }) {
+async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, setup, afterDrain, pollMs }) {
   await sleep(T.getTime() - Date.now());
   const cpu0 = cpuSnapshot();
   const workerCpu0 = children.map((c) => processCpuSeconds(c.pid));
   const sampler = sampleSessions(ctx);
-  const wait = await waitForRows(ctx.pg, 'SELECT count(*)::int AS c FROM jobs', [], n);
+  const wait = await waitForRows(ctx.pg, 'SELECT count(*)::int AS c FROM jobs', [], n, { pollMs });
   const cpu1 = cpuSnapshot();
   const workerCpu = children.map((c, i) => processCpuSeconds(c.pid) - workerCpu0[i]);
   const sessions = await sampler.stop();
@@ -334,20 +348,16 @@ async function storagePerOccurrence(pg) {
   };
 }
 
-/* -------------------------------------------------------------- ceiling */
+/* ----------------------------------------------------------- references */
 
-/**
- * The ceiling: the same N due at T as bare BullMQ delayed jobs (queue.add with delay = T − now),
- * processed by `workers` forked processes that each insert one scratch row per job.
- */
-async function ceilingRound(ctx, { n, workers, concurrency }) {
-  const otherLoad = await ctx.waitQuiet();
-  const prefix = `${ctx.prefixBase}-ceiling-${n}-${workers}w`;
-  ctx.prefixes.add(prefix);
-  await ctx.pg.query(`CREATE TABLE IF NOT EXISTS bench_ceiling (
-      id bigserial PRIMARY KEY, schedule_id uuid NOT NULL, scheduled_for timestamptz NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now())`);
-  await ctx.pg.query('TRUNCATE bench_ceiling');
+/** The two bare-BullMQ references, by design: the name of their result (`kind`) and their queue. */
+const REFERENCES = {
+  delayed: { kind: 'ceiling', queue: 'ceiling' },
+  schedulers: { kind: 'schedulers', queue: OCCURRENCE_QUEUE },
+};
+
+/** `workers` forked ceiling-worker.js processes on `queue`, once each is ready. */
+async function startReferenceWorkers(ctx, { prefix, queue, workers, concurrency }) {
   const children = [];
   const readyAll = [];
   for (let i = 0; i < workers; i++) {
@@ -357,41 +367,60 @@ async function ceilingRound(ctx, { n, workers, concurrency }) {
         DATABASE_URL: ctx.dbUrl,
         REDIS_URL: ctx.redisUrl,
         QUEUE_PREFIX: prefix,
+        CEILING_QUEUE: queue,
         WORKER_CONCURRENCY: String(concurrency),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     trackChild(ctx, child, 'ceiling-worker');
     child.failures = 0;
+    child.errors = [];
     readyAll.push(
       new Promise((resolve, reject) => {
         child.on('message', (m) => {
           if (m.type === 'ready') resolve();
           if (m.type === 'failed') child.failures += 1;
+          if (m.type === 'error' && child.errors.length < 3) child.errors.push(m.message);
         });
         child.exited.then((info) => reject(new Error(`ceiling worker exited: ${JSON.stringify(info)}`)));
       }),
     );
     children.push(child);
   }
-  await Promise.all(readyAll);
-  const queue = new Queue('ceiling', { connection: ctx.redis, prefix });
-  const addStart = Date.now();
-  const T = wholeSecondAfter(addStart + 2000 + n * ctx.calibration.ceilingAddMsPerJob * 2);
-  const ids = Array.from({ length: n }, () => randomUUID());
-  for (let start = 0; start < n; start += 1000) {
-    const delay = T.getTime() - Date.now();
-    await queue.addBulk(
-      ids.slice(start, start + 1000).map((id) => ({
-        name: 'fire',
-        data: { schedule_id: id, scheduled_for: T.toISOString() },
-        opts: { delay, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
-      })),
-    );
+  try {
+    await Promise.all(readyAll);
+  } catch (error) {
+    await Promise.all(children.map((c) => stopChild(c)));
+    throw error;
   }
+  return children;
+}
+
+/**
+ * The references: the same N due at T, processed by `workers` forked processes running a bare
+ * BullMQ Worker that inserts one scratch row per job (ceiling-worker.js). `design` is how the
+ * jobs due at T come to be:
+ * - `delayed` (the ceiling): one plain delayed job per schedule (queue.add with delay = T − now);
+ * - `schedulers`: one BullMQ job scheduler per schedule, written by our own `syncScheduler` on
+ *   the occurrence queue (our repeat strategy, rule and job options), so each firing also makes
+ *   BullMQ create that scheduler's next job, as it does for ours.
+ */
+async function ceilingRound(ctx, { n, workers, concurrency, design = 'delayed' }) {
+  const ref = REFERENCES[design];
+  if (!ref) throw new Error(`unknown reference design "${design}"`);
+  const otherLoad = await ctx.waitQuiet();
+  const prefix = `${ctx.prefixBase}-${ref.kind}-${n}-${workers}w`;
+  ctx.prefixes.add(prefix);
+  await ctx.pg.query(`CREATE TABLE IF NOT EXISTS bench_ceiling (
+      id bigserial PRIMARY KEY, schedule_id uuid NOT NULL, scheduled_for timestamptz NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now())`);
+  await ctx.pg.query('TRUNCATE bench_ceiling');
+  const children = await startReferenceWorkers(ctx, { prefix, queue: ref.queue, workers, concurrency });
+  const addStart = Date.now();
+  const T =
+    design === 'delayed' ? await addDelayedJobs(ctx, { n, prefix, addStart }) : await addJobSchedulers(ctx, { n, prefix, addStart });
   const added = Date.now();
-  ctx.calibration.ceilingAddMsPerJob = Math.max(ctx.calibration.ceilingAddMsPerJob, (added - addStart) / n);
-  if (added > T.getTime()) ctx.log(`    ceiling: adding ${n} jobs overran T by ${added - T.getTime()} ms`);
+  if (added > T.getTime()) ctx.log(`    ${ref.kind}: creating ${n} jobs overran T by ${added - T.getTime()} ms`);
   await sleep(T.getTime() - Date.now());
   const cpu0 = cpuSnapshot();
   const wait = await waitForRows(ctx.pg, 'SELECT count(*)::int AS c FROM bench_ceiling', [], n);
@@ -400,24 +429,74 @@ async function ceilingRound(ctx, { n, workers, concurrency }) {
   const { rows } = await ctx.pg.query('SELECT extract(epoch FROM created_at - scheduled_for) * 1000 AS lag FROM bench_ceiling');
   const {
     rows: [c],
-  } = await ctx.pg.query('SELECT count(*)::int AS total, count(DISTINCT schedule_id)::int AS distinct_ids FROM bench_ceiling');
-  await queue.close();
+  } = await ctx.pg.query(
+    `SELECT count(*)::int AS total, count(DISTINCT schedule_id)::int AS distinct_ids,
+            count(*) FILTER (WHERE scheduled_for <> $1)::int AS wrong_instant FROM bench_ceiling`,
+    [T],
+  );
+  const after = design === 'schedulers' ? await queueCounts(ctx, ref.queue, prefix) : undefined;
   await Promise.all(children.map((c2) => stopChild(c2)));
   await deleteKeys(ctx.redis, `${prefix}:*`);
   return {
-    kind: 'ceiling',
+    kind: ref.kind,
     otherLoad,
     n,
     workers,
     concurrency,
+    setupMs: added - addStart,
     lag: summarize(rows.map((r) => Number(r.lag))),
     drainMs: wait.doneAt === null ? NaN : wait.doneAt - T.getTime(),
     jobsPerSecond: wait.doneAt === null ? NaN : n / ((wait.doneAt - T.getTime()) / 1000),
     cpuBusy: cpuBusy(cpu0, cpu1),
     losses: n - c.distinct_ids,
     duplicates: c.total - c.distinct_ids,
+    wrongInstant: c.wrong_instant,
     attemptFailures: children.reduce((a, ch) => a + ch.failures, 0),
+    errors: children.flatMap((ch) => ch.errors),
+    // Job schedulers: the next jobs (T + 1 day) BullMQ created as the round fired.
+    nextJobs: after ? after.delayed : undefined,
   };
+}
+
+/** The ceiling's jobs: N plain delayed jobs due at T, added in bulk (1,000 a call). Returns T. */
+async function addDelayedJobs(ctx, { n, prefix, addStart }) {
+  const queue = new Queue(REFERENCES.delayed.queue, { connection: ctx.redis, prefix });
+  const T = wholeSecondAfter(addStart + 2000 + n * ctx.calibration.ceilingAddMsPerJob * 2);
+  const ids = Array.from({ length: n }, () => randomUUID());
+  try {
+    for (let start = 0; start < n; start += 1000) {
+      const delay = T.getTime() - Date.now();
+      await queue.addBulk(
+        ids.slice(start, start + 1000).map((id) => ({
+          name: 'fire',
+          data: { schedule_id: id, scheduled_for: T.toISOString() },
+          opts: { delay, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+        })),
+      );
+    }
+  } finally {
+    await queue.close();
+  }
+  ctx.calibration.ceilingAddMsPerJob = Math.max(ctx.calibration.ceilingAddMsPerJob, (Date.now() - addStart) / n);
+  return T;
+}
+
+/**
+ * The job-scheduler reference's jobs: N daily schedulers whose first occurrence is T, written as
+ * ours are (`syncScheduler`, SYNC_CONCURRENCY in flight). A scheduler written after T would
+ * skip it, so the margin is three times the slowest scheduler creation seen so far. Returns T.
+ */
+async function addJobSchedulers(ctx, { n, prefix, addStart }) {
+  const T = wholeSecondAfter(addStart + 2000 + n * ctx.calibration.syncMsPerScheduler * 3);
+  const { rows, rule } = fireRows(n, T, ctx.runId);
+  const queue = createOccurrenceQueue({ connection: ctx.redis, prefix });
+  try {
+    await runPool(rows, SYNC_CONCURRENCY, (r) => syncScheduler(queue, { id: r.id, version: 1, rule }));
+  } finally {
+    await queue.close();
+  }
+  ctx.calibration.syncMsPerScheduler = Math.max(ctx.calibration.syncMsPerScheduler, (Date.now() - addStart) / n);
+  return T;
 }
 
 /* --------------------------------------------------------------- poller */

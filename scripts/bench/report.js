@@ -6,6 +6,12 @@ const TARGETS = { daily: 200_000, weekly: 200_000, monthly: 200_000, cron: 50_00
 const AIMS = { importCommitMs: 10_000, webhookSlowdown: 0.1 };
 const { num, ms, sec, bytes, ratio, pct } = fmt;
 
+/** How the bench was run: a full run, --quick, and/or only some sections. */
+function runKind(r) {
+  const parts = [r.quick ? '--quick' : '', r.only ? `--only=${r.only.join(',')}` : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : 'full run';
+}
+
 function machineSection(r) {
   const m = r.machine;
   return [
@@ -28,7 +34,7 @@ function machineSection(r) {
         ],
         ['code', `commit ${m.code}`],
         ['date', r.startedAt],
-        ['run time', `${sec(r.durationSeconds, 0)} (${r.quick ? '--quick' : 'full run'})`],
+        ['run time', `${sec(r.durationSeconds, 0)} (${runKind(r)})`],
       ],
     ),
     '',
@@ -71,6 +77,96 @@ function recurrenceSection(r) {
   ].join('\n');
 }
 
+const workersLabel = (x) => `${x.workers} worker${x.workers > 1 ? 's' : ''}`;
+
+/** A fire round's row label in section 2. */
+function designName(x) {
+  if (x.kind === 'ours') return `ours, ${workersLabel(x)}`;
+  if (x.kind === 'ceiling') return `ceiling (bare BullMQ delayed jobs), ${workersLabel(x)}`;
+  if (x.kind === 'schedulers') return `BullMQ job schedulers (bare insert), ${workersLabel(x)}`;
+  return 'poller every 60 s (original spec)';
+}
+
+/** Our rounds of one N against the poller and the two bare-BullMQ references of the same N. */
+function fireRatioTable(rounds, ours) {
+  const poller = rounds.find((x) => x.kind === 'poller');
+  const of = (a, b, key) => (a && b ? ratio(key(a) / key(b)) : 'n/a');
+  const p50 = (x) => x.lag.p50;
+  const p99 = (x) => x.lag.p99;
+  const rate = (x) => x.jobsPerSecond;
+  const rows = ours.map((o) => {
+    const ceiling = rounds.find((x) => x.kind === 'ceiling' && x.workers === o.workers);
+    const schedulers = rounds.find((x) => x.kind === 'schedulers' && x.workers === o.workers);
+    return [
+      `${o.workers}`,
+      poller ? ratio(o.lag.p50 / poller.lag.mean) : 'n/a',
+      poller ? ratio(o.lag.mean / poller.lag.mean) : 'n/a',
+      of(o, ceiling, p50),
+      of(o, ceiling, p99),
+      of(o, ceiling, rate),
+      of(o, schedulers, p99),
+      of(o, schedulers, rate),
+      of(schedulers, ceiling, p99),
+      of(schedulers, ceiling, rate),
+    ];
+  });
+  return mdTable(
+    [
+      'workers',
+      'our p50 / poller mean',
+      'our mean / poller mean',
+      'our p50 / ceiling p50',
+      'our p99 / ceiling p99',
+      'our Jobs/s / ceiling Jobs/s',
+      'our p99 / job schedulers p99',
+      'our Jobs/s / job schedulers Jobs/s',
+      'job schedulers p99 / ceiling p99',
+      'job schedulers Jobs/s / ceiling Jobs/s',
+    ],
+    rows,
+  );
+}
+
+/** Set-up, hand-over, run rows and PostgreSQL sessions of our rounds (sections 2 and 2c). */
+function ourDetailTable(ours) {
+  const rows = ours.map((o) => {
+    const w = o.workerCpuSeconds.map((s) => sec(s, 1)).join(' + ');
+    const runs = Object.entries(o.runs)
+      .map(([k, v]) => `${k} ${num(v)}`)
+      .join(', ');
+    return [
+      `${o.workers}`,
+      `${ms(o.setup.insertMs)} / ${ms(o.setup.syncMs)} / ${ms(o.setup.workersReadyMs)}`,
+      ms(o.firstVisibleMs),
+      o.handOverLag ? `${ms(o.handOverLag.p50)} / ${ms(o.handOverLag.p99)}` : 'n/a',
+      w,
+      runs || 'none',
+      `${num(o.handedOver)}`,
+      `${num(o.advanced)}`,
+      `${o.log.attemptFailures}`,
+      Object.entries(o.sessions || {})
+        .slice(0, 4)
+        .map(([k, v]) => `${k.replace(/^waiting: /, '')} ${num(v, 1)}`)
+        .join(', '),
+    ];
+  });
+  return mdTable(
+    [
+      'workers',
+      'set-up: insert / sync / workers ready',
+      'first Job visible',
+      'hand-over lag p50 / p99',
+      'worker CPU (T→drain)',
+      'schedule_runs',
+      'on content-jobs',
+      'next_run_at advanced',
+      'retried attempts',
+      'worker PG sessions (mean of 100 ms samples)',
+    ],
+    rows,
+  );
+}
+
 function fireSection(r) {
   const f = r.fire;
   const out = [
@@ -94,16 +190,10 @@ function fireSection(r) {
   for (const n of f.sizes) {
     const rounds = f.rounds.filter((x) => x.n === n);
     const rows = rounds.map((x) => {
-      const name =
-        x.kind === 'ours'
-          ? `ours, ${x.workers} worker${x.workers > 1 ? 's' : ''}`
-          : x.kind === 'ceiling'
-            ? `ceiling (bare BullMQ), ${x.workers} worker${x.workers > 1 ? 's' : ''}`
-            : 'poller every 60 s (original spec)';
       const lag = x.lag;
-      const jobs = x.kind === 'poller' ? n - x.losses : x.kind === 'ours' ? x.jobsTotal : n - x.losses;
+      const jobs = x.kind === 'ours' ? x.jobsTotal : n - x.losses;
       return [
-        name,
+        designName(x),
         ms(lag.p50),
         ms(lag.mean),
         ms(lag.p99),
@@ -126,70 +216,9 @@ function fireSection(r) {
     );
     out.push('');
     const ours = rounds.filter((x) => x.kind === 'ours');
-    const poller = rounds.find((x) => x.kind === 'poller');
-    const ratioRows = ours.map((o) => {
-      const ceiling = rounds.find((x) => x.kind === 'ceiling' && x.workers === o.workers);
-      return [
-        `${o.workers}`,
-        poller ? ratio(o.lag.p50 / poller.lag.mean) : 'n/a',
-        poller ? ratio(o.lag.mean / poller.lag.mean) : 'n/a',
-        ceiling ? ratio(o.lag.p50 / ceiling.lag.p50) : 'n/a',
-        ceiling ? ratio(o.lag.p99 / ceiling.lag.p99) : 'n/a',
-        ceiling ? ratio(o.jobsPerSecond / ceiling.jobsPerSecond) : 'n/a',
-      ];
-    });
-    out.push(
-      mdTable(
-        [
-          'workers',
-          'our p50 / poller mean',
-          'our mean / poller mean',
-          'our p50 / ceiling p50',
-          'our p99 / ceiling p99',
-          'our Jobs/s / ceiling Jobs/s',
-        ],
-        ratioRows,
-      ),
-    );
+    out.push(fireRatioTable(rounds, ours));
     out.push('');
-    const detail = ours.map((o) => {
-      const w = o.workerCpuSeconds.map((s) => sec(s, 1)).join(' + ');
-      const runs = Object.entries(o.runs)
-        .map(([k, v]) => `${k} ${num(v)}`)
-        .join(', ');
-      return [
-        `${o.workers}`,
-        `${ms(o.setup.insertMs)} / ${ms(o.setup.syncMs)} / ${ms(o.setup.workersReadyMs)}`,
-        ms(o.firstVisibleMs),
-        o.handOverLag ? `${ms(o.handOverLag.p50)} / ${ms(o.handOverLag.p99)}` : 'n/a',
-        w,
-        runs || 'none',
-        `${num(o.handedOver)}`,
-        `${num(o.advanced)}`,
-        `${o.log.attemptFailures}`,
-        Object.entries(o.sessions || {})
-          .slice(0, 4)
-          .map(([k, v]) => `${k.replace(/^waiting: /, '')} ${num(v, 1)}`)
-          .join(', '),
-      ];
-    });
-    out.push(
-      mdTable(
-        [
-          'workers',
-          'set-up: insert / sync / workers ready',
-          'first Job visible',
-          'hand-over lag p50 / p99',
-          'worker CPU (T→drain)',
-          'schedule_runs',
-          'on content-jobs',
-          'next_run_at advanced',
-          'retried attempts',
-          'worker PG sessions (mean of 100 ms samples)',
-        ],
-        detail,
-      ),
-    );
+    out.push(ourDetailTable(ours));
     out.push('');
   }
   const poll = f.rounds.filter((x) => x.kind === 'poller');
@@ -210,6 +239,17 @@ function fireSection(r) {
     'bulk), consumed by 1 or 2 forked processes running a plain BullMQ `Worker` (same concurrency,',
     'same pool size) whose processor inserts one row into a scratch table: no row lock, no checks,',
     'no run history, no hand-over. Lag = that row’s `created_at − T`.',
+    '',
+    '**Job-schedulers method.** The same N as BullMQ job schedulers, one per schedule, written exactly',
+    'as ours are (`syncScheduler` on the occurrence queue: `upsertJobScheduler` with the serialized daily',
+    'rule, our repeat strategy and job options, 50 in flight) and consumed by the same bare worker (with',
+    'our repeat strategy in its settings, so on each firing BullMQ computes and adds the scheduler’s',
+    'next job, as it does for ours). *Job schedulers / ceiling* is what that next-job creation costs;',
+    '*ours / job schedulers* is what our materialization costs on top of it. Next jobs BullMQ created',
+    `as the schedulers fired (delayed a day): ${f.rounds
+      .filter((x) => x.kind === 'schedulers')
+      .map((x) => `N = ${num(x.n)}, ${workersLabel(x)}: ${num(x.nextJobs)}`)
+      .join('; ')}.`,
   );
   if (f.storage) {
     out.push(
@@ -220,6 +260,75 @@ function fireSection(r) {
     );
   }
   return out.join('\n');
+}
+
+function burstSection(r) {
+  const b = r.burst;
+  if (!b) return '';
+  const o = b.round;
+  const m = b.memory;
+  const grew = m.redis.peak - m.redis.before;
+  return [
+    `## 2c. Burst: ${num(o.n)} due at one instant`,
+    '',
+    `Section 2’s round (\`ourRound\`) once at N = ${num(o.n)} with ${o.workers} worker processes`,
+    `(WORKER_CONCURRENCY=${o.concurrency}): the same daily schedules due at one whole-second T, the same lags,`,
+    `drain and checks, with the set-up’s schedulers written ${num(b.syncConcurrency)} in flight and the drain polled`,
+    `every ${num(b.pollMs)} ms (a \`count(*)\` of ${num(o.n)} rows every 25 ms would load the cores itself). **Complete** =`,
+    'exactly N Jobs, one per schedule at T, a `materialized` run row for each, each on the content-jobs',
+    'queue (nothing consumes it here, so all N wait there) and each schedule’s `next_run_at` advanced',
+    `a day. **Worker peak RSS** = each worker’s \`VmHWM\` (/proc/<pid>/status) once every Job was visible.`,
+    `**Redis** = \`INFO memory\` \`used_memory\` polled every ${num(b.redisSampleMs)} ms from just before the schedulers were`,
+    'written (before) until every Job was visible (peak), and after the round’s keys were deleted (after).',
+    'Redis is shared with the other work on this machine, so its figures carry that noise. The rows',
+    'are truncated after the round.',
+    '',
+    mdTable(
+      [
+        'workers',
+        'p50 lag',
+        'mean lag',
+        'p99 lag',
+        'max lag',
+        'drain',
+        'Jobs/s',
+        'Jobs',
+        'dup',
+        'lost',
+        'complete',
+        'CPU',
+        'other load before',
+      ],
+      [
+        [
+          `${o.workers}`,
+          ms(o.lag.p50),
+          ms(o.lag.mean),
+          ms(o.lag.p99),
+          ms(o.lag.max),
+          ms(o.drainMs),
+          num(o.jobsPerSecond),
+          `${num(o.jobsTotal)} / ${num(o.n)}`,
+          String(o.duplicates),
+          String(o.losses),
+          b.complete ? 'yes' : '**no**',
+          pct(o.cpuBusy),
+          pct(o.otherLoad?.busy),
+        ],
+      ],
+    ),
+    '',
+    ourDetailTable([o]),
+    '',
+    mdTable(
+      ['memory', 'value'],
+      [
+        ...m.workers.map((w, i) => [`worker ${i + 1} peak RSS (VmHWM)`, `${bytes(w.peakRss)} (RSS at drain ${bytes(w.rss)})`]),
+        ['Redis used_memory before / peak / after', `${bytes(m.redis.before)} / ${bytes(m.redis.peak)} / ${bytes(m.redis.after)}`],
+        ['Redis peak − before, per schedule', `${num(grew / o.n)} B (${num(m.redis.samples)} samples)`],
+      ],
+    ),
+  ].join('\n');
 }
 
 function apiSection(r) {
@@ -293,14 +402,31 @@ function scaleSection(r) {
   const out = ['## 4. Scale', ''];
   out.push(
     `**Reconcile** (\`Reconciler.reconcile()\` from services/worker/dist, in the bench process with the`,
-    `worker’s pool of 20 and its own Redis connection) over ${num(s.reconcile.active)} active schedules:`,
+    `worker’s pool of 20 and its own Redis connection) over ${num(s.reconcile.active)} active schedules. An`,
+    'incremental pass reads only the schedules PostgreSQL records as out of step with Redis, the overdue',
+    'ones and the shifted runs due soon; a full sweep reads every active schedule against Redis and every scheduler against PostgreSQL',
+    '(first pass, Redis token gone, or every `RECONCILE_FULL_SWEEP_HOURS`). Seconds: p50 of the runs:',
     '',
     mdTable(
-      ['pass', 'seconds', 'schedules/s', 'created', 'updated', 'removed', 'overdue re-queued', 'Redis used_memory Δ', 'other load before'],
+      [
+        'pass',
+        'kind',
+        'runs',
+        'seconds',
+        'rows examined',
+        'created',
+        'updated',
+        'removed',
+        'overdue re-queued',
+        'Redis used_memory Δ',
+        'other load before',
+      ],
       s.reconcile.passes.map((p) => [
         p.label,
-        sec(p.seconds, 1),
-        num(p.perSecond),
+        p.kind ?? p.report.kind ?? 'full',
+        num(p.runs ?? 1),
+        p.seconds < 1 ? ms(p.seconds * 1000) : sec(p.seconds, 1),
+        num(p.report.examined ?? s.reconcile.active),
         num(p.report.created),
         num(p.report.updated),
         num(p.report.removed),
@@ -497,6 +623,7 @@ function render(r) {
       r.recurrence && recurrenceSection(r),
       r.fire && fireSection(r),
       webhooksSection(r),
+      burstSection(r),
       r.api && apiSection(r),
       calendarSection(r),
       r.scale && scaleSection(r),

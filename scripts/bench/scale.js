@@ -1,9 +1,10 @@
-// Section 4: a full reconcile pass over every active schedule (first creating all schedulers,
-// then with all in step), Redis memory per scheduler, PostgreSQL bytes per schedule.
+// Section 4: reconcile passes over every active schedule (the first creating all schedulers; then
+// incremental passes with all in step and after 1 % changed, full sweeps with all in step, and the
+// pass after a flush of the bench's prefix), Redis memory per scheduler, PostgreSQL bytes per schedule.
 const { createDataSource, ruleOf } = require('../../packages/entities/dist');
 const { createContentQueue, createOccurrenceQueue, createRedis, syncScheduler } = require('../../packages/queue/dist');
 const { Reconciler } = require('../../services/worker/dist/reconciler');
-const { deleteKeys, keyMemory, runPool, usedMemory } = require('./util');
+const { deleteKeys, keyMemory, runPool, summarize, usedMemory } = require('./util');
 
 const ruleOfRow = (r) =>
   r.rule ??
@@ -43,7 +44,18 @@ async function redisMemoryPerScheduler(ctx, rows, count) {
   };
 }
 
-/** Two Reconciler.reconcile() passes over every active schedule in scheduler_bench. */
+/** Passes of each kind timed (the figure is their p50). */
+const REPEATS = 3;
+/** Schedules edited (version + 1, so their schedulers are out of step) before each "1 % changed" pass. */
+const CHANGED_FRACTION = 0.01;
+
+/**
+ * Reconciler.reconcile() over every active schedule in scheduler_bench: the first pass (a full
+ * sweep: no token yet, creates every scheduler); incremental passes with all in step; incremental
+ * passes after 1 % of the schedules were edited; full sweeps with all in step (a reconciler whose
+ * sweep is always due); the pass after the bench's own prefix was flushed (the token is gone: a
+ * full sweep that re-creates every scheduler). Each row: p50 seconds of its passes, the last report.
+ */
 async function reconcilePasses(ctx) {
   const prefix = `${ctx.prefixBase}-reconcile`;
   ctx.prefixes.add(prefix);
@@ -55,25 +67,49 @@ async function reconcilePasses(ctx) {
   const contentQueue = createContentQueue({ connection: redis, prefix });
   const warnings = [];
   const logger = { info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
-  // The constructor gained a content queue (dataSource, queue, contentQueue, logger): follow it.
-  const reconciler =
-    Reconciler.length >= 4 ? new Reconciler(dataSource, queue, contentQueue, logger) : new Reconciler(dataSource, queue, logger);
+  const reconciler = new Reconciler(dataSource, queue, contentQueue, logger);
+  // The same reconciler with its full sweep always due (RECONCILE_FULL_SWEEP_HOURS reached).
+  const sweeper = new Reconciler(dataSource, queue, contentQueue, logger, undefined, undefined, { fullSweepHours: 0 });
   const {
     rows: [{ c: active }],
-  } = await ctx.pg.query("SELECT count(*)::int AS c FROM scheduled_jobs WHERE status = 'active'");
-  try {
-    const passes = [];
-    for (const label of ['first pass (no schedulers: creates)', 'second pass (all in step)']) {
-      const otherLoad = await ctx.waitQuiet();
+  } = await ctx.pg.query("SELECT count(*)::int AS c FROM scheduled_jobs WHERE status = 'active' AND next_run_at IS NOT NULL");
+  const changed = Math.round(active * CHANGED_FRACTION);
+  let editRound = 0;
+  const editSome = () =>
+    ctx.pg.query(
+      `UPDATE scheduled_jobs SET version = version + 1 WHERE id IN (
+         SELECT id FROM scheduled_jobs WHERE status = 'active' AND next_run_at IS NOT NULL ORDER BY id OFFSET $1 LIMIT $2)`,
+      [changed * editRound++, changed],
+    );
+  const flush = () => deleteKeys(ctx.redis, `${prefix}:*`);
+  const timed = async (label, runner, times, before) => {
+    const seconds = [];
+    let report;
+    let memDelta = 0;
+    let otherLoad;
+    for (let i = 0; i < times; i += 1) {
+      if (before) await before();
+      otherLoad = await ctx.waitQuiet();
       const memBefore = await usedMemory(ctx.redis);
       const t0 = process.hrtime.bigint();
-      const report = await reconciler.reconcile();
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const memAfter = await usedMemory(ctx.redis);
-      passes.push({ label, seconds, report, memDelta: memAfter - memBefore, perSecond: active / seconds, otherLoad });
-      ctx.log(`    ${label}: ${seconds.toFixed(1)} s ${JSON.stringify(report)}`);
+      report = await runner.reconcile();
+      seconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      memDelta = (await usedMemory(ctx.redis)) - memBefore;
     }
-    return { active, passes, warnings: warnings.slice(0, 5) };
+    const p50 = summarize(seconds).p50;
+    const row = { label, kind: report.kind, runs: times, seconds: p50, all: seconds, report, memDelta, perSecond: active / p50, otherLoad };
+    ctx.log(`    ${label}: p50 ${p50.toFixed(3)} s of ${times} [${seconds.map((x) => x.toFixed(3)).join(', ')}] ${JSON.stringify(report)}`);
+    return row;
+  };
+  try {
+    const passes = [];
+    passes.push(await timed('first pass (no schedulers: full sweep, creates)', reconciler, 1));
+    passes.push(await timed('incremental, all in step', reconciler, REPEATS));
+    passes.push(await timed(`incremental, after ${changed.toLocaleString('en-US')} edited (1 %)`, reconciler, REPEATS, editSome));
+    passes.push(await timed('full sweep, all in step', sweeper, REPEATS));
+    passes.push(await timed('after a flush of the prefix (token gone: full sweep, re-creates)', reconciler, 1, flush));
+    passes.push(await timed('incremental, after the flush repaired', reconciler, REPEATS));
+    return { active, changed, passes, warnings: warnings.slice(0, 5) };
   } finally {
     await Promise.allSettled([queue.close(), contentQueue.close()]);
     await redis.quit().catch(() => undefined);

@@ -157,7 +157,7 @@ const num = (v, digits = 0) =>
 const ms = (v) =>
   Number.isFinite(v) ? (Math.abs(v) >= 10_000 ? `${num(v / 1000, 1)} s` : `${num(v, Math.abs(v) < 10 ? 1 : 0)} ms`) : 'n/a';
 const sec = (v, digits = 1) => (Number.isFinite(v) ? `${num(v, digits)} s` : 'n/a');
-const bytes = (v) => (Number.isFinite(v) ? (v >= 1024 * 1024 ? `${num(v / 1024 / 1024, 1)} MiB` : `${num(v, 0)} B`) : 'n/a');
+const bytes = (v) => (Number.isFinite(v) ? (Math.abs(v) >= 1024 * 1024 ? `${num(v / 1024 / 1024, 1)} MiB` : `${num(v, 0)} B`) : 'n/a');
 const ratio = (v) => (Number.isFinite(v) ? (v >= 100 ? `${num(v, 0)}×` : v >= 10 ? `${num(v, 1)}×` : `${num(v, 2)}×`) : 'n/a');
 const pct = (v) => (Number.isFinite(v) ? `${num(v * 100, 0)} %` : 'n/a');
 

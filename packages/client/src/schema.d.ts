@@ -2601,6 +2601,15 @@ export interface components {
             /** Format: date-time */
             finished_at: string;
             duration_ms: number;
+            /**
+             * @description incremental: the schedules PostgreSQL records as out of step and the overdue ones; full: every active schedule and scheduler.
+             * @enum {string}
+             */
+            kind: "incremental" | "full";
+            /** @description Why the full sweep ran: no-state, unfinished, redis-token (Redis lost its token: a flush or restart), due, or shards (OCCURRENCE_SHARDS changed). */
+            full_sweep_reason: string | null;
+            /** @description Schedule rows the pass read. */
+            examined: number;
             active_schedules: number;
             created: number;
             updated: number;

@@ -62,6 +62,17 @@ export interface Config {
   nodeEnv: string;
   port: number;
   databaseUrl: string;
+  /**
+   * `DATABASE_REPLICA_URLS` (comma-separated postgres URLs of streaming replicas; empty: none): the
+   * API's list, calendar, stats and preview reads go to a healthy one; every write, and every read
+   * of a write, stays on `databaseUrl`. The worker never uses them.
+   */
+  databaseReplicaUrls: string[];
+  /**
+   * `REPLICA_MAX_LAG_SECONDS` (default 5): a replica whose replay is further behind than this (or
+   * that is unreachable) is skipped until it catches up; the primary serves instead.
+   */
+  replicaMaxLagSeconds: number;
   redisUrl: string;
   /**
    * `REDIS_CLUSTER_NODES=host:port,host:port,…`: seed nodes of a Redis Cluster; when set it wins
@@ -104,6 +115,13 @@ export interface Config {
     concurrency: number;
     /** Seconds between two reconcile passes. */
     reconcileIntervalSeconds: number;
+    /**
+     * Hours between two full sweeps of the reconciler (every active schedule read against Redis,
+     * and every scheduler against PostgreSQL). The passes in between read only the schedules
+     * PostgreSQL records as out of step and the overdue ones; a Redis flush or restart is
+     * detected by the next pass (its token is gone) and swept at once.
+     */
+    reconcileFullSweepHours: number;
     /**
      * BullMQ lock on an occurrence in hand (renewed every half of it) and the stalled-job check
      * interval: how soon the occurrences a crashed worker held go to another worker.
@@ -278,6 +296,27 @@ class Reader {
   }
 }
 
+/** `DATABASE_REPLICA_URLS`: comma-separated postgres: or postgresql: URLs (blank entries ignored). */
+function parseReplicaUrls(reader: Reader, raw: string | null): string[] {
+  if (raw === null) return [];
+  const urls = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const bad = urls.filter((url) => {
+    try {
+      return !['postgres:', 'postgresql:'].includes(new URL(url).protocol);
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length) {
+    // No values in the message: a URL may carry a password.
+    reader.problems.push(`DATABASE_REPLICA_URLS must be comma-separated postgres:// URLs (${bad.length} of ${urls.length} are not)`);
+  }
+  return urls;
+}
+
 /** `CORS_ORIGINS`: comma-separated origins (`https://app.example.com,http://localhost:5173`), or `*`. */
 function parseCorsOrigins(reader: Reader, raw: string | null): string[] {
   if (raw === null) return [];
@@ -395,6 +434,8 @@ export function loadConfig(env: Env): Config {
     nodeEnv,
     port: r.int('PORT', 8000, 0, 65535),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres:postgres@127.0.0.1:5432/scheduler', ['postgres:', 'postgresql:']),
+    databaseReplicaUrls: parseReplicaUrls(r, r.optional('DATABASE_REPLICA_URLS')),
+    replicaMaxLagSeconds: r.int('REPLICA_MAX_LAG_SECONDS', 5, 1, 3600),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     redisClusterNodes: parseClusterNodes(r, r.optional('REDIS_CLUSTER_NODES')),
     queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
@@ -443,6 +484,7 @@ export function loadConfig(env: Env): Config {
       port: r.int('WORKER_PORT', 9464, 0, 65535),
       concurrency: r.int('WORKER_CONCURRENCY', 20, 1, 1000),
       reconcileIntervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
+      reconcileFullSweepHours: r.int('RECONCILE_FULL_SWEEP_HOURS', 6, 1, 720),
       lockSeconds: r.int('WORKER_LOCK_SECONDS', 10, 2, 600),
     },
   };

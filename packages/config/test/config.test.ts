@@ -14,7 +14,7 @@ describe('configuration', () => {
       rateLimit: { windowSeconds: 60, writes: 30, lists: 60, reads: 100 },
       trustProxy: false,
       bodyLimit: '100kb',
-      worker: { port: 9464, reconcileIntervalSeconds: 60, lockSeconds: 10 },
+      worker: { port: 9464, reconcileIntervalSeconds: 60, reconcileFullSweepHours: 6, lockSeconds: 10 },
     });
     expect(config.jwt).toMatchObject({ secret: DEVELOPMENT_JWT_SECRET, usingDevelopmentSecret: true, algorithms: ['HS256'] });
   });
@@ -27,12 +27,14 @@ describe('configuration', () => {
       TRUST_PROXY: '1',
       WORKER_PORT: '0',
       RECONCILE_INTERVAL_SECONDS: '5',
+      RECONCILE_FULL_SWEEP_HOURS: '24',
     });
     expect(config.port).toBe(9000);
     expect(config.jwt).toMatchObject({ secret: 'a-secret-of-sufficient-length', usingDevelopmentSecret: false });
     expect(config.rateLimit.writes).toBe(5);
     expect(config.trustProxy).toBe(1);
-    expect(config.worker).toMatchObject({ port: 0, reconcileIntervalSeconds: 5 });
+    expect(config.worker).toMatchObject({ port: 0, reconcileIntervalSeconds: 5, reconcileFullSweepHours: 24 });
+    expect(() => loadConfig({ RECONCILE_FULL_SWEEP_HOURS: '0' })).toThrow(/RECONCILE_FULL_SWEEP_HOURS/);
   });
 
   it('when REDIS_CLUSTER_NODES and OCCURRENCE_SHARDS are set, then the seed nodes and the shard count are read', () => {
@@ -102,6 +104,26 @@ describe('configuration', () => {
     ]) {
       expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must be/);
     }
+  });
+
+  it('when DATABASE_REPLICA_URLS is unset, then there are no replicas; when set, then its URLs are read with the lag limit', () => {
+    expect(loadConfig({}).databaseReplicaUrls).toEqual([]);
+    expect(loadConfig({}).replicaMaxLagSeconds).toBe(5);
+    const config = loadConfig({
+      DATABASE_REPLICA_URLS: ' postgres://r1:5432/app, ,postgresql://u:p@r2:5433/app ',
+      REPLICA_MAX_LAG_SECONDS: '30',
+    });
+    expect(config.databaseReplicaUrls).toEqual(['postgres://r1:5432/app', 'postgresql://u:p@r2:5433/app']);
+    expect(config.replicaMaxLagSeconds).toBe(30);
+  });
+
+  it('when DATABASE_REPLICA_URLS holds a non-postgres URL or REPLICA_MAX_LAG_SECONDS is no whole number, then start-up is refused', () => {
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://r1/app,redis://r2' })).toThrow(/DATABASE_REPLICA_URLS must be/);
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'r1:5432' })).toThrow(/DATABASE_REPLICA_URLS must be/);
+    // The message names no URL: it may carry a password.
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'http://u:secret@r1' })).not.toThrow(/secret/);
+    expect(() => loadConfig({ REPLICA_MAX_LAG_SECONDS: '0' })).toThrow(/REPLICA_MAX_LAG_SECONDS must be a whole number/);
+    expect(() => loadConfig({ REPLICA_MAX_LAG_SECONDS: '1.5' })).toThrow(/REPLICA_MAX_LAG_SECONDS/);
   });
 
   it('when JWT_REQUIRE_EXP is unset, then tokens need exp; false allows them without; another value is refused', () => {

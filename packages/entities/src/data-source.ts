@@ -32,6 +32,7 @@ import { Outbox1764300000016 } from './migrations/1764300000016-Outbox';
 import { WorkspaceSettings1764300000015 } from './migrations/1764300000015-WorkspaceSettings';
 import { Notifications1764300000017 } from './migrations/1764300000017-Notifications';
 import { AuditLog1764300000018 } from './migrations/1764300000018-AuditLog';
+import { SchedulerSync1764300000019 } from './migrations/1764300000019-SchedulerSync';
 
 export const ENTITIES = [
   Campaign,
@@ -70,6 +71,7 @@ export const MIGRATIONS = [
   Outbox1764300000016,
   Notifications1764300000017,
   AuditLog1764300000018,
+  SchedulerSync1764300000019,
 ];
 
 /** Arbitrary constant: the advisory lock under which instances migrate one at a time. */
@@ -79,6 +81,8 @@ export interface DataSourceOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
   applicationName?: string;
+  /** How long to wait for a new connection, in ms (default 5 000; the API's replica pools wait less). */
+  connectTimeoutMs?: number;
 }
 
 export function createDataSource(databaseUrl: string, options: DataSourceOptions = {}): DataSource {
@@ -93,7 +97,7 @@ export function createDataSource(databaseUrl: string, options: DataSourceOptions
     extra: {
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? 'content-scheduler',
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     },
   });
 }

@@ -22,3 +22,4 @@ export * from './approval';
 export * from './planning';
 export * from './campaign-status';
 export * from './reads';
+export * from './scheduler-sync';

@@ -113,6 +113,18 @@ export class ScheduledJob {
   @Column({ type: 'integer', default: 1 })
   version: number;
 
+  /**
+   * Bumped (by a trigger, in the same transaction) whenever what the schedule's job scheduler is
+   * made of changes, or by `outOfStep` of `schedulerSyncLedger` after a failed Redis write. Differs from
+   * `schedulerSyncedSeq` while Redis is out of step. Written by PostgreSQL only (bigint: a string).
+   */
+  @Column({ name: 'scheduler_change_seq', type: 'bigint', select: false, insert: false, update: false })
+  schedulerChangeSeq?: string;
+
+  /** The `schedulerChangeSeq` last written to Redis (by an after-commit sync or the reconciler). */
+  @Column({ name: 'scheduler_synced_seq', type: 'bigint', select: false, insert: false, update: false })
+  schedulerSyncedSeq?: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

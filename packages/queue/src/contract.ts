@@ -67,14 +67,28 @@ export const statusKeys = (prefix: string) => ({
    * count in it needs a full sweep that moves the schedulers to their shards.
    */
   occurrenceShards: `${prefix}:scheduler:occurrence-shards`,
+  /**
+   * String: the token of the reconciler's last full sweep, also held in PostgreSQL
+   * (`reconciler_state`). Missing or different (a Redis flush or restart): the next pass sweeps.
+   */
+  reconcileToken: `${prefix}:scheduler:reconcile-token`,
 });
 
 /** A worker not seen for this long is not counted as up. */
 export const WORKER_STALE_MS = 30_000;
 
+/** Kinds of reconcile pass: the changed schedules only, or every one (`Reconciler.fullSweepReason`). */
+export type ReconcileKind = 'incremental' | 'full';
+
 export interface ReconcileReport {
   finished_at: string;
   duration_ms: number;
+  /** `incremental`: the schedules PostgreSQL records as out of step, and the overdue ones; `full`: every active schedule and every scheduler. */
+  kind: ReconcileKind;
+  /** Why a full sweep ran (`no-state`, `redis-token`, `due`); null on an incremental pass. */
+  full_sweep_reason: string | null;
+  /** Schedule rows the pass read from PostgreSQL (out of step, overdue, or all on a full sweep). */
+  examined: number;
   active_schedules: number;
   created: number;
   updated: number;

@@ -154,11 +154,37 @@ export type SchedulerWrite = 'upsert' | 'remove';
 /** Every Redis write made after a PostgreSQL commit, as the failure counter labels it. */
 export type AfterCommitWrite = SchedulerWrite | 'dequeue' | 'hand_over';
 
+/** A schedule whose scheduler a write put in step: what the write assumed of its committed row. */
+export interface SyncedSchedule {
+  id: string;
+  /** The version written (absent for a removal: nothing of the row is in Redis). */
+  version?: number;
+  /** True when a scheduler was upserted, false when it was removed. */
+  firing: boolean;
+}
+
+/**
+ * The scheduler bookkeeping in PostgreSQL (`schedulerSyncLedger` in `@scheduler/entities`):
+ * which schedules' schedulers are out of step, so the reconciler's periodic pass reads only those.
+ */
+export interface SchedulerSyncLedger {
+  /** Records that Redis holds what these rows say (one UPDATE; a row changed meanwhile stays out of step). */
+  synced(schedules: readonly SyncedSchedule[]): Promise<unknown>;
+  /** Records that these schedules' schedulers may be out of step (a Redis write failed). */
+  outOfStep(ids: readonly string[]): Promise<unknown>;
+}
+
 /** Where a Redis write made after a PostgreSQL commit reports a failure. */
 export interface AfterCommitReport {
   logger: { warn(fields: Record<string, unknown>, message: string): void };
   /** `scheduler_sync_failures_total` (see `@scheduler/telemetry`). */
   syncFailures: { inc(labels: { operation: AfterCommitWrite }): void };
+  /**
+   * Where scheduler writes record their outcome. Without it nothing is recorded: a row the
+   * commit changed stays out of step (the trigger marked it) and the reconciler's next pass
+   * rewrites its scheduler, which is correct, only more work.
+   */
+  ledger?: SchedulerSyncLedger;
 }
 
 /** What a failed write was, and what it leaves behind. */
@@ -196,14 +222,47 @@ async function afterCommit(
   }
 }
 
-/** Puts the schedule's scheduler in step with a committed row (`syncScheduler` under the after-commit policy). */
-export function syncSchedulerAfterCommit(
+const syncedOf = (spec: SchedulerSpec): SyncedSchedule =>
+  spec.rule ? { id: spec.id, version: spec.version, firing: true } : { id: spec.id, firing: false };
+
+/**
+ * Records the outcome of scheduler writes in the ledger (one UPDATE for those that succeeded, one
+ * for those that failed). Never throws: a failure here (PostgreSQL away) leaves a successful
+ * write's row out of step (rewritten by the next pass) or a failed one's in step until the
+ * reconciler's full sweep (`RECONCILE_FULL_SWEEP_HOURS`) finds it; it is logged.
+ */
+async function recordSyncs(report: AfterCommitReport, succeeded: readonly SyncedSchedule[], failedIds: readonly string[]): Promise<void> {
+  const { ledger } = report;
+  if (!ledger) return;
+  try {
+    if (succeeded.length) await ledger.synced(succeeded);
+    if (failedIds.length) await ledger.outOfStep(failedIds);
+  } catch (error) {
+    report.logger.warn(
+      { schedules: succeeded.length + failedIds.length, err: error },
+      'recording scheduler writes in PostgreSQL failed; the reconciler repairs what it left',
+    );
+  }
+}
+
+/** `syncScheduler` under the after-commit policy, recording nothing. */
+function syncUnrecorded(queue: Queue<OccurrencePayload>, spec: SchedulerSpec, report: AfterCommitReport): Promise<boolean> {
+  const operation = spec.rule ? 'upsert' : 'remove';
+  return afterCommit(operation, { schedule_id: spec.id }, report, () => syncScheduler(queue, spec), schedulerWrite(operation));
+}
+
+/**
+ * Puts the schedule's scheduler in step with a committed row (`syncScheduler` under the
+ * after-commit policy), and records the outcome in `report.ledger`.
+ */
+export async function syncSchedulerAfterCommit(
   queue: Queue<OccurrencePayload>,
   spec: SchedulerSpec,
   report: AfterCommitReport,
 ): Promise<boolean> {
-  const operation = spec.rule ? 'upsert' : 'remove';
-  return afterCommit(operation, { schedule_id: spec.id }, report, () => syncScheduler(queue, spec), schedulerWrite(operation));
+  const ok = await syncUnrecorded(queue, spec, report);
+  await recordSyncs(report, ok ? [syncedOf(spec)] : [], ok ? [] : [spec.id]);
+  return ok;
 }
 
 /** Scheduler writes one bulk sync keeps in flight. */
@@ -212,7 +271,8 @@ export const BULK_SYNC_CONCURRENCY = 256;
 /**
  * `syncSchedulerAfterCommit` for many schedules at once (an import's commit), each in its
  * shard's queue: `concurrency` writes in flight, a new one started as soon as one finishes (no
- * batch waits for its slowest write), each under the after-commit policy. Never throws; the
+ * batch waits for its slowest write), each under the after-commit policy; the outcomes recorded
+ * in `report.ledger` at the end in one UPDATE (and one more for the failures). Never throws; the
  * number of writes that failed.
  */
 export async function syncSchedulersAfterCommit(
@@ -223,24 +283,35 @@ export async function syncSchedulersAfterCommit(
 ): Promise<number> {
   const queues = asOccurrenceQueues(target);
   let next = 0;
-  let failed = 0;
+  const succeeded: SyncedSchedule[] = [];
+  const failed: string[] = [];
   const lane = async () => {
     while (next < specs.length) {
       const spec = specs[next++];
-      if (!(await syncSchedulerAfterCommit(queues.of(spec.id), spec, report))) failed += 1;
+      if (await syncUnrecorded(queues.of(spec.id), spec, report)) succeeded.push(syncedOf(spec));
+      else failed.push(spec.id);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, lane));
-  return failed;
+  await recordSyncs(report, succeeded, failed);
+  return failed.length;
 }
 
 /**
  * Removes the scheduler of a schedule that was deleted or will not fire again, after the commit
  * that said so (the after-commit policy: a failure is logged and counted, and the reconciler
- * removes the orphan). False when Redis failed.
+ * removes the orphan), and records the outcome in `report.ledger`. False when Redis failed.
  */
-export function removeScheduler(queue: Queue<OccurrencePayload>, scheduleId: string, report: AfterCommitReport): Promise<boolean> {
-  return afterCommit('remove', { schedule_id: scheduleId }, report, () => queue.removeJobScheduler(scheduleId), schedulerWrite('remove'));
+export async function removeScheduler(queue: Queue<OccurrencePayload>, scheduleId: string, report: AfterCommitReport): Promise<boolean> {
+  const ok = await afterCommit(
+    'remove',
+    { schedule_id: scheduleId },
+    report,
+    () => queue.removeJobScheduler(scheduleId),
+    schedulerWrite('remove'),
+  );
+  await recordSyncs(report, ok ? [{ id: scheduleId, firing: false }] : [], ok ? [] : [scheduleId]);
+  return ok;
 }
 
 /** Hands a Job to the content pipeline; the Job id is the BullMQ job id, so a repeat is a no-op. */

@@ -64,6 +64,24 @@ export function apiMetrics(registry: Registry) {
       labelNames: ['dependency'] as const,
       registers: [registry],
     }),
+    routedReads: new Counter({
+      name: 'db_routed_reads_total',
+      help: 'Requests of the routes that may read from a PostgreSQL replica (lists, calendar, stats, previews), by the server that served them (target: replica or primary) and why (replica; no_replica: none configured; none_usable: every replica down or lagging; read_your_writes: none has replayed the last write of the workspace; replica_failed: the replica failed mid-request and the primary answered)',
+      labelNames: ['target', 'reason'] as const,
+      registers: [registry],
+    }),
+    replicaLag: new Gauge({
+      name: 'db_replica_lag_seconds',
+      help: 'Replay lag of each PostgreSQL replica at its last health check (0 when it has replayed all it received); absent until measured',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+    }),
+    replicaUsable: new Gauge({
+      name: 'db_replica_usable',
+      help: 'Whether each PostgreSQL replica takes reads (1: reachable, in recovery and within REPLICA_MAX_LAG_SECONDS; 0: skipped)',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+    }),
     requestDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
@@ -121,8 +139,15 @@ export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = 
     }),
     reconcileDuration: new Histogram({
       name: 'scheduler_reconcile_duration_seconds',
-      help: 'Duration of one reconcile pass',
-      buckets: [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120],
+      help: 'Duration of one reconcile pass, by kind (incremental: the out-of-step and overdue schedules; full: every one)',
+      labelNames: ['kind'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    reconcileExamined: new Counter({
+      name: 'scheduler_reconcile_examined_total',
+      help: 'Schedule rows the reconciler examined, by kind of pass (incremental or full)',
+      labelNames: ['kind'] as const,
       registers: [registry],
     }),
     schedulersInRedis: new Gauge({

@@ -13,6 +13,7 @@
  *   redis-cluster  startRedisCluster: a local 6-process Redis Cluster (3 masters, 3 replicas), torn down by stop()
  *   processes  WorkerProcesses, waitUntilUp, signalAndWait, logs; spawnApi, untilListening, startApiProcess (an API process and a call to it)
  *   faults     insertSchedules, syncAll, countDelayed, measure/combine, scheduleRows, summary
+ *   pg-replica startPgReplicaPair: a migrated PostgreSQL primary with a streaming replica (initdb, pg_basebackup -R)
  *
  * Test-only: resolved by jest's moduleNameMapper and tsconfig.test.json (not a workspace, not
  * built, never imported by src/).
@@ -28,3 +29,4 @@ export * from './redis';
 export * from './redis-cluster';
 export * from './processes';
 export * from './faults';
+export * from './pg-replica';

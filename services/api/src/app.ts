@@ -5,6 +5,7 @@ import { authenticate } from './http/auth';
 import { createErrorHandler, requireJsonBody, routeNotFound } from './http/errors';
 import { createRateLimiters } from './http/rate-limit';
 import type { AppDeps } from './deps';
+import { READ_ROUTER } from './db/read-router';
 import { API_BASE, methodNotAllowed } from './http/route';
 import { blackoutApi, blackoutRoutes } from './blackouts/blackout.routes';
 import { webhookApi, webhookRoutes } from './webhooks/webhook.routes';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.set('json spaces', 0);
+  app.locals[READ_ROUTER] = deps.reads;
 
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics.api));

@@ -6,11 +6,15 @@ import { createContentQueue, createOccurrenceQueues, createRedis } from '@schedu
 import type { ContentJobPayload, OccurrenceQueues, RedisClient } from '@scheduler/queue';
 import { apiMetrics, createLogger, createRegistry } from '@scheduler/telemetry';
 import type { ApiMetrics, Logger, Registry } from '@scheduler/telemetry';
+import { ReadRouter } from './db/read-router';
 
 /** Everything the API needs from outside; `main.ts` builds it, tests build their own. */
 export interface AppDeps {
   config: Config;
+  /** The primary: every write, every transaction, every read that is not routed to a replica. */
   dataSource: DataSource;
+  /** Replica reads (`DATABASE_REPLICA_URLS`): services read through `readManager(deps)`. */
+  reads: ReadRouter;
   /** Redis client for rate limits (and anything else the API keeps in Redis). */
   redis: RedisClient;
   /** The occurrence queue of every shard (`OCCURRENCE_SHARDS`): a schedule's scheduler is written in `.of(its id)`. */
@@ -42,16 +46,31 @@ export async function createDeps(
   const occurrenceQueues = createOccurrenceQueues({ connection: redis, prefix: config.queuePrefix, shards: config.occurrenceShards });
   const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
   const registry = createRegistry('api');
+  const metrics = { registry, api: apiMetrics(registry) };
+  const logger = options.logger ?? createLogger(config.logLevel, 'api');
+  const reads = new ReadRouter({
+    primary: dataSource,
+    replicaUrls: config.databaseReplicaUrls,
+    maxLagSeconds: config.replicaMaxLagSeconds,
+    poolSize: options.poolSize,
+    redis,
+    keyPrefix: config.queuePrefix,
+    metrics: metrics.api,
+    logger,
+  });
+  await reads.start();
   return {
     config,
     dataSource,
+    reads,
     redis,
     occurrenceQueues,
     contentQueue,
-    logger: options.logger ?? createLogger(config.logLevel, 'api'),
-    metrics: { registry, api: apiMetrics(registry) },
+    logger,
+    metrics,
     now: options.now ?? (() => new Date()),
     close: async () => {
+      await reads.close();
       await Promise.allSettled([occurrenceQueues.close(), contentQueue.close()]);
       await redis.quit().catch(() => undefined);
       await dataSource.destroy().catch(() => undefined);

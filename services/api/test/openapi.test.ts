@@ -710,7 +710,17 @@ describe('contract: schedules', () => {
     try {
       const status = expectMatchesContract('GET', '/api/v1/schedule/status', await api().get('/api/v1/schedule/status').set(as(user)));
       expect(status.body.workers_seen).toBe(1);
-      expect(status.body.last_reconcile).not.toBeNull();
+      // A report of a worker from before the incremental pass: a full pass over every active schedule.
+      expect(status.body.last_reconcile).toMatchObject({ kind: 'full', full_sweep_reason: null, examined: 3, created: 1 });
+      const incremental = {
+        ...JSON.parse((await t.deps.redis.get(keys.lastReconcile)) ?? '{}'),
+        kind: 'incremental',
+        full_sweep_reason: null,
+        examined: 0,
+      };
+      await t.deps.redis.set(keys.lastReconcile, JSON.stringify(incremental));
+      const now = expectMatchesContract('GET', '/api/v1/schedule/status', await api().get('/api/v1/schedule/status').set(as(user)));
+      expect(now.body.last_reconcile).toEqual(incremental);
     } finally {
       await t.deps.redis.del(keys.workers, keys.lastReconcile);
     }

@@ -124,6 +124,44 @@ describe('scheduler writes that fail after the commit', () => {
     expect((await realQueue.getJobScheduler(schedule.id))?.template?.data).toEqual({ schedule_id: schedule.id, version: schedule.version });
   });
 
+  /** Whether PostgreSQL records the schedule's scheduler in step with its row (migration 0019). */
+  const inStep = async (id: string) => {
+    const [row] = await t.deps.dataSource.query<{ in_step: boolean }[]>(
+      'SELECT scheduler_change_seq = scheduler_synced_seq AS in_step FROM scheduled_jobs WHERE id = $1',
+      [id],
+    );
+    return row.in_step;
+  };
+
+  it('when the writes succeed, then create, edit, pause and resume each leave the schedule recorded in step', async () => {
+    const user = newUserId();
+    const schedule = await createSchedule(user);
+    expect(await inStep(schedule.id)).toBe(true);
+    expect((await as(user).put(`/schedule/${schedule.id}`, { scheduled_at: inHours(3) })).status).toBe(200);
+    expect(await inStep(schedule.id)).toBe(true);
+    expect((await as(user).post(`/schedule/${schedule.id}/pause`)).status).toBe(200);
+    expect(await inStep(schedule.id)).toBe(true);
+    expect((await as(user).post(`/schedule/${schedule.id}/resume`)).status).toBe(200);
+    expect(await inStep(schedule.id)).toBe(true);
+  });
+
+  it('when Redis fails after an update committed, then the schedule is recorded out of step, and the next incremental pass rewrites its scheduler', async () => {
+    const user = newUserId();
+    const schedule = await createSchedule(user);
+    const reconciler = new Reconciler(t.deps.dataSource, realQueue, t.deps.contentQueue, createLogger('silent', 'test'));
+    await reconciler.reconcile(); // the first pass under this prefix may be a full sweep
+    const res = await withRedisBroken(() => as(user).put(`/schedule/${schedule.id}`, { scheduled_at: inHours(2) }));
+    expect(res.status).toBe(200);
+    expect(await inStep(schedule.id)).toBe(false);
+    const report = await reconciler.reconcile();
+    expect(report.kind).toBe('incremental');
+    expect((await realQueue.getJobScheduler(schedule.id))?.template?.data).toEqual({
+      schedule_id: schedule.id,
+      version: schedule.version + 1,
+    });
+    expect(await inStep(schedule.id)).toBe(true);
+  });
+
   it('when Redis fails after a pause committed, then 200 paused, logged and counted as a removal', async () => {
     const user = newUserId();
     const schedule = await createSchedule(user);

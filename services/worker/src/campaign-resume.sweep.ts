@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { resumeOneDueCampaign, type CampaignSync } from '@scheduler/entities';
+import { resumeOneDueCampaign, schedulerSyncLedger, type CampaignSync } from '@scheduler/entities';
 import {
   asOccurrenceQueues,
   removeScheduler,
@@ -45,7 +45,11 @@ export class CampaignResumeSweep {
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.logger, syncFailures: this.metrics?.syncFailures ?? { inc: () => undefined } };
+    return {
+      logger: this.logger,
+      syncFailures: this.metrics?.syncFailures ?? { inc: () => undefined },
+      ledger: schedulerSyncLedger(this.dataSource),
+    };
   }
 
   /** Resumes what is due; the campaigns this process resumed. */

@@ -107,7 +107,10 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   await heartbeat();
   const heartbeatTimer = setInterval(() => void heartbeat(), 5_000);
 
-  const reconciler = new Reconciler(dataSource, occurrenceQueues, contentQueue, logger, metrics);
+  const reconciler = new Reconciler(dataSource, occurrenceQueues, contentQueue, logger, metrics, undefined, {
+    fullSweepHours: config.worker.reconcileFullSweepHours,
+    shiftLookaheadSeconds: 2 * config.worker.reconcileIntervalSeconds,
+  });
   let reconciling: Promise<void> = Promise.resolve();
   const reconcileOnce = () => {
     reconciling = reconciler

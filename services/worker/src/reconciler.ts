@@ -1,7 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { IsNull, LessThan, MoreThan, Not } from 'typeorm';
-import { approvalTimedOutReason, IDEMPOTENCY_KEY_TTL_HOURS, Job, jobQueuedMarker, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { IsNull, LessThan, Not } from 'typeorm';
+import {
+  approvalTimedOutReason,
+  IDEMPOTENCY_KEY_TTL_HOURS,
+  Job,
+  jobQueuedMarker,
+  recordSchedulersSyncedAt,
+  ruleOf,
+  ScheduledJob,
+} from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
 import {
   asOccurrenceQueues,
@@ -19,6 +28,7 @@ import {
   recordedOccurrenceShards,
   recordOccurrenceShards,
   shiftedOccurrenceJobId,
+  statusKeys,
   syncScheduler,
 } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
@@ -29,6 +39,34 @@ const BATCH = 500;
 const OVERDUE_SLACK_MS = 15_000;
 /** A pending Job not handed to the content queue after this long is handed over again. */
 const UNQUEUED_SLACK_MS = 30_000;
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+/** Default of `RECONCILE_FULL_SWEEP_HOURS`. */
+const DEFAULT_FULL_SWEEP_HOURS = 6;
+
+/**
+ * Why a pass sweeps everything (`Reconciler.fullSweepReason`): `no-state`, no full sweep recorded
+ * for this queue prefix yet; `unfinished`, the last one did not finish; `redis-token`, Redis does
+ * not hold the last sweep's token (a flush or a restart lost it); `due`, the last one finished
+ * more than `RECONCILE_FULL_SWEEP_HOURS` ago; `shards`, the schedulers may be placed for another
+ * `OCCURRENCE_SHARDS` (`shardCountChange`): the sweep moves them to their shards.
+ */
+export type FullSweepReason = 'no-state' | 'unfinished' | 'redis-token' | 'due' | 'shards';
+
+export interface ReconcilerOptions {
+  /** `RECONCILE_FULL_SWEEP_HOURS`: the longest time between two full sweeps. */
+  fullSweepHours?: number;
+  /**
+   * How far ahead an incremental pass checks that shifted next runs have their delayed job (the
+   * worker passes two reconcile intervals, so every one is checked before it is due). Default 120.
+   */
+  shiftLookaheadSeconds?: number;
+}
+
+interface ReconcilerState {
+  redis_token: string;
+  full_sweep_started_at: Date | null;
+  full_sweep_finished_at: Date | null;
+}
 
 /**
  * Cancels up to `$2` Jobs still awaiting approval at `$1` past their deadline, most overdue first,
@@ -72,14 +110,25 @@ const DELETE_EXPIRED_KEYS = `
  * flush catches up by the same policy as a worker outage. One leader at a time, by a
  * PostgreSQL advisory lock.
  *
- * With occurrence shards each schedule is checked against its shard's queue, and orphans are
- * looked for in every shard. After a change of `OCCURRENCE_SHARDS` (the count recorded in Redis
- * differs: `shardCountChange`) a full sweep moves the schedulers: each is written in its new
- * shard first (the checks of the active schedules), then removed from its old one (the orphan
- * pass, which treats a scheduler outside its schedule's shard as an orphan); an occurrence both
- * copies fire materializes once (the Job is unique per schedule and occurrence).
+ * A pass costs what changed, not the number of schedules: it reads the rows PostgreSQL records
+ * as out of step with Redis (`scheduler_change_seq <> scheduler_synced_seq`, migration 0019: a
+ * trigger marks a row in the transaction that changes its scheduler, the after-commit syncs mark
+ * it in step once Redis holds it) and the overdue ones (`scheduled_jobs_active_next_run_idx`),
+ * and reads Redis for those only. A full sweep (every active schedule against Redis, every
+ * scheduler against PostgreSQL) runs when `fullSweepReason` says so: on the first pass, after
+ * Redis lost the token the last sweep left there (a flush or restart), and every
+ * `RECONCILE_FULL_SWEEP_HOURS`.
+ *
+ * With occurrence shards each schedule is checked against (and written to) its shard's queue,
+ * and orphans are looked for in every shard. After a change of `OCCURRENCE_SHARDS` (the counts
+ * recorded in Redis hold another: `shardCountChange`) a full sweep moves the schedulers: each is
+ * written in its new shard first (the checks of the active schedules), then removed from its old
+ * one (the orphan pass, which treats a scheduler outside its schedule's shard as an orphan); an
+ * occurrence both copies fire materializes once (the Job is unique per schedule and occurrence).
  */
 export class Reconciler {
+  private readonly fullSweepMs: number;
+  private readonly shiftLookaheadMs: number;
   private readonly queues: OccurrenceQueues;
 
   constructor(
@@ -89,7 +138,10 @@ export class Reconciler {
     private readonly logger: Logger,
     private readonly metrics?: WorkerMetrics,
     private readonly now: () => Date = () => new Date(),
+    options: ReconcilerOptions = {},
   ) {
+    this.fullSweepMs = (options.fullSweepHours ?? DEFAULT_FULL_SWEEP_HOURS) * 3_600_000;
+    this.shiftLookaheadMs = (options.shiftLookaheadSeconds ?? 120) * 1000;
     this.queues = asOccurrenceQueues(queues);
   }
 
@@ -121,11 +173,44 @@ export class Reconciler {
     }
   }
 
+  /** The queue prefix: the key of this Redis's row in `reconciler_state` and of its token. */
+  private get prefix(): string {
+    return this.queues.all[0].opts.prefix ?? 'bull';
+  }
+
+  /** The occurrence queues' Redis connection (where the sweep's token lives). */
+  private redis() {
+    return this.queues.all[0].getBackend().client;
+  }
+
+  /**
+   * Why the next pass must read every schedule and scheduler, or null when reading what changed
+   * is enough. The one place that decides it: a change that puts all of Redis in doubt (another
+   * layout of the queues, say) belongs here.
+   */
+  async fullSweepReason(): Promise<FullSweepReason | null> {
+    const [state] = await this.dataSource.query<ReconcilerState[]>(
+      'SELECT redis_token, full_sweep_started_at, full_sweep_finished_at FROM reconciler_state WHERE queue_prefix = $1',
+      [this.prefix],
+    );
+    if (!state) return 'no-state';
+    const { full_sweep_started_at: started, full_sweep_finished_at: finished } = state;
+    if (!finished || (started && finished < started)) return 'unfinished';
+    if ((await (await this.redis()).get(statusKeys(this.prefix).reconcileToken)) !== state.redis_token) return 'redis-token';
+    if (this.now().getTime() - finished.getTime() >= this.fullSweepMs) return 'due';
+    if (await this.shardCountChange()) return 'shards';
+    return null;
+  }
+
   async reconcile(): Promise<ReconcileReport> {
     const started = Date.now();
+    const reason = await this.fullSweepReason();
     const report: ReconcileReport = {
       finished_at: '',
       duration_ms: 0,
+      kind: reason ? 'full' : 'incremental',
+      full_sweep_reason: reason,
+      examined: 0,
       active_schedules: 0,
       created: 0,
       updated: 0,
@@ -133,42 +218,182 @@ export class Reconciler {
       recreated_overdue: 0,
       jobs_handed_over: 0,
     };
-    const shardChange = await this.shardCountChange();
-    if (shardChange) this.logger.warn(shardChange, 'occurrence shard count changed: this pass moves the schedulers to their shards');
-    const repo = this.dataSource.getRepository(ScheduledJob);
-    let lastId = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const batch = await repo.find({
-        // An active schedule without a next run (held by its paused campaign) has no scheduler
-        // and nothing overdue: its campaign's resume gives it both.
-        where: { status: 'active', nextRunAt: Not(IsNull()), id: MoreThan(lastId) },
-        order: { id: 'ASC' },
-        take: BATCH,
-      });
-      if (batch.length === 0) break;
-      lastId = batch[batch.length - 1].id;
-      report.active_schedules += batch.length;
-      await Promise.all(batch.map((schedule) => this.reconcileOne(schedule, report)));
+    if (reason) {
+      await this.fullSweep(report);
+    } else {
+      await this.queueOverdue(report);
+      await this.queueShiftedDueSoon(report);
+      report.active_schedules = await this.dataSource.getRepository(ScheduledJob).countBy({ status: 'active', nextRunAt: Not(IsNull()) });
     }
-    const draining = await this.removeOrphans(report, shardChange?.from ?? []);
-    if (shardChange) await recordOccurrenceShards(this.queues, draining);
+    // After a full sweep too: the rows that stopped firing (their schedulers went as orphans) are marked in step.
+    await this.repairOutOfStep(report);
     await this.handOverUnqueuedJobs(report);
     const timedOut = await this.cancelTimedOutApprovals();
     const expiredKeys = await this.deleteExpiredIdempotencyKeys();
     report.duration_ms = Date.now() - started;
     report.finished_at = new Date().toISOString();
     const fixes = report.created + report.updated + report.removed + report.recreated_overdue + report.jobs_handed_over;
+    if (reason) this.logger.info({ ...report }, 'reconcile full sweep done');
     if (fixes > 0) this.logger.warn({ ...report }, 'reconcile repaired schedulers and jobs');
     if (timedOut > 0) this.logger.info({ approvals_timed_out: timedOut }, 'Jobs awaiting approval past their deadline cancelled');
     if (expiredKeys > 0) this.logger.info({ idempotency_keys_deleted: expiredKeys }, 'expired Idempotency-Keys deleted');
     if (this.metrics) {
       if (timedOut) this.metrics.reconcileFixes.inc({ kind: 'approvals_timed_out' }, timedOut);
-      this.metrics.reconcileDuration.observe(report.duration_ms / 1000);
+      this.metrics.reconcileDuration.observe({ kind: report.kind }, report.duration_ms / 1000);
+      this.metrics.reconcileExamined.inc({ kind: report.kind }, report.examined);
       for (const kind of ['created', 'updated', 'removed', 'recreated_overdue', 'jobs_handed_over'] as const) {
         if (report[kind]) this.metrics.reconcileFixes.inc({ kind }, report[kind]);
       }
     }
     return report;
+  }
+
+  /**
+   * Every active schedule read against Redis (in chunks of `BATCH`, each marked in step at the
+   * change it was read at), then every scheduler against PostgreSQL. A new token goes to
+   * PostgreSQL and Redis first: a flush during the sweep loses it, and the next pass sweeps again.
+   */
+  private async fullSweep(report: ReconcileReport): Promise<void> {
+    const token = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO reconciler_state (queue_prefix, redis_token, full_sweep_started_at) VALUES ($1, $2, $3)
+       ON CONFLICT (queue_prefix) DO UPDATE SET redis_token = EXCLUDED.redis_token, full_sweep_started_at = EXCLUDED.full_sweep_started_at`,
+      [this.prefix, token, this.now()],
+    );
+    await (await this.redis()).set(statusKeys(this.prefix).reconcileToken, token);
+    await this.inChunks(
+      // An active schedule without a next run (held by its paused campaign) has no scheduler
+      // and nothing overdue: its campaign's resume gives it both.
+      "s.status = 'active' AND s.next_run_at IS NOT NULL",
+      async (batch) => {
+        report.active_schedules += batch.length;
+        await Promise.all(batch.map((schedule) => this.reconcileOne(schedule, report)));
+      },
+      report,
+    );
+    // Placed for another shard count: moved by the checks above, and the old layouts emptied here.
+    const shardChange = await this.shardCountChange();
+    if (shardChange) this.logger.warn(shardChange, 'occurrence shard count changed: this sweep moves the schedulers to their shards');
+    const draining = await this.removeOrphans(report, shardChange?.from ?? []);
+    if (shardChange) await recordOccurrenceShards(this.queues, draining);
+    await this.dataSource.query('UPDATE reconciler_state SET full_sweep_finished_at = $3 WHERE queue_prefix = $1 AND redis_token = $2', [
+      this.prefix,
+      token,
+      this.now(),
+    ]);
+  }
+
+  /**
+   * The rows PostgreSQL records as out of step with Redis (`scheduled_jobs_scheduler_out_of_step_idx`):
+   * each one's scheduler written (or removed when it does not fire) without reading Redis, and
+   * marked in step at the change it was read at.
+   */
+  private async repairOutOfStep(report: ReconcileReport): Promise<void> {
+    await this.inChunks(
+      's.scheduler_change_seq <> s.scheduler_synced_seq',
+      (batch) => Promise.all(batch.map((schedule) => this.writeScheduler(schedule, report))),
+      report,
+    );
+  }
+
+  /**
+   * Reads the schedules matching `where` in chunks of `BATCH` by id, with their change sequence,
+   * hands each chunk to `repair`, then marks the chunk in step at the sequences read.
+   */
+  private async inChunks(where: string, repair: (batch: ScheduledJob[]) => Promise<unknown>, report: ReconcileReport): Promise<void> {
+    let lastId = FIRST_ID;
+    for (;;) {
+      const batch = await this.dataSource
+        .getRepository(ScheduledJob)
+        .createQueryBuilder('s')
+        .addSelect('s.schedulerChangeSeq')
+        .where(`${where} AND s.id > :lastId`, { lastId })
+        .orderBy('s.id', 'ASC')
+        .limit(BATCH)
+        .getMany();
+      if (batch.length === 0) return;
+      lastId = batch[batch.length - 1].id;
+      report.examined += batch.length;
+      await repair(batch);
+      await recordSchedulersSyncedAt(
+        this.dataSource,
+        batch.map((s) => ({ id: s.id, seq: s.schedulerChangeSeq ?? '0' })),
+      );
+      if (batch.length < BATCH) return;
+    }
+  }
+
+  /** Puts a schedule's scheduler in step with its row without reading Redis first. */
+  private async writeScheduler(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
+    const rule = schedule.status === 'active' && schedule.nextRunAt ? ruleOf(schedule) : null;
+    const queue = this.queues.of(schedule.id);
+    if (rule) {
+      if (await syncScheduler(queue, { id: schedule.id, version: schedule.version, rule, nextRunAt: schedule.nextRunAt })) {
+        report.updated += 1;
+      }
+    } else if (await queue.removeJobScheduler(schedule.id)) {
+      report.removed += 1;
+    }
+  }
+
+  /** The active schedules more than the slack overdue (`scheduled_jobs_active_next_run_idx`), in chunks. */
+  private async queueOverdue(report: ReconcileReport): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - OVERDUE_SLACK_MS);
+    await this.byNextRun(
+      new Date(0),
+      cutoff,
+      (batch) => Promise.all(batch.map((schedule) => this.catchUpOverdue(schedule, report))),
+      report,
+    );
+  }
+
+  /**
+   * The active schedules due within the look-ahead (and not overdue) whose next run is shifted
+   * off their rule (a blackout's `shift`): their delayed job queued again when it is gone (a
+   * Redis write that failed, a campaign date change), before it is due. Whether an instant is an
+   * occurrence of a rule is computed once per (rule, instant) in the pass: the schedules due
+   * together mostly share a few rules.
+   */
+  private async queueShiftedDueSoon(report: ReconcileReport): Promise<void> {
+    const now = this.now().getTime();
+    const memo = new Map<string, boolean>();
+    await this.byNextRun(
+      new Date(now - OVERDUE_SLACK_MS),
+      new Date(now + this.shiftLookaheadMs),
+      (batch) =>
+        Promise.all(
+          batch.map((schedule) => {
+            const rule = ruleOf(schedule);
+            const at = schedule.nextRunAt;
+            if (!rule || !at) return Promise.resolve();
+            const key = `${serializeRule(rule)}@${at.getTime()}`;
+            let onRule = memo.get(key);
+            if (onRule === undefined) memo.set(key, (onRule = isRuleOccurrence(rule, at)));
+            return onRule ? Promise.resolve() : this.ensureShiftedQueued(schedule, at, report);
+          }),
+        ),
+      report,
+    );
+  }
+
+  /** The active schedules with `from <= next_run_at < to` (`scheduled_jobs_active_next_run_idx`), in chunks of `BATCH`. */
+  private async byNextRun(from: Date, to: Date, each: (batch: ScheduledJob[]) => Promise<unknown>, report: ReconcileReport): Promise<void> {
+    let after = { at: new Date(from.getTime() - 1), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+    for (;;) {
+      const batch = await this.dataSource
+        .getRepository(ScheduledJob)
+        .createQueryBuilder('s')
+        .where("s.status = 'active' AND s.next_run_at < :to AND (s.next_run_at, s.id) > (:at, :id)", { to, ...after })
+        .orderBy('s.next_run_at', 'ASC')
+        .addOrderBy('s.id', 'ASC')
+        .limit(BATCH)
+        .getMany();
+      report.examined += batch.length;
+      await each(batch);
+      if (batch.length < BATCH) return;
+      const last = batch[batch.length - 1];
+      after = { at: last.nextRunAt as Date, id: last.id };
+    }
   }
 
   private async reconcileOne(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
@@ -186,24 +411,39 @@ export class Reconciler {
       if (await syncScheduler(queue, { id: schedule.id, version: schedule.version, rule })) report.updated += 1;
     }
     const now = this.now().getTime();
-    if (schedule.nextRunAt.getTime() >= now - OVERDUE_SLACK_MS && !isRuleOccurrence(rule, schedule.nextRunAt)) {
-      // A shifted next run (not an occurrence of the rule, so no scheduler delivers it) whose
-      // delayed job is gone (a Redis flush): queued again before it is due, under the same id
-      // (re-adding an existing one is a no-op). Counted with the schedulers `created`.
-      if (!(await queue.getJob(shiftedOccurrenceJobId(schedule.id, schedule.nextRunAt)))) {
-        await enqueueShiftedOccurrence(queue, schedule.id, schedule.version, schedule.nextRunAt, this.now());
-        report.created += 1;
-      }
-    } else if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
-      // The occurrence PostgreSQL expects has not been processed: queue it unless it is queued
-      // (its processing applies the catch-up policy to it and to those after it).
-      const pendingId = `repeat:${schedule.id}:${schedule.nextRunAt.getTime()}`;
-      const pending = await queue.getJob(pendingId);
-      const state = pending ? await pending.getState() : 'unknown';
-      if (!pending || state === 'completed' || state === 'failed' || state === 'unknown') {
-        await enqueueOccurrence(queue, schedule.id, schedule.version, schedule.nextRunAt);
-        report.recreated_overdue += 1;
-      }
+    if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
+      await this.catchUpOverdue(schedule, report);
+    } else if (!isRuleOccurrence(rule, schedule.nextRunAt)) {
+      await this.ensureShiftedQueued(schedule, schedule.nextRunAt, report);
+    }
+  }
+
+  /**
+   * A shifted next run (not an occurrence of the rule, so no scheduler delivers it) whose
+   * delayed job is gone (a Redis flush): queued again before it is due, under the same id
+   * (re-adding an existing one is a no-op). Counted with the schedulers `created`.
+   */
+  private async ensureShiftedQueued(schedule: ScheduledJob, at: Date, report: ReconcileReport): Promise<void> {
+    const queue = this.queues.of(schedule.id);
+    if (!(await queue.getJob(shiftedOccurrenceJobId(schedule.id, at)))) {
+      await enqueueShiftedOccurrence(queue, schedule.id, schedule.version, at, this.now());
+      report.created += 1;
+    }
+  }
+
+  /**
+   * The occurrence PostgreSQL expects (an overdue `next_run_at`) has not been processed: queued
+   * unless it is queued (its processing applies the catch-up policy to it and to those after it).
+   */
+  private async catchUpOverdue(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
+    if (!schedule.nextRunAt) return;
+    const pendingId = `repeat:${schedule.id}:${schedule.nextRunAt.getTime()}`;
+    const queue = this.queues.of(schedule.id);
+    const pending = await queue.getJob(pendingId);
+    const state = pending ? await pending.getState() : 'unknown';
+    if (!pending || state === 'completed' || state === 'failed' || state === 'unknown') {
+      await enqueueOccurrence(queue, schedule.id, schedule.version, schedule.nextRunAt);
+      report.recreated_overdue += 1;
     }
   }
 

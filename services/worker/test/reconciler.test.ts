@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Job, ruleOf } from '@scheduler/entities';
-import { ContentJobPayload, createRedis, OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import { ContentJobPayload, createRedis, OccurrencePayload, statusKeys, syncScheduler } from '@scheduler/queue';
 import {
   insertJob,
   insertSchedule,
@@ -36,6 +36,7 @@ describe('the reconciler', () => {
   });
   afterEach(async () => {
     await obliterateQueues(queues);
+    await redis.del(statusKeys(queues.prefix).reconcileToken);
   });
   afterAll(async () => {
     await redis.quit();

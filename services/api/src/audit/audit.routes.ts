@@ -32,6 +32,7 @@ auditApi.get(
       'share its objects); another workspace’s are never listed. Paged by an opaque `cursor`.',
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       entity_type: query.oneOf(AUDIT_ENTITY_TYPES, 'Only entries about this kind of object.'),
       entity_id: listQuery.text(200, "Only entries about this object (its id; for `settings`, the workspace's)."),

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { AuditLogEntry, type AuditAction, type AuditEntityType } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
 import type { Caller } from '../http/auth';
@@ -60,7 +61,7 @@ export class AuditService {
   constructor(private readonly deps: AppDeps) {}
 
   async page(caller: Caller, filter: AuditFilter): Promise<AuditPage> {
-    const qb = this.deps.dataSource
+    const qb = readManager(this.deps)
       .getRepository(AuditLogEntry)
       .createQueryBuilder('a')
       .where('a.workspace_id = :workspaceId', { workspaceId: caller.workspaceId });

@@ -47,6 +47,7 @@ blackoutApi.get(
     summary: "List the workspace's blackouts, earliest start_date first",
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: { campaign_id: campaignIdFilter, active_on: activeOn, ...PAGE_QUERY },
     success: { status: 200, description: 'One page of blackouts.', schema: Type.Array(BlackoutResponse), paged: true },
   },

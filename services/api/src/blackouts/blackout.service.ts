@@ -1,5 +1,6 @@
+import { readManager } from '../db/read-router';
 import { In, IsNull, MoreThan, Not, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob } from '@scheduler/entities';
+import { Blackout, Campaign, endedStatus, nextRunOf, ruleOf, ScheduledJob, schedulerSyncLedger } from '@scheduler/entities';
 import { canonicalTimeZone } from '@scheduler/recurrence';
 import { AfterCommitReport, SchedulerSpec, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
@@ -72,7 +73,11 @@ export class BlackoutService {
   constructor(private readonly deps: AppDeps) {}
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   private async sync(specs: SchedulerSpec[]): Promise<void> {
@@ -122,7 +127,7 @@ export class BlackoutService {
   }
 
   async list(caller: Caller, filters: BlackoutFilters, page: Page): Promise<[Blackout[], number]> {
-    const qb = this.deps.dataSource
+    const qb = readManager(this.deps)
       .getRepository(Blackout)
       .createQueryBuilder('b')
       .where('b.workspace_id = :workspaceId', { workspaceId: caller.workspaceId });
@@ -133,7 +138,7 @@ export class BlackoutService {
 
   /** The workspace's blackout, or a 404 (also for another workspace's). */
   async get(caller: Caller, id: string): Promise<Blackout> {
-    const blackout = await this.deps.dataSource.getRepository(Blackout).findOneBy({ id, workspaceId: caller.workspaceId });
+    const blackout = await readManager(this.deps).getRepository(Blackout).findOneBy({ id, workspaceId: caller.workspaceId });
     if (!blackout) throw notFound('Blackout');
     return blackout;
   }

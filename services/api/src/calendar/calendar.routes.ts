@@ -51,6 +51,7 @@ calendarApi.get(
       `${MAX_WINDOW_DAYS} days apart. Paged by an opaque \`cursor\`.`,
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       from: listQuery.instant('Window start (inclusive). Required.'),
       to: listQuery.instant('Window end (exclusive). Required.'),
@@ -88,6 +89,7 @@ calendarApi.get(
       'the window counts only its part inside it. For a month grid that shows a few runs a day and "+N more".',
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       from: listQuery.instant('Window start (inclusive). Required.'),
       to: listQuery.instant('Window end (exclusive). Required.'),

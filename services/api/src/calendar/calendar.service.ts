@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
@@ -367,7 +368,7 @@ export class CalendarService {
     if (cursor && cursor.hash !== hash) throw validationFailed([{ field: 'cursor', message: CURSOR_MESSAGE }]);
     const now = this.deps.now();
     const limit = q.limit;
-    const manager = this.deps.dataSource.manager;
+    const manager = readManager(this.deps);
 
     const items: CalendarItem[] = [];
     const planned: { item: CalendarItem; schedule: PlanSchedule }[] = [];
@@ -396,7 +397,7 @@ export class CalendarService {
   async days(caller: Caller, q: CalendarDaysQuery): Promise<CalendarDays> {
     const { from, to } = checkWindow(q.from, q.to, MAX_DAYS_WINDOW_DAYS);
     const filter: CalendarFilter = { campaignId: q.campaignId, publisherDomain: q.publisherDomain, state: q.state };
-    const manager = this.deps.dataSource.manager;
+    const manager = readManager(this.deps);
     const dayOf = localDayOf(q.timezone);
     const byDate = new Map<string, CalendarDay>();
     const planned: { item: CalendarItem; schedule: PlanSchedule }[] = [];

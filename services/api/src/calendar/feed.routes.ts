@@ -50,6 +50,7 @@ feedApi.get(
     summary: "List the workspace's iCal feeds, oldest first (without their addresses)",
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: { ...PAGE_QUERY },
     success: { status: 200, description: 'One page of feeds.', schema: Type.Array(FeedResponse), paged: true },
   },

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { createHash, randomBytes } from 'node:crypto';
 import { Campaign, CalendarFeed } from '@scheduler/entities';
 import { auditSnapshot, recordAudit } from '../audit/audit';
@@ -30,13 +31,13 @@ export class FeedService {
   constructor(private readonly deps: AppDeps) {}
 
   private get repo() {
-    return this.deps.dataSource.getRepository(CalendarFeed);
+    return readManager(this.deps).getRepository(CalendarFeed);
   }
 
   async create(caller: Caller, dto: CreateFeedDto): Promise<IssuedFeed> {
     const campaignId = dto.campaign_id ?? null;
     if (campaignId) {
-      const exists = await this.deps.dataSource
+      const exists = await readManager(this.deps)
         .getRepository(Campaign)
         .exists({ where: { id: campaignId, workspaceId: caller.workspaceId } });
       if (!exists) throw notFound('Campaign');

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Campaign, expansionOf, Job, pauseOf, ruleOf, ScheduledJob } from '@scheduler/entities';
 import { expandOccurrences, MAX_EXPANDED, type ExpansionInput } from '@scheduler/recurrence';
 import { withPlanningAll } from '../schedules/planning';
@@ -138,7 +138,7 @@ export function countRuns(
  * makes none); the instant of the run that reaches `target_job_count`; and the projected spend,
  * projected Jobs × the mean `cost_usd` of the completed Jobs.
  */
-export async function forecastOf(ds: DataSource, campaign: Campaign, totalJobs: number, now: Date): Promise<Forecast> {
+export async function forecastOf(ds: EntityManager, campaign: Campaign, totalJobs: number, now: Date): Promise<Forecast> {
   const to = campaign.endDate ? new Date(campaign.endDate.getTime() + 1) : new Date(now.getTime() + FORECAST_HORIZON_DAYS * DAY_MS);
   const target = campaign.targetJobCount;
   const needed = target !== null && target > totalJobs ? target - totalJobs : null;
@@ -154,7 +154,7 @@ export async function forecastOf(ds: DataSource, campaign: Campaign, totalJobs: 
         take: BATCH,
       });
       if (batch.length === 0) break;
-      await withPlanningAll(ds.manager, batch, now);
+      await withPlanningAll(ds, batch, now);
       for (const schedule of batch) {
         const rule = ruleOf(schedule);
         if (!rule) continue;

@@ -33,6 +33,7 @@ campaignApi.get(
     summary: "List the caller's campaigns, newest first",
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       status,
       status_filter: query.alias('status', status),
@@ -66,6 +67,7 @@ campaignApi.get(
     summary: 'Progress and statistics of a campaign',
     kind: 'reads',
     access: 'read',
+    read: 'replica',
     success: { status: 200, description: "The campaign's statistics.", schema: CampaignStatsResponse },
   },
   async ({ caller, id }, service) => service.stats(caller, id),

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import {
   applyCampaignChange,
   Campaign,
@@ -9,6 +10,7 @@ import {
   ScheduledJob,
   setCampaignStatus,
   type CampaignSync,
+  schedulerSyncLedger,
 } from '@scheduler/entities';
 import { AfterCommitReport, removeScheduler, syncSchedulerAfterCommit } from '@scheduler/queue';
 import { auditSnapshot, recordAudit } from '../audit/audit';
@@ -59,11 +61,15 @@ export class CampaignService {
   constructor(private readonly deps: AppDeps) {}
 
   private get repo() {
-    return this.deps.dataSource.getRepository(Campaign);
+    return readManager(this.deps).getRepository(Campaign);
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   async create(caller: Caller, dto: CreateCampaignDto): Promise<Campaign> {
@@ -205,7 +211,7 @@ export class CampaignService {
 
   async stats(caller: Caller, id: string) {
     const campaign = await this.get(caller, id);
-    const ds = this.deps.dataSource;
+    const ds = readManager(this.deps);
     const [statusRows, totalScheduled, totalTemplates, costRow] = await Promise.all([
       ds
         .getRepository(Job)

@@ -86,6 +86,7 @@ conflictApi.get(
       `\`from\` and \`to\` are required, at most ${MAX_CONFLICT_DAYS} days apart; windows starting in [from, to) are listed.`,
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       from: listQuery.instant('Window start (inclusive). Required.'),
       to: listQuery.instant('Window end (exclusive). Required.'),
@@ -106,6 +107,7 @@ conflictApi.get(
       'each day gets one (its emptiest slot) before any day gets a second.',
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       publisher_domain: listQuery.text(253, 'The publisher domain the run is for. Required.'),
       timezone: timezoneParam,

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { In, type EntityManager } from 'typeorm';
 import {
   blackoutsForCampaign,
@@ -114,7 +115,7 @@ export class ConflictService {
         errors.push({ field: 'to', message: `must be at most ${MAX_CONFLICT_DAYS} days after from` });
     }
     if (errors.length || !from || !to) throw validationFailed(errors);
-    const manager = this.deps.dataSource.manager;
+    const manager = readManager(this.deps);
     const settings = await conflictSettingsOf(manager, caller.workspaceId);
     const n = settings.windowMinutes * MINUTE_MS;
     // Occurrences up to one window past `to`, so that a window starting before `to` is counted whole.
@@ -133,7 +134,7 @@ export class ConflictService {
 
   /** The warnings of a written schedule: overfull windows of the next 30 days with one of its runs. */
   async warningsFor(workspaceId: string, scheduleId: string): Promise<ConflictWarning[]> {
-    const manager = this.deps.dataSource.manager;
+    const manager = readManager(this.deps);
     const now = this.deps.now();
     const settings = await conflictSettingsOf(manager, workspaceId);
     const until = now.getTime() + WARNING_DAYS * DAY_MS;
@@ -199,7 +200,7 @@ export class ConflictService {
    * either side; the earliest of equals) before any day gets another; soonest first.
    */
   async suggestions(caller: Caller, q: SuggestionQuery): Promise<Suggestion[]> {
-    const manager = this.deps.dataSource.manager;
+    const manager = readManager(this.deps);
     const now = this.deps.now();
     const settings = await conflictSettingsOf(manager, caller.workspaceId);
     const n = settings.windowMinutes * MINUTE_MS;

@@ -1,3 +1,4 @@
+import { readRouterOf } from '../db/read-router';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Json, Static, TSchema } from '../openapi/schema';
 import { allows, callerOfRequest, ROLES_FOR, type Access, type Caller } from './auth';
@@ -48,6 +49,13 @@ export interface OperationSpec<Q extends QuerySpec, B extends object, R extends 
   description?: string;
   /** The rate-limit budget it counts against (and the token check every `/api/v1` route has). */
   kind: LimitKind;
+  /**
+   * `'replica'`: a read that tolerates replication lag (a list, the calendar, stats, a preview): the
+   * services' `readManager(deps)` reads go to a usable PostgreSQL replica (`db/read-router.ts`),
+   * else to the primary. Only on routes that write nothing (a `post` preview too); every other route
+   * reads and writes on the primary.
+   */
+  read?: 'replica';
   /** The roles it needs (`auth.ts` `ROLES_FOR`): a caller without one gets a 403 before anything else is read. */
   access: Access;
   query?: Q;
@@ -251,7 +259,11 @@ export class RouteGroup<C> {
         if (!spec.body && !spec.requestBody && method !== 'get') refuseBody(req.body);
         const body = (spec.body ? await validateBody(spec.body, req.body, { allowEmpty: spec.bodyOptional }) : undefined) as B;
         const ifMatch = spec.ifMatch ? parseIfMatch(req.headers['if-match']) : undefined;
-        const result = await handler({ req, res, caller, userId: caller.userId, id, query, body, ifMatch }, ctx);
+        const run = () => handler({ req, res, caller, userId: caller.userId, id, query, body, ifMatch }, ctx);
+        const reads = readRouterOf(req);
+        const result = spec.read === 'replica' && reads ? await reads.route(caller.workspaceId, run) : await run();
+        // Read-your-writes: the workspace's reads wait for a replica that has replayed this write.
+        if (method !== 'get' && !spec.read) await reads?.noteWrite(caller.workspaceId);
         const { status, paged } = spec.success;
         if (spec.sendsFile) {
           // The handler has answered (a file).

@@ -18,6 +18,7 @@ jobApi.get(
     summary: "List the caller's Jobs, newest first",
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       campaign_id: campaignIdFilter,
       scheduled_job_id: query.uuid('Only Jobs of this schedule.'),

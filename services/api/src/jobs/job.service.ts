@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { And, LessThan, MoreThanOrEqual, type FindOperator, type FindOptionsWhere } from 'typeorm';
 import { Job, jobEventData, jobQueuedMarker, JOB_TRANSITIONS, JobStatus, recordEvent } from '@scheduler/entities';
 import { contentJobPayload, dequeueContentJob, handOverAfterCommit } from '@scheduler/queue';
@@ -68,7 +69,7 @@ export class JobService {
   constructor(private readonly deps: AppDeps) {}
 
   private get repo() {
-    return this.deps.dataSource.getRepository(Job);
+    return readManager(this.deps).getRepository(Job);
   }
 
   /** Newest first. */

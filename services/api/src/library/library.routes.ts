@@ -49,6 +49,7 @@ libraryApi.get(
       'or other data of its workspace). The filters combine (all must match).',
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: LIBRARY_QUERY,
     success: { status: 200, description: 'One page of public templates.', schema: Type.Array(LibraryTemplateResponse), paged: true },
   },

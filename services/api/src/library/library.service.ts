@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { JobTemplate } from '@scheduler/entities';
 import { auditSnapshot, recordAudit } from '../audit/audit';
 import type { AppDeps } from '../deps';
@@ -27,7 +28,7 @@ export class LibraryService {
   constructor(private readonly deps: AppDeps) {}
 
   private get repo() {
-    return this.deps.dataSource.getRepository(JobTemplate);
+    return readManager(this.deps).getRepository(JobTemplate);
   }
 
   /** Public templates, most copied first, then oldest, then by id (`job_templates_library_idx`). */

@@ -20,6 +20,7 @@ runApi.get(
       'schedule), newest `occurrence_at` first: `?outcome=missed&from=…&to=…` is "what did not happen this week".',
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: {
       outcome: query.oneOf(RUN_OUTCOMES, 'Only runs with this outcome.'),
       from: listQuery.instant('Only occurrences at or after this instant.'),

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { In, Raw, type FindOptionsWhere } from 'typeorm';
 import { RunOutcome, ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import type { AppDeps } from '../deps';
@@ -42,15 +43,17 @@ export class RunService {
           })
         : Raw(inCampaign, { workspaceId: caller.workspaceId, campaignId: filter.campaignId });
     }
-    const [runs, total] = await this.deps.dataSource.getRepository(ScheduleRun).findAndCount({
-      where,
-      order: { occurrenceAt: 'DESC', id: 'DESC' },
-      take: page.limit,
-      skip: page.offset,
-    });
+    const [runs, total] = await readManager(this.deps)
+      .getRepository(ScheduleRun)
+      .findAndCount({
+        where,
+        order: { occurrenceAt: 'DESC', id: 'DESC' },
+        take: page.limit,
+        skip: page.offset,
+      });
     const scheduleIds = [...new Set(runs.map((r) => r.scheduledJobId))];
     const schedules = scheduleIds.length
-      ? await this.deps.dataSource
+      ? await readManager(this.deps)
           .getRepository(ScheduledJob)
           .find({ select: { id: true, name: true }, where: { workspaceId: caller.workspaceId, id: In(scheduleIds) } })
       : [];

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { MoreThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
 import { Campaign, endedStatus, expansionOf, nextRunOf, ruleOf, ScheduledJob, ScheduleSkip } from '@scheduler/entities';
 import { expandOccurrences } from '@scheduler/recurrence';
@@ -149,13 +150,15 @@ export class ScheduleSkips {
 
   /** The schedule's future skipped occurrences, soonest first. */
   async list(caller: Caller, id: string, page: Page): Promise<[ScheduleSkip[], number]> {
-    const schedule = await this.deps.dataSource.getRepository(ScheduledJob).existsBy({ id, workspaceId: caller.workspaceId });
+    const schedule = await readManager(this.deps).getRepository(ScheduledJob).existsBy({ id, workspaceId: caller.workspaceId });
     if (!schedule) throw notFound('Scheduled job');
-    return this.deps.dataSource.getRepository(ScheduleSkip).findAndCount({
-      where: { scheduledJobId: id, workspaceId: caller.workspaceId, occurrenceAt: MoreThan(this.deps.now()) },
-      order: { occurrenceAt: 'ASC' },
-      take: page.limit,
-      skip: page.offset,
-    });
+    return readManager(this.deps)
+      .getRepository(ScheduleSkip)
+      .findAndCount({
+        where: { scheduledJobId: id, workspaceId: caller.workspaceId, occurrenceAt: MoreThan(this.deps.now()) },
+        order: { occurrenceAt: 'ASC' },
+        take: page.limit,
+        skip: page.offset,
+      });
   }
 }

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { In, IsNull, LessThanOrEqual, Not, type FindOptionsWhere, type Repository } from 'typeorm';
 import {
   Campaign,
@@ -21,6 +22,7 @@ import {
   ScheduleRun,
   nextRunOf,
   upcomingOccurrences,
+  schedulerSyncLedger,
 } from '@scheduler/entities';
 import {
   describeOccurrence,
@@ -178,13 +180,13 @@ export class ScheduleService {
   constructor(private readonly deps: AppDeps) {}
 
   private get repo() {
-    return this.deps.dataSource.getRepository(ScheduledJob);
+    return readManager(this.deps).getRepository(ScheduledJob);
   }
 
   /** A campaign named in a body: the caller's workspace's, else a 404. */
   private async ownCampaign(caller: Caller, id: string | null | undefined): Promise<Campaign | null> {
     if (!id) return null;
-    const campaign = await this.deps.dataSource.getRepository(Campaign).findOneBy({ id, workspaceId: caller.workspaceId });
+    const campaign = await readManager(this.deps).getRepository(Campaign).findOneBy({ id, workspaceId: caller.workspaceId });
     if (!campaign) throw notFound('Campaign');
     return campaign;
   }
@@ -192,7 +194,7 @@ export class ScheduleService {
   /** A template named in a body: the caller's workspace's, else a 404. */
   private async ownTemplate(caller: Caller, id: string | null | undefined): Promise<void> {
     if (!id) return;
-    const found = await this.deps.dataSource.getRepository(JobTemplate).existsBy({ id, workspaceId: caller.workspaceId });
+    const found = await readManager(this.deps).getRepository(JobTemplate).existsBy({ id, workspaceId: caller.workspaceId });
     if (!found) throw notFound('Template');
   }
 
@@ -217,7 +219,11 @@ export class ScheduleService {
   }
 
   private get afterCommit(): AfterCommitReport {
-    return { logger: this.deps.logger, syncFailures: this.deps.metrics.api.syncFailures };
+    return {
+      logger: this.deps.logger,
+      syncFailures: this.deps.metrics.api.syncFailures,
+      ledger: schedulerSyncLedger(this.deps.dataSource),
+    };
   }
 
   async create(caller: Caller, dto: CreateScheduleDto): Promise<ScheduledJob> {
@@ -225,7 +231,7 @@ export class ScheduleService {
     const refs: ScheduleRefs = {
       campaign: (id) => this.ownCampaign(caller, id),
       template: (id) => this.ownTemplate(caller, id),
-      blackouts: (campaignId) => blackoutsCovering(this.deps.dataSource.manager, caller.workspaceId, campaignId, now),
+      blackouts: (campaignId) => blackoutsCovering(readManager(this.deps), caller.workspaceId, campaignId, now),
     };
     const { schedule, rule } = await newSchedule(caller, dto, now, refs, this.repo);
     const saved = await this.deps.dataSource.transaction(async (tx) => {
@@ -276,7 +282,9 @@ export class ScheduleService {
     });
     const campaignIds = [...new Set(schedules.map((s) => s.campaignId).filter((id): id is string => !!id))];
     const campaigns = campaignIds.length
-      ? await this.deps.dataSource.getRepository(Campaign).findBy({ workspaceId: caller.workspaceId, id: In(campaignIds) })
+      ? await readManager(this.deps)
+          .getRepository(Campaign)
+          .findBy({ workspaceId: caller.workspaceId, id: In(campaignIds) })
       : [];
     return { cutoff, total, schedules, campaigns: new Map(campaigns.map((c) => [c.id, c])) };
   }
@@ -424,7 +432,7 @@ export class ScheduleService {
     const from = new Date(new Date(rule.start).getTime() - 1);
     // The rule's own occurrences (the recurrence package's expansion, without a run count), with
     // the blackouts that would cover the schedule (the workspace's and its campaign's).
-    const blackouts = await blackoutsCovering(this.deps.dataSource.manager, caller.workspaceId, dto.campaign_id ?? null, from);
+    const blackouts = await blackoutsCovering(readManager(this.deps), caller.workspaceId, dto.campaign_id ?? null, from);
     const occurrences = upcomingOccurrences({ maxRuns: null, runCount: 0, blackouts }, rule, from, null, count);
     return {
       timezone: rule.timezone,
@@ -445,9 +453,11 @@ export class ScheduleService {
     const now = this.deps.now();
     // From the pending run if it is still due, else from now.
     const from = schedule.nextRunAt && schedule.nextRunAt.getTime() <= now.getTime() ? new Date(schedule.nextRunAt.getTime() - 1) : now;
-    const campaign = schedule.campaignId ? await this.deps.dataSource.getRepository(Campaign).findOneBy({ id: schedule.campaignId }) : null;
+    const campaign = schedule.campaignId
+      ? await readManager(this.deps).getRepository(Campaign).findOneBy({ id: schedule.campaignId })
+      : null;
     // The runs it will really make: inside the campaign's dates, up to the runs left.
-    const loaded = await withPlanning(this.deps.dataSource.manager, schedule, now);
+    const loaded = await withPlanning(readManager(this.deps), schedule, now);
     const occurrences = upcomingOccurrences(loaded, rule, from, campaign, count);
     return {
       timezone: rule.timezone,
@@ -458,12 +468,14 @@ export class ScheduleService {
 
   async runs(caller: Caller, id: string, page: Page): Promise<[ScheduleRun[], number]> {
     await this.get(caller, id);
-    return this.deps.dataSource.getRepository(ScheduleRun).findAndCount({
-      where: { scheduledJobId: id, workspaceId: caller.workspaceId },
-      order: { occurrenceAt: 'DESC' },
-      take: page.limit,
-      skip: page.offset,
-    });
+    return readManager(this.deps)
+      .getRepository(ScheduleRun)
+      .findAndCount({
+        where: { scheduledJobId: id, workspaceId: caller.workspaceId },
+        order: { occurrenceAt: 'DESC' },
+        take: page.limit,
+        skip: page.offset,
+      });
   }
 }
 
@@ -483,17 +495,19 @@ export async function upcomingRunsOf(
     nextRunAt: Not(IsNull()),
   };
   if (scope.campaign) where.campaignId = scope.campaign.id;
-  const schedules = await deps.dataSource.getRepository(ScheduledJob).find({
-    where,
-    order: { nextRunAt: 'ASC', id: 'ASC' },
-    take: count,
-  });
+  const schedules = await readManager(deps)
+    .getRepository(ScheduledJob)
+    .find({
+      where,
+      order: { nextRunAt: 'ASC', id: 'ASC' },
+      take: count,
+    });
   const runs: { scheduled_job_id: string; name: string; at: Date; blackout?: string }[] = [];
   for (const schedule of schedules) {
     if (!schedule.nextRunAt) continue;
     // From the pending run on, inside the campaign's window, up to the runs left.
     const from = new Date(schedule.nextRunAt.getTime() - 1);
-    const loaded = await withPlanning(deps.dataSource.manager, schedule, deps.now());
+    const loaded = await withPlanning(readManager(deps), schedule, deps.now());
     for (const o of upcomingOccurrences(loaded, ruleOf(schedule), from, scope.campaign, count)) {
       runs.push({
         scheduled_job_id: schedule.id,

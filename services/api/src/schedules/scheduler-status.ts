@@ -2,7 +2,7 @@ import { IsNull, Not } from 'typeorm';
 import { ScheduledJob } from '@scheduler/entities';
 import { ReconcileReport, statusKeys, WORKER_STALE_MS } from '@scheduler/queue';
 import type { AppDeps } from '../deps';
-import { Closed, Instant, Nullable, Type, named, type Same, type Static } from '../openapi/schema';
+import { Closed, Instant, Nullable, OneOf, Type, named, type Same, type Static } from '../openapi/schema';
 
 /** A schedule more than this overdue counts as an overdue run. */
 const OVERDUE_AFTER_MS = 60_000;
@@ -16,6 +16,17 @@ export const ReconcileReportResponse = named(
     {
       finished_at: Type.String({ format: 'date-time' }),
       duration_ms: Type.Number({ minimum: 0 }),
+      kind: OneOf(['incremental', 'full'] as const, {
+        description:
+          'incremental: the schedules PostgreSQL records as out of step and the overdue ones; full: every active schedule and scheduler.',
+      }),
+      full_sweep_reason: Nullable(
+        Type.String({
+          description:
+            'Why the full sweep ran: no-state, unfinished, redis-token (Redis lost its token: a flush or restart), due, or shards (OCCURRENCE_SHARDS changed).',
+        }),
+      ),
+      examined: Type.Integer({ minimum: 0, description: 'Schedule rows the pass read.' }),
       active_schedules: count(),
       created: count(),
       updated: count(),
@@ -64,6 +75,16 @@ export const SchedulerStatusResponse = named(
 export type SchedulerStatusResponse = Static<typeof SchedulerStatusResponse>;
 
 /**
+ * A report as a worker wrote it. One from a worker older than the incremental pass (issue #15:
+ * no `kind`) is what such a worker ran: a full pass that examined every active schedule.
+ */
+function withPassKind(
+  report: Omit<ReconcileReport, 'kind' | 'full_sweep_reason' | 'examined'> & Partial<ReconcileReport>,
+): ReconcileReport {
+  return { kind: 'full', full_sweep_reason: null, examined: report.active_schedules, ...report };
+}
+
+/**
  * `GET /schedule/status`: how the scheduling machinery is doing, for operators. Counts are
  * global (not per user): they describe the service, not anyone's data.
  */
@@ -93,7 +114,7 @@ export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusRes
     .map(({ id, last_seen_at }) => ({ id, last_seen_at }));
   let lastReconcile: ReconcileReport | null;
   try {
-    lastReconcile = lastReconcileRaw ? (JSON.parse(lastReconcileRaw) as ReconcileReport) : null;
+    lastReconcile = lastReconcileRaw ? withPassKind(JSON.parse(lastReconcileRaw) as Parameters<typeof withPassKind>[0]) : null;
   } catch {
     lastReconcile = null;
   }

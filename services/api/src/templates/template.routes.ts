@@ -32,6 +32,7 @@ templateApi.get(
     summary: "List the caller's templates: favorites first, then most recently used",
     kind: 'lists',
     access: 'read',
+    read: 'replica',
     query: { campaign_id: campaignIdFilter, favorites_only: query.bool('Only favorite templates.'), ...PAGE_QUERY },
     success: { status: 200, description: 'One page of templates.', schema: Type.Array(TemplateResponse), paged: true },
   },

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { EntityManager, FindOptionsWhere, In, Not } from 'typeorm';
 import {
   approvalGateOf,
@@ -67,7 +68,7 @@ export class TemplateService {
   constructor(private readonly deps: AppDeps) {}
 
   private get repo() {
-    return this.deps.dataSource.getRepository(JobTemplate);
+    return readManager(this.deps).getRepository(JobTemplate);
   }
 
   async create(caller: Caller, dto: CreateTemplateDto): Promise<JobTemplate> {

@@ -1,3 +1,4 @@
+import { readManager } from '../db/read-router';
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
@@ -72,17 +73,19 @@ export class WebhookService {
   }
 
   async list(caller: Caller, page: Page): Promise<[Webhook[], number]> {
-    return this.deps.dataSource.getRepository(Webhook).findAndCount({
-      where: { workspaceId: caller.workspaceId },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: page.limit,
-      skip: page.offset,
-    });
+    return readManager(this.deps)
+      .getRepository(Webhook)
+      .findAndCount({
+        where: { workspaceId: caller.workspaceId },
+        order: { createdAt: 'ASC', id: 'ASC' },
+        take: page.limit,
+        skip: page.offset,
+      });
   }
 
   /** The workspace's webhook, or a 404 (also for another workspace's). */
   async get(caller: Caller, id: string): Promise<Webhook> {
-    const webhook = await this.deps.dataSource.getRepository(Webhook).findOneBy({ id, workspaceId: caller.workspaceId });
+    const webhook = await readManager(this.deps).getRepository(Webhook).findOneBy({ id, workspaceId: caller.workspaceId });
     if (!webhook) throw notFound('Webhook');
     return webhook;
   }
@@ -159,7 +162,7 @@ export class WebhookService {
   /** The delivery log: every attempt, newest first. */
   async attempts(caller: Caller, id: string, page: Page): Promise<[AttemptRow[], number]> {
     await this.get(caller, id);
-    const rows: AttemptRow[] = await this.deps.dataSource.query(
+    const rows: AttemptRow[] = await readManager(this.deps).query(
       `SELECT a.id, a.delivery_id, d.event_id, d.event_type, a.attempt, a.status_code, a.duration_ms, a.error,
               a.next_retry_at, a.attempted_at, d.status AS delivery_status
          FROM webhook_attempts a
@@ -169,7 +172,7 @@ export class WebhookService {
         LIMIT $2 OFFSET $3`,
       [id, page.limit, page.offset],
     );
-    const [{ total }]: { total: string }[] = await this.deps.dataSource.query(
+    const [{ total }]: { total: string }[] = await readManager(this.deps).query(
       `SELECT count(*) AS total FROM webhook_attempts WHERE webhook_id = $1`,
       [id],
     );
