@@ -126,7 +126,11 @@ export type OccurrenceTarget = OccurrenceQueues | Queue<OccurrencePayload>;
 
 /** The shards of a target: a lone queue is a one-shard set. */
 export function asOccurrenceQueues(target: OccurrenceTarget): OccurrenceQueues {
-  return target instanceof Queue ? occurrenceQueuesOver([target]) : target;
+  // By shape, not class: a stand-in for a queue (a test's failing one) is a lone queue too.
+  const shards = target as Partial<OccurrenceQueues>;
+  return typeof shards.of === 'function' && Array.isArray(shards.all)
+    ? (target as OccurrenceQueues)
+    : occurrenceQueuesOver([target as Queue<OccurrencePayload>]);
 }
 
 /**
