@@ -235,6 +235,7 @@ describe('on a Redis Cluster with occurrence shards', () => {
       // Every scheduler is in its own shard, once; the old queue is empty. (The pass counts the
       // schedules of the whole test database, other suites' too.)
       expect(report?.removed).toBeGreaterThanOrEqual(300);
+      expect(report).toMatchObject({ kind: 'full', full_sweep_reason: 'shards' });
       expect(await before.all[0].getJobSchedulersCount()).toBe(0);
       for (const id of ids) {
         const holders = await Promise.all(q.all.map(async (queue) => (await queue.getJobScheduler(id)) !== undefined));

@@ -103,6 +103,8 @@ describe('the reconciler when the occurrence shard count changes', () => {
     expect(await placement(three, ids)).toEqual(ids.map((id) => [occurrenceShardOf(id, 3)]));
 
     const down = await pass(one);
+    // The count changed: a full sweep, whatever the incremental bookkeeping says.
+    expect(down).toMatchObject({ kind: 'full', full_sweep_reason: 'shards' });
     expect(down.created).toBeGreaterThanOrEqual(moving);
     // Back in shard 0 only: the shards beyond the new count were emptied.
     expect(await placement(three, ids)).toEqual(ids.map(() => [0]));
