@@ -35,6 +35,10 @@ export function createRedis(target: string | RedisTarget, role: 'producer' | 'wo
     {
       lazyConnect,
       redisOptions,
+      // A producer fails fast while the cluster is unreachable (an HTTP request answers 503
+      // instead of waiting): the cluster keeps no offline queue for it, as `maxRetriesPerRequest`
+      // gives up for one Redis. Workers wait (BullMQ's blocking commands resume when it is back).
+      enableOfflineQueue: role === 'worker',
       // A command sent while a failed master's replica is taking over waits for the new slot
       // map instead of failing at once (the cluster's node timeout plus the election).
       retryDelayOnFailover: 200,
