@@ -87,8 +87,21 @@ export interface Config {
   worker: {
     /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
     port: number;
-    /** Occurrences one worker process materializes at once. */
+    /**
+     * `WORKER_CONCURRENCY`: occurrences one worker process holds at once (default 100); at least
+     * `OCCURRENCE_BATCH_SIZE`, or batches cannot fill.
+     */
     concurrency: number;
+    /**
+     * `OCCURRENCE_BATCH_SIZE`: occurrences materialized together, in one transaction and one
+     * content-queue add (default 50; 1: each alone).
+     */
+    batchSize: number;
+    /**
+     * `OCCURRENCE_BATCH_WAIT_MS`: the longest a batch waits to fill after its first occurrence
+     * arrived (default 5; 0: only what arrives in the same turn of the event loop).
+     */
+    batchWaitMs: number;
     /** Seconds between two reconcile passes. */
     reconcileIntervalSeconds: number;
     /**
@@ -401,7 +414,9 @@ export function loadConfig(env: Env): Config {
     },
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),
-      concurrency: r.int('WORKER_CONCURRENCY', 20, 1, 1000),
+      concurrency: r.int('WORKER_CONCURRENCY', 100, 1, 1000),
+      batchSize: r.int('OCCURRENCE_BATCH_SIZE', 50, 1, 1000),
+      batchWaitMs: r.int('OCCURRENCE_BATCH_WAIT_MS', 5, 0, 1000),
       reconcileIntervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
       lockSeconds: r.int('WORKER_LOCK_SECONDS', 10, 2, 600),
     },
