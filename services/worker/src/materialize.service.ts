@@ -237,25 +237,45 @@ function byItem<R extends { item: number }>(count: number, rows: R[]): R[][] {
   return out;
 }
 
-function loadersOf(tx: EntityManager): Loaders {
+/**
+ * The batch's transaction, one statement at a time: its decisions run side by side, and a pg
+ * client takes one query at a time (pg 9 refuses a query sent while one runs).
+ */
+class SerialTx {
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly tx: EntityManager) {}
+
+  run<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const next = this.last.then(() => work(this.tx));
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+
+  query<T = unknown>(text: string, params: unknown[]): Promise<T> {
+    return this.run((tx) => tx.query(text, params) as Promise<T>);
+  }
+}
+
+function loadersOf(tx: SerialTx): Loaders {
   return {
     lock: async (args) => {
-      const rows: (Record<string, unknown> & { item: number })[] = await tx.query(LOCK.text, LOCK.bind(args));
+      const rows = await tx.query<(Record<string, unknown> & { item: number })[]>(LOCK.text, LOCK.bind(args));
       return byItem(args.length, rows).map((found) => (found[0] ? lockedFrom(found[0]) : null));
     },
     planning: async (args) => {
-      const rows: PlanningRow[] = await tx.query(PLANNING.text, PLANNING.bind(args));
+      const rows = await tx.query<PlanningRow[]>(PLANNING.text, PLANNING.bind(args));
       return byItem(args.length, rows).map(planningFrom);
     },
     config: async (schedules) => {
       // PostgreSQL trouble throws: retried, not a schedule error.
       const ids = [...new Set(schedules.map((s) => s.templateId).filter((id): id is string => id !== null))];
-      const templates = ids.length > 0 ? await tx.getRepository(JobTemplate).findBy({ id: In(ids) }) : [];
+      const templates = ids.length > 0 ? await tx.run((m) => m.getRepository(JobTemplate).findBy({ id: In(ids) })) : [];
       const byId = new Map(templates.map((t) => [t.id, t]));
       return schedules.map((s) => scheduleJobConfigWith(s.templateId ? (byId.get(s.templateId) ?? null) : null, s));
     },
     write: async (values) => {
-      const rows: { item: number; id: string }[] = await tx.query(MATERIALIZE.text, MATERIALIZE.bind(values));
+      const rows = await tx.query<{ item: number; id: string }[]>(MATERIALIZE.text, MATERIALIZE.bind(values));
       return byItem(values.length, rows).map((found) => found[0]?.id ?? null);
     },
   };
@@ -299,7 +319,8 @@ export class MaterializeService {
    */
   async materializeBatch(items: OccurrenceItem[]): Promise<MaterializeResult[]> {
     if (items.length === 0) return [];
-    return this.dataSource.transaction(async (tx) => {
+    return this.dataSource.transaction(async (manager) => {
+      const tx = new SerialTx(manager);
       const results: MaterializeResult[] = new Array<MaterializeResult>(items.length);
       for (const round of roundsOf(items)) {
         const gathering = new Gathering();
@@ -316,7 +337,7 @@ export class MaterializeService {
   }
 
   /** What becomes of one occurrence (inside the batch's transaction, its reads and write gathered). */
-  private async decide(tx: EntityManager, gathering: Gathering, loaders: Loaders, item: OccurrenceItem): Promise<MaterializeResult> {
+  private async decide(tx: SerialTx, gathering: Gathering, loaders: Loaders, item: OccurrenceItem): Promise<MaterializeResult> {
     const { scheduleId, version, occurrence } = item;
     const shifted = item.shifted === true;
     const schedule = await gathering.load(loaders.lock, { scheduleId, occurrence });
