@@ -45,9 +45,14 @@ async function stopChild(child, graceMs = 30_000) {
   return info;
 }
 
-/** `node services/worker/dist/main.js` on our database and prefix; its JSON log is tallied. */
+/**
+ * `node services/worker/dist/main.js` on our database and prefix; its JSON log is tallied.
+ * `BENCH_CPU_PROF=<dir>`: each worker runs with `--cpu-prof` and writes its profile there on exit.
+ */
 function spawnWorker(ctx, prefix, concurrency, extraEnv = {}) {
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, WORKER_MAIN], {
     cwd: ROOT,
     env: {
       ...process.env,
