@@ -253,7 +253,7 @@ class SerialTx {
   }
 
   query<T = unknown>(text: string, params: unknown[]): Promise<T> {
-    return this.run((tx) => tx.query(text, params) as Promise<T>);
+    return this.run<T>((tx) => tx.query(text, params));
   }
 }
 

@@ -49,7 +49,7 @@ const SHAPES: Record<string, Shape> = {
     const s = await insertSchedule(ds, { userId, version: 2 });
     return { scheduleId: s.id, version: 1, occurrence: at(HOUR) };
   },
-  deleted: async () => ({ scheduleId: randomUUID(), version: 1, occurrence: T0 }),
+  deleted: () => Promise.resolve({ scheduleId: randomUUID(), version: 1, occurrence: T0 }),
   'a backlog caught up (policy all)': async (ds, userId) => {
     const s = await insertSchedule(ds, {
       userId,
