@@ -88,13 +88,14 @@ export interface Config {
     /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
     port: number;
     /**
-     * `WORKER_CONCURRENCY`: occurrences one worker process holds at once (default 100); at least
-     * `OCCURRENCE_BATCH_SIZE`, or batches cannot fill.
+     * `WORKER_CONCURRENCY`: occurrences one worker process holds at once (default 100); about
+     * twice `OCCURRENCE_BATCH_SIZE`, so one batch fills while the previous one is written.
      */
     concurrency: number;
     /**
      * `OCCURRENCE_BATCH_SIZE`: occurrences materialized together, in one transaction and one
-     * content-queue add (default 50; 1: each alone).
+     * content-queue add (default `defaultOccurrenceBatchSize`: half of `WORKER_CONCURRENCY`, at
+     * most 50; 1: each alone).
      */
     batchSize: number;
     /**
@@ -151,6 +152,14 @@ export interface EmailConfig {
   timeoutMs: number;
   /** `EMAIL_CONCURRENCY`: emails one worker process sends at once (default 5). */
   concurrency: number;
+}
+
+/**
+ * The default `OCCURRENCE_BATCH_SIZE`: half the occurrences a worker holds (so one batch fills
+ * while the previous one is written and handed over), at most 50, at least 1.
+ */
+export function defaultOccurrenceBatchSize(workerConcurrency: number): number {
+  return Math.max(1, Math.min(50, Math.floor(workerConcurrency / 2)));
 }
 
 export const DEFAULT_EMAIL_FROM = 'Content Scheduler <scheduler@localhost>';
@@ -366,6 +375,7 @@ export function loadConfig(env: Env): Config {
   }
   if (jwks) for (const alg of jwks.algorithms) if (!algorithms.includes(alg)) algorithms.push(alg);
 
+  const workerConcurrency = r.int('WORKER_CONCURRENCY', 100, 1, 1000);
   const config: Config = {
     nodeEnv,
     port: r.int('PORT', 8000, 0, 65535),
@@ -414,8 +424,8 @@ export function loadConfig(env: Env): Config {
     },
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),
-      concurrency: r.int('WORKER_CONCURRENCY', 100, 1, 1000),
-      batchSize: r.int('OCCURRENCE_BATCH_SIZE', 50, 1, 1000),
+      concurrency: workerConcurrency,
+      batchSize: r.int('OCCURRENCE_BATCH_SIZE', defaultOccurrenceBatchSize(workerConcurrency), 1, 1000),
       batchWaitMs: r.int('OCCURRENCE_BATCH_WAIT_MS', 5, 0, 1000),
       reconcileIntervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
       lockSeconds: r.int('WORKER_LOCK_SECONDS', 10, 2, 600),
