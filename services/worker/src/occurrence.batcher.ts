@@ -86,13 +86,14 @@ export class OccurrenceBatcher {
       else if (handOverError !== null && handedSet.has(i)) b.reject(handOverError);
       else b.resolve(o.result);
     });
-    this.deps.logger.debug(
-      {
-        batch_size: batch.length,
-        failed: outcomes.filter((o) => !o.ok).length,
-        hand_over_failed: handOverError !== null,
-        ms: Date.now() - startedAt,
-      },
+    // One line per batch at info (each occurrence's own line is at debug: see the processor).
+    const counts: Record<string, number> = {};
+    for (const o of outcomes) {
+      const key = !o.ok ? 'failed' : o.result.duplicate ? 'duplicate' : o.result.outcome;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    this.deps.logger.info(
+      { batch_size: batch.length, outcomes: counts, hand_over_failed: handOverError !== null, ms: Date.now() - startedAt },
       'occurrence batch processed',
     );
   }

@@ -90,7 +90,10 @@ export function createOccurrenceProcessor(deps: {
       // After the commit: a Redis failure is logged and counted, and the reconciler removes it.
       await removeScheduler(deps.occurrenceQueue, scheduleId, { logger: deps.logger, syncFailures: deps.metrics.syncFailures });
     }
-    deps.logger.info(
+    // At debug: at thousands of occurrences a second the line costs about 5 % of the worker's
+    // CPU (measured); the batch's line (`occurrence batch processed`, info) counts them, and
+    // the run history has each one.
+    deps.logger.debug(
       {
         schedule_id: scheduleId,
         occurrence_at: occurrence.toISOString(),

@@ -90,7 +90,7 @@ describe('worker processes under faults and concurrency', () => {
     const started = Date.now();
     const { prefix, queue, contentQueue } = newPrefix();
     const userId = newUser();
-    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '10' };
+    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '10' };
     const workers = ['w1', 'w2', 'w3'].map((name) => procs.spawn(name, env));
     const upMs = await Promise.all(workers.map((w) => waitUntilUp(redis, prefix, w)));
 
@@ -137,7 +137,7 @@ describe('worker processes under faults and concurrency', () => {
     const started = Date.now();
     const { prefix, queue } = newPrefix();
     const userId = newUser();
-    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '10' };
+    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '10' };
     const victim = procs.spawn('victim', env);
     const survivor = procs.spawn('survivor', env);
     await Promise.all([victim, survivor].map((w) => waitUntilUp(redis, prefix, w)));
@@ -310,7 +310,7 @@ describe('worker processes under faults and concurrency', () => {
     // Large batches with a wait, so a batch's transaction is open long enough to be caught in.
     const env = {
       QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug',
       WORKER_CONCURRENCY: '400',
       OCCURRENCE_BATCH_SIZE: '200',
       OCCURRENCE_BATCH_WAIT_MS: '50',
