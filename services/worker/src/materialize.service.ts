@@ -290,7 +290,9 @@ function loadersOf(tx: SerialTx): Loaders {
  * lifecycle's `settleOccurrences`): recorded missed in one statement, and those it fires made
  * into Jobs one after another. A typical occurrence costs five round trips (begin,
  * lock-and-read, the user's skips and blackouts, write, commit): its `job.created` outbox event
- * is part of the write; a failed run or an ended schedule adds one INSERT of its events.
+ * is part of the write; a failed run or an ended schedule adds one INSERT of its events. A batch
+ * of occurrences (`materializeBatch`) costs the same five round trips (plus one template read
+ * when any has a template) whatever its size.
  */
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
