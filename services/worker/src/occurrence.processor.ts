@@ -18,11 +18,12 @@ const payloadOf = (job: MaterializedJob): ContentJobPayload => contentJobPayload
  * The BullMQ processor of the occurrence queue: materializes the occurrence (with the others
  * that arrive with it, `OccurrenceBatcher`: one transaction and one content-queue add per batch;
  * `batch` absent: each alone), which hands its Job to the content queue after the commit, then
- * retires the scheduler of a schedule that is done. One processor serves any number of
- * occurrence queues, their occurrences batched together. A throw (PostgreSQL or Redis away) makes BullMQ retry with backoff; the retry is safe
- * because the Job is unique per (schedule, occurrence) and its queue id is the Job id. Jobs the
- * catch-up made for other occurrences are handed over and marked after the commit; one that
- * fails there is left to the reconciler's hand-over of unqueued Jobs (a retry would not find it).
+ * retires the scheduler of a schedule that is done. One processor (create it once) serves any
+ * number of occurrence queues, their occurrences batched together. A throw (PostgreSQL or Redis
+ * away) makes BullMQ retry with backoff; the retry is safe because the Job is unique per
+ * (schedule, occurrence) and its queue id is the Job id. Jobs the catch-up made for other
+ * occurrences are handed over and marked after the commit; one that fails there is left to the
+ * reconciler's hand-over of unqueued Jobs (a retry would not find it).
  */
 export function createOccurrenceProcessor(deps: {
   materialize: MaterializeService;
