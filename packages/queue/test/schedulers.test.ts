@@ -148,7 +148,7 @@ describe('dequeueContentJob: a cancelled Job leaves the content queue unless a p
   });
 
   it('when several Jobs are handed over in bulk, then each is on the content queue under its Job id, and a repeat adds none', async () => {
-    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const ids: string[] = [randomUUID(), randomUUID(), randomUUID()];
     await enqueueContentJobs(queue, ids.map(payload));
     await enqueueContentJobs(queue, [payload(ids[0]), payload(ids[2])]);
     await enqueueContentJobs(queue, []);
