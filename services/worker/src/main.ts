@@ -45,6 +45,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   await prepareDatabase(config.databaseUrl);
   const dataSource = createDataSource(config.databaseUrl, {
     applicationName: 'content-scheduler-worker',
+    // A batch of occurrences holds one connection; the rest serve batches retried one by one,
+    // the reconciler, the outbox dispatcher and the deliveries.
     poolSize: Math.min(20, config.worker.concurrency + 2),
   });
   await dataSource.initialize();
@@ -75,7 +77,14 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   });
   const worker = new Worker<OccurrencePayload>(
     OCCURRENCE_QUEUE,
-    createOccurrenceProcessor({ materialize, occurrenceQueue, contentQueue, logger, metrics }),
+    createOccurrenceProcessor({
+      materialize,
+      occurrenceQueue,
+      contentQueue,
+      logger,
+      metrics,
+      batch: { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs },
+    }),
     {
       connection: workerConnection,
       prefix: config.queuePrefix,
@@ -271,7 +280,16 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.worker.port;
-  logger.info({ worker_id: id, port, concurrency: config.worker.concurrency }, 'worker started');
+  logger.info(
+    {
+      worker_id: id,
+      port,
+      concurrency: config.worker.concurrency,
+      batch_size: config.worker.batchSize,
+      batch_wait_ms: config.worker.batchWaitMs,
+    },
+    'worker started',
+  );
 
   return { id, port, stop };
 }
