@@ -167,6 +167,36 @@ function ourDetailTable(ours) {
   );
 }
 
+/**
+ * What one firing costs the machine, from T to drain (the capacity plan's inputs): CPU of the
+ * workers, of the PostgreSQL and of the Redis server, and the commits the workers made.
+ */
+function firingCostTable(ours) {
+  const per1k = (v, n) => (Number.isFinite(v) ? num((v * 1000 * 1000) / n) : 'n/a');
+  const rows = ours
+    .filter((o) => o.serverCpuSeconds)
+    .map((o) => {
+      const worker = o.workerCpuSeconds.reduce((a, b) => a + b, 0);
+      return [
+        `${num(o.n)}, ${o.workers} worker${o.workers > 1 ? 's' : ''}`,
+        `${per1k(worker, o.n)} ms`,
+        `${per1k(o.serverCpuSeconds.postgres, o.n)} ms`,
+        `${per1k(o.serverCpuSeconds.redis, o.n)} ms`,
+        Number.isFinite(o.commits) ? num((o.commits * 1000) / o.n) : 'n/a',
+        Number.isFinite(o.commits) && o.commits > 0 ? num(o.n / o.commits, 1) : 'n/a',
+      ];
+    });
+  if (rows.length === 0) return '';
+  return [
+    '',
+    '*Cost per 1,000 firings* (T → drain): CPU time of our worker processes, of every PostgreSQL and',
+    'Redis server process on the machine (/proc utime + stime), and the commits in the bench database',
+    '(`pg_stat_database.xact_commit` from T to a second after the drain, less the bench’s own reads).',
+    '',
+    mdTable(['round', 'worker CPU', 'PostgreSQL CPU', 'Redis CPU', 'commits', 'Jobs per commit'], rows),
+  ].join('\n');
+}
+
 function fireSection(r) {
   const f = r.fire;
   const out = [
@@ -219,6 +249,7 @@ function fireSection(r) {
     out.push(fireRatioTable(rounds, ours));
     out.push('');
     out.push(ourDetailTable(ours));
+    out.push(firingCostTable(ours));
     out.push('');
   }
   const poll = f.rounds.filter((x) => x.kind === 'poller');
@@ -319,6 +350,7 @@ function burstSection(r) {
     ),
     '',
     ourDetailTable([o]),
+    firingCostTable([o]),
     '',
     mdTable(
       ['memory', 'value'],

@@ -120,6 +120,35 @@ function processCpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds (user + system) the PostgreSQL and Redis servers have used so far: every process
+ * named `postgres` / `redis-server` in /proc (the machine's own servers; other tenants' work on
+ * them counts too, so read it on a quiet box). NaN where /proc is absent.
+ */
+function serverCpuSeconds() {
+  const totals = { postgres: 0, redis: 0 };
+  let entries;
+  try {
+    entries = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return { postgres: NaN, redis: NaN };
+  }
+  for (const pid of entries) {
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const kind = comm === 'postgres' ? 'postgres' : comm === 'redis-server' ? 'redis' : null;
+    if (!kind) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    totals[kind] += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return totals;
+}
+
 /** The commit the bench ran against, and how many tracked files differed from it. */
 function codeVersion() {
   try {
@@ -197,6 +226,7 @@ module.exports = {
   cpuSnapshot,
   cpuBusy,
   processCpuSeconds,
+  serverCpuSeconds,
   machineInfo,
   fmt: { num, ms, sec, bytes, ratio, pct },
   mdTable,

@@ -111,8 +111,22 @@ export interface Config {
   worker: {
     /** Port of the worker's health/metrics HTTP server; 0 takes a free port. */
     port: number;
-    /** Occurrences one worker process materializes at once. */
+    /**
+     * `WORKER_CONCURRENCY`: occurrences one worker process holds at once (default 100); about
+     * twice `OCCURRENCE_BATCH_SIZE`, so one batch fills while the previous one is written.
+     */
     concurrency: number;
+    /**
+     * `OCCURRENCE_BATCH_SIZE`: occurrences materialized together, in one transaction and one
+     * content-queue add (default `defaultOccurrenceBatchSize`: half of `WORKER_CONCURRENCY`, at
+     * most 50; 1: each alone).
+     */
+    batchSize: number;
+    /**
+     * `OCCURRENCE_BATCH_WAIT_MS`: the longest a batch waits to fill after its first occurrence
+     * arrived (default 5; 0: only what arrives in the same turn of the event loop).
+     */
+    batchWaitMs: number;
     /** Seconds between two reconcile passes. */
     reconcileIntervalSeconds: number;
     /**
@@ -194,6 +208,14 @@ export interface EmailConfig {
   timeoutMs: number;
   /** `EMAIL_CONCURRENCY`: emails one worker process sends at once (default 5). */
   concurrency: number;
+}
+
+/**
+ * The default `OCCURRENCE_BATCH_SIZE`: half the occurrences a worker holds (so one batch fills
+ * while the previous one is written and handed over), at most 50, at least 1.
+ */
+export function defaultOccurrenceBatchSize(workerConcurrency: number): number {
+  return Math.max(1, Math.min(50, Math.floor(workerConcurrency / 2)));
 }
 
 export const DEFAULT_EMAIL_FROM = 'Content Scheduler <scheduler@localhost>';
@@ -430,6 +452,7 @@ export function loadConfig(env: Env): Config {
   }
   if (jwks) for (const alg of jwks.algorithms) if (!algorithms.includes(alg)) algorithms.push(alg);
 
+  const workerConcurrency = r.int('WORKER_CONCURRENCY', 100, 1, 1000);
   const config: Config = {
     nodeEnv,
     port: r.int('PORT', 8000, 0, 65535),
@@ -482,7 +505,9 @@ export function loadConfig(env: Env): Config {
     },
     worker: {
       port: r.int('WORKER_PORT', 9464, 0, 65535),
-      concurrency: r.int('WORKER_CONCURRENCY', 20, 1, 1000),
+      concurrency: workerConcurrency,
+      batchSize: r.int('OCCURRENCE_BATCH_SIZE', defaultOccurrenceBatchSize(workerConcurrency), 1, 1000),
+      batchWaitMs: r.int('OCCURRENCE_BATCH_WAIT_MS', 5, 0, 1000),
       reconcileIntervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
       reconcileFullSweepHours: r.int('RECONCILE_FULL_SWEEP_HOURS', 6, 1, 720),
       lockSeconds: r.int('WORKER_LOCK_SECONDS', 10, 2, 600),

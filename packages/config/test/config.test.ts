@@ -126,6 +126,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ REPLICA_MAX_LAG_SECONDS: '1.5' })).toThrow(/REPLICA_MAX_LAG_SECONDS/);
   });
 
+  it('when the batch keys are unset, then a batch is half of WORKER_CONCURRENCY (at most 50) and waits 5 ms; set, they are read and checked', () => {
+    expect(loadConfig({}).worker).toMatchObject({ concurrency: 100, batchSize: 50, batchWaitMs: 5 });
+    expect(loadConfig({ WORKER_CONCURRENCY: '30' }).worker).toMatchObject({ concurrency: 30, batchSize: 15 });
+    expect(loadConfig({ WORKER_CONCURRENCY: '1' }).worker.batchSize).toBe(1);
+    expect(loadConfig({ OCCURRENCE_BATCH_SIZE: '200', OCCURRENCE_BATCH_WAIT_MS: '0' }).worker).toMatchObject({
+      batchSize: 200,
+      batchWaitMs: 0,
+    });
+    expect(() => loadConfig({ OCCURRENCE_BATCH_SIZE: '0', OCCURRENCE_BATCH_WAIT_MS: 'soon' })).toThrow(
+      /OCCURRENCE_BATCH_SIZE must be a whole number from 1 to 1000[\s\S]*OCCURRENCE_BATCH_WAIT_MS must be a whole number from 0 to 1000/,
+    );
+  });
+
   it('when JWT_REQUIRE_EXP is unset, then tokens need exp; false allows them without; another value is refused', () => {
     expect(loadConfig({}).jwt.requireExp).toBe(true);
     expect(loadConfig({ JWT_REQUIRE_EXP: 'false' }).jwt.requireExp).toBe(false);

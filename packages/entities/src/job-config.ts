@@ -112,6 +112,14 @@ export async function scheduleJobConfig(
   schedule: Pick<ScheduledJob, 'templateId' | 'jobConfig'>,
 ): Promise<ScheduleJobConfig> {
   const template = schedule.templateId ? await manager.getRepository(JobTemplate).findOneBy({ id: schedule.templateId }) : null;
+  return scheduleJobConfigWith(template, schedule);
+}
+
+/**
+ * `scheduleJobConfig` with the template already read (null: none, or not found): the worker's
+ * batches read the templates of all their schedules at once.
+ */
+export function scheduleJobConfigWith(template: JobTemplate | null, schedule: Pick<ScheduledJob, 'jobConfig'>): ScheduleJobConfig {
   const config = mergeJobConfig(template, schedule.jobConfig);
   const problem = jobConfigProblem(config);
   return problem ? { config, templateId: template?.id ?? null, problem } : { config, templateId: template?.id ?? null, problem: null };

@@ -316,7 +316,16 @@ export async function removeScheduler(queue: Queue<OccurrencePayload>, scheduleI
 
 /** Hands a Job to the content pipeline; the Job id is the BullMQ job id, so a repeat is a no-op. */
 export async function enqueueContentJob(queue: Queue<ContentJobPayload>, payload: ContentJobPayload): Promise<void> {
-  await queue.add(CONTENT_JOB_NAME, payload, { jobId: payload.job_id });
+  await enqueueContentJobs(queue, [payload]);
+}
+
+/**
+ * Hands several Jobs to the content pipeline in one round trip (`addBulk`), each under its Job
+ * id as `enqueueContentJob` does: when it throws, some may be in, and a repeat of any is a no-op.
+ */
+export async function enqueueContentJobs(queue: Queue<ContentJobPayload>, payloads: ContentJobPayload[]): Promise<void> {
+  if (payloads.length === 0) return;
+  await queue.addBulk(payloads.map((data) => ({ name: CONTENT_JOB_NAME, data, opts: { jobId: data.job_id } })));
 }
 
 /** BullMQ states of a content job that no pipeline has taken yet. */

@@ -12,6 +12,7 @@ import {
   createRedis,
   dequeueContentJob,
   enqueueContentJob,
+  enqueueContentJobs,
   handOverAfterCommit,
   OccurrencePayload,
   removeScheduler,
@@ -144,6 +145,16 @@ describe('dequeueContentJob: a cancelled Job leaves the content queue unless a p
     workspace_id: 'user:u',
     scheduled_job_id: null,
     campaign_id: null,
+  });
+
+  it('when several Jobs are handed over in bulk, then each is on the content queue under its Job id, and a repeat adds none', async () => {
+    const ids: string[] = [randomUUID(), randomUUID(), randomUUID()];
+    await enqueueContentJobs(queue, ids.map(payload));
+    await enqueueContentJobs(queue, [payload(ids[0]), payload(ids[2])]);
+    await enqueueContentJobs(queue, []);
+    const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+    expect(jobs.map((j) => [j?.id, j?.name, j?.data.job_id])).toEqual(ids.map((id) => [id, CONTENT_JOB_NAME, id]));
+    expect((await queue.getJobs(['waiting'])).filter((j) => ids.includes(j.id!))).toHaveLength(3);
   });
 
   it('when the job is waiting or delayed, then it is removed (true); when it is not there, then false; nothing is logged', async () => {

@@ -110,6 +110,12 @@ export function workerMetrics(registry: Registry, sources: WorkerGaugeSources = 
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
       registers: [registry],
     }),
+    occurrenceBatchSize: new Histogram({
+      name: 'scheduler_occurrence_batch_size',
+      help: 'Occurrences materialized together in one transaction (OCCURRENCE_BATCH_SIZE caps it)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
     jobsMaterialized: new Counter({
       name: 'scheduler_jobs_materialized_total',
       help: 'Jobs created from schedule occurrences',

@@ -43,7 +43,7 @@ export interface WorkerProcess {
   exit: WorkerExit | null;
 }
 
-/** What the worker logs for each occurrence it processed (LOG_LEVEL=info). */
+/** What the worker logs for each occurrence it processed (LOG_LEVEL=debug). */
 export interface OccurrenceLog {
   schedule_id: string;
   occurrence_at: string;
@@ -162,7 +162,7 @@ export async function signalAndWait(worker: WorkerProcess, signal: NodeJS.Signal
   return exit ? { ...exit, at: exit.at - sentAt } : null;
 }
 
-/** The `occurrence processed` lines a worker logged at LOG_LEVEL=info. */
+/** The `occurrence processed` lines a worker logged (at LOG_LEVEL=debug: info logs one line per batch). */
 export function occurrenceLogs(worker: WorkerProcess): OccurrenceLog[] {
   const out: OccurrenceLog[] = [];
   for (const line of worker.lines) {
@@ -188,7 +188,7 @@ export function logged(workers: WorkerProcess[], msg: string): number {
   return n;
 }
 
-/** Occurrence outcomes per worker process, from their logs (LOG_LEVEL=info). */
+/** Occurrence outcomes per worker process, from their logs (LOG_LEVEL=debug). */
 export function perWorker(workers: WorkerProcess[], ids: Set<string>) {
   return workers.map((w) => {
     const logs = occurrenceLogs(w).filter((l) => ids.has(l.schedule_id));

@@ -45,6 +45,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   await prepareDatabase(config.databaseUrl);
   const dataSource = createDataSource(config.databaseUrl, {
     applicationName: 'content-scheduler-worker',
+    // A batch of occurrences holds one connection; the rest serve batches retried one by one,
+    // the reconciler, the outbox dispatcher and the deliveries.
     poolSize: Math.min(20, config.worker.concurrency + 2),
   });
   await dataSource.initialize();
@@ -77,9 +79,16 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     },
     outbox: () => outboxStats(dataSource),
   });
-  // One BullMQ worker per occurrence shard, all with the same processor: every worker process
-  // consumes every shard.
-  const processOccurrence = createOccurrenceProcessor({ materialize, occurrenceQueue: occurrenceQueues, contentQueue, logger, metrics });
+  // One BullMQ worker per occurrence shard, all with the same processor (its batches gather
+  // occurrences of every shard): every worker process consumes every shard.
+  const processOccurrence = createOccurrenceProcessor({
+    materialize,
+    occurrenceQueue: occurrenceQueues,
+    contentQueue,
+    logger,
+    metrics,
+    batch: { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs },
+  });
   const occurrenceWorkers = occurrenceQueues.all.map((queue) => {
     const worker = new Worker<OccurrencePayload>(queue.name, processOccurrence, {
       connection: workerConnection,
@@ -280,7 +289,16 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.worker.port;
-  logger.info({ worker_id: id, port, concurrency: config.worker.concurrency }, 'worker started');
+  logger.info(
+    {
+      worker_id: id,
+      port,
+      concurrency: config.worker.concurrency,
+      batch_size: config.worker.batchSize,
+      batch_wait_ms: config.worker.batchWaitMs,
+    },
+    'worker started',
+  );
 
   return { id, port, stop };
 }

@@ -1,15 +1,17 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import {
   approvalGateOf,
   catchUpPlan,
   firesAgain,
   jobQueuedMarker,
   jobSettingsOf,
+  JobTemplate,
   expansionCampaignOf,
   isSkipped,
   ruleOf,
   RunOutcome,
-  scheduleJobConfig,
+  ScheduleJobConfig,
+  scheduleJobConfigWith,
   settleOccurrences,
   shiftedReason,
   shiftedRunFate,
@@ -20,10 +22,13 @@ import {
   LOCK,
   LockedSchedule,
   lockedFrom,
+  LockValues,
   MATERIALIZE,
+  MaterializeValues,
   PLANNING,
   planningFrom,
   PlanningRow,
+  PlanningValues,
   RECORD_EVENTS,
   RECORD_MISSED,
   RunValues,
@@ -116,6 +121,166 @@ const isOccurrenceOf = isRuleOccurrence;
 /** Two days: a local date ends at most 14 h after its UTC day (as the API reads blackouts). */
 const BLACKOUT_SLACK_MS = 2 * 86_400_000;
 
+/** One occurrence to materialize. */
+export interface OccurrenceItem {
+  scheduleId: string;
+  /** The version its scheduler was written for; null: unknown (any). */
+  version: number | null;
+  occurrence: Date;
+  /** The occurrence is the delayed job of a shifted run (`enqueueShiftedOccurrence`). */
+  shifted?: boolean;
+}
+
+/** Reads or writes for several occurrences at once: one result per argument, in order. */
+type Loader<A, R> = (args: A[]) => Promise<R[]>;
+
+interface Waiter {
+  arg: unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Runs the decisions of a batch's occurrences side by side and gathers what they ask of
+ * PostgreSQL: a decision that calls `load` waits until every other decision of the batch also
+ * waits or is done; then each loader asked for runs once, for all of them. So a batch costs one
+ * lock, one planning read, one template read and one write statement whatever its size, while
+ * every occurrence is decided by the same code as a single one (a batch of one). The rare
+ * branches' own statements (missed runs, failed runs, events) run as the decision reaches them.
+ */
+class Gathering {
+  private running = 0;
+  private waiting = new Map<Loader<never, unknown>, Waiter[]>();
+  private flushing = false;
+
+  load<A, R>(loader: Loader<A, R>, arg: A): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const key = loader as Loader<never, unknown>;
+      const waiters = this.waiting.get(key) ?? [];
+      waiters.push({ arg, resolve: resolve as (value: unknown) => void, reject });
+      this.waiting.set(key, waiters);
+      this.running -= 1;
+      this.flush();
+    });
+  }
+
+  run<T>(tasks: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
+    this.running = tasks.length;
+    return Promise.allSettled(
+      tasks.map(async (task) => {
+        try {
+          return await task();
+        } finally {
+          this.running -= 1;
+          this.flush();
+        }
+      }),
+    );
+  }
+
+  /** Once no decision runs: every loader that was asked, one after another, for all who asked. */
+  private flush(): void {
+    if (this.running > 0 || this.flushing || this.waiting.size === 0) return;
+    const asked = [...this.waiting];
+    this.waiting = new Map();
+    this.flushing = true;
+    void (async () => {
+      for (const [loader, waiters] of asked) {
+        try {
+          const results = await loader(waiters.map((w) => w.arg as never));
+          this.running += waiters.length;
+          waiters.forEach((w, i) => w.resolve(results[i]));
+        } catch (error) {
+          this.running += waiters.length;
+          for (const w of waiters) w.reject(error);
+        }
+      }
+    })().finally(() => {
+      this.flushing = false;
+      this.flush();
+    });
+  }
+}
+
+/**
+ * The batch in rounds of distinct schedules (indexes into `items`): a schedule's occurrences go
+ * one per round, oldest first, so each round's statements touch a schedule once and a later
+ * occurrence sees what the earlier one wrote (the lock is already held: no new lock order).
+ */
+function roundsOf(items: OccurrenceItem[]): number[][] {
+  const bySchedule = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const list = bySchedule.get(item.scheduleId) ?? [];
+    list.push(i);
+    bySchedule.set(item.scheduleId, list);
+  });
+  const rounds: number[][] = [];
+  for (const list of bySchedule.values()) {
+    list.sort((a, b) => items[a].occurrence.getTime() - items[b].occurrence.getTime());
+    list.forEach((index, round) => (rounds[round] ??= []).push(index));
+  }
+  return rounds;
+}
+
+/** The batch statements of one transaction, as loaders for `Gathering`. */
+interface Loaders {
+  lock: Loader<LockValues, LockedSchedule | null>;
+  planning: Loader<PlanningValues, ReturnType<typeof planningFrom>>;
+  config: Loader<Pick<LockedSchedule, 'templateId' | 'jobConfig'>, ScheduleJobConfig>;
+  write: Loader<MaterializeValues, string | null>;
+}
+
+/** Rows that carry their batch `item` (1-based), back in the batch's order. */
+function byItem<R extends { item: number }>(count: number, rows: R[]): R[][] {
+  const out: R[][] = Array.from({ length: count }, () => []);
+  for (const row of rows) out[row.item - 1].push(row);
+  return out;
+}
+
+/**
+ * The batch's transaction, one statement at a time: its decisions run side by side, and a pg
+ * client takes one query at a time (pg 9 refuses a query sent while one runs).
+ */
+class SerialTx {
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly tx: EntityManager) {}
+
+  run<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const next = this.last.then(() => work(this.tx));
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+
+  query<T = unknown>(text: string, params: unknown[]): Promise<T> {
+    return this.run<T>((tx) => tx.query(text, params));
+  }
+}
+
+function loadersOf(tx: SerialTx): Loaders {
+  return {
+    lock: async (args) => {
+      const rows = await tx.query<(Record<string, unknown> & { item: number })[]>(LOCK.text, LOCK.bind(args));
+      return byItem(args.length, rows).map((found) => (found[0] ? lockedFrom(found[0]) : null));
+    },
+    planning: async (args) => {
+      const rows = await tx.query<PlanningRow[]>(PLANNING.text, PLANNING.bind(args));
+      return byItem(args.length, rows).map(planningFrom);
+    },
+    config: async (schedules) => {
+      // PostgreSQL trouble throws: retried, not a schedule error.
+      const ids = [...new Set(schedules.map((s) => s.templateId).filter((id): id is string => id !== null))];
+      const templates = ids.length > 0 ? await tx.run((m) => m.getRepository(JobTemplate).findBy({ id: In(ids) })) : [];
+      const byId = new Map(templates.map((t) => [t.id, t]));
+      return schedules.map((s) => scheduleJobConfigWith(s.templateId ? (byId.get(s.templateId) ?? null) : null, s));
+    },
+    write: async (values) => {
+      const rows = await tx.query<{ item: number; id: string }[]>(MATERIALIZE.text, MATERIALIZE.bind(values));
+      return byItem(values.length, rows).map((found) => found[0]?.id ?? null);
+    },
+  };
+}
+
 /**
  * Turns one occurrence of a schedule into exactly one Job, in one PostgreSQL transaction:
  * lock the schedule row, re-check it, insert the Job (unique per schedule and occurrence, so a
@@ -125,7 +290,9 @@ const BLACKOUT_SLACK_MS = 2 * 86_400_000;
  * lifecycle's `settleOccurrences`): recorded missed in one statement, and those it fires made
  * into Jobs one after another. A typical occurrence costs five round trips (begin,
  * lock-and-read, the user's skips and blackouts, write, commit): its `job.created` outbox event
- * is part of the write; a failed run or an ended schedule adds one INSERT of its events.
+ * is part of the write; a failed run or an ended schedule adds one INSERT of its events. A batch
+ * of occurrences (`materializeBatch`) costs the same five round trips (plus one template read
+ * when any has a template) whatever its size.
  */
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
@@ -140,19 +307,43 @@ export class MaterializeService {
 
   /** `shifted`: the occurrence is a delayed job of a shifted run (`enqueueShiftedOccurrence`). */
   async materialize(scheduleId: string, version: number | null, occurrence: Date, shifted = false): Promise<MaterializeResult> {
-    return this.dataSource.transaction(async (tx) => this.inTransaction(tx, scheduleId, version, occurrence, shifted));
+    const [result] = await this.materializeBatch([{ scheduleId, version, occurrence, shifted }]);
+    return result;
   }
 
-  private async inTransaction(
-    tx: EntityManager,
-    scheduleId: string,
-    version: number | null,
-    occurrence: Date,
-    shifted: boolean,
-  ): Promise<MaterializeResult> {
-    const rows: Record<string, unknown>[] = await tx.query(LOCK.text, LOCK.bind({ scheduleId, occurrence }));
-    if (rows.length === 0) return { outcome: 'ignored', reason: 'schedule deleted', removeScheduler: true, missedRecorded: 0 };
-    const schedule = lockedFrom(rows[0]);
+  /**
+   * Materializes a batch of occurrences in ONE transaction: each round (`roundsOf`: distinct
+   * schedules) locks its schedules in one statement, reads their skips and blackouts in one, their
+   * templates in one, and writes all plain materializations (Jobs, run rows, `job.created`,
+   * schedules) in one; each occurrence is decided as `materialize` decides a single one. One
+   * result per item, in order. A failure anywhere rolls the whole batch back and throws: the
+   * caller retries its occurrences one by one (`materialize`), so one bad occurrence fails alone.
+   */
+  async materializeBatch(items: OccurrenceItem[]): Promise<MaterializeResult[]> {
+    if (items.length === 0) return [];
+    return this.dataSource.transaction(async (manager) => {
+      const tx = new SerialTx(manager);
+      const results: MaterializeResult[] = new Array<MaterializeResult>(items.length);
+      for (const round of roundsOf(items)) {
+        const gathering = new Gathering();
+        const loaders = loadersOf(tx);
+        const settled = await gathering.run(round.map((i) => () => this.decide(tx, gathering, loaders, items[i])));
+        const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed) throw failed.reason;
+        settled.forEach((s, k) => {
+          if (s.status === 'fulfilled') results[round[k]] = s.value;
+        });
+      }
+      return results;
+    });
+  }
+
+  /** What becomes of one occurrence (inside the batch's transaction, its reads and write gathered). */
+  private async decide(tx: SerialTx, gathering: Gathering, loaders: Loaders, item: OccurrenceItem): Promise<MaterializeResult> {
+    const { scheduleId, version, occurrence } = item;
+    const shifted = item.shifted === true;
+    const schedule = await gathering.load(loaders.lock, { scheduleId, occurrence });
+    if (!schedule) return { outcome: 'ignored', reason: 'schedule deleted', removeScheduler: true, missedRecorded: 0 };
 
     // A duplicate delivery of an occurrence that already produced its Job: hand the same Job on.
     // One awaiting approval, or cancelled (rejected, timed out) before it was approved, is not.
@@ -185,17 +376,14 @@ export class MaterializeService {
     // The user's skips and the blackouts the settlement can reach, read under the lock (a skip
     // or a blackout change and an occurrence serialize on it), in one round trip.
     const from = new Date(Math.min(occurrence.getTime(), schedule.nextRunAt?.getTime() ?? Infinity));
-    const planningRows: PlanningRow[] = await tx.query(
-      PLANNING.text,
-      PLANNING.bind({
-        scheduleId: schedule.id,
-        from,
-        workspaceId: schedule.workspaceId,
-        campaignId: schedule.campaignId,
-        fromDate: new Date(from.getTime() - BLACKOUT_SLACK_MS).toISOString().slice(0, 10),
-      }),
-    );
-    Object.assign(schedule, planningFrom(planningRows));
+    const planning = await gathering.load(loaders.planning, {
+      scheduleId: schedule.id,
+      from,
+      workspaceId: schedule.workspaceId,
+      campaignId: schedule.campaignId,
+      fromDate: new Date(from.getTime() - BLACKOUT_SLACK_MS).toISOString().slice(0, 10),
+    });
+    Object.assign(schedule, planning);
     if (shiftedRun && rule) {
       // Paused, ended or in error since it was queued: nothing fires and nothing is recorded (as
       // for the rule's occurrences, whose scheduler such a schedule no longer has).
@@ -229,7 +417,7 @@ export class MaterializeService {
     let configError: string | null = null;
     if (plan && plan.fire.length > 0) {
       // PostgreSQL trouble throws: retried, not a schedule error.
-      const made = await scheduleJobConfig(tx, schedule);
+      const made = await gathering.load(loaders.config, schedule);
       if (made.problem) configError = made.problem.message;
       else job = { config: made.config, templateId: made.templateId };
     }
@@ -281,30 +469,27 @@ export class MaterializeService {
         continue;
       }
       const s = jobSettingsOf(job.config);
-      const inserted: { id: string }[] = await tx.query(
-        MATERIALIZE.text,
-        MATERIALIZE.bind({
-          ...runOf(schedule, step.at, 'materialized', {}),
-          ...step.state,
-          campaignId: schedule.campaignId,
-          templateId: job.templateId,
-          scheduledJobName: schedule.name,
-          config: JSON.stringify(job.config),
-          ...s,
-          country: s.country?.slice(0, 2) ?? null,
-          language: s.language?.slice(0, 35) ?? null,
-          jobStatus: gate.gated ? 'awaiting_approval' : 'pending',
-          approvalTimeoutHours: gate.timeoutHours,
-          queuedNow: processed && !gate.gated,
-        }),
-      );
-      if (inserted.length === 0) {
+      const insertedId = await gathering.load(loaders.write, {
+        ...runOf(schedule, step.at, 'materialized', {}),
+        ...step.state,
+        campaignId: schedule.campaignId,
+        templateId: job.templateId,
+        scheduledJobName: schedule.name,
+        config: JSON.stringify(job.config),
+        ...s,
+        country: s.country?.slice(0, 2) ?? null,
+        language: s.language?.slice(0, 35) ?? null,
+        jobStatus: gate.gated ? 'awaiting_approval' : 'pending',
+        approvalTimeoutHours: gate.timeoutHours,
+        queuedNow: processed && !gate.gated,
+      });
+      if (insertedId === null) {
         // Only reachable if something wrote the Job without taking the schedule lock (the
         // schedule's state was not written either): stop here.
         return { ...result, outcome: 'materialized', reason: undefined, duplicate: processed, caughtUp };
       }
       const made = {
-        id: inserted[0].id,
+        id: insertedId,
         userId: schedule.userId,
         workspaceId: schedule.workspaceId,
         scheduledJobId: schedule.id,

@@ -69,6 +69,46 @@ export interface Statement<V> {
   bind(values: V): unknown[];
 }
 
+/** What the statement builders need of a parameter source: a reference to a named, typed value. */
+interface Refs<V> {
+  ref(name: keyof V & string, type: string): string;
+}
+
+/**
+ * The batch statements' parameters: one array per name (`$n::type[]`), unnested into the rows of
+ * `alias` (`source()`, with each row's 1-based `idx`), so `ref` gives the column of the row
+ * (`alias."name"`). `bind` turns the rows' values objects into the positional arrays; one
+ * statement serves a batch of any size (and a single occurrence is a batch of one).
+ */
+class RowParameters<V> implements Refs<V> {
+  private readonly names: (keyof V & string)[] = [];
+  private readonly types = new Map<string, string>();
+
+  constructor(readonly alias: string) {}
+
+  ref(name: keyof V & string, type: string): string {
+    const known = this.types.get(name);
+    if (known !== undefined && known !== type) throw new Error(`parameter ${name} used as ${known} and as ${type}`);
+    if (known === undefined) {
+      this.names.push(name);
+      this.types.set(name, type);
+    }
+    return `${this.alias}."${name}"`;
+  }
+
+  /** The FROM item of the rows: `unnest($1::t1[], …) WITH ORDINALITY AS alias("a", …, idx)`. */
+  source(): string {
+    const arrays = this.names.map((name, i) => `$${i + 1}::${this.types.get(name)}[]`);
+    const columns = this.names.map((name) => `"${name}"`);
+    return `unnest(${wrap(arrays, '         ')})\n         WITH ORDINALITY AS ${this.alias}(${wrap([...columns, 'idx'], '           ')})`;
+  }
+
+  statement(text: string): Statement<V[]> {
+    const names = [...this.names];
+    return { text, bind: (rows: V[]) => names.map((name) => rows.map((row) => row[name])) };
+  }
+}
+
 /** Joins list items with commas, starting a new line (at `indent`) before one that passes 100 characters. */
 function wrap(items: string[], indent: string): string {
   const lines: string[] = [];
@@ -87,9 +127,9 @@ function wrap(items: string[], indent: string): string {
  * Where a written column's value comes from: a named parameter, an SQL expression, or an SQL
  * expression over parameters of its own (numbered where the column comes in the list).
  */
-type Source<V> = { param: keyof V & string } | { sql: string } | { expr: (p: Parameters<V>) => string };
+type Source<V> = { param: keyof V & string } | { sql: string } | { expr: (p: Refs<V>) => string };
 
-function writeList<E, V>(entity: EntityClass<E>, p: Parameters<V>, sources: [keyof E & string, Source<V>][]) {
+function writeList<E, V>(entity: EntityClass<E>, p: Refs<V>, sources: [keyof E & string, Source<V>][]) {
   const columns = sources.map(([property]) => columnOf(entity, property).name);
   const values = sources.map(([property, source]) => {
     if ('param' in source) return p.ref(source.param, columnOf(entity, property).type);
@@ -146,8 +186,14 @@ export type LockedSchedule = Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[
 
 const campaignAlias = (column: string) => `campaign_${column}`;
 
-function buildLock(): Statement<{ scheduleId: string; occurrence: Date }> {
-  const p = new Parameters<{ scheduleId: string; occurrence: Date }>();
+/** One occurrence the lock reads for. */
+export interface LockValues {
+  scheduleId: string;
+  occurrence: Date;
+}
+
+function buildLock(): Statement<LockValues[]> {
+  const p = new RowParameters<LockValues>('w');
   const schedule = LOCKED_SCHEDULE_FIELDS.map((f) => `s.${columnOf(ScheduledJob, f).name}`);
   const campaign = LOCKED_CAMPAIGN_FIELDS.map((f) => `c.${columnOf(Campaign, f).name} AS ${campaignAlias(columnOf(Campaign, f).name)}`);
   const job = {
@@ -157,22 +203,26 @@ function buildLock(): Statement<{ scheduleId: string; occurrence: Date }> {
     occurrence: columnOf(Job, 'scheduledFor'),
   };
   const scheduleId = columnOf(ScheduledJob, 'id');
-  const where = `s.${scheduleId.name} = ${p.ref('scheduleId', scheduleId.type)}`;
+  const wanted = `JOIN ${tableOf(ScheduledJob)} s ON s.${scheduleId.name} = ${p.ref('scheduleId', scheduleId.type)}`;
   const existing = `LEFT JOIN ${tableOf(Job)} j ON j.${job.schedule.name} = s.${scheduleId.name} AND j.${job.occurrence.name} = ${p.ref('occurrence', job.occurrence.type)}`;
   return p.statement(`
-SELECT ${wrap([...schedule, ...campaign], '       ')},
+SELECT w.idx::integer AS item,
+       ${wrap([...schedule, ...campaign], '       ')},
        j.${job.id} AS existing_job_id, j.${job.status} AS existing_job_status
-  FROM ${tableOf(ScheduledJob)} s
+  FROM ${p.source()}
+  ${wanted}
   LEFT JOIN ${tableOf(Campaign)} c ON c.${columnOf(Campaign, 'id').name} = s.${columnOf(ScheduledJob, 'campaignId').name}
   ${existing}
- WHERE ${where}
+ ORDER BY s.${scheduleId.name}
    FOR UPDATE OF s`);
 }
 
 /**
- * One round trip: the schedule row under `FOR UPDATE` (every materialization of a schedule
- * takes this lock first, so they run one after another), its campaign's state, and the Job
- * this occurrence already produced, if any.
+ * One round trip for a batch of occurrences (of distinct schedules): their schedule rows under
+ * `FOR UPDATE` (every materialization of a schedule takes this lock first, so they run one after
+ * another; the rows are locked in id order, so two workers' batches cannot deadlock), each one's
+ * campaign state, and the Job each occurrence already produced, if any. A row per occurrence
+ * whose schedule exists, `item` its 1-based place in the batch.
  */
 export const LOCK = buildLock();
 
@@ -191,8 +241,9 @@ export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
   };
 }
 
-/** A row of `PLANNING`: a skip (`at`) or a blackout (the other columns). */
+/** A row of `PLANNING`: a skip (`at`) or a blackout (the other columns), of the batch's `item`. */
 export interface PlanningRow {
+  item: number;
   at: Date | null;
   name: string | null;
   start_date: string | null;
@@ -221,40 +272,46 @@ export interface PlanningValues {
  * them starts (a chain of blackouts a `shift` walks over: an occurrence shifted out of an earlier
  * one can still land after `from`).
  */
-export const PLANNING = ((): Statement<PlanningValues> => {
-  const p = new Parameters<PlanningValues>();
+export const PLANNING = ((): Statement<PlanningValues[]> => {
+  const p = new RowParameters<PlanningValues>('k');
   const schedule = columnOf(ScheduleSkip, 'scheduledJobId');
   const at = columnOf(ScheduleSkip, 'occurrenceAt');
   const b = (f: keyof Blackout) => columnOf(Blackout, f).name;
   const workspace = p.ref('workspaceId', columnOf(Blackout, 'workspaceId').type);
   const campaign = p.ref('campaignId', columnOf(Blackout, 'campaignId').type);
   const covers = (a: string) =>
-    `${a}.${b('workspaceId')} = ${workspace}\n       AND (${a}.${b('campaignId')} IS NULL OR ${a}.${b('campaignId')} = ${campaign})`;
+    `${a}.${b('workspaceId')} = ${workspace}\n         AND (${a}.${b('campaignId')} IS NULL OR ${a}.${b('campaignId')} = ${campaign})`;
   const fields = (alias: string) =>
     ['id', 'name', 'startDate', 'endDate', 'timezone', 'policy'].map((f) => `${alias}.${b(f as keyof Blackout)}`).join(', ');
+  const reaching = `WITH RECURSIVE reaching AS (
+      SELECT ${fields('x')}
+        FROM ${tableOf(Blackout)} x
+       WHERE ${covers('x')}
+         AND x.${b('endDate')} >= ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
+    UNION
+      SELECT ${fields('y')}
+        FROM ${tableOf(Blackout)} y
+        JOIN reaching r ON y.${b('endDate')} >= r.${b('startDate')} - 2
+       WHERE ${covers('y')}
+         AND y.${b('endDate')} < ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
+  )`;
+  const skips = `SELECT ${at.name} AS at, NULL AS name, NULL AS start_date, NULL AS end_date, NULL AS timezone, NULL AS policy, NULL AS id
+    FROM ${tableOf(ScheduleSkip)}
+   WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}`;
   return p.statement(`
-WITH RECURSIVE reaching AS (
-    SELECT ${fields('x')}
-      FROM ${tableOf(Blackout)} x
-     WHERE ${covers('x')}
-       AND x.${b('endDate')} >= ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
-  UNION
-    SELECT ${fields('y')}
-      FROM ${tableOf(Blackout)} y
-      JOIN reaching r ON y.${b('endDate')} >= r.${b('startDate')} - 2
-     WHERE ${covers('y')}
-       AND y.${b('endDate')} < ${p.ref('fromDate', columnOf(Blackout, 'endDate').type)}
-)
-SELECT ${at.name} AS at, NULL AS name, NULL AS start_date, NULL AS end_date, NULL AS timezone, NULL AS policy, NULL AS id
-  FROM ${tableOf(ScheduleSkip)}
- WHERE ${schedule.name} = ${p.ref('scheduleId', schedule.type)} AND ${at.name} >= ${p.ref('from', at.type)}
-UNION ALL
-SELECT NULL, ${b('name')}, ${b('startDate')}::text, ${b('endDate')}::text, ${b('timezone')}, ${b('policy')}, ${b('id')}::text
-  FROM reaching
- ORDER BY start_date, id`);
+SELECT k.idx::integer AS item, planned.at, planned.name, planned.start_date, planned.end_date, planned.timezone, planned.policy
+  FROM ${p.source()}
+ CROSS JOIN LATERAL (
+  ${reaching}
+  ${skips}
+  UNION ALL
+  SELECT NULL, ${b('name')}, ${b('startDate')}::text, ${b('endDate')}::text, ${b('timezone')}, ${b('policy')}, ${b('id')}::text
+    FROM reaching
+ ) planned
+ ORDER BY k.idx, planned.start_date, planned.id`);
 })();
 
-/** The skips and blackouts of `PLANNING`'s rows. */
+/** The skips and blackouts of `PLANNING`'s rows (of one item). */
 export function planningFrom(rows: PlanningRow[]): { skips: Date[]; blackouts: ExpansionBlackout[] } {
   const skips: Date[] = [];
   const blackouts: ExpansionBlackout[] = [];
@@ -332,7 +389,7 @@ function runSources<V extends RunValues>(jobId: string): [keyof ScheduleRun, Sou
 /** The run row is unique per (schedule, occurrence); a materialized one is never overwritten. */
 const RUN_KEY = ['scheduledJobId', 'occurrenceAt'] as const satisfies readonly (keyof ScheduleRun)[];
 
-function runUpsert<V extends RunValues>(p: Parameters<V>, jobId: string, from?: string): string {
+function runUpsert<V extends RunValues>(p: Refs<V>, jobId: string, from?: string): string {
   const sources = runSources<V>(jobId);
   const list = writeList(ScheduleRun, p, sources);
   const key = RUN_KEY.map((f) => columnOf(ScheduleRun, f).name);
@@ -348,15 +405,16 @@ function runUpsert<V extends RunValues>(p: Parameters<V>, jobId: string, from?: 
       WHERE ${tableOf(ScheduleRun)}.${outcome} <> 'materialized'`;
 }
 
-/** The schedule's lifecycle columns after the occurrence. */
-function lifecycleSet<V extends ScheduleLifecycle & RunValues>(p: Parameters<V>): string {
+/** The schedule's lifecycle columns after the occurrence (`from`: the FROM item of batch rows). */
+function lifecycleSet<V extends ScheduleLifecycle & RunValues>(p: Refs<V>, from?: string): string {
   const set = LIFECYCLE_FIELDS.map((f) => {
     const column = columnOf(ScheduledJob, f);
     return `${column.name} = ${p.ref(f, column.type)}`;
   });
+  const id = `${tableOf(ScheduledJob)}.${columnOf(ScheduledJob, 'id').name}`;
   return `UPDATE ${tableOf(ScheduledJob)}
-       SET ${wrap([...set, `${columnOf(ScheduledJob, 'updatedAt').name} = now()`], '           ')}
-     WHERE ${columnOf(ScheduledJob, 'id').name} = ${p.ref('scheduleId', columnOf(ScheduledJob, 'id').type)}`;
+       SET ${wrap([...set, `${columnOf(ScheduledJob, 'updatedAt').name} = now()`], '           ')}${from ? `\n      FROM ${from}` : ''}
+     WHERE ${id} = ${p.ref('scheduleId', columnOf(ScheduledJob, 'id').type)}`;
 }
 
 export type SettleValues = RunValues & ScheduleLifecycle;
@@ -376,15 +434,16 @@ export const SETTLE = ((): Statement<SettleValues> => {
 export type MaterializeValues = RunValues & ScheduleLifecycle & JobValues;
 
 /**
- * Inserts the Job, its run row and the schedule's new state in one statement; returns the Job's
- * id (no row when the Job already existed). For the processed occurrence `queued_at` is set
+ * Inserts the Jobs of a batch of occurrences (of distinct schedules; a single one is a batch of
+ * one), their run rows, `job.created` events and their schedules' new states in one statement;
+ * returns each inserted Job's id with its `item` (no row for one whose Job already existed). For the processed occurrence `queued_at` is set
  * here: the occurrence's BullMQ job is acknowledged only after the hand-over to the content
  * queue, so a hand-over that fails or is cut short by a crash is redone by the redelivery (the
  * duplicate path hands the same Job on), and there is no second write per Job after the commit.
  * A catch-up Job (`queuedNow` false) is marked after its hand-over instead.
  */
-export const MATERIALIZE = ((): Statement<MaterializeValues> => {
-  const p = new Parameters<MaterializeValues>();
+export const MATERIALIZE = ((): Statement<MaterializeValues[]> => {
+  const p = new RowParameters<MaterializeValues>('v');
   const job = writeList<Job, MaterializeValues>(Job, p, [
     ['userId', { param: 'userId' }],
     ['workspaceId', { param: 'workspaceId' }],
@@ -406,35 +465,42 @@ export const MATERIALIZE = ((): Statement<MaterializeValues> => {
   ]);
   const unique = (['scheduledJobId', 'scheduledFor'] as const).map((f) => columnOf(Job, f).name);
   const id = columnOf(Job, 'id').name;
-  const run = runUpsert(p, `job.${id}`, 'job');
-  const settle = lifecycleSet(p);
+  const scheduleId = p.ref('scheduleId', columnOf(Job, 'scheduledJobId').type);
+  const occurrence = p.ref('occurrence', columnOf(Job, 'scheduledFor').type);
+  // Each inserted Job with its row (a schedule comes once per batch; the occurrence is checked too).
+  const made = `job JOIN v ON job.${unique[0]} = ${scheduleId} AND job.${unique[1]} = ${occurrence}`;
+  const run = runUpsert(p, `job.${id}`, made);
+  const settle = lifecycleSet(p, 'v');
   const status = p.ref('jobStatus', columnOf(Job, 'status').type);
   const data = {
     job_id: `job.${id}`,
     status,
-    schedule_id: p.ref('scheduleId', columnOf(Job, 'scheduledJobId').type),
+    schedule_id: scheduleId,
     campaign_id: p.ref('campaignId', columnOf(Job, 'campaignId').type),
-    scheduled_for: isoText(p.ref('occurrence', columnOf(Job, 'scheduledFor').type)),
+    scheduled_for: isoText(occurrence),
   };
-  const event = eventInsert(p, `'job.created'`, 'job', data);
+  const event = eventInsert(p, `'job.created'`, made, data);
   // A gated Job also notifies its approvers: `job.awaiting_approval`, in the same statement.
-  const awaiting = eventInsert(p, `'job.awaiting_approval'`, `job WHERE ${status} = 'awaiting_approval'`, data);
+  const awaiting = eventInsert(p, `'job.awaiting_approval'`, `${made} WHERE ${status} = 'awaiting_approval'`, data);
   return p.statement(`
-  WITH job AS (
+  WITH v AS (
+    SELECT * FROM ${p.source()}
+  ), job AS (
     INSERT INTO ${tableOf(Job)} (${wrap(job.columns, '      ')})
-    VALUES (${wrap(job.values, '            ')})
+    SELECT ${wrap(job.values, '           ')}
+      FROM v
     ON CONFLICT (${unique.join(', ')}) DO NOTHING
-    RETURNING ${id}
+    RETURNING ${id}, ${unique.join(', ')}
   ), run AS (
     ${run}
   ), settled AS (
-    ${settle} AND EXISTS (SELECT 1 FROM job)
+    ${settle} AND EXISTS (SELECT 1 FROM job WHERE job.${unique[0]} = ${scheduleId})
   ), event AS (
     ${event}
   ), awaiting AS (
     ${awaiting}
   )
-  SELECT ${id} FROM job`);
+  SELECT v.idx::integer AS item, job.${id} FROM ${made}`);
 })();
 
 export interface MissedValues {
@@ -492,12 +558,7 @@ function isoText(expr: string): string {
 }
 
 /** An INSERT of one outbox event per row of `from` (a CTE, with an optional WHERE), `data` built from SQL expressions. */
-function eventInsert<V extends { workspaceId: string }>(
-  p: Parameters<V>,
-  type: string,
-  from: string,
-  data: Record<string, string>,
-): string {
+function eventInsert<V extends { workspaceId: string }>(p: Refs<V>, type: string, from: string, data: Record<string, string>): string {
   const e = (f: keyof OutboxEvent) => columnOf(OutboxEvent, f).name;
   const workspace = p.ref('workspaceId', columnOf(OutboxEvent, 'workspaceId').type);
   const payload = `jsonb_build_object(${Object.entries(data)

@@ -274,7 +274,7 @@ describe('gated schedules under three worker processes, approved through a real 
   }
 
   const startWorkers = async (prefix: string) => {
-    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '10', RECONCILE_INTERVAL_SECONDS: '1' };
+    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '10', RECONCILE_INTERVAL_SECONDS: '1' };
     const workers = ['w1', 'w2', 'w3'].map((name) => procs.spawn(name, env));
     await Promise.all(workers.map((w) => waitUntilUp(redis, prefix, w)));
     return workers;

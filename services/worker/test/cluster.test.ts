@@ -85,7 +85,8 @@ async function onCluster(shards = SHARDS) {
     QUEUE_PREFIX: prefix,
     REDIS_CLUSTER_NODES: cluster.seeds,
     OCCURRENCE_SHARDS: String(shards),
-    LOG_LEVEL: 'info',
+    // Each occurrence's line is at debug (what `perWorker` reads).
+    LOG_LEVEL: 'debug',
     WORKER_CONCURRENCY: '10',
     // A killed worker's occurrences go to another after about two locks.
     WORKER_LOCK_SECONDS: '4',

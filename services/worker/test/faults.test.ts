@@ -91,7 +91,7 @@ describe('worker processes under faults and concurrency', () => {
     const started = Date.now();
     const { prefix, queue, contentQueue } = newPrefix();
     const userId = newUser();
-    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '10' };
+    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '10' };
     const burst = await runSameSecondBurst({ ds, redis, queues: queue, procs, env, userId });
     // The burst only tests the race if every occurrence was queued before its instant.
     expect(burst.setupLeftMs).toBeGreaterThan(0);
@@ -121,7 +121,7 @@ describe('worker processes under faults and concurrency', () => {
     const started = Date.now();
     const { prefix, queue } = newPrefix();
     const userId = newUser();
-    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '10' };
+    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '10' };
     const victim = procs.spawn('victim', env);
     const survivor = procs.spawn('survivor', env);
     await Promise.all([victim, survivor].map((w) => waitUntilUp(redis, prefix, w)));
@@ -162,6 +162,17 @@ describe('worker processes under faults and concurrency', () => {
     );
     const recoveredAfter = ((Date.now() - killedAt) / 1000).toFixed(1);
     await sleep(1_500);
+    // A victim killed between a batch's commit and its acknowledgement (the first Jobs seen are
+    // often a whole batch of its) stranded nothing uncommitted, but its occurrences come back once
+    // their locks lapse (about 20 s) and take the duplicate path: wait for those too.
+    const redeliveredOf = () => perWorker([victim, survivor, replacement], new Set(ids)).reduce((sum, w) => sum + w.redelivered, 0);
+    if (stranded === 0)
+      await pollUntil(
+        () => Promise.resolve(redeliveredOf()),
+        (n) => n > 0,
+        killedAt + 40_000 - Date.now(),
+        250,
+      );
     const m = await measure(ds, userId, dueAt);
     const rows = await scheduleRows(ds, userId);
     const nextQueued = await countDelayed(queue, ids, new Date(dueAt.getTime() + DAY));
@@ -285,4 +296,74 @@ describe('worker processes under faults and concurrency', () => {
     expect(exit!.at).toBeLessThan(10_000);
     expect(stillListed).toEqual([]);
   }, 30_000);
+
+  it('5. kill -9 of a worker while it holds a batch in its transaction: 800 once occurrences in batches of 200, then a new worker: each exactly one Job within grace', async () => {
+    const started = Date.now();
+    const { prefix, queue } = newPrefix();
+    const userId = newUser();
+    const N = 800;
+    // Large batches with a wait, so a batch's transaction is open long enough to be caught in.
+    const env = {
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'debug',
+      WORKER_CONCURRENCY: '400',
+      OCCURRENCE_BATCH_SIZE: '200',
+      OCCURRENCE_BATCH_WAIT_MS: '50',
+      WORKER_LOCK_SECONDS: '3',
+    };
+    const victim = procs.spawn('victim', env);
+    await waitUntilUp(redis, prefix, victim);
+
+    const dueAt = wholeSecondAhead(4_000);
+    const schedules = await insertSchedules(ds, userId, N, 'once', dueAt);
+    await syncAll(queue, schedules);
+    const ids = schedules.map((s) => s.id);
+    expect(await countDelayed(queue, ids, dueAt)).toBe(N);
+    expect(Date.now()).toBeLessThan(dueAt.getTime());
+
+    // The victim is the only worker on this database's scheduler connections: kill it the moment
+    // one of its sessions has written in an open transaction (a batch between its write and commit).
+    const inTransaction = async () => {
+      const rows: { n: number }[] = await ds.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'content-scheduler-worker'
+            AND backend_xid IS NOT NULL AND xact_start IS NOT NULL`,
+      );
+      return rows[0].n;
+    };
+    const caught = await pollUntil(inTransaction, (n) => n > 0, dueAt.getTime() - Date.now() + 15_000, 2);
+    victim.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await victim.exited;
+    const atKill = await jobCount(ds, userId);
+    const victimBatches = victim.lines.filter((l) => l.includes('"msg":"occurrence batch')).length;
+
+    const replacement = procs.spawn('replacement', env);
+    await waitUntilUp(redis, prefix, replacement);
+    await pollUntil(
+      () => jobCount(ds, userId),
+      (n) => n >= N,
+      killedAt + 60_000 - Date.now(),
+    );
+    const recoveredAfter = ((Date.now() - killedAt) / 1000).toFixed(1);
+    await sleep(1_500); // room for a late duplicate to land, were there one
+    const m = await measure(ds, userId, dueAt);
+    const rows = await scheduleRows(ds, userId);
+    const split = perWorker([victim, replacement], new Set(ids));
+    summary('5 kill -9 mid-batch (batches of 200, 800 once)', m, {
+      sessions_in_transaction_at_kill: caught,
+      jobs_at_kill: atKill,
+      victim_batch_lines: victimBatches,
+      all_jobs_after_kill: `${recoveredAfter}s`,
+      per_worker: split,
+      total: `${secondsSince(started)}s`,
+    });
+
+    // The kill hit a batch between its write and its commit, with work left for the replacement.
+    expect(caught).toBeGreaterThan(0);
+    expect(atKill).toBeLessThan(N);
+    expectEachOccurrenceOnce(m, N, { graceSeconds: DEFAULT_MISFIRE_GRACE_SECONDS });
+    expect(m.byStatus).toEqual({ completed: N });
+    expect(rows.filter((r) => r.run_count !== 1 || r.runs !== 1 || r.materialized !== 1)).toEqual([]);
+  }, 120_000);
 });

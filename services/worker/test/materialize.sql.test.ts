@@ -8,7 +8,8 @@ describe('the materializer statements', () => {
   it('the lock reads the schedule row, its campaign and the existing Job, with two parameters', () => {
     expect(LOCK.text).toMatchInlineSnapshot(`
      "
-     SELECT s.id, s.user_id, s.workspace_id, s.campaign_id, s.template_id, s.name, s.schedule_type,
+     SELECT w.idx::integer AS item,
+            s.id, s.user_id, s.workspace_id, s.campaign_id, s.template_id, s.name, s.schedule_type,
             s.scheduled_at, s.recurrence_pattern, s.recurrence_end_date, s.timezone, s.max_runs,
             s.job_config, s.recurrence_rule, s.status, s.next_run_at, s.last_run_at, s.run_count,
             s.error_count, s.consecutive_errors, s.last_error, s.misfire_grace_seconds, s.catchup_policy,
@@ -17,13 +18,23 @@ describe('the materializer statements', () => {
             c.requires_approval AS campaign_requires_approval,
             c.approval_timeout_hours AS campaign_approval_timeout_hours,
             j.id AS existing_job_id, j.status AS existing_job_status
-       FROM scheduled_jobs s
+       FROM unnest($1::uuid[], $2::timestamptz[])
+              WITH ORDINALITY AS w("scheduleId", "occurrence", idx)
+       JOIN scheduled_jobs s ON s.id = w."scheduleId"
        LEFT JOIN campaigns c ON c.id = s.campaign_id
-       LEFT JOIN jobs j ON j.scheduled_job_id = s.id AND j.scheduled_for = $2::timestamptz
-      WHERE s.id = $1::uuid
+       LEFT JOIN jobs j ON j.scheduled_job_id = s.id AND j.scheduled_for = w."occurrence"
+      ORDER BY s.id
         FOR UPDATE OF s"
     `);
-    expect(LOCK.bind({ scheduleId: 'S', occurrence: new Date(0) })).toEqual(['S', new Date(0)]);
+    expect(
+      LOCK.bind([
+        { scheduleId: 'S', occurrence: new Date(0) },
+        { scheduleId: 'T', occurrence: new Date(1) },
+      ]),
+    ).toEqual([
+      ['S', 'T'],
+      [new Date(0), new Date(1)],
+    ]);
   });
 
   it('the settle writes the run row and the lifecycle columns', () => {
@@ -43,48 +54,64 @@ describe('the materializer statements', () => {
             SET status = $8::varchar, next_run_at = $9::timestamptz, last_run_at = $10::timestamptz,
                 run_count = $11::integer, error_count = $12::integer, consecutive_errors = $13::integer,
                 last_error = $14::text, updated_at = now()
-          WHERE id = $1::uuid"
+          WHERE scheduled_jobs.id = $1::uuid"
     `);
   });
 
   it('the materialize inserts the Job, the run row and the lifecycle columns in one statement', () => {
     expect(MATERIALIZE.text).toMatchInlineSnapshot(`
      "
-       WITH job AS (
+       WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::varchar[],
+              $7::timestamptz[], $8::varchar[], $9::jsonb[], $10::varchar[], $11::varchar[],
+              $12::varchar[], $13::varchar[], $14::varchar[], $15::varchar[], $16::boolean[],
+              $17::integer[], $18::varchar[], $19::text[], $20::text[], $21::varchar[],
+              $22::timestamptz[], $23::timestamptz[], $24::integer[], $25::integer[], $26::integer[],
+              $27::text[])
+              WITH ORDINALITY AS v("userId", "workspaceId", "campaignId", "templateId", "scheduleId", "scheduledJobName",
+                "occurrence", "jobStatus", "config", "publisherDomain", "llmProvider", "llmModel",
+                "writingStrategy", "country", "language", "queuedNow", "approvalTimeoutHours", "outcome",
+                "reason", "error", "status", "nextRunAt", "lastRunAt", "runCount", "errorCount",
+                "consecutiveErrors", "lastError", idx)
+       ), job AS (
          INSERT INTO jobs (user_id, workspace_id, campaign_id, template_id, scheduled_job_id, scheduled_job_name,
            scheduled_for, status, config, publisher_domain, llm_provider, llm_model, writing_strategy,
            country, language, queued_at, approval_deadline)
-         VALUES ($1::text, $2::text, $3::uuid, $4::uuid, $5::uuid, $6::varchar, $7::timestamptz,
-                 $8::varchar, $9::jsonb, $10::varchar, $11::varchar, $12::varchar, $13::varchar,
-                 $14::varchar, $15::varchar, CASE WHEN $16::boolean THEN now() END,
-                 now() + $17::integer * interval '1 hour')
+         SELECT v."userId", v."workspaceId", v."campaignId", v."templateId", v."scheduleId",
+                v."scheduledJobName", v."occurrence", v."jobStatus", v."config", v."publisherDomain",
+                v."llmProvider", v."llmModel", v."writingStrategy", v."country", v."language",
+                CASE WHEN v."queuedNow" THEN now() END,
+                now() + v."approvalTimeoutHours" * interval '1 hour'
+           FROM v
          ON CONFLICT (scheduled_job_id, scheduled_for) DO NOTHING
-         RETURNING id
+         RETURNING id, scheduled_job_id, scheduled_for
        ), run AS (
          INSERT INTO schedule_runs (scheduled_job_id, user_id, workspace_id, occurrence_at, outcome, reason, error, job_id,
            processed_at)
-         SELECT $5::uuid, $1::text, $2::text, $7::timestamptz, $18::varchar, $19::text, $20::text, job.id,
-                now() FROM job
+         SELECT v."scheduleId", v."userId", v."workspaceId", v."occurrence", v."outcome", v."reason",
+                v."error", job.id, now() FROM job JOIN v ON job.scheduled_job_id = v."scheduleId" AND job.scheduled_for = v."occurrence"
          ON CONFLICT (scheduled_job_id, occurrence_at) DO UPDATE
            SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error = EXCLUDED.error,
                job_id = EXCLUDED.job_id, processed_at = EXCLUDED.processed_at
            WHERE schedule_runs.outcome <> 'materialized'
        ), settled AS (
          UPDATE scheduled_jobs
-            SET status = $21::varchar, next_run_at = $22::timestamptz, last_run_at = $23::timestamptz,
-                run_count = $24::integer, error_count = $25::integer, consecutive_errors = $26::integer,
-                last_error = $27::text, updated_at = now()
-          WHERE id = $5::uuid AND EXISTS (SELECT 1 FROM job)
+            SET status = v."status", next_run_at = v."nextRunAt", last_run_at = v."lastRunAt",
+                run_count = v."runCount", error_count = v."errorCount",
+                consecutive_errors = v."consecutiveErrors", last_error = v."lastError",
+                updated_at = now()
+           FROM v
+          WHERE scheduled_jobs.id = v."scheduleId" AND EXISTS (SELECT 1 FROM job WHERE job.scheduled_job_id = v."scheduleId")
        ), event AS (
          INSERT INTO outbox_events (workspace_id, type, payload)
-         SELECT $2::text, 'job.created', jsonb_build_object('job_id', job.id, 'status', $8::varchar, 'schedule_id', $5::uuid, 'campaign_id', $3::uuid, 'scheduled_for', to_char($7::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-           FROM job
+         SELECT v."workspaceId", 'job.created', jsonb_build_object('job_id', job.id, 'status', v."jobStatus", 'schedule_id', v."scheduleId", 'campaign_id', v."campaignId", 'scheduled_for', to_char(v."occurrence" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           FROM job JOIN v ON job.scheduled_job_id = v."scheduleId" AND job.scheduled_for = v."occurrence"
        ), awaiting AS (
          INSERT INTO outbox_events (workspace_id, type, payload)
-         SELECT $2::text, 'job.awaiting_approval', jsonb_build_object('job_id', job.id, 'status', $8::varchar, 'schedule_id', $5::uuid, 'campaign_id', $3::uuid, 'scheduled_for', to_char($7::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-           FROM job WHERE $8::varchar = 'awaiting_approval'
+         SELECT v."workspaceId", 'job.awaiting_approval', jsonb_build_object('job_id', job.id, 'status', v."jobStatus", 'schedule_id', v."scheduleId", 'campaign_id', v."campaignId", 'scheduled_for', to_char(v."occurrence" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           FROM job JOIN v ON job.scheduled_job_id = v."scheduleId" AND job.scheduled_for = v."occurrence" WHERE v."jobStatus" = 'awaiting_approval'
        )
-       SELECT id FROM job"
+       SELECT v.idx::integer AS item, job.id FROM job JOIN v ON job.scheduled_job_id = v."scheduleId" AND job.scheduled_for = v."occurrence""
     `);
   });
 
@@ -134,12 +161,16 @@ describe('the materializer statements', () => {
       approvalTimeoutHours: null,
       queuedNow: true,
     };
-    const bound = MATERIALIZE.bind(values);
-    const at = (n: number) => bound[n - 1];
-    // Each $n in the text names the value bound at that position.
-    expect(at(Number(/WHERE id = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe('schedule');
-    expect(at(Number(/run_count = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe(3);
-    expect(at(Number(/last_error = \$(\d+)/.exec(MATERIALIZE.text)![1]))).toBe('before');
+    const second = { ...values, scheduleId: 'other', runCount: 4, queuedNow: false };
+    const bound = MATERIALIZE.bind([values, second]);
+    // The batch statement unnests one array per name: $n is the array of the n-th column of `v`.
+    const columns = /AS v\(([^)]*)\)/
+      .exec(MATERIALIZE.text)![1]
+      .split(',')
+      .map((c) => c.trim().replace(/"/g, ''))
+      .filter((c) => c !== 'idx') as (keyof typeof values)[];
+    expect(columns).toEqual(expect.arrayContaining(['scheduleId', 'runCount', 'lastError', 'queuedNow']));
+    expect(bound).toEqual(columns.map((name) => [values[name], second[name]]));
     expect(bound).toHaveLength(Math.max(...[...MATERIALIZE.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))));
     expect(SETTLE.bind(values)).toEqual([
       'schedule',

@@ -86,7 +86,8 @@ describe('materializing an occurrence', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(sent).toEqual(['START TRANSACTION', 'SELECT s.id, s.user_id,', 'WITH RECURSIVE reaching', 'WITH job AS', 'COMMIT']);
+    // A single occurrence is a batch of one: the lock, the planning read and the write unnest one row each.
+    expect(sent).toEqual(['START TRANSACTION', 'SELECT w.idx::integer AS', 'SELECT k.idx::integer AS', 'WITH v AS', 'COMMIT']);
     // The write carried the Job's event.
     const [job] = await jobsOf(schedule.id);
     const events = await ds.query(`SELECT type, payload FROM outbox_events WHERE workspace_id = $1`, [schedule.workspaceId]);

@@ -441,7 +441,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const prefix = newPrefix();
     const userA = newUser(); // due while Redis is down: only the reconciler's catch-up can fire them
     const userB = newUser(); // due 6 s later: the schedulers the reconciler restores fire them
-    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', RECONCILE_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '10' };
+    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', RECONCILE_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '10' };
     let conn = openConn(prefix);
     const workers = ['w1', 'w2'].map((name) => procs.spawn(name, env));
     const upMs = await Promise.all(workers.map((w) => waitUntilUp(conn.redis, prefix, w)));
@@ -560,7 +560,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const started = Date.now();
     const prefix = newPrefix();
     const userId = newUser();
-    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', RECONCILE_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '10' };
+    const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', RECONCILE_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '10' };
     const conn = openConn(prefix);
     const workers = ['w1', 'w2'].map((name) => procs.spawn(name, env));
     const upMs = await Promise.all(workers.map((w) => waitUntilUp(conn.redis, prefix, w)));
@@ -722,7 +722,7 @@ describe('worker processes across restarts of Redis, PostgreSQL and the API', ()
     const answered201WithoutRow = [...idsFrom201].filter((id) => !rowIds.has(id)).length;
     const jobsBeforeWorker = await jobCount(db(), userId);
 
-    const worker = procs.spawn('after-api-kill', { QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', RECONCILE_INTERVAL_SECONDS: '2' });
+    const worker = procs.spawn('after-api-kill', { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', RECONCILE_INTERVAL_SECONDS: '2' });
     const workerUpMs = await waitUntilUp(conn.redis, prefix, worker);
     const workerUpAt = Date.now();
     const ids = rowList.map((r) => r.id);
