@@ -4,6 +4,16 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
 const composeFile = path.join(root, 'docker/compose.yaml');
+const clusterComposeFile = path.join(root, 'docker/compose.cluster.yml');
+
+/** `compose config` of a file, rendered with a JWT_SECRET. */
+function renderCompose(file: string): string {
+  const [cmd, ...args] = composeCommand();
+  return execFileSync(cmd, [...args, '-f', file, 'config'], {
+    env: { ...process.env, JWT_SECRET: 'a-secret-for-the-config-check' },
+    cwd: root,
+  }).toString();
+}
 
 /** `docker compose` (v2 plugin) when present, else the standalone `docker-compose`. */
 function composeCommand(): string[] {
@@ -14,22 +24,31 @@ function composeCommand(): string[] {
 
 describe('container files (checked statically: no Docker engine here)', () => {
   it('the compose file passes `compose config` and defines postgres, redis, migrate, api and worker', () => {
-    const [cmd, ...args] = composeCommand();
-    const out = execFileSync(cmd, [...args, '-f', composeFile, 'config'], {
-      env: { ...process.env, JWT_SECRET: 'a-secret-for-the-config-check' },
-      cwd: root,
-    }).toString();
+    const out = renderCompose(composeFile);
     for (const service of ['postgres:', 'redis:', 'migrate:', 'api:', 'worker:']) expect(out).toContain(service);
     expect(out).toMatch(/maxmemory-policy[\s\S]*noeviction/);
     expect(out).toMatch(/appendonly[\s\S]*yes/);
     expect(out).toContain('service_completed_successfully');
   });
 
-  it('without JWT_SECRET the compose file refuses to render', () => {
+  it('the cluster compose file passes `compose config`: six cluster-enabled Redis nodes, made into a cluster before the app, which reaches it by REDIS_CLUSTER_NODES', () => {
+    const out = renderCompose(clusterComposeFile);
+    for (const service of ['postgres:', 'migrate:', 'api:', 'worker:', 'redis-cluster-init:']) expect(out).toContain(service);
+    for (let node = 1; node <= 6; node++) expect(out).toContain(`redis-${node}:`);
+    expect(out.match(/cluster-enabled/g)?.length).toBe(6);
+    expect(out).toMatch(/maxmemory-policy[\s\S]*noeviction/);
+    for (const part of ['--cluster create', '--cluster-replicas', '--cluster-yes', 'cluster_state:ok']) expect(out).toContain(part);
+    expect(out).toMatch(/REDIS_CLUSTER_NODES: '?redis-1:6379,redis-2:6379/);
+    expect(out).toMatch(/OCCURRENCE_SHARDS: '?"?3/);
+    // The API and workers wait for the cluster to be made.
+    expect(out.match(/redis-cluster-init:\n\s+condition: service_completed_successfully/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(['docker/compose.yaml', 'docker/compose.cluster.yml'])('without JWT_SECRET the compose file %s refuses to render', (file) => {
     const [cmd, ...args] = composeCommand();
     const env = { ...process.env };
     delete env.JWT_SECRET;
-    const result = spawnSync(cmd, [...args, '-f', composeFile, 'config'], { env, cwd: root });
+    const result = spawnSync(cmd, [...args, '-f', path.join(root, file), 'config'], { env, cwd: root });
     expect(result.status).not.toBe(0);
     expect(result.stderr.toString()).toMatch(/JWT_SECRET/);
   });

@@ -2563,7 +2563,7 @@ export interface components {
                  */
                 last_seen_at: string;
             }[];
-            /** @description Job counts of the occurrence queue. */
+            /** @description Job counts of the occurrence queue (every shard together). */
             queue: {
                 waiting: number;
                 active: number;
@@ -2571,7 +2571,20 @@ export interface components {
                 failed: number;
                 completed: number;
             };
+            /** @description Job schedulers in Redis, every shard together. */
             schedulers_in_redis: number;
+            /** @description The same figures per occurrence shard (`OCCURRENCE_SHARDS`), by shard number. */
+            occurrence_shards: {
+                shard: number;
+                /** @description The BullMQ queue name. */
+                queue: string;
+                schedulers_in_redis: number;
+                waiting: number;
+                active: number;
+                delayed: number;
+                failed: number;
+                completed: number;
+            }[];
             /** @description Active schedules of all users that have a next run (each has a scheduler; a paused campaign holds its schedules without one). */
             active_schedules: number;
             last_reconcile: components["schemas"]["ReconcileReport"] | null;
@@ -2593,7 +2606,7 @@ export interface components {
              * @enum {string}
              */
             kind: "incremental" | "full";
-            /** @description Why the full sweep ran: no-state, redis-token (Redis lost its token: a flush or restart) or due. */
+            /** @description Why the full sweep ran: no-state, unfinished, redis-token (Redis lost its token: a flush or restart), due, or shards (OCCURRENCE_SHARDS changed). */
             full_sweep_reason: string | null;
             /** @description Schedule rows the pass read. */
             examined: number;

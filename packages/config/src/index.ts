@@ -74,8 +74,21 @@ export interface Config {
    */
   replicaMaxLagSeconds: number;
   redisUrl: string;
+  /**
+   * `REDIS_CLUSTER_NODES=host:port,host:port,…`: seed nodes of a Redis Cluster; when set it wins
+   * over `REDIS_URL` (every connection is an ioredis `Cluster` and every queue's keys carry a
+   * hash tag). Empty (the default): one Redis at `REDIS_URL`.
+   */
+  redisClusterNodes: RedisNode[];
   /** Key prefix of every BullMQ key in Redis. */
   queuePrefix: string;
+  /**
+   * `OCCURRENCE_SHARDS` (default 1, at most `MAX_OCCURRENCE_SHARDS`): how many queues the
+   * occurrence schedulers are spread over (a schedule's shard is a stable hash of its id), so
+   * that on a cluster the firing load spreads over the masters. Changing it makes the reconciler
+   * move the schedulers to their new shards.
+   */
+  occurrenceShards: number;
   jwt: JwtConfig;
   rateLimit: RateLimitConfig;
   /** Express `trust proxy` setting: false, a hop count, or a list of addresses/subnets. */
@@ -129,6 +142,31 @@ export interface Config {
      */
     lockSeconds: number;
   };
+}
+
+/** One seed node of `REDIS_CLUSTER_NODES`. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** The largest `OCCURRENCE_SHARDS`. */
+export const MAX_OCCURRENCE_SHARDS = 256;
+
+/** `REDIS_CLUSTER_NODES`: comma-separated `host:port` seed nodes (IPv6 hosts in brackets); empty when unset. */
+function parseClusterNodes(reader: Reader, raw: string | null): RedisNode[] {
+  if (raw === null || raw.trim() === '') return [];
+  const nodes: RedisNode[] = [];
+  for (const item of raw.split(',').map((part) => part.trim())) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+    const port = match ? Number(match[2]) : 0;
+    if (!match || port < 1 || port > 65535) {
+      reader.problems.push(`REDIS_CLUSTER_NODES must be a comma-separated list of host:port (got "${item}" in "${raw}")`);
+      return [];
+    }
+    nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
 }
 
 /** Webhook delivery (`WEBHOOK_*`). */
@@ -422,7 +460,9 @@ export function loadConfig(env: Env): Config {
     databaseReplicaUrls: parseReplicaUrls(r, r.optional('DATABASE_REPLICA_URLS')),
     replicaMaxLagSeconds: r.int('REPLICA_MAX_LAG_SECONDS', 5, 1, 3600),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisClusterNodes: parseClusterNodes(r, r.optional('REDIS_CLUSTER_NODES')),
     queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
+    occurrenceShards: r.int('OCCURRENCE_SHARDS', 1, 1, MAX_OCCURRENCE_SHARDS),
     jwt: {
       secret: secret ?? (publicKey || jwks ? null : DEVELOPMENT_JWT_SECRET),
       publicKey,

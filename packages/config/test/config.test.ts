@@ -37,6 +37,24 @@ describe('configuration', () => {
     expect(() => loadConfig({ RECONCILE_FULL_SWEEP_HOURS: '0' })).toThrow(/RECONCILE_FULL_SWEEP_HOURS/);
   });
 
+  it('when REDIS_CLUSTER_NODES and OCCURRENCE_SHARDS are set, then the seed nodes and the shard count are read', () => {
+    expect(loadConfig({})).toMatchObject({ redisClusterNodes: [], occurrenceShards: 1 });
+    const config = loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001,[::1]:7002', OCCURRENCE_SHARDS: '6' });
+    expect(config.redisClusterNodes).toEqual([
+      { host: 'redis-1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(config.occurrenceShards).toBe(6);
+  });
+
+  it('when REDIS_CLUSTER_NODES or OCCURRENCE_SHARDS is bad, then start-up names it', () => {
+    for (const nodes of ['redis-1', 'redis-1:0', 'redis-1:7000,', 'redis://redis-1:7000', 'a:99999']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: nodes })).toThrow(/REDIS_CLUSTER_NODES/);
+    }
+    for (const shards of ['0', '-1', 'three', '257']) expect(() => loadConfig({ OCCURRENCE_SHARDS: shards })).toThrow(/OCCURRENCE_SHARDS/);
+  });
+
   it('when several values are bad, then one error names every one of them', () => {
     let error: unknown;
     try {

@@ -61,6 +61,13 @@ export const statusKeys = (prefix: string) => ({
   /** String: JSON of the last reconcile pass. */
   lastReconcile: `${prefix}:scheduler:last-reconcile`,
   /**
+   * String: the `OCCURRENCE_SHARDS` the schedulers in Redis were last placed for (absent: 1),
+   * then, comma-separated, older counts whose queues still held schedulers at the last pass
+   * (`3,1` while a move from 1 to 3 drains). The reconciler compares it with its own: another
+   * count in it needs a full sweep that moves the schedulers to their shards.
+   */
+  occurrenceShards: `${prefix}:scheduler:occurrence-shards`,
+  /**
    * String: the token of the reconciler's last full sweep, also held in PostgreSQL
    * (`reconciler_state`). Missing or different (a Redis flush or restart): the next pass sweeps.
    */

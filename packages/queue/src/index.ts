@@ -8,3 +8,4 @@ export * from './contract';
 export * from './connection';
 export * from './repeat-strategy';
 export * from './schedulers';
+export * from './shards';

@@ -1,35 +1,31 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { nextOccurrence, RecurrenceRule, serializeRule } from '@scheduler/recurrence';
 import {
   CONTENT_JOB_NAME,
   CONTENT_JOBS_QUEUE,
   ContentJobPayload,
   OCCURRENCE_JOB_NAME,
-  OCCURRENCE_QUEUE,
   OccurrencePayload,
   WEBHOOK_DELIVERIES_QUEUE,
   WEBHOOK_DELIVERY_JOB_NAME,
   WebhookDeliveryPayload,
   webhookDeliveryJobId,
 } from './contract';
-import { occurrenceQueueSettings } from './repeat-strategy';
+import type { RedisClient } from './connection';
+import { asOccurrenceQueues, createOccurrenceQueues, OccurrenceTarget, queueNameOn } from './shards';
 
 export interface QueueOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
 }
 
+/** The occurrence queue of a single shard (`createOccurrenceQueues` opens every shard's). */
 export function createOccurrenceQueue(options: QueueOptions): Queue<OccurrencePayload> {
-  return new Queue<OccurrencePayload>(OCCURRENCE_QUEUE, {
-    connection: options.connection,
-    prefix: options.prefix,
-    settings: occurrenceQueueSettings,
-  });
+  return createOccurrenceQueues({ ...options, shards: 1 }).all[0];
 }
 
 export function createContentQueue(options: QueueOptions): Queue<ContentJobPayload> {
-  return new Queue<ContentJobPayload>(CONTENT_JOBS_QUEUE, {
+  return new Queue<ContentJobPayload>(queueNameOn(options.connection, CONTENT_JOBS_QUEUE), {
     connection: options.connection,
     prefix: options.prefix,
     defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 } },
@@ -273,24 +269,26 @@ export async function syncSchedulerAfterCommit(
 export const BULK_SYNC_CONCURRENCY = 256;
 
 /**
- * `syncSchedulerAfterCommit` for many schedules at once (an import's commit): `concurrency`
- * writes in flight, a new one started as soon as one finishes (no batch waits for its slowest
- * write), each under the after-commit policy; the outcomes recorded in `report.ledger` at the
- * end in one UPDATE (and one more for the failures). Never throws; the number of writes that failed.
+ * `syncSchedulerAfterCommit` for many schedules at once (an import's commit), each in its
+ * shard's queue: `concurrency` writes in flight, a new one started as soon as one finishes (no
+ * batch waits for its slowest write), each under the after-commit policy; the outcomes recorded
+ * in `report.ledger` at the end in one UPDATE (and one more for the failures). Never throws; the
+ * number of writes that failed.
  */
 export async function syncSchedulersAfterCommit(
-  queue: Queue<OccurrencePayload>,
+  target: OccurrenceTarget,
   specs: readonly SchedulerSpec[],
   report: AfterCommitReport,
   concurrency = BULK_SYNC_CONCURRENCY,
 ): Promise<number> {
+  const queues = asOccurrenceQueues(target);
   let next = 0;
   const succeeded: SyncedSchedule[] = [];
   const failed: string[] = [];
   const lane = async () => {
     while (next < specs.length) {
       const spec = specs[next++];
-      if (await syncUnrecorded(queue, spec, report)) succeeded.push(syncedOf(spec));
+      if (await syncUnrecorded(queues.of(spec.id), spec, report)) succeeded.push(syncedOf(spec));
       else failed.push(spec.id);
     }
   };
@@ -391,7 +389,7 @@ export function handOverAfterCommit(queue: Queue<ContentJobPayload>, handOver: H
 }
 
 export function createWebhookDeliveryQueue(options: QueueOptions): Queue<WebhookDeliveryPayload> {
-  return new Queue<WebhookDeliveryPayload>(WEBHOOK_DELIVERIES_QUEUE, {
+  return new Queue<WebhookDeliveryPayload>(queueNameOn(options.connection, WEBHOOK_DELIVERIES_QUEUE), {
     connection: options.connection,
     prefix: options.prefix,
     defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 } },

@@ -2,11 +2,12 @@
  * What the fault suites share: schedules inserted in bulk as the API would have stored them,
  * their BullMQ schedulers, and the SQL that counts what a scenario produced (never assumed).
  */
-import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { ruleOf } from '@scheduler/entities';
 import type { RecurrenceRule } from '@scheduler/recurrence';
-import { OccurrencePayload, syncScheduler } from '@scheduler/queue';
+import { asOccurrenceQueues, OccurrenceTarget, RedisClient, syncScheduler } from '@scheduler/queue';
+import { perWorker, waitUntilUp, type WorkerProcess, type WorkerProcesses } from './processes';
+import { pollUntil, sleep, wholeSecondAhead } from './time';
 
 export interface InsertedSchedule {
   id: string;
@@ -52,20 +53,22 @@ export async function insertSchedules(
   });
 }
 
-/** Upserts every schedule's BullMQ job scheduler, as the API does after its insert. */
-export async function syncAll(queue: Queue<OccurrencePayload>, schedules: InsertedSchedule[]): Promise<void> {
+/** Upserts every schedule's BullMQ job scheduler (in its shard's queue), as the API does after its insert. */
+export async function syncAll(target: OccurrenceTarget, schedules: InsertedSchedule[]): Promise<void> {
+  const queues = asOccurrenceQueues(target);
   for (let i = 0; i < schedules.length; i += 50) {
-    await Promise.all(schedules.slice(i, i + 50).map((s) => syncScheduler(queue, s)));
+    await Promise.all(schedules.slice(i, i + 50).map((s) => syncScheduler(queues.of(s.id), s)));
   }
 }
 
-/** How many of the schedules have their occurrence at `at` waiting as a delayed job. */
-export async function countDelayed(queue: Queue<OccurrencePayload>, ids: string[], at: Date): Promise<number> {
+/** How many of the schedules have their occurrence at `at` waiting as a delayed job (in their shard's queue). */
+export async function countDelayed(target: OccurrenceTarget, ids: string[], at: Date): Promise<number> {
+  const queues = asOccurrenceQueues(target);
   let delayed = 0;
   for (let i = 0; i < ids.length; i += 100) {
     const states = await Promise.all(
       ids.slice(i, i + 100).map(async (id) => {
-        const job = await queue.getJob(`repeat:${id}:${at.getTime()}`);
+        const job = await queues.of(id).getJob(`repeat:${id}:${at.getTime()}`);
         return job ? job.getState() : 'missing';
       }),
     );
@@ -224,4 +227,91 @@ export function expectEachOccurrenceOnce(m: Measure, due: number, options: { gra
   expect(m.created).toBe(due);
   expect(m.wrongInstant).toBe(0);
   if (options.graceSeconds !== undefined) expect(m.maxLateSeconds).toBeLessThan(options.graceSeconds);
+}
+
+/** Where a same-second burst runs: the worker processes' Redis (one, or a cluster) and their environment. */
+export interface BurstSetup {
+  ds: DataSource;
+  /** For the workers' heartbeats (`waitUntilUp`). */
+  redis: RedisClient;
+  /** The occurrence queues the schedulers are written to, as the API would (every shard). */
+  queues: OccurrenceTarget;
+  procs: WorkerProcesses;
+  /** The worker processes' environment (QUEUE_PREFIX and, for a cluster, REDIS_CLUSTER_NODES, OCCURRENCE_SHARDS). */
+  env: Record<string, string>;
+  userId: string;
+  /** Worker processes (3 by default). */
+  workers?: number;
+  /** `once` schedules due at the same second (500 by default). */
+  schedules?: number;
+  /** Runs as soon as the first Job of the burst is in PostgreSQL (kill -9 a worker, a Redis master…). */
+  midBurst?: (workers: WorkerProcess[]) => Promise<void>;
+  /** How long the burst may take to drain after its instant (ms). */
+  drainMs?: number;
+}
+
+/** What a burst produced. */
+export interface BurstOutcome {
+  m: Measure;
+  dueAt: Date;
+  ids: string[];
+  workers: WorkerProcess[];
+  /** Queued as delayed jobs before their instant (the race is only real when all were). */
+  queued: number;
+  setupLeftMs: number;
+  upMs: number[];
+  jobsMidBurst: number | null;
+  drainedAfterSeconds: number;
+  perWorker: ReturnType<typeof perWorker>;
+}
+
+/**
+ * The exactly-once scenario of the fault suites, for one Redis or a cluster: `workers` worker
+ * processes, `schedules` once schedules due at the same second with their schedulers written
+ * beforehand, `midBurst` run when the burst shows in PostgreSQL, then a wait until every
+ * schedule has completed (or `drainMs`), and what happened counted with SQL. The caller asserts
+ * (`expectEachOccurrenceOnce`) and prints its `summary`.
+ */
+export async function runSameSecondBurst(setup: BurstSetup): Promise<BurstOutcome> {
+  const { ds, redis, queues, procs, env, userId } = setup;
+  const count = setup.schedules ?? 500;
+  const workers = Array.from({ length: setup.workers ?? 3 }, (_, i) => procs.spawn(`w${i + 1}`, env));
+  const upMs = await Promise.all(workers.map((w) => waitUntilUp(redis, env.QUEUE_PREFIX, w)));
+
+  const dueAt = wholeSecondAhead(4_500);
+  const schedules = await insertSchedules(ds, userId, count, 'once', dueAt);
+  await syncAll(queues, schedules);
+  const ids = schedules.map((s) => s.id);
+  const queued = await countDelayed(queues, ids, dueAt);
+  const setupLeftMs = dueAt.getTime() - Date.now();
+
+  let jobsMidBurst: number | null = null;
+  if (setup.midBurst) {
+    jobsMidBurst = await pollUntil(
+      () => jobCount(ds, userId),
+      (n) => n > 0,
+      dueAt.getTime() - Date.now() + 10_000,
+      10,
+    );
+    await setup.midBurst(workers);
+  }
+  await pollUntil(
+    () => measure(ds, userId, dueAt),
+    (m) => m.created >= count && m.byStatus.completed === count,
+    dueAt.getTime() - Date.now() + (setup.drainMs ?? 20_000),
+  );
+  const drainedAfterSeconds = Number(((Date.now() - dueAt.getTime()) / 1000).toFixed(1));
+  await sleep(1_500); // room for a late duplicate to land, were there one
+  return {
+    m: await measure(ds, userId, dueAt),
+    dueAt,
+    ids,
+    workers,
+    queued,
+    setupLeftMs,
+    upMs,
+    jobsMidBurst,
+    drainedAfterSeconds,
+    perWorker: perWorker(workers, new Set(ids)),
+  };
 }

@@ -10,6 +10,7 @@
  *   rows       openDataSource; insertCampaign/Template/Schedule/Job as direct rows; userRows
  *              snapshots; scratch databases (scratchDatabaseName, dropDatabase)
  *   redis      keysUnder, deleteKeysUnder (one test's keys only), openQueues, obliterateQueues
+ *   redis-cluster  startRedisCluster: a local 6-process Redis Cluster (3 masters, 3 replicas), torn down by stop()
  *   processes  WorkerProcesses, waitUntilUp, signalAndWait, logs; spawnApi, untilListening, startApiProcess (an API process and a call to it)
  *   faults     insertSchedules, syncAll, countDelayed, measure/combine, scheduleRows, summary
  *   pg-replica startPgReplicaPair: a migrated PostgreSQL primary with a streaming replica (initdb, pg_basebackup -R)
@@ -25,6 +26,7 @@ export * from './problem';
 export * from './api';
 export * from './rows';
 export * from './redis';
+export * from './redis-cluster';
 export * from './processes';
 export * from './faults';
 export * from './pg-replica';

@@ -6,9 +6,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
-import { statusKeys } from '@scheduler/queue';
+import { statusKeys, type RedisClient } from '@scheduler/queue';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL } from './env';
 import { expiry, sleep } from './time';
 
@@ -133,7 +132,7 @@ export class WorkerProcesses {
  * Waits until the worker has written its heartbeat under the prefix (done right after its
  * BullMQ worker and database pool exist); fails early with its output if it exits first.
  */
-export async function waitUntilUp(redis: Redis, prefix: string, worker: WorkerProcess, timeoutMs = 20_000): Promise<number> {
+export async function waitUntilUp(redis: RedisClient, prefix: string, worker: WorkerProcess, timeoutMs = 20_000): Promise<number> {
   const key = statusKeys(prefix).workers;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -150,7 +149,7 @@ export async function waitUntilUp(redis: Redis, prefix: string, worker: WorkerPr
 }
 
 /** How many of the workers are in the prefix's worker list (their heartbeat). */
-export async function workersListed(redis: Redis, prefix: string, workers: WorkerProcess[]): Promise<number> {
+export async function workersListed(redis: RedisClient, prefix: string, workers: WorkerProcess[]): Promise<number> {
   const ids = await redis.hkeys(statusKeys(prefix).workers);
   return workers.filter((w) => ids.some((id) => id.includes(`-${w.pid}-`))).length;
 }

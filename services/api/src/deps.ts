@@ -1,10 +1,9 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@scheduler/config';
 import { createDataSource } from '@scheduler/entities';
-import { createContentQueue, createOccurrenceQueue, createRedis } from '@scheduler/queue';
-import type { ContentJobPayload, OccurrencePayload } from '@scheduler/queue';
+import { createContentQueue, createOccurrenceQueues, createRedis } from '@scheduler/queue';
+import type { ContentJobPayload, OccurrenceQueues, RedisClient } from '@scheduler/queue';
 import { apiMetrics, createLogger, createRegistry } from '@scheduler/telemetry';
 import type { ApiMetrics, Logger, Registry } from '@scheduler/telemetry';
 import { ReadRouter } from './db/read-router';
@@ -17,8 +16,9 @@ export interface AppDeps {
   /** Replica reads (`DATABASE_REPLICA_URLS`): services read through `readManager(deps)`. */
   reads: ReadRouter;
   /** Redis client for rate limits (and anything else the API keeps in Redis). */
-  redis: Redis;
-  occurrenceQueue: Queue<OccurrencePayload>;
+  redis: RedisClient;
+  /** The occurrence queue of every shard (`OCCURRENCE_SHARDS`): a schedule's scheduler is written in `.of(its id)`. */
+  occurrenceQueues: OccurrenceQueues;
   contentQueue: Queue<ContentJobPayload>;
   logger: Logger;
   /** Prometheus registry served at `/metrics`, and the API's own series in it. */
@@ -42,8 +42,8 @@ export async function createDeps(
     poolSize: options.poolSize,
   });
   await dataSource.initialize();
-  const redis = createRedis(config.redisUrl);
-  const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
+  const redis = createRedis(config);
+  const occurrenceQueues = createOccurrenceQueues({ connection: redis, prefix: config.queuePrefix, shards: config.occurrenceShards });
   const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
   const registry = createRegistry('api');
   const metrics = { registry, api: apiMetrics(registry) };
@@ -64,14 +64,14 @@ export async function createDeps(
     dataSource,
     reads,
     redis,
-    occurrenceQueue,
+    occurrenceQueues,
     contentQueue,
     logger,
     metrics,
     now: options.now ?? (() => new Date()),
     close: async () => {
       await reads.close();
-      await Promise.allSettled([occurrenceQueue.close(), contentQueue.close()]);
+      await Promise.allSettled([occurrenceQueues.close(), contentQueue.close()]);
       await redis.quit().catch(() => undefined);
       await dataSource.destroy().catch(() => undefined);
     },

@@ -152,7 +152,7 @@ describe('blackouts', () => {
     const moved = (await api.get(`/schedule/${schedule.id}`)).body;
     expect(moved.next_run_at).toBe(day(1));
     expect(moved.version).toBe(schedule.version + 1);
-    const scheduler = await t.deps.occurrenceQueue.getJobScheduler(schedule.id);
+    const scheduler = await t.deps.occurrenceQueues.of(schedule.id).getJobScheduler(schedule.id);
     expect(scheduler?.template?.data).toEqual({ schedule_id: schedule.id, version: schedule.version + 1 });
     const preview = await api.get(`/schedule/${schedule.id}/preview?count=2`);
     expect(preview.body.occurrences).toEqual([
@@ -176,7 +176,7 @@ describe('blackouts', () => {
       { at: day(7), local: expect.any(String), dst_adjusted: false },
     ]);
     // The scheduler only fires the rule's own instants: the shifted run has its delayed job.
-    const job = await t.deps.occurrenceQueue.getJob(`repeat:${schedule.id}:${new Date(day(1)).getTime()}`);
+    const job = await t.deps.occurrenceQueues.all[0].getJob(`repeat:${schedule.id}:${new Date(day(1)).getTime()}`);
     expect(job?.data).toEqual({ schedule_id: schedule.id, version: schedule.version + 1, occurrence_at: day(1), shifted: true });
     expect(await job?.getState()).toBe('delayed');
     // Moved off the covered day by a PUT: the run is back where the rule has it.
@@ -194,7 +194,7 @@ describe('blackouts', () => {
     expect((await api.get(`/schedule/${schedule.id}`)).body.next_run_at).toBe(day(1));
     const preview = await api.get(`/schedule/${schedule.id}/preview?count=2`);
     expect(preview.body.occurrences.map((o: JsonObject) => o.at)).toEqual([day(1), day(2)]);
-    expect(await t.deps.occurrenceQueue.getJob(`repeat:${schedule.id}:${new Date(day(1)).getTime()}`)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.all[0].getJob(`repeat:${schedule.id}:${new Date(day(1)).getTime()}`)).toBeUndefined();
   });
 
   it("when a blackout names a campaign, then only that campaign's schedules move; one without a campaign moves them all", async () => {

@@ -66,14 +66,14 @@ describe('campaign pause and resume', () => {
       next_run_at: null,
       not_running_reason: 'campaign_paused',
     });
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.of(schedule).getJobScheduler(schedule)).toBeUndefined();
 
     clock.pin('2030-01-03T10:00:00Z');
     const resumed = await api.post(`/campaigns/${campaign}/resume`);
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ status: 'active', paused_reason: null, resume_at: null });
     expect((await api.get(`/schedule/${schedule}`)).body).toMatchObject({ status: 'active', next_run_at: '2030-01-04T09:00:00.000Z' });
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule)).toBeDefined();
+    expect(await t.deps.occurrenceQueues.of(schedule).getJobScheduler(schedule)).toBeDefined();
     expect(await runsOf(schedule)).toEqual(
       dailyRunsUntil('2030-01-03T10:00:00Z').map((at) => [at, 'skipped', 'campaign paused: brand review']),
     );

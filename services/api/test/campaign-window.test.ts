@@ -37,12 +37,12 @@ describe('campaign dates and the schedules they stopped', () => {
     expect((await apiAs(t, user).put(`/campaigns/${campaignId}`, { end_date: '2030-01-01T08:30:00Z' })).status).toBe(200);
     const stopped = await apiAs(t, user).get(`/schedule/${scheduleId}`);
     expect(stopped.body).toMatchObject({ status: 'expired', next_run_at: null, version: 2 });
-    expect(await t.deps.occurrenceQueue.getJobScheduler(scheduleId)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.of(scheduleId).getJobScheduler(scheduleId)).toBeUndefined();
 
     expect((await apiAs(t, user).put(`/campaigns/${campaignId}`, { end_date: '2030-02-01T00:00:00Z' })).status).toBe(200);
     const back = await apiAs(t, user).get(`/schedule/${scheduleId}`);
     expect(back.body).toMatchObject({ status: 'active', next_run_at: '2030-01-01T09:00:00.000Z', version: 3 });
-    const scheduler = await t.deps.occurrenceQueue.getJobScheduler(scheduleId);
+    const scheduler = await t.deps.occurrenceQueues.of(scheduleId).getJobScheduler(scheduleId);
     expect(scheduler?.template?.data).toEqual({ schedule_id: scheduleId, version: 3 });
     expect(scheduler?.next).toBe(Date.parse('2030-01-01T09:00:00Z'));
   });
@@ -89,11 +89,11 @@ describe('campaign dates and the schedules they stopped', () => {
     await t.deps.dataSource.getRepository(Campaign).update({ id: campaignId }, { endDate: new Date('2030-01-01T08:30:00Z') });
     // As the worker leaves it: stopped, and its scheduler gone.
     await schedules().update({ id: scheduleId }, { ...row, nextRunAt: null });
-    await t.deps.occurrenceQueue.removeJobScheduler(scheduleId);
+    await t.deps.occurrenceQueues.of(scheduleId).removeJobScheduler(scheduleId);
     clock.pin('2030-01-03T08:00:00Z');
     expect((await apiAs(t, user).put(`/campaigns/${campaignId}`, { end_date: '2030-02-01T00:00:00Z' })).status).toBe(200);
     expect((await apiAs(t, user).get(`/schedule/${scheduleId}`)).body).toMatchObject({ status: row.status, next_run_at: null, version: 1 });
-    expect(await t.deps.occurrenceQueue.getJobScheduler(scheduleId)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.of(scheduleId).getJobScheduler(scheduleId)).toBeUndefined();
   });
 
   it('when an archived campaign had expired the schedule while its window still held runs, then changing the dates does not bring it back', async () => {

@@ -224,7 +224,7 @@ describe('campaigns', () => {
     expect(ended.status).toBe(200);
     const afterEnd = await request(t.app).get(`/api/v1/schedule/${schedule.id}`).set('Authorization', t.auth(user));
     expect(afterEnd.body).toMatchObject({ status: 'expired', next_run_at: null });
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.of(schedule.id).getJobScheduler(schedule.id)).toBeUndefined();
   });
 
   it('when a campaign is deleted, then its schedules and their Redis schedulers go and its Jobs stay with campaign_id null', async () => {
@@ -237,7 +237,7 @@ describe('campaigns', () => {
       recurrence_pattern: 'weekly:monday',
       scheduled_at: new Date(Date.now() + DAY).toISOString(),
     });
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeDefined();
+    expect(await t.deps.occurrenceQueues.of(schedule.id).getJobScheduler(schedule.id)).toBeDefined();
     const job = await insertJob(t.deps.dataSource, {
       userId: user,
       campaignId: campaign.id,
@@ -248,7 +248,7 @@ describe('campaigns', () => {
     const res = await request(t.app).delete(`/api/v1/campaigns/${campaign.id}`).set('Authorization', t.auth(user));
     expect(res.status).toBe(204);
     expect(await t.deps.dataSource.getRepository(ScheduledJob).findOneBy({ id: schedule.id })).toBeNull();
-    expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.of(schedule.id).getJobScheduler(schedule.id)).toBeUndefined();
     const kept = await t.deps.dataSource.getRepository(Job).findOneByOrFail({ id: job.id });
     expect(kept.campaignId).toBeNull();
     expect(kept.scheduledJobId).toBe(schedule.id); // kept after the schedule's delete (issue 10)

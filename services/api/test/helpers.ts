@@ -136,7 +136,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     token: (userId, claims) => sign(config, userId, claims),
     auth: (userId, claims) => `Bearer ${sign(config, userId, claims)}`,
     close: async () => {
-      await deps.occurrenceQueue.obliterate({ force: true }).catch(() => undefined);
+      for (const queue of deps.occurrenceQueues.all) await queue.obliterate({ force: true }).catch(() => undefined);
       await deps.contentQueue.obliterate({ force: true }).catch(() => undefined);
       await deps.close();
       if (contractViolations.length > 0) {

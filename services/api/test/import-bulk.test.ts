@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { Job, ScheduledJob } from '@scheduler/entities';
-import { createOccurrenceQueue, createRedis } from '@scheduler/queue';
+import { createOccurrenceQueue, createRedis, occurrenceQueuesOver } from '@scheduler/queue';
 import { createLogger } from '@scheduler/telemetry';
 import { cleanUpUsers, newUserId } from '@scheduler/testkit';
 import { MaterializeService } from '../../worker/src/materialize.service';
@@ -63,7 +63,7 @@ describe('a 10,000-row import', () => {
     process.stdout.write(`10,000-row import committed with its schedulers in ${elapsed} ms (${csv.length} bytes)\n`);
     const repo = t.deps.dataSource.getRepository(ScheduledJob);
     expect(await repo.countBy({ userId: user, status: 'active' })).toBe(MAX_IMPORT_ROWS);
-    expect(await t.deps.occurrenceQueue.getJobSchedulersCount()).toBe(MAX_IMPORT_ROWS);
+    expect(await t.deps.occurrenceQueues.all[0].getJobSchedulersCount()).toBe(MAX_IMPORT_ROWS);
 
     // A sample of each type: its first occurrence materializes a Job of its own config, and the next run follows the rule.
     const worker = new MaterializeService(t.deps.dataSource, () => clock);
@@ -79,7 +79,7 @@ describe('a 10,000-row import', () => {
       const i = Number(index);
       const schedule = await repo.findOneByOrFail({ userId: user, name: rowOf(i).split(',')[0] });
       expect(schedule.nextRunAt?.toISOString()).toBe(expected.first);
-      expect(await t.deps.occurrenceQueue.getJobScheduler(schedule.id)).toBeDefined();
+      expect(await t.deps.occurrenceQueues.of(schedule.id).getJobScheduler(schedule.id)).toBeDefined();
       clock = new Date(schedule.nextRunAt!.getTime() + 1_000);
       const result = await worker.materialize(schedule.id, schedule.version, schedule.nextRunAt!);
       expect(result.outcome).toBe('materialized');
@@ -101,7 +101,8 @@ describe('a 10,000-row import', () => {
 
   it('when Redis fails after the commit, then 201 all the same, and the reconciler creates the missing schedulers', async () => {
     const user = newUserId();
-    const realQueue = t.deps.occurrenceQueue;
+    const realQueues = t.deps.occurrenceQueues;
+    const realQueue = realQueues.all[0];
     const connection = createRedis(t.config.redisUrl);
     const broken = createOccurrenceQueue({ connection, prefix: t.config.queuePrefix });
     broken.on('error', () => undefined);
@@ -110,7 +111,7 @@ describe('a 10,000-row import', () => {
     const logger = t.deps.logger;
     const warned: string[] = [];
     t.deps.logger = createLogger('warn', 'api', { write: (line: string) => void warned.push(String(JSON.parse(line).msg)) });
-    t.deps.occurrenceQueue = broken;
+    t.deps.occurrenceQueues = occurrenceQueuesOver([broken]);
     let res: request.Response;
     try {
       res = await request(t.app)
@@ -119,7 +120,7 @@ describe('a 10,000-row import', () => {
         .set('Content-Type', 'text/csv')
         .send('name,schedule_type,scheduled_at\nr1,daily,2028-09-01 09:00\nr2,weekly,2028-09-01 09:00\n');
     } finally {
-      t.deps.occurrenceQueue = realQueue;
+      t.deps.occurrenceQueues = realQueues;
       t.deps.logger = logger;
       await broken.close().catch(() => undefined);
     }

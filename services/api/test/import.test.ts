@@ -24,7 +24,7 @@ describe('importing schedules', () => {
       .set('Authorization', t.auth(userId))
       .set(headers)
       .send(rows as object);
-  const schedulerOf = (id: string) => t.deps.occurrenceQueue.getJobScheduler(id);
+  const schedulerOf = (id: string) => t.deps.occurrenceQueues.of(id).getJobScheduler(id);
 
   it('declares a column for every field of the create body', () => {
     const fields = new Set(
@@ -150,7 +150,7 @@ describe('importing schedules', () => {
 
   it('when a commit has one bad row, then 422 with the report, and no schedule, import or scheduler is left', async () => {
     const user = newUserId();
-    const before = (await t.deps.occurrenceQueue.getJobSchedulers()).length;
+    const before = (await t.deps.occurrenceQueues.all[0].getJobSchedulers()).length;
     const csv = 'name,schedule_type,scheduled_at\na,daily,2028-05-01 09:00\nb,daily,2019-05-01 09:00\nc,once,2028-05-02 09:00\n';
     const res = await importCsv(user, csv);
     expect(res.status).toBe(422);
@@ -161,7 +161,7 @@ describe('importing schedules', () => {
     expect(res.body.rows[1]).toMatchObject({ row: 3, ok: false, errors: [{ row: 3, field: 'scheduled_at' }] });
     expect(await schedulesOf(user)).toHaveLength(0);
     expect(await t.deps.dataSource.getRepository(ScheduleImport).countBy({ createdBy: user })).toBe(0);
-    expect((await t.deps.occurrenceQueue.getJobSchedulers()).length).toBe(before);
+    expect((await t.deps.occurrenceQueues.all[0].getJobSchedulers()).length).toBe(before);
   });
 
   it('when a commit is valid, then 201, every schedule exists as POST /schedule makes it, each with its scheduler, and the import is recorded', async () => {

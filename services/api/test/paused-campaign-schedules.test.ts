@@ -36,7 +36,7 @@ describe('the schedules of a paused campaign', () => {
     expect(res.status).toBe(200);
   };
   const scheduleOf = async (user: string, id: string) => (await apiAs(t, user).get(`/schedule/${id}`)).body;
-  const scheduler = (id: string) => t.deps.occurrenceQueue.getJobScheduler(id);
+  const scheduler = (id: string) => t.deps.occurrenceQueues.of(id).getJobScheduler(id);
 
   it('when the campaign is paused, then its schedule stays active with no next run, says why, and loses its scheduler', async () => {
     const user = newUserId();

@@ -42,7 +42,7 @@ describe('skip and un-skip an occurrence', () => {
     expect(skipped.next_run_at).toBe(day(1));
     expect(skipped.version).toBe(schedule.version + 1);
     // The scheduler is rewritten with the new version, as other edits do.
-    const scheduler = await t.deps.occurrenceQueue.getJobScheduler(schedule.id);
+    const scheduler = await t.deps.occurrenceQueues.of(schedule.id).getJobScheduler(schedule.id);
     expect(scheduler?.template?.data).toEqual({ schedule_id: schedule.id, version: schedule.version + 1 });
     const preview = await api.get(`/schedule/${schedule.id}/preview?count=3`);
     expect(preview.body.occurrences.map((o: { at: string }) => o.at)).toEqual([day(1), day(2), day(3)]);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Queue } from 'bullmq';
 import { Campaign, ScheduledJob } from '@scheduler/entities';
-import { createOccurrenceQueue, createRedis, OccurrencePayload } from '@scheduler/queue';
+import { createOccurrenceQueue, createRedis, OccurrencePayload, OccurrenceQueues, occurrenceQueuesOver } from '@scheduler/queue';
 import { createLogger } from '@scheduler/telemetry';
 import { Reconciler } from '../../worker/src/reconciler';
 import { newUserId, startTestApp, TestApp } from './helpers';
@@ -14,13 +14,15 @@ import { newUserId, startTestApp, TestApp } from './helpers';
 describe('scheduler writes that fail after the commit', () => {
   let t: TestApp;
   let realQueue: Queue<OccurrencePayload>;
+  let realQueues: OccurrenceQueues;
   let logged: Record<string, unknown>[];
   beforeAll(async () => {
     t = await startTestApp();
-    realQueue = t.deps.occurrenceQueue;
+    realQueues = t.deps.occurrenceQueues;
+    realQueue = realQueues.all[0];
   });
   afterAll(async () => {
-    t.deps.occurrenceQueue = realQueue;
+    t.deps.occurrenceQueues = realQueues;
     await t.close();
   });
 
@@ -49,11 +51,11 @@ describe('scheduler writes that fail after the commit', () => {
     const logger = t.deps.logger;
     logged = [];
     t.deps.logger = createLogger('warn', 'api', { write: (line: string) => void logged.push(JSON.parse(line)) });
-    t.deps.occurrenceQueue = broken;
+    t.deps.occurrenceQueues = occurrenceQueuesOver([broken]);
     try {
       return await act();
     } finally {
-      t.deps.occurrenceQueue = realQueue;
+      t.deps.occurrenceQueues = realQueues;
       t.deps.logger = logger;
       await broken.close().catch(() => undefined);
     }

@@ -46,7 +46,7 @@ describe('schedules', () => {
       misfire_grace_seconds: 3600,
       job_config: { publisher_domain: 'forbes.com', country: 'us' },
     });
-    const scheduler = await t.deps.occurrenceQueue.getJobScheduler(res.body.id);
+    const scheduler = await t.deps.occurrenceQueues.of(res.body.id).getJobScheduler(res.body.id);
     expect(scheduler).toBeDefined();
     expect(scheduler!.next).toBe(Date.parse(at));
     expect(deserializeRule(scheduler!.pattern!)).toMatchObject({ type: 'once', timezone: 'America/New_York' });
@@ -171,12 +171,12 @@ describe('schedules', () => {
     const paused = await post(user, `/${created.id}/pause`);
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({ status: 'paused', next_run_at: null, version: 2 });
-    expect(await t.deps.occurrenceQueue.getJobScheduler(created.id)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.of(created.id).getJobScheduler(created.id)).toBeUndefined();
     expect((await post(user, `/${created.id}/pause`)).status).toBe(409);
     const resumed = await post(user, `/${created.id}/resume`);
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ status: 'active', next_run_at: created.next_run_at, version: 3 });
-    const scheduler = await t.deps.occurrenceQueue.getJobScheduler(created.id);
+    const scheduler = await t.deps.occurrenceQueues.of(created.id).getJobScheduler(created.id);
     expect(scheduler?.template?.data).toEqual({ schedule_id: created.id, version: 3 });
   });
 
@@ -198,7 +198,7 @@ describe('schedules', () => {
       .send({ recurrence_pattern: 'weekly:friday' });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ recurrence_pattern: 'weekly:friday', version: 2, next_run_at: '2099-01-09T09:00:00.000Z' });
-    const scheduler = await t.deps.occurrenceQueue.getJobScheduler(created.id);
+    const scheduler = await t.deps.occurrenceQueues.of(created.id).getJobScheduler(created.id);
     expect(scheduler?.next).toBe(Date.parse('2099-01-09T09:00:00Z'));
     expect(scheduler?.template?.data).toEqual({ schedule_id: created.id, version: 2 });
     const past = await request(t.app)
@@ -219,7 +219,7 @@ describe('schedules', () => {
     const res = await request(t.app).delete(`/api/v1/schedule/${created.id}`).set('Authorization', t.auth(user));
     expect(res.status).toBe(204);
     expect((await get(user, `/${created.id}`)).status).toBe(404);
-    expect(await t.deps.occurrenceQueue.getJobScheduler(created.id)).toBeUndefined();
+    expect(await t.deps.occurrenceQueues.of(created.id).getJobScheduler(created.id)).toBeUndefined();
   });
 
   it('lists soonest first with filters and upcoming_only; upcoming embeds the campaign', async () => {
@@ -420,7 +420,7 @@ describe('a schedule stopped in error', () => {
         { id: created.id },
         { status: 'error', nextRunAt: null, consecutiveErrors: 5, errorCount: 5, lastError: 'no publisher_domain' },
       );
-    await t.deps.occurrenceQueue.removeJobScheduler(created.id);
+    await t.deps.occurrenceQueues.of(created.id).removeJobScheduler(created.id);
     const renamed = await request(t.app).put(`/api/v1/schedule/${created.id}`).set('Authorization', t.auth(user)).send({ name: 'renamed' });
     expect(renamed.body.status).toBe('error');
     const fixed = await request(t.app)
@@ -430,6 +430,6 @@ describe('a schedule stopped in error', () => {
     expect(fixed.status).toBe(200);
     expect(fixed.body).toMatchObject({ status: 'active', next_run_at: at, error_count: 5 });
     expect((await t.deps.dataSource.getRepository(ScheduledJob).findOneByOrFail({ id: created.id })).consecutiveErrors).toBe(0);
-    expect(await t.deps.occurrenceQueue.getJobScheduler(created.id)).toBeDefined();
+    expect(await t.deps.occurrenceQueues.of(created.id).getJobScheduler(created.id)).toBeDefined();
   });
 });

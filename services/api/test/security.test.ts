@@ -343,7 +343,7 @@ describe.each(TENANCY_CASES)('security: tenancy against %s', (_label, tenants) =
       expect(res.status).toBe(200);
       responses[path] = res.text;
     }
-    const scheduler = await t.deps.occurrenceQueue.getJobScheduler(ids.schedule);
+    const scheduler = await t.deps.occurrenceQueues.of(ids.schedule).getJobScheduler(ids.schedule);
     // The skips and idempotency keys (tables without `user_id`/`id`) of A's workspace.
     const [skips, keys] = await Promise.all(
       ['schedule_skips', 'idempotency_keys'].map((table) =>

@@ -1,7 +1,13 @@
-import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { resumeOneDueCampaign, schedulerSyncLedger, type CampaignSync } from '@scheduler/entities';
-import { removeScheduler, syncSchedulerAfterCommit, type AfterCommitReport, type OccurrencePayload } from '@scheduler/queue';
+import {
+  asOccurrenceQueues,
+  removeScheduler,
+  syncSchedulerAfterCommit,
+  type AfterCommitReport,
+  type OccurrenceQueues,
+  type OccurrenceTarget,
+} from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 
 /** How often each worker looks for paused campaigns whose `resume_at` has come. */
@@ -26,13 +32,17 @@ export interface AutoResumed {
  * logged and counted, and the reconciler repairs it.
  */
 export class CampaignResumeSweep {
+  private readonly queues: OccurrenceQueues;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly queue: Queue<OccurrencePayload>,
+    queues: OccurrenceTarget,
     private readonly logger: Logger,
     private readonly metrics?: Pick<WorkerMetrics, 'campaignsAutoResumed' | 'syncFailures'>,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.queues = asOccurrenceQueues(queues);
+  }
 
   private get afterCommit(): AfterCommitReport {
     return {
@@ -68,7 +78,7 @@ export class CampaignResumeSweep {
   }
 
   private async syncAfterCommit(sync: CampaignSync): Promise<void> {
-    for (const id of sync.expired) await removeScheduler(this.queue, id, this.afterCommit);
-    for (const spec of sync.reopened) await syncSchedulerAfterCommit(this.queue, spec, this.afterCommit);
+    for (const id of sync.expired) await removeScheduler(this.queues.of(id), id, this.afterCommit);
+    for (const spec of sync.reopened) await syncSchedulerAfterCommit(this.queues.of(spec.id), spec, this.afterCommit);
   }
 }

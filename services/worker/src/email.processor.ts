@@ -1,14 +1,14 @@
-import { Queue, UnrecoverableError, type ConnectionOptions, type Job as QueueJob } from 'bullmq';
+import { Queue, UnrecoverableError, type Job as QueueJob } from 'bullmq';
 import { createTransport } from 'nodemailer';
 import type { DataSource } from 'typeorm';
 import type { EmailConfig } from '@scheduler/config';
-import { EMAIL_DELIVERIES_QUEUE, type EmailDeliveryPayload } from '@scheduler/queue';
+import { EMAIL_DELIVERIES_QUEUE, queueNameOn, type EmailDeliveryPayload, type RedisClient } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
 import { renderEmail } from './email.message';
 
 /** The email queue (`email-deliveries`); finished jobs are kept a while for inspection, the rows are the record. */
-export function createEmailDeliveryQueue(options: { connection: ConnectionOptions; prefix: string }): Queue<EmailDeliveryPayload> {
-  return new Queue<EmailDeliveryPayload>(EMAIL_DELIVERIES_QUEUE, {
+export function createEmailDeliveryQueue(options: { connection: RedisClient; prefix: string }): Queue<EmailDeliveryPayload> {
+  return new Queue<EmailDeliveryPayload>(queueNameOn(options.connection, EMAIL_DELIVERIES_QUEUE), {
     connection: options.connection,
     prefix: options.prefix,
     defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 } },

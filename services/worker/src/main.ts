@@ -8,12 +8,12 @@ import { createDataSource, prepareDatabase } from '@scheduler/entities';
 import {
   CONTENT_JOBS_QUEUE,
   createContentQueue,
-  createOccurrenceQueue,
+  createOccurrenceQueues,
   createWebhookDeliveryQueue,
   createRedis,
   EMAIL_DELIVERIES_QUEUE,
   EmailDeliveryPayload,
-  OCCURRENCE_QUEUE,
+  occurrenceQueueName,
   occurrenceQueueSettings,
   OccurrencePayload,
   statusKeys,
@@ -50,20 +50,24 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     poolSize: Math.min(20, config.worker.concurrency + 2),
   });
   await dataSource.initialize();
-  const redis = createRedis(config.redisUrl, 'worker');
-  const workerConnection = createRedis(config.redisUrl, 'worker');
-  const occurrenceQueue = createOccurrenceQueue({ connection: redis, prefix: config.queuePrefix });
+  const redis = createRedis(config, 'worker');
+  const workerConnection = createRedis(config, 'worker');
+  const occurrenceQueues = createOccurrenceQueues({ connection: redis, prefix: config.queuePrefix, shards: config.occurrenceShards });
   const contentQueue = createContentQueue({ connection: redis, prefix: config.queuePrefix });
   const deliveryQueue = createWebhookDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
   const emailQueue = createEmailDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
   const materialize = new MaterializeService(dataSource);
   const registry = createRegistry('worker');
   const metrics = workerMetrics(registry, {
-    schedulersInRedis: () => occurrenceQueue.getJobSchedulersCount(),
+    schedulersInRedis: async () => {
+      const counts = await Promise.all(occurrenceQueues.all.map((queue) => queue.getJobSchedulersCount()));
+      return counts.reduce((sum, count) => sum + count, 0);
+    },
     queueDepth: async () => {
       const depth: { queue: string; state: string; count: number }[] = [];
+      // Each occurrence shard is its own series (`schedule-occurrences`, `schedule-occurrences-1`, …).
       for (const [name, queue] of [
-        [OCCURRENCE_QUEUE, occurrenceQueue],
+        ...occurrenceQueues.all.map((queue, shard) => [occurrenceQueueName(shard, occurrenceQueues.all.length), queue] as const),
         [CONTENT_JOBS_QUEUE, contentQueue],
         [WEBHOOK_DELIVERIES_QUEUE, deliveryQueue],
         [EMAIL_DELIVERIES_QUEUE, emailQueue],
@@ -75,17 +79,18 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     },
     outbox: () => outboxStats(dataSource),
   });
-  const worker = new Worker<OccurrencePayload>(
-    OCCURRENCE_QUEUE,
-    createOccurrenceProcessor({
-      materialize,
-      occurrenceQueue,
-      contentQueue,
-      logger,
-      metrics,
-      batch: { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs },
-    }),
-    {
+  // One BullMQ worker per occurrence shard, all with the same processor (its batches gather
+  // occurrences of every shard): every worker process consumes every shard.
+  const processOccurrence = createOccurrenceProcessor({
+    materialize,
+    occurrenceQueue: occurrenceQueues,
+    contentQueue,
+    logger,
+    metrics,
+    batch: { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs },
+  });
+  const occurrenceWorkers = occurrenceQueues.all.map((queue) => {
+    const worker = new Worker<OccurrencePayload>(queue.name, processOccurrence, {
       connection: workerConnection,
       prefix: config.queuePrefix,
       concurrency: config.worker.concurrency,
@@ -93,12 +98,16 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       // A crashed worker's occurrences go to another worker after about two of these.
       lockDuration: config.worker.lockSeconds * 1000,
       stalledInterval: config.worker.lockSeconds * 1000,
-    },
-  );
-  worker.on('failed', (job, error) => {
-    logger.warn({ queue_job_id: job?.id, schedule_id: job?.data?.schedule_id, err: error }, 'occurrence attempt failed; BullMQ will retry');
+    });
+    worker.on('failed', (job, error) => {
+      logger.warn(
+        { queue_job_id: job?.id, schedule_id: job?.data?.schedule_id, err: error },
+        'occurrence attempt failed; BullMQ will retry',
+      );
+    });
+    worker.on('error', (error) => logger.error({ err: error, queue: queue.name }, 'worker error'));
+    return worker;
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 
   const keys = statusKeys(config.queuePrefix);
   const heartbeat = async () => {
@@ -107,7 +116,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   await heartbeat();
   const heartbeatTimer = setInterval(() => void heartbeat(), 5_000);
 
-  const reconciler = new Reconciler(dataSource, occurrenceQueue, contentQueue, logger, metrics, undefined, {
+  const reconciler = new Reconciler(dataSource, occurrenceQueues, contentQueue, logger, metrics, undefined, {
     fullSweepHours: config.worker.reconcileFullSweepHours,
     shiftLookaheadSeconds: 2 * config.worker.reconcileIntervalSeconds,
   });
@@ -125,7 +134,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const reconcileTimer = setInterval(() => void reconcileOnce(), config.worker.reconcileIntervalSeconds * 1000);
 
   // Paused campaigns whose resume_at has come: every worker sweeps, PostgreSQL makes each resume once.
-  const resumeSweep = new CampaignResumeSweep(dataSource, occurrenceQueue, logger, metrics);
+  const resumeSweep = new CampaignResumeSweep(dataSource, occurrenceQueues, logger, metrics);
   let sweeping: Promise<unknown> | null = null;
   const sweepOnce = () => {
     if (sweeping) return; // the one before is still at it
@@ -152,9 +161,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     },
     metrics,
   );
-  const deliveryConnection = createRedis(config.redisUrl, 'worker');
+  const deliveryConnection = createRedis(config, 'worker');
   const deliveryWorker = new Worker<WebhookDeliveryPayload>(
-    WEBHOOK_DELIVERIES_QUEUE,
+    deliveryQueue.name,
     createWebhookProcessor({
       dataSource,
       logger,
@@ -182,9 +191,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   let emailConnection: ReturnType<typeof createRedis> | null = null;
   if (emailConfig.smtpUrl) {
     emailSender = createSmtpSender({ smtpUrl: emailConfig.smtpUrl, timeoutMs: emailConfig.timeoutMs });
-    emailConnection = createRedis(config.redisUrl, 'worker');
+    emailConnection = createRedis(config, 'worker');
     emailWorker = new Worker<EmailDeliveryPayload>(
-      EMAIL_DELIVERIES_QUEUE,
+      emailQueue.name,
       createEmailProcessor({
         dataSource,
         logger,
@@ -261,14 +270,14 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     clearInterval(dispatchTimer);
     clearInterval(lostTimer);
     // Finishes the occurrences in hand; those not started stay in Redis for another worker.
-    await Promise.all([worker.close(), deliveryWorker.close(), emailWorker?.close()]);
+    await Promise.all([...occurrenceWorkers.map((worker) => worker.close()), deliveryWorker.close(), emailWorker?.close()]);
     emailSender?.close?.();
     await dispatching;
     await reconciling;
     await sweeping;
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     await redis.hdel(keys.workers, id).catch(() => undefined);
-    await Promise.allSettled([occurrenceQueue.close(), contentQueue.close(), deliveryQueue.close(), emailQueue.close()]);
+    await Promise.allSettled([occurrenceQueues.close(), contentQueue.close(), deliveryQueue.close(), emailQueue.close()]);
     await Promise.allSettled([redis.quit(), workerConnection.quit(), deliveryConnection.quit(), emailConnection?.quit()]);
     await dataSource.destroy().catch(() => undefined);
   };

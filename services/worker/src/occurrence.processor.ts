@@ -6,6 +6,8 @@ import {
   handOverJob,
   occurrenceInstantOf,
   OccurrencePayload,
+  OccurrenceTarget,
+  asOccurrenceQueues,
   removeScheduler,
 } from '@scheduler/queue';
 import type { Logger, WorkerMetrics } from '@scheduler/telemetry';
@@ -27,7 +29,8 @@ const payloadOf = (job: MaterializedJob): ContentJobPayload => contentJobPayload
  */
 export function createOccurrenceProcessor(deps: {
   materialize: MaterializeService;
-  occurrenceQueue: Queue<OccurrencePayload>;
+  /** The occurrence queues (every shard, or one queue): a schedule's writes go to its shard's. */
+  occurrenceQueue: OccurrenceTarget;
   contentQueue: Queue<ContentJobPayload>;
   logger: Logger;
   metrics: WorkerMetrics;
@@ -35,6 +38,7 @@ export function createOccurrenceProcessor(deps: {
   now?: () => Date;
 }) {
   const now = deps.now ?? (() => new Date());
+  const occurrenceQueues = asOccurrenceQueues(deps.occurrenceQueue);
   const batcher = new OccurrenceBatcher(deps, deps.batch ?? { size: 1, waitMs: 0 });
   return async (job: QueueJob<OccurrencePayload>): Promise<MaterializeResult['outcome']> => {
     const scheduleId = job.data?.schedule_id;
@@ -71,7 +75,7 @@ export function createOccurrenceProcessor(deps: {
       // The next run a shift blackout moved off the rule's occurrences: its delayed job (after
       // the commit; a Redis failure leaves it to the reconciler's overdue check).
       try {
-        await enqueueShiftedOccurrence(deps.occurrenceQueue, scheduleId, result.shifted.version, result.shifted.at, now());
+        await enqueueShiftedOccurrence(occurrenceQueues.of(scheduleId), scheduleId, result.shifted.version, result.shifted.at, now());
       } catch (error) {
         deps.metrics.syncFailures.inc({ operation: 'upsert' });
         deps.logger.warn({ schedule_id: scheduleId, err: error }, 'shifted run not queued; the reconciler will');
@@ -81,7 +85,13 @@ export function createOccurrenceProcessor(deps: {
       // A shifted run the user skipped: its delayed job records it `skipped` at its instant (a
       // Redis failure loses that row only; nothing fires either way).
       try {
-        await enqueueShiftedOccurrence(deps.occurrenceQueue, scheduleId, result.skippedShift.version, result.skippedShift.at, now());
+        await enqueueShiftedOccurrence(
+          occurrenceQueues.of(scheduleId),
+          scheduleId,
+          result.skippedShift.version,
+          result.skippedShift.at,
+          now(),
+        );
       } catch (error) {
         deps.metrics.syncFailures.inc({ operation: 'upsert' });
         deps.logger.warn({ schedule_id: scheduleId, err: error }, 'skipped shifted run not queued; it is not recorded');
@@ -89,7 +99,7 @@ export function createOccurrenceProcessor(deps: {
     }
     if (result.removeScheduler) {
       // After the commit: a Redis failure is logged and counted, and the reconciler removes it.
-      await removeScheduler(deps.occurrenceQueue, scheduleId, { logger: deps.logger, syncFailures: deps.metrics.syncFailures });
+      await removeScheduler(occurrenceQueues.of(scheduleId), scheduleId, { logger: deps.logger, syncFailures: deps.metrics.syncFailures });
     }
     // At debug: at thousands of occurrences a second the line costs about 5 % of the worker's
     // CPU (measured); the batch's line (`occurrence batch processed`, info) counts them, and

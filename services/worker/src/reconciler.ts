@@ -13,6 +13,7 @@ import {
 } from '@scheduler/entities';
 import { serializeRule } from '@scheduler/recurrence';
 import {
+  asOccurrenceQueues,
   ContentJobPayload,
   contentJobPayload,
   enqueueOccurrence,
@@ -20,7 +21,12 @@ import {
   handOverJob,
   isRuleOccurrence,
   OccurrencePayload,
+  OccurrenceQueues,
+  OccurrenceTarget,
+  otherLayoutQueues,
   ReconcileReport,
+  recordedOccurrenceShards,
+  recordOccurrenceShards,
   shiftedOccurrenceJobId,
   statusKeys,
   syncScheduler,
@@ -41,9 +47,10 @@ const DEFAULT_FULL_SWEEP_HOURS = 6;
  * Why a pass sweeps everything (`Reconciler.fullSweepReason`): `no-state`, no full sweep recorded
  * for this queue prefix yet; `unfinished`, the last one did not finish; `redis-token`, Redis does
  * not hold the last sweep's token (a flush or a restart lost it); `due`, the last one finished
- * more than `RECONCILE_FULL_SWEEP_HOURS` ago.
+ * more than `RECONCILE_FULL_SWEEP_HOURS` ago; `shards`, the schedulers may be placed for another
+ * `OCCURRENCE_SHARDS` (`shardCountChange`): the sweep moves them to their shards.
  */
-export type FullSweepReason = 'no-state' | 'unfinished' | 'redis-token' | 'due';
+export type FullSweepReason = 'no-state' | 'unfinished' | 'redis-token' | 'due' | 'shards';
 
 export interface ReconcilerOptions {
   /** `RECONCILE_FULL_SWEEP_HOURS`: the longest time between two full sweeps. */
@@ -111,14 +118,22 @@ const DELETE_EXPIRED_KEYS = `
  * scheduler against PostgreSQL) runs when `fullSweepReason` says so: on the first pass, after
  * Redis lost the token the last sweep left there (a flush or restart), and every
  * `RECONCILE_FULL_SWEEP_HOURS`.
+ *
+ * With occurrence shards each schedule is checked against (and written to) its shard's queue,
+ * and orphans are looked for in every shard. After a change of `OCCURRENCE_SHARDS` (the counts
+ * recorded in Redis hold another: `shardCountChange`) a full sweep moves the schedulers: each is
+ * written in its new shard first (the checks of the active schedules), then removed from its old
+ * one (the orphan pass, which treats a scheduler outside its schedule's shard as an orphan); an
+ * occurrence both copies fire materializes once (the Job is unique per schedule and occurrence).
  */
 export class Reconciler {
   private readonly fullSweepMs: number;
   private readonly shiftLookaheadMs: number;
+  private readonly queues: OccurrenceQueues;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly queue: Queue<OccurrencePayload>,
+    queues: OccurrenceTarget,
     private readonly contentQueue: Queue<ContentJobPayload>,
     private readonly logger: Logger,
     private readonly metrics?: WorkerMetrics,
@@ -127,6 +142,18 @@ export class Reconciler {
   ) {
     this.fullSweepMs = (options.fullSweepHours ?? DEFAULT_FULL_SWEEP_HOURS) * 3_600_000;
     this.shiftLookaheadMs = (options.shiftLookaheadSeconds ?? 120) * 1000;
+    this.queues = asOccurrenceQueues(queues);
+  }
+
+  /**
+   * The shard counts other than this worker's whose layouts may still hold schedulers (a change
+   * of `OCCURRENCE_SHARDS`, or a move still draining): a full sweep is needed to move them (null
+   * when every scheduler is placed for this count).
+   */
+  async shardCountChange(): Promise<{ from: number[]; to: number } | null> {
+    const to = this.queues.all.length;
+    const from = (await recordedOccurrenceShards(this.queues)).filter((count) => count !== to);
+    return from.length === 0 ? null : { from, to };
   }
 
   /** Runs one pass if this process can take the leader lock; null when another leader holds it. */
@@ -148,12 +175,12 @@ export class Reconciler {
 
   /** The queue prefix: the key of this Redis's row in `reconciler_state` and of its token. */
   private get prefix(): string {
-    return this.queue.opts.prefix ?? 'bull';
+    return this.queues.all[0].opts.prefix ?? 'bull';
   }
 
-  /** The occurrence queue's Redis connection (where the sweep's token lives). */
+  /** The occurrence queues' Redis connection (where the sweep's token lives). */
   private redis() {
-    return this.queue.getBackend().client;
+    return this.queues.all[0].getBackend().client;
   }
 
   /**
@@ -171,6 +198,7 @@ export class Reconciler {
     if (!finished || (started && finished < started)) return 'unfinished';
     if ((await (await this.redis()).get(statusKeys(this.prefix).reconcileToken)) !== state.redis_token) return 'redis-token';
     if (this.now().getTime() - finished.getTime() >= this.fullSweepMs) return 'due';
+    if (await this.shardCountChange()) return 'shards';
     return null;
   }
 
@@ -243,7 +271,11 @@ export class Reconciler {
       },
       report,
     );
-    await this.removeOrphans(report);
+    // Placed for another shard count: moved by the checks above, and the old layouts emptied here.
+    const shardChange = await this.shardCountChange();
+    if (shardChange) this.logger.warn(shardChange, 'occurrence shard count changed: this sweep moves the schedulers to their shards');
+    const draining = await this.removeOrphans(report, shardChange?.from ?? []);
+    if (shardChange) await recordOccurrenceShards(this.queues, draining);
     await this.dataSource.query('UPDATE reconciler_state SET full_sweep_finished_at = $3 WHERE queue_prefix = $1 AND redis_token = $2', [
       this.prefix,
       token,
@@ -294,11 +326,12 @@ export class Reconciler {
   /** Puts a schedule's scheduler in step with its row without reading Redis first. */
   private async writeScheduler(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
     const rule = schedule.status === 'active' && schedule.nextRunAt ? ruleOf(schedule) : null;
+    const queue = this.queues.of(schedule.id);
     if (rule) {
-      if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule, nextRunAt: schedule.nextRunAt })) {
+      if (await syncScheduler(queue, { id: schedule.id, version: schedule.version, rule, nextRunAt: schedule.nextRunAt })) {
         report.updated += 1;
       }
-    } else if (await this.queue.removeJobScheduler(schedule.id)) {
+    } else if (await queue.removeJobScheduler(schedule.id)) {
       report.removed += 1;
     }
   }
@@ -366,15 +399,16 @@ export class Reconciler {
   private async reconcileOne(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
     const rule = ruleOf(schedule);
     if (!rule || !schedule.nextRunAt) return;
-    const scheduler = await this.queue.getJobScheduler(schedule.id);
+    const queue = this.queues.of(schedule.id);
+    const scheduler = await queue.getJobScheduler(schedule.id);
     const pattern = serializeRule(rule);
     const data = scheduler?.template?.data;
     // An overdue last occurrence (a `once` past its time) has no scheduler to write; the
     // catch-up below handles it, so it is not counted as a fix on every pass.
     if (!scheduler) {
-      if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule })) report.created += 1;
+      if (await syncScheduler(queue, { id: schedule.id, version: schedule.version, rule })) report.created += 1;
     } else if (scheduler.pattern !== pattern || data?.version !== schedule.version) {
-      if (await syncScheduler(this.queue, { id: schedule.id, version: schedule.version, rule })) report.updated += 1;
+      if (await syncScheduler(queue, { id: schedule.id, version: schedule.version, rule })) report.updated += 1;
     }
     const now = this.now().getTime();
     if (schedule.nextRunAt.getTime() < now - OVERDUE_SLACK_MS) {
@@ -390,8 +424,9 @@ export class Reconciler {
    * (re-adding an existing one is a no-op). Counted with the schedulers `created`.
    */
   private async ensureShiftedQueued(schedule: ScheduledJob, at: Date, report: ReconcileReport): Promise<void> {
-    if (!(await this.queue.getJob(shiftedOccurrenceJobId(schedule.id, at)))) {
-      await enqueueShiftedOccurrence(this.queue, schedule.id, schedule.version, at, this.now());
+    const queue = this.queues.of(schedule.id);
+    if (!(await queue.getJob(shiftedOccurrenceJobId(schedule.id, at)))) {
+      await enqueueShiftedOccurrence(queue, schedule.id, schedule.version, at, this.now());
       report.created += 1;
     }
   }
@@ -403,10 +438,11 @@ export class Reconciler {
   private async catchUpOverdue(schedule: ScheduledJob, report: ReconcileReport): Promise<void> {
     if (!schedule.nextRunAt) return;
     const pendingId = `repeat:${schedule.id}:${schedule.nextRunAt.getTime()}`;
-    const pending = await this.queue.getJob(pendingId);
+    const queue = this.queues.of(schedule.id);
+    const pending = await queue.getJob(pendingId);
     const state = pending ? await pending.getState() : 'unknown';
     if (!pending || state === 'completed' || state === 'failed' || state === 'unknown') {
-      await enqueueOccurrence(this.queue, schedule.id, schedule.version, schedule.nextRunAt);
+      await enqueueOccurrence(queue, schedule.id, schedule.version, schedule.nextRunAt);
       report.recreated_overdue += 1;
     }
   }
@@ -467,11 +503,38 @@ export class Reconciler {
     }
   }
 
-  private async removeOrphans(report: ReconcileReport): Promise<void> {
+  /**
+   * Removes, in every shard, the schedulers of schedules that must not fire and those outside
+   * their schedule's shard (written in their own shard already). After a change of the shard
+   * count, the queues of the older layouts (`oldCounts`) that this one does not have are emptied
+   * too. Returns the old counts whose queues held schedulers: they are swept again next pass
+   * (a process still on the old count may have written there meanwhile), the others are done.
+   */
+  private async removeOrphans(report: ReconcileReport, oldCounts: readonly number[]): Promise<number[]> {
+    for (const [shard, queue] of this.queues.all.entries()) await this.removeOrphansIn(queue, shard, report);
+    const draining: number[] = [];
+    for (const count of oldCounts) {
+      for (const queue of otherLayoutQueues(this.queues, count)) {
+        try {
+          if ((await this.removeOrphansIn(queue, null, report)) > 0 && !draining.includes(count)) draining.push(count);
+        } finally {
+          await queue.close();
+        }
+      }
+    }
+    return draining;
+  }
+
+  /**
+   * Removes the orphans of one queue: that of `shard`, or (null) one of an old layout, where every
+   * scheduler is misplaced. Returns how many it removed.
+   */
+  private async removeOrphansIn(queue: Queue<OccurrencePayload>, shard: number | null, report: ReconcileReport): Promise<number> {
+    let removed = 0;
     const repo = this.dataSource.getRepository(ScheduledJob);
-    const total = await this.queue.getJobSchedulersCount();
+    const total = await queue.getJobSchedulersCount();
     for (let start = 0; start < total; start += BATCH) {
-      const schedulers = await this.queue.getJobSchedulers(start, start + BATCH - 1, true);
+      const schedulers = await queue.getJobSchedulers(start, start + BATCH - 1, true);
       const ids = schedulers.map((s) => s.key);
       if (ids.length === 0) break;
       const uuidLike = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
@@ -482,14 +545,16 @@ export class Reconciler {
             .where("s.id IN (:...ids) AND s.status = 'active' AND s.next_run_at IS NOT NULL", { ids: uuidLike })
             .getRawMany<{ id: string }>()
         : [];
-      const keep = new Set(active.map((r) => r.id));
+      const keep = new Set(active.map((r) => r.id).filter((id) => this.queues.shardOf(id) === shard));
       const orphans = ids.filter((id) => !keep.has(id));
       for (const id of orphans) {
-        await this.queue.removeJobScheduler(id);
+        await queue.removeJobScheduler(id);
         report.removed += 1;
+        removed += 1;
       }
       // Removing shifts later schedulers down; stay on this page.
       start -= orphans.length;
     }
+    return removed;
   }
 }

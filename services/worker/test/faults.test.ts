@@ -30,6 +30,7 @@ import {
   perWorker,
   pollUntil,
   PrefixQueues,
+  runSameSecondBurst,
   scheduleRows,
   secondsSince,
   signalAndWait,
@@ -91,37 +92,20 @@ describe('worker processes under faults and concurrency', () => {
     const { prefix, queue, contentQueue } = newPrefix();
     const userId = newUser();
     const env = { QUEUE_PREFIX: prefix, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '10' };
-    const workers = ['w1', 'w2', 'w3'].map((name) => procs.spawn(name, env));
-    const upMs = await Promise.all(workers.map((w) => waitUntilUp(redis, prefix, w)));
-
-    const dueAt = wholeSecondAhead(4_500);
-    const schedules = await insertSchedules(ds, userId, 500, 'once', dueAt);
-    await syncAll(queue, schedules);
-    const ids = schedules.map((s) => s.id);
-    const queued = await countDelayed(queue, ids, dueAt);
-    const setupLeftMs = dueAt.getTime() - Date.now();
+    const burst = await runSameSecondBurst({ ds, redis, queues: queue, procs, env, userId });
     // The burst only tests the race if every occurrence was queued before its instant.
-    expect(setupLeftMs).toBeGreaterThan(0);
-    expect(queued).toBe(500);
-
-    await pollUntil(
-      () => measure(ds, userId, dueAt),
-      (m) => m.created >= 500 && m.byStatus.completed === 500,
-      dueAt.getTime() - Date.now() + 20_000,
-    );
-    const burstSeconds = ((Date.now() - dueAt.getTime()) / 1000).toFixed(1);
-    await sleep(1_500); // room for a late duplicate to land, were there one
-    const m = await measure(ds, userId, dueAt);
+    expect(burst.setupLeftMs).toBeGreaterThan(0);
+    expect(burst.queued).toBe(500);
+    const { m } = burst;
     const rows = await scheduleRows(ds, userId);
     const jobIds: { id: string }[] = await ds.query('SELECT id FROM jobs WHERE user_id = $1', [userId]);
     const inContentQueue = (await Promise.all(jobIds.map((j) => contentQueue.getJob(j.id)))).filter(Boolean).length;
-    const split = perWorker(workers, new Set(ids));
     summary('1 three workers x 500 once', m, {
-      workers_up_ms: upMs,
-      setup_left_ms: setupLeftMs,
-      per_worker: split,
+      workers_up_ms: burst.upMs,
+      setup_left_ms: burst.setupLeftMs,
+      per_worker: burst.perWorker,
       content_queue: inContentQueue,
-      all_done_after: `${burstSeconds}s`,
+      all_done_after: `${burst.drainedAfterSeconds}s`,
       total: `${secondsSince(started)}s`,
     });
 
@@ -130,7 +114,7 @@ describe('worker processes under faults and concurrency', () => {
     expect(rows.filter((r) => r.run_count !== 1 || r.next_run_at !== null || r.runs !== 1 || r.materialized !== 1)).toEqual([]);
     expect(inContentQueue).toBe(500);
     // Every worker took part: the occurrences were really raced for by three processes.
-    expect(split.every((w) => w.materialized > 0)).toBe(true);
+    expect(burst.perWorker.every((w) => w.materialized > 0)).toBe(true);
   }, 60_000);
 
   it('2. kill -9 of one of two workers mid-burst, then a new worker: 300 daily occurrences, no duplicate, none lost', async () => {

@@ -107,6 +107,6 @@ describe('a worker firing schedules end to end', () => {
     expect(instants.every((ms) => ms % 2000 === 0)).toBe(true);
     expect(instants[1] - instants[0]).toBe(2000);
     expect(instants[2] - instants[1]).toBe(2000);
-    expect(await api.deps.occurrenceQueue.getJobScheduler(created.id)).toBeUndefined();
+    expect(await api.deps.occurrenceQueues.of(created.id).getJobScheduler(created.id)).toBeUndefined();
   });
 });

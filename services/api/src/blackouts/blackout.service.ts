@@ -81,7 +81,7 @@ export class BlackoutService {
   }
 
   private async sync(specs: SchedulerSpec[]): Promise<void> {
-    for (const spec of specs) await syncSchedulerAfterCommit(this.deps.occurrenceQueue, spec, this.afterCommit);
+    for (const spec of specs) await syncSchedulerAfterCommit(this.deps.occurrenceQueues.of(spec.id), spec, this.afterCommit);
   }
 
   /** A campaign named in a body: the caller's workspace's, else a 404 (as schedules treat it). */

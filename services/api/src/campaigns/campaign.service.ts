@@ -178,8 +178,8 @@ export class CampaignService {
   }
 
   private async syncAfterCommit(sync: CampaignSync): Promise<void> {
-    for (const scheduleId of sync.expired) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
-    for (const spec of sync.reopened) await syncSchedulerAfterCommit(this.deps.occurrenceQueue, spec, this.afterCommit);
+    for (const scheduleId of sync.expired) await removeScheduler(this.deps.occurrenceQueues.of(scheduleId), scheduleId, this.afterCommit);
+    for (const spec of sync.reopened) await syncSchedulerAfterCommit(this.deps.occurrenceQueues.of(spec.id), spec, this.afterCommit);
   }
 
   /**
@@ -206,7 +206,7 @@ export class CampaignService {
       });
       return schedules.map((s) => s.id);
     });
-    for (const scheduleId of scheduleIds) await removeScheduler(this.deps.occurrenceQueue, scheduleId, this.afterCommit);
+    for (const scheduleId of scheduleIds) await removeScheduler(this.deps.occurrenceQueues.of(scheduleId), scheduleId, this.afterCommit);
   }
 
   async stats(caller: Caller, id: string) {

@@ -167,8 +167,12 @@ const PG_CONNECTION_MESSAGE = /^(Connection terminated|timeout exceeded when try
  * releases one under a request.
  */
 const PG_RUNNER_RELEASED = 'QueryRunnerAlreadyReleasedError';
-/** ioredis: a command given up while the connection is down (`maxRetriesPerRequest`), or sent on a closed one. */
-const REDIS_CONNECTION_MESSAGE = /^(Reached the max retries per request limit|Connection is closed|Stream isn't writeable)/;
+/**
+ * ioredis: a command given up while the connection is down (`maxRetriesPerRequest`), or sent on a
+ * closed one, or to a Redis Cluster that is not reachable (no offline queue for producers).
+ */
+const REDIS_CONNECTION_MESSAGE =
+  /^(Reached the max retries per request limit|Connection is closed|Stream isn't writeable|Cluster isn't ready|Failed to refresh slots cache)/;
 
 /**
  * The dependency a connection-class error comes from (PostgreSQL or Redis away or restarting),

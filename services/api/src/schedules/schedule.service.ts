@@ -207,7 +207,7 @@ export class ScheduleService {
   private async sync(schedule: ScheduledJob, rule: RecurrenceRule | null): Promise<void> {
     const firing = firesAgain(schedule) ? rule : null;
     await syncSchedulerAfterCommit(
-      this.deps.occurrenceQueue,
+      this.deps.occurrenceQueues.of(schedule.id),
       { id: schedule.id, version: schedule.version, rule: firing, nextRunAt: schedule.nextRunAt },
       this.afterCommit,
     );
@@ -246,7 +246,7 @@ export class ScheduleService {
   /** After the commit of schedules created together (an import): their schedulers, `concurrency` writes in flight. */
   async syncCreated(schedules: ScheduledJob[], concurrency = BULK_SYNC_CONCURRENCY): Promise<void> {
     const specs = schedules.map((s) => ({ id: s.id, version: s.version, rule: firesAgain(s) ? ruleOf(s) : null, nextRunAt: s.nextRunAt }));
-    await syncSchedulersAfterCommit(this.deps.occurrenceQueue, specs, this.afterCommit, concurrency);
+    await syncSchedulersAfterCommit(this.deps.occurrenceQueues, specs, this.afterCommit, concurrency);
   }
 
   async list(caller: Caller, filters: ScheduleFilters, page: Page): Promise<[ScheduledJob[], number]> {
@@ -373,7 +373,7 @@ export class ScheduleService {
       return deleted;
     });
     if (!result.affected) throw notFound('Scheduled job');
-    await removeScheduler(this.deps.occurrenceQueue, id, this.afterCommit);
+    await removeScheduler(this.deps.occurrenceQueues.of(id), id, this.afterCommit);
   }
 
   /** Stops an active schedule; its runs until resume are skipped. */

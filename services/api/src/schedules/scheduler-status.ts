@@ -21,7 +21,10 @@ export const ReconcileReportResponse = named(
           'incremental: the schedules PostgreSQL records as out of step and the overdue ones; full: every active schedule and scheduler.',
       }),
       full_sweep_reason: Nullable(
-        Type.String({ description: 'Why the full sweep ran: no-state, redis-token (Redis lost its token: a flush or restart) or due.' }),
+        Type.String({
+          description:
+            'Why the full sweep ran: no-state, unfinished, redis-token (Redis lost its token: a flush or restart), due, or shards (OCCURRENCE_SHARDS changed).',
+        }),
       ),
       examined: Type.Integer({ minimum: 0, description: 'Schedule rows the pass read.' }),
       active_schedules: count(),
@@ -38,16 +41,25 @@ export const ReconcileReportResponse = named(
 const reportIsTheQueueContract: Same<Static<typeof ReconcileReportResponse>, ReconcileReport> = true;
 void reportIsTheQueueContract;
 
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+const jobCounts = () => ({ waiting: count(), active: count(), delayed: count(), failed: count(), completed: count() });
+
 export const SchedulerStatusResponse = named(
   'SchedulerStatus',
   Closed({
     workers_seen: Type.Integer({ minimum: 0, description: `Workers with a heartbeat in the last ${WORKER_STALE_MS / 1000} s.` }),
     workers: Type.Array(Closed({ id: Type.String(), last_seen_at: Instant() })),
-    queue: Closed(
-      { waiting: count(), active: count(), delayed: count(), failed: count(), completed: count() },
-      { description: 'Job counts of the occurrence queue.' },
+    queue: Closed(jobCounts(), { description: 'Job counts of the occurrence queue (every shard together).' }),
+    schedulers_in_redis: Type.Integer({ minimum: 0, description: 'Job schedulers in Redis, every shard together.' }),
+    occurrence_shards: Type.Array(
+      Closed({
+        shard: count(),
+        queue: Type.String({ description: 'The BullMQ queue name.' }),
+        schedulers_in_redis: count(),
+        ...jobCounts(),
+      }),
+      { description: 'The same figures per occurrence shard (`OCCURRENCE_SHARDS`), by shard number.' },
     ),
-    schedulers_in_redis: count(),
     active_schedules: Type.Integer({
       minimum: 0,
       description:
@@ -79,11 +91,15 @@ function withPassKind(
 export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusResponse> {
   const now = deps.now();
   const keys = statusKeys(deps.config.queuePrefix);
-  const [heartbeats, lastReconcileRaw, schedulersInRedis, queueCounts, active, overdue] = await Promise.all([
+  const [heartbeats, lastReconcileRaw, shards, active, overdue] = await Promise.all([
     deps.redis.hgetall(keys.workers),
     deps.redis.get(keys.lastReconcile),
-    deps.occurrenceQueue.getJobSchedulersCount(),
-    deps.occurrenceQueue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+    Promise.all(
+      deps.occurrenceQueues.all.map(async (queue, shard) => {
+        const [schedulers, counts] = await Promise.all([queue.getJobSchedulersCount(), queue.getJobCounts(...JOB_STATES)]);
+        return { shard, queue: queue.name, schedulers_in_redis: schedulers, ...pickCounts(counts) };
+      }),
+    ),
     deps.dataSource.getRepository(ScheduledJob).countBy({ status: 'active', nextRunAt: Not(IsNull()) }),
     deps.dataSource
       .getRepository(ScheduledJob)
@@ -106,17 +122,24 @@ export async function schedulerStatus(deps: AppDeps): Promise<SchedulerStatusRes
   return {
     workers_seen: workers.length,
     workers,
-    queue: {
-      waiting: queueCounts.waiting,
-      active: queueCounts.active,
-      delayed: queueCounts.delayed,
-      failed: queueCounts.failed,
-      completed: queueCounts.completed,
-    },
-    schedulers_in_redis: schedulersInRedis,
+    queue: pickCounts(sumCounts(shards)),
+    schedulers_in_redis: shards.reduce((sum, shard) => sum + shard.schedulers_in_redis, 0),
+    occurrence_shards: shards,
     active_schedules: active,
     last_reconcile: lastReconcile,
     oldest_overdue_run_at: oldest ? oldest.toISOString() : null,
     oldest_overdue_seconds: oldest ? Math.round((now.getTime() - oldest.getTime()) / 1000) : null,
   };
+}
+
+type JobCounts = Record<(typeof JOB_STATES)[number], number>;
+
+/** The states the status reports, from BullMQ's counts (a state it left out is 0). */
+function pickCounts(counts: Record<string, number>): JobCounts {
+  return Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])) as JobCounts;
+}
+
+/** The shards' counts added up. */
+function sumCounts(shards: readonly JobCounts[]): JobCounts {
+  return pickCounts(Object.fromEntries(JOB_STATES.map((state) => [state, shards.reduce((sum, shard) => sum + shard[state], 0)])));
 }

@@ -303,7 +303,7 @@ export class FuzzHarness {
 
   private async queueCounts(): Promise<Counts> {
     const [schedulers, content] = await Promise.all([
-      this.t.deps.occurrenceQueue.getJobSchedulersCount(),
+      this.t.deps.occurrenceQueues.all[0].getJobSchedulersCount(),
       this.t.deps.contentQueue.getJobCountByTypes('waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'),
     ]);
     return { schedulers, contentJobs: content };
