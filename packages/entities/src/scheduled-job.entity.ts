@@ -118,11 +118,11 @@ export class ScheduledJob {
    * made of changes, or by `outOfStep` of `schedulerSyncLedger` after a failed Redis write. Differs from
    * `schedulerSyncedSeq` while Redis is out of step. Written by PostgreSQL only (bigint: a string).
    */
-  @Column({ name: 'scheduler_change_seq', type: 'bigint', select: false, insert: false, update: false })
+  @Column({ name: 'scheduler_change_seq', type: 'bigint', default: 1, select: false, insert: false, update: false })
   schedulerChangeSeq?: string;
 
   /** The `schedulerChangeSeq` last written to Redis (by an after-commit sync or the reconciler). */
-  @Column({ name: 'scheduler_synced_seq', type: 'bigint', select: false, insert: false, update: false })
+  @Column({ name: 'scheduler_synced_seq', type: 'bigint', default: 0, select: false, insert: false, update: false })
   schedulerSyncedSeq?: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
