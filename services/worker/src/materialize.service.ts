@@ -17,7 +17,7 @@ import {
   shiftedRunFate,
 } from '@scheduler/entities';
 import { isRuleOccurrence } from '@scheduler/queue';
-import { blackoutFate, SKIPPED_REASON, type RecurrenceRule } from '@scheduler/recurrence';
+import { blackoutFate, deserializeRule, SKIPPED_REASON, type RecurrenceRule } from '@scheduler/recurrence';
 import {
   LOCK,
   LockedSchedule,
@@ -114,6 +114,35 @@ function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, 
     reason: fields.reason ?? null,
     error: fields.error ?? null,
   };
+}
+
+/**
+ * Schedules' rules by their stored text (`recurrence_rule`), at most `max` kept: schedules due
+ * together often share a rule, and the recurrence package keeps a rule's compiled form per rule
+ * object, so a shared rule is deserialized and compiled once rather than twice per occurrence.
+ * What `of` returns is what `ruleOf` returns (rules are values, never changed once made); a
+ * schedule without a stored rule, or whose stored rule does not read, takes `ruleOf` itself.
+ */
+export class StoredRules {
+  private readonly rules = new Map<string, RecurrenceRule>();
+
+  constructor(private readonly max = 1000) {}
+
+  of(schedule: Parameters<typeof ruleOf>[0]): RecurrenceRule | null {
+    if (!schedule.recurrenceRule) return ruleOf(schedule);
+    const text = JSON.stringify(schedule.recurrenceRule);
+    const known = this.rules.get(text);
+    if (known) return known;
+    const stored = deserializeRule(text);
+    if (!stored) return ruleOf(schedule);
+    if (this.rules.size >= this.max) this.rules.clear();
+    this.rules.set(text, stored);
+    return stored;
+  }
+
+  get size(): number {
+    return this.rules.size;
+  }
 }
 
 /** True when `at` is itself an occurrence of the rule. */
@@ -315,6 +344,7 @@ function loadersOf(tx: SerialTx): Loaders {
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
   readonly markQueued: (jobId: string) => Promise<unknown>;
+  private readonly rules = new StoredRules();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -377,7 +407,7 @@ export class MaterializeService {
       };
       return { outcome: 'materialized', job, duplicate: true, removeScheduler: false, missedRecorded: 0 };
     }
-    const rule = ruleOf(schedule);
+    const rule = this.rules.of(schedule);
     // The delayed job of a shifted run (an instant the rule does not fire at): the expansion with
     // the current rule, skips and blackouts decides it below, whatever version queued it (an
     // edit or a skip elsewhere bumps the version; the job's id, and so the job, stays the same).
