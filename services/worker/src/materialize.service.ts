@@ -1,4 +1,4 @@
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import { In, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import {
   approvalGateOf,
   catchUpPlan,
@@ -17,7 +17,7 @@ import {
   shiftedRunFate,
 } from '@scheduler/entities';
 import { isRuleOccurrence } from '@scheduler/queue';
-import { blackoutFate, SKIPPED_REASON, type RecurrenceRule } from '@scheduler/recurrence';
+import { blackoutFate, deserializeRule, SKIPPED_REASON, type RecurrenceRule } from '@scheduler/recurrence';
 import {
   LOCK,
   LockedSchedule,
@@ -34,6 +34,7 @@ import {
   RunValues,
   SETTLE,
   SettlementEvent,
+  Statement,
 } from './materialize.sql';
 
 /** The Job the occurrence made (or found again), for the content queue. */
@@ -113,6 +114,35 @@ function runOf(schedule: LockedSchedule, occurrence: Date, outcome: RunOutcome, 
     reason: fields.reason ?? null,
     error: fields.error ?? null,
   };
+}
+
+/**
+ * Schedules' rules by their stored text (`recurrence_rule`), at most `max` kept: schedules due
+ * together often share a rule, and the recurrence package keeps a rule's compiled form per rule
+ * object, so a shared rule is deserialized and compiled once rather than twice per occurrence.
+ * What `of` returns is what `ruleOf` returns (rules are values, never changed once made); a
+ * schedule without a stored rule, or whose stored rule does not read, takes `ruleOf` itself.
+ */
+export class StoredRules {
+  private readonly rules = new Map<string, RecurrenceRule>();
+
+  constructor(private readonly max = 1000) {}
+
+  of(schedule: Parameters<typeof ruleOf>[0]): RecurrenceRule | null {
+    if (!schedule.recurrenceRule) return ruleOf(schedule);
+    const text = JSON.stringify(schedule.recurrenceRule);
+    const known = this.rules.get(text);
+    if (known) return known;
+    const stored = deserializeRule(text);
+    if (!stored) return ruleOf(schedule);
+    if (this.rules.size >= this.max) this.rules.clear();
+    this.rules.set(text, stored);
+    return stored;
+  }
+
+  get size(): number {
+    return this.rules.size;
+  }
 }
 
 /** True when `at` is itself an occurrence of the rule. */
@@ -237,9 +267,17 @@ function byItem<R extends { item: number }>(count: number, rows: R[]): R[][] {
   return out;
 }
 
+/** What the batch's statements need of the transaction's pg client. */
+interface PreparedClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
 /**
  * The batch's transaction, one statement at a time: its decisions run side by side, and a pg
- * client takes one query at a time (pg 9 refuses a query sent while one runs).
+ * client takes one query at a time (pg 9 refuses a query sent while one runs). The
+ * materializer's statements go to the transaction's pg client as named (prepared) statements,
+ * so PostgreSQL parses each once per connection rather than once per batch; a failure throws
+ * TypeORM's `QueryFailedError`, as `EntityManager.query` does.
  */
 class SerialTx {
   private last: Promise<unknown> = Promise.resolve();
@@ -252,19 +290,28 @@ class SerialTx {
     return next;
   }
 
-  query<T = unknown>(text: string, params: unknown[]): Promise<T> {
-    return this.run<T>((tx) => tx.query(text, params));
+  query<V, R = unknown>(statement: Statement<V>, values: V): Promise<R[]> {
+    return this.run(async (tx) => {
+      const params = statement.bind(values);
+      const client = (await tx.queryRunner!.connect()) as PreparedClient;
+      try {
+        const result = await client.query({ name: statement.name, text: statement.text, values: params });
+        return result.rows as R[];
+      } catch (error) {
+        throw new QueryFailedError(statement.text, params, error as Error);
+      }
+    });
   }
 }
 
 function loadersOf(tx: SerialTx): Loaders {
   return {
     lock: async (args) => {
-      const rows = await tx.query<(Record<string, unknown> & { item: number })[]>(LOCK.text, LOCK.bind(args));
+      const rows = await tx.query<LockValues[], Record<string, unknown> & { item: number }>(LOCK, args);
       return byItem(args.length, rows).map((found) => (found[0] ? lockedFrom(found[0]) : null));
     },
     planning: async (args) => {
-      const rows = await tx.query<PlanningRow[]>(PLANNING.text, PLANNING.bind(args));
+      const rows = await tx.query<PlanningValues[], PlanningRow>(PLANNING, args);
       return byItem(args.length, rows).map(planningFrom);
     },
     config: async (schedules) => {
@@ -275,7 +322,7 @@ function loadersOf(tx: SerialTx): Loaders {
       return schedules.map((s) => scheduleJobConfigWith(s.templateId ? (byId.get(s.templateId) ?? null) : null, s));
     },
     write: async (values) => {
-      const rows = await tx.query<{ item: number; id: string }[]>(MATERIALIZE.text, MATERIALIZE.bind(values));
+      const rows = await tx.query<MaterializeValues[], { item: number; id: string }>(MATERIALIZE, values);
       return byItem(values.length, rows).map((found) => found[0]?.id ?? null);
     },
   };
@@ -297,6 +344,7 @@ function loadersOf(tx: SerialTx): Loaders {
 export class MaterializeService {
   /** Records that a Job was handed to the content queue (`jobs.queued_at`). */
   readonly markQueued: (jobId: string) => Promise<unknown>;
+  private readonly rules = new StoredRules();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -359,7 +407,7 @@ export class MaterializeService {
       };
       return { outcome: 'materialized', job, duplicate: true, removeScheduler: false, missedRecorded: 0 };
     }
-    const rule = ruleOf(schedule);
+    const rule = this.rules.of(schedule);
     // The delayed job of a shifted run (an instant the rule does not fire at): the expansion with
     // the current rule, skips and blackouts decides it below, whatever version queued it (an
     // edit or a skip elsewhere bumps the version; the job's id, and so the job, stays the same).
@@ -394,17 +442,14 @@ export class MaterializeService {
         // The user skipped the shifted run: recorded `skipped` at its instant, as the user's other
         // skips, once (a redelivery finds the row and writes nothing; `next_run_at` already moved
         // past it when the skip was made).
-        await tx.query(
-          RECORD_MISSED.text,
-          RECORD_MISSED.bind({
-            scheduleId: schedule.id,
-            userId: schedule.userId,
-            workspaceId: schedule.workspaceId,
-            missed: [occurrence],
-            reasons: [SKIPPED_REASON],
-            outcomes: ['skipped'],
-          }),
-        );
+        await tx.query(RECORD_MISSED, {
+          scheduleId: schedule.id,
+          userId: schedule.userId,
+          workspaceId: schedule.workspaceId,
+          missed: [occurrence],
+          reasons: [SKIPPED_REASON],
+          outcomes: ['skipped'],
+        });
         return { outcome: 'skipped', reason: SKIPPED_REASON, removeScheduler: false, missedRecorded: 0 };
       }
       // The delayed job of a shifted run that no longer happens (its blackout was changed or deleted).
@@ -428,17 +473,14 @@ export class MaterializeService {
     const events: SettlementEvent[] = [];
     const statusBefore = schedule.status;
     if (settlement.missed.length > 0) {
-      await tx.query(
-        RECORD_MISSED.text,
-        RECORD_MISSED.bind({
-          scheduleId: schedule.id,
-          userId: schedule.userId,
-          workspaceId: schedule.workspaceId,
-          missed: settlement.missed.map((m) => m.at),
-          reasons: settlement.missed.map((m) => m.reason),
-          outcomes: settlement.missed.map((m) => m.outcome ?? 'missed'),
-        }),
-      );
+      await tx.query(RECORD_MISSED, {
+        scheduleId: schedule.id,
+        userId: schedule.userId,
+        workspaceId: schedule.workspaceId,
+        missed: settlement.missed.map((m) => m.at),
+        reasons: settlement.missed.map((m) => m.reason),
+        outcomes: settlement.missed.map((m) => m.outcome ?? 'missed'),
+      });
     }
     const missedRecorded = settlement.missed.filter((m) => m.at.getTime() !== occurrence.getTime()).length;
     const result: MaterializeResult = { outcome: 'missed', removeScheduler: false, missedRecorded };
@@ -452,7 +494,7 @@ export class MaterializeService {
       const processed = step.at.getTime() === occurrence.getTime();
       Object.assign(schedule, step.state);
       if (step.outcome !== 'materialized' || !job) {
-        await tx.query(SETTLE.text, SETTLE.bind({ ...runOf(schedule, step.at, step.outcome, step), ...step.state }));
+        await tx.query(SETTLE, { ...runOf(schedule, step.at, step.outcome, step), ...step.state });
         if (step.outcome === 'failed' || step.outcome === 'missed') {
           events.push({
             type: `run.${step.outcome}`,
@@ -513,14 +555,11 @@ export class MaterializeService {
       });
     }
     if (events.length > 0) {
-      await tx.query(
-        RECORD_EVENTS.text,
-        RECORD_EVENTS.bind({
-          workspaceId: schedule.workspaceId,
-          types: events.map((e) => e.type),
-          payloads: events.map((e) => JSON.stringify(e.data)),
-        }),
-      );
+      await tx.query(RECORD_EVENTS, {
+        workspaceId: schedule.workspaceId,
+        types: events.map((e) => e.type),
+        payloads: events.map((e) => JSON.stringify(e.data)),
+      });
     }
     result.removeScheduler = !firesAgain(schedule);
     if (rule && firesAgain(schedule) && schedule.nextRunAt && !isOccurrenceOf(rule, schedule.nextRunAt)) {

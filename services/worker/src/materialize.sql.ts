@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getMetadataArgsStorage } from 'typeorm';
 import {
   Campaign,
@@ -60,13 +61,23 @@ class Parameters<V> {
 
   statement(text: string): Statement<V> {
     const names = [...this.names];
-    return { text, bind: (values: V) => names.map((name) => values[name]) };
+    return { name: statementName(text), text, bind: (values: V) => names.map((name) => values[name]) };
   }
 }
 
 export interface Statement<V> {
+  /**
+   * The name it is prepared under on each connection (from a hash of its text): PostgreSQL
+   * parses it once per connection instead of once per batch.
+   */
+  name: string;
   text: string;
   bind(values: V): unknown[];
+}
+
+/** A prepared statement's name: a hash of its text, so two texts never share one. */
+function statementName(text: string): string {
+  return `materialize_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }
 
 /** What the statement builders need of a parameter source: a reference to a named, typed value. */
@@ -105,7 +116,7 @@ class RowParameters<V> implements Refs<V> {
 
   statement(text: string): Statement<V[]> {
     const names = [...this.names];
-    return { text, bind: (rows: V[]) => names.map((name) => rows.map((row) => row[name])) };
+    return { name: statementName(text), text, bind: (rows: V[]) => names.map((name) => rows.map((row) => row[name])) };
   }
 }
 
@@ -229,16 +240,19 @@ export const LOCK = buildLock();
 const SCHEDULE_FROM_ROW = LOCKED_SCHEDULE_FIELDS.map((f) => [f, columnOf(ScheduledJob, f).name] as const);
 const CAMPAIGN_FROM_ROW = LOCKED_CAMPAIGN_FIELDS.map((f) => [f, campaignAlias(columnOf(Campaign, f).name)] as const);
 
-/** The locked schedule from a row of `LOCK`. */
+/** The locked schedule from a row of `LOCK` (a plain loop: it runs for every occurrence). */
 export function lockedFrom(row: Record<string, unknown>): LockedSchedule {
-  const schedule = Object.fromEntries(SCHEDULE_FROM_ROW.map(([f, column]) => [f, row[column]]));
-  const campaign = Object.fromEntries(CAMPAIGN_FROM_ROW.map(([f, column]) => [f, row[column]]));
-  return {
-    ...(schedule as Pick<ScheduledJob, (typeof LOCKED_SCHEDULE_FIELDS)[number]>),
-    campaign: schedule.campaignId ? (campaign as LockedSchedule['campaign']) : null,
-    existingJobId: (row.existing_job_id as string | null) ?? null,
-    existingJobStatus: (row.existing_job_status as JobStatus | null) ?? null,
-  };
+  const schedule: Record<string, unknown> = {};
+  for (const [f, column] of SCHEDULE_FROM_ROW) schedule[f] = row[column];
+  let campaign: Record<string, unknown> | null = null;
+  if (schedule.campaignId) {
+    campaign = {};
+    for (const [f, column] of CAMPAIGN_FROM_ROW) campaign[f] = row[column];
+  }
+  schedule.campaign = campaign;
+  schedule.existingJobId = row.existing_job_id ?? null;
+  schedule.existingJobStatus = row.existing_job_status ?? null;
+  return schedule as LockedSchedule;
 }
 
 /** A row of `PLANNING`: a skip (`at`) or a blackout (the other columns), of the batch's `item`. */

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Job, ScheduledJob, ScheduleRun } from '@scheduler/entities';
 import { MaterializeResult, MaterializeService, OccurrenceItem } from '../src/materialize.service';
+import { LOCK, MATERIALIZE, PLANNING } from '../src/materialize.sql';
 import { insertCampaign, insertSchedule, insertTemplate, newUserId, openDataSource } from './helpers';
 
 const T0 = new Date('2030-01-01T09:00:00Z');
@@ -230,13 +231,52 @@ describe('materializing a batch of occurrences', () => {
     expect(sent).toEqual(['START TRANSACTION', 'SELECT w.idx::integer AS', 'SELECT k.idx::integer AS', 'WITH v AS', 'COMMIT']);
   });
 
+  it('when batches are materialized, then the lock, planning and write go as named statements PostgreSQL keeps prepared', async () => {
+    const sent: { text: string; name?: string }[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied below with the spied client as `this`
+    const query = Client.prototype.query;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      if (typeof args[0] === 'object' && args[0] !== null) sent.push(args[0] as { text: string; name?: string });
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    });
+    // One connection: the session whose prepared statements are read afterwards.
+    const single = await openDataSource({ poolSize: 1 });
+    const alone = new MaterializeService(single);
+    let prepared: string[];
+    try {
+      for (let round = 0; round < 2; round++) {
+        const ids = await Promise.all([1, 2].map(async () => (await insertSchedule(ds, { userId: newUserId() })).id));
+        const results = await alone.materializeBatch(ids.map((scheduleId) => ({ scheduleId, version: 1, occurrence: T0 })));
+        expect(results.map((r) => r.outcome)).toEqual(['materialized', 'materialized']);
+      }
+      prepared = (await single.query<{ name: string }[]>('SELECT name FROM pg_prepared_statements')).map((r) => r.name);
+    } finally {
+      spy.mockRestore();
+      await single.destroy();
+    }
+    const statements = [LOCK, PLANNING, MATERIALIZE];
+    for (const statement of statements) {
+      const uses = sent.filter((q) => q.text === statement.text);
+      expect(uses).toHaveLength(2);
+      expect(uses.map((q) => q.name)).toEqual([statement.name, statement.name]);
+    }
+    expect(new Set(statements.map((s) => s.name)).size).toBe(3);
+    expect(prepared).toEqual(expect.arrayContaining(statements.map((s) => s.name)));
+  });
+
   it('when two batches lock overlapping schedules given in opposite orders at the same time, then both commit (the lock takes rows in id order)', async () => {
     const ids = await Promise.all(Array.from({ length: 20 }, async () => (await insertSchedule(ds, { userId: newUserId() })).id));
     const forward = ids.map((scheduleId) => ({ scheduleId, version: 1, occurrence: T0 }));
     const backward = [...forward].reverse().map((i) => ({ ...i, occurrence: at(DAY) }));
     const [a, b] = await Promise.all([service.materializeBatch(forward), service.materializeBatch(backward)]);
-    expect([...a, ...b].map((r) => r.outcome)).toEqual([...forward, ...backward].map(() => 'materialized'));
-    for (const id of ids) expect(await ds.getRepository(Job).countBy({ scheduledJobId: id })).toBe(2);
+    expect(b.map((r) => r.outcome)).toEqual(backward.map(() => 'materialized'));
+    // Whichever batch locks first goes first (a connection that has its statements prepared
+    // already can win): T0 then materializes before the next day, or finds it ran already.
+    const first = a[0].outcome === 'materialized';
+    expect(a.map((r) => [r.outcome, r.reason])).toEqual(
+      forward.map(() => (first ? ['materialized', undefined] : ['missed', 'a later occurrence already ran'])),
+    );
+    for (const id of ids) expect(await ds.getRepository(Job).countBy({ scheduledJobId: id })).toBe(first ? 2 : 1);
   });
 
   it('when one occurrence of a batch makes its statement fail, then the whole batch rolls back and throws (nothing is half-written)', async () => {
