@@ -127,19 +127,17 @@ async function waitForRows(pg, sql, params, count, { stallMs = 30_000, pollMs = 
   let last = -1;
   let lastChange = Date.now();
   let firstSeenAt = null;
-  let polls = 0;
   for (;;) {
-    polls += 1;
     const { rows } = await pg.query(sql, params);
     const seen = rows[0].c;
     const now = Date.now();
     if (seen > 0 && firstSeenAt === null) firstSeenAt = now;
-    if (seen >= count) return { doneAt: now, firstSeenAt, seen, polls };
+    if (seen >= count) return { doneAt: now, firstSeenAt, seen };
     if (seen !== last) {
       last = seen;
       lastChange = now;
     } else if (now - lastChange > stallMs) {
-      return { doneAt: null, firstSeenAt, seen, polls };
+      return { doneAt: null, firstSeenAt, seen };
     }
     await sleep(pollMs);
   }
@@ -173,8 +171,6 @@ function sampleSessions(ctx) {
       await loop;
       return Object.fromEntries([...totals].map(([k, v]) => [k, v / Math.max(1, samples)]).sort((a, b) => b[1] - a[1]));
     },
-    /** How many samples (one autocommit read each) it took. */
-    samples: () => samples,
   };
 }
 
@@ -257,7 +253,6 @@ async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, 
   const cpu0 = cpuSnapshot();
   const workerCpu0 = children.map((c) => processCpuSeconds(c.pid));
   const server0 = serverCpuSeconds();
-  const commits0 = await databaseCommits(ctx.pg);
   const sampler = sampleSessions(ctx);
   const wait = await waitForRows(ctx.pg, 'SELECT count(*)::int AS c FROM jobs', [], n, { pollMs });
   const cpu1 = cpuSnapshot();
@@ -265,9 +260,7 @@ async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, 
   const server1 = serverCpuSeconds();
   const sessions = await sampler.stop();
   await sleep(1000); // let any straggler (a duplicate, a late retry) show up before counting
-  // Read after the straggler wait (a backend reports its commits to the statistics within a
-  // second); the bench's own reads (the poll's, the session sampler's, this one) are not counted.
-  const commits = (await databaseCommits(ctx.pg)) - commits0 - wait.polls - sampler.samples() - 1;
+  const commits = await materializingTransactions(ctx.pg);
   const result = await inspectJobs(ctx, { n, T });
   result.content = await queueCounts(ctx, CONTENT_JOBS_QUEUE, prefix);
   result.occurrenceQueue = await queueCounts(ctx, 'schedule-occurrences', prefix);
@@ -295,8 +288,8 @@ async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, 
     jobsPerSecond: wait.doneAt === null ? NaN : n / ((wait.doneAt - T.getTime()) / 1000),
     cpuBusy: cpuBusy(cpu0, cpu1),
     workerCpuSeconds: workerCpu,
-    // From T to drain: the servers' CPU (the whole machine's PostgreSQL and Redis); the bench
-    // database's commits from T to a second after the drain (the workers' and nothing else's).
+    // From T to drain: the servers' CPU (the whole machine's PostgreSQL and Redis); the
+    // transactions that wrote the round's Jobs.
     serverCpuSeconds: { postgres: server1.postgres - server0.postgres, redis: server1.redis - server0.redis },
     commits,
     handedOver,
@@ -307,10 +300,13 @@ async function measureOurs(ctx, { n, workers, concurrency, prefix, T, children, 
   };
 }
 
-/** Transactions committed in the bench's database so far (`pg_stat_database.xact_commit`). */
-async function databaseCommits(pg) {
-  const { rows } = await pg.query('SELECT xact_commit::bigint AS c FROM pg_stat_database WHERE datname = current_database()');
-  return Number(rows[0].c);
+/**
+ * The committed transactions that wrote the round's Jobs: distinct `xmin` of the rows (exact,
+ * unlike `pg_stat_database.xact_commit`, which backends report up to seconds late).
+ */
+async function materializingTransactions(pg) {
+  const { rows } = await pg.query('SELECT count(DISTINCT xmin::text)::int AS c FROM jobs');
+  return rows[0].c;
 }
 
 /** Lags and the exactly-N check on the jobs table after a round. */

@@ -189,11 +189,11 @@ function firingCostTable(ours) {
   if (rows.length === 0) return '';
   return [
     '',
-    '*Cost per 1,000 firings* (T → drain): CPU time of our worker processes, of every PostgreSQL and',
-    'Redis server process on the machine (/proc utime + stime), and the commits in the bench database',
-    '(`pg_stat_database.xact_commit` from T to a second after the drain, less the bench’s own reads).',
+    '*Cost per 1,000 firings* (T → drain): CPU time of our worker processes and of every PostgreSQL and',
+    'Redis server process on the machine (/proc utime + stime); *transactions* = the committed',
+    'transactions that wrote the Jobs (distinct `xmin` of the round’s rows), per 1,000 firings.',
     '',
-    mdTable(['round', 'worker CPU', 'PostgreSQL CPU', 'Redis CPU', 'commits', 'Jobs per commit'], rows),
+    mdTable(['round', 'worker CPU', 'PostgreSQL CPU', 'Redis CPU', 'transactions', 'Jobs per transaction'], rows),
   ].join('\n');
 }
 
