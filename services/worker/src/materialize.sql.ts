@@ -41,22 +41,30 @@ function columnOf<E>(entity: EntityClass<E>, property: keyof E & string): { name
   return { name: column.options.name ?? property, type };
 }
 
-/**
- * Hands out `$n::type` for named parameters: one number per name, in order of first use.
- * `bind` turns a values object into the positional array, in that order.
- */
-class Parameters<V> {
-  private readonly names: (keyof V & string)[] = [];
-  private readonly types = new Map<string, string>();
+/** The named, typed parameters of a statement, numbered in order of first use. */
+abstract class NamedParameters<V> {
+  protected readonly names: (keyof V & string)[] = [];
+  protected readonly types = new Map<string, string>();
 
-  ref(name: keyof V & string, type: string): string {
+  /** Registers a use of `name` as `type` (one type per name) and returns its 0-based position. */
+  protected register(name: keyof V & string, type: string): number {
     const known = this.types.get(name);
     if (known !== undefined && known !== type) throw new Error(`parameter ${name} used as ${known} and as ${type}`);
     if (known === undefined) {
       this.names.push(name);
       this.types.set(name, type);
     }
-    return `$${this.names.indexOf(name) + 1}::${type}`;
+    return this.names.indexOf(name);
+  }
+}
+
+/**
+ * Hands out `$n::type` for named parameters: one number per name, in order of first use.
+ * `bind` turns a values object into the positional array, in that order.
+ */
+class Parameters<V> extends NamedParameters<V> {
+  ref(name: keyof V & string, type: string): string {
+    return `$${this.register(name, type) + 1}::${type}`;
   }
 
   statement(text: string): Statement<V> {
@@ -91,19 +99,13 @@ interface Refs<V> {
  * (`alias."name"`). `bind` turns the rows' values objects into the positional arrays; one
  * statement serves a batch of any size (and a single occurrence is a batch of one).
  */
-class RowParameters<V> implements Refs<V> {
-  private readonly names: (keyof V & string)[] = [];
-  private readonly types = new Map<string, string>();
-
-  constructor(readonly alias: string) {}
+class RowParameters<V> extends NamedParameters<V> implements Refs<V> {
+  constructor(readonly alias: string) {
+    super();
+  }
 
   ref(name: keyof V & string, type: string): string {
-    const known = this.types.get(name);
-    if (known !== undefined && known !== type) throw new Error(`parameter ${name} used as ${known} and as ${type}`);
-    if (known === undefined) {
-      this.names.push(name);
-      this.types.set(name, type);
-    }
+    this.register(name, type);
     return `${this.alias}."${name}"`;
   }
 
